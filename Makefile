@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+STAMP := $(VENV)/.installed
+MO := lms/translations/en/LC_MESSAGES/messages.mo
+
+.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) $(MO)
+
+$(MO): lms/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask lms seed-demo
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+test: install
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		$(BIN)/pytest -q $(PYTEST_ARGS); \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check lms tests config.py wsgi.py
+
+fmt: install
+	$(BIN)/ruff format lms tests config.py wsgi.py
+	$(BIN)/ruff check --fix .
+
+# Extract UI strings and merge them into the English catalogue.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
+
+bench: install
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

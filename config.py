@@ -1,0 +1,112 @@
+"""Configuration classes. Everything secret or deployment-specific comes from the environment.
+
+`create_app` accepts one of these classes, an instance, or a name ("development", "test",
+"production"). After the class is loaded, variables prefixed `LMS_` override any key
+(`LMS_MAIL_BACKEND=smtp` sets `MAIL_BACKEND`), as in Flask's `from_prefixed_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("LMS_INSTANCE_PATH", BASE_DIR / "instance"))
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused by ProductionConfig
+
+
+class Config:
+    SITE_NAME = os.environ.get("SITE_NAME", "Ruang Belajar ASN")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions and cookies (see Flask docs/web-security.rst).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    # "basic", not "strong": learners on mobile networks change IP address constantly.
+    SESSION_PROTECTION = "basic"
+    HSTS = False
+
+    # Requests larger than this are refused with a friendly 413 page.
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    CSV_IMPORT_MAX_ROWS = 20_000
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; slow learners are not punished
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "lms" / "translations")
+    LANGUAGES = ("id", "en")
+
+    # Flask-Limiter: memory in one process; Redis (RATELIMIT_STORAGE_URI) when scaled out.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;100 per day"
+    LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+
+    # Mail: "log" writes the message to the log (development), "smtp" sends it,
+    # "memory" keeps it in app.extensions["mail_outbox"] (tests).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "log")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@lms.localhost")
+    PASSWORD_RESET_MAX_AGE = 60 * 60
+
+    REGISTRATION_OPEN = os.environ.get("REGISTRATION_OPEN", "1") == "1"
+    # Number of proxies in front of the app that set X-Forwarded-For/-Proto (0 = none).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "memory"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Refuse to start with settings that are only safe on a developer's machine."""
+        problems = []
+        if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+            problems.append("SECRET_KEY must be set to a long random value")
+        if "DATABASE_URL" not in os.environ and not os.environ.get("LMS_SQLALCHEMY_DATABASE_URI"):
+            problems.append("DATABASE_URL must be set")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,103 @@
+"""The ASN learning platform: `create_app` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, INSTANCE_DIR, Config
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type[Config] | Config | None = None, **overrides) -> Flask:
+    """Build the application from a config name, class or object, plus keyword overrides."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config, overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(app)
+    configure_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    if app.config["PROXY_FIX_X_FOR"]:
+        n = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    return app
+
+
+def load_config(app: Flask, config, overrides: dict) -> None:
+    if config is None or isinstance(config, str):
+        config = CONFIGS[config or "development"]
+    app.config.from_object(config)
+    app.config.from_prefixed_env("LMS")
+    app.config.update(overrides)
+    check = getattr(config, "check", None)
+    if check is not None:
+        check(app.config)
+
+
+def configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_extensions(app: Flask) -> None:
+    from .core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.session_protection = app.config["SESSION_PROTECTION"]
+    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts import admin_bp as accounts_admin_bp
+    from .accounts import bp as accounts_bp
+    from .core import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(accounts_admin_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from .accounts.cli import register as register_accounts_cli
+    from .core.cli import lms_group
+
+    register_accounts_cli(lms_group)
+    app.cli.add_command(lms_group)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .core.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .core.security import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .core.templating import register
+
+    register(app)

@@ -1,0 +1,8 @@
+"""Accounts: users, roles, agencies and units, NIP, login and bulk import."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+
+from . import access, admin_views, views  # noqa: E402, F401

@@ -1,0 +1,159 @@
+"""Administration of agencies, units and people (administrators and agency admins)."""
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from . import admin_bp as bp
+from . import agencies
+from .access import roles_required
+from .errors import AccountError, PermissionDenied
+from .forms import AgencyForm, StaffForm, StaffImportForm, UnitForm
+from .models import Role, User
+from .staff_import import ImportFailed, import_staff
+from .views import form_error
+
+MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)
+PAGE_SIZE = 50
+TEMPLATE_CSV = (
+    "nip;nama;email;unit;jabatan;nip_atasan\r\n"
+    "198503152010011001;Budi Santoso, S.Sos.;budi.santoso@contoh.go.id;BKPSDM;"
+    "Analis SDM Aparatur Ahli Muda;\r\n"
+)
+
+
+def managed_agency(agency_id: int):
+    try:
+        return agencies.require_agency(current_user, agency_id)
+    except PermissionDenied:
+        abort(403 if db.session.get(agencies.Agency, agency_id) else 404)
+
+
+def unit_choices(agency_id: int, empty_label: str):
+    return [("", empty_label)] + [
+        (unit.id, "\u00a0\u00a0" * depth + unit.name) for unit, depth in agencies.unit_tree(agency_id)
+    ]
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index():
+    if current_user.is_admin:
+        return redirect(url_for(".agency_list"))
+    if current_user.agency_id is None:
+        abort(403)
+    return redirect(url_for(".agency_detail", agency_id=current_user.agency_id))
+
+
+@bp.get("/agencies")
+@roles_required(*MANAGERS)
+def agency_list():
+    return render_template("admin/agencies.html", agencies=agencies.agencies_for(current_user))
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def agency_new():
+    form = AgencyForm()
+    if form.validate_on_submit():
+        try:
+            agency = agencies.create_agency(form.code.data, form.name.data, form.timezone.data,
+                                            by=current_user)
+        except AccountError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Instansi %(name)s dibuat.", name=agency.name), "success")
+            return redirect(url_for(".agency_detail", agency_id=agency.id))
+    return render_template("admin/agency_new.html", form=form)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def agency_detail(agency_id: int):
+    agency = managed_agency(agency_id)
+    form = UnitForm()
+    form.parent_id.choices = unit_choices(agency.id, _("(tingkat teratas)"))
+    if form.validate_on_submit():
+        try:
+            unit = agencies.add_unit(agency, form.code.data, form.name.data, form.parent_id.data,
+                                     by=current_user)
+        except AccountError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Unit %(name)s ditambahkan.", name=unit.name), "success")
+            return redirect(url_for(".agency_detail", agency_id=agency.id))
+    return render_template("admin/agency_detail.html", agency=agency, form=form,
+                           tree=agencies.unit_tree(agency.id))
+
+
+@bp.get("/agencies/<int:agency_id>/people")
+@roles_required(*MANAGERS)
+def people(agency_id: int):
+    agency = managed_agency(agency_id)
+    search = request.args.get("q", "").strip()[:100]
+    page = db.paginate(agencies.staff_query(agency.id, search), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/people.html", agency=agency, page=page, search=search)
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def person(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not agencies.can_manage_user(current_user, user):
+        abort(403)
+    form = StaffForm(obj=user, roles=[role.value for role in user.roles])
+    form.roles.choices = [(role.value, role.label) for role in agencies.assignable_roles(current_user)]
+    form.unit_id.choices = unit_choices(user.agency_id, _("(belum ditentukan)")) if user.agency_id else []
+    if form.validate_on_submit():
+        try:
+            roles = [Role(value) for value in form.roles.data]
+        except ValueError:
+            abort(400)
+        keep = user.roles - set(agencies.assignable_roles(current_user))  # roles this actor cannot see
+        try:
+            agencies.update_staff(current_user, user, roles=set(roles) | keep,
+                                  unit_id=form.unit_id.data, active=form.active.data)
+        except AccountError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Data %(name)s disimpan.", name=user.name), "success")
+            if user.agency_id:
+                return redirect(url_for(".people", agency_id=user.agency_id))
+            return redirect(url_for(".person", user_id=user.id))
+    return render_template("admin/person.html", person=user, form=form)
+
+
+@bp.route("/agencies/<int:agency_id>/import", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def staff_import(agency_id: int):
+    agency = managed_agency(agency_id)
+    request.max_content_length = current_app.config["CSV_IMPORT_MAX_BYTES"]
+    form = StaffImportForm()
+    errors, result = [], None
+    if form.validate_on_submit():
+        try:
+            result = import_staff(agency, form.file.data.read(), by=current_user,
+                                  max_rows=current_app.config["CSV_IMPORT_MAX_ROWS"])
+        except ImportFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+    status = 422 if errors else 200
+    return render_template("admin/staff_import.html", agency=agency, form=form, errors=errors,
+                           result=result, max_mb=current_app.config["CSV_IMPORT_MAX_BYTES"] // 2**20), status
+
+
+@bp.get("/agencies/<int:agency_id>/import/template.csv")
+@roles_required(*MANAGERS)
+def staff_import_template(agency_id: int):
+    managed_agency(agency_id)
+    return Response(
+        "\ufeff" + TEMPLATE_CSV,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=templat-impor-pegawai.csv"},
+    )

@@ -1,0 +1,332 @@
+"""Bulk import of an agency's staff from CSV.
+
+Every row is validated first and nothing is written if any row is bad; the caller gets every
+problem as (row, column, message). Importing the same file again changes nothing. The file may
+be UTF-8 with or without a BOM, comma-, semicolon- (Excel in Indonesian locale) or tab-separated.
+Imported people have no password yet: they set one through "Lupa kata sandi".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from .errors import AccountError
+from .models import Agency, Role, Unit, User, UserRole
+from .nip import EmployeeNumber
+from .services import clean_email, clean_name, parse_nip
+
+logger = logging.getLogger(__name__)
+
+# canonical column -> accepted header names (after lower-casing, spaces/dashes -> "_")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "nip": ("nip", "nip_nippk", "nomor_induk"),
+    "name": ("nama", "name", "nama_lengkap"),
+    "email": ("email", "e_mail", "surel"),
+    "unit": ("unit", "unit_kerja", "kode_unit"),
+    "position": ("jabatan", "position", "nama_jabatan"),
+    "supervisor_nip": ("nip_atasan", "supervisor_nip", "atasan"),
+}
+REQUIRED = ("nip", "name", "email", "unit")
+DELIMITERS = (",", ";", "\t")
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line in the file, 1 = header, as a spreadsheet numbers it
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass
+class ImportFailed(Exception):
+    errors: list[RowError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{len(self.errors)} problem(s) in the staff file"
+
+
+@dataclass
+class _Row:
+    line: int
+    number: EmployeeNumber
+    name: str
+    email: str
+    unit: Unit
+    position: str | None
+    supervisor_nip: str | None
+
+
+def _header_key(value: str) -> str:
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
+ALIASES = {alias: canonical for canonical, names in COLUMNS.items() for alias in names}
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a CSV file to text; raise ImportFailed with a clear message when not UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFailed([RowError(1, "-", str(_l(
+            "Berkas tersimpan dalam UTF-16. Simpan ulang sebagai \"CSV UTF-8\" lalu unggah lagi."
+        )))])
+    if b"\x00" in data:
+        raise ImportFailed([RowError(1, "-", str(_l("Berkas ini bukan berkas teks CSV.")))])
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed([RowError(line, "-", str(_l(
+            "Berkas bukan UTF-8 (ada karakter yang tidak terbaca). Simpan ulang dari Excel "
+            "sebagai \"CSV UTF-8\" lalu unggah lagi."
+        )))]) from None
+
+
+def _detect_delimiter(first_line: str) -> str:
+    def score(delimiter: str) -> tuple[int, int]:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        return sum(_header_key(c) in ALIASES for c in cells), len(cells)
+
+    return max(DELIMITERS, key=score)
+
+
+def _read_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
+    errors: list[RowError] = []
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = _header_key(cell)
+        canonical = ALIASES.get(key)
+        if canonical is None:
+            errors.append(RowError(1, cell.strip() or f"#{index + 1}", str(_l(
+                "Kolom tidak dikenal. Kolom yang diterima: nip, nama, email, unit, jabatan, nip_atasan."
+            ))))
+        elif canonical in positions:
+            errors.append(RowError(1, cell.strip(), str(_l("Kolom ini muncul lebih dari sekali."))))
+        else:
+            positions[canonical] = index
+    for canonical in REQUIRED:
+        if canonical not in positions:
+            errors.append(RowError(1, COLUMNS[canonical][0], str(_l("Kolom wajib ini tidak ada."))))
+    return positions, errors
+
+
+def _units_lookup(agency: Agency) -> tuple[dict[str, Unit], dict[str, list[Unit]]]:
+    units = db.session.scalars(sa.select(Unit).where(Unit.agency_id == agency.id)).all()
+    by_name: dict[str, list[Unit]] = {}
+    for unit in units:
+        by_name.setdefault(unit.name.lower(), []).append(unit)
+    return {unit.code: unit for unit in units}, by_name
+
+
+def _users_by(column, values: list[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        for user in db.session.scalars(sa.select(User).where(column.in_(chunk))):
+            found[getattr(user, column.key)] = user
+    return found
+
+
+@dataclass
+class ImportPlan:
+    rows: list[_Row]
+    columns: set[str]
+
+
+def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
+    """Validate the whole file against the agency; raise ImportFailed with every problem."""
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ImportFailed([RowError(1, "-", str(_l("Berkas kosong: baris pertama harus berisi nama kolom.")))])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
+    positions, errors = _read_header(next(reader))
+    if errors:
+        raise ImportFailed(errors)
+    codes, names = _units_lookup(agency)
+    rows: list[_Row] = []
+    seen_nip: dict[str, int] = {}
+    seen_email: dict[str, int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(rows) + len({e.row for e in errors}) >= max_rows:
+            errors.append(RowError(line, "-", str(_l("Berkas melebihi %(n)d baris data.", n=max_rows))))
+            break
+        if len(cells) != len(positions):
+            errors.append(RowError(line, "-", str(_l(
+                "Jumlah kolom baris ini %(got)d, seharusnya %(want)d.", got=len(cells), want=len(positions)
+            ))))
+            continue
+        value = {key: cells[index].strip() for key, index in positions.items()}
+        row_errors: list[RowError] = []
+
+        def check(column: str, fn, *args):
+            try:
+                return fn(*args)
+            except AccountError as exc:
+                row_errors.append(RowError(line, column, str(exc)))  # noqa: B023 - used at once
+                return None
+
+        number = check("nip", parse_nip, value["nip"])
+        name = check("nama", clean_name, value["name"])
+        email = check("email", clean_email, value["email"])
+        unit = codes.get(value["unit"].upper())
+        if unit is None:
+            matches = names.get(value["unit"].lower(), [])
+            unit = matches[0] if len(matches) == 1 else None
+            if not matches:
+                row_errors.append(RowError(line, "unit", str(_l(
+                    "Unit \"%(unit)s\" tidak ada di instansi ini (isi dengan kode atau nama unit).",
+                    unit=value["unit"],
+                ))))
+            elif len(matches) > 1:
+                row_errors.append(RowError(line, "unit", str(_l(
+                    "Nama unit ini dipakai lebih dari satu unit; isi dengan kode unit."
+                ))))
+        position = value.get("position") or None
+        if position and len(position) > 200:
+            row_errors.append(RowError(line, "jabatan", str(_l("Jabatan maksimal 200 karakter."))))
+        supervisor = value.get("supervisor_nip") or None
+        if supervisor:
+            parsed = check("nip_atasan", parse_nip, supervisor)
+            supervisor = parsed.number if parsed else None
+            if parsed and number and parsed.number == number.number:
+                row_errors.append(RowError(line, "nip_atasan", str(_l("Atasan tidak boleh dirinya sendiri."))))
+        if number:
+            if number.number in seen_nip:
+                row_errors.append(RowError(line, "nip", str(_l(
+                    "NIP ini sudah ada di baris %(row)d.", row=seen_nip[number.number]
+                ))))
+            seen_nip.setdefault(number.number, line)
+        if email:
+            if email in seen_email:
+                row_errors.append(RowError(line, "email", str(_l(
+                    "Email ini sudah ada di baris %(row)d.", row=seen_email[email]
+                ))))
+            seen_email.setdefault(email, line)
+        if row_errors:
+            errors.extend(row_errors)
+        else:
+            rows.append(_Row(line, number, name, email, unit, position, supervisor))
+    if not rows and not errors:
+        errors.append(RowError(2, "-", str(_l("Berkas tidak berisi data pegawai."))))
+    errors.extend(_check_against_database(agency, rows, "supervisor_nip" in positions))
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: (e.row, e.column)))
+    return ImportPlan(rows, set(positions))
+
+
+def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: bool) -> list[RowError]:
+    errors: list[RowError] = []
+    by_nip = _users_by(User.nip, [r.number.number for r in rows])
+    by_email = _users_by(User.email, [r.email for r in rows])
+    for row in rows:
+        existing = by_nip.get(row.number.number)
+        if existing is not None and existing.agency_id != agency.id:
+            errors.append(RowError(row.line, "nip", str(_l("NIP ini terdaftar di instansi lain."))))
+        owner = by_email.get(row.email)
+        if owner is not None and owner.nip != row.number.number:
+            errors.append(RowError(row.line, "email", str(_l("Email ini sudah dipakai akun lain."))))
+
+    if not with_supervisors:
+        return errors
+    # Supervisors: in the file or already in this agency, and no cycles once applied.
+    in_file = {row.number.number for row in rows}
+    supervisor = aliased(User)
+    edges: dict[str, str | None] = dict(
+        db.session.execute(
+            sa.select(User.nip, supervisor.nip)
+            .join(supervisor, User.supervisor_id == supervisor.id)
+            .where(User.agency_id == agency.id)
+        ).tuples()
+    )
+    agency_nips = set(
+        db.session.scalars(sa.select(User.nip).where(User.agency_id == agency.id, User.nip.is_not(None)))
+    )
+    for row in rows:
+        edges[row.number.number] = row.supervisor_nip
+        if row.supervisor_nip and row.supervisor_nip not in in_file and row.supervisor_nip not in agency_nips:
+            errors.append(RowError(row.line, "nip_atasan", str(_l(
+                "Atasan dengan NIP ini tidak ada di berkas maupun di instansi ini."
+            ))))
+    for row in rows:
+        seen = {row.number.number}
+        current = edges.get(row.number.number)
+        while current and current not in seen:
+            seen.add(current)
+            current = edges.get(current)
+        if current == row.number.number:  # the chain came back to this person
+            errors.append(RowError(row.line, "nip_atasan", str(_l(
+                    "Hubungan atasan membentuk lingkaran (pegawai menjadi atasan dari atasannya sendiri)."
+            ))))
+    return errors
+
+
+def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int = 20_000) -> ImportResult:
+    """Validate the whole CSV, then create or update the agency's people in one go.
+
+    Optional columns (jabatan, nip_atasan) left out of the file leave those fields as they are.
+    """
+    plan = parse_rows(agency, decode(data), max_rows=max_rows)
+    existing = _users_by(User.nip, [r.number.number for r in plan.rows])
+    users: dict[str, User] = {}
+    changed: set[str] = set()
+    for row in plan.rows:
+        nip = row.number.number
+        fields = {
+            "name": row.name,
+            "email": row.email,
+            "unit_id": row.unit.id,
+            "employee_type": row.number.employee_type,
+        }
+        if "position" in plan.columns:
+            fields["position_title"] = row.position
+        user = existing.get(nip)
+        if user is None:
+            user = User(nip=nip, agency_id=agency.id, **fields)
+            user.role_rows = [UserRole(role=Role.LEARNER)]
+            db.session.add(user)
+        elif any(getattr(user, key) != value for key, value in fields.items()):
+            for key, value in fields.items():
+                setattr(user, key, value)
+            changed.add(nip)
+        users[nip] = user
+    db.session.flush()
+    if "supervisor_nip" in plan.columns:
+        supervisors = _users_by(User.nip, sorted({r.supervisor_nip for r in plan.rows if r.supervisor_nip}))
+        for row in plan.rows:
+            user = users[row.number.number]
+            supervisor_id = supervisors[row.supervisor_nip].id if row.supervisor_nip else None
+            if user.supervisor_id != supervisor_id:
+                user.supervisor_id = supervisor_id
+                if row.number.number in existing:
+                    changed.add(row.number.number)
+        db.session.flush()
+    result = ImportResult(
+        created=len(plan.rows) - len(existing),
+        updated=len(changed),
+        unchanged=len(existing) - len(changed),
+    )
+    logger.info(
+        "staff import into agency %s by %s: %d created, %d updated, %d unchanged",
+        agency.id, by and by.id, result.created, result.updated, result.unchanged,
+    )
+    return result

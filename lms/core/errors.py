@@ -1,0 +1,57 @@
+"""Error pages in the user's language; JSON for /api/ paths."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
+        403: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
+        404: (_("Halaman tidak ditemukan"), _("Alamat yang Anda buka tidak ada atau sudah dipindahkan.")),
+        405: (_("Metode tidak diizinkan"), _("Permintaan ini tidak didukung oleh halaman tersebut.")),
+        413: (_("Berkas terlalu besar"), _("Ukuran berkas atau data melebihi batas yang diizinkan.")),
+        429: (
+            _("Terlalu banyak percobaan"),
+            _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
+        ),
+        500: (_("Terjadi kesalahan"), _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti.")),
+    }
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = _messages().get(code, _messages()[500])
+    if request.path.startswith("/api/"):
+        return {"error": {"code": code, "title": title, "message": detail or message}}, code
+    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(
+            400, _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim kembali.")
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        return render_error(
+            413,
+            _("Ukuran berkas melebihi batas %(mb)s MB.", mb=round(limit / 1024 / 1024, 1)),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(exc):
+        # Unhandled exceptions arrive here wrapped (Flask logs them); in tests they propagate.
+        return render_error(500)

@@ -1,0 +1,20 @@
+"""Validators with messages in the user's language (WTForms ships no Indonesian)."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+
+def required():
+    return DataRequired(message=_l("Wajib diisi."))
+
+
+def required_input():
+    return InputRequired(message=_l("Wajib diisi."))
+
+
+def max_length(n: int):
+    return Length(max=n, message=_l("Maksimal %(max)d karakter."))
+
+
+def same_as(field: str):
+    return EqualTo(field, message=_l("Kedua isian kata sandi tidak sama."))

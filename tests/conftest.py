@@ -1,0 +1,122 @@
+"""Fixtures: one migrated database per run, a rolled-back transaction per test.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (an unreachable server is a failure).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from lms import create_app
+from lms.extensions import db as _db
+from tests import factories
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    except sa.exc.OperationalError as exc:
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if POSTGRES_URL:
+        reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        PASSWORD_HASH_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    )
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        upgrade()  # the schema comes from the migrations, so they are exercised on every run
+        _db.engine.dispose()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """Every test runs inside a transaction that is rolled back; code under test may commit."""
+    with app.app_context():
+        connection = _db.engine.connect()
+    transaction = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                           expire_on_commit=False)
+    original = _db.session
+    _db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+    try:
+        yield _db
+    finally:
+        # Each app context removed its own session at teardown; none is left to close.
+        _db.session = original
+        transaction.rollback()
+        connection.close()
+        app.extensions.pop("mail_outbox", None)
+
+
+@pytest.fixture
+def ctx(app, db):
+    """An application context for service tests (not for tests that use the client)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app, db):
+    assert not has_app_context(), "use the client without the ctx fixture"
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app, db):
+    return app.extensions.setdefault("mail_outbox", [])
+
+
+@pytest.fixture
+def make_agency(app, db):
+    return factories.bind(app, factories.agency)
+
+
+@pytest.fixture
+def make_user(app, db):
+    return factories.bind(app, factories.user)
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password=factories.PASSWORD):
+        response = client.post("/login", data={"login": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return response
+
+    return do
