@@ -19,9 +19,7 @@ DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused by P
 class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "Ruang Belajar ASN")
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     # Sessions and cookies (see Flask docs/web-security.rst).
@@ -52,9 +50,11 @@ class Config:
     # Flask-Limiter: memory in one process; Redis (RATELIMIT_STORAGE_URI) when scaled out.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute;100 per day"
-    LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
-    PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+    # Per address: generous, since a whole office often shares one public address (NAT).
+    LOGIN_RATE_LIMIT = "60 per minute"
+    # Per account (NIP/email), whatever the address: what actually stops password guessing.
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # noqa: S105 - not a password
 
     # Mail: "log" writes the message to the log (development), "smtp" sends it,
     # "memory" keeps it in app.extensions["mail_outbox"] (tests).
@@ -83,7 +83,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
-    RATELIMIT_ENABLED = False
+    RATELIMIT_ENABLED = True  # the real limits; tests reset the counters
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
 

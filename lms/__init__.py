@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
@@ -64,6 +65,9 @@ def configure_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.session_protection = app.config["SESSION_PROTECTION"]
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
+    login_manager.login_message_category = "info"
     socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
 
 
@@ -71,10 +75,14 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .core import bp as core_bp
+    from .courses import bp as courses_bp
+    from .courses import manage_bp as courses_manage_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(courses_manage_bp)
 
 
 def register_cli(app: Flask) -> None:

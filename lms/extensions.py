@@ -34,7 +34,6 @@ limiter = Limiter(key_func=get_remote_address)
 socketio = SocketIO()
 
 
-
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):

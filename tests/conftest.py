@@ -16,6 +16,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from lms import create_app
 from lms.extensions import db as _db
+from lms.extensions import limiter
 from tests import factories
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -30,24 +31,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def reset_postgres(url: str) -> None:
+def postgres_schema(url: str, schema: str, *, drop: bool = False) -> str:
+    """Create (or drop) a schema of its own for this run, so that runs never collide; return
+    the URL that puts it first on the search path."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            if not drop:
+                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     except sa.exc.OperationalError as exc:
         pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
     finally:
         engine.dispose()
+    return (
+        sa.make_url(url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     if POSTGRES_URL:
-        reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        schema = f"test_{os.getpid()}"
+        yield postgres_schema(POSTGRES_URL, schema)
+        postgres_schema(POSTGRES_URL, schema, drop=True)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +78,11 @@ def app(database_url, tmp_path_factory):
 @pytest.fixture
 def db(app):
     """Every test runs inside a transaction that is rolled back; code under test may commit."""
+    limiter.reset()
     with app.app_context():
         connection = _db.engine.connect()
     transaction = connection.begin()
-    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                           expire_on_commit=False)
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     original = _db.session
     _db.session = scoped_session(factory, scopefunc=_app_ctx_id)
     try:

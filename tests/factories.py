@@ -30,7 +30,7 @@ def make_pppk(*, birth=date(1994, 2, 14), year=2022, gender=2, seq=None) -> str:
 
 def unique_nip() -> str:
     n = next(_seq)
-    return make_nip(birth=date(1970 + n % 30, 1 + n % 12, 1 + n % 28), seq=n % 999 + 1)
+    return make_nip(birth=date(1960 + n % 30, 1 + n % 12, 1 + n % 28), seq=n % 999 + 1)
 
 
 def agency(code=None, name="Badan Uji Coba", timezone="Asia/Jakarta", units=("UMUM", "KEU")):

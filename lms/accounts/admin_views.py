@@ -4,13 +4,14 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.forms import choices
 from ..extensions import db
 from . import admin_bp as bp
 from . import agencies
 from .access import roles_required
 from .errors import AccountError, PermissionDenied
 from .forms import AgencyForm, StaffForm, StaffImportForm, UnitForm
-from .models import Role, User
+from .models import Agency, Role, User
 from .staff_import import ImportFailed, import_staff
 from .views import form_error
 
@@ -27,13 +28,14 @@ def managed_agency(agency_id: int):
     try:
         return agencies.require_agency(current_user, agency_id)
     except PermissionDenied:
-        abort(403 if db.session.get(agencies.Agency, agency_id) else 404)
+        abort(403 if db.session.get(Agency, agency_id) else 404)
 
 
 def unit_choices(agency_id: int, empty_label: str):
-    return [("", empty_label)] + [
-        (unit.id, "\u00a0\u00a0" * depth + unit.name) for unit, depth in agencies.unit_tree(agency_id)
-    ]
+    return choices(
+        [("", empty_label)]
+        + [(unit.id, "\u00a0\u00a0" * depth + unit.name) for unit, depth in agencies.unit_tree(agency_id)]
+    )
 
 
 @bp.get("/")
@@ -58,8 +60,9 @@ def agency_new():
     form = AgencyForm()
     if form.validate_on_submit():
         try:
-            agency = agencies.create_agency(form.code.data, form.name.data, form.timezone.data,
-                                            by=current_user)
+            agency = agencies.create_agency(
+                form.code.data, form.name.data, form.timezone.data, by=current_user
+            )
         except AccountError as exc:
             form_error(form, exc)
         else:
@@ -77,16 +80,18 @@ def agency_detail(agency_id: int):
     form.parent_id.choices = unit_choices(agency.id, _("(tingkat teratas)"))
     if form.validate_on_submit():
         try:
-            unit = agencies.add_unit(agency, form.code.data, form.name.data, form.parent_id.data,
-                                     by=current_user)
+            unit = agencies.add_unit(
+                agency, form.code.data, form.name.data, form.parent_id.data, by=current_user
+            )
         except AccountError as exc:
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Unit %(name)s ditambahkan.", name=unit.name), "success")
             return redirect(url_for(".agency_detail", agency_id=agency.id))
-    return render_template("admin/agency_detail.html", agency=agency, form=form,
-                           tree=agencies.unit_tree(agency.id))
+    return render_template(
+        "admin/agency_detail.html", agency=agency, form=form, tree=agencies.unit_tree(agency.id)
+    )
 
 
 @bp.get("/agencies/<int:agency_id>/people")
@@ -105,7 +110,7 @@ def person(user_id: int):
     if not agencies.can_manage_user(current_user, user):
         abort(403)
     form = StaffForm(obj=user, roles=[role.value for role in user.roles])
-    form.roles.choices = [(role.value, role.label) for role in agencies.assignable_roles(current_user)]
+    form.roles.choices = choices((role.value, role.label) for role in agencies.assignable_roles(current_user))
     form.unit_id.choices = unit_choices(user.agency_id, _("(belum ditentukan)")) if user.agency_id else []
     if form.validate_on_submit():
         try:
@@ -114,8 +119,13 @@ def person(user_id: int):
             abort(400)
         keep = user.roles - set(agencies.assignable_roles(current_user))  # roles this actor cannot see
         try:
-            agencies.update_staff(current_user, user, roles=set(roles) | keep,
-                                  unit_id=form.unit_id.data, active=form.active.data)
+            agencies.update_staff(
+                current_user,
+                user,
+                roles=set(roles) | keep,
+                unit_id=form.unit_id.data,
+                active=form.active.data,
+            )
         except AccountError as exc:
             form_error(form, exc)
         else:
@@ -136,16 +146,26 @@ def staff_import(agency_id: int):
     errors, result = [], None
     if form.validate_on_submit():
         try:
-            result = import_staff(agency, form.file.data.read(), by=current_user,
-                                  max_rows=current_app.config["CSV_IMPORT_MAX_ROWS"])
+            result = import_staff(
+                agency,
+                form.file.data.read(),
+                by=current_user,
+                max_rows=current_app.config["CSV_IMPORT_MAX_ROWS"],
+            )
         except ImportFailed as exc:
             db.session.rollback()
             errors = exc.errors
         else:
             db.session.commit()
     status = 422 if errors else 200
-    return render_template("admin/staff_import.html", agency=agency, form=form, errors=errors,
-                           result=result, max_mb=current_app.config["CSV_IMPORT_MAX_BYTES"] // 2**20), status
+    return render_template(
+        "admin/staff_import.html",
+        agency=agency,
+        form=form,
+        errors=errors,
+        result=result,
+        max_mb=current_app.config["CSV_IMPORT_MAX_BYTES"] // 2**20,
+    ), status
 
 
 @bp.get("/agencies/<int:agency_id>/import/template.csv")

@@ -108,9 +108,7 @@ def add_unit(agency: Agency, code: str, name: str, parent_id: int | None, *, by:
 
 def unit_tree(agency_id: int) -> list[tuple[Unit, int]]:
     """The agency's units in tree order, each with its depth (0 for top-level units)."""
-    units = db.session.scalars(
-        sa.select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.name)
-    ).all()
+    units = db.session.scalars(sa.select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.name)).all()
     children: dict[int | None, list[Unit]] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -153,7 +151,11 @@ def staff_query(agency_id: int, search: str | None = None) -> sa.Select:
     for word in (search or "").split()[:5]:
         pattern = f"%{word.lower()}%"
         query = query.where(
-            sa.or_(sa.func.lower(User.name).like(pattern), User.nip.like(pattern), User.email.like(pattern))
+            sa.or_(
+                sa.func.lower(User.name).like(pattern),
+                User.nip.like(pattern),
+                User.email.like(pattern),
+            )
         )
     return query
 
@@ -191,6 +193,9 @@ def update_staff(
     db.session.flush()
     logger.info(
         "user %s changed by %s: (roles, unit, active) %s -> %s",
-        user.id, actor.id, before, (sorted(roles), unit_id, active),
+        user.id,
+        actor.id,
+        before,
+        (sorted(roles), unit_id, active),
     )
     return user

@@ -2,7 +2,7 @@
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
@@ -21,10 +21,18 @@ def register(group: AppGroup) -> None:
 @click.option("--name", required=True)
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 8 characters.")
-@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]),
-              default=["learner"], show_default=True, help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    default=["learner"],
+    show_default=True,
+    help="Repeat for several roles.",
+)
 @click.option("--agency", "agency_code", help="Agency code.")
 @click.option("--unit", "unit_code", help="Unit code within the agency.")
+@with_appcontext
 def create_user_command(nip, name, email, password, roles, agency_code, unit_code):
     """Create an account non-interactively (bootstrap the first admin with --role admin)."""
     agency = unit = None
@@ -41,11 +49,17 @@ def create_user_command(nip, name, email, password, roles, agency_code, unit_cod
         if unit is None:
             fail([f"unknown unit code {unit_code!r} in agency {agency.code}"])
     try:
-        user = services.create_user(services.NewUser(
-            nip=nip, name=name, email=email, password=password,
-            agency_id=agency.id if agency else None, unit_id=unit.id if unit else None,
-            roles=tuple(Role(r) for r in roles),
-        ))
+        user = services.create_user(
+            services.NewUser(
+                nip=nip,
+                name=name,
+                email=email,
+                password=password,
+                agency_id=agency.id if agency else None,
+                unit_id=unit.id if unit else None,
+                roles=tuple(Role(r) for r in roles),
+            )
+        )
     except AccountError as exc:
         fail([f"{exc.field or 'input'}: {exc}"])
     db.session.commit()

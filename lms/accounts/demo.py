@@ -20,20 +20,62 @@ UNITS = [  # code, name, parent code
     ("PKM-KEMTUK", "Puskesmas Distrik Kemtuk", "DINKES"),
 ]
 PEOPLE = [  # nip, name, email, unit, position, roles
-    ("197801012005011001", "Ir. Yohanes Wenda, M.Si.", "admin@contoh.go.id", "BKPSDM",
-     "Kepala Badan", (Role.ADMIN, Role.LEARNER)),
-    ("198204152008012002", "Maria Kogoya, S.E.", "hr@contoh.go.id", "BKPSDM",
-     "Analis SDM Aparatur Ahli Muda", (Role.AGENCY_ADMIN, Role.LEARNER)),
-    ("197506202000031003", "Drs. Paulus Mandowen, M.Pd.", "pengajar@contoh.go.id", "BKPSDM-PK",
-     "Widyaiswara Ahli Madya", (Role.TRAINER, Role.LEARNER)),
-    ("199203102019032001", "Siti Rahmawati, S.Kep.", "siti@contoh.go.id", "PKM-KEMTUK",
-     "Perawat Ahli Pertama", (Role.LEARNER,)),
-    ("199511252020121004", "Andi Pratama, S.Kom.", "andi@contoh.go.id", "SETDA-ORG",
-     "Pranata Komputer Ahli Pertama", (Role.LEARNER,)),
-    ("199007072015031002", "Yakobus Itlay, S.Sos.", "yakobus@contoh.go.id", "SETDA-UMUM",
-     "Pengadministrasi Perkantoran", (Role.LEARNER,)),
-    ("199402142022212001", "Naomi Yoku, A.Md.Keb.", "naomi@contoh.go.id", "PKM-KEMTUK",
-     "Bidan Terampil (PPPK)", (Role.LEARNER,)),
+    (
+        "197801012005011001",
+        "Ir. Yohanes Wenda, M.Si.",
+        "admin@contoh.go.id",
+        "BKPSDM",
+        "Kepala Badan",
+        (Role.ADMIN, Role.LEARNER),
+    ),
+    (
+        "198204152008012002",
+        "Maria Kogoya, S.E.",
+        "hr@contoh.go.id",
+        "BKPSDM",
+        "Analis SDM Aparatur Ahli Muda",
+        (Role.AGENCY_ADMIN, Role.LEARNER),
+    ),
+    (
+        "197506202000031003",
+        "Drs. Paulus Mandowen, M.Pd.",
+        "pengajar@contoh.go.id",
+        "BKPSDM-PK",
+        "Widyaiswara Ahli Madya",
+        (Role.TRAINER, Role.LEARNER),
+    ),
+    (
+        "199203102019032001",
+        "Siti Rahmawati, S.Kep.",
+        "siti@contoh.go.id",
+        "PKM-KEMTUK",
+        "Perawat Ahli Pertama",
+        (Role.LEARNER,),
+    ),
+    (
+        "199511252020121004",
+        "Andi Pratama, S.Kom.",
+        "andi@contoh.go.id",
+        "SETDA-ORG",
+        "Pranata Komputer Ahli Pertama",
+        (Role.LEARNER,),
+    ),
+    (
+        "199007072015031002",
+        "Yakobus Itlay, S.Sos.",
+        "yakobus@contoh.go.id",
+        "SETDA-UMUM",
+        "Pengadministrasi Perkantoran",
+        (Role.LEARNER,),
+    ),
+    (
+        "199402142022212001",
+        "Naomi Yoku, A.Md.Keb.",
+        "naomi@contoh.go.id",
+        "PKM-KEMTUK",
+        "Bidan Terampil (PPPK)",
+        (Role.LEARNER,),
+    ),
 ]
 SUPERVISORS = {  # nip -> supervisor nip
     "198204152008012002": "197801012005011001",
@@ -60,17 +102,24 @@ def seed() -> list[str]:
     for nip, person_name, email, unit_code, position, roles in PEOPLE:
         user = services.user_by_nip(nip)
         if user is None:
-            user = services.create_user(services.NewUser(
-                nip=nip, name=person_name, email=email, password=DEMO_PASSWORD,
-                unit_id=units[unit_code].id, position_title=position, roles=roles,
-            ))
+            user = services.create_user(
+                services.NewUser(
+                    nip=nip,
+                    name=person_name,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    unit_id=units[unit_code].id,
+                    position_title=position,
+                    roles=roles,
+                )
+            )
         people[nip] = user
     for nip, supervisor_nip in SUPERVISORS.items():
         if people[nip].supervisor_id is None:
             people[nip].supervisor_id = people[supervisor_nip].id
     db.session.flush()
     lines = [f"Demo accounts (password for all: {DEMO_PASSWORD}), log in with NIP or email:"]
-    for nip, person_name, email, _unit, _position, roles in PEOPLE:
+    for nip, _name, email, _unit, _position, roles in PEOPLE:
         role_names = ", ".join(role.value for role in roles)
         lines.append(f"  {email:<24} NIP {nip}  [{role_names}]")
     return lines

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import max_length, required, same_as
+from ..core.forms import choices, max_length, required, same_as
 from ..core.i18n import LANGUAGE_NAMES, TIMEZONES
 
 
@@ -26,22 +26,34 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    nip = StringField(_l("NIP / NI PPPK"), validators=[required(), max_length(30)],
-                      description=_l("18 angka, boleh ditulis dengan spasi."))
+    nip = StringField(
+        _l("NIP / NI PPPK"),
+        validators=[required(), max_length(30)],
+        description=_l("18 angka, boleh ditulis dengan spasi."),
+    )
     name = StringField(_l("Nama lengkap (dengan gelar)"), validators=[required(), max_length(150)])
     email = EmailField(_l("Email"), validators=[required(), max_length(254)])
-    unit_id = SelectField(_l("Unit kerja"), coerce=optional_int, validate_choice=False,
-                          validators=[required()])
-    password = PasswordField(_l("Kata sandi"), validators=[required(), max_length(128)],
-                             description=_l("Minimal 8 karakter."))
+    unit_id = SelectField(
+        _l("Unit kerja"), coerce=optional_int, validate_choice=False, validators=[required()]
+    )
+    password = PasswordField(
+        _l("Kata sandi"),
+        validators=[required(), max_length(128)],
+        description=_l("Minimal 8 karakter."),
+    )
     password_confirm = PasswordField(_l("Ulangi kata sandi"), validators=[required(), same_as("password")])
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Kata sandi saat ini"), validators=[required()])
-    password = PasswordField(_l("Kata sandi baru"), validators=[required(), max_length(128)],
-                             description=_l("Minimal 8 karakter."))
-    password_confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[required(), same_as("password")])
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[required(), max_length(128)],
+        description=_l("Minimal 8 karakter."),
+    )
+    password_confirm = PasswordField(
+        _l("Ulangi kata sandi baru"), validators=[required(), same_as("password")]
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -49,23 +61,28 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Kata sandi baru"), validators=[required(), max_length(128)],
-                             description=_l("Minimal 8 karakter."))
-    password_confirm = PasswordField(_l("Ulangi kata sandi baru"), validators=[required(), same_as("password")])
+    password = PasswordField(
+        _l("Kata sandi baru"),
+        validators=[required(), max_length(128)],
+        description=_l("Minimal 8 karakter."),
+    )
+    password_confirm = PasswordField(
+        _l("Ulangi kata sandi baru"), validators=[required(), same_as("password")]
+    )
 
 
 class PreferencesForm(FlaskForm):
-    locale = SelectField(_l("Bahasa"), choices=list(LANGUAGE_NAMES.items()))
+    locale = SelectField(_l("Bahasa"), choices=choices(LANGUAGE_NAMES.items()))
     timezone = SelectField(
         _l("Zona waktu"),
-        choices=[("", _l("Ikuti instansi"))] + list(TIMEZONES.items()),
+        choices=choices([("", _l("Ikuti instansi")), *TIMEZONES.items()]),
     )
 
 
 class AgencyForm(FlaskForm):
     code = StringField(_l("Kode instansi"), validators=[required(), max_length(32)])
     name = StringField(_l("Nama instansi"), validators=[required(), max_length(200)])
-    timezone = SelectField(_l("Zona waktu"), choices=list(TIMEZONES.items()))
+    timezone = SelectField(_l("Zona waktu"), choices=choices(TIMEZONES.items()))
 
 
 class UnitForm(FlaskForm):

@@ -75,12 +75,16 @@ class Unit(db.Model):
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, native_enum=False, length=20, create_constraint=True, name="role",
-                values_callable=lambda e: [m.value for m in e]),
+        sa.Enum(
+            Role,
+            native_enum=False,
+            length=20,
+            create_constraint=True,
+            name="role",
+            values_callable=lambda e: [m.value for m in e],
+        ),
         primary_key=True,
     )
 
@@ -91,8 +95,14 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nip: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
     employee_type: Mapped[EmployeeType | None] = mapped_column(
-        sa.Enum(EmployeeType, native_enum=False, length=10, create_constraint=True,
-                name="employee_type", values_callable=lambda e: [m.value for m in e])
+        sa.Enum(
+            EmployeeType,
+            native_enum=False,
+            length=10,
+            create_constraint=True,
+            name="employee_type",
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     name: Mapped[str] = mapped_column(sa.String(150))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -106,21 +116,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login session id: changing it (password change or reset) ends every
     # other session of this user, including "remember me" cookies.
-    session_token: Mapped[str] = mapped_column(
-        sa.String(32), default=lambda: secrets.token_hex(16)
-    )
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     supervisor: Mapped[User | None] = relationship(remote_side=[id])
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.nip or self.email}>"

@@ -73,9 +73,7 @@ def parse_employee_number(raw: str, *, today: date | None = None) -> EmployeeNum
     year = int(number[8:12])
     month = None if is_pppk else int(number[12:14])
     if not is_pppk and not 1 <= month <= 12:
-        raise InvalidEmployeeNumber(
-            _l("Bulan pengangkatan pada NIP (angka ke-13 dan ke-14) tidak valid.")
-        )
+        raise InvalidEmployeeNumber(_l("Bulan pengangkatan pada NIP (angka ke-13 dan ke-14) tidak valid."))
     if (year, month or 12) < (birth.year + MIN_APPOINTMENT_AGE, birth.month):
         raise InvalidEmployeeNumber(
             _l("Tanggal pengangkatan pada NIP lebih awal dari usia 18 tahun pemiliknya.")

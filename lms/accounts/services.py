@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..extensions import db
 from . import passwords
-from .errors import AccountError, PermissionDenied
+from .errors import AccountError
 from .models import Agency, Role, Unit, User, UserRole, utcnow
 from .nip import EmployeeNumber, InvalidEmployeeNumber, normalise, parse_employee_number
 
@@ -210,7 +210,9 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired:
-        raise AccountError(_l("Tautan atur ulang kata sandi sudah kedaluwarsa. Silakan minta lagi.")) from None
+        raise AccountError(
+            _l("Tautan atur ulang kata sandi sudah kedaluwarsa. Silakan minta lagi.")
+        ) from None
     except BadSignature:
         raise AccountError(_l("Tautan atur ulang kata sandi tidak valid atau sudah dipakai.")) from None
     user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None

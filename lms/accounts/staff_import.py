@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -82,21 +82,35 @@ ALIASES = {alias: canonical for canonical, names in COLUMNS.items() for alias in
 def decode(data: bytes) -> str:
     """Bytes of a CSV file to text; raise ImportFailed with a clear message when not UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFailed([RowError(1, "-", str(_l(
-            "Berkas tersimpan dalam UTF-16. Simpan ulang sebagai \"CSV UTF-8\" lalu unggah lagi."
-        )))])
+        raise ImportFailed(
+            [
+                RowError(
+                    1,
+                    "-",
+                    _('Berkas tersimpan dalam UTF-16. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'),
+                )
+            ]
+        )
     if b"\x00" in data:
-        raise ImportFailed([RowError(1, "-", str(_l("Berkas ini bukan berkas teks CSV.")))])
+        raise ImportFailed([RowError(1, "-", _("Berkas ini bukan berkas teks CSV."))])
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed([RowError(line, "-", str(_l(
-            "Berkas bukan UTF-8 (ada karakter yang tidak terbaca). Simpan ulang dari Excel "
-            "sebagai \"CSV UTF-8\" lalu unggah lagi."
-        )))]) from None
+        raise ImportFailed(
+            [
+                RowError(
+                    line,
+                    "-",
+                    _(
+                        "Berkas bukan UTF-8 (ada karakter yang tidak terbaca). Simpan ulang dari Excel "
+                        'sebagai "CSV UTF-8" lalu unggah lagi.'
+                    ),
+                )
+            ]
+        ) from None
 
 
 def _detect_delimiter(first_line: str) -> str:
@@ -114,16 +128,23 @@ def _read_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
         key = _header_key(cell)
         canonical = ALIASES.get(key)
         if canonical is None:
-            errors.append(RowError(1, cell.strip() or f"#{index + 1}", str(_l(
-                "Kolom tidak dikenal. Kolom yang diterima: nip, nama, email, unit, jabatan, nip_atasan."
-            ))))
+            errors.append(
+                RowError(
+                    1,
+                    cell.strip() or f"#{index + 1}",
+                    _(
+                        "Kolom tidak dikenal. Kolom yang diterima: "
+                        "nip, nama, email, unit, jabatan, nip_atasan."
+                    ),
+                )
+            )
         elif canonical in positions:
-            errors.append(RowError(1, cell.strip(), str(_l("Kolom ini muncul lebih dari sekali."))))
+            errors.append(RowError(1, cell.strip(), _("Kolom ini muncul lebih dari sekali.")))
         else:
             positions[canonical] = index
     for canonical in REQUIRED:
         if canonical not in positions:
-            errors.append(RowError(1, COLUMNS[canonical][0], str(_l("Kolom wajib ini tidak ada."))))
+            errors.append(RowError(1, COLUMNS[canonical][0], _("Kolom wajib ini tidak ada.")))
     return positions, errors
 
 
@@ -154,7 +175,7 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     """Validate the whole file against the agency; raise ImportFailed with every problem."""
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise ImportFailed([RowError(1, "-", str(_l("Berkas kosong: baris pertama harus berisi nama kolom.")))])
+        raise ImportFailed([RowError(1, "-", _("Berkas kosong: baris pertama harus berisi nama kolom."))])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
     positions, errors = _read_header(next(reader))
     if errors:
@@ -168,12 +189,20 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) + len({e.row for e in errors}) >= max_rows:
-            errors.append(RowError(line, "-", str(_l("Berkas melebihi %(n)d baris data.", n=max_rows))))
+            errors.append(RowError(line, "-", _("Berkas melebihi %(n)d baris data.", n=max_rows)))
             break
         if len(cells) != len(positions):
-            errors.append(RowError(line, "-", str(_l(
-                "Jumlah kolom baris ini %(got)d, seharusnya %(want)d.", got=len(cells), want=len(positions)
-            ))))
+            errors.append(
+                RowError(
+                    line,
+                    "-",
+                    _(
+                        "Jumlah kolom baris ini %(got)d, seharusnya %(want)d.",
+                        got=len(cells),
+                        want=len(positions),
+                    ),
+                )
+            )
             continue
         value = {key: cells[index].strip() for key, index in positions.items()}
         row_errors: list[RowError] = []
@@ -193,41 +222,59 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
             matches = names.get(value["unit"].lower(), [])
             unit = matches[0] if len(matches) == 1 else None
             if not matches:
-                row_errors.append(RowError(line, "unit", str(_l(
-                    "Unit \"%(unit)s\" tidak ada di instansi ini (isi dengan kode atau nama unit).",
-                    unit=value["unit"],
-                ))))
+                row_errors.append(
+                    RowError(
+                        line,
+                        "unit",
+                        _(
+                            'Unit "%(unit)s" tidak ada di instansi ini (isi dengan kode atau nama unit).',
+                            unit=value["unit"],
+                        ),
+                    )
+                )
             elif len(matches) > 1:
-                row_errors.append(RowError(line, "unit", str(_l(
-                    "Nama unit ini dipakai lebih dari satu unit; isi dengan kode unit."
-                ))))
+                row_errors.append(
+                    RowError(
+                        line,
+                        "unit",
+                        _("Nama unit ini dipakai lebih dari satu unit; isi dengan kode unit."),
+                    )
+                )
         position = value.get("position") or None
         if position and len(position) > 200:
-            row_errors.append(RowError(line, "jabatan", str(_l("Jabatan maksimal 200 karakter."))))
+            row_errors.append(RowError(line, "jabatan", _("Jabatan maksimal 200 karakter.")))
         supervisor = value.get("supervisor_nip") or None
         if supervisor:
             parsed = check("nip_atasan", parse_nip, supervisor)
             supervisor = parsed.number if parsed else None
             if parsed and number and parsed.number == number.number:
-                row_errors.append(RowError(line, "nip_atasan", str(_l("Atasan tidak boleh dirinya sendiri."))))
+                row_errors.append(RowError(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
         if number:
             if number.number in seen_nip:
-                row_errors.append(RowError(line, "nip", str(_l(
-                    "NIP ini sudah ada di baris %(row)d.", row=seen_nip[number.number]
-                ))))
+                row_errors.append(
+                    RowError(
+                        line,
+                        "nip",
+                        _("NIP ini sudah ada di baris %(row)d.", row=seen_nip[number.number]),
+                    )
+                )
             seen_nip.setdefault(number.number, line)
         if email:
             if email in seen_email:
-                row_errors.append(RowError(line, "email", str(_l(
-                    "Email ini sudah ada di baris %(row)d.", row=seen_email[email]
-                ))))
+                row_errors.append(
+                    RowError(
+                        line,
+                        "email",
+                        _("Email ini sudah ada di baris %(row)d.", row=seen_email[email]),
+                    )
+                )
             seen_email.setdefault(email, line)
         if row_errors:
             errors.extend(row_errors)
         else:
             rows.append(_Row(line, number, name, email, unit, position, supervisor))
     if not rows and not errors:
-        errors.append(RowError(2, "-", str(_l("Berkas tidak berisi data pegawai."))))
+        errors.append(RowError(2, "-", _("Berkas tidak berisi data pegawai.")))
     errors.extend(_check_against_database(agency, rows, "supervisor_nip" in positions))
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: (e.row, e.column)))
@@ -241,32 +288,37 @@ def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: 
     for row in rows:
         existing = by_nip.get(row.number.number)
         if existing is not None and existing.agency_id != agency.id:
-            errors.append(RowError(row.line, "nip", str(_l("NIP ini terdaftar di instansi lain."))))
+            errors.append(RowError(row.line, "nip", _("NIP ini terdaftar di instansi lain.")))
         owner = by_email.get(row.email)
         if owner is not None and owner.nip != row.number.number:
-            errors.append(RowError(row.line, "email", str(_l("Email ini sudah dipakai akun lain."))))
+            errors.append(RowError(row.line, "email", _("Email ini sudah dipakai akun lain.")))
 
     if not with_supervisors:
         return errors
     # Supervisors: in the file or already in this agency, and no cycles once applied.
     in_file = {row.number.number for row in rows}
     supervisor = aliased(User)
-    edges: dict[str, str | None] = dict(
-        db.session.execute(
+    edges: dict[str, str | None] = {
+        nip: supervisor_nip
+        for nip, supervisor_nip in db.session.execute(
             sa.select(User.nip, supervisor.nip)
             .join(supervisor, User.supervisor_id == supervisor.id)
             .where(User.agency_id == agency.id)
-        ).tuples()
-    )
+        )
+    }
     agency_nips = set(
         db.session.scalars(sa.select(User.nip).where(User.agency_id == agency.id, User.nip.is_not(None)))
     )
     for row in rows:
         edges[row.number.number] = row.supervisor_nip
         if row.supervisor_nip and row.supervisor_nip not in in_file and row.supervisor_nip not in agency_nips:
-            errors.append(RowError(row.line, "nip_atasan", str(_l(
-                "Atasan dengan NIP ini tidak ada di berkas maupun di instansi ini."
-            ))))
+            errors.append(
+                RowError(
+                    row.line,
+                    "nip_atasan",
+                    _("Atasan dengan NIP ini tidak ada di berkas maupun di instansi ini."),
+                )
+            )
     for row in rows:
         seen = {row.number.number}
         current = edges.get(row.number.number)
@@ -274,9 +326,13 @@ def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: 
             seen.add(current)
             current = edges.get(current)
         if current == row.number.number:  # the chain came back to this person
-            errors.append(RowError(row.line, "nip_atasan", str(_l(
-                    "Hubungan atasan membentuk lingkaran (pegawai menjadi atasan dari atasannya sendiri)."
-            ))))
+            errors.append(
+                RowError(
+                    row.line,
+                    "nip_atasan",
+                    _("Hubungan atasan membentuk lingkaran (pegawai menjadi atasan dari atasannya sendiri)."),
+                )
+            )
     return errors
 
 
@@ -327,6 +383,10 @@ def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int 
     )
     logger.info(
         "staff import into agency %s by %s: %d created, %d updated, %d unchanged",
-        agency.id, by and by.id, result.created, result.updated, result.unchanged,
+        agency.id,
+        by and by.id,
+        result.created,
+        result.updated,
+        result.unchanged,
     )
     return result

@@ -22,7 +22,6 @@ from ..extensions import db, limiter
 from . import bp, services
 from .agencies import all_units_grouped
 from .errors import AccountError
-from .models import Role
 from .forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -31,6 +30,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from .models import Role
 
 
 def form_error(form, exc: AccountError) -> None:
@@ -48,8 +48,11 @@ def _login_account_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_login_account_key)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_login_account_key,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -87,8 +90,11 @@ def register():
     groups = all_units_grouped()
     if form.validate_on_submit():
         data = services.NewUser(
-            nip=form.nip.data, name=form.name.data, email=form.email.data,
-            unit_id=form.unit_id.data, password=form.password.data,
+            nip=form.nip.data,
+            name=form.name.data,
+            email=form.email.data,
+            unit_id=form.unit_id.data,
+            password=form.password.data,
         )
         try:
             user = services.register(data)
@@ -130,7 +136,7 @@ def change_password():
             form_error(form, exc)
         else:
             db.session.commit()
-            login_user(current_user, fresh=True)  # keep this session: its token just rotated
+            login_user(current_user._get_current_object(), fresh=True)  # keep this session, new token
             flash(_("Kata sandi berhasil diubah. Sesi di perangkat lain telah diakhiri."), "success")
             return redirect(url_for(".account"))
     return render_template("accounts/password_change.html", form=form)
@@ -150,8 +156,13 @@ def forgot_password():
                 render_template("accounts/mail/reset_password.txt", user=user, link=link),
             )
         # The same answer whether or not the address is registered.
-        flash(_("Jika email tersebut terdaftar, kami telah mengirim tautan untuk mengatur ulang "
-                "kata sandi. Tautan berlaku 1 jam."), "info")
+        flash(
+            _(
+                "Jika email tersebut terdaftar, kami telah mengirim tautan untuk mengatur ulang "
+                "kata sandi. Tautan berlaku 1 jam."
+            ),
+            "info",
+        )
         return redirect(url_for(".login"))
     return render_template("accounts/password_forgot.html", form=form)
 
@@ -186,8 +197,14 @@ def set_language():
         services.set_preferences(current_user, locale=lang)
         db.session.commit()
     response = make_response(redirect(back))
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 

@@ -12,14 +12,26 @@ def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
         403: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
-        404: (_("Halaman tidak ditemukan"), _("Alamat yang Anda buka tidak ada atau sudah dipindahkan.")),
-        405: (_("Metode tidak diizinkan"), _("Permintaan ini tidak didukung oleh halaman tersebut.")),
-        413: (_("Berkas terlalu besar"), _("Ukuran berkas atau data melebihi batas yang diizinkan.")),
+        404: (
+            _("Halaman tidak ditemukan"),
+            _("Alamat yang Anda buka tidak ada atau sudah dipindahkan."),
+        ),
+        405: (
+            _("Metode tidak diizinkan"),
+            _("Permintaan ini tidak didukung oleh halaman tersebut."),
+        ),
+        413: (
+            _("Berkas terlalu besar"),
+            _("Ukuran berkas atau data melebihi batas yang diizinkan."),
+        ),
         429: (
             _("Terlalu banyak percobaan"),
             _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
         ),
-        500: (_("Terjadi kesalahan"), _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti.")),
+        500: (
+            _("Terjadi kesalahan"),
+            _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti."),
+        ),
     }
 
 
@@ -34,7 +46,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(
-            400, _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim kembali.")
+            400,
+            _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu kirim kembali."),
         )
 
     @app.errorhandler(RequestEntityTooLarge)

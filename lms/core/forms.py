@@ -1,6 +1,7 @@
 """Validators with messages in the user's language (WTForms ships no Indonesian)."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 
@@ -18,3 +19,8 @@ def max_length(n: int):
 
 def same_as(field: str):
     return EqualTo(field, message=_l("Kedua isian kata sandi tidak sama."))
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
