@@ -1,0 +1,99 @@
+"""The competency catalogue: look-ups for courses and the careers features, and technical ones.
+
+Services take plain arguments, `flush()` and never `commit()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import LEVELS, Competency, CompetencyLevel, CompetencyType
+
+logger = logging.getLogger(__name__)
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
+
+
+class CompetencyError(ValueError):
+    """A catalogue input problem; str() is a message for the user, `field` names the input."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def competency_by_code(code: str) -> Competency | None:
+    """The competency with this code (codes are compared in upper case)."""
+    return db.session.scalar(sa.select(Competency).where(Competency.code == (code or "").upper()))
+
+
+def competencies_by_code(codes: Iterable[str]) -> dict[str, Competency]:
+    """The competencies among these codes that exist, keyed by code; one query."""
+    wanted = {str(code).upper() for code in codes if code}
+    if not wanted:
+        return {}
+    rows = db.session.scalars(sa.select(Competency).where(Competency.code.in_(wanted)))
+    return {row.code: row for row in rows}
+
+
+def available_competencies(agency_id: int | None = None, *, with_levels: bool = False) -> list[Competency]:
+    """The SKJ competencies plus the technical ones of an agency, by type then code."""
+    query = sa.select(Competency).order_by(Competency.type, Competency.code)
+    if agency_id is None:
+        query = query.where(Competency.agency_id.is_(None))
+    else:
+        query = query.where(sa.or_(Competency.agency_id.is_(None), Competency.agency_id == agency_id))
+    if with_levels:
+        query = query.options(selectinload(Competency.levels))
+    return list(db.session.scalars(query))
+
+
+def create_competency(
+    code: str,
+    name: str,
+    type: CompetencyType,
+    levels: Mapping[int, str],
+    *,
+    agency_id: int | None = None,
+    description: str = "",
+) -> Competency:
+    """Add a competency with a descriptor per level; technical ones belong to an agency."""
+    code = (code or "").strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise CompetencyError(
+            _l("Kode kompetensi hanya boleh berisi huruf besar, angka, titik, garis bawah atau "
+               "tanda hubung (maks. 32)."), "code")
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 200:
+        raise CompetencyError(_l("Nama kompetensi wajib diisi (2 sampai 200 karakter)."), "name")
+    type = CompetencyType(type)
+    if (type is CompetencyType.TECHNICAL) != (agency_id is not None):
+        raise CompetencyError(
+            _l("Kompetensi teknis ditetapkan oleh instansi; kompetensi manajerial dan sosial "
+               "kultural berlaku nasional."), "agency_id")
+    if not levels or set(levels) - set(LEVELS):
+        raise CompetencyError(_l("Level kompetensi harus antara 1 dan 5."), "levels")
+    if any(not (text or "").strip() for text in levels.values()):
+        raise CompetencyError(_l("Setiap level memerlukan deskripsi."), "levels")
+    if competency_by_code(code) is not None:
+        raise CompetencyError(_l("Kode kompetensi ini sudah dipakai."), "code")
+    competency = Competency(
+        code=code, name=name, type=type, agency_id=agency_id, description=description.strip(),
+        levels=[CompetencyLevel(level=level, descriptor=text.strip())
+                for level, text in sorted(levels.items())],
+    )
+    db.session.add(competency)
+    db.session.flush()
+    logger.info("competency %s (%s) created for agency %s", competency.id, code, agency_id)
+    return competency

@@ -1,0 +1,8 @@
+"""Courses: catalogue, modules and lessons, media, enrolment, progress and course bundles."""
+
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
+manage_bp = Blueprint("courses_manage", __name__, url_prefix="/teach")
+
+from . import models  # noqa: E402, F401
