@@ -88,8 +88,10 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .core.cli import lms_group
+    from .courses.cli import register as register_courses_cli
 
     register_accounts_cli(lms_group)
+    register_courses_cli(lms_group)
     app.cli.add_command(lms_group)
 
 
