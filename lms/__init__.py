@@ -33,6 +33,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    register_compression(app)
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -105,6 +106,21 @@ def register_security_headers(app: Flask) -> None:
     from .core.security import register
 
     register(app)
+
+
+def register_compression(app: Flask) -> None:
+    """gzip text responses in the app itself: learners on slow links get small pages without a proxy."""
+    from flask_compress import Compress
+
+    for key, value in {
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
+                               "application/javascript", "application/json", "image/svg+xml"],
+        "COMPRESS_MIN_SIZE": 500,
+    }.items():
+        app.config.setdefault(key, value)
+    Compress(app)
 
 
 def register_template_helpers(app: Flask) -> None:
