@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -121,6 +121,16 @@ def register_compression(app: Flask) -> None:
     }.items():
         app.config.setdefault(key, value)
     Compress(app)
+
+    @app.after_request
+    def buffer_static_text(response):
+        # Runs before Flask-Compress: a static text file is read whole (its file closes with the
+        # response), so it is gzipped like a page instead of streamed without being closed.
+        if (request.endpoint == "static" and response.direct_passthrough and response.status_code == 200
+                and response.mimetype in app.config["COMPRESS_MIMETYPES"]):
+            response.direct_passthrough = False
+            response.get_data()
+        return response
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import max_length, required
+from ..core.forms import choices, max_length, required
 
 
 def optional_int(value):
@@ -34,14 +34,16 @@ def course_form(competencies, criteria, **kwargs) -> CourseForm:
         pass
 
     for competency in competencies:
-        setattr(Form, f"comp_{competency.code}", SelectField(competency.name, choices=LEVEL_CHOICES,
-                                                             default=""))
+        setattr(Form, f"comp_{competency.code}", SelectField(
+            competency.name, choices=choices(LEVEL_CHOICES), default="", validate_choice=False))
     for criterion in criteria:
         options = list(criterion.options)
         if not criterion.default:
             options = [("", _l("Tidak dipakai")), *options]
-        setattr(Form, f"rule_{criterion.name}", SelectField(criterion.label, choices=options,
-                                                            default=criterion.default or ""))
+        # The service validates the choice and says what is wrong in Indonesian.
+        setattr(Form, f"rule_{criterion.name}", SelectField(
+            criterion.label, choices=choices(options), default=criterion.default or "",
+            validate_choice=False))
     return Form(**kwargs)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..accounts.access import roles_required
 from ..accounts.models import Role
 from ..careers.services import available_competencies
+from ..core.forms import choices
 from ..extensions import db
 from . import bundles, completion, learning, services
 from . import manage_bp as bp
@@ -151,8 +152,8 @@ def move_module(module_id: int):
 
 def _lesson_form(course, lesson=None):
     form = LessonForm(obj=lesson)
-    form.video_media_id.choices = [("", _("Tidak ada"))] + [
-        (m.id, m.original_name) for m in course.media if m.kind == "video"]
+    form.video_media_id.choices = choices([("", _("Tidak ada"))] + [
+        (m.id, m.original_name) for m in course.media if m.kind == "video"])
     return form
 
 

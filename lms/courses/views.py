@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ..accounts import agencies
 from ..accounts.models import Role, Unit
 from ..careers.services import available_competencies
+from ..core.forms import choices
 from ..core.home import register_home_panel
 from ..extensions import db
 from . import bp, learning, services
@@ -155,11 +156,11 @@ def assign(slug: str):
         abort(403)
     course = course_or_404(slug, preview=False)
     form = AssignForm()
-    form.unit_id.choices = [("", _("Pilih unit kerja"))] + [
+    form.unit_id.choices = choices([("", _("Pilih unit kerja"))] + [
         (unit.id, f"{agency.code} · " + "\u00a0\u00a0" * depth + unit.name)
         for agency in agencies.agencies_for(current_user)
         for unit, depth in agencies.unit_tree(agency.id)
-    ]
+    ])
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
         try:
