@@ -29,6 +29,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     configure_logging(app)
     configure_extensions(app)
     register_blueprints(app)
+    register_api(app)
     register_cli(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -84,6 +85,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
+
+
+def register_api(app: Flask) -> None:
+    from .api import register
+
+    register(app)
 
 
 def register_cli(app: Flask) -> None:
