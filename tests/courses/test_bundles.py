@@ -313,3 +313,14 @@ def test_folder_symlinks_are_refused(ctx, tmp_path):
     with pytest.raises(BundleInvalid) as info:
         read_bundle(tmp_path)
     assert [p.file for p in info.value.problems] == ["media/rahasia.png"]
+
+
+def test_demo_seeder_imports_the_samples_once(ctx):
+    from lms.courses.cli import seed_sample_courses
+
+    first = seed_sample_courses()
+    versions = {c.slug: (c.id, c.version) for c in db.session.scalars(sa.select(Course))}
+    second = seed_sample_courses()
+    assert first == second and len(first) == 4
+    assert {c.slug: (c.id, c.version) for c in db.session.scalars(sa.select(Course))} == versions
+    assert sorted(versions) == sorted(path.name for path in SAMPLES)

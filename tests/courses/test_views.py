@@ -363,3 +363,15 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(client, logi
     print(f"queries (catalogue, lesson, home): {counts}")
     assert counts[3] == counts[30]
     assert all(c <= 12 for c in counts[3])
+
+
+def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):
+    draft = make_course(by=trainer, publish=False)
+    login(trainer)
+    lesson_id = lesson_ids(client.application, draft.id)[0]
+    page = client.get(f"/courses/{draft.slug}/learn/{lesson_id}")
+    assert page.status_code == 200 and "Pratinjau pengajar" in page.text
+    assert "Tandai selesai" not in page.text
+    client.post(f"/courses/{draft.slug}/learn/{lesson_id}/done")
+    with client.application.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Enrolment.id))) == 0
