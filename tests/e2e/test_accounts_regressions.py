@@ -1,8 +1,4 @@
-"""Bugs the browser journeys found, kept as strict expected failures until they are fixed.
-
-Each test states the behaviour we want. When a fix lands the test passes, strict xfail turns
-that into a failure, and the fixer removes the marker (and moves the test to the journeys).
-"""
+"""Bugs the browser journeys found, now fixed: each test keeps the behaviour from coming back."""
 
 from __future__ import annotations
 
@@ -25,16 +21,10 @@ def admin_page(page, live_db):
     return page, agency_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: CSRFProtect parses the form in before_request, so staff_import() sets "
-    "request.max_content_length too late; with CSRF on, CSV_IMPORT_MAX_BYTES is never enforced",
-)
 def test_a_csv_over_the_import_limit_is_refused(admin_page, live_app, monkeypatch):
     page, agency_id = admin_page
     monkeypatch.setitem(live_app.config, "CSV_IMPORT_MAX_BYTES", 64 * 1024)  # small, to stay fast
-    data = b"kolom;lain\r\n" + b"x;y\r\n" * (100 * 1024 // 5)  # a bad header: fails fast if accepted
+    data = b"kolom;lain\r\n" + b"x;y\r\n" * (200 * 1024 // 5)  # past limit + form allowance
     response = upload_staff_csv(
         page, agency_id, {"name": "besar.csv", "mimeType": "text/csv", "buffer": data}
     )
@@ -42,12 +32,6 @@ def test_a_csv_over_the_import_limit_is_refused(admin_page, live_app, monkeypatc
     expect(page.get_by_role("heading", level=1)).to_have_text("Berkas terlalu besar")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: an unclosed quote at the start of a cell makes csv read the rest of the file as "
-    "one field; past 128 KiB csv.Error escapes parse_rows() and the page is a 500",
-)
 def test_a_stray_quote_in_a_large_file_is_reported_not_a_crash(admin_page, live_server):
     page, agency_id = admin_page
     rows = ["nip;nama;email;unit", f'{factories.unique_nip()};"Ucok Budi Santoso;ucok@unggah.go.id;UMUM']
@@ -60,12 +44,6 @@ def test_a_stray_quote_in_a_large_file_is_reported_not_a_crash(admin_page, live_
     expect(page.get_by_role("alert")).to_contain_text("Berkas tidak diimpor")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: the per-account login limit is keyed by what was typed (NIP or email), not by "
-    "the account, so every account gets its guesses twice: once by NIP, once by email",
-)
 def test_the_login_limit_counts_per_account_not_per_spelling(
     page, live_rate_limits, live_agency, live_user, monkeypatch
 ):
@@ -77,13 +55,6 @@ def test_the_login_limit_counts_per_account_not_per_spelling(
     expect(page.get_by_role("heading", level=1)).to_have_text("Terlalu banyak percobaan")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: werkzeug's send_file sets Cache-Control no-cache and cache_fingerprinted_assets() "
-    "(lms/core/templating.py) adds max-age/immutable without removing it, so browsers revalidate "
-    "app.css on every page",
-)
 def test_the_fingerprinted_stylesheet_is_fetched_once(page, live_server):
     page.goto("/")
     page.get_by_role("link", name="Masuk", exact=True).first.click()
