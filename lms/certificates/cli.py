@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..core.cli import fail
 from ..extensions import db
@@ -19,6 +19,7 @@ def register(group: AppGroup) -> None:
 
 
 @click.command("rotate-signing-key")
+@with_appcontext
 def rotate_signing_key_command():
     """Make a new current signing key; older keys stay published so old credentials still verify."""
     source = signing.key_source()
@@ -38,6 +39,7 @@ def rotate_signing_key_command():
 
 
 @click.command("issue-certificates")
+@with_appcontext
 def issue_certificates_command():
     """Issue the certificates of completed courses that have none yet (safe to run again)."""
     try:
@@ -54,6 +56,7 @@ def issue_certificates_command():
 @click.command("revoke-certificate")
 @click.argument("number")
 @click.option("--reason", required=True, help="Shown on the public verification page.")
+@with_appcontext
 def revoke_certificate_command(number: str, reason: str):
     """Revoke a certificate by its number, with a reason."""
     try:
