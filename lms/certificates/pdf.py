@@ -24,6 +24,8 @@ from fpdf import FPDF
 from .models import Certificate, CertificateSource
 
 logger = logging.getLogger(__name__)
+# fontTools reports every subsetting step at INFO: once per PDF is noise in the server log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf"}
 FAMILY = "DejaVuSerif"
@@ -47,15 +49,18 @@ def _subset(source: Path, target: Path) -> None:
     options.hinting = False
     options.glyph_names = False
     options.layout_features = []
-    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF"]
+    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "MATH"]
     options.notdef_outline = True
     font = ftsubset.load_font(str(source), options)
-    subsetter = ftsubset.Subsetter(options)
-    subsetter.populate(unicodes=COVERED)
-    subsetter.subset(font)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(fd)
-    ftsubset.save_font(font, tmp, options)
+    try:
+        subsetter = ftsubset.Subsetter(options)
+        subsetter.populate(unicodes=COVERED)
+        subsetter.subset(font)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        os.close(fd)
+        ftsubset.save_font(font, tmp, options)
+    finally:
+        font.close()
     os.replace(tmp, target)  # atomic: a concurrent reader never sees half a font
 
 
