@@ -36,6 +36,8 @@ def committed(app):
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # the threads' own connections
 
 
 def test_two_concurrent_completion_events_issue_one_certificate(app, committed):
