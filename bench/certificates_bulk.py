@@ -4,7 +4,9 @@
 
 Runs on a throwaway SQLite file (or the given database), with its own instance folder, so it
 touches nothing else. Prints the time of each phase and the cost per certificate, and exits
-non-zero when the whole run takes a minute or more (the target is well under a minute).
+non-zero when the whole run needs a minute or more of CPU (the target is well under a minute).
+Both wall-clock and CPU time are shown, with the load average: on a machine shared with other
+work the wall-clock figure measures the neighbours too, the CPU time of this process does not.
 """
 
 from __future__ import annotations
@@ -89,27 +91,32 @@ def main() -> int:
             signing.keyring()  # key generation and font subsetting are one-time costs, not per certificate
             pdf.font_files()
 
-            started = time.perf_counter()
+            load_before = os.getloadavg()[0]
+            started, cpu_started = time.perf_counter(), time.process_time()
             enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.id.in_(enrolment_ids))).all()
             certificates = [services.issue_for_enrolment(e) for e in enrolments]
             db.session.commit()
-            issued = time.perf_counter()
+            issued, cpu_issued = time.perf_counter(), time.process_time()
 
             size, site = 0, app.config["SITE_NAME"]
             for cert in certificates:
                 size += len(pdf.render(cert, services.verify_url(cert.number), site_name=site))
-            rendered = time.perf_counter()
+            rendered, cpu_rendered = time.perf_counter(), time.process_time()
 
             count = len(certificates)
             assert count == args.count == len({c.number for c in certificates})
-            issue_s, pdf_s, total = issued - started, rendered - issued, rendered - started
-            print(f"certificates_bulk: {count} certificates on {machine()}")
-            print(f"  issue (snapshot + sign + insert): {issue_s:6.2f} s  "
-                  f"{1000 * issue_s / count:6.2f} ms each")
-            print(f"  PDF (A4, QR, DejaVu subset):      {pdf_s:6.2f} s  {1000 * pdf_s / count:6.2f} ms each, "
-                  f"{size / count / 1024:.1f} KB each")
-            print(f"  total:                            {total:6.2f} s  {1000 * total / count:6.2f} ms each "
-                  f"(target < {TARGET_SECONDS} s)")
+            phases = [
+                ("issue (snapshot + sign + insert)", issued - started, cpu_issued - cpu_started),
+                ("PDF (A4, QR code, DejaVu subset)", rendered - issued, cpu_rendered - cpu_issued),
+                ("total", rendered - started, cpu_rendered - cpu_started),
+            ]
+            print(f"certificates_bulk: {count} certificates on {machine()}; "
+                  f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+            for name, wall, cpu in phases:
+                print(f"  {name:34} wall {wall:6.2f} s ({1000 * wall / count:6.2f} ms each)   "
+                      f"cpu {cpu:6.2f} s ({1000 * cpu / count:6.2f} ms each)")
+            print(f"  PDF size {size / count / 1024:.1f} KB each; target: total < {TARGET_SECONDS} s")
+            total = phases[-1][2]
         with app.app_context():
             db.engine.dispose()
     return 0 if total < TARGET_SECONDS else 1
