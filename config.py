@@ -77,6 +77,19 @@ class Config:
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
 
+    # Certificates. The absolute address printed in QR codes and signed into credentials
+    # (e.g. https://belajar.example.go.id); without it the address of the current request is used.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
+    # Ed25519 signing keys: unset = instance/signing-keys/ (created on first use); or a folder,
+    # a PEM file, or PEM text (the first private key signs). See lms/certificates/signing.py.
+    CERT_SIGNING_KEYS = os.environ.get("CERT_SIGNING_KEYS")
+    CERT_FONT_DIR = os.environ.get("CERT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+    JWKS_MAX_AGE = 3600
+    # Per address, shared by /verify, /verify/<code>, /verify/credential and the JSON status.
+    VERIFY_RATE_LIMIT = "60 per minute"
+    BULK_VERIFY_RATE_LIMIT = "60 per hour"
+    BULK_VERIFY_MAX = 500
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -76,6 +76,7 @@ def configure_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
+    from .certificates import bp as certificates_bp
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
+    app.register_blueprint(certificates_bp)
 
 
 def register_api(app: Flask) -> None:
@@ -95,11 +97,13 @@ def register_api(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
+    from .certificates.cli import register as register_certificates_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
+    register_certificates_cli(lms_group)
     app.cli.add_command(lms_group)
 
 

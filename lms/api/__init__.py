@@ -34,6 +34,8 @@ def register(app: Flask) -> None:
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
+    from .certificates import blp as certificates_blp
     from .courses import blp as courses_blp
 
     api.register_blueprint(courses_blp)
+    api.register_blueprint(certificates_blp)

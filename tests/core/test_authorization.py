@@ -9,9 +9,12 @@ from collections import defaultdict
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
+from lms.certificates import services as certificate_services
+from lms.certificates.numbers import format_number
+from lms.courses import learning
 from lms.courses import services as course_services
-from lms.courses.models import Media
+from lms.courses.models import Course, Media
 from lms.extensions import db
 from tests import factories
 from tests.factories import PASSWORD
@@ -111,6 +114,34 @@ MATRIX = [
         CONFLICT,
         CONFLICT,
     ),
+    # Certificates: {cert} is the learner's (issued by the own agency), {cert_other} another agency's.
+    row("GET", "/verify", OK, OK, OK, OK, OK),
+    row("GET", "/verify/{cert}", OK, OK, OK, OK, OK),
+    row("GET", "/verify/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/verify/credential", OK, OK, OK, OK, OK),
+    row("POST", "/verify/credential", OK, OK, OK, OK, OK),
+    row("GET", "/.well-known/jwks.json", OK, OK, OK, OK, OK),
+    row("GET", "/certificates/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/certificates/{cert}/sertifikat.pdf", LOGIN, OK, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/{cert}/credential.jwt", LOGIN, OK, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/{cert_other}/credential.jwt", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row(
+        "GET",
+        "/certificates/{unknown_cert}/credential.jwt",
+        LOGIN,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+    ),
+    row("GET", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/manage", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/manage/{cert}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/manage/{cert_other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/certificates/manage/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/api/v1/certificates/{cert}", OK, OK, OK, OK, OK),
+    row("GET", "/api/v1/certificates/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -148,7 +179,23 @@ def world(app, make_agency, make_user):
             )
             db.session.commit()
             media[name] = item.stored_name
+    other_person = make_user(other)
+    other_trainer_elsewhere = make_user(other, roles=(Role.TRAINER,))
+    c3 = build_course(by=other_trainer_elsewhere, title="Kursus Instansi Lain")
+    certs = {}
+    with app.test_request_context():
+        for name, learner, course in (("cert", actors["learner"], c1), ("cert_other", other_person, c3)):
+            # get, not merge: merging the stale detached course would drop its media rows.
+            course = db.session.get(Course, course.id)
+            enrolment = learning.enrol(db.session.get(User, learner.id), course)
+            for module in course.modules:
+                for lesson in module.lessons:
+                    learning.mark_lesson_done(enrolment, lesson)
+            certs[name] = certificate_services.issue_for_enrolment(enrolment).number
+        db.session.commit()
     ids = {
+        **certs,
+        "unknown_cert": format_number("0000000000000000"),
         "c1": c1.slug,
         "c1_id": c1.id,
         "c1_module": c1.modules[0].id,
@@ -164,7 +211,7 @@ def world(app, make_agency, make_user):
         "own": own.id,
         "other": other.id,
         "own_person": actors["learner"].id,
-        "other_person": make_user(other).id,
+        "other_person": other_person.id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
     }
     clients = {"anonymous": app.test_client()}

@@ -1,0 +1,126 @@
+"""Benchmark: issue 1,000 certificates (snapshot + Ed25519-signed credential) and render their PDFs.
+
+    python bench/certificates_bulk.py [--count 1000] [--database-url URL]
+
+Runs on a throwaway SQLite file (or the given database), with its own instance folder, so it
+touches nothing else. Prints the time of each phase and the cost per certificate, and exits
+non-zero when the whole run needs a minute or more of CPU (the target is well under a minute).
+Both wall-clock and CPU time are shown, with the load average: on a machine shared with other
+work the wall-clock figure measures the neighbours too, the CPU time of this process does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+
+from lms import create_app  # noqa: E402
+from lms.accounts.models import Agency, Role, User, UserRole  # noqa: E402
+from lms.certificates import pdf, services, signing  # noqa: E402
+from lms.courses import services as course_services  # noqa: E402
+from lms.courses.models import Enrolment  # noqa: E402
+from lms.extensions import db  # noqa: E402
+
+TARGET_SECONDS = 60
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+
+
+def seed(count: int) -> list[int]:
+    agency = Agency(code="BENCH", name="Badan Pengembangan Sumber Daya Manusia Provinsi Uji")
+    db.session.add(agency)
+    db.session.flush()
+    trainer = User(name="Pengajar", email="trainer@bench.go.id", agency_id=agency.id,
+                   role_rows=[UserRole(role=Role.TRAINER)])
+    db.session.add(trainer)
+    db.session.flush()
+    course = course_services.create_course(course_services.CourseData(
+        title="Pengembangan Kompetensi ASN: Hak 20 JP dan Cara Mencapainya", jp=20,
+        competencies=[("KOM", 3), ("INT", 2), ("PP", 2)]), by=trainer)
+    module = course_services.add_module(course, "Modul 1", by=trainer)
+    lesson = course_services.LessonData(title="Pelajaran", body_md="Isi.")
+    course_services.add_lesson(module, lesson, by=trainer)
+    course_services.publish(course, by=trainer)
+    now = datetime.now(UTC)
+    users = [{"name": f"Pegawai Uji Nomor {i:04d}", "email": f"p{i}@bench.go.id", "agency_id": agency.id,
+              "nip": f"19{70 + i % 25:02d}0{1 + i % 9}1{i % 10}2010011{i % 2 + 1}{i % 1000:03d}",
+              "session_token": f"{i:032d}"} for i in range(count)]
+    db.session.execute(sa.insert(User), users)
+    user_ids = db.session.scalars(sa.select(User.id).where(User.email.like("p%@bench.go.id"))).all()
+    db.session.execute(sa.insert(Enrolment), [
+        {"user_id": uid, "course_id": course.id, "enrolled_at": now, "completed_at": now,
+         "completed_version": course.version} for uid in user_ids])
+    db.session.commit()
+    return list(db.session.scalars(sa.select(Enrolment.id).where(Enrolment.course_id == course.id)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+        app = create_app("test", SQLALCHEMY_DATABASE_URI=url, PUBLIC_BASE_URL="https://belajar.example.go.id")
+        app.instance_path = tmp
+        with app.app_context():
+            upgrade()
+        with app.test_request_context():
+            enrolment_ids = seed(args.count)
+            signing.keyring()  # key generation and font subsetting are one-time costs, not per certificate
+            pdf.font_files()
+
+            load_before = os.getloadavg()[0]
+            started, cpu_started = time.perf_counter(), time.process_time()
+            enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.id.in_(enrolment_ids))).all()
+            certificates = [services.issue_for_enrolment(e) for e in enrolments]
+            db.session.commit()
+            issued, cpu_issued = time.perf_counter(), time.process_time()
+
+            size, site = 0, app.config["SITE_NAME"]
+            for cert in certificates:
+                size += len(pdf.render(cert, services.verify_url(cert.number), site_name=site))
+            rendered, cpu_rendered = time.perf_counter(), time.process_time()
+
+            count = len(certificates)
+            assert count == args.count == len({c.number for c in certificates})
+            phases = [
+                ("issue (snapshot + sign + insert)", issued - started, cpu_issued - cpu_started),
+                ("PDF (A4, QR code, DejaVu subset)", rendered - issued, cpu_rendered - cpu_issued),
+                ("total", rendered - started, cpu_rendered - cpu_started),
+            ]
+            print(f"certificates_bulk: {count} certificates on {machine()}; "
+                  f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+            for name, wall, cpu in phases:
+                print(f"  {name:34} wall {wall:6.2f} s ({1000 * wall / count:6.2f} ms each)   "
+                      f"cpu {cpu:6.2f} s ({1000 * cpu / count:6.2f} ms each)")
+            print(f"  PDF size {size / count / 1024:.1f} KB each; target: total < {TARGET_SECONDS} s")
+            total = phases[-1][2]
+        with app.app_context():
+            db.engine.dispose()
+    return 0 if total < TARGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Forms of the certificate pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from ..core.forms import max_length, required
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Alasan pencabutan"),
+        validators=[required(), Length(min=5, max=500, message=_l("Tuliskan 5 sampai 500 karakter."))],
+        description=_l("Alasan ini ditampilkan di halaman verifikasi publik."),
+    )
+
+
+class BulkVerifyForm(FlaskForm):
+    numbers = TextAreaField(_l("Nomor sertifikat, satu per baris"), validators=[max_length(60_000)])
+    file = FileField(_l("Atau unggah berkas CSV"),
+                     description=_l("Kolom bernama \"nomor\" (atau kolom pertama). Maksimal %(n)d nomor.",
+                                    n=500))
+
+
+class CredentialForm(FlaskForm):
+    token = TextAreaField(_l("Isi berkas kredensial (.jwt)"), validators=[required(), max_length(200_000)])

@@ -1,0 +1,326 @@
+"""Issuing, finding and revoking certificates; what other features (careers) read from them.
+
+Services take plain arguments, `flush()` and never `commit()`. A certificate is issued at once
+when a course is completed (the `course_completed` signal) or a webinar attended, exactly once
+per source even under concurrent events: the unique constraint on (source, source_id) decides,
+and the loser of a race returns the winner's certificate.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..accounts.agencies import can_manage_agency
+from ..accounts.models import Agency, Role, User, utcnow
+from ..courses.models import Course, CourseCompetency, Enrolment
+from ..extensions import db
+from . import credential, numbers, signing
+from .models import Certificate, CertificateSource
+
+logger = logging.getLogger(__name__)
+
+NUMBER_ATTEMPTS = 3
+
+
+class CertificateError(ValueError):
+    """A domain problem; str() is a message for the user, `field` names the input."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def public_base_url() -> str:
+    """The site's absolute address for QR codes and credentials: PUBLIC_BASE_URL, else the request's."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    logger.warning("PUBLIC_BASE_URL is not set; certificate links use http://localhost")
+    return "http://localhost"
+
+
+def verify_url(number: str) -> str:
+    return f"{public_base_url()}/verify/{number}"
+
+
+# ---------------------------------------------------------------- issuing
+
+
+@dataclass
+class Award:
+    """What a certificate certifies, from whichever feature awards it."""
+
+    source: CertificateSource
+    source_id: int
+    learner: User
+    title: str
+    jp: int
+    completed_at: datetime
+    competencies: list[dict] = field(default_factory=list)  # {"code", "name", "type", "level"}
+    agency: Agency | None = None  # the issuing agency, if any
+    course_id: int | None = None
+    achievement_url: str | None = None
+
+
+def certificate_for_source(source: CertificateSource, source_id: int) -> Certificate | None:
+    return db.session.scalar(
+        sa.select(Certificate).where(Certificate.source == source, Certificate.source_id == source_id)
+    )
+
+
+def _build(award: Award) -> Certificate:
+    learner = award.learner
+    cert = Certificate(
+        number=numbers.generate(),
+        uuid=str(uuid.uuid4()),
+        source=award.source,
+        source_id=award.source_id,
+        user_id=learner.id,
+        course_id=award.course_id,
+        issuer_agency_id=award.agency.id if award.agency else None,
+        holder_name=learner.name,
+        holder_nip=learner.nip,
+        title=award.title,
+        jp=award.jp,
+        competencies=list(award.competencies),
+        issuer_name=award.agency.name if award.agency else current_app.config["SITE_NAME"],
+        timezone=learner.effective_timezone,
+        completed_at=award.completed_at,
+        issued_at=utcnow().replace(microsecond=0),
+    )
+    payload = credential.build(cert, base_url=public_base_url(), achievement_url=award.achievement_url,
+                               site_name=current_app.config["SITE_NAME"])
+    cert.credential_jwt, cert.key_id = signing.sign(payload)
+    return cert
+
+
+def issue(award: Award) -> Certificate:
+    """Issue the certificate of an award, or return the one already issued for the same source."""
+    existing = certificate_for_source(award.source, award.source_id)
+    if existing is not None:
+        return existing
+    for _attempt in range(NUMBER_ATTEMPTS):
+        cert = _build(award)
+        try:
+            with db.session.begin_nested():
+                db.session.add(cert)
+        except IntegrityError:
+            # Either a concurrent event issued it first (return theirs) or, against odds of 2^-80,
+            # the number was taken (draw another).
+            existing = certificate_for_source(award.source, award.source_id)
+            if existing is not None:
+                return existing
+            continue
+        logger.info("certificate %s issued to user %s for %s %s (%s JP)", cert.number, cert.user_id,
+                    award.source.value, award.source_id, award.jp)
+        return cert
+    raise RuntimeError("could not draw an unused certificate number")
+
+
+def course_competencies(course: Course) -> list[dict]:
+    awards = db.session.scalars(
+        sa.select(CourseCompetency).where(CourseCompetency.course_id == course.id)
+        .options(selectinload(CourseCompetency.competency)).order_by(CourseCompetency.competency_id)
+    )
+    return [{"code": a.competency.code, "name": a.competency.name, "type": a.competency.type.value,
+             "level": a.level} for a in awards]
+
+
+def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
+    """The certificate of a completed course enrolment (issued now if it does not exist yet)."""
+    if enrolment.completed_at is None:
+        raise CertificateError(_l("Kursus ini belum selesai, sertifikat belum dapat diterbitkan."))
+    course, learner = enrolment.course, enrolment.user
+    agency = course.owner_agency or learner.agency
+    return issue(Award(
+        source=CertificateSource.COURSE, source_id=enrolment.id, learner=learner, title=course.title,
+        jp=course.jp, completed_at=enrolment.completed_at, competencies=course_competencies(course),
+        agency=agency, course_id=course.id,
+        achievement_url=f"{public_base_url()}/courses/{course.slug}",
+    ))
+
+
+def issue_for_webinar(attendance_id: int, learner: User, *, title: str, jp: int, attended_at: datetime,
+                      competencies: list[dict] | None = None, agency: Agency | None = None,
+                      course: Course | None = None, webinar_url: str | None = None) -> Certificate:
+    """The certificate of a webinar attendance (issued now if it does not exist yet).
+
+    With `course`, the course's competencies and owner agency are used unless given.
+    """
+    if competencies is None:
+        competencies = course_competencies(course) if course is not None else []
+    if agency is None:
+        agency = (course.owner_agency if course is not None else None) or learner.agency
+    return issue(Award(
+        source=CertificateSource.WEBINAR, source_id=attendance_id, learner=learner, title=title,
+        jp=jp, completed_at=attended_at, competencies=competencies, agency=agency,
+        course_id=course.id if course is not None else None, achievement_url=webinar_url,
+    ))
+
+
+def _issue_safely(what: str, issue_fn) -> Certificate | None:
+    # A certificate that cannot be issued (say, unreadable keys) must not undo the learner's
+    # completion: it is logged and `flask lms issue-certificates` issues it later.
+    try:
+        with db.session.begin_nested():
+            return issue_fn()
+    except Exception:
+        logger.exception("certificate for %s could not be issued", what)
+        return None
+
+
+def on_course_completed(sender, enrolment: Enrolment, **extra) -> None:
+    """Subscriber of courses' `course_completed`: issue the certificate at once."""
+    _issue_safely(f"enrolment {enrolment.id}", lambda: issue_for_enrolment(enrolment))
+
+
+def on_webinar_attended(sender, attendance, **extra) -> None:
+    """Subscriber of webinars' `webinar_attended`.
+
+    Reads attendance.id, .user, .webinar (title, jp, course), .jp_credited and .finalized_at.
+    """
+    webinar = attendance.webinar
+    jp = getattr(attendance, "jp_credited", None) or webinar.jp
+    _issue_safely(f"webinar attendance {attendance.id}", lambda: issue_for_webinar(
+        attendance.id, attendance.user, title=webinar.title, jp=jp,
+        attended_at=getattr(attendance, "finalized_at", None) or utcnow(),
+        course=getattr(webinar, "course", None),
+    ))
+
+
+def issue_missing() -> list[Certificate]:
+    """Issue the certificates of completed enrolments that have none (idempotent)."""
+    missing = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.completed_at.is_not(None))
+        .where(~sa.exists().where(Certificate.source == CertificateSource.COURSE,
+                                  Certificate.source_id == Enrolment.id))
+        .order_by(Enrolment.completed_at)
+    ).all()
+    return [issue_for_enrolment(enrolment) for enrolment in missing]
+
+
+# ---------------------------------------------------------------- finding
+
+
+def by_number(number: str) -> Certificate | None:
+    """The certificate with a canonical number (see numbers.normalise)."""
+    return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+
+
+def lookup(raw: str) -> tuple[str, Certificate | None]:
+    """(canonical number, certificate or None) of a typed number; raise numbers.MalformedNumber."""
+    number = numbers.normalise(raw)
+    return number, by_number(number)
+
+
+def mask_nip(nip: str | None) -> str:
+    """The NIP as the public page shows it: birth year and the last four digits, e.g. 1985**********1001.
+
+    A verifier compares eight digits with the printout; the full birth date, which is used to
+    confirm identity elsewhere, is not shown to everyone who has the number.
+    """
+    if not nip:
+        return ""
+    if len(nip) < 10:
+        return "*" * len(nip)
+    return nip[:4] + "*" * (len(nip) - 8) + nip[-4:]
+
+
+def certificates_of(user: User, *, include_revoked: bool = True) -> list[Certificate]:
+    """Every certificate of a person, newest first (for the learner's page and the career profile)."""
+    query = sa.select(Certificate).where(Certificate.user_id == user.id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return list(db.session.scalars(query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def jp_by_year(user: User) -> dict[int, int]:
+    """JP of a person's unrevoked certificates (courses and webinars) per calendar year of completion.
+
+    The year is the one in the holder's time zone at issue. Careers should count JP from here
+    rather than from enrolments, so webinar JP count too and nothing counts twice.
+    """
+    totals: dict[int, int] = {}
+    for cert in certificates_of(user, include_revoked=False):
+        year = cert.completed_on.year
+        totals[year] = totals.get(year, 0) + cert.jp
+    return dict(sorted(totals.items()))
+
+
+def jp_in_year(user: User, year: int) -> int:
+    return jp_by_year(user).get(year, 0)
+
+
+def this_year(user: User) -> int:
+    return datetime.now(ZoneInfo(user.effective_timezone)).year
+
+
+# ---------------------------------------------------------------- permissions and revocation
+
+
+def can_manage(actor: User, cert: Certificate) -> bool:
+    """Admins manage every certificate; an agency admin those their agency issued."""
+    if not actor.is_authenticated:
+        return False
+    if actor.is_admin:
+        return True
+    return cert.issuer_agency_id is not None and can_manage_agency(actor, cert.issuer_agency_id)
+
+
+def can_download(actor: User, cert: Certificate) -> bool:
+    return actor.is_authenticated and (cert.user_id == actor.id or can_manage(actor, cert))
+
+
+def revoke(cert: Certificate, reason: str, *, by: User | None) -> Certificate:
+    """Revoke a certificate with a reason (kept, with who and when); its signature stays valid."""
+    if by is not None and not can_manage(by, cert):
+        raise CertificateError(_l("Anda tidak memiliki hak untuk mencabut sertifikat ini."))
+    reason = " ".join((reason or "").split())
+    if not 5 <= len(reason) <= 500:
+        raise CertificateError(_l("Tuliskan alasan pencabutan (5 sampai 500 karakter)."), "reason")
+    if cert.is_revoked:
+        raise CertificateError(_l("Sertifikat ini sudah dicabut."))
+    cert.revoked_at = datetime.now(UTC).replace(microsecond=0)
+    cert.revoked_by_id = by.id if by else None
+    cert.revocation_reason = reason
+    db.session.flush()
+    logger.warning("certificate %s revoked by %s: %s", cert.number, by.id if by else "operator", reason)
+    return cert
+
+
+def manage_query(actor: User, search: str = "") -> sa.Select:
+    """The certificates an actor may manage, newest first, filtered by number, name or NIP."""
+    query = sa.select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    if not actor.is_admin:
+        if not actor.has_role(Role.AGENCY_ADMIN) or actor.agency_id is None:
+            return query.where(sa.false())
+        query = query.where(Certificate.issuer_agency_id == actor.agency_id)
+    search = (search or "").strip()[:100]
+    number, _message = numbers.try_normalise(search)
+    if number:
+        return query.where(Certificate.number == number)
+    for word in search.split()[:5]:
+        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(sa.func.lower(Certificate.holder_name).like(pattern, escape="\\"),
+                                   Certificate.holder_nip.like(pattern, escape="\\"),
+                                   sa.func.lower(Certificate.title).like(pattern, escape="\\")))
+    return query
