@@ -74,6 +74,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import careers
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .core import bp as core_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
+    careers.init_app(app)
 
 
 def register_api(app: Flask) -> None:
@@ -95,11 +97,13 @@ def register_api(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
+    from .careers.cli import register as register_careers_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
+    register_careers_cli(lms_group)
     app.cli.add_command(lms_group)
 
 

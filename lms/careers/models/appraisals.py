@@ -65,8 +65,11 @@ PREDIKAT_LABELS = {
     Predikat.SANGAT_KURANG: _l("Sangat Kurang"),
 }
 PREDIKAT_RANKS = {
-    Predikat.SANGAT_BAIK: 5, Predikat.BAIK: 4, Predikat.BUTUH_PERBAIKAN: 3,
-    Predikat.KURANG: 2, Predikat.SANGAT_KURANG: 1,
+    Predikat.SANGAT_BAIK: 5,
+    Predikat.BAIK: 4,
+    Predikat.BUTUH_PERBAIKAN: 3,
+    Predikat.KURANG: 2,
+    Predikat.SANGAT_KURANG: 1,
 }
 
 # (work results, behaviour) -> predikat
@@ -112,8 +115,13 @@ PERIOD_LABELS = {
 }
 
 BERAKHLAK = (
-    _l("Berorientasi Pelayanan"), _l("Akuntabel"), _l("Kompeten"), _l("Harmonis"), _l("Loyal"),
-    _l("Adaptif"), _l("Kolaboratif"),
+    _l("Berorientasi Pelayanan"),
+    _l("Akuntabel"),
+    _l("Kompeten"),
+    _l("Harmonis"),
+    _l("Loyal"),
+    _l("Adaptif"),
+    _l("Kolaboratif"),
 )
 
 
@@ -146,8 +154,13 @@ class Appraisal(db.Model):
 
     def snapshot(self) -> dict:
         return {
-            "user_id": self.user_id, "appraiser_id": self.appraiser_id, "year": self.year,
-            "period": str(self.period), "work_rating": str(self.work_rating),
-            "behaviour_rating": str(self.behaviour_rating), "predikat": str(self.predikat),
-            "notes": self.notes, "response": self.response,
+            "user_id": self.user_id,
+            "appraiser_id": self.appraiser_id,
+            "year": self.year,
+            "period": str(self.period),
+            "work_rating": str(self.work_rating),
+            "behaviour_rating": str(self.behaviour_rating),
+            "predikat": str(self.predikat),
+            "notes": self.notes,
+            "response": self.response,
         }

@@ -11,5 +11,11 @@ LEVELS = (1, 2, 3, 4, 5)
 
 def enum_type(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
     """A VARCHAR enum with a CHECK constraint, storing the members' values (portable to SQLite)."""
-    return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
-                   values_callable=lambda e: [m.value for m in e])
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+    )

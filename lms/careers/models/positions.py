@@ -50,11 +50,15 @@ class Position(db.Model):
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     requirements: Mapped[list[PositionRequirement]] = relationship(
-        back_populates="position", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="PositionRequirement.competency_id",
     )
     next_paths: Mapped[list[PositionPath]] = relationship(
-        foreign_keys="PositionPath.from_position_id", cascade="all, delete-orphan", passive_deletes=True,
+        foreign_keys="PositionPath.from_position_id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         back_populates="from_position",
     )
 

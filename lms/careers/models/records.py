@@ -75,8 +75,12 @@ class CompetencyRecord(db.Model):
     def snapshot(self) -> dict:
         """The audited fields, as plain JSON values."""
         return {
-            "user_id": self.user_id, "competency_id": self.competency_id, "level": self.level,
-            "source": str(self.source), "source_id": self.source_id, "evidence": self.evidence,
+            "user_id": self.user_id,
+            "competency_id": self.competency_id,
+            "level": self.level,
+            "source": str(self.source),
+            "source_id": self.source_id,
+            "evidence": self.evidence,
             "achieved_on": self.achieved_on.isoformat() if self.achieved_on else None,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
@@ -134,8 +138,13 @@ class JpRecord(db.Model):
 
     def snapshot(self) -> dict:
         return {
-            "user_id": self.user_id, "kind": str(self.kind), "title": self.title, "jp": self.jp,
-            "minutes": self.minutes, "started_on": self.started_on.isoformat(),
-            "ended_on": self.ended_on.isoformat(), "evidence": self.evidence,
+            "user_id": self.user_id,
+            "kind": str(self.kind),
+            "title": self.title,
+            "jp": self.jp,
+            "minutes": self.minutes,
+            "started_on": self.started_on.isoformat(),
+            "ended_on": self.ended_on.isoformat(),
+            "evidence": self.evidence,
             "certificate_number": self.certificate_number,
         }
