@@ -20,25 +20,48 @@ def build(app, own, other, actors, other_person_id):
         own_position = positions.save_position(
             get(Agency, own.id),
             positions.PositionData("P-OWN", "Jabatan Sendiri", "fungsional", {kom.id: 2}),
-            by=admin)
+            by=admin,
+        )
         other_position = positions.save_position(
-            get(Agency, other.id), positions.PositionData("P-OTHER", "Jabatan Lain", "fungsional",
-                                                               {kom.id: 3}), by=admin)
+            get(Agency, other.id),
+            positions.PositionData("P-OTHER", "Jabatan Lain", "fungsional", {kom.id: 3}),
+            by=admin,
+        )
         learner.supervisor_id = trainer.id
         peer = factories.user(get(Agency, own.id), name="Rekan Sejawat")
         positions.assign_position(learner, get(Position, own_position.id), by=admin)
         evidence = records.AssessmentData(kom.id, 2, date(2025, 5, 1), "Laporan asesmen No. 1")
         own_record = records.record_assessment(learner, evidence, by=admin)
         other_record = records.record_assessment(other_person, evidence, by=admin)
-        other_jp = jp.record_jp(other_person, jp.JpRecordData(
-            kind="coaching", title="Coaching kinerja", started_on=date(2025, 3, 1), ended_on=date(2025, 3, 1),
-            jp=4, evidence="Surat tugas No. 9"), by=admin)
-        appraisal = appraisals.record_appraisal(learner, appraisals.AppraisalData(
-            year=2025, period="annual", work_rating="meets", behaviour_rating="meets"), by=trainer)
+        other_jp = jp.record_jp(
+            other_person,
+            jp.JpRecordData(
+                kind="coaching",
+                title="Coaching kinerja",
+                started_on=date(2025, 3, 1),
+                ended_on=date(2025, 3, 1),
+                jp=4,
+                evidence="Surat tugas No. 9",
+            ),
+            by=admin,
+        )
+        appraisal = appraisals.record_appraisal(
+            learner,
+            appraisals.AppraisalData(
+                year=2025, period="annual", work_rating="meets", behaviour_rating="meets"
+            ),
+            by=trainer,
+        )
         other_request = training_requests.submit(other_person, kom.id, "Saya perlu pelatihan komunikasi.")
         db.session.commit()
         return {
-            "own_position": own_position.id, "other_position": other_position.id, "peer": peer.id,
-            "own_record": own_record.id, "other_record": other_record.id, "other_jp": other_jp.id,
-            "appraisal": appraisal.id, "other_request": other_request.id, "kom": kom.id,
+            "own_position": own_position.id,
+            "other_position": other_position.id,
+            "peer": peer.id,
+            "own_record": own_record.id,
+            "other_record": other_record.id,
+            "other_jp": other_jp.id,
+            "appraisal": appraisal.id,
+            "other_request": other_request.id,
+            "kom": kom.id,
         }
