@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..accounts.models import Agency
 from ..core.cli import fail, register_demo_seeder
@@ -45,6 +45,7 @@ def _import(kind: str, agency_code: str, path: Path) -> None:
 
 
 @click.command("import-competencies")
+@with_appcontext
 @click.argument("agency_code")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_competencies_command(agency_code: str, path: Path):
@@ -53,6 +54,7 @@ def import_competencies_command(agency_code: str, path: Path):
 
 
 @click.command("import-positions")
+@with_appcontext
 @click.argument("agency_code")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_positions_command(agency_code: str, path: Path):
@@ -61,6 +63,7 @@ def import_positions_command(agency_code: str, path: Path):
 
 
 @click.command("careers-refresh")
+@with_appcontext
 @click.option("--agency", "agency_code", help="Only this agency (default: everyone).")
 def refresh_command(agency_code: str | None):
     """Rebuild the derived analytics tables from the records (after changes made outside the app)."""
@@ -72,6 +75,7 @@ def refresh_command(agency_code: str | None):
 
 
 @click.command("generate")
+@with_appcontext
 @click.option("--users", default=1000, show_default=True)
 @click.option("--positions", default=30, show_default=True)
 @click.option("--courses", default=50, show_default=True)
