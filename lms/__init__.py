@@ -74,6 +74,7 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import careers
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .certificates import bp as certificates_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
+    careers.init_app(app)
 
 
 def register_api(app: Flask) -> None:
@@ -98,12 +100,14 @@ def register_api(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .certificates.cli import register as register_certificates_cli
+    from .careers.cli import register as register_careers_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
     register_certificates_cli(lms_group)
+    register_careers_cli(lms_group)
     app.cli.add_command(lms_group)
 
 

@@ -17,6 +17,7 @@ from lms.courses import services as course_services
 from lms.courses.models import Course, Media
 from lms.extensions import db
 from tests import factories
+from tests.careers import world as careers_world
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -142,6 +143,63 @@ MATRIX = [
     row("POST", "/certificates/manage/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/api/v1/certificates/{cert}", OK, OK, OK, OK, OK),
     row("GET", "/api/v1/certificates/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Careers: the learner reports to the trainer; {peer} is another person of the own agency.
+    row("GET", "/careers/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{own_person}", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{peer}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/careers/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/careers/people/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/careers/target", LOGIN, OK, OK, OK, OK),
+    row("POST", "/careers/requests", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/team", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{own_person}/appraisals/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+    row("GET", "/careers/people/{peer}/appraisals/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    row("GET", "/careers/appraisals/{appraisal}/edit", LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+    row("POST", "/careers/appraisals/{appraisal}/respond", LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    row("GET", "/hr/", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/999999", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    row("GET", "/hr/{own}/jp", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/jp", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/heatmap", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/heatmap", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/heatmap/{kom}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/heatmap/{kom}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/talent", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/talent?perf=2&fit=3", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/readiness?position={own_position}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}/readiness?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND,
+        NOT_FOUND),
+    row("GET", "/hr/{other}/readiness", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/export/jp.csv", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/export/training-history.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/export/readiness.csv?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN,
+        FORBIDDEN, OK),
+    row("GET", "/hr/{own}/requests", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/requests", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/{other}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/competencies.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/positions", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/{other}/positions", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/positions.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/positions/{own_position}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/positions/{other_position}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/position", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/people/{other_person}/position", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/assessments/new", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/assessments/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/records/{own_record}/edit", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/records/{other_record}/edit", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/records/{other_record}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/jp/new", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/jp/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/jp-records/{other_jp}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -214,6 +272,7 @@ def world(app, make_agency, make_user):
         "other_person": other_person.id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
     }
+    ids |= careers_world.build(app, own, other, actors, other_person.id)
     clients = {"anonymous": app.test_client()}
     for name, user in actors.items():
         clients[name] = app.test_client()
@@ -244,7 +303,7 @@ def test_every_route_is_in_the_matrix(app):
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, template, _ in MATRIX:
-        path = template.format_map(defaultdict(lambda: "1"))
+        path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
         endpoint, _ = adapter.match(path, method=method)
         covered.add(endpoint)
     missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered
