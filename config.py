@@ -73,6 +73,9 @@ class Config:
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
 
+    # Quizzes: an answer arriving this long after the deadline still counts (network latency).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

@@ -79,12 +79,16 @@ def register_blueprints(app: Flask) -> None:
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
+    from .quizzes import bp as quizzes_bp
+    from .quizzes import manage_bp as quizzes_manage_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quizzes_manage_bp)
 
 
 def register_api(app: Flask) -> None:
@@ -97,9 +101,11 @@ def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
+    from .quizzes.cli import register as register_quizzes_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
+    register_quizzes_cli(lms_group)
     app.cli.add_command(lms_group)
 
 
