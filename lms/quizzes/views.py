@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import utcnow
-from ..core.home import register_home_panel
+from ..core.home import register_home_panel, register_panel
 from ..courses import learning
 from ..extensions import db
 from . import attempts as service
@@ -233,3 +233,18 @@ def quiz_panel(user):
 
 
 register_home_panel(quiz_panel, order=25)
+
+
+def course_panel(course, user, enrolment=None):
+    """The course page lists its quizzes (drafts only for who manages the course)."""
+    quizzes = services.quizzes_of(course, published_only=not services.can_manage(user, course))
+    passed = {q.id for q in quizzes if enrolment is not None and service.result_for(q, user).passed}
+    return "quizzes/_course_panel.html", {"quizzes": quizzes, "passed": passed}
+
+
+def manage_link(course):
+    return "quizzes/_manage_link.html", {"course": course}
+
+
+register_panel("course", course_panel)
+register_panel("course_manage", manage_link)
