@@ -186,7 +186,7 @@ class ChoiceType(QuestionTypeBase):
                         "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
                         p=round(positive * 100, 2))))
             elif max(o["fraction"] for o in options) < 0.999:
-                problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%%).")))
+                problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%).")))
         return {"options": options}, problems
 
     def render(self, data, render):
@@ -340,7 +340,7 @@ class ShortAnswer(QuestionTypeBase):
         if not answers:
             problems.append(str(_l("Tulis minimal satu jawaban yang diterima.")))
         elif max(a["fraction"] for a in answers) < 0.999:
-            problems.append(str(_l("Minimal satu jawaban yang diterima harus bernilai 100%%.")))
+            problems.append(str(_l("Minimal satu jawaban yang diterima harus bernilai 100%.")))
         return {"answers": answers, "case_sensitive": bool(data.get("case_sensitive"))}, problems
 
     def render(self, data, render):
@@ -441,7 +441,7 @@ class Numerical(QuestionTypeBase):
         if not answers and not problems:
             problems.append(str(_l("Tulis minimal satu jawaban angka.")))
         elif answers and max(a["fraction"] for a in answers) < 0.999:
-            problems.append(str(_l("Minimal satu jawaban harus bernilai 100%%.")))
+            problems.append(str(_l("Minimal satu jawaban harus bernilai 100%.")))
         return {"answers": answers, "wrong_feedback": _text(data.get("wrong_feedback"))}, problems
 
     def render(self, data, render):

@@ -166,7 +166,7 @@ class _Question:
         if found:
             return float(found.group(1)) / 100, text[found.end():]
         if text.startswith("%"):
-            self.problem(_l("Bobot harus ditulis seperti %%50%% atau %%-25%%."), offset)
+            self.problem(_l("Bobot harus ditulis seperti %50% atau %-25%."), offset)
         return default, text
 
     @staticmethod
@@ -245,8 +245,6 @@ class _Question:
                              offset)
                 continue
             answers.append(entry)
-        if not answers:
-            self.problem(_l("Soal numerik belum memiliki jawaban angka."), base)
         return {"answers": answers, "wrong_feedback": wrong}
 
 
