@@ -100,7 +100,7 @@ def categories_of(course: Course) -> list[tuple[QuestionCategory, int]]:
         .join(QuestionBank, QuestionBank.id == QuestionCategory.bank_id)
         .outerjoin(Question, sa.and_(Question.category_id == QuestionCategory.id, Question.deleted_at.is_(None)))
         .where(QuestionBank.course_id == course.id)
-        .group_by(QuestionCategory.id).order_by(QuestionBank.id, QuestionCategory.name)
+        .group_by(QuestionCategory.id).order_by(QuestionCategory.bank_id, QuestionCategory.name)
     ).all()
     return [(cat, count) for cat, count in rows]
 
