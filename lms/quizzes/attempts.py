@@ -36,7 +36,7 @@ from . import grading
 from .errors import AttemptClosed, QuizError, QuizNotAvailable
 from .models import (Attempt, AttemptItem, AttemptState, FinishReason, Question, Quiz, QuizAudit, QuizOverride,
                      Visibility)
-from .models._common import aware
+from .models._common import aware, to_utc
 from .services import require_manager
 from .types import BadAnswer, strategy
 
@@ -354,7 +354,7 @@ def grant_override(quiz: Quiz, user: User, *, extra_minutes: int = 0, extra_atte
         raise QuizError(_l("Tambahan waktu 0-1440 menit dan tambahan percobaan 0-20."), "extra_minutes")
     override = override_for(quiz, user) or QuizOverride(quiz_id=quiz.id, user_id=user.id)
     override.extra_minutes, override.extra_attempts = int(extra_minutes), int(extra_attempts)
-    override.closes_at = aware(closes)
+    override.closes_at = to_utc(closes)
     override.updated_at = utcnow()
     db.session.add(override)
     db.session.flush()

@@ -37,7 +37,8 @@ class QuestionForm(FlaskForm):
                         validators=[NumberRange(0.01, 100, message=_l("Isi 0,01 sampai 100."))])
     general_feedback = TextAreaField(_l("Umpan balik umum (ditampilkan setelah dinilai)"),
                                      validators=[max_length(20_000)])
-    correct = SelectField(_l("Jawaban yang benar"), choices=choices([("true", _l("Benar")), ("false", _l("Salah"))]))
+    correct = SelectField(_l("Jawaban yang benar"), choices=choices([("true", _l("Benar")), ("false", _l("Salah"))]),
+                          validate_choice=False)
     feedback_true = StringField(_l("Umpan balik bila menjawab Benar"), validators=[max_length(5000)])
     feedback_false = StringField(_l("Umpan balik bila menjawab Salah"), validators=[max_length(5000)])
     case_sensitive = BooleanField(_l("Bedakan huruf besar dan kecil"))
@@ -177,5 +178,11 @@ class RegradeForm(FlaskForm):
 
 class GradeForm(FlaskForm):
     item_id = IntegerField()
-    score = DecimalField(_l("Nilai"), places=None)
+    score = StringField(_l("Nilai"), validators=[required(), max_length(20)])
+
+    def number(self) -> float:
+        try:
+            return float((self.score.data or "").strip().replace(",", "."))
+        except ValueError:
+            return -1.0
     comment = TextAreaField(_l("Catatan untuk peserta"), validators=[max_length(5000)])

@@ -339,7 +339,7 @@ def grade_item(attempt_id: int):
     try:
         if answer is None or answer.attempt_id != item.id or not form.validate_on_submit():
             raise QuizError(_("Isi nilai dengan angka."))
-        attempts.grade_item_manually(answer, float(form.score.data if form.score.data is not None else -1),
+        attempts.grade_item_manually(answer, form.number(),
                                      form.comment.data or "", by=current_user)
     except QuizError as exc:
         db.session.rollback()

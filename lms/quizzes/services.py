@@ -25,7 +25,7 @@ from .errors import QuizError, QuizPermissionDenied
 from .formats import QuestionSpec
 from .models import (GradingMethod, Layout, Question, QuestionBank, QuestionCategory, QuestionType, Quiz,
                      QuizSource, TextFormat, Visibility)
-from .models._common import aware
+from .models._common import aware, to_utc
 from .types import strategy
 
 logger = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
         pass_mark = -1
     if not 0 <= pass_mark <= 100:
         raise QuizError(_l("Nilai lulus harus 0 sampai 100."), "pass_mark")
-    opens, closes = aware(data.opens_at), aware(data.closes_at)
+    opens, closes = to_utc(data.opens_at), to_utc(data.closes_at)
     if opens and closes and closes <= opens:
         raise QuizError(_l("Waktu tutup harus setelah waktu buka."), "closes_at")
     if len(data.description or "") > PROMPT_MAX:

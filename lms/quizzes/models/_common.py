@@ -16,3 +16,9 @@ def aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    """A time to store: UTC (SQLite would keep a local wall time and drop its zone)."""
+    value = aware(value)
+    return value.astimezone(UTC) if value is not None else None
