@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..core.cli import fail
 from ..courses import services as course_services
@@ -28,6 +28,7 @@ def _course(slug: str):
 
 
 @click.command("import-questions")
+@with_appcontext
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
@@ -52,6 +53,7 @@ def import_questions_command(slug: str, file: Path, fmt: str | None, bank_name: 
 
 
 @click.command("export-questions")
+@with_appcontext
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="gift", show_default=True)
@@ -67,6 +69,7 @@ def export_questions_command(slug: str, file: Path, fmt: str):
 
 
 @click.command("close-overdue-attempts")
+@with_appcontext
 def close_overdue_command():
     """Grade every attempt whose deadline has passed (run from cron, e.g. every minute)."""
     closed = attempts.close_overdue_attempts()
