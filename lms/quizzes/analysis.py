@@ -33,10 +33,14 @@ GROUP_SHARE = 0.27
 
 
 def finished_attempts(quiz: Quiz) -> list[Attempt]:
-    return list(db.session.scalars(
-        sa.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.FINISHED)
-        .options(selectinload(Attempt.items), selectinload(Attempt.user))
-        .order_by(Attempt.user_id, Attempt.number)))
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.FINISHED)
+            .options(selectinload(Attempt.items), selectinload(Attempt.user))
+            .order_by(Attempt.user_id, Attempt.number)
+        )
+    )
 
 
 @dataclass
@@ -52,8 +56,12 @@ class LearnerResult:
 def results(quiz: Quiz) -> list[LearnerResult]:
     """Every learner who attempted the quiz, with their attempts and grade by the quiz's method."""
     rows: dict[int, LearnerResult] = {}
-    every = db.session.scalars(sa.select(Attempt).where(Attempt.quiz_id == quiz.id)
-                               .options(selectinload(Attempt.user)).order_by(Attempt.user_id, Attempt.number))
+    every = db.session.scalars(
+        sa.select(Attempt)
+        .where(Attempt.quiz_id == quiz.id)
+        .options(selectinload(Attempt.user))
+        .order_by(Attempt.user_id, Attempt.number)
+    )
     for attempt in every:
         row = rows.setdefault(attempt.user_id, LearnerResult(attempt.user, [], None, False, 0))
         if attempt.is_open:
@@ -72,16 +80,42 @@ def results_csv(quiz: Quiz) -> str:
     """One line per finished attempt: who, when, how, score; the learner's grade and pass."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["nama", "nip", "email", "percobaan", "mulai_utc", "selesai_utc", "cara_selesai", "skor",
-                     "skor_maksimal", "persen", "menunggu_penilaian", "nilai_akhir", "lulus"])
+    writer.writerow(
+        [
+            "nama",
+            "nip",
+            "email",
+            "percobaan",
+            "mulai_utc",
+            "selesai_utc",
+            "cara_selesai",
+            "skor",
+            "skor_maksimal",
+            "persen",
+            "menunggu_penilaian",
+            "nilai_akhir",
+            "lulus",
+        ]
+    )
     for row in results(quiz):
         for attempt in row.attempts:
-            writer.writerow([_safe(row.user.name), row.user.nip or "", row.user.email, attempt.number,
-                             _iso(attempt.started_at), _iso(attempt.finished_at),
-                             attempt.finish_reason.value if attempt.finish_reason else "",
-                             attempt.score, attempt.max_score, attempt.percent,
-                             "ya" if attempt.needs_grading else "tidak",
-                             row.grade if row.grade is not None else "", "ya" if row.passed else "tidak"])
+            writer.writerow(
+                [
+                    _safe(row.user.name),
+                    row.user.nip or "",
+                    row.user.email,
+                    attempt.number,
+                    _iso(attempt.started_at),
+                    _iso(attempt.finished_at),
+                    attempt.finish_reason.value if attempt.finish_reason else "",
+                    attempt.score,
+                    attempt.max_score,
+                    attempt.percent,
+                    "ya" if attempt.needs_grading else "tidak",
+                    row.grade if row.grade is not None else "",
+                    "ya" if row.passed else "tidak",
+                ]
+            )
     return out.getvalue()
 
 
@@ -128,8 +162,13 @@ def item_analysis(quiz: Quiz) -> list[ItemStats]:
     for _key, pairs in groups.items():
         first = pairs[-1][1]
         kind = strategy(first.qtype)
-        entry = ItemStats(first.question_id, first.snapshot.get("name", ""), first.qtype,
-                          first.snapshot.get("prompt_html", ""), count=len(pairs))
+        entry = ItemStats(
+            first.question_id,
+            first.snapshot.get("name", ""),
+            first.qtype,
+            first.snapshot.get("prompt_html", ""),
+            count=len(pairs),
+        )
         fractions = [(a.percent, item.fraction or 0.0) for a, item in pairs]
         entry.facility = round(100 * sum(f for _, f in fractions) / len(fractions), 1)
         entry.discrimination = discrimination(fractions)
@@ -145,9 +184,17 @@ def item_analysis(quiz: Quiz) -> list[ItemStats]:
 
 def grading_queue(quiz: Quiz) -> list[AttemptItem]:
     """Answered essays of finished attempts that no trainer has marked yet, oldest first."""
-    return list(db.session.scalars(
-        sa.select(AttemptItem).join(Attempt)
-        .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.FINISHED, AttemptItem.qtype == "essay",
-               AttemptItem.score.is_(None))
-        .options(selectinload(AttemptItem.attempt).selectinload(Attempt.user))
-        .order_by(Attempt.finished_at, AttemptItem.slot)))
+    return list(
+        db.session.scalars(
+            sa.select(AttemptItem)
+            .join(Attempt)
+            .where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.state == AttemptState.FINISHED,
+                AttemptItem.qtype == "essay",
+                AttemptItem.score.is_(None),
+            )
+            .options(selectinload(AttemptItem.attempt).selectinload(Attempt.user))
+            .order_by(Attempt.finished_at, AttemptItem.slot)
+        )
+    )

@@ -34,8 +34,17 @@ from ..courses.completion import check_completion
 from ..extensions import db
 from . import grading
 from .errors import AttemptClosed, QuizError, QuizNotAvailable
-from .models import (Attempt, AttemptItem, AttemptState, FinishReason, Question, Quiz, QuizAudit, QuizOverride,
-                     Visibility)
+from .models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    FinishReason,
+    Question,
+    Quiz,
+    QuizAudit,
+    QuizOverride,
+    Visibility,
+)
 from .models._common import aware, to_utc
 from .services import require_manager
 from .types import BadAnswer, strategy
@@ -57,8 +66,9 @@ def _now(now: datetime | None) -> datetime:
 
 
 def override_for(quiz: Quiz, user: User) -> QuizOverride | None:
-    return db.session.scalar(sa.select(QuizOverride).where(QuizOverride.quiz_id == quiz.id,
-                                                          QuizOverride.user_id == user.id))
+    return db.session.scalar(
+        sa.select(QuizOverride).where(QuizOverride.quiz_id == quiz.id, QuizOverride.user_id == user.id)
+    )
 
 
 def closes_at(quiz: Quiz, override: QuizOverride | None) -> datetime | None:
@@ -68,8 +78,13 @@ def closes_at(quiz: Quiz, override: QuizOverride | None) -> datetime | None:
 
 
 def attempts_of(quiz: Quiz, user: User) -> list[Attempt]:
-    return list(db.session.scalars(sa.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
-                                   .order_by(Attempt.number)))
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+            .order_by(Attempt.number)
+        )
+    )
 
 
 def allowed_attempts(quiz: Quiz, override: QuizOverride | None) -> int | None:
@@ -120,8 +135,13 @@ def availability(quiz: Quiz, user: User, *, now: datetime | None = None) -> Avai
 def snapshot_of(question: Question, *, shuffle: bool, rng: random.Random) -> dict:
     """The question as it is shown and graded in one attempt."""
     snap = strategy(question.qtype).snapshot(question.data, shuffle=shuffle, rng=rng)
-    snap.update(type=question.qtype.value, name=question.name, mark=question.mark, prompt_html=question.prompt_html,
-                general_feedback_html=question.general_feedback_html)
+    snap.update(
+        type=question.qtype.value,
+        name=question.name,
+        mark=question.mark,
+        prompt_html=question.prompt_html,
+        general_feedback_html=question.general_feedback_html,
+    )
     return snap
 
 
@@ -129,9 +149,13 @@ def draw(quiz: Quiz, rng: random.Random) -> list[Question]:
     """N questions at random from the quiz's categories (every one when a source takes all)."""
     drawn: list[Question] = []
     for source in quiz.sources:
-        pool = list(db.session.scalars(
-            sa.select(Question).where(Question.category_id == source.category_id, Question.deleted_at.is_(None))
-            .order_by(Question.position, Question.id)))
+        pool = list(
+            db.session.scalars(
+                sa.select(Question)
+                .where(Question.category_id == source.category_id, Question.deleted_at.is_(None))
+                .order_by(Question.position, Question.id)
+            )
+        )
         if source.count is not None and source.count < len(pool):
             picked = set(id(q) for q in rng.sample(pool, source.count))
             pool = [q for q in pool if id(q) in picked]
@@ -165,11 +189,22 @@ def start_attempt(quiz: Quiz, user: User, *, now: datetime | None = None) -> Att
     if not questions:
         raise QuizNotAvailable(_l("Kuis ini belum memiliki soal."))
     override = override_for(quiz, user)
-    attempt = Attempt(quiz_id=quiz.id, user_id=user.id, number=state.attempts_used + 1, started_at=now,
-                      state=AttemptState.IN_PROGRESS, deadline_at=deadline_for(quiz, now, override))
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        number=state.attempts_used + 1,
+        started_at=now,
+        state=AttemptState.IN_PROGRESS,
+        deadline_at=deadline_for(quiz, now, override),
+    )
     attempt.items = [
-        AttemptItem(slot=slot, question_id=q.id, question_version=q.version, qtype=q.qtype.value,
-                    snapshot=snapshot_of(q, shuffle=quiz.shuffle_options, rng=rng))
+        AttemptItem(
+            slot=slot,
+            question_id=q.id,
+            question_version=q.version,
+            qtype=q.qtype.value,
+            snapshot=snapshot_of(q, shuffle=quiz.shuffle_options, rng=rng),
+        )
         for slot, q in enumerate(questions, start=1)
     ]
     try:
@@ -178,8 +213,13 @@ def start_attempt(quiz: Quiz, user: User, *, now: datetime | None = None) -> Att
     except IntegrityError:
         # Another tab or request started one at the same moment: continue that one, never a second.
         db.session.expire_all()
-        current = db.session.scalar(sa.select(Attempt).where(
-            Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS))
+        current = db.session.scalar(
+            sa.select(Attempt).where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.user_id == user.id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+            )
+        )
         if current is not None:
             return current
         raise QuizNotAvailable(_l("Kesempatan mengerjakan kuis ini sudah habis.")) from None
@@ -219,8 +259,9 @@ def save_answer(attempt: Attempt, slot: int, values: Mapping, *, now: datetime |
         raise AttemptClosed(_l("Percobaan ini sudah selesai; jawaban tidak dapat diubah lagi."))
     if is_overdue(attempt, now):
         finish_attempt(attempt, now=now, reason=FinishReason.TIMEOUT)
-        raise AttemptClosed(_l("Waktu mengerjakan sudah habis. Jawaban yang tersimpan sebelum batas waktu "
-                               "sudah dinilai."))
+        raise AttemptClosed(
+            _l("Waktu mengerjakan sudah habis. Jawaban yang tersimpan sebelum batas waktu sudah dinilai.")
+        )
     item.response = None if response is None else {"value": response}
     item.answered_at = now
     db.session.flush()
@@ -234,8 +275,9 @@ def response_of(item: AttemptItem):
 # ---------------------------------------------------------------- finishing and grading
 
 
-def finish_attempt(attempt: Attempt, *, now: datetime | None = None,
-                   reason: FinishReason = FinishReason.SUBMITTED) -> bool:
+def finish_attempt(
+    attempt: Attempt, *, now: datetime | None = None, reason: FinishReason = FinishReason.SUBMITTED
+) -> bool:
     """Finish and grade an open attempt; True only for the call that finished it (exactly once)."""
     now = _now(now)
     finished_at = now
@@ -258,8 +300,9 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None,
 def grade(attempt: Attempt, *, now: datetime | None = None) -> grading.AttemptGrade:
     """Store the grade of a finished attempt (items and total); a pass may complete the course."""
     items = list(attempt.items)
-    result = grading.grade_attempt([i.snapshot for i in items], [response_of(i) for i in items],
-                                   [i.manual_score for i in items])
+    result = grading.grade_attempt(
+        [i.snapshot for i in items], [response_of(i) for i in items], [i.manual_score for i in items]
+    )
     for item, item_grade in zip(items, result.items, strict=True):
         item.fraction, item.score = item_grade.fraction, item_grade.score
     attempt.score, attempt.max_score = result.score, result.max_score
@@ -288,9 +331,13 @@ def close_overdue_attempts(*, now: datetime | None = None) -> int:
     now = _now(now)
     cutoff = now - grace()
     closed = 0
-    for attempt in db.session.scalars(sa.select(Attempt).where(Attempt.state == AttemptState.IN_PROGRESS,
-                                                              Attempt.deadline_at.is_not(None),
-                                                              Attempt.deadline_at < cutoff)):
+    for attempt in db.session.scalars(
+        sa.select(Attempt).where(
+            Attempt.state == AttemptState.IN_PROGRESS,
+            Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at < cutoff,
+        )
+    ):
         closed += close_if_overdue(attempt, now=now)
     return closed
 
@@ -310,11 +357,17 @@ def result_for(quiz: Quiz, user: User) -> QuizResult:
     attempts = [a for a in attempts_of(quiz, user) if a.state == AttemptState.FINISHED]
     graded = [a.percent for a in attempts if a.percent is not None]
     value = grading.quiz_grade(quiz.grading_method.value, graded)
-    return QuizResult(value, value is not None and value >= quiz.pass_mark, len(graded),
-                      sum(1 for a in attempts if a.needs_grading))
+    return QuizResult(
+        value,
+        value is not None and value >= quiz.pass_mark,
+        len(graded),
+        sum(1 for a in attempts if a.needs_grading),
+    )
 
 
-def visible(quiz: Quiz, setting: Visibility, *, now: datetime | None = None, user: User | None = None) -> bool:
+def visible(
+    quiz: Quiz, setting: Visibility, *, now: datetime | None = None, user: User | None = None
+) -> bool:
     """Whether a graded attempt's score/feedback/answers may be shown now."""
     if setting == Visibility.NEVER:
         return False
@@ -327,14 +380,35 @@ def visible(quiz: Quiz, setting: Visibility, *, now: datetime | None = None, use
 # ---------------------------------------------------------------- trainers' actions
 
 
-def _audit(quiz: Quiz, action: str, *, by: User | None, reason: str = "", attempt: Attempt | None = None,
-           subject: User | None = None, **details) -> QuizAudit:
-    entry = QuizAudit(quiz_id=quiz.id, attempt_id=attempt.id if attempt else None,
-                      subject_id=subject.id if subject else (attempt.user_id if attempt else None),
-                      actor_id=by.id if by else None, action=action, reason=reason, details=details)
+def _audit(
+    quiz: Quiz,
+    action: str,
+    *,
+    by: User | None,
+    reason: str = "",
+    attempt: Attempt | None = None,
+    subject: User | None = None,
+    **details,
+) -> QuizAudit:
+    entry = QuizAudit(
+        quiz_id=quiz.id,
+        attempt_id=attempt.id if attempt else None,
+        subject_id=subject.id if subject else (attempt.user_id if attempt else None),
+        actor_id=by.id if by else None,
+        action=action,
+        reason=reason,
+        details=details,
+    )
     db.session.add(entry)
-    logger.info("quiz %s: %s by %s (attempt %s): %s %s", quiz.id, action, by and by.id,
-                attempt and attempt.id, reason, details)
+    logger.info(
+        "quiz %s: %s by %s (attempt %s): %s %s",
+        quiz.id,
+        action,
+        by and by.id,
+        attempt and attempt.id,
+        reason,
+        details,
+    )
     return entry
 
 
@@ -345,8 +419,16 @@ def _reason(reason: str) -> str:
     return reason[:1000]
 
 
-def grant_override(quiz: Quiz, user: User, *, extra_minutes: int = 0, extra_attempts: int = 0,
-                   closes: datetime | None = None, reason: str, by: User | None) -> QuizOverride:
+def grant_override(
+    quiz: Quiz,
+    user: User,
+    *,
+    extra_minutes: int = 0,
+    extra_attempts: int = 0,
+    closes: datetime | None = None,
+    reason: str,
+    by: User | None,
+) -> QuizOverride:
     """Give one person extra time, extra attempts or a later close date (logged with the reason)."""
     require_manager(by, quiz.course)
     reason = _reason(reason)
@@ -361,14 +443,23 @@ def grant_override(quiz: Quiz, user: User, *, extra_minutes: int = 0, extra_atte
     for attempt in attempts_of(quiz, user):  # an open attempt gets the new deadline at once
         if attempt.is_open:
             attempt.deadline_at = deadline_for(quiz, aware(attempt.started_at), override)
-    _audit(quiz, "override", by=by, reason=reason, subject=user, extra_minutes=override.extra_minutes,
-           extra_attempts=override.extra_attempts, closes_at=closes.isoformat() if closes else None)
+    _audit(
+        quiz,
+        "override",
+        by=by,
+        reason=reason,
+        subject=user,
+        extra_minutes=override.extra_minutes,
+        extra_attempts=override.extra_attempts,
+        closes_at=closes.isoformat() if closes else None,
+    )
     db.session.flush()
     return override
 
 
-def reopen_attempt(attempt: Attempt, *, minutes: int, reason: str, by: User | None,
-                   now: datetime | None = None) -> Attempt:
+def reopen_attempt(
+    attempt: Attempt, *, minutes: int, reason: str, by: User | None, now: datetime | None = None
+) -> Attempt:
     """Open a finished attempt again for `minutes` (e.g. after a lost connection), logged with the reason."""
     quiz = attempt.quiz
     require_manager(by, quiz.course)
@@ -378,8 +469,11 @@ def reopen_attempt(attempt: Attempt, *, minutes: int, reason: str, by: User | No
     if attempt.is_open:
         raise QuizError(_l("Percobaan ini masih berlangsung."))
     now = _now(now)
-    before = {"score": attempt.score, "percent": attempt.percent, "finish_reason": attempt.finish_reason
-              and attempt.finish_reason.value}
+    before = {
+        "score": attempt.score,
+        "percent": attempt.percent,
+        "finish_reason": attempt.finish_reason and attempt.finish_reason.value,
+    }
     attempt.state, attempt.finished_at, attempt.finish_reason = AttemptState.IN_PROGRESS, None, None
     attempt.deadline_at = now + timedelta(minutes=int(minutes))
     attempt.score = attempt.percent = attempt.passed = None
@@ -395,8 +489,9 @@ def reopen_attempt(attempt: Attempt, *, minutes: int, reason: str, by: User | No
     return attempt
 
 
-def grade_item_manually(item: AttemptItem, score: float, comment: str, *, by: User | None,
-                        now: datetime | None = None) -> Attempt:
+def grade_item_manually(
+    item: AttemptItem, score: float, comment: str, *, by: User | None, now: datetime | None = None
+) -> Attempt:
     """A trainer's mark for an answer (essays); the attempt's total and pass are recomputed."""
     attempt = item.attempt
     require_manager(by, attempt.quiz.course)
@@ -412,7 +507,9 @@ def grade_item_manually(item: AttemptItem, score: float, comment: str, *, by: Us
     item.manual_score, item.comment = score, (comment or "").strip()[:5000]
     item.graded_by_id, item.graded_at = (by.id if by else None), _now(now)
     grade(attempt, now=now)
-    _audit(attempt.quiz, "manual_grade", by=by, attempt=attempt, slot=item.slot, previous=previous, score=score)
+    _audit(
+        attempt.quiz, "manual_grade", by=by, attempt=attempt, slot=item.slot, previous=previous, score=score
+    )
     db.session.flush()
     return attempt
 
@@ -433,10 +530,21 @@ def regrade_quiz(quiz: Quiz, *, reason: str, by: User | None, now: datetime | No
     require_manager(by, quiz.course)
     reason = _reason(reason)
     now = _now(now)
-    attempts = list(db.session.scalars(sa.select(Attempt).where(Attempt.quiz_id == quiz.id,
-                                                               Attempt.state == AttemptState.FINISHED)))
-    questions = {q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(
-        sa.select(AttemptItem.question_id).join(Attempt).where(Attempt.quiz_id == quiz.id))))}
+    attempts = list(
+        db.session.scalars(
+            sa.select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.FINISHED)
+        )
+    )
+    questions = {
+        q.id: q
+        for q in db.session.scalars(
+            sa.select(Question).where(
+                Question.id.in_(
+                    sa.select(AttemptItem.question_id).join(Attempt).where(Attempt.quiz_id == quiz.id)
+                )
+            )
+        )
+    }
     changed = 0
     for attempt in attempts:
         before = attempt.score
@@ -447,8 +555,15 @@ def regrade_quiz(quiz: Quiz, *, reason: str, by: User | None, now: datetime | No
         grade(attempt, now=now)
         if attempt.score != before:
             changed += 1
-            _audit(quiz, "regrade_attempt", by=by, reason=reason, attempt=attempt, before=before,
-                   after=attempt.score)
+            _audit(
+                quiz,
+                "regrade_attempt",
+                by=by,
+                reason=reason,
+                attempt=attempt,
+                before=before,
+                after=attempt.score,
+            )
     _audit(quiz, "regrade", by=by, reason=reason, attempts=len(attempts), changed=changed)
     db.session.flush()
     return RegradeSummary(len(attempts), changed)
@@ -461,8 +576,9 @@ def rekey(snap: dict, question: Question) -> dict:
     kind = snap["type"]
     if kind in ("single", "multiple"):
         by_id = {o["id"]: o for o in fresh["options"]}
-        snap["options"] = [dict(o, fraction=by_id[o["id"]]["fraction"]) if o["id"] in by_id else o
-                           for o in snap["options"]]
+        snap["options"] = [
+            dict(o, fraction=by_id[o["id"]]["fraction"]) if o["id"] in by_id else o for o in snap["options"]
+        ]
     elif kind == "truefalse":
         snap["correct"] = fresh["correct"]
     elif kind in ("shortanswer", "numerical"):

@@ -30,13 +30,29 @@ from .models import GradingMethod, Layout, Question, Quiz, Visibility
 
 FILE = re.compile(r"^quizzes/([A-Za-z0-9][A-Za-z0-9._-]*)\.(gift|yaml)$")
 SETTINGS = {
-    "title": str, "module": int, "required": bool, "published": bool, "time_limit_minutes": int,
-    "max_attempts": int, "pass_mark": (int, float), "grading_method": str, "layout": str,
-    "shuffle_questions": bool, "shuffle_options": bool, "show_score": str, "show_feedback": str,
-    "show_answers": str, "questions": int,
+    "title": str,
+    "module": int,
+    "required": bool,
+    "published": bool,
+    "time_limit_minutes": int,
+    "max_attempts": int,
+    "pass_mark": (int, float),
+    "grading_method": str,
+    "layout": str,
+    "shuffle_questions": bool,
+    "shuffle_options": bool,
+    "show_score": str,
+    "show_feedback": str,
+    "show_answers": str,
+    "questions": int,
 }
-CHOICES = {"grading_method": GradingMethod, "layout": Layout, "show_score": Visibility,
-           "show_feedback": Visibility, "show_answers": Visibility}
+CHOICES = {
+    "grading_method": GradingMethod,
+    "layout": Layout,
+    "show_score": Visibility,
+    "show_feedback": Visibility,
+    "show_answers": Visibility,
+}
 
 
 @dataclass
@@ -71,8 +87,11 @@ def _settings(name: str, data: bytes, problems: list[Problem]) -> dict:
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             problems.append(Problem(name, None, str(_l("Nilai '%(key)s' tidak valid.", key=key))))
         elif key in CHOICES and value not in {m.value for m in CHOICES[key]}:
-            problems.append(Problem(name, None, str(_l("Pilihan '%(v)s' untuk '%(key)s' tidak dikenal.",
-                                                       v=value, key=key))))
+            problems.append(
+                Problem(
+                    name, None, str(_l("Pilihan '%(v)s' untuk '%(key)s' tidak dikenal.", v=value, key=key))
+                )
+            )
     return doc
 
 
@@ -85,8 +104,15 @@ def parse(files: dict[str, bytes]) -> tuple[list[QuizFile], list[Problem]]:
     for name in sorted(files):
         found = FILE.match(name)
         if found is None:
-            problems.append(Problem(name, None, str(_l(
-                "Folder quizzes/ hanya berisi berkas NAMA.gift (soal) dan NAMA.yaml (pengaturan)."))))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    str(
+                        _l("Folder quizzes/ hanya berisi berkas NAMA.gift (soal) dan NAMA.yaml (pengaturan).")
+                    ),
+                )
+            )
             continue
         stem, kind = found.groups()
         if kind == "yaml":
@@ -99,36 +125,78 @@ def parse(files: dict[str, bytes]) -> tuple[list[QuizFile], list[Problem]]:
                 spec.category = spec.category or stem
             questions = formats.check(parsed)
         except formats.ImportInvalid as exc:
-            problems.extend(Problem(name, p.line, f"{p.question}: {p.message}" if p.question else p.message)
-                            for p in exc.problems)
+            problems.extend(
+                Problem(name, p.line, f"{p.question}: {p.message}" if p.question else p.message)
+                for p in exc.problems
+            )
             continue
         seen: dict[tuple[str, str], int] = {}
         for spec in questions:
             key = (spec.category, spec.name)
             if key in seen:
-                problems.append(Problem(name, spec.line, str(_l(
-                    "Judul soal '%(n)s' sudah dipakai di baris %(l)s pada kategori yang sama; beri judul "
-                    "::...:: yang berbeda.", n=spec.name, l=seen[key]))))
+                problems.append(
+                    Problem(
+                        name,
+                        spec.line,
+                        str(
+                            _l(
+                                "Judul soal '%(n)s' sudah dipakai di baris %(l)s pada kategori yang sama; "
+                                "beri judul "
+                                "::...:: yang berbeda.",
+                                n=spec.name,
+                                l=seen[key],
+                            )
+                        ),
+                    )
+                )
             seen[key] = spec.line or 0
             if owner.setdefault(spec.category, name) != name:
-                problems.append(Problem(name, spec.line, str(_l(
-                    "Kategori '%(c)s' sudah dipakai oleh %(f)s; setiap berkas kuis memakai kategorinya sendiri.",
-                    c=spec.category, f=owner[spec.category]))))
+                problems.append(
+                    Problem(
+                        name,
+                        spec.line,
+                        str(
+                            _l(
+                                "Kategori '%(c)s' sudah dipakai oleh %(f)s; "
+                                "setiap berkas kuis memakai kategorinya sendiri.",
+                                c=spec.category,
+                                f=owner[spec.category],
+                            )
+                        ),
+                    )
+                )
         quizzes[stem] = QuizFile(name, questions)
     for stem, (name, values) in settings.items():
         if stem not in quizzes:
             if not any(p.file == f"quizzes/{stem}.gift" for p in problems):
-                problems.append(Problem(name, None, str(_l("Tidak ada berkas quizzes/%(s)s.gift untuk pengaturan ini.",
-                                                           s=stem))))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        str(_l("Tidak ada berkas quizzes/%(s)s.gift untuk pengaturan ini.", s=stem)),
+                    )
+                )
             continue
         quiz = quizzes[stem]
         quiz.settings = values
         if "questions" in values and len(quiz.categories) != 1:
-            problems.append(Problem(name, None, str(_l(
-                "'questions' hanya dapat dipakai bila soal berada dalam satu kategori."))))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    str(_l("'questions' hanya dapat dipakai bila soal berada dalam satu kategori.")),
+                )
+            )
         elif "questions" in values and not 1 <= values["questions"] <= len(quiz.questions):
-            problems.append(Problem(name, None, str(_l(
-                "'questions' harus 1 sampai %(n)d (jumlah soal di berkas).", n=len(quiz.questions)))))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    str(
+                        _l("'questions' harus 1 sampai %(n)d (jumlah soal di berkas).", n=len(quiz.questions))
+                    ),
+                )
+            )
     return list(quizzes.values()), problems
 
 
@@ -162,7 +230,7 @@ def apply(course: Course, quiz_files: list[QuizFile] | None, by: User | None) ->
                 services.delete_question(question, by=None)
                 changed = True
         values = quiz_file.settings
-        stem = quiz_file.file[len("quizzes/"):-len(".gift")]
+        stem = quiz_file.file[len("quizzes/") : -len(".gift")]
         title = values.get("title") or stem.replace("-", " ").replace("_", " ").capitalize()
         count = values.get("questions")
         module_id = None
@@ -171,15 +239,22 @@ def apply(course: Course, quiz_files: list[QuizFile] | None, by: User | None) ->
             index = values["module"] - 1
             module_id = modules[index].id if 0 <= index < len(modules) else None
         data = services.QuizData(
-            title=title, sources=[(categories[n].id, count) for n in quiz_file.categories], module_id=module_id,
-            published=values.get("published", True), required=values.get("required", True),
-            time_limit_minutes=values.get("time_limit_minutes"), max_attempts=values.get("max_attempts"),
-            pass_mark=values.get("pass_mark", 70), grading_method=values.get("grading_method", "highest"),
-            layout=values.get("layout", "all"), shuffle_questions=values.get("shuffle_questions", True),
+            title=title,
+            sources=[(categories[n].id, count) for n in quiz_file.categories],
+            module_id=module_id,
+            published=values.get("published", True),
+            required=values.get("required", True),
+            time_limit_minutes=values.get("time_limit_minutes"),
+            max_attempts=values.get("max_attempts"),
+            pass_mark=values.get("pass_mark", 70),
+            grading_method=values.get("grading_method", "highest"),
+            layout=values.get("layout", "all"),
+            shuffle_questions=values.get("shuffle_questions", True),
             shuffle_options=values.get("shuffle_options", True),
             show_score=values.get("show_score", "after_attempt"),
             show_feedback=values.get("show_feedback", "after_attempt"),
-            show_answers=values.get("show_answers", "after_close"))
+            show_answers=values.get("show_answers", "after_close"),
+        )
         quiz = existing.pop(quiz_file.file, None) or untitled.pop(title, None)
         if quiz is None:
             services.create_quiz(course, data, by=None, source_file=quiz_file.file)
@@ -203,14 +278,23 @@ def _settings_of(quiz: Quiz) -> dict:
         ids = [m.id for m in quiz.course.active_modules]
         module = ids.index(quiz.module_id) + 1 if quiz.module_id in ids else None
     counts = {s.count for s in quiz.sources}
-    values: dict[str, Any] = {"title": quiz.title, "module": module, "required": quiz.required,
-                              "published": quiz.published, "time_limit_minutes": quiz.time_limit_minutes,
-                              "max_attempts": quiz.max_attempts, "pass_mark": quiz.pass_mark,
-                              "grading_method": quiz.grading_method.value, "layout": quiz.layout.value,
-                              "shuffle_questions": quiz.shuffle_questions, "shuffle_options": quiz.shuffle_options,
-                              "show_score": quiz.show_score.value, "show_feedback": quiz.show_feedback.value,
-                              "show_answers": quiz.show_answers.value,
-                              "questions": counts.pop() if len(quiz.sources) == 1 else None}
+    values: dict[str, Any] = {
+        "title": quiz.title,
+        "module": module,
+        "required": quiz.required,
+        "published": quiz.published,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "max_attempts": quiz.max_attempts,
+        "pass_mark": quiz.pass_mark,
+        "grading_method": quiz.grading_method.value,
+        "layout": quiz.layout.value,
+        "shuffle_questions": quiz.shuffle_questions,
+        "shuffle_options": quiz.shuffle_options,
+        "show_score": quiz.show_score.value,
+        "show_feedback": quiz.show_feedback.value,
+        "show_answers": quiz.show_answers.value,
+        "questions": counts.pop() if len(quiz.sources) == 1 else None,
+    }
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -229,7 +313,9 @@ def export(course: Course) -> dict[str, bytes]:
                 bank_questions[bank.id] = services.questions_of(bank)
             questions.extend(q for q in bank_questions[bank.id] if q.category_id == source.category_id)
         files[name] = gift.write(questions, lambda q: q.category.name).encode()
-        files[name[:-5] + ".yaml"] = yaml.safe_dump(_settings_of(quiz), allow_unicode=True, sort_keys=False).encode()
+        files[name[:-5] + ".yaml"] = yaml.safe_dump(
+            _settings_of(quiz), allow_unicode=True, sort_keys=False
+        ).encode()
     return files
 
 

@@ -31,16 +31,22 @@ def _course(slug: str):
 @with_appcontext
 @click.argument("slug")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="gift, aiken or xml (Moodle XML); detected from the content when left out.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="gift, aiken or xml (Moodle XML); detected from the content when left out.",
+)
 @click.option("--bank", "bank_name", default=None, help="Bank name (the course's first bank by default).")
 def import_questions_command(slug: str, file: Path, fmt: str | None, bank_name: str | None):
     """Import a GIFT, Aiken or Moodle XML file into a course's question bank (all or nothing)."""
     course = _course(slug)
     bank = services.default_bank(course)
     if bank_name:
-        bank = next((b for b in services.banks_of(course) if b.name == bank_name), None) \
-            or services.create_bank(course, bank_name, by=None)
+        bank = next(
+            (b for b in services.banks_of(course) if b.name == bank_name), None
+        ) or services.create_bank(course, bank_name, by=None)
     try:
         summary = services.import_questions(bank, file.read_bytes(), fmt, by=None)
     except ImportInvalid as exc:

@@ -12,8 +12,15 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateTimeLocalField, DecimalField, IntegerField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange, Optional
 
 from ..core.forms import choices, max_length, required
@@ -30,15 +37,26 @@ def optional_int(value):
 class QuestionForm(FlaskForm):
     category_id = SelectField(_l("Kategori"), coerce=optional_int, validate_choice=False)
     new_category = StringField(_l("Atau kategori baru"), validators=[max_length(255)])
-    name = StringField(_l("Judul soal"), validators=[max_length(255)],
-                       description=_l("Singkat, untuk daftar soal dan analisis butir."))
+    name = StringField(
+        _l("Judul soal"),
+        validators=[max_length(255)],
+        description=_l("Singkat, untuk daftar soal dan analisis butir."),
+    )
     prompt = TextAreaField(_l("Teks soal (Markdown)"), validators=[required(), max_length(20_000)])
-    mark = DecimalField(_l("Poin"), default=1, places=None,
-                        validators=[NumberRange(0.01, 100, message=_l("Isi 0,01 sampai 100."))])
-    general_feedback = TextAreaField(_l("Umpan balik umum (ditampilkan setelah dinilai)"),
-                                     validators=[max_length(20_000)])
-    correct = SelectField(_l("Jawaban yang benar"), choices=choices([("true", _l("Benar")), ("false", _l("Salah"))]),
-                          validate_choice=False)
+    mark = DecimalField(
+        _l("Poin"),
+        default=1,
+        places=None,
+        validators=[NumberRange(0.01, 100, message=_l("Isi 0,01 sampai 100."))],
+    )
+    general_feedback = TextAreaField(
+        _l("Umpan balik umum (ditampilkan setelah dinilai)"), validators=[max_length(20_000)]
+    )
+    correct = SelectField(
+        _l("Jawaban yang benar"),
+        choices=choices([("true", _l("Benar")), ("false", _l("Salah"))]),
+        validate_choice=False,
+    )
     feedback_true = StringField(_l("Umpan balik bila menjawab Benar"), validators=[max_length(5000)])
     feedback_false = StringField(_l("Umpan balik bila menjawab Salah"), validators=[max_length(5000)])
     case_sensitive = BooleanField(_l("Bedakan huruf besar dan kecil"))
@@ -57,14 +75,23 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
     """The editor's fields as a spec; rows are read from the repeated row-* inputs."""
     texts, fractions = formdata.getlist("row-text"), formdata.getlist("row-fraction")
     feedbacks, extras = formdata.getlist("row-feedback"), formdata.getlist("row-extra")
-    rows = [(t, fractions[i] if i < len(fractions) else "", feedbacks[i] if i < len(feedbacks) else "",
-             extras[i] if i < len(extras) else "") for i, t in enumerate(texts[:50])]
+    rows = [
+        (
+            t,
+            fractions[i] if i < len(fractions) else "",
+            feedbacks[i] if i < len(feedbacks) else "",
+            extras[i] if i < len(extras) else "",
+        )
+        for i, t in enumerate(texts[:50])
+    ]
     data: dict = {}
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         data["options"] = [{"text": t, "fraction": _percent(f, 0.0), "feedback": fb} for t, f, fb, _ in rows]
     elif qtype == QuestionType.SHORTANSWER:
-        data = {"answers": [{"text": t, "fraction": _percent(f, 1.0), "feedback": fb} for t, f, fb, _ in rows],
-                "case_sensitive": form.case_sensitive.data}
+        data = {
+            "answers": [{"text": t, "fraction": _percent(f, 1.0), "feedback": fb} for t, f, fb, _ in rows],
+            "case_sensitive": form.case_sensitive.data,
+        }
     elif qtype == QuestionType.NUMERICAL:
         answers = []
         for text, fraction, feedback, extra in rows:
@@ -73,8 +100,11 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
                 continue
             entry = {"fraction": _percent(fraction, 1.0), "feedback": feedback}
             if ".." in text[1:]:
-                low, _, high = text.partition("..") if not text.startswith("-") else (
-                    "-" + text[1:].partition("..")[0], "", text[1:].partition("..")[2])
+                low, _, high = (
+                    text.partition("..")
+                    if not text.startswith("-")
+                    else ("-" + text[1:].partition("..")[0], "", text[1:].partition("..")[2])
+                )
                 entry.update(min=low, max=high)
             else:
                 entry.update(value=text, tolerance=(extra or "0").replace(",", "."))
@@ -83,11 +113,20 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
     elif qtype == QuestionType.MATCHING:
         data["pairs"] = [{"left": t, "right": extra} for t, _, _, extra in rows]
     elif qtype == QuestionType.TRUEFALSE:
-        data = {"correct": form.correct.data == "true", "feedback_true": form.feedback_true.data or "",
-                "feedback_false": form.feedback_false.data or ""}
-    return QuestionSpec(qtype=qtype, name=form.name.data or "", prompt=form.prompt.data or "", data=data,
-                        text_format=TextFormat.MARKDOWN, general_feedback=form.general_feedback.data or "",
-                        mark=float(form.mark.data or 1))
+        data = {
+            "correct": form.correct.data == "true",
+            "feedback_true": form.feedback_true.data or "",
+            "feedback_false": form.feedback_false.data or "",
+        }
+    return QuestionSpec(
+        qtype=qtype,
+        name=form.name.data or "",
+        prompt=form.prompt.data or "",
+        data=data,
+        text_format=TextFormat.MARKDOWN,
+        general_feedback=form.general_feedback.data or "",
+        mark=float(form.mark.data or 1),
+    )
 
 
 def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
@@ -96,31 +135,62 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
 
     rows: list[dict] = []
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        rows = [{"text": o["text"], "fraction": format_number(round(o["fraction"] * 100, 5)),
-                 "feedback": o.get("feedback", ""), "extra": ""} for o in data.get("options", [])]
+        rows = [
+            {
+                "text": o["text"],
+                "fraction": format_number(round(o["fraction"] * 100, 5)),
+                "feedback": o.get("feedback", ""),
+                "extra": "",
+            }
+            for o in data.get("options", [])
+        ]
     elif qtype == QuestionType.SHORTANSWER:
-        rows = [{"text": a["text"], "fraction": format_number(round(a["fraction"] * 100, 5)),
-                 "feedback": a.get("feedback", ""), "extra": ""} for a in data.get("answers", [])]
+        rows = [
+            {
+                "text": a["text"],
+                "fraction": format_number(round(a["fraction"] * 100, 5)),
+                "feedback": a.get("feedback", ""),
+                "extra": "",
+            }
+            for a in data.get("answers", [])
+        ]
     elif qtype == QuestionType.NUMERICAL:
         for a in data.get("answers", []):
-            text = (f"{format_number(a['min'])}..{format_number(a['max'])}" if "min" in a
-                    else format_number(a["value"]))
-            rows.append({"text": text, "fraction": format_number(round(a["fraction"] * 100, 5)),
-                         "feedback": a.get("feedback", ""),
-                         "extra": "" if "min" in a else format_number(a["tolerance"])})
+            text = (
+                f"{format_number(a['min'])}..{format_number(a['max'])}"
+                if "min" in a
+                else format_number(a["value"])
+            )
+            rows.append(
+                {
+                    "text": text,
+                    "fraction": format_number(round(a["fraction"] * 100, 5)),
+                    "feedback": a.get("feedback", ""),
+                    "extra": "" if "min" in a else format_number(a["tolerance"]),
+                }
+            )
     elif qtype == QuestionType.MATCHING:
-        rows = [{"text": p["left"], "fraction": "", "feedback": "", "extra": p["right"]}
-                for p in data.get("pairs", [])]
+        rows = [
+            {"text": p["left"], "fraction": "", "feedback": "", "extra": p["right"]}
+            for p in data.get("pairs", [])
+        ]
     if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY):
         rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, ROWS - len(rows))
     return rows
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Berkas soal"), validators=[FileRequired(_l("Pilih berkas."))],
-                     description=_l("GIFT (.gift/.txt), Aiken (.txt) atau Moodle XML (.xml)."))
-    format = SelectField(_l("Format"), choices=choices([("", _l("Kenali otomatis")), ("gift", "GIFT"),
-                                                        ("aiken", "Aiken"), ("xml", "Moodle XML")]))
+    file = FileField(
+        _l("Berkas soal"),
+        validators=[FileRequired(_l("Pilih berkas."))],
+        description=_l("GIFT (.gift/.txt), Aiken (.txt) atau Moodle XML (.xml)."),
+    )
+    format = SelectField(
+        _l("Format"),
+        choices=choices(
+            [("", _l("Kenali otomatis")), ("gift", "GIFT"), ("aiken", "Aiken"), ("xml", "Moodle XML")]
+        ),
+    )
 
 
 class BankForm(FlaskForm):
@@ -140,14 +210,18 @@ class QuizForm(FlaskForm):
     module_id = SelectField(_l("Modul"), coerce=optional_int, validate_choice=False)
     published = BooleanField(_l("Terbit (peserta dapat mengerjakan)"))
     required = BooleanField(_l("Wajib untuk kelulusan kursus"), default=True)
-    time_limit_minutes = IntegerField(_l("Batas waktu (menit)"), validators=[Optional()],
-                                      description=_l("Kosongkan bila tidak dibatasi."))
+    time_limit_minutes = IntegerField(
+        _l("Batas waktu (menit)"), validators=[Optional()], description=_l("Kosongkan bila tidak dibatasi.")
+    )
     opens_at = DateTimeLocalField(_l("Dibuka pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Ditutup pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    max_attempts = IntegerField(_l("Jumlah kesempatan"), validators=[Optional()],
-                                description=_l("Kosongkan bila tidak dibatasi."))
+    max_attempts = IntegerField(
+        _l("Jumlah kesempatan"), validators=[Optional()], description=_l("Kosongkan bila tidak dibatasi.")
+    )
     pass_mark = DecimalField(_l("Nilai lulus (0-100)"), default=70, places=None)
-    grading_method = SelectField(_l("Nilai akhir dari"), choices=choices([(m.value, m.label) for m in GradingMethod]))
+    grading_method = SelectField(
+        _l("Nilai akhir dari"), choices=choices([(m.value, m.label) for m in GradingMethod])
+    )
     layout = SelectField(_l("Tampilan soal"), choices=choices([(m.value, m.label) for m in Layout]))
     shuffle_questions = BooleanField(_l("Acak urutan soal"), default=True)
     shuffle_options = BooleanField(_l("Acak urutan pilihan jawaban"), default=True)
@@ -185,4 +259,5 @@ class GradeForm(FlaskForm):
             return float((self.score.data or "").strip().replace(",", "."))
         except ValueError:
             return -1.0
+
     comment = TextAreaField(_l("Catatan untuk peserta"), validators=[max_length(5000)])

@@ -48,8 +48,9 @@ def grade_item(snapshot: dict, response: Any, manual_score: float | None = None)
     return ItemGrade(fraction, round(fraction * mark, 6), mark)
 
 
-def grade_attempt(snapshots: Sequence[dict], responses: Sequence[Any],
-                  manual_scores: Sequence[float | None] | None = None) -> AttemptGrade:
+def grade_attempt(
+    snapshots: Sequence[dict], responses: Sequence[Any], manual_scores: Sequence[float | None] | None = None
+) -> AttemptGrade:
     """Grade every item; the total counts what is graded and says whether anything is pending."""
     manual_scores = manual_scores or [None] * len(snapshots)
     items = tuple(grade_item(s, r, m) for s, r, m in zip(snapshots, responses, manual_scores, strict=True))

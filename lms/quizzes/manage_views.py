@@ -13,7 +13,7 @@ from ..accounts.models import Role, User
 from ..core.forms import choices
 from ..courses.models import Course, Enrolment
 from ..extensions import db
-from . import analysis, attempts, forms, formats, manage_bp, services
+from . import analysis, attempts, formats, forms, manage_bp, services
 from .errors import QuizError
 from .models import Attempt, AttemptItem, Question, QuestionBank, QuestionType, Quiz, QuizAudit
 
@@ -24,8 +24,13 @@ bp = manage_bp
 def managed(model, object_id: int):
     """Load a bank/question/quiz/attempt (or course) the current user may manage; 404 or 403."""
     obj = db.get_or_404(model, object_id)
-    course = {Course: lambda o: o, QuestionBank: lambda o: o.course, Question: lambda o: o.bank.course,
-              Quiz: lambda o: o.course, Attempt: lambda o: o.quiz.course}[model](obj)
+    course = {
+        Course: lambda o: o,
+        QuestionBank: lambda o: o.course,
+        Question: lambda o: o.bank.course,
+        Quiz: lambda o: o.course,
+        Attempt: lambda o: o.quiz.course,
+    }[model](obj)
     if not services.can_manage(current_user, course):
         abort(403)
     return obj
@@ -57,17 +62,29 @@ def course_quizzes(course_id: int):
             return redirect(url_for(".bank", bank_id=bank.id))
     services.default_bank(course)
     db.session.commit()
-    return render_template("quizzes/manage/course.html", course=course, form=form, banks=services.banks_of(course),
-                           quizzes=services.quizzes_of(course), categories=services.categories_of(course))
+    return render_template(
+        "quizzes/manage/course.html",
+        course=course,
+        form=form,
+        banks=services.banks_of(course),
+        quizzes=services.quizzes_of(course),
+        categories=services.categories_of(course),
+    )
 
 
 @bp.get("/banks/<int:bank_id>")
 @roles_required(*AUTHORS)
 def bank(bank_id: int):
     item = managed(QuestionBank, bank_id)
-    return render_template("quizzes/manage/bank.html", bank=item, course=item.course,
-                           questions=services.questions_of(item), form=forms.ImportForm(),
-                           types=list(QuestionType), problems=[])
+    return render_template(
+        "quizzes/manage/bank.html",
+        bank=item,
+        course=item.course,
+        questions=services.questions_of(item),
+        form=forms.ImportForm(),
+        types=list(QuestionType),
+        problems=[],
+    )
 
 
 @bp.post("/banks/<int:bank_id>/import")
@@ -79,18 +96,28 @@ def import_questions(bank_id: int):
     problems = []
     if form.validate_on_submit():
         try:
-            summary = services.import_questions(item, form.file.data.read(), form.format.data or None,
-                                                by=current_user)
+            summary = services.import_questions(
+                item, form.file.data.read(), form.format.data or None, by=current_user
+            )
         except formats.ImportInvalid as exc:
             db.session.rollback()
             problems = exc.problems
         else:
             db.session.commit()
-            flash(_("%(n)d soal diimpor: %(detail)s", n=summary.total, detail=", ".join(summary.lines())), "success")
+            flash(
+                _("%(n)d soal diimpor: %(detail)s", n=summary.total, detail=", ".join(summary.lines())),
+                "success",
+            )
             return redirect(url_for(".bank", bank_id=item.id))
-    return render_template("quizzes/manage/bank.html", bank=item, course=item.course,
-                           questions=services.questions_of(item), form=form, types=list(QuestionType),
-                           problems=problems), 422
+    return render_template(
+        "quizzes/manage/bank.html",
+        bank=item,
+        course=item.course,
+        questions=services.questions_of(item),
+        form=form,
+        types=list(QuestionType),
+        problems=problems,
+    ), 422
 
 
 @bp.get("/banks/<int:bank_id>/export.<fmt>")
@@ -111,8 +138,9 @@ def export_questions(bank_id: int, fmt: str):
 
 def _editor(bank_, qtype: QuestionType, question=None):
     form = forms.QuestionForm(obj=question)
-    form.category_id.choices = choices([("", _("Pilih kategori"))] + [
-        (cat.id, cat.name) for cat in bank_.categories])
+    form.category_id.choices = choices(
+        [("", _("Pilih kategori"))] + [(cat.id, cat.name) for cat in bank_.categories]
+    )
     if question is not None and request.method == "GET":
         data = question.data
         if qtype == QuestionType.TRUEFALSE:
@@ -139,10 +167,22 @@ def _editor(bank_, qtype: QuestionType, question=None):
             db.session.commit()
             flash(_("Soal disimpan."), "success")
             return redirect(url_for(".bank", bank_id=bank_.id))
-    data = question.data if question is not None and request.method == "GET" else \
-        forms.question_spec(form, qtype, request.form).data if request.method == "POST" else {}
-    return render_template("quizzes/manage/question.html", bank=bank_, course=bank_.course, form=form,
-                           qtype=qtype, question=question, rows=forms.editor_rows(qtype, data))
+    data = (
+        question.data
+        if question is not None and request.method == "GET"
+        else forms.question_spec(form, qtype, request.form).data
+        if request.method == "POST"
+        else {}
+    )
+    return render_template(
+        "quizzes/manage/question.html",
+        bank=bank_,
+        course=bank_.course,
+        form=form,
+        qtype=qtype,
+        question=question,
+        rows=forms.editor_rows(qtype, data),
+    )
 
 
 @bp.route("/banks/<int:bank_id>/questions/new", methods=["GET", "POST"])
@@ -180,7 +220,9 @@ def delete_question(question_id: int):
 
 def _quiz_form(course, quiz=None):
     form = forms.QuizForm(obj=quiz)
-    form.module_id.choices = choices([("", _("Tanpa modul"))] + [(m.id, m.title) for m in course.active_modules])
+    form.module_id.choices = choices(
+        [("", _("Tanpa modul"))] + [(m.id, m.title) for m in course.active_modules]
+    )
     if quiz is not None and request.method == "GET":
         for name in ("grading_method", "layout", "show_score", "show_feedback", "show_answers"):
             getattr(form, name).data = getattr(quiz, name).value
@@ -189,7 +231,9 @@ def _quiz_form(course, quiz=None):
 
         for name in ("opens_at", "closes_at"):
             value = attempts.aware(getattr(quiz, name))
-            getattr(form, name).data = value.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if value else None
+            getattr(form, name).data = (
+                value.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if value else None
+            )
     return form
 
 
@@ -209,23 +253,41 @@ def _quiz_data(form, course) -> services.QuizData:
     opens, closes = form.local_times(current_user.effective_timezone)
     sources, _raw = _sources(course)
     return services.QuizData(
-        title=form.title.data, description=form.description.data or "", module_id=form.module_id.data,
-        published=form.published.data, required=form.required.data,
-        time_limit_minutes=form.time_limit_minutes.data, opens_at=opens, closes_at=closes,
-        max_attempts=form.max_attempts.data, pass_mark=float(form.pass_mark.data if form.pass_mark.data is not None
-                                                            else -1),
-        grading_method=form.grading_method.data, layout=form.layout.data,
-        shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
-        show_score=form.show_score.data, show_feedback=form.show_feedback.data, show_answers=form.show_answers.data,
-        sources=sources)
+        title=form.title.data,
+        description=form.description.data or "",
+        module_id=form.module_id.data,
+        published=form.published.data,
+        required=form.required.data,
+        time_limit_minutes=form.time_limit_minutes.data,
+        opens_at=opens,
+        closes_at=closes,
+        max_attempts=form.max_attempts.data,
+        pass_mark=float(form.pass_mark.data if form.pass_mark.data is not None else -1),
+        grading_method=form.grading_method.data,
+        layout=form.layout.data,
+        shuffle_questions=form.shuffle_questions.data,
+        shuffle_options=form.shuffle_options.data,
+        show_score=form.show_score.data,
+        show_feedback=form.show_feedback.data,
+        show_answers=form.show_answers.data,
+        sources=sources,
+    )
 
 
 def _settings_page(course, quiz, form):
-    current = {s.category_id: ("all" if s.count is None else str(s.count)) for s in quiz.sources} if quiz else {}
+    current = (
+        {s.category_id: ("all" if s.count is None else str(s.count)) for s in quiz.sources} if quiz else {}
+    )
     if request.method == "POST":
         current = _sources(course)[1]
-    return render_template("quizzes/manage/quiz_form.html", course=course, quiz=quiz, form=form,
-                           categories=services.categories_of(course), current=current)
+    return render_template(
+        "quizzes/manage/quiz_form.html",
+        course=course,
+        quiz=quiz,
+        form=form,
+        categories=services.categories_of(course),
+        current=current,
+    )
 
 
 @bp.route("/<int:course_id>/quizzes/new", methods=["GET", "POST"])
@@ -271,34 +333,50 @@ def quiz(quiz_id: int):
 @roles_required(*AUTHORS)
 def results(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    log = db.session.scalars(sa.select(QuizAudit).where(QuizAudit.quiz_id == item.id)
-                             .order_by(QuizAudit.id.desc()).limit(50)).all()
-    return render_template("quizzes/manage/results.html", quiz=item, course=item.course,
-                           rows=analysis.results(item), log=log, regrade=forms.RegradeForm())
+    log = db.session.scalars(
+        sa.select(QuizAudit).where(QuizAudit.quiz_id == item.id).order_by(QuizAudit.id.desc()).limit(50)
+    ).all()
+    return render_template(
+        "quizzes/manage/results.html",
+        quiz=item,
+        course=item.course,
+        rows=analysis.results(item),
+        log=log,
+        regrade=forms.RegradeForm(),
+    )
 
 
 @bp.get("/quizzes/<int:quiz_id>/results.csv")
 @roles_required(*AUTHORS)
 def results_csv(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    return Response("\ufeff" + analysis.results_csv(item), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=hasil-kuis-{item.id}.csv"})
+    return Response(
+        "\ufeff" + analysis.results_csv(item),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=hasil-kuis-{item.id}.csv"},
+    )
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")
 @roles_required(*AUTHORS)
 def item_analysis(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    return render_template("quizzes/manage/analysis.html", quiz=item, course=item.course,
-                           stats=analysis.item_analysis(item))
+    return render_template(
+        "quizzes/manage/analysis.html", quiz=item, course=item.course, stats=analysis.item_analysis(item)
+    )
 
 
 @bp.get("/quizzes/<int:quiz_id>/grading")
 @roles_required(*AUTHORS)
 def grading_queue(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    return render_template("quizzes/manage/grading.html", quiz=item, course=item.course,
-                           items=analysis.grading_queue(item), form=forms.GradeForm())
+    return render_template(
+        "quizzes/manage/grading.html",
+        quiz=item,
+        course=item.course,
+        items=analysis.grading_queue(item),
+        form=forms.GradeForm(),
+    )
 
 
 @bp.post("/quizzes/<int:quiz_id>/regrade")
@@ -315,8 +393,14 @@ def regrade(quiz_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("%(n)d percobaan dinilai ulang; %(c)d nilainya berubah.", n=summary.attempts, c=summary.changed),
-              "success")
+        flash(
+            _(
+                "%(n)d percobaan dinilai ulang; %(c)d nilainya berubah.",
+                n=summary.attempts,
+                c=summary.changed,
+            ),
+            "success",
+        )
     return redirect(url_for(".results", quiz_id=item.id))
 
 
@@ -339,8 +423,7 @@ def grade_item(attempt_id: int):
     try:
         if answer is None or answer.attempt_id != item.id or not form.validate_on_submit():
             raise QuizError(_("Isi nilai dengan angka."))
-        attempts.grade_item_manually(answer, form.number(),
-                                     form.comment.data or "", by=current_user)
+        attempts.grade_item_manually(answer, form.number(), form.comment.data or "", by=current_user)
     except QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -358,7 +441,9 @@ def reopen(attempt_id: int):
     try:
         if not form.validate_on_submit():
             raise QuizError(_("Tuliskan alasannya (minimal 3 karakter)."))
-        attempts.reopen_attempt(item, minutes=form.minutes.data or 0, reason=form.reason.data, by=current_user)
+        attempts.reopen_attempt(
+            item, minutes=form.minutes.data or 0, reason=form.reason.data, by=current_user
+        )
     except QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -373,19 +458,29 @@ def reopen(attempt_id: int):
 def overrides(quiz_id: int):
     item = managed(Quiz, quiz_id)
     form = forms.OverrideForm()
-    learners = db.session.scalars(sa.select(User).join(Enrolment, Enrolment.user_id == User.id)
-                                  .where(Enrolment.course_id == item.course_id).order_by(User.name)).all()
-    form.user_id.choices = choices([("", _("Pilih peserta"))] + [(u.id, f"{u.name} ({u.nip or u.email})")
-                                                                 for u in learners])
+    learners = db.session.scalars(
+        sa.select(User)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == item.course_id)
+        .order_by(User.name)
+    ).all()
+    form.user_id.choices = choices(
+        [("", _("Pilih peserta"))] + [(u.id, f"{u.name} ({u.nip or u.email})") for u in learners]
+    )
     if form.validate_on_submit():
         person = next((u for u in learners if u.id == form.user_id.data), None)
         try:
             if person is None:
                 raise QuizError(_("Peserta tidak terdaftar di kursus ini."), "user_id")
-            attempts.grant_override(item, person, extra_minutes=form.extra_minutes.data or 0,
-                                    extra_attempts=form.extra_attempts.data or 0,
-                                    closes=forms._local(form.closes_at.data, current_user.effective_timezone),
-                                    reason=form.reason.data, by=current_user)
+            attempts.grant_override(
+                item,
+                person,
+                extra_minutes=form.extra_minutes.data or 0,
+                extra_attempts=form.extra_attempts.data or 0,
+                closes=forms._local(form.closes_at.data, current_user.effective_timezone),
+                reason=form.reason.data,
+                by=current_user,
+            )
         except QuizError as exc:
             db.session.rollback()
             form_error(form, exc)
@@ -393,6 +488,9 @@ def overrides(quiz_id: int):
             db.session.commit()
             flash(_("Pengecualian untuk %(name)s disimpan.", name=person.name), "success")
             return redirect(url_for(".overrides", quiz_id=item.id))
-    existing = db.session.scalars(sa.select(attempts.QuizOverride).where(attempts.QuizOverride.quiz_id == item.id)).all()
-    return render_template("quizzes/manage/overrides.html", quiz=item, course=item.course, form=form,
-                           overrides=existing)
+    existing = db.session.scalars(
+        sa.select(attempts.QuizOverride).where(attempts.QuizOverride.quiz_id == item.id)
+    ).all()
+    return render_template(
+        "quizzes/manage/overrides.html", quiz=item, course=item.course, form=form, overrides=existing
+    )

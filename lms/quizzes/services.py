@@ -23,8 +23,18 @@ from ..extensions import db
 from . import formats
 from .errors import QuizError, QuizPermissionDenied
 from .formats import QuestionSpec
-from .models import (GradingMethod, Layout, Question, QuestionBank, QuestionCategory, QuestionType, Quiz,
-                     QuizSource, TextFormat, Visibility)
+from .models import (
+    GradingMethod,
+    Layout,
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionType,
+    Quiz,
+    QuizSource,
+    TextFormat,
+    Visibility,
+)
 from .models._common import aware, to_utc
 from .types import strategy
 
@@ -53,14 +63,18 @@ def require_manager(user: User | None, course: Course) -> None:
 
 
 def banks_of(course: Course) -> list[QuestionBank]:
-    return list(db.session.scalars(sa.select(QuestionBank).where(QuestionBank.course_id == course.id)
-                                   .order_by(QuestionBank.id)))
+    return list(
+        db.session.scalars(
+            sa.select(QuestionBank).where(QuestionBank.course_id == course.id).order_by(QuestionBank.id)
+        )
+    )
 
 
 def default_bank(course: Course) -> QuestionBank:
     """The course's first bank, created when the course has none."""
-    bank = db.session.scalar(sa.select(QuestionBank).where(QuestionBank.course_id == course.id)
-                             .order_by(QuestionBank.id).limit(1))
+    bank = db.session.scalar(
+        sa.select(QuestionBank).where(QuestionBank.course_id == course.id).order_by(QuestionBank.id).limit(1)
+    )
     if bank is None:
         bank = QuestionBank(course_id=course.id, name=DEFAULT_BANK)
         db.session.add(bank)
@@ -72,8 +86,12 @@ def create_bank(course: Course, name: str, *, by: User | None) -> QuestionBank:
     """A new bank of the course; names are unique within a course."""
     require_manager(by, course)
     name = course_services.clean_line(name, "name", maximum=TITLE_MAX)
-    if db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.course_id == course.id,
-                                                         QuestionBank.name == name)) is not None:
+    if (
+        db.session.scalar(
+            sa.select(QuestionBank.id).where(QuestionBank.course_id == course.id, QuestionBank.name == name)
+        )
+        is not None
+    ):
         raise QuizError(_l("Nama bank soal ini sudah dipakai di kursus ini."), "name")
     bank = QuestionBank(course_id=course.id, name=name)
     db.session.add(bank)
@@ -84,8 +102,9 @@ def create_bank(course: Course, name: str, *, by: User | None) -> QuestionBank:
 def category(bank: QuestionBank, name: str) -> QuestionCategory:
     """The bank's category of that name, created when missing."""
     name = formats.clean_category(name) or DEFAULT_CATEGORY
-    found = db.session.scalar(sa.select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
-                                                               QuestionCategory.name == name))
+    found = db.session.scalar(
+        sa.select(QuestionCategory).where(QuestionCategory.bank_id == bank.id, QuestionCategory.name == name)
+    )
     if found is None:
         found = QuestionCategory(bank_id=bank.id, name=name)
         db.session.add(found)
@@ -98,18 +117,24 @@ def categories_of(course: Course) -> list[tuple[QuestionCategory, int]]:
     rows = db.session.execute(
         sa.select(QuestionCategory, sa.func.count(Question.id))
         .join(QuestionBank, QuestionBank.id == QuestionCategory.bank_id)
-        .outerjoin(Question, sa.and_(Question.category_id == QuestionCategory.id, Question.deleted_at.is_(None)))
+        .outerjoin(
+            Question, sa.and_(Question.category_id == QuestionCategory.id, Question.deleted_at.is_(None))
+        )
         .where(QuestionBank.course_id == course.id)
-        .group_by(QuestionCategory.id).order_by(QuestionCategory.bank_id, QuestionCategory.name)
+        .group_by(QuestionCategory.id)
+        .order_by(QuestionCategory.bank_id, QuestionCategory.name)
     ).all()
     return [(cat, count) for cat, count in rows]
 
 
 def questions_of(bank: QuestionBank, category_ids: list[int] | None = None) -> list[Question]:
     """Live questions of a bank in category and authored order."""
-    query = (sa.select(Question).join(QuestionCategory, QuestionCategory.id == Question.category_id)
-             .where(Question.bank_id == bank.id, Question.deleted_at.is_(None))
-             .order_by(QuestionCategory.name, Question.position, Question.id))
+    query = (
+        sa.select(Question)
+        .join(QuestionCategory, QuestionCategory.id == Question.category_id)
+        .where(Question.bank_id == bank.id, Question.deleted_at.is_(None))
+        .order_by(QuestionCategory.name, Question.position, Question.id)
+    )
     if category_ids is not None:
         query = query.where(Question.category_id.in_(category_ids))
     return list(db.session.scalars(query))
@@ -152,8 +177,9 @@ def _apply(question: Question, spec: QuestionSpec, data: dict, course: Course) -
     question.data = strategy(spec.qtype).render(data, render)
 
 
-def add_question(bank: QuestionBank, spec: QuestionSpec, *, by: User | None,
-                 category_id: int | None = None) -> Question:
+def add_question(
+    bank: QuestionBank, spec: QuestionSpec, *, by: User | None, category_id: int | None = None
+) -> Question:
     """Add a question to a bank (in spec.category, or the given category of the bank)."""
     course = bank.course
     require_manager(by, course)
@@ -164,18 +190,26 @@ def add_question(bank: QuestionBank, spec: QuestionSpec, *, by: User | None,
             raise QuizError(_l("Kategori tidak ditemukan di bank ini."), "category")
     else:
         cat = category(bank, spec.category)
-    position = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Question.position), 0))
-                                 .where(Question.category_id == cat.id)) + 1
-    question = Question(bank_id=bank.id, category_id=cat.id, position=position,
-                        created_by_id=by.id if by else None)
+    position = (
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(Question.position), 0)).where(
+                Question.category_id == cat.id
+            )
+        )
+        + 1
+    )
+    question = Question(
+        bank_id=bank.id, category_id=cat.id, position=position, created_by_id=by.id if by else None
+    )
     _apply(question, spec, data, course)
     db.session.add(question)
     db.session.flush()
     return question
 
 
-def update_question(question: Question, spec: QuestionSpec, *, by: User | None,
-                    category_id: int | None = None) -> Question:
+def update_question(
+    question: Question, spec: QuestionSpec, *, by: User | None, category_id: int | None = None
+) -> Question:
     """Change a question in place; its version goes up. Past attempts keep their own snapshot."""
     course = question.bank.course
     require_manager(by, course)
@@ -203,9 +237,16 @@ def delete_question(question: Question, *, by: User | None) -> None:
 
 def spec_of(question: Question) -> QuestionSpec:
     """The question as a format-free spec (what the editor and the writers use)."""
-    return QuestionSpec(qtype=question.qtype, name=question.name, prompt=question.prompt, data=question.data,
-                        text_format=question.text_format, general_feedback=question.general_feedback,
-                        mark=question.mark, category=question.category.name)
+    return QuestionSpec(
+        qtype=question.qtype,
+        name=question.name,
+        prompt=question.prompt,
+        data=question.data,
+        text_format=question.text_format,
+        general_feedback=question.general_feedback,
+        mark=question.mark,
+        category=question.category.name,
+    )
 
 
 # ---------------------------------------------------------------- import and export
@@ -223,8 +264,9 @@ class ImportSummary:
         return [f"{QuestionType(t).label}: {n}" for t, n in sorted(self.counts.items())]
 
 
-def import_questions(bank: QuestionBank, data: bytes | str, fmt: str | None = None, *,
-                     by: User | None) -> ImportSummary:
+def import_questions(
+    bank: QuestionBank, data: bytes | str, fmt: str | None = None, *, by: User | None
+) -> ImportSummary:
     """Add every question of a GIFT, Aiken or Moodle XML file, or none (ImportInvalid lists why)."""
     require_manager(by, bank.course)
     specs = formats.parse(data, fmt)
@@ -312,11 +354,17 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
         if category_id not in available:
             raise QuizError(_l("Kategori soal tidak ditemukan di kursus ini."), "sources")
         if count is not None and not 1 <= count <= available[category_id]:
-            raise QuizError(_l("Kategori hanya berisi %(n)d soal; kurangi jumlah yang diambil.",
-                               n=available[category_id]), "sources")
+            raise QuizError(
+                _l(
+                    "Kategori hanya berisi %(n)d soal; kurangi jumlah yang diambil.", n=available[category_id]
+                ),
+                "sources",
+            )
         sources.append((category_id, count))
     if data.published and not sum(count or available[cid] for cid, count in sources):
-        raise QuizError(_l("Pilih minimal satu kategori yang berisi soal sebelum menerbitkan kuis."), "sources")
+        raise QuizError(
+            _l("Pilih minimal satu kategori yang berisi soal sebelum menerbitkan kuis."), "sources"
+        )
     quiz.module_id = data.module_id
     quiz.description = (data.description or "").strip()
     quiz.description_html = render_markdown(quiz.description) if quiz.description else ""
@@ -359,12 +407,25 @@ def update_quiz(quiz: Quiz, data: QuizData, *, by: User | None) -> Quiz:
 
 def quiz_data(quiz: Quiz) -> QuizData:
     return QuizData(
-        title=quiz.title, description=quiz.description, module_id=quiz.module_id, published=quiz.published,
-        required=quiz.required, time_limit_minutes=quiz.time_limit_minutes, opens_at=aware(quiz.opens_at),
-        closes_at=aware(quiz.closes_at), max_attempts=quiz.max_attempts, pass_mark=quiz.pass_mark,
-        grading_method=quiz.grading_method, layout=quiz.layout, shuffle_questions=quiz.shuffle_questions,
-        shuffle_options=quiz.shuffle_options, show_score=quiz.show_score, show_feedback=quiz.show_feedback,
-        show_answers=quiz.show_answers, sources=[(s.category_id, s.count) for s in quiz.sources])
+        title=quiz.title,
+        description=quiz.description,
+        module_id=quiz.module_id,
+        published=quiz.published,
+        required=quiz.required,
+        time_limit_minutes=quiz.time_limit_minutes,
+        opens_at=aware(quiz.opens_at),
+        closes_at=aware(quiz.closes_at),
+        max_attempts=quiz.max_attempts,
+        pass_mark=quiz.pass_mark,
+        grading_method=quiz.grading_method,
+        layout=quiz.layout,
+        shuffle_questions=quiz.shuffle_questions,
+        shuffle_options=quiz.shuffle_options,
+        show_score=quiz.show_score,
+        show_feedback=quiz.show_feedback,
+        show_answers=quiz.show_answers,
+        sources=[(s.category_id, s.count) for s in quiz.sources],
+    )
 
 
 def quizzes_of(course: Course, *, published_only: bool = False) -> list[Quiz]:
@@ -377,5 +438,6 @@ def quizzes_of(course: Course, *, published_only: bool = False) -> list[Quiz]:
 def question_count(quiz: Quiz) -> int:
     """How many questions an attempt of the quiz draws."""
     available = {cat.id: n for cat, n in categories_of(quiz.course)}
-    return sum(min(s.count or available.get(s.category_id, 0), available.get(s.category_id, 0))
-               for s in quiz.sources)
+    return sum(
+        min(s.count or available.get(s.category_id, 0), available.get(s.category_id, 0)) for s in quiz.sources
+    )

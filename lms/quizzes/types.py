@@ -47,7 +47,10 @@ def inline(html: str) -> str:
 
 
 def normalise(text: str, *, case_sensitive: bool = False) -> str:
-    """Compare short answers without accents, extra spaces or (usually) case: "Perekat  Bangsa" == "perekat bangsa"."""
+    """Short answers compared without accents, extra spaces or (usually) case.
+
+    "Perekat  Bangsa" and "perekat bangsa" are the same answer.
+    """
     decomposed = unicodedata.normalize("NFKD", text or "")
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = " ".join(plain.split())
@@ -166,8 +169,14 @@ class ChoiceType(QuestionTypeBase):
                 fraction = 0.0
             if len(text) > TEXT_MAX:
                 problems.append(str(_l("Pilihan %(n)d terlalu panjang.", n=n)))
-            options.append({"id": _text(item.get("id")) or f"o{n}", "text": text, "fraction": fraction,
-                            "feedback": _text(item.get("feedback"))})
+            options.append(
+                {
+                    "id": _text(item.get("id")) or f"o{n}",
+                    "text": text,
+                    "fraction": fraction,
+                    "feedback": _text(item.get("feedback")),
+                }
+            )
         if len(options) < 2:
             problems.append(str(_l("Tulis minimal dua pilihan jawaban.")))
         if len(options) > OPTIONS_MAX:
@@ -182,9 +191,14 @@ class ChoiceType(QuestionTypeBase):
                 if positive <= 0:
                     problems.append(str(_l("Minimal satu pilihan harus berbobot positif.")))
                 elif abs(positive - 1) > 0.011:
-                    problems.append(str(_l(
-                        "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
-                        p=round(positive * 100, 2))))
+                    problems.append(
+                        str(
+                            _l(
+                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
+                                p=round(positive * 100, 2),
+                            )
+                        )
+                    )
             elif max(o["fraction"] for o in options) < 0.999:
                 problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%).")))
         return {"options": options}, problems
@@ -196,15 +210,25 @@ class ChoiceType(QuestionTypeBase):
         return data
 
     def snapshot(self, data, *, shuffle, rng):
-        options = [{"token": token(), "id": o["id"], "html": o["html"], "fraction": o["fraction"],
-                    "feedback_html": o.get("feedback_html", "")} for o in data["options"]]
+        options = [
+            {
+                "token": token(),
+                "id": o["id"],
+                "html": o["html"],
+                "fraction": o["fraction"],
+                "feedback_html": o.get("feedback_html", ""),
+            }
+            for o in data["options"]
+        ]
         if shuffle:
             rng.shuffle(options)
         return {"options": options}
 
     def public(self, snap):
-        return {"options": [{"token": o["token"], "html": o["html"]} for o in snap["options"]],
-                "multiple": self.multiple}
+        return {
+            "options": [{"token": o["token"], "html": o["html"]} for o in snap["options"]],
+            "multiple": self.multiple,
+        }
 
     def parse(self, snap, values):
         known = {o["token"] for o in snap["options"]}
@@ -232,7 +256,11 @@ class ChoiceType(QuestionTypeBase):
         return [o["feedback_html"] for o in self._chosen(snap, response) if o.get("feedback_html")]
 
     def right_answer(self, snap):
-        best = [o["html"] for o in snap["options"] if (o["fraction"] > 0 if self.multiple else o["fraction"] >= 0.999)]
+        best = [
+            o["html"]
+            for o in snap["options"]
+            if (o["fraction"] > 0 if self.multiple else o["fraction"] >= 0.999)
+        ]
         return "; ".join(best)
 
     def describe(self, snap, response):
@@ -264,9 +292,14 @@ class TrueFalse(QuestionTypeBase):
 
     def clean(self, data):
         correct = data.get("correct")
-        problems = [] if isinstance(correct, bool) else [str(_l("Pilih jawaban yang benar: Benar atau Salah."))]
-        return {"correct": bool(correct), "feedback_true": _text(data.get("feedback_true")),
-                "feedback_false": _text(data.get("feedback_false"))}, problems
+        problems = (
+            [] if isinstance(correct, bool) else [str(_l("Pilih jawaban yang benar: Benar atau Salah."))]
+        )
+        return {
+            "correct": bool(correct),
+            "feedback_true": _text(data.get("feedback_true")),
+            "feedback_false": _text(data.get("feedback_false")),
+        }, problems
 
     def render(self, data, render):
         for key in ("feedback_true", "feedback_false"):
@@ -274,8 +307,11 @@ class TrueFalse(QuestionTypeBase):
         return data
 
     def snapshot(self, data, *, shuffle, rng):
-        return {"correct": data["correct"], "feedback_true_html": data.get("feedback_true_html", ""),
-                "feedback_false_html": data.get("feedback_false_html", "")}
+        return {
+            "correct": data["correct"],
+            "feedback_true_html": data.get("feedback_true_html", ""),
+            "feedback_false_html": data.get("feedback_false_html", ""),
+        }
 
     def parse(self, snap, values):
         value = _single(values, "answer")
@@ -335,8 +371,14 @@ class ShortAnswer(QuestionTypeBase):
             text = _text(item["text"])
             if len(text) > ANSWER_MAX:
                 problems.append(str(_l("Jawaban %(n)d terlalu panjang.", n=n)))
-            answers.append({"id": f"s{len(answers) + 1}", "text": text, "fraction": fraction,
-                            "feedback": _text(item.get("feedback"))})
+            answers.append(
+                {
+                    "id": f"s{len(answers) + 1}",
+                    "text": text,
+                    "fraction": fraction,
+                    "feedback": _text(item.get("feedback")),
+                }
+            )
         if not answers:
             problems.append(str(_l("Tulis minimal satu jawaban yang diterima.")))
         elif max(a["fraction"] for a in answers) < 0.999:
@@ -349,9 +391,18 @@ class ShortAnswer(QuestionTypeBase):
         return data
 
     def snapshot(self, data, *, shuffle, rng):
-        return {"answers": [{"id": a["id"], "text": a["text"], "fraction": a["fraction"],
-                             "feedback_html": a.get("feedback_html", "")} for a in data["answers"]],
-                "case_sensitive": data.get("case_sensitive", False)}
+        return {
+            "answers": [
+                {
+                    "id": a["id"],
+                    "text": a["text"],
+                    "fraction": a["fraction"],
+                    "feedback_html": a.get("feedback_html", ""),
+                }
+                for a in data["answers"]
+            ],
+            "case_sensitive": data.get("case_sensitive", False),
+        }
 
     def parse(self, snap, values):
         value = _single(values, "answer")
@@ -368,7 +419,9 @@ class ShortAnswer(QuestionTypeBase):
         given = normalise(response, case_sensitive=case)
         best = None
         for answer in snap["answers"]:
-            if _pattern(answer["text"], case).fullmatch(given) and (best is None or answer["fraction"] > best["fraction"]):
+            if _pattern(answer["text"], case).fullmatch(given) and (
+                best is None or answer["fraction"] > best["fraction"]
+            ):
                 best = answer
         return best
 
@@ -420,12 +473,17 @@ class Numerical(QuestionTypeBase):
             if fraction is None or not 0 <= fraction <= 1:
                 problems.append(str(_l("Bobot jawaban %(n)d harus antara 0%% dan 100%%.", n=n)))
                 fraction = 0.0
-            entry: dict[str, Any] = {"id": f"n{len(answers) + 1}", "fraction": fraction,
-                                     "feedback": _text(item.get("feedback"))}
+            entry: dict[str, Any] = {
+                "id": f"n{len(answers) + 1}",
+                "fraction": fraction,
+                "feedback": _text(item.get("feedback")),
+            }
             if "min" in item or "max" in item:
                 low, high = _fraction(item.get("min")), _fraction(item.get("max"))
                 if low is None or high is None or low > high:
-                    problems.append(str(_l("Rentang jawaban %(n)d tidak valid (batas bawah..batas atas).", n=n)))
+                    problems.append(
+                        str(_l("Rentang jawaban %(n)d tidak valid (batas bawah..batas atas).", n=n))
+                    )
                     continue
                 entry.update(min=low, max=high)
             else:
@@ -460,10 +518,22 @@ class Numerical(QuestionTypeBase):
         answers = []
         for a in data["answers"]:
             low, high = self.bounds(a)
-            label = (f"{format_number(a['min'])}..{format_number(a['max'])}" if "min" in a else
-                     format_number(a["value"]) + (f" ± {format_number(a['tolerance'])}" if a["tolerance"] else ""))
-            answers.append({"id": a["id"], "min": low, "max": high, "fraction": a["fraction"], "label": label,
-                            "feedback_html": a.get("feedback_html", "")})
+            label = (
+                f"{format_number(a['min'])}..{format_number(a['max'])}"
+                if "min" in a
+                else format_number(a["value"])
+                + (f" ± {format_number(a['tolerance'])}" if a["tolerance"] else "")
+            )
+            answers.append(
+                {
+                    "id": a["id"],
+                    "min": low,
+                    "max": high,
+                    "fraction": a["fraction"],
+                    "label": label,
+                    "feedback_html": a.get("feedback_html", ""),
+                }
+            )
         return {"answers": answers, "wrong_feedback_html": data.get("wrong_feedback_html", "")}
 
     def parse(self, snap, values):
@@ -482,7 +552,8 @@ class Numerical(QuestionTypeBase):
         for answer in snap["answers"]:
             slack = 1e-9 * max(1.0, abs(answer["min"]), abs(answer["max"]))
             if answer["min"] - slack <= number <= answer["max"] + slack and (
-                    best is None or answer["fraction"] > best["fraction"]):
+                best is None or answer["fraction"] > best["fraction"]
+            ):
                 best = answer
         return best
 
@@ -546,8 +617,11 @@ class Matching(QuestionTypeBase):
         choices: dict[str, dict] = {}
         for pair in data["pairs"]:
             choices.setdefault(pair["right"], {"token": token(), "text": pair["right"]})
-        stems = [{"token": token(), "id": p["id"], "html": p["left_html"], "answer": choices[p["right"]]["token"]}
-                 for p in data["pairs"] if p["left"]]
+        stems = [
+            {"token": token(), "id": p["id"], "html": p["left_html"], "answer": choices[p["right"]]["token"]}
+            for p in data["pairs"]
+            if p["left"]
+        ]
         ordered = list(choices.values())
         # Always shuffled: in the written order the right column would give the pairs away.
         rng.shuffle(ordered)
@@ -556,8 +630,10 @@ class Matching(QuestionTypeBase):
         return {"stems": stems, "choices": ordered}
 
     def public(self, snap):
-        return {"stems": [{"token": s["token"], "html": s["html"]} for s in snap["stems"]],
-                "choices": [{"token": c["token"], "text": c["text"]} for c in snap["choices"]]}
+        return {
+            "stems": [{"token": s["token"], "html": s["html"]} for s in snap["stems"]],
+            "choices": [{"token": c["token"], "text": c["text"]} for c in snap["choices"]],
+        }
 
     def parse(self, snap, values):
         known = {c["token"] for c in snap["choices"]}
@@ -595,8 +671,11 @@ class Matching(QuestionTypeBase):
         from ..content import plain_text
 
         response = response or {}
-        return "; ".join(f"{plain_text(s['html'])} → {self._text_of(snap, response.get(s['token']))}"
-                         for s in snap["stems"] if response.get(s["token"]))
+        return "; ".join(
+            f"{plain_text(s['html'])} → {self._text_of(snap, response.get(s['token']))}"
+            for s in snap["stems"]
+            if response.get(s["token"])
+        )
 
     def choice_keys(self, snap, response):
         response = response or {}
@@ -636,8 +715,8 @@ class Essay(QuestionTypeBase):
 
 
 TYPES: dict[QuestionType, QuestionTypeBase] = {
-    t.qtype: t for t in (SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numerical(),
-                         Matching(), Essay())
+    t.qtype: t
+    for t in (SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numerical(), Matching(), Essay())
 }
 
 

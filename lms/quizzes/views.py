@@ -31,7 +31,9 @@ _FIELD = re.compile(r"^q(\d{1,4})-(.+)$")
 
 def visible_quiz(quiz_id: int) -> Quiz:
     quiz = db.get_or_404(Quiz, quiz_id)
-    if not (quiz.published and quiz.course.is_published) and not services.can_manage(current_user, quiz.course):
+    if not (quiz.published and quiz.course.is_published) and not services.can_manage(
+        current_user, quiz.course
+    ):
         abort(404)
     return quiz
 
@@ -55,11 +57,16 @@ def detail(quiz_id: int):
     state = service.availability(quiz, current_user)
     db.session.commit()  # an overdue attempt may just have been graded
     past = [a for a in service.attempts_of(quiz, current_user) if not a.is_open]
-    return render_template("quizzes/detail.html", quiz=quiz, state=state, past=past,
-                           result=service.result_for(quiz, current_user),
-                           show_score=service.visible(quiz, quiz.show_score, user=current_user),
-                           questions=services.question_count(quiz),
-                           enrolled=learning.enrolment_for(current_user, quiz.course) is not None)
+    return render_template(
+        "quizzes/detail.html",
+        quiz=quiz,
+        state=state,
+        past=past,
+        result=service.result_for(quiz, current_user),
+        show_score=service.visible(quiz, quiz.show_score, user=current_user),
+        questions=services.question_count(quiz),
+        enrolled=learning.enrolment_for(current_user, quiz.course) is not None,
+    )
 
 
 @bp.post("/<int:quiz_id>/start")
@@ -102,8 +109,16 @@ def attempt(attempt_id: int):
         return _closed_redirect(attempt)
     page = _current_page(attempt)
     items = attempt.items if attempt.quiz.layout == Layout.ALL else [attempt.items[page - 1]]
-    return render_template("quizzes/attempt.html", attempt=attempt, quiz=attempt.quiz, items=items, page=page,
-                           pages=_page_numbers(attempt), views=_public(items), now=utcnow())
+    return render_template(
+        "quizzes/attempt.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        items=items,
+        page=page,
+        pages=_page_numbers(attempt),
+        views=_public(items),
+        now=utcnow(),
+    )
 
 
 def _public(items) -> dict:
@@ -112,8 +127,12 @@ def _public(items) -> dict:
     for item in items:
         snap = item.snapshot
         view = strategy(item.qtype).public(snap)
-        view.update(type=item.qtype, prompt_html=snap["prompt_html"], mark=snap.get("mark", 1),
-                    answer=service.response_of(item))
+        view.update(
+            type=item.qtype,
+            prompt_html=snap["prompt_html"],
+            mark=snap.get("mark", 1),
+            answer=service.response_of(item),
+        )
         views[item.slot] = view
     return views
 
@@ -161,8 +180,12 @@ def answer(attempt_id: int):
     except AttemptClosed as exc:
         db.session.commit()  # the overdue attempt was graded
         if wants_json():
-            return jsonify(saved=False, closed=True, message=str(exc),
-                           review_url=url_for(".review", attempt_id=attempt.id)), 409
+            return jsonify(
+                saved=False,
+                closed=True,
+                message=str(exc),
+                review_url=url_for(".review", attempt_id=attempt.id),
+            ), 409
         flash(str(exc), "error")
         return redirect(url_for(".review", attempt_id=attempt.id))
     db.session.commit()
@@ -185,8 +208,12 @@ def summary(attempt_id: int):
         db.session.commit()
     if not attempt.is_open:
         return _closed_redirect(attempt)
-    return render_template("quizzes/summary.html", attempt=attempt, quiz=attempt.quiz,
-                           answered={i.slot for i in attempt.items if i.response is not None})
+    return render_template(
+        "quizzes/summary.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        answered={i.slot for i in attempt.items if i.response is not None},
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/finish")
@@ -211,22 +238,31 @@ def review(attempt_id: int):
     if attempt.state != AttemptState.FINISHED:
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     quiz = attempt.quiz
-    show = {name: manager or service.visible(quiz, getattr(quiz, f"show_{name}"), user=attempt.user)
-            for name in ("score", "feedback", "answers")}
+    show = {
+        name: manager or service.visible(quiz, getattr(quiz, f"show_{name}"), user=attempt.user)
+        for name in ("score", "feedback", "answers")
+    }
     rows = []
     for item in attempt.items:
         kind, response = strategy(item.qtype), service.response_of(item)
-        rows.append({"item": item, "answer": kind.describe(item.snapshot, response),
-                     "feedback": kind.feedback(item.snapshot, response) if show["feedback"] else [],
-                     "right": kind.right_answer(item.snapshot) if show["answers"] else ""})
-    return render_template("quizzes/review.html", attempt=attempt, quiz=quiz, rows=rows, show=show,
-                           manager=manager)
+        rows.append(
+            {
+                "item": item,
+                "answer": kind.describe(item.snapshot, response),
+                "feedback": kind.feedback(item.snapshot, response) if show["feedback"] else [],
+                "right": kind.right_answer(item.snapshot) if show["answers"] else "",
+            }
+        )
+    return render_template(
+        "quizzes/review.html", attempt=attempt, quiz=quiz, rows=rows, show=show, manager=manager
+    )
 
 
 def quiz_panel(user):
     """Open attempts on the learner's home page, so a lost connection is one tap from resuming."""
-    open_attempts = db.session.scalars(db.select(Attempt).where(Attempt.user_id == user.id,
-                                                                Attempt.state == AttemptState.IN_PROGRESS)).all()
+    open_attempts = db.session.scalars(
+        db.select(Attempt).where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+    ).all()
     if not open_attempts:
         return None
     return "quizzes/_home_panel.html", {"attempts": open_attempts}

@@ -27,8 +27,16 @@ from tests.quizzes.conftest import build_quiz
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 REQUIRE_BROWSER = os.environ.get("LMS_REQUIRE_BROWSER") == "1"
 
 try:
@@ -67,9 +75,12 @@ def quiz_browser():
 
 @pytest.fixture(scope="module")
 def quiz_server(tmp_path_factory, quiz_browser):
-    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path_factory.mktemp('quiz-e2e') / 'db.sqlite3'}",
-                     WTF_CSRF_ENABLED=True,
-                     PASSWORD_HASH_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1})
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path_factory.mktemp('quiz-e2e') / 'db.sqlite3'}",
+        WTF_CSRF_ENABLED=True,
+        PASSWORD_HASH_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    )
     app.instance_path = str(tmp_path_factory.mktemp("quiz-e2e-instance"))
     with app.app_context():
         upgrade()

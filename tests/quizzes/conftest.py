@@ -43,8 +43,13 @@ def build_quiz(course, gift=ALL_TYPES_GIFT, **settings):
     bank = services.default_bank(course)
     services.import_questions(bank, gift, by=None)
     sources = [(cat.id, None) for cat, _count in services.categories_of(course)]
-    data = services.QuizData(title=settings.pop("title", "Kuis Uji"), sources=sources, published=True,
-                             shuffle_questions=settings.pop("shuffle_questions", False), **settings)
+    data = services.QuizData(
+        title=settings.pop("title", "Kuis Uji"),
+        sources=sources,
+        published=True,
+        shuffle_questions=settings.pop("shuffle_questions", False),
+        **settings,
+    )
     return services.create_quiz(course, data, by=None)
 
 

@@ -23,7 +23,9 @@ def answer_all_right(attempt):
     for item in attempt.items:
         snap = item.snapshot
         if snap["type"] == "truefalse":
-            attempts.save_answer(attempt, item.slot, MultiDict({"answer": "true" if snap["correct"] else "false"}))
+            attempts.save_answer(
+                attempt, item.slot, MultiDict({"answer": "true" if snap["correct"] else "false"})
+            )
 
 
 @pytest.fixture
@@ -42,7 +44,9 @@ def test_start_draws_a_snapshot_and_reopening_continues_it(quiz, taker):
     again = attempts.start_attempt(quiz, taker)
     assert again.id == attempt.id
     assert [i.snapshot for i in again.items] == [i.snapshot for i in attempt.items]
-    assert attempt.deadline == attempt.started_at.replace(tzinfo=attempt.deadline.tzinfo) + timedelta(minutes=10)
+    assert attempt.deadline == attempt.started_at.replace(tzinfo=attempt.deadline.tzinfo) + timedelta(
+        minutes=10
+    )
 
 
 def test_random_draw_of_n_from_a_category(ctx, course, taker):
@@ -105,11 +109,13 @@ def test_answer_after_deadline_plus_grace_is_refused_and_attempt_graded(app, qui
     attempts.save_answer(attempt, 1, MultiDict({"answer": "true"}), now=start + timedelta(minutes=5))
     grace = app.config["QUIZ_GRACE_SECONDS"]
     # Within the grace period an answer still counts.
-    attempts.save_answer(attempt, 2, MultiDict({"answer": "false"}),
-                         now=start + timedelta(minutes=10, seconds=grace - 1))
+    attempts.save_answer(
+        attempt, 2, MultiDict({"answer": "false"}), now=start + timedelta(minutes=10, seconds=grace - 1)
+    )
     with pytest.raises(AttemptClosed):
-        attempts.save_answer(attempt, 2, MultiDict({"answer": "true"}),
-                             now=start + timedelta(minutes=10, seconds=grace + 1))
+        attempts.save_answer(
+            attempt, 2, MultiDict({"answer": "true"}), now=start + timedelta(minutes=10, seconds=grace + 1)
+        )
     assert attempt.state == AttemptState.FINISHED and attempt.finish_reason == FinishReason.TIMEOUT
     assert attempt.finished_at == attempt.deadline_at
     assert [attempts.response_of(i) for i in attempt.items] == ["true", "false"]
@@ -162,8 +168,10 @@ def test_reopen_after_lost_connection_is_logged(quiz, taker, trainer):
     assert attempt.is_open and attempt.score is None
     answer_all_right(attempt)
     assert attempts.finish_attempt(attempt) and attempt.percent == 100
-    assert db.session.scalar(sa.select(QuizAudit.reason).where(QuizAudit.action == "reopen")) \
+    assert (
+        db.session.scalar(sa.select(QuizAudit.reason).where(QuizAudit.action == "reopen"))
         == "Koneksi putus di Merauke"
+    )
 
 
 def test_other_trainers_cannot_manage(quiz, taker, make_user):
@@ -212,7 +220,9 @@ def test_essay_waits_for_the_trainer_then_counts(ctx, course, taker, trainer):
     quiz = build_quiz(course, "::e::Jelaskan. {}\n\n::t::Benar? {T}\n", pass_mark=75)
     attempt = attempts.start_attempt(quiz, taker)
     for item in attempt.items:
-        attempts.save_answer(attempt, item.slot, MultiDict({"answer": "Jawaban esai" if item.qtype == "essay" else "true"}))
+        attempts.save_answer(
+            attempt, item.slot, MultiDict({"answer": "Jawaban esai" if item.qtype == "essay" else "true"})
+        )
     attempts.finish_attempt(attempt)
     assert attempt.needs_grading and attempt.percent is None and attempt.passed is None
     essay = next(i for i in attempt.items if i.qtype == "essay")
@@ -245,7 +255,9 @@ def test_grading_method_across_attempts(ctx, course, taker, method, expected):
     answer_all_right(first)
     attempts.finish_attempt(first)
     second = attempts.start_attempt(quiz, taker)
-    attempts.save_answer(second, 1, MultiDict({"answer": "true" if second.items[0].snapshot["correct"] else "false"}))
+    attempts.save_answer(
+        second, 1, MultiDict({"answer": "true" if second.items[0].snapshot["correct"] else "false"})
+    )
     attempts.finish_attempt(second)
     result = attempts.result_for(quiz, taker)
     assert result.grade == expected and result.passed is (expected >= 80)
@@ -264,7 +276,9 @@ def test_visibility_settings(quiz, taker):
 def test_import_is_all_or_nothing(ctx, course):
     bank = services.default_bank(course)
     with pytest.raises(formats.ImportInvalid) as info:
-        services.import_questions(bank, "::ok::Benar? {T}\n\n::rusak::Pilih {=a\n\n::dua::x {~a ~b}\n", by=None)
+        services.import_questions(
+            bank, "::ok::Benar? {T}\n\n::rusak::Pilih {=a\n\n::dua::x {~a ~b}\n", by=None
+        )
     assert [(p.line, p.question) for p in info.value.problems] == [(3, "rusak"), (5, "dua")]
     assert services.questions_of(bank) == []
 

@@ -29,8 +29,18 @@ def test_import_questions_prints_counts_per_type(app, course):
     result = runner.invoke(args=["lms", "import-questions", course.slug, str(FIXTURES / "moodle-export.xml")])
     assert result.exit_code == 0, result.output
     assert "Imported 7 questions" in result.output and "  essay: 1" in result.output
-    result = runner.invoke(args=["lms", "import-questions", course.slug, str(FIXTURES / "moodle-docs-gift.txt"),
-                                 "--format", "gift", "--bank", "Contoh Moodle"])
+    result = runner.invoke(
+        args=[
+            "lms",
+            "import-questions",
+            course.slug,
+            str(FIXTURES / "moodle-docs-gift.txt"),
+            "--format",
+            "gift",
+            "--bank",
+            "Contoh Moodle",
+        ]
+    )
     assert result.exit_code == 0 and "single: 12" in result.output
     assert questions(app) == 38
 
@@ -41,8 +51,9 @@ def test_import_questions_lists_every_problem_and_fails(app, course, tmp_path):
     result = app.test_cli_runner().invoke(args=["lms", "import-questions", course.slug, str(bad)])
     assert result.exit_code == 1
     assert "baris 3, soal b" in result.output and "baris 5, soal c" in result.output
-    result = app.test_cli_runner().invoke(args=["lms", "import-questions", course.slug,
-                                                str(FIXTURES / "moodle-unknown-types.xml")])
+    result = app.test_cli_runner().invoke(
+        args=["lms", "import-questions", course.slug, str(FIXTURES / "moodle-unknown-types.xml")]
+    )
     assert result.exit_code == 1 and "'cloze'" in result.output
     assert questions(app) == 0
     result = app.test_cli_runner().invoke(args=["lms", "import-questions", "tidak-ada", str(bad)])
@@ -111,7 +122,9 @@ def test_bundle_reimport_updates_questions_in_place(ctx, learner):
     quiz = db.session.scalar(sa.select(Quiz).where(Quiz.course_id == course.id))
     attempt = attempts.start_attempt(quiz, learner)
     before = [i.snapshot for i in attempt.items]
-    files["quizzes/evaluasi.gift"] = files["quizzes/evaluasi.gift"].replace(b"::Q01::Menurut", b"::Q01::Berdasarkan")
+    files["quizzes/evaluasi.gift"] = files["quizzes/evaluasi.gift"].replace(
+        b"::Q01::Menurut", b"::Q01::Berdasarkan"
+    )
     assert bundles.import_files(files).changed
     q01 = next(q for q in services.questions_of(services.default_bank(course)) if q.name == "Q01")
     assert q01.version == 2 and q01.prompt.startswith("Berdasarkan")

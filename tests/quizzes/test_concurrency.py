@@ -34,8 +34,13 @@ def world(app):
         learning.enrol(learner, course)
         quiz = build_quiz(course, "::a::Benar? {T}\n\n::b::Salah? {F}\n", max_attempts=1)
         db.session.commit()
-        ids = {"agency": agency.id, "users": [trainer.id, learner.id], "course": course.id, "quiz": quiz.id,
-               "learner": learner.id}
+        ids = {
+            "agency": agency.id,
+            "users": [trainer.id, learner.id],
+            "course": course.id,
+            "quiz": quiz.id,
+            "learner": learner.id,
+        }
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
@@ -70,7 +75,9 @@ def race(app, work):
 
 def test_simultaneous_submissions_grade_exactly_once(app, world, monkeypatch):
     with app.app_context():
-        attempt = attempts.start_attempt(db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"]))
+        attempt = attempts.start_attempt(
+            db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"])
+        )
         db.session.commit()
         attempt_id = attempt.id
     graded = []
@@ -91,13 +98,17 @@ def test_simultaneous_submissions_grade_exactly_once(app, world, monkeypatch):
 
 def test_two_tabs_cannot_open_attempts_beyond_the_limit(app, world):
     def start():
-        return attempts.start_attempt(db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"])).id
+        return attempts.start_attempt(
+            db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"])
+        ).id
 
     results, errors = race(app, start)
     assert all(isinstance(error, QuizError) for error in errors)
     assert len(set(results)) == 1  # every tab continues the one attempt
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count(Attempt.id)).where(Attempt.quiz_id == world["quiz"]))
+        count = db.session.scalar(
+            sa.select(sa.func.count(Attempt.id)).where(Attempt.quiz_id == world["quiz"])
+        )
         assert count == 1
 
 
@@ -107,7 +118,9 @@ def test_answers_racing_the_submission_are_saved_before_it_or_refused(app, world
     from lms.quizzes.errors import AttemptClosed
 
     with app.app_context():
-        attempt = attempts.start_attempt(db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"]))
+        attempt = attempts.start_attempt(
+            db.session.get(Quiz, world["quiz"]), db.session.get(User, world["learner"])
+        )
         db.session.commit()
         attempt_id = attempt.id
     counter = iter(range(THREADS))
@@ -131,6 +144,7 @@ def test_answers_racing_the_submission_are_saved_before_it_or_refused(app, world
         attempt = db.session.get(Attempt, attempt_id)
         # The grade matches exactly the answers stored: nothing was saved after grading.
         assert attempt.score == sum(item.score for item in attempt.items)
-        rescored = attempts.grading.grade_attempt([i.snapshot for i in attempt.items],
-                                                  [attempts.response_of(i) for i in attempt.items])
+        rescored = attempts.grading.grade_attempt(
+            [i.snapshot for i in attempt.items], [attempts.response_of(i) for i in attempt.items]
+        )
         assert rescored.score == attempt.score

@@ -27,16 +27,29 @@ def problems_of(text, fmt=None):
 
 def test_moodle_documentation_examples(app):
     questions = formats.parse((FIXTURES / "moodle-docs-gift.txt").read_bytes())
-    assert types_of(questions) == {"single": 12, "shortanswer": 6, "truefalse": 4, "matching": 1,
-                                   "numerical": 5, "multiple": 2, "essay": 1}
+    assert types_of(questions) == {
+        "single": 12,
+        "shortanswer": 6,
+        "truefalse": 4,
+        "matching": 1,
+        "numerical": 5,
+        "multiple": 2,
+        "essay": 1,
+    }
     assert {q.category for q in questions} == {"GIFT examples", "GIFT examples/Options"}
     assert by_prompt(questions, "Grant is _____ in").data["options"][1] == {
-        "id": "o2", "text": "entombed", "fraction": 1.0, "feedback": ""}
+        "id": "o2",
+        "text": "entombed",
+        "fraction": 1.0,
+        "feedback": "",
+    }
     assert by_prompt(questions, "Two plus two equals").prompt == "Two plus two equals _____."
     kanji = next(q for q in questions if q.name == "Kanji Origins")
     assert kanji.prompt == "Japanese characters originally\ncame from what country?"
     ranges = [q.data["answers"] for q in questions if q.qtype.value == "numerical"]
-    assert {"min": 3.141, "max": 3.142} in [{k: a[k] for k in ("min", "max")} for r in ranges for a in r if "min" in a]
+    assert {"min": 3.141, "max": 3.142} in [
+        {k: a[k] for k in ("min", "max")} for r in ranges for a in r if "min" in a
+    ]
     partial = next(r for r in ranges if len(r) == 2 and r[1]["fraction"] == 0.5)
     assert partial[1]["tolerance"] == 2
     numerical_feedback = next(q for q in questions if q.name == "Numerical example")
@@ -57,7 +70,11 @@ def test_moodle_documentation_examples(app):
     assert by_prompt(questions, "The largest desert on Earth is:").qtype.value == "single"
     # GIFT gives a wrong answer's feedback first: shown here to who answers "true".
     tf = [q for q in questions if q.qtype.value == "truefalse" and q.data["feedback_true"]][0]
-    assert tf.data == {"correct": False, "feedback_true": "No one is buried in Grant's tomb.", "feedback_false": ""}
+    assert tf.data == {
+        "correct": False,
+        "feedback_true": "No one is buried in Grant's tomb.",
+        "feedback_false": "",
+    }
     assert by_prompt(questions, "How are you?").general_feedback == "We hope you're feeling well."
     assert by_prompt(questions, "Who's buried in **Grant's tomb**").text_format.value == "markdown"
     assert by_prompt(questions, "Is <b>this</b> bold?").text_format.value == "html"
@@ -65,8 +82,14 @@ def test_moodle_documentation_examples(app):
 
 def test_moodle_gift_export(app):
     questions = formats.parse((FIXTURES / "moodle-export.gift").read_bytes())
-    assert types_of(questions) == {"single": 1, "shortanswer": 1, "numerical": 1, "matching": 1,
-                                   "truefalse": 1, "essay": 1}
+    assert types_of(questions) == {
+        "single": 1,
+        "shortanswer": 1,
+        "numerical": 1,
+        "matching": 1,
+        "truefalse": 1,
+        "essay": 1,
+    }
     assert {q.category for q in questions} == {"Default for Pelatihan Dasar CPNS/Nilai Dasar ASN"}
     assert all(q.text_format.value == "html" for q in questions)
     korpri = next(q for q in questions if q.name == "Hari jadi KORPRI")
@@ -79,8 +102,15 @@ def test_moodle_gift_export(app):
 
 def test_moodle_xml_export(app):
     questions = formats.parse((FIXTURES / "moodle-export.xml").read_bytes())
-    assert types_of(questions) == {"single": 1, "multiple": 1, "truefalse": 1, "shortanswer": 1,
-                                   "numerical": 1, "matching": 1, "essay": 1}
+    assert types_of(questions) == {
+        "single": 1,
+        "multiple": 1,
+        "truefalse": 1,
+        "shortanswer": 1,
+        "numerical": 1,
+        "matching": 1,
+        "essay": 1,
+    }
     assert {q.category for q in questions} == {"Default for Manajemen ASN/Kebijakan"}
     multiple = next(q for q in questions if q.qtype.value == "multiple")
     assert multiple.mark == 2 and [o["fraction"] for o in multiple.data["options"]][-1] == -1
@@ -92,7 +122,10 @@ def test_moodle_xml_export(app):
 def test_unknown_moodle_types_are_reported_not_dropped(app):
     problems = problems_of((FIXTURES / "moodle-unknown-types.xml").read_bytes())
     assert [(q, "'" + m.split("'")[1] + "'") for _, q, m in problems] == [
-        ("Hitung tunjangan", "'calculated'"), ("Isian rumpang", "'cloze'"), ("Petunjuk", "'description'")]
+        ("Hitung tunjangan", "'calculated'"),
+        ("Isian rumpang", "'cloze'"),
+        ("Petunjuk", "'description'"),
+    ]
     assert all(line and line > 200 for line, _, _ in problems)
 
 
@@ -113,20 +146,34 @@ def test_export_import_export_is_identical(app, name, writer):
     again = formats.parse(first, writer)
     assert write(again, lambda q: q.category) == first
     if writer == "gift":  # GIFT keeps everything but an essay's notes for graders
-        assert [(q.qtype, q.name, q.prompt, q.data, q.general_feedback, q.category) for q in again
-                if q.qtype.value != "essay"] == \
-            [(q.qtype, q.name, q.prompt, q.data, q.general_feedback, q.category) for q in questions
-             if q.qtype.value != "essay"]
+        assert [
+            (q.qtype, q.name, q.prompt, q.data, q.general_feedback, q.category)
+            for q in again
+            if q.qtype.value != "essay"
+        ] == [
+            (q.qtype, q.name, q.prompt, q.data, q.general_feedback, q.category)
+            for q in questions
+            if q.qtype.value != "essay"
+        ]
 
 
 def test_gift_errors_are_all_listed_with_line_and_question(app):
-    text = ("// komentar\n::Baik::Benar? {T}\n\n::Kurung::Pilih {=a ~b\n\n"
-            "::Tanpa jawaban::Hanya teks.\n\n::Angka::Berapa? {#dua}\n\n"
-            "::Bobot::Pilih {~%abc%satu =dua}\n\n::Jodoh::Pasangkan {=a -> b =c}\n\n::Dua blok::A {T} B {F}\n")
+    text = (
+        "// komentar\n::Baik::Benar? {T}\n\n::Kurung::Pilih {=a ~b\n\n"
+        "::Tanpa jawaban::Hanya teks.\n\n::Angka::Berapa? {#dua}\n\n"
+        "::Bobot::Pilih {~%abc%satu =dua}\n\n::Jodoh::Pasangkan {=a -> b =c}\n\n::Dua blok::A {T} B {F}\n"
+    )
     problems = problems_of(text)
     assert [(line, question) for line, question, _ in problems] == [
-        (4, "Kurung"), (6, "Tanpa jawaban"), (8, "Angka"), (8, "Angka"), (10, "Bobot"), (12, "Jodoh"),
-        (12, "Jodoh"), (14, "Dua blok")]
+        (4, "Kurung"),
+        (6, "Tanpa jawaban"),
+        (8, "Angka"),
+        (8, "Angka"),
+        (10, "Bobot"),
+        (12, "Jodoh"),
+        (12, "Jodoh"),
+        (14, "Dua blok"),
+    ]
 
 
 def test_gift_answer_problems_point_at_their_line(app):
@@ -140,7 +187,8 @@ def test_type_rules_apply_to_imports(app):
 
 
 def test_aiken(app):
-    text = "Apa kepanjangan JP?\nA. Jam pelajaran\nB) Jam pelatihan\nANSWER: A\n\nSatu JP berapa menit?\nA. 45\nB. 60\nANSWER: A\n"
+    text = ("Apa kepanjangan JP?\nA. Jam pelajaran\nB) Jam pelatihan\nANSWER: A\n\n"
+            "Satu JP berapa menit?\nA. 45\nB. 60\nANSWER: A\n")
     assert formats.detect(text) == "aiken"
     questions = formats.parse(text)
     assert [o["fraction"] for o in questions[0].data["options"]] == [1, 0]

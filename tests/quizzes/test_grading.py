@@ -27,14 +27,29 @@ def grade(s, response):
     return grading.grade_item(s, response)
 
 
-MULTI = {"options": [{"text": "A", "fraction": 0.5}, {"text": "B", "fraction": 0.5},
-                     {"text": "C", "fraction": -1}, {"text": "D", "fraction": -1}]}
+MULTI = {
+    "options": [
+        {"text": "A", "fraction": 0.5},
+        {"text": "B", "fraction": 0.5},
+        {"text": "C", "fraction": -1},
+        {"text": "D", "fraction": -1},
+    ]
+}
 
 
 class TestChoices:
     def test_single(self):
-        s = snap("single", {"options": [{"text": "A", "fraction": 1}, {"text": "B", "fraction": 0.5},
-                                        {"text": "C", "fraction": -0.5}]}, mark=2)
+        s = snap(
+            "single",
+            {
+                "options": [
+                    {"text": "A", "fraction": 1},
+                    {"text": "B", "fraction": 0.5},
+                    {"text": "C", "fraction": -0.5},
+                ]
+            },
+            mark=2,
+        )
         assert grade(s, token_of(s, "A")).score == 2
         assert grade(s, token_of(s, "B")).score == 1
         assert grade(s, token_of(s, "C")).score == 0  # negative clamps at zero
@@ -53,11 +68,13 @@ class TestChoices:
         assert grade(s, [o["token"] for o in s["options"]]).fraction == 0
 
     def test_clean_refuses_bad_weights(self):
-        _, problems = strategy("multiple").clean({"options": [{"text": "A", "fraction": 0.5},
-                                                              {"text": "B", "fraction": 0.2}]})
+        _, problems = strategy("multiple").clean(
+            {"options": [{"text": "A", "fraction": 0.5}, {"text": "B", "fraction": 0.2}]}
+        )
         assert problems
-        _, problems = strategy("single").clean({"options": [{"text": "A", "fraction": 0.5},
-                                                            {"text": "B", "fraction": 0}]})
+        _, problems = strategy("single").clean(
+            {"options": [{"text": "A", "fraction": 0.5}, {"text": "B", "fraction": 0}]}
+        )
         assert problems
 
     def test_parse_refuses_unknown_options(self):
@@ -65,14 +82,18 @@ class TestChoices:
         with pytest.raises(BadAnswer):
             strategy("single").parse(s, MultiDict({"answer": "forged"}))
         with pytest.raises(BadAnswer):
-            strategy("single").parse(s, MultiDict([("answer", token_of(s, "A")), ("answer", token_of(s, "B"))]))
+            strategy("single").parse(
+                s, MultiDict([("answer", token_of(s, "A")), ("answer", token_of(s, "B"))])
+            )
         m = snap("multiple", MULTI)
         with pytest.raises(BadAnswer):
             strategy("multiple").parse(m, MultiDict([("answer", token_of(m, "A")), ("answer", "x")]))
 
     def test_tokens_are_fresh_per_attempt(self):
-        one, two = snap("single", MULTI | {"options": [{"text": "A", "fraction": 1}, {"text": "B"}]}), \
-            snap("single", {"options": [{"text": "A", "fraction": 1}, {"text": "B"}]})
+        one, two = (
+            snap("single", MULTI | {"options": [{"text": "A", "fraction": 1}, {"text": "B"}]}),
+            snap("single", {"options": [{"text": "A", "fraction": 1}, {"text": "B"}]}),
+        )
         assert {o["token"] for o in one["options"]}.isdisjoint({o["token"] for o in two["options"]})
 
 
@@ -88,13 +109,27 @@ class TestTrueFalse:
 
 
 class TestShortAnswer:
-    S = {"answers": [{"text": "Perekat Bangsa", "fraction": 1}, {"text": "PB", "fraction": 0.5},
-                     {"text": "sosial*", "fraction": 0.25}]}
+    S = {
+        "answers": [
+            {"text": "Perekat Bangsa", "fraction": 1},
+            {"text": "PB", "fraction": 0.5},
+            {"text": "sosial*", "fraction": 0.25},
+        ]
+    }
 
-    @pytest.mark.parametrize(("given", "fraction"), [
-        ("Perekat Bangsa", 1), ("  perekat   BANGSA ", 1), ("Perékat Bangsà", 1), ("pb", 0.5),
-        ("Sosial kultural", 0.25), ("Integritas", 0), ("", 0), (None, 0),
-    ])
+    @pytest.mark.parametrize(
+        ("given", "fraction"),
+        [
+            ("Perekat Bangsa", 1),
+            ("  perekat   BANGSA ", 1),
+            ("Perékat Bangsà", 1),
+            ("pb", 0.5),
+            ("Sosial kultural", 0.25),
+            ("Integritas", 0),
+            ("", 0),
+            (None, 0),
+        ],
+    )
     def test_normalised_matching_and_several_answers(self, given, fraction):
         assert grade(snap("shortanswer", self.S), given).fraction == fraction
 
@@ -108,13 +143,30 @@ class TestShortAnswer:
 
 
 class TestNumerical:
-    S = {"answers": [{"value": 1822, "tolerance": 0, "fraction": 1}, {"value": 1822, "tolerance": 2, "fraction": 0.5},
-                     {"min": 3.141, "max": 3.142, "fraction": 1}]}
+    S = {
+        "answers": [
+            {"value": 1822, "tolerance": 0, "fraction": 1},
+            {"value": 1822, "tolerance": 2, "fraction": 0.5},
+            {"min": 3.141, "max": 3.142, "fraction": 1},
+        ]
+    }
 
-    @pytest.mark.parametrize(("given", "fraction"), [
-        ("1822", 1), ("1823", 0.5), ("1820", 0.5), ("1819", 0), ("3,1415", 1), ("3.1425", 0),
-        ("abc", 0), ("", 0), (None, 0), ("1e3", 0), ("1822.0", 1),
-    ])
+    @pytest.mark.parametrize(
+        ("given", "fraction"),
+        [
+            ("1822", 1),
+            ("1823", 0.5),
+            ("1820", 0.5),
+            ("1819", 0),
+            ("3,1415", 1),
+            ("3.1425", 0),
+            ("abc", 0),
+            ("", 0),
+            (None, 0),
+            ("1e3", 0),
+            ("1822.0", 1),
+        ],
+    )
     def test_tolerance_and_ranges(self, given, fraction):
         assert grade(snap("numerical", self.S), given).fraction == fraction
 
@@ -126,8 +178,14 @@ class TestNumerical:
 
 
 class TestMatching:
-    S = {"pairs": [{"left": "Kanada", "right": "Ottawa"}, {"left": "Italia", "right": "Roma"},
-                   {"left": "Jepang", "right": "Tokyo"}, {"left": "", "right": "Jakarta"}]}
+    S = {
+        "pairs": [
+            {"left": "Kanada", "right": "Ottawa"},
+            {"left": "Italia", "right": "Roma"},
+            {"left": "Jepang", "right": "Tokyo"},
+            {"left": "", "right": "Jakarta"},
+        ]
+    }
 
     def answer(self, s, wrong=0):
         stems = s["stems"]

@@ -32,8 +32,11 @@ def as_trainer(client, login, trainer):
 
 
 def upload(client, bank_id, name, data, fmt=""):
-    return client.post(f"/teach/banks/{bank_id}/import", data={"file": (io.BytesIO(data), name), "format": fmt},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/teach/banks/{bank_id}/import",
+        data={"file": (io.BytesIO(data), name), "format": fmt},
+        content_type="multipart/form-data",
+    )
 
 
 def question_count(app):
@@ -62,14 +65,27 @@ def test_import_in_the_browser_all_or_nothing(app, as_trainer, bank_id):
 
 EDITOR = {
     "single": {"row-text": ["Benar", "Salah"], "row-fraction": ["100", "0"], "row-feedback": ["", "Bukan"]},
-    "multiple": {"row-text": ["A", "B", "C"], "row-fraction": ["50", "50", "-100"], "row-feedback": ["", "", ""]},
+    "multiple": {
+        "row-text": ["A", "B", "C"],
+        "row-fraction": ["50", "50", "-100"],
+        "row-feedback": ["", "", ""],
+    },
     "truefalse": {"correct": "false", "feedback_true": "Keliru", "feedback_false": "Tepat"},
-    "shortanswer": {"row-text": ["SIASN", "Sistem Informasi ASN"], "row-fraction": ["", "100"],
-                    "row-feedback": ["", ""]},
-    "numerical": {"row-text": ["20", "19..21"], "row-fraction": ["100", "50"], "row-feedback": ["", ""],
-                  "row-extra": ["0", ""]},
-    "matching": {"row-text": ["Integritas", "Perekat Bangsa", ""], "row-extra": ["Manajerial", "Sosial kultural",
-                                                                                  "Teknis"]},
+    "shortanswer": {
+        "row-text": ["SIASN", "Sistem Informasi ASN"],
+        "row-fraction": ["", "100"],
+        "row-feedback": ["", ""],
+    },
+    "numerical": {
+        "row-text": ["20", "19..21"],
+        "row-fraction": ["100", "50"],
+        "row-feedback": ["", ""],
+        "row-extra": ["0", ""],
+    },
+    "matching": {
+        "row-text": ["Integritas", "Perekat Bangsa", ""],
+        "row-extra": ["Manajerial", "Sosial kultural", "Teknis"],
+    },
     "essay": {},
 }
 
@@ -78,8 +94,15 @@ EDITOR = {
 def test_question_editor_for_each_type(app, as_trainer, bank_id, qtype):
     page = as_trainer.get(f"/teach/banks/{bank_id}/questions/new?type={qtype}")
     assert page.status_code == 200
-    data = MultiDict({"new_category": "latihan", "name": f"Soal {qtype}", "prompt": "Apa **jawabannya**?",
-                      "mark": "2", "general_feedback": "Lihat modul 1."})
+    data = MultiDict(
+        {
+            "new_category": "latihan",
+            "name": f"Soal {qtype}",
+            "prompt": "Apa **jawabannya**?",
+            "mark": "2",
+            "general_feedback": "Lihat modul 1.",
+        }
+    )
     for key, value in EDITOR[qtype].items():
         for item in value if isinstance(value, list) else [value]:
             data.add(key, item)
@@ -101,22 +124,44 @@ def test_question_editor_for_each_type(app, as_trainer, bank_id, qtype):
 
 
 def test_editor_shows_problems_and_saves_nothing(app, as_trainer, bank_id):
-    data = {"new_category": "latihan", "prompt": "Pilih", "mark": "1", "row-text": ["A", "B"],
-            "row-fraction": ["0", "0"]}
+    data = {
+        "new_category": "latihan",
+        "prompt": "Pilih",
+        "mark": "1",
+        "row-text": ["A", "B"],
+        "row-fraction": ["0", "0"],
+    }
     response = as_trainer.post(f"/teach/banks/{bank_id}/questions/new?type=single", data=data)
     assert response.status_code == 200 and "Tandai satu pilihan sebagai jawaban benar (100%)" in response.text
     assert question_count(app) == 0
 
 
-def test_quiz_settings_and_the_learner_journey_to_results(app, client, login, as_trainer, bank_id, course, learner):
+def test_quiz_settings_and_the_learner_journey_to_results(
+    app, client, login, as_trainer, bank_id, course, learner
+):
     upload(as_trainer, bank_id, "bank.gift", b"::a::Benar? {T}\n\n::b::Esai. {}\n")
     with app.app_context():
-        category_id = db.session.scalar(sa.select(QuestionBank).where(QuestionBank.id == bank_id)).categories[0].id
-    response = as_trainer.post(f"/teach/{course.id}/quizzes/new", data={
-        "title": "Kuis Modul 1", f"src-{category_id}": "all", "published": "y", "required": "y",
-        "time_limit_minutes": "15", "max_attempts": "2", "pass_mark": "50", "grading_method": "highest",
-        "layout": "one", "show_score": "after_attempt", "show_feedback": "after_attempt",
-        "show_answers": "after_close", "opens_at": "2020-01-01T08:00"})
+        category_id = (
+            db.session.scalar(sa.select(QuestionBank).where(QuestionBank.id == bank_id)).categories[0].id
+        )
+    response = as_trainer.post(
+        f"/teach/{course.id}/quizzes/new",
+        data={
+            "title": "Kuis Modul 1",
+            f"src-{category_id}": "all",
+            "published": "y",
+            "required": "y",
+            "time_limit_minutes": "15",
+            "max_attempts": "2",
+            "pass_mark": "50",
+            "grading_method": "highest",
+            "layout": "one",
+            "show_score": "after_attempt",
+            "show_feedback": "after_attempt",
+            "show_answers": "after_close",
+            "opens_at": "2020-01-01T08:00",
+        },
+    )
     assert response.status_code == 302, response.text
     with app.app_context():
         quiz = db.session.scalar(sa.select(Quiz))
@@ -124,10 +169,13 @@ def test_quiz_settings_and_the_learner_journey_to_results(app, client, login, as
         assert attempts.aware(quiz.opens_at).hour == 1  # 08:00 WIB is 01:00 UTC
         quiz_id = quiz.id
         learning.enrol(db.session.get(type(learner), learner.id), db.session.get(type(course), course.id))
-        attempt = attempts.start_attempt(db.session.get(Quiz, quiz_id), db.session.get(type(learner), learner.id))
+        attempt = attempts.start_attempt(
+            db.session.get(Quiz, quiz_id), db.session.get(type(learner), learner.id)
+        )
         for item in attempt.items:
-            attempts.save_answer(attempt, item.slot, MultiDict({"answer": "true" if item.qtype == "truefalse"
-                                                                else "=SUM(A1)"}))
+            attempts.save_answer(
+                attempt, item.slot, MultiDict({"answer": "true" if item.qtype == "truefalse" else "=SUM(A1)"})
+            )
         attempts.finish_attempt(attempt)
         db.session.commit()
         attempt_id = attempt.id
@@ -138,8 +186,10 @@ def test_quiz_settings_and_the_learner_journey_to_results(app, client, login, as
     with app.app_context():
         essay_id = db.session.scalar(sa.select(Attempt).where(Attempt.id == attempt_id)).items
         essay_id = next(i.id for i in essay_id if i.qtype == "essay")
-    response = as_trainer.post(f"/teach/attempts/{attempt_id}/grade",
-                               data={"item_id": essay_id, "score": "0,5", "comment": "Kurang rinci"})
+    response = as_trainer.post(
+        f"/teach/attempts/{attempt_id}/grade",
+        data={"item_id": essay_id, "score": "0,5", "comment": "Kurang rinci"},
+    )
     assert response.status_code == 302
     assert "Tidak ada esai" in as_trainer.get(f"/teach/quizzes/{quiz_id}/grading").text
     # Results, CSV (formula-safe), item analysis.
@@ -150,7 +200,12 @@ def test_quiz_settings_and_the_learner_journey_to_results(app, client, login, as
     page = as_trainer.get(f"/teach/quizzes/{quiz_id}/analysis").text
     assert "F = 100.0%" in page and "F = 50.0%" in page
     # Reopen (with a reason) and regrade (with a reason), both logged.
-    assert as_trainer.post(f"/teach/attempts/{attempt_id}/reopen", data={"minutes": "10", "reason": ""}).status_code == 302
+    assert (
+        as_trainer.post(
+            f"/teach/attempts/{attempt_id}/reopen", data={"minutes": "10", "reason": ""}
+        ).status_code
+        == 302
+    )
     as_trainer.post(f"/teach/attempts/{attempt_id}/reopen", data={"minutes": "10", "reason": "Sinyal hilang"})
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).is_open
@@ -170,11 +225,20 @@ def test_override_form_grants_an_extra_attempt(app, as_trainer, course, learner)
         db.session.commit()
         quiz_id = quiz.id
     assert as_trainer.get(f"/teach/quizzes/{quiz_id}/overrides").status_code == 200
-    response = as_trainer.post(f"/teach/quizzes/{quiz_id}/overrides", data={
-        "user_id": learner.id, "extra_attempts": "1", "extra_minutes": "30", "reason": "Gangguan listrik"})
+    response = as_trainer.post(
+        f"/teach/quizzes/{quiz_id}/overrides",
+        data={
+            "user_id": learner.id,
+            "extra_attempts": "1",
+            "extra_minutes": "30",
+            "reason": "Gangguan listrik",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
-        override = attempts.override_for(db.session.get(Quiz, quiz_id), db.session.get(type(learner), learner.id))
+        override = attempts.override_for(
+            db.session.get(Quiz, quiz_id), db.session.get(type(learner), learner.id)
+        )
         assert (override.extra_attempts, override.extra_minutes) == (1, 30)
     response = as_trainer.post(f"/teach/quizzes/{quiz_id}/regrade", data={"reason": "Kunci diperbaiki"})
     assert response.status_code == 302

@@ -14,8 +14,18 @@ from lms.quizzes.models import Attempt, AttemptItem, AttemptState, Quiz
 
 from .conftest import build_quiz
 
-SECRETS = ["SIASNkunci", "Sistem Informasi ASN", "Salah pilih.", "Betul.", "Itu sosial kultural.",
-           "Bukan kompetensi SKJ.", "fraction", "correct", "Benar.", "feedback"]
+SECRETS = [
+    "SIASNkunci",
+    "Sistem Informasi ASN",
+    "Salah pilih.",
+    "Betul.",
+    "Itu sosial kultural.",
+    "Bukan kompetensi SKJ.",
+    "fraction",
+    "correct",
+    "Benar.",
+    "feedback",
+]
 
 
 @pytest.fixture
@@ -39,8 +49,12 @@ def taking(client, login, learner, quiz_id):
 
 def items_of(app, attempt_id):
     with app.app_context():
-        return [(i.slot, i.qtype, i.snapshot, i.response) for i in db.session.scalars(
-            sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.slot))]
+        return [
+            (i.slot, i.qtype, i.snapshot, i.response)
+            for i in db.session.scalars(
+                sa.select(AttemptItem).where(AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.slot)
+            )
+        ]
 
 
 def correct_form(app, attempt_id):
@@ -72,8 +86,11 @@ def test_attempt_page_never_shows_the_key(app, client, taking):
         assert secret not in page, secret
     assert "<script>" not in page and " on" not in re.sub(r"<[^>]*>", "", page)[:0]  # no inline scripts
     # Right and wrong options are marked up the same way: only the token and the text differ.
-    options = re.findall(r'<li><label class="check"><input type="(radio|checkbox)" name="(q\d+-answer)" '
-                         r'value="([^"]+)"( checked)?> <span>([^<]*)</span></label></li>', page)
+    options = re.findall(
+        r'<li><label class="check"><input type="(radio|checkbox)" name="(q\d+-answer)" '
+        r'value="([^"]+)"( checked)?> <span>([^<]*)</span></label></li>',
+        page,
+    )
     assert len(options) == 3 + 4
     for _, qtype, snap, _ in items_of(app, taking):
         if qtype in ("single", "multiple"):
@@ -105,9 +122,14 @@ def test_journey_answers_survive_a_new_session_and_are_graded(app, client, login
 
 def test_autosave_json_says_saved_and_nothing_else(app, client, taking):
     slot, _, snap, _ = items_of(app, taking)[0]
-    response = client.post(f"/quizzes/attempts/{taking}/answer", headers={"Accept": "application/json"},
-                           data={"slots": str(slot), f"q{slot}-answer": snap["options"][0]["token"]
-                                 if "options" in snap else "true"})
+    response = client.post(
+        f"/quizzes/attempts/{taking}/answer",
+        headers={"Accept": "application/json"},
+        data={
+            "slots": str(slot),
+            f"q{slot}-answer": snap["options"][0]["token"] if "options" in snap else "true",
+        },
+    )
     assert response.status_code == 200
     assert response.json == {"saved": True, "slots": [slot], "message": "Tersimpan"}
 
@@ -120,10 +142,16 @@ def test_forged_or_huge_answers_get_400_and_change_nothing(app, client, taking, 
     data = {
         "slot": {"slots": "99", "q99-answer": "x"},
         "option": {"slots": str(choice[0]), f"q{choice[0]}-answer": "bukan-token"},
-        "unlisted": {"slots": str(choice[0]), f"q{choice[0]}-answer": choice[2]["options"][0]["token"],
-                     "q1000-answer": "x"},
+        "unlisted": {
+            "slots": str(choice[0]),
+            f"q{choice[0]}-answer": choice[2]["options"][0]["token"],
+            "q1000-answer": "x",
+        },
         "huge": {"slots": str(choice[0]), f"q{choice[0]}-answer": "x" * 300_000},
-        "matching": {"slots": str(matching[0]), f"q{matching[0]}-match-palsu": matching[2]["choices"][0]["token"]},
+        "matching": {
+            "slots": str(matching[0]),
+            f"q{matching[0]}-match-palsu": matching[2]["choices"][0]["token"],
+        },
     }[forge]
     response = client.post(f"/quizzes/attempts/{taking}/answer", data=data)
     assert response.status_code == 400

@@ -71,21 +71,27 @@ def decode(data: bytes | str) -> str:
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     if len(data) > MAX_BYTES:
-        raise ImportInvalid([FormatProblem(None, None, str(_l(
-            "Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))])
+        raise ImportInvalid(
+            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
+        )
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportInvalid([FormatProblem(line, None, str(_l(
-            "Berkas harus berupa teks UTF-8 (simpan ulang sebagai UTF-8).")))]) from None
+        raise ImportInvalid(
+            [
+                FormatProblem(
+                    line, None, str(_l("Berkas harus berupa teks UTF-8 (simpan ulang sebagai UTF-8)."))
+                )
+            ]
+        ) from None
 
 
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
 
 
 def detect(text: str) -> str:
-    """"xml", "aiken" or "gift", from the content."""
+    """ "xml", "aiken" or "gift", from the content."""
     head = text.lstrip()[:200].lower()
     if head.startswith("<?xml") or head.startswith("<quiz"):
         return "xml"
@@ -100,8 +106,9 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
     if not parsed.questions and not problems:
         problems.append(FormatProblem(None, None, str(_l("Berkas tidak berisi soal."))))
     if len(parsed.questions) > MAX_QUESTIONS:
-        problems.append(FormatProblem(None, None, str(_l(
-            "Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS))))
+        problems.append(
+            FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
+        )
     for spec in parsed.questions:
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
@@ -112,7 +119,7 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
         for message in messages:
             problems.append(FormatProblem(spec.line, spec.name, message))
     if problems:
-        raise ImportInvalid(sorted(problems, key=lambda p: (p.line or 0)))
+        raise ImportInvalid(sorted(problems, key=lambda p: p.line or 0))
     return parsed.questions
 
 

@@ -35,8 +35,13 @@ def read(text: str) -> Parsed:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             if options:
-                parsed.problems.append(FormatProblem(number, default_name(" ".join(prompt)), str(_l(
-                    "Baris ANSWER: belum ditulis sebelum baris kosong."))))
+                parsed.problems.append(
+                    FormatProblem(
+                        number,
+                        default_name(" ".join(prompt)),
+                        str(_l("Baris ANSWER: belum ditulis sebelum baris kosong.")),
+                    )
+                )
                 reset()
             continue
         answer = _ANSWER.match(line)
@@ -48,38 +53,72 @@ def read(text: str) -> Parsed:
             if not prompt:
                 parsed.problems.append(FormatProblem(number, None, str(_l("ANSWER: tanpa soal."))))
             elif len(options) < 2:
-                parsed.problems.append(FormatProblem(start, name, str(_l("Tulis minimal dua pilihan (A., B., ...)."))))
+                parsed.problems.append(
+                    FormatProblem(start, name, str(_l("Tulis minimal dua pilihan (A., B., ...).")))
+                )
             elif len(letter) != 1 or letter not in letters:
-                parsed.problems.append(FormatProblem(number, name, str(_l(
-                    "ANSWER: %(a)s tidak cocok dengan pilihan %(l)s.", a=answer.group(1) or "-", l=", ".join(letters)))))
+                parsed.problems.append(
+                    FormatProblem(
+                        number,
+                        name,
+                        str(
+                            _l(
+                                "ANSWER: %(a)s tidak cocok dengan pilihan %(l)s.",
+                                a=answer.group(1) or "-",
+                                l=", ".join(letters),
+                            )
+                        ),
+                    )
+                )
             elif len(set(letters)) != len(letters):
                 parsed.problems.append(FormatProblem(start, name, str(_l("Huruf pilihan ditulis dua kali."))))
             else:
-                parsed.questions.append(QuestionSpec(
-                    qtype=QuestionType.SINGLE, name=name, prompt="\n".join(prompt), line=start,
-                    data={"options": [{"text": text_, "fraction": 1.0 if key == letter else 0.0, "feedback": ""}
-                                      for key, text_ in options]}))
+                parsed.questions.append(
+                    QuestionSpec(
+                        qtype=QuestionType.SINGLE,
+                        name=name,
+                        prompt="\n".join(prompt),
+                        line=start,
+                        data={
+                            "options": [
+                                {"text": text_, "fraction": 1.0 if key == letter else 0.0, "feedback": ""}
+                                for key, text_ in options
+                            ]
+                        },
+                    )
+                )
             reset()
         elif option and (options or prompt):
             options.append((option.group(1).upper(), option.group(2)))
         elif options:
-            parsed.problems.append(FormatProblem(number, default_name(" ".join(prompt)), str(_l(
-                "Setelah pilihan hanya boleh ada pilihan lain (A., B., ...) atau baris ANSWER:."))))
+            parsed.problems.append(
+                FormatProblem(
+                    number,
+                    default_name(" ".join(prompt)),
+                    str(_l("Setelah pilihan hanya boleh ada pilihan lain (A., B., ...) atau baris ANSWER:.")),
+                )
+            )
         else:
             if not prompt:
                 start = number
             prompt.append(line.strip())
     if prompt or options:
-        parsed.problems.append(FormatProblem(start, default_name(" ".join(prompt)), str(_l(
-            "Soal terakhir belum memiliki baris ANSWER:."))))
+        parsed.problems.append(
+            FormatProblem(
+                start, default_name(" ".join(prompt)), str(_l("Soal terakhir belum memiliki baris ANSWER:."))
+            )
+        )
     return parsed
 
 
 def writable(q) -> bool:
     data = q.data
-    return (QuestionType(q.qtype) == QuestionType.SINGLE and len(data["options"]) <= 26
-            and sorted(o["fraction"] for o in data["options"])[-2:] == [0.0, 1.0]
-            and all(o["fraction"] in (0.0, 1.0) for o in data["options"]))
+    return (
+        QuestionType(q.qtype) == QuestionType.SINGLE
+        and len(data["options"]) <= 26
+        and sorted(o["fraction"] for o in data["options"])[-2:] == [0.0, 1.0]
+        and all(o["fraction"] in (0.0, 1.0) for o in data["options"])
+    )
 
 
 def write(questions) -> tuple[str, int]:

@@ -22,10 +22,26 @@ from ..models import QuestionType, TextFormat
 from ..types import format_number
 from . import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
 
-_ESCAPES = {"\\\\": "\ue000", "\\:": "\ue001", "\\#": "\ue002", "\\=": "\ue003", "\\{": "\ue004",
-            "\\}": "\ue005", "\\~": "\ue006", "\\n": "\ue007"}
-_RESTORE = {"\ue000": "\\", "\ue001": ":", "\ue002": "#", "\ue003": "=", "\ue004": "{", "\ue005": "}",
-            "\ue006": "~", "\ue007": "\n"}
+_ESCAPES = {
+    "\\\\": "\ue000",
+    "\\:": "\ue001",
+    "\\#": "\ue002",
+    "\\=": "\ue003",
+    "\\{": "\ue004",
+    "\\}": "\ue005",
+    "\\~": "\ue006",
+    "\\n": "\ue007",
+}
+_RESTORE = {
+    "\ue000": "\\",
+    "\ue001": ":",
+    "\ue002": "#",
+    "\ue003": "=",
+    "\ue004": "{",
+    "\ue005": "}",
+    "\ue006": "~",
+    "\ue007": "\n",
+}
 _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _FORMAT = re.compile(r"^\[(html|markdown|plain|moodle)\]", re.IGNORECASE)
 _RANGE = re.compile(r"\s*(-?[0-9.eE+-]+)\s*\.\.\s*(-?[0-9.eE+-]+)\s*")
@@ -97,12 +113,19 @@ class _Question:
         closing = text.find("}", offset)
         if opening < 0 and closing < 0:
             self.name = self.name or default_name(_restore(text[offset:]))
-            self.problem(_l("Soal tanpa bagian jawaban {...} (deskripsi) tidak didukung; "
-                            "untuk esai tulis {} di akhir soal."), offset)
+            self.problem(
+                _l(
+                    "Soal tanpa bagian jawaban {...} (deskripsi) tidak didukung; "
+                    "untuk esai tulis {} di akhir soal."
+                ),
+                offset,
+            )
             return None
         if opening < 0 or closing < opening:
-            self.problem(_l("Kurung kurawal { } tidak berpasangan (gunakan \\{ atau \\} untuk tanda kurung "
-                            "biasa)."), closing if opening < 0 else closing)
+            self.problem(
+                _l("Kurung kurawal { } tidak berpasangan (gunakan \\{ atau \\} untuk tanda kurung biasa)."),
+                closing if opening < 0 else closing,
+            )
             return None
         if text.find("{", opening + 1) not in (-1,) and text.find("{", opening + 1) < closing:
             self.problem(_l("Ada { di dalam bagian jawaban; tulis \\{ bila maksudnya tanda kurung."), opening)
@@ -110,18 +133,25 @@ class _Question:
         if text.find("{", closing) >= 0 or text.find("}", closing + 1) >= 0:
             self.problem(_l("Satu soal hanya boleh memiliki satu bagian jawaban {...}."), closing)
             return None
-        before, answer, after = text[offset:opening], text[opening + 1:closing], text[closing + 1:]
+        before, answer, after = text[offset:opening], text[opening + 1 : closing], text[closing + 1 :]
         prompt = before + ("_____" + after if after.strip() else "")
         prompt, fmt = self._format(prompt)
         general = ""
         if "####" in answer:
             cut = answer.rfind("####")
-            general, answer = answer[cut + 4:], answer[:cut]
+            general, answer = answer[cut + 4 :], answer[:cut]
         prompt_text = _restore(prompt)
         self.name = self.name or default_name(prompt_text)
-        spec = QuestionSpec(qtype=QuestionType.ESSAY, name=self.name, prompt=prompt_text, data={},
-                            text_format=fmt, general_feedback=_restore(self._format(general)[0]),
-                            category=self.category, line=self.start)
+        spec = QuestionSpec(
+            qtype=QuestionType.ESSAY,
+            name=self.name,
+            prompt=prompt_text,
+            data={},
+            text_format=fmt,
+            general_feedback=_restore(self._format(general)[0]),
+            category=self.category,
+            line=self.start,
+        )
         body = answer.strip()
         base = opening + 1 + (len(answer) - len(answer.lstrip()))
         if not body:
@@ -146,7 +176,7 @@ class _Question:
         if not found:
             return text, TextFormat.MARKDOWN
         fmt = TextFormat.HTML if found.group(1).lower() == "html" else TextFormat.MARKDOWN
-        return stripped[found.end():], fmt
+        return stripped[found.end() :], fmt
 
     @staticmethod
     def _split(body: str, marks: str, base: int) -> list[tuple[str, str, int]]:
@@ -164,7 +194,7 @@ class _Question:
         text = text.strip()
         found = _WEIGHT.match(text)
         if found:
-            return float(found.group(1)) / 100, text[found.end():]
+            return float(found.group(1)) / 100, text[found.end() :]
         if text.startswith("%"):
             self.problem(_l("Bobot harus ditulis seperti %50% atau %-25%."), offset)
         return default, text
@@ -206,14 +236,19 @@ class _Question:
         wrong = _restore(parts[1]) if len(parts) > 1 else ""
         right = _restore(parts[2]) if len(parts) > 2 else ""
         # GIFT gives the feedback for a wrong answer first, then for a right one.
-        return {"correct": correct, "feedback_true": right if correct else wrong,
-                "feedback_false": wrong if correct else right}
+        return {
+            "correct": correct,
+            "feedback_true": right if correct else wrong,
+            "feedback_false": wrong if correct else right,
+        }
 
     def _shortanswer(self, body: str, base: int) -> dict:
         answers = []
         for mark, text, offset in self._split(body, "=", base):
             if mark == "":
-                self.problem(_l("Jawaban isian singkat diawali = (misalnya {=Jakarta =DKI Jakarta})."), offset)
+                self.problem(
+                    _l("Jawaban isian singkat diawali = (misalnya {=Jakarta =DKI Jakarta})."), offset
+                )
                 continue
             fraction, text = self._weight(text, offset, 1.0)
             answer, feedback = self._feedback(text)
@@ -224,7 +259,7 @@ class _Question:
         wrong = ""
         if "~" in body:
             cut = body.find("~")
-            wrong = self._feedback(body[cut + 1:])[1]
+            wrong = self._feedback(body[cut + 1 :])[1]
             body = body[:cut]
         answers = []
         for _mark, text, offset in self._split(body, "=", base):
@@ -241,8 +276,9 @@ class _Question:
                 else:
                     entry.update(value=float(answer), tolerance=0.0)
             except ValueError:
-                self.problem(_l("Jawaban numerik '%(a)s' bukan angka (contoh: 3.14:0.01 atau 1..5).", a=answer),
-                             offset)
+                self.problem(
+                    _l("Jawaban numerik '%(a)s' bukan angka (contoh: 3.14:0.01 atau 1..5).", a=answer), offset
+                )
                 continue
             answers.append(entry)
         return {"answers": answers, "wrong_feedback": wrong}
@@ -257,7 +293,7 @@ def read(text: str) -> Parsed:
         stripped = joined.strip()
         if stripped.startswith("$CATEGORY:"):
             first, _, rest = stripped.partition("\n")
-            category = clean_category(_restore(first[len("$CATEGORY:"):]))
+            category = clean_category(_restore(first[len("$CATEGORY:") :]))
             if not rest.strip():
                 continue
             start, joined = start + 1, rest
@@ -294,8 +330,11 @@ def write_question(q) -> str:
     if qtype == QuestionType.ESSAY:
         return head + "{" + (f"####{escape(q.general_feedback)}" if q.general_feedback else "") + "}\n"
     if qtype == QuestionType.TRUEFALSE:
-        right, wrong = ((data["feedback_true"], data["feedback_false"]) if data["correct"]
-                        else (data["feedback_false"], data["feedback_true"]))
+        right, wrong = (
+            (data["feedback_true"], data["feedback_false"])
+            if data["correct"]
+            else (data["feedback_false"], data["feedback_true"])
+        )
         tail = ""
         if wrong or right:
             tail = f"#{escape(wrong)}" + (f"#{escape(right)}" if right else "")
@@ -318,8 +357,11 @@ def write_question(q) -> str:
     elif qtype == QuestionType.NUMERICAL:
         for a in data["answers"]:
             weight = "" if a["fraction"] == 1 else _weight(a["fraction"])
-            value = (f"{format_number(a['min'])}..{format_number(a['max'])}" if "min" in a
-                     else f"{format_number(a['value'])}:{format_number(a['tolerance'])}")
+            value = (
+                f"{format_number(a['min'])}..{format_number(a['max'])}"
+                if "min" in a
+                else f"{format_number(a['value'])}:{format_number(a['tolerance'])}"
+            )
             lines.append(f"\t={weight}{value}{_fb(a['feedback'])}")
         if data.get("wrong_feedback"):
             lines.append(f"\t~#{escape(data['wrong_feedback'])}")

@@ -80,12 +80,18 @@ def read(text: str) -> Parsed:
         parser.feed(text)
         root = parser.close()
     except DefusedXmlException:
-        parsed.problems.append(FormatProblem(None, None, str(_l(
-            "Berkas XML memuat DTD atau entitas; hal itu tidak diizinkan demi keamanan."))))
+        parsed.problems.append(
+            FormatProblem(
+                None,
+                None,
+                str(_l("Berkas XML memuat DTD atau entitas; hal itu tidak diizinkan demi keamanan.")),
+            )
+        )
         return parsed
     except ET.ParseError as exc:
-        parsed.problems.append(FormatProblem(exc.position[0], None, str(_l(
-            "XML tidak valid: %(e)s", e=str(exc).split(":")[0]))))
+        parsed.problems.append(
+            FormatProblem(exc.position[0], None, str(_l("XML tidak valid: %(e)s", e=str(exc).split(":")[0])))
+        )
         return parsed
     if root.tag != "quiz":
         parsed.problems.append(FormatProblem(root.line, None, str(_l("Elemen teratas harus <quiz>."))))
@@ -100,9 +106,20 @@ def read(text: str) -> Parsed:
             continue
         name = _text(element, "name/text") or default_name(_text(element, "questiontext/text"))
         if kind not in TYPES:
-            parsed.problems.append(FormatProblem(element.line, name, str(_l(
-                "Jenis soal '%(t)s' tidak didukung di platform ini (yang didukung: pilihan ganda, "
-                "benar/salah, isian singkat, numerik, menjodohkan, esai).", t=kind or "?"))))
+            parsed.problems.append(
+                FormatProblem(
+                    element.line,
+                    name,
+                    str(
+                        _l(
+                            "Jenis soal '%(t)s' tidak didukung di platform ini "
+                            "(yang didukung: pilihan ganda, "
+                            "benar/salah, isian singkat, numerik, menjodohkan, esai).",
+                            t=kind or "?",
+                        )
+                    ),
+                )
+            )
             continue
         spec = _question(element, kind, name, category, parsed)
         if spec is not None:
@@ -114,18 +131,32 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     qtext = element.find("questiontext")
     mark = _number(_text(element, "defaultgrade") or None, 1.0)
     if mark is None or mark < 0:
-        parsed.problems.append(FormatProblem(element.line, name, str(_l("<defaultgrade> harus angka 0 atau lebih."))))
+        parsed.problems.append(
+            FormatProblem(element.line, name, str(_l("<defaultgrade> harus angka 0 atau lebih.")))
+        )
         mark = 1.0
-    spec = QuestionSpec(qtype=TYPES[kind] or QuestionType.SINGLE, name=name, prompt=_text(qtext),
-                        data={}, text_format=_format(qtext),
-                        general_feedback=_text(element, "generalfeedback/text"), mark=mark or 1.0,
-                        category=category, line=element.line)
+    spec = QuestionSpec(
+        qtype=TYPES[kind] or QuestionType.SINGLE,
+        name=name,
+        prompt=_text(qtext),
+        data={},
+        text_format=_format(qtext),
+        general_feedback=_text(element, "generalfeedback/text"),
+        mark=mark or 1.0,
+        category=category,
+        line=element.line,
+    )
     answers = []
     for answer in element.findall("answer"):
         fraction = _number(answer.get("fraction"), 0.0)
         if fraction is None:
-            parsed.problems.append(FormatProblem(answer.line, name, str(_l(
-                "Atribut fraction '%(f)s' bukan angka.", f=answer.get("fraction")))))
+            parsed.problems.append(
+                FormatProblem(
+                    answer.line,
+                    name,
+                    str(_l("Atribut fraction '%(f)s' bukan angka.", f=answer.get("fraction"))),
+                )
+            )
             continue
         answers.append((answer, fraction / 100, _text(answer), _text(answer, "feedback/text")))
     if kind == "multichoice":
@@ -135,14 +166,22 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     elif kind == "truefalse":
         by_text = {t.lower(): (f, fb) for _, f, t, fb in answers}
         if set(by_text) != {"true", "false"}:
-            parsed.problems.append(FormatProblem(element.line, name, str(_l(
-                "Soal benar/salah harus memiliki jawaban 'true' dan 'false'."))))
+            parsed.problems.append(
+                FormatProblem(
+                    element.line, name, str(_l("Soal benar/salah harus memiliki jawaban 'true' dan 'false'."))
+                )
+            )
             return None
-        spec.data = {"correct": by_text["true"][0] >= 0.999, "feedback_true": by_text["true"][1],
-                     "feedback_false": by_text["false"][1]}
+        spec.data = {
+            "correct": by_text["true"][0] >= 0.999,
+            "feedback_true": by_text["true"][1],
+            "feedback_false": by_text["false"][1],
+        }
     elif kind == "shortanswer":
-        spec.data = {"answers": [{"text": t, "fraction": f, "feedback": fb} for _, f, t, fb in answers],
-                     "case_sensitive": _text(element, "usecase") == "1"}
+        spec.data = {
+            "answers": [{"text": t, "fraction": f, "feedback": fb} for _, f, t, fb in answers],
+            "case_sensitive": _text(element, "usecase") == "1",
+        }
     elif kind == "numerical":
         items, wrong = [], ""
         for answer, fraction, value, feedback in answers:
@@ -152,14 +191,21 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
             tolerance = _number(_text(answer, "tolerance") or None, 0.0)
             number = _number(value, None)  # type: ignore[arg-type]
             if number is None or tolerance is None:
-                parsed.problems.append(FormatProblem(answer.line, name, str(_l(
-                    "Jawaban numerik '%(a)s' bukan angka.", a=value))))
+                parsed.problems.append(
+                    FormatProblem(answer.line, name, str(_l("Jawaban numerik '%(a)s' bukan angka.", a=value)))
+                )
                 continue
-            items.append({"value": number, "tolerance": abs(tolerance), "fraction": fraction, "feedback": feedback})
+            items.append(
+                {"value": number, "tolerance": abs(tolerance), "fraction": fraction, "feedback": feedback}
+            )
         spec.data = {"answers": items, "wrong_feedback": wrong}
     elif kind == "matching":
-        spec.data = {"pairs": [{"left": _text(sub), "right": _text(sub, "answer/text")}
-                               for sub in element.findall("subquestion")]}
+        spec.data = {
+            "pairs": [
+                {"left": _text(sub), "right": _text(sub, "answer/text")}
+                for sub in element.findall("subquestion")
+            ]
+        }
     elif kind == "essay":
         spec.data = {"grader_info": _text(element, "graderinfo/text")}
     return spec
@@ -192,7 +238,9 @@ def write(questions, category_of=lambda q: "") -> str:
             current = category
         qtype = QuestionType(q.qtype)
         fmt = "html" if q.text_format == TextFormat.HTML else "markdown"
-        kind = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice"}.get(qtype, qtype.value)
+        kind = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice"}.get(
+            qtype, qtype.value
+        )
         element = ET.SubElement(root, "question", type=kind)
         _add_text(element, "name", q.name)
         _add_text(element, "questiontext", q.prompt, fmt)

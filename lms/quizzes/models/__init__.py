@@ -5,7 +5,20 @@ from .banks import Question, QuestionBank, QuestionCategory, QuestionType, TextF
 from .quizzes import GradingMethod, Layout, Quiz, QuizAudit, QuizOverride, QuizSource, Visibility
 
 __all__ = [
-    "Attempt", "AttemptItem", "AttemptState", "FinishReason", "GradingMethod", "Layout", "Question",
-    "QuestionBank", "QuestionCategory", "QuestionType", "Quiz", "QuizAudit", "QuizOverride", "QuizSource",
-    "TextFormat", "Visibility",
+    "Attempt",
+    "AttemptItem",
+    "AttemptState",
+    "FinishReason",
+    "GradingMethod",
+    "Layout",
+    "Question",
+    "QuestionBank",
+    "QuestionCategory",
+    "QuestionType",
+    "Quiz",
+    "QuizAudit",
+    "QuizOverride",
+    "QuizSource",
+    "TextFormat",
+    "Visibility",
 ]

@@ -7,8 +7,14 @@ import sqlalchemy as sa
 
 
 def enum_column(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
-                   values_callable=lambda e: [m.value for m in e])
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -32,9 +32,14 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
         sa.UniqueConstraint("quiz_id", "user_id", "number"),
-        sa.Index("ix_attempts_one_open", "quiz_id", "user_id", unique=True,
-                 sqlite_where=sa.text("state = 'in_progress'"),
-                 postgresql_where=sa.text("state = 'in_progress'")),
+        sa.Index(
+            "ix_attempts_one_open",
+            "quiz_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'in_progress'"),
+            postgresql_where=sa.text("state = 'in_progress'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +47,8 @@ class Attempt(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     state: Mapped[AttemptState] = mapped_column(
-        enum_column(AttemptState, "attempt_state", 15), default=AttemptState.IN_PROGRESS, index=True)
+        enum_column(AttemptState, "attempt_state", 15), default=AttemptState.IN_PROGRESS, index=True
+    )
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # min(start + time limit (+ extra time), close date); None when neither applies.
     deadline_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
@@ -59,7 +65,9 @@ class Attempt(db.Model):
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()
     items: Mapped[list[AttemptItem]] = relationship(
-        back_populates="attempt", order_by="AttemptItem.slot", cascade="all, delete-orphan",
+        back_populates="attempt",
+        order_by="AttemptItem.slot",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -80,7 +88,8 @@ class AttemptItem(db.Model):
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
     slot: Mapped[int]
     question_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("questions.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("questions.id", ondelete="SET NULL"), index=True
+    )
     question_version: Mapped[int] = mapped_column(default=1)
     qtype: Mapped[str] = mapped_column(sa.String(20))
     # The question as drawn for this attempt: texts, options with per-attempt tokens, the key.

@@ -62,7 +62,9 @@ class QuestionBank(db.Model):
 
     course: Mapped[Course] = relationship()
     categories: Mapped[list[QuestionCategory]] = relationship(
-        back_populates="bank", order_by="QuestionCategory.name", cascade="all, delete-orphan",
+        back_populates="bank",
+        order_by="QuestionCategory.name",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -85,11 +87,13 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id", ondelete="CASCADE"), index=True)
     category_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("question_categories.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("question_categories.id", ondelete="CASCADE"), index=True
+    )
     qtype: Mapped[QuestionType] = mapped_column(enum_column(QuestionType, "question_type", 20))
     name: Mapped[str] = mapped_column(sa.String(255))
     text_format: Mapped[TextFormat] = mapped_column(
-        enum_column(TextFormat, "text_format", 10), default=TextFormat.MARKDOWN)
+        enum_column(TextFormat, "text_format", 10), default=TextFormat.MARKDOWN
+    )
     prompt: Mapped[str] = mapped_column(sa.Text)
     prompt_html: Mapped[str] = mapped_column(sa.Text)
     general_feedback: Mapped[str] = mapped_column(sa.Text, default="")

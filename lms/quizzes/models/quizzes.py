@@ -23,8 +23,13 @@ class GradingMethod(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str({GradingMethod.HIGHEST: _l("Nilai tertinggi"), GradingMethod.LAST: _l("Percobaan terakhir"),
-                    GradingMethod.AVERAGE: _l("Rata-rata percobaan")}[self])
+        return str(
+            {
+                GradingMethod.HIGHEST: _l("Nilai tertinggi"),
+                GradingMethod.LAST: _l("Percobaan terakhir"),
+                GradingMethod.AVERAGE: _l("Rata-rata percobaan"),
+            }[self]
+        )
 
 
 class Visibility(enum.StrEnum):
@@ -36,9 +41,13 @@ class Visibility(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str({Visibility.NEVER: _l("Tidak pernah"),
-                    Visibility.AFTER_ATTEMPT: _l("Setelah setiap percobaan"),
-                    Visibility.AFTER_CLOSE: _l("Setelah kuis ditutup")}[self])
+        return str(
+            {
+                Visibility.NEVER: _l("Tidak pernah"),
+                Visibility.AFTER_ATTEMPT: _l("Setelah setiap percobaan"),
+                Visibility.AFTER_CLOSE: _l("Setelah kuis ditutup"),
+            }[self]
+        )
 
 
 class Layout(enum.StrEnum):
@@ -47,8 +56,9 @@ class Layout(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str({Layout.ALL: _l("Semua soal dalam satu halaman"),
-                    Layout.ONE: _l("Satu soal per halaman")}[self])
+        return str(
+            {Layout.ALL: _l("Semua soal dalam satu halaman"), Layout.ONE: _l("Satu soal per halaman")}[self]
+        )
 
 
 class Quiz(db.Model):
@@ -60,7 +70,9 @@ class Quiz(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    module_id: Mapped[int | None] = mapped_column(sa.ForeignKey("modules.id", ondelete="SET NULL"), index=True)
+    module_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("modules.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     description_html: Mapped[str] = mapped_column(sa.Text, default="")
@@ -73,16 +85,20 @@ class Quiz(db.Model):
     max_attempts: Mapped[int | None]
     pass_mark: Mapped[float] = mapped_column(sa.Float, default=70.0)
     grading_method: Mapped[GradingMethod] = mapped_column(
-        enum_column(GradingMethod, "grading_method", 10), default=GradingMethod.HIGHEST)
+        enum_column(GradingMethod, "grading_method", 10), default=GradingMethod.HIGHEST
+    )
     layout: Mapped[Layout] = mapped_column(enum_column(Layout, "quiz_layout", 5), default=Layout.ALL)
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_options: Mapped[bool] = mapped_column(default=True)
     show_score: Mapped[Visibility] = mapped_column(
-        enum_column(Visibility, "show_score", 15), default=Visibility.AFTER_ATTEMPT)
+        enum_column(Visibility, "show_score", 15), default=Visibility.AFTER_ATTEMPT
+    )
     show_feedback: Mapped[Visibility] = mapped_column(
-        enum_column(Visibility, "show_feedback", 15), default=Visibility.AFTER_ATTEMPT)
+        enum_column(Visibility, "show_feedback", 15), default=Visibility.AFTER_ATTEMPT
+    )
     show_answers: Mapped[Visibility] = mapped_column(
-        enum_column(Visibility, "show_answers", 15), default=Visibility.AFTER_CLOSE)
+        enum_column(Visibility, "show_answers", 15), default=Visibility.AFTER_CLOSE
+    )
     # The GIFT file of a course bundle this quiz comes from (quizzes/evaluasi.gift).
     source_file: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -91,7 +107,9 @@ class Quiz(db.Model):
     course: Mapped[Course] = relationship()
     module: Mapped[Module | None] = relationship()
     sources: Mapped[list[QuizSource]] = relationship(
-        back_populates="quiz", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="quiz",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="QuizSource.id",
     )
 
@@ -100,13 +118,16 @@ class QuizSource(db.Model):
     """Draw `count` questions at random from a category (all of them when count is None)."""
 
     __tablename__ = "quiz_sources"
-    __table_args__ = (sa.UniqueConstraint("quiz_id", "category_id"),
-                      sa.CheckConstraint("count IS NULL OR count > 0", name="count_positive"))
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "category_id"),
+        sa.CheckConstraint("count IS NULL OR count > 0", name="count_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
     category_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("question_categories.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("question_categories.id", ondelete="CASCADE"), index=True
+    )
     count: Mapped[int | None]
 
     quiz: Mapped[Quiz] = relationship(back_populates="sources")
