@@ -47,6 +47,8 @@ def world(app):
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # the threads' pooled connections are closed now, not at exit
 
 
 def race(app, work):
