@@ -148,5 +148,7 @@ def register_compression(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .core.templating import register
+    from .core.uploads import register as register_upload_limits
 
     register(app)
+    register_upload_limits(app)

@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def cache_fingerprinted_assets(response):
         if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
+            response.cache_control.no_cache = None  # send_file sets it; it would force a revalidation
             response.cache_control.public = True
             response.cache_control.max_age = 31536000
             response.cache_control.immutable = True

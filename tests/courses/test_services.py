@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from config import Config
 from lms.accounts import agencies
 from lms.accounts.models import Role
 from lms.courses import completion, learning, services
@@ -383,7 +384,7 @@ def test_upload_rejects_oversized_files(trainer, make_course, app):
             services.upload_media(course, "besar.png", factories.png(200, 200) + b"\x00" * 2000,
                                   by=trainer)
     finally:
-        del app.config["COURSE_MEDIA_MAX_BYTES"]
+        app.config["COURSE_MEDIA_MAX_BYTES"] = Config.COURSE_MEDIA_MAX_BYTES
     assert "MB" in str(info.value)
     assert course.media == []
 
