@@ -5,13 +5,12 @@ context is closed (a lost connection, a dead battery), a new one logs in again, 
 attempt with the same questions and the saved answer, finishes, and sees the score as the quiz's
 settings allow. The live server is an app of its own (CSRF on) with a temporary SQLite database.
 
-Skipped without chromium, unless LMS_REQUIRE_BROWSER=1.
+The browser (and skipping without chromium unless LMS_REQUIRE_BROWSER=1) comes from conftest.py.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 
 import pytest
@@ -59,22 +58,7 @@ class _Quiet(WSGIRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def quiz_browser():
-    executable = shutil.which("chromium")
-    if sync_playwright is None or executable is None:
-        if REQUIRE_BROWSER:
-            pytest.fail("LMS_REQUIRE_BROWSER=1 but chromium or playwright is missing", pytrace=False)
-        pytest.skip("chromium is not installed: browser journeys skipped")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture(scope="module")
-def quiz_server(tmp_path_factory, quiz_browser):
+def quiz_server(tmp_path_factory, browser):
     app = create_app(
         "test",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path_factory.mktemp('quiz-e2e') / 'db.sqlite3'}",
@@ -120,10 +104,10 @@ def _login(browser, base_url, email, console):
     return context, page
 
 
-def test_timed_quiz_survives_a_lost_connection(quiz_browser, quiz_server):
+def test_timed_quiz_survives_a_lost_connection(browser, quiz_server):
     base_url, seeded = quiz_server
     console: list[str] = []
-    first, page = _login(quiz_browser, base_url, seeded["email"], console)
+    first, page = _login(browser, base_url, seeded["email"], console)
     page.goto(f"/quizzes/{seeded['quiz']}")
     page.get_by_role("button", name="Mulai mengerjakan").click()
     expect(page.locator("[data-deadline]")).to_be_visible()
@@ -135,7 +119,7 @@ def test_timed_quiz_survives_a_lost_connection(quiz_browser, quiz_server):
     expect(jp.locator(".saved")).to_have_text("Tersimpan")
     first.close()  # the connection is lost: nothing else was sent
 
-    second, page = _login(quiz_browser, base_url, seeded["email"], console)
+    second, page = _login(browser, base_url, seeded["email"], console)
     page.get_by_role("link", name="Kuis Uji").click()  # the home page offers the open attempt
     assert page.url == attempt_url
     assert page.locator("fieldset.question .prose").all_inner_texts() == prompts
