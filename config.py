@@ -89,6 +89,8 @@ class Config:
     VERIFY_RATE_LIMIT = "60 per minute"
     BULK_VERIFY_RATE_LIMIT = "60 per hour"
     BULK_VERIFY_MAX = 500
+    # Quizzes: an answer arriving this long after the deadline still counts (network latency).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
 
 
 class DevelopmentConfig(Config):

@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
+    from .quizzes import bp as quizzes_bp
+    from .quizzes import manage_bp as quizzes_manage_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
     careers.init_app(app)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quizzes_manage_bp)
 
 
 def register_api(app: Flask) -> None:
@@ -103,11 +107,13 @@ def register_cli(app: Flask) -> None:
     from .careers.cli import register as register_careers_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
+    from .quizzes.cli import register as register_quizzes_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
     register_certificates_cli(lms_group)
     register_careers_cli(lms_group)
+    register_quizzes_cli(lms_group)
     app.cli.add_command(lms_group)
 
 

@@ -200,6 +200,36 @@ MATRIX = [
     row("GET", "/hr/people/{own_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/hr/people/{other_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/hr/jp-records/{other_jp}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # Quizzes: {q1} in c1 (the learner has attempt {a1} open), {q2}/{b2}/{qq2} in c2 (another trainer's).
+    row("GET", "/quizzes/{q1}", LOGIN, OK, OK, OK, OK),
+    row("POST", "/quizzes/{q1}/start", LOGIN, OK, OK, OK, OK),
+    row("GET", "/quizzes/{q_draft}", LOGIN, NOT_FOUND, OK, NOT_FOUND, OK),
+    row("GET", "/quizzes/attempts/{a1}", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/quizzes/attempts/{a1}/answer", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/quizzes/attempts/{a1}/summary", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/quizzes/attempts/{a1}/review", LOGIN, OK, OK, NOT_FOUND, OK),
+    row("GET", "/teach/{c1_id}/quizzes", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/{c2_id}/quizzes", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/{c2_id}/quizzes/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/teach/banks/{b2}/import", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}/export.gift", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}/questions/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/questions/{qq2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/results", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/results.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/analysis", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/grading", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/overrides", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/teach/quizzes/{q2}/regrade", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/attempts/{a1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/attempts/{a1}/grade", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/attempts/{a1}/reopen", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/questions/{qq2}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/quizzes/attempts/{a1}/finish", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -273,12 +303,38 @@ def world(app, make_agency, make_user):
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     clients = {"anonymous": app.test_client()}
     for name, user in actors.items():
         clients[name] = app.test_client()
         response = clients[name].post("/login", data={"login": user.email, "password": PASSWORD})
         assert response.status_code == 302
     return clients, ids
+
+
+def quiz_ids(app, c1, c2, learner):
+    from lms.courses import learning
+    from lms.quizzes import attempts, services
+
+    found = {}
+    with app.app_context():
+        for name, course in (("1", c1), ("2", c2)):
+            course = db.session.get(type(course), course.id)
+            bank = services.default_bank(course)
+            services.import_questions(bank, "::s::Benar? {T}\n", by=None)
+            category = bank.categories[0]
+            quiz = services.create_quiz(course, services.QuizData(
+                title="Kuis", sources=[(category.id, None)], published=True), by=None)
+            found.update({f"q{name}": quiz.id, f"b{name}": bank.id,
+                          f"qq{name}": services.questions_of(bank)[0].id})
+            if name == "1":
+                learner_row = db.session.get(type(learner), learner.id)
+                learning.enrol(learner_row, course)
+                found["a1"] = attempts.start_attempt(quiz, learner_row).id
+                found["q_draft"] = services.create_quiz(course, services.QuizData(
+                    title="Draf", sources=[(category.id, None)]), by=None).id
+        db.session.commit()
+    return found
 
 
 def db_media_id(app, stored_name):
