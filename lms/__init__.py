@@ -29,6 +29,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     configure_logging(app)
     configure_extensions(app)
     register_blueprints(app)
+    register_socket_namespaces(app)
     register_cli(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -68,7 +69,12 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
-    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+    )
 
 
 def register_blueprints(app: Flask) -> None:
@@ -77,19 +83,29 @@ def register_blueprints(app: Flask) -> None:
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
+    from .webinars import bp as webinars_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
+    app.register_blueprint(webinars_bp)
+
+
+def register_socket_namespaces(app: Flask) -> None:
+    from .webinars.events import WebinarNamespace
+
+    socketio.on_namespace(WebinarNamespace("/webinar"))
 
 
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .core.cli import lms_group
+    from .webinars.cli import register as register_webinars_cli
 
     register_accounts_cli(lms_group)
+    register_webinars_cli(lms_group)
     app.cli.add_command(lms_group)
 
 

@@ -7,6 +7,7 @@ page without deciding who may open it.
 import pytest
 
 from lms.accounts.models import Role
+from tests import factories
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -57,6 +58,22 @@ MATRIX = [
     row("GET", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/admin/people/{admin_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # {webinar}: live now, hosted by the trainer; nobody is registered yet (rooms before register).
+    row("GET", "/webinars/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/webinars/{webinar}/edit", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/room", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/cohosts", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/polls", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.csv", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.xlsx", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/finalize", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
+    row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -85,6 +102,7 @@ def world(app, make_agency, make_user):
         "own_person": actors["learner"].id,
         "other_person": make_user(other).id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
+        "webinar": factories.bind(app, factories.webinar)(actors["trainer"]).id,
     }
     clients = {"anonymous": app.test_client()}
     for name, user in actors.items():
@@ -111,7 +129,7 @@ def test_every_route_is_in_the_matrix(app):
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, template, _ in MATRIX:
-        path = template.format(own=1, other=2, own_person=3, other_person=4, admin_person=5)
+        path = template.format(own=1, other=2, own_person=3, other_person=4, admin_person=5, webinar=6)
         endpoint, _ = adapter.match(path, method=method)
         covered.add(endpoint)
     missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered
