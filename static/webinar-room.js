@@ -9,7 +9,7 @@
   var webinarId = Number(root.dataset.webinarId);
   var isModerator = root.dataset.moderator === "1";
   var zone = root.dataset.zone, lang = root.dataset.lang === "en" ? "en" : "id";
-  var T = JSON.parse(document.getElementById("room-strings").textContent);
+  var T = document.getElementById("room-strings").dataset;
   var status = document.getElementById("room-status");
   var messages = document.getElementById("messages");
   var questions = document.getElementById("questions");
