@@ -72,6 +72,8 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+    # Redis pub/sub channels ignore the database number: sites sharing a Redis need their own.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
     # "threading" for the development server and tests; "gevent" under gunicorn's gevent worker.
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
     # Largest Socket.IO packet accepted; a client sending more is disconnected by the server.
