@@ -39,6 +39,10 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 20_000
+    COURSE_MEDIA_MAX_BYTES = 20 * 1024 * 1024  # one image, PDF or video of a lesson
+    COURSE_BUNDLE_MAX_UPLOAD = 50 * 1024 * 1024  # a zipped course bundle as uploaded
+    COURSE_BUNDLE_MAX_BYTES = 100 * 1024 * 1024  # the bundle unpacked
+    COURSE_BUNDLE_MAX_FILES = 500
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; slow learners are not punished
 

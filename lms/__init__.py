@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,10 +30,12 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     configure_extensions(app)
     register_blueprints(app)
     register_socket_namespaces(app)
+    register_api(app)
     register_cli(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
+    register_compression(app)
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -100,12 +102,20 @@ def register_socket_namespaces(app: Flask) -> None:
     socketio.on_namespace(WebinarNamespace("/webinar"))
 
 
+def register_api(app: Flask) -> None:
+    from .api import register
+
+    register(app)
+
+
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .core.cli import lms_group
+    from .courses.cli import register as register_courses_cli
     from .webinars.cli import register as register_webinars_cli
 
     register_accounts_cli(lms_group)
+    register_courses_cli(lms_group)
     register_webinars_cli(lms_group)
     app.cli.add_command(lms_group)
 
@@ -120,6 +130,31 @@ def register_security_headers(app: Flask) -> None:
     from .core.security import register
 
     register(app)
+
+
+def register_compression(app: Flask) -> None:
+    """gzip text responses in the app itself: learners on slow links get small pages without a proxy."""
+    from flask_compress import Compress
+
+    for key, value in {
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
+                               "application/javascript", "application/json", "image/svg+xml"],
+        "COMPRESS_MIN_SIZE": 500,
+    }.items():
+        app.config.setdefault(key, value)
+    Compress(app)
+
+    @app.after_request
+    def buffer_static_text(response):
+        # Runs before Flask-Compress: a static text file is read whole (its file closes with the
+        # response), so it is gzipped like a page instead of streamed without being closed.
+        if (request.endpoint == "static" and response.direct_passthrough and response.status_code == 200
+                and response.mimetype in app.config["COMPRESS_MIMETYPES"]):
+            response.direct_passthrough = False
+            response.get_data()
+        return response
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
+        401: (_("Perlu masuk"), _("Silakan masuk terlebih dahulu.")),
         403: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
         404: (
             _("Halaman tidak ditemukan"),
@@ -24,6 +25,8 @@ def _messages() -> dict[int, tuple[str, str]]:
             _("Berkas terlalu besar"),
             _("Ukuran berkas atau data melebihi batas yang diizinkan."),
         ),
+        409: (_("Tidak dapat diproses"), _("Permintaan ini bertentangan dengan keadaan data saat ini.")),
+        422: (_("Data tidak valid"), _("Periksa kembali data yang dikirim.")),
         429: (
             _("Terlalu banyak percobaan"),
             _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
@@ -35,10 +38,14 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, errors: dict | None = None):
+    """An error page, or under /api/ a JSON body {"error": {code, title, message[, errors]}}."""
     title, message = _messages().get(code, _messages()[500])
     if request.path.startswith("/api/"):
-        return {"error": {"code": code, "title": title, "message": detail or message}}, code
+        body = {"code": code, "title": title, "message": detail or message}
+        if errors:
+            body["errors"] = errors
+        return {"error": body}, code
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
@@ -62,7 +69,10 @@ def register(app: Flask) -> None:
     def http_error(exc):
         if exc.code is None or exc.code < 400:
             return exc
-        return render_error(exc.code)
+        # A description given at abort() (not the class default) is meant for the caller.
+        detail = exc.description if exc.description != type(exc).description else None
+        errors = (getattr(exc, "data", None) or {}).get("messages")  # webargs validation
+        return render_error(exc.code, detail, errors)
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc):

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 manage_bp = Blueprint("courses_manage", __name__, url_prefix="/teach")
 
-from . import models  # noqa: E402, F401
+from . import manage_views, models, views  # noqa: E402, F401

@@ -1,0 +1,39 @@
+"""JSON API at /api/v1 for the offline/mobile app and integrations.
+
+The OpenAPI document at /api/v1/openapi.json is generated from the marshmallow schemas and the
+routes by flask-smorest (marshmallow-code's maintained stack: marshmallow, webargs, apispec), so it
+cannot drift from the code. The browser session authenticates the API for the site's own pages;
+writes carry the CSRF token in the X-CSRFToken header.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api as SmorestApi
+
+
+class Api(SmorestApi):
+    def _register_error_handlers(self):
+        # lms.core.errors answers every error, as JSON under /api/ and as a page elsewhere.
+        pass
+
+
+def register(app: Flask) -> None:
+    """One Api object per application (tests build several apps)."""
+    app.config.setdefault("API_TITLE", "Ruang Belajar ASN API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = Api()
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": __doc__.split("\n\n")[1].replace("\n", " ")},
+        },
+    )
+    api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
+
+    from .courses import blp as courses_blp
+
+    api.register_blueprint(courses_blp)

@@ -1,0 +1,23 @@
+"""Domain errors of courses; str(error) is a message for the user, `field` names the input."""
+
+
+class CourseError(ValueError):
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class CoursePermissionDenied(CourseError):
+    """The actor may not change this course (or assign it to this unit)."""
+
+
+class CourseNotOpen(CourseError):
+    """The course is not published, so learners cannot enrol or learn."""
+
+
+class MediaRejected(CourseError):
+    """An uploaded file is too large, of a type we do not serve, or not what its name says."""
