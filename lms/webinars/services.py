@@ -27,6 +27,7 @@ from ..accounts.services import TIMEZONE_CHOICES
 from ..content import render_markdown
 from ..core.i18n import TIMEZONE_ABBREVIATIONS
 from ..core.mail import send_mail
+from ..courses import services as course_services
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .attendance import (  # noqa: F401 - re-exported
@@ -41,6 +42,7 @@ from .attendance import (  # noqa: F401 - re-exported
     present_users,
     room_state,
 )
+from .completion import require_in_rule  # noqa: F401 - re-exported
 from .errors import NotAllowed, NotFound, WebinarError
 from .models import Attendance, Registration, Reminder, Webinar, WebinarCohost, WebinarConnection
 from .room import (  # noqa: F401 - re-exported
@@ -161,14 +163,8 @@ def clean_video_url(raw: str) -> str:
 
 
 def courses_for(user: User) -> list[Course]:
-    """Courses a trainer may attach a webinar to: their own and their agency's (all for admins)."""
-    query = sa.select(Course).order_by(Course.title)
-    if not user.is_admin:
-        conditions = [Course.created_by_id == user.id]
-        if user.agency_id is not None:
-            conditions.append(Course.owner_agency_id == user.agency_id)
-        query = query.where(sa.or_(*conditions))
-    return list(db.session.scalars(query))
+    """Courses a trainer may attach a webinar to: the ones they may edit (all for admins)."""
+    return course_services.courses_for_editor(user)
 
 
 def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
@@ -197,6 +193,8 @@ def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
     webinar.video_url = clean_video_url(data.video_url)
     webinar.course_id = data.course_id
     webinar.required_for_course = bool(data.course_id and data.required_for_course)
+    if webinar.required_for_course:
+        require_in_rule(db.session.get(Course, data.course_id))
 
 
 def schedule_webinar(data: WebinarData, *, by: User, now: datetime | None = None) -> Webinar:

@@ -437,3 +437,55 @@ def test_report_lists_everyone_registered_by_name(w):
     assert [row.user.name for row in rows] == ["Ani", "Budi", "Citra", "Dedi"]
     assert [row.joined for row in rows] == [False, True, False, False]
     assert w.db.session.scalar(sa.select(sa.func.count(Registration.id))) == 4
+
+
+class TestCourseCompletion:
+    def test_a_required_webinar_completes_the_course_when_attended(self, w, app):
+        from lms.courses import learning
+        from lms.courses.completion import course_completed
+
+        course = factories.course(by=w.trainer, title="Kursus Webinar", modules=1, lessons=1)
+        w.webinar.course_id, w.webinar.required_for_course = course.id, True
+        services.require_in_rule(course)
+        assert course.completion_rule == {"lessons": "required", "webinars": "required"}
+        enrolments = {user.id: learning.enrol(user, course) for user in (w.ani, w.budi)}
+        for enrolment in enrolments.values():
+            assert not learning.mark_lesson_done(enrolment, course.modules[0].lessons[0])  # webinar missing
+        completed = []
+        with course_completed.connected_to(
+            lambda s, enrolment: completed.append(enrolment.user_id), sender=app
+        ):
+            attend(w, w.ani, "a", 0, 60)
+            attend(w, w.budi, "b", 0, 10)
+            services.finalize(w.webinar, at=at(61))
+            assert completed == [w.ani.id]
+            services.correct_attendance(
+                w.webinar,
+                w.budi,
+                present=True,
+                minutes=None,
+                by=w.trainer,
+                at=at(70),
+                reason="Mengikuti dari ruang rapat bersama Ani",
+            )
+        assert completed == [w.ani.id, w.budi.id]
+
+    def test_schedule_form_marks_the_course_rule(self, w):
+        course = factories.course(by=w.trainer, title="Kursus Lain")
+        data = services.WebinarData(
+            title="Sesi wajib",
+            starts_local=datetime(2030, 1, 1, 9),
+            ends_local=datetime(2030, 1, 1, 10),
+            timezone="Asia/Jakarta",
+            course_id=course.id,
+            required_for_course=True,
+        )
+        webinar = services.schedule_webinar(data, by=w.trainer, now=datetime(2029, 1, 1, tzinfo=UTC))
+        assert webinar.required_for_course and course.completion_rule["webinars"] == "required"
+        other = factories.course(by=factories.user(w.agency, roles=(Role.TRAINER,)), title="Bukan milik")
+        with pytest.raises(WebinarError, match="Kursus tidak ditemukan"):
+            services.schedule_webinar(
+                services.WebinarData(**{**data.__dict__, "course_id": other.id}),
+                by=w.trainer,
+                now=datetime(2029, 1, 1, tzinfo=UTC),
+            )
