@@ -61,6 +61,12 @@ def configure_logging(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from .core.i18n import select_locale, select_timezone
 
+    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
+        # blocking the whole process in SQLite's busy wait while another holds the write lock.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 1, "max_overflow": 0,
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
