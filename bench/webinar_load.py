@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import resource
@@ -44,10 +45,16 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument("--messages", type=int, default=5, help="chat messages to time")
-    parser.add_argument("--heartbeat", type=float, default=30, help="seconds between heartbeats (as in production)")
-    parser.add_argument("--hold", type=float, default=35, help="seconds to hold everyone connected while measuring")
+    parser.add_argument(
+        "--heartbeat", type=float, default=30, help="seconds between heartbeats (as in production)"
+    )
+    parser.add_argument(
+        "--hold", type=float, default=35, help="seconds to hold everyone connected while measuring"
+    )
     parser.add_argument("--connect-concurrency", type=int, default=50)
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"), help="default: SQLite file")
+    parser.add_argument(
+        "--database", default=os.environ.get("BENCH_DATABASE_URL"), help="default: SQLite file"
+    )
     parser.add_argument("--queue", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--no-queue", action="store_true", help="run without the Redis message queue")
     parser.add_argument("--worker-connections", type=int, default=10000)
@@ -114,7 +121,11 @@ def seed(url: str, secret: str, participants: int):
         db.session.flush()
         start = datetime.now(UTC) - timedelta(minutes=5)
         webinar = Webinar(
-            title="Webinar uji beban", starts_at=start, ends_at=start + timedelta(hours=3), jp=2, host_id=trainer.id
+            title="Webinar uji beban",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            jp=2,
+            host_id=trainer.id,
         )
         db.session.add(webinar)
         db.session.flush()
@@ -166,9 +177,19 @@ def start_server(url: str, secret: str, port: int, args, tmp: Path):
         env["SOCKETIO_MESSAGE_QUEUE"] = args.queue
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
-        "--worker-class", "gevent", "--workers", "1",
-        "--worker-connections", str(args.worker_connections), "--backlog", "4096",
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app",
+        "--worker-class",
+        "gevent",
+        "--workers",
+        "1",
+        "--worker-connections",
+        str(args.worker_connections),
+        "--backlog",
+        "4096",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
     ]
     log = open(tmp / "server.log", "w+")  # noqa: SIM115 - closed by the caller
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -229,10 +250,8 @@ class Participant:
                 await self.client.emit("heartbeat", {"webinar_id": self.webinar_id}, namespace=NS)
             except Exception:  # noqa: BLE001 - a dropped client is counted at the end
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=every)
-            except TimeoutError:
-                pass
 
 
 async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_connected) -> dict:
@@ -285,7 +304,9 @@ async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_c
                 missing += 1
     still = sum(1 for p in joined if p.client.connected)
     errors = [e for p in people for e in p.errors]
-    await asyncio.gather(*(p.client.disconnect() for p in people if p.client.connected), return_exceptions=True)
+    await asyncio.gather(
+        *(p.client.disconnect() for p in people if p.client.connected), return_exceptions=True
+    )
     return {
         "joined": len(joined),
         "connect_seconds": connect_seconds,
@@ -342,20 +363,31 @@ def main() -> int:
     latencies = result["latencies"]
     per_participant = (result["rss_kib"] - baseline) / max(result["joined"], 1)
     print()
-    print(f"machine: {os.cpu_count()} CPUs; database: {'PostgreSQL' if schema else 'SQLite'}; "
-          f"message queue: {'none' if args.no_queue else 'Redis'}")
+    print(
+        f"machine: {os.cpu_count()} CPUs; database: {'PostgreSQL' if schema else 'SQLite'}; "
+        f"message queue: {'none' if args.no_queue else 'Redis'}"
+    )
     print(f"server: {' '.join(command[1:])}")
-    print(f"participants held by one process: {result['joined']} joined "
-          f"({result['open_in_db']} open connections in the database, "
-          f"{result['still_connected']} still connected after {args.hold:.0f} s of heartbeats every "
-          f"{args.heartbeat:.0f} s)")
+    print(
+        f"participants held by one process: {result['joined']} joined "
+        f"({result['open_in_db']} open connections in the database, "
+        f"{result['still_connected']} still connected after {args.hold:.0f} s of heartbeats every "
+        f"{args.heartbeat:.0f} s)"
+    )
     print(f"connect + join: {result['connect_seconds']:.1f} s for all")
-    print(f"worker memory (RSS): {baseline / 1024:.0f} MiB idle, {result['rss_kib'] / 1024:.0f} MiB with everyone "
-          f"joined (~{per_participant:.0f} KiB per participant), {result['rss_end_kib'] / 1024:.0f} MiB at the end")
+    print(
+        f"worker memory (RSS): {baseline / 1024:.0f} MiB idle, "
+        f"{result['rss_kib'] / 1024:.0f} MiB with everyone joined "
+        f"(~{per_participant:.0f} KiB per participant), "
+        f"{result['rss_end_kib'] / 1024:.0f} MiB at the end"
+    )
     if latencies:
-        print(f"chat delivery to everyone, {args.messages} messages x {result['joined']} participants: "
-              f"median {statistics.median(latencies) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
-              f"max {max(latencies) * 1000:.0f} ms, undelivered {result['missing']}")
+        print(
+            f"chat delivery to everyone, {args.messages} messages x {result['joined']} participants: "
+            f"median {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms, undelivered {result['missing']}"
+        )
     if result["errors"]:
         print(f"error events: {len(result['errors'])}, e.g. {result['errors'][0]}")
     problems = [line for line in server_log.splitlines() if "Traceback" in line or "ERROR" in line]

@@ -61,7 +61,8 @@ def configure_logging(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from .core.i18n import select_locale, select_timezone
 
-    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent" and app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
         # blocking the whole process in SQLite's busy wait while another holds the write lock.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
