@@ -259,12 +259,18 @@ async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_c
     gate = asyncio.Semaphore(args.connect_concurrency)
     failures: list[str] = []
 
+    stop = asyncio.Event()
+    beats = []
+
     async def connect(person: Participant) -> None:
         async with gate:
             try:
                 await person.connect(base)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 failures.append(f"{type(exc).__name__}: {exc}")
+                return
+        if person.joined:  # like the room page: heartbeats from the moment of joining
+            beats.append(asyncio.create_task(person.heartbeats(args.heartbeat, stop)))
 
     started = time.perf_counter()
     await asyncio.gather(*(connect(p) for p in people))
@@ -273,9 +279,6 @@ async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_c
     print(f"connected and joined: {len(joined)}/{len(people)} in {connect_seconds:.1f} s", flush=True)
     if failures:
         print(f"  {len(failures)} failures, first: {failures[0]}", flush=True)
-
-    stop = asyncio.Event()
-    beats = [asyncio.create_task(p.heartbeats(args.heartbeat, stop)) for p in joined]
     measured = on_connected()  # server memory and open connections, with everyone in the room
     await asyncio.sleep(2)
 
@@ -286,7 +289,7 @@ async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_c
         sender = joined[(number * 7919) % len(joined)]
         sends[number] = time.perf_counter()
         reply = await sender.client.call(
-            "chat", {"webinar_id": webinar_id, "text": f"bench {number}"}, namespace=NS, timeout=30
+            "chat", {"webinar_id": webinar_id, "text": f"bench {number}"}, namespace=NS, timeout=120
         )
         if not reply or not reply.get("ok"):
             print(f"  message {number} refused: {reply}", flush=True)

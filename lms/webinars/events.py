@@ -154,6 +154,7 @@ class WebinarNamespace(Namespace):
             raise ConnectionRefusedError(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
 
     def on_disconnect(self, reason=None):
+        db.session().expire_on_commit = False
         departures = services.leave(request.sid, at=now())
         db.session.commit()
         announce_departures(departures)
@@ -165,6 +166,9 @@ class WebinarNamespace(Namespace):
 
     def _dispatch(self, *args):
         event = request.event["message"]
+        # This event's own session: what it loaded stays usable after its commit, without a
+        # reload of the user and the webinar for every emit that follows.
+        db.session().expire_on_commit = False
         try:
             if not _hit("WEBINAR_FLOOD_RATE_LIMIT", _session_user_key()):
                 logger.warning(

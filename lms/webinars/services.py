@@ -15,18 +15,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_datetime
-from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Role, User
 from ..accounts.services import TIMEZONE_CHOICES
 from ..content import render_markdown
-from ..core.i18n import TIMEZONE_ABBREVIATIONS
-from ..core.mail import send_mail
 from ..courses import services as course_services
 from ..courses.models import Course, Enrolment
 from ..extensions import db
@@ -44,7 +38,8 @@ from .attendance import (  # noqa: F401 - re-exported
 )
 from .completion import require_in_rule  # noqa: F401 - re-exported
 from .errors import NotAllowed, NotFound, WebinarError
-from .models import Attendance, Registration, Reminder, Webinar, WebinarCohost, WebinarConnection
+from .models import Attendance, Registration, Webinar, WebinarCohost, WebinarConnection
+from .reminders import local_time_for, send_reminders  # noqa: F401 - re-exported
 from .room import (  # noqa: F401 - re-exported
     ask,
     chat_page,
@@ -341,54 +336,6 @@ def participant_ids(webinar: Webinar) -> set[int]:
             db.session.scalars(sa.select(Enrolment.user_id).where(Enrolment.course_id == webinar.course_id))
         )
     return ids
-
-
-# ---------------------------------------------------------------- reminders
-
-
-def local_time_for(user: User, value: datetime) -> str:
-    """A time as the user reads it: their zone and language (for mails sent outside a request)."""
-    zone = user.effective_timezone
-    text = format_datetime(value, "EEEE, d MMMM y HH:mm", tzinfo=ZoneInfo(zone), locale=user.locale or "id")
-    return f"{text} {TIMEZONE_ABBREVIATIONS.get(zone, zone)}"
-
-
-def send_reminders(now: datetime, *, room_url) -> int:
-    """Mail every participant once before their webinar starts; returns the number of mails.
-
-    `room_url(webinar)` gives the absolute address of the room page.
-    """
-    lead = timedelta(hours=current_app.config["WEBINAR_REMINDER_HOURS"])
-    webinars = db.session.scalars(
-        sa.select(Webinar).where(
-            Webinar.starts_at > now, Webinar.starts_at <= now + lead, Webinar.ended_at.is_(None)
-        )
-    ).all()
-    sent = 0
-    for webinar in webinars:
-        done = set(db.session.scalars(sa.select(Reminder.user_id).where(Reminder.webinar_id == webinar.id)))
-        todo = participant_ids(webinar) - done
-        if not todo:
-            continue
-        users = db.session.scalars(sa.select(User).where(User.id.in_(todo), User.active.is_(True)))
-        for user in users:
-            with force_locale(user.locale or "id"):
-                subject = _("Pengingat webinar: %(title)s", title=webinar.title)
-                body = _(
-                    'Yth. %(name)s,\n\nWebinar "%(title)s" akan dimulai pada %(when)s.\n'
-                    "Buka ruang webinar pada waktunya melalui tautan berikut:\n%(url)s\n\n"
-                    "Kehadiran dihitung dari lamanya Anda berada di ruang webinar. Sampai jumpa.\n",
-                    name=user.name,
-                    title=webinar.title,
-                    when=local_time_for(user, webinar.starts_at),
-                    url=room_url(webinar),
-                )
-            send_mail(user.email, subject, body)
-            db.session.add(Reminder(webinar_id=webinar.id, user_id=user.id, sent_at=now))
-            db.session.flush()
-            sent += 1
-        logger.info("webinar %s: reminders sent", webinar.id)
-    return sent
 
 
 # ---------------------------------------------------------------- report
