@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, close_room, disconnect, emit, join_room, leave_room, rooms
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy.exc import OperationalError
 
 from ..extensions import db, limiter, socketio
 from . import services
@@ -155,9 +156,20 @@ class WebinarNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False
-        departures = services.leave(request.sid, at=now())
-        db.session.commit()
-        announce_departures(departures)
+        for attempt in (1, 2):
+            try:
+                departures = services.leave(request.sid, at=now())
+                db.session.commit()
+            except OperationalError:
+                # SQLite (development) lets one writer in at a time; try once more, and otherwise
+                # leave the interval to the stale sweep (closed at last heartbeat + grace).
+                db.session.rollback()
+                if attempt == 2:
+                    logger.warning("could not close the connection %s at disconnect", request.sid)
+                    return
+            else:
+                announce_departures(departures)
+                return
 
     def trigger_event(self, event, *args):
         if event in ("connect", "disconnect"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -65,3 +66,11 @@ def test_two_participants_chat_live(contexts, live_db, live_scalar, live_socketi
         WebinarConnection.webinar_id == webinar_id, WebinarConnection.closed_at.is_(None)
     )
     assert live_scalar(open_connections) == 2
+
+    # Leaving closes the attendance intervals (and the server is done before the test ends).
+    for page in pages.values():
+        page.close()
+    deadline = time.monotonic() + 10
+    while live_scalar(open_connections) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_scalar(open_connections) == 0
