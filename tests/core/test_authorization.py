@@ -69,6 +69,22 @@ MATRIX = [
     row("GET", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/admin/people/{admin_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # {webinar}: live now, hosted by the trainer; nobody is registered yet (rooms before register).
+    row("GET", "/webinars/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/webinars/{webinar}/edit", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/room", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/cohosts", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/polls", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.csv", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.xlsx", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/finalize", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
+    row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),
     # Courses: {c1} is the trainer's published course, {c2} another trainer's, {draft} unpublished.
     row("GET", "/courses/", OK, OK, OK, OK, OK),
     row("GET", "/courses/{c1}", OK, OK, OK, OK, OK),
@@ -301,6 +317,7 @@ def world(app, make_agency, make_user):
         "own_person": actors["learner"].id,
         "other_person": other_person.id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
+        "webinar": factories.bind(app, factories.webinar)(actors["trainer"]).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
