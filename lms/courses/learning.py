@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -227,7 +227,8 @@ class LearnerSummary:
 
 
 def year_start_utc(year: int, timezone: str) -> datetime:
-    return datetime(year, 1, 1, tzinfo=ZoneInfo(timezone))
+    """Local midnight of 1 January, in UTC: SQLite compares datetimes as text, ignoring zones."""
+    return datetime(year, 1, 1, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:

@@ -315,17 +315,30 @@ def _no_server_errors(request, browser, live_server):
 
 
 def _empty_tables(app: Flask) -> None:
+    """Empty every table but keep the data the migrations seed (the SKJ competency catalogue),
+    which later tests sharing this database rely on."""
     with app.app_context():
         db.session.remove()
         db.engine.dispose()  # no pooled connection may hold a lock the TRUNCATE waits for
         tables = db.metadata.sorted_tables
+        competencies = db.metadata.tables["competencies"]
+        levels = db.metadata.tables["competency_levels"]
         with db.engine.begin() as conn:
+            seeded = [dict(row._mapping) for row in conn.execute(
+                sa.select(competencies).where(competencies.c.agency_id.is_(None)))]
+            seeded_ids = [row["id"] for row in seeded]
+            seeded_levels = [dict(row._mapping) for row in conn.execute(
+                sa.select(levels).where(levels.c.competency_id.in_(seeded_ids)))]
             if conn.dialect.name == "postgresql":
                 names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
-                conn.exec_driver_sql(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE")
+                conn.exec_driver_sql(f"TRUNCATE TABLE {names} CASCADE")
             else:
                 for table in reversed(tables):
                     conn.execute(table.delete())
+            if seeded:
+                conn.execute(competencies.insert(), seeded)
+            if seeded_levels:
+                conn.execute(levels.insert(), seeded_levels)
         db.engine.dispose()
 
 

@@ -17,7 +17,6 @@ from lms.courses import learning, services
 from lms.courses.models import Course, CourseCompetency, Enrolment, Lesson, LessonCompletion
 from lms.extensions import db
 from tests import factories
-from tests.conftest import POSTGRES_URL
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -488,15 +487,6 @@ def test_catalogue_and_lesson_fit_a_small_phone(contexts, trainer, live_db, live
     assert {path: w for path, w in widths.items() if w > 360} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: static/app.css lets lesson text widen the page on a 360 px phone: nothing breaks a long "
-        "address written out in a lesson (`.prose` has no overflow-wrap; lms/content.py leaves a URL "
-        "in text as text) and `.prose pre` has no overflow-x, so a code block with a long line makes "
-        "the whole page scroll sideways (measured: 373 px and 1161 px wide)"
-    ),
-)
 def test_long_addresses_and_code_in_a_lesson_fit_a_small_phone(
     contexts, trainer, live_db, live_agency, live_user
 ):
@@ -534,17 +524,6 @@ def test_long_addresses_and_code_in_a_lesson_fit_a_small_phone(
 # ---------------------------------------------------------------- 6. JP of the year, in the learner's zone
 
 
-@pytest.mark.xfail(
-    not POSTGRES_URL,
-    strict=True,
-    reason=(
-        "BUG (SQLite only): lms/courses/learning.py jp_earned() compares Enrolment.completed_at with "
-        "zone-aware year bounds, but SQLite stores DateTime(timezone=True) as naive UTC text and "
-        "SQLAlchemy drops the bound's tzinfo, so the bound is local midnight read as UTC: a course "
-        "completed in the first 7 (WIB) / 8 (WITA) / 9 (WIT) hours of 1 January counts for the "
-        "previous year, and the home page shows 0 JP for it"
-    ),
-)
 def test_a_course_completed_just_after_new_year_counts_for_the_new_year(
     page, trainer, live_db, live_agency, live_user
 ):
