@@ -444,7 +444,7 @@ class TestCourseCompletion:
         from lms.courses import learning
         from lms.courses.completion import course_completed
 
-        course = factories.course(by=w.trainer, title="Kursus Webinar", modules=1, lessons=1)
+        course = factories.course(by=w.trainer, title="Kursus Webinar", modules=1, lessons=1, competencies=())
         w.webinar.course_id, w.webinar.required_for_course = course.id, True
         services.require_in_rule(course)
         assert course.completion_rule == {"lessons": "required", "webinars": "required"}
@@ -471,7 +471,7 @@ class TestCourseCompletion:
         assert completed == [w.ani.id, w.budi.id]
 
     def test_schedule_form_marks_the_course_rule(self, w):
-        course = factories.course(by=w.trainer, title="Kursus Lain")
+        course = factories.course(by=w.trainer, title="Kursus Lain", competencies=())
         data = services.WebinarData(
             title="Sesi wajib",
             starts_local=datetime(2030, 1, 1, 9),
@@ -482,7 +482,9 @@ class TestCourseCompletion:
         )
         webinar = services.schedule_webinar(data, by=w.trainer, now=datetime(2029, 1, 1, tzinfo=UTC))
         assert webinar.required_for_course and course.completion_rule["webinars"] == "required"
-        other = factories.course(by=factories.user(w.agency, roles=(Role.TRAINER,)), title="Bukan milik")
+        other = factories.course(
+            by=factories.user(w.agency, roles=(Role.TRAINER,)), title="Bukan milik", competencies=()
+        )
         with pytest.raises(WebinarError, match="Kursus tidak ditemukan"):
             services.schedule_webinar(
                 services.WebinarData(**{**data.__dict__, "course_id": other.id}),
