@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench clean
+.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,13 @@ fmt: install
 # Extract UI strings and merge them into the English catalogue.
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
-	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
+
+# One webinar room, 2,000 participants in one gunicorn gevent process (docs/benchmarks.md).
+# BENCH_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL; BENCH_ARGS="--participants 500".
+bench-webinar: install
+	$(BIN)/python bench/webinar_load.py $(BENCH_ARGS)
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"

@@ -39,6 +39,10 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 20_000
+    COURSE_MEDIA_MAX_BYTES = 20 * 1024 * 1024  # one image, PDF or video of a lesson
+    COURSE_BUNDLE_MAX_UPLOAD = 50 * 1024 * 1024  # a zipped course bundle as uploaded
+    COURSE_BUNDLE_MAX_BYTES = 100 * 1024 * 1024  # the bundle unpacked
+    COURSE_BUNDLE_MAX_FILES = 500
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; slow learners are not punished
 
@@ -72,6 +76,30 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
 
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE")
+    # Redis pub/sub channels ignore the database number: sites sharing a Redis need their own.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "flask-socketio")
+    # "threading" for the development server and tests; "gevent" under gunicorn's gevent worker.
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "threading")
+    # Largest Socket.IO packet accepted; a client sending more is disconnected by the server.
+    SOCKETIO_MAX_HTTP_BUFFER_SIZE = 64 * 1024
+
+    # Webinars (see lms/webinars): attendance is measured from heartbeats of each connection.
+    WEBINAR_HEARTBEAT_SECONDS = 30  # how often the room page sends a heartbeat
+    WEBINAR_HEARTBEAT_TIMEOUT = 90  # no heartbeat for this long: the connection is closed ...
+    WEBINAR_HEARTBEAT_GRACE = 30  # ... at its last heartbeat plus this grace
+    WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
+    WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
+    WEBINAR_REMINDER_HOURS = 24  # `flask lms send-webinar-reminders` mails this long before the start
+    WEBINAR_CHAT_MAX_CHARS = 500
+    WEBINAR_QUESTION_MAX_CHARS = 1000
+    WEBINAR_CHAT_PAGE_SIZE = 50
+    # Per user, over all their tabs: chat, questions and votes; then every event (a flood: cut).
+    WEBINAR_MESSAGE_RATE_LIMIT = "5 per 10 seconds"
+    WEBINAR_FLOOD_RATE_LIMIT = "40 per 10 seconds"
+    # Video platforms the room may embed (origin added to the page's CSP frame-src); others are links.
+    WEBINAR_JITSI_HOSTS = ("meet.jit.si",)
+    # Where the site is reached from outside: links in mails sent by cron commands.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Certificates. The absolute address printed in QR codes and signed into credentials
     # (e.g. https://belajar.example.go.id); without it the address of the current request is used.
@@ -85,6 +113,8 @@ class Config:
     VERIFY_RATE_LIMIT = "60 per minute"
     BULK_VERIFY_RATE_LIMIT = "60 per hour"
     BULK_VERIFY_MAX = 500
+    # Quizzes: an answer arriving this long after the deadline still counts (network latency).
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
 
 
 class DevelopmentConfig(Config):
@@ -105,6 +135,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS = True
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
 
     @classmethod
     def check(cls, config: dict) -> None:

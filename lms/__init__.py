@@ -29,6 +29,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     configure_logging(app)
     configure_extensions(app)
     register_blueprints(app)
+    register_socket_namespaces(app)
     register_api(app)
     register_cli(app)
     register_errorhandlers(app)
@@ -60,6 +61,13 @@ def configure_logging(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from .core.i18n import select_locale, select_timezone
 
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
+        # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
+        # blocking the whole process in SQLite's busy wait while another holds the write lock.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 1, "max_overflow": 0,
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -70,16 +78,26 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
-    socketio.init_app(app, message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"))
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        channel=app.config["SOCKETIO_CHANNEL"],
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
+    )
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import careers
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .certificates import bp as certificates_bp
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
+    from .quizzes import bp as quizzes_bp
+    from .quizzes import manage_bp as quizzes_manage_bp
+    from .webinars import bp as webinars_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -87,6 +105,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
+    careers.init_app(app)
+    app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quizzes_manage_bp)
+    app.register_blueprint(webinars_bp)
+
+
+def register_socket_namespaces(app: Flask) -> None:
+    from .webinars.events import WebinarNamespace
+
+    socketio.on_namespace(WebinarNamespace("/webinar"))
 
 
 def register_api(app: Flask) -> None:
@@ -98,12 +126,18 @@ def register_api(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .certificates.cli import register as register_certificates_cli
+    from .careers.cli import register as register_careers_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
+    from .quizzes.cli import register as register_quizzes_cli
+    from .webinars.cli import register as register_webinars_cli
 
     register_accounts_cli(lms_group)
     register_courses_cli(lms_group)
     register_certificates_cli(lms_group)
+    register_careers_cli(lms_group)
+    register_quizzes_cli(lms_group)
+    register_webinars_cli(lms_group)
     app.cli.add_command(lms_group)
 
 
@@ -146,5 +180,7 @@ def register_compression(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .core.templating import register
+    from .core.uploads import register as register_upload_limits
 
     register(app)
+    register_upload_limits(app)

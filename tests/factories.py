@@ -112,3 +112,38 @@ def png(width=4, height=3) -> bytes:
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+# ---------------------------------------------------------------- webinars
+
+
+def webinar(host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="", **over):
+    """A webinar hosted by `host`; by default it started 10 minutes ago and lasts an hour."""
+    from datetime import UTC, datetime, timedelta
+
+    from lms.webinars.models import Webinar
+
+    starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    created = Webinar(
+        title=over.pop("title", "Webinar Uji"),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        timezone=over.pop("timezone", "Asia/Jakarta"),
+        jp=jp,
+        present_threshold=threshold,
+        video_url=video_url,
+        host_id=host.id,
+        **over,
+    )
+    db.session.add(created)
+    db.session.flush()
+    return created
+
+
+def registration(webinar, user):
+    from lms.webinars.models import Registration
+
+    created = Registration(webinar_id=webinar.id, user_id=user.id)
+    db.session.add(created)
+    db.session.flush()
+    return created

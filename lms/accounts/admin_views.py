@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.forms import choices
+from ..core.uploads import upload_limit
 from ..extensions import db
 from . import admin_bp as bp
 from . import agencies
@@ -138,10 +139,10 @@ def person(user_id: int):
 
 
 @bp.route("/agencies/<int:agency_id>/import", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*MANAGERS)
 def staff_import(agency_id: int):
     agency = managed_agency(agency_id)
-    request.max_content_length = current_app.config["CSV_IMPORT_MAX_BYTES"]
     form = StaffImportForm()
     errors, result = [], None
     if form.validate_on_submit():

@@ -64,7 +64,7 @@ def parse_employee_number(raw: str, *, today: date | None = None) -> EmployeeNum
     today = today or date.today()
     number = normalise(raw)
     if not number.isdigit() or len(number) != 18:
-        raise InvalidEmployeeNumber(_l("NIP harus terdiri dari 18 angka."))
+        raise InvalidEmployeeNumber(_l("NIP atau NI PPPK harus terdiri dari 18 angka."))
     birth = _real_date(int(number[0:4]), int(number[4:6]), int(number[6:8]))
     if birth is None or birth.year < 1900 or birth > today:
         raise InvalidEmployeeNumber(_l("Tanggal lahir pada NIP (angka ke-1 sampai ke-8) tidak valid."))
@@ -76,10 +76,10 @@ def parse_employee_number(raw: str, *, today: date | None = None) -> EmployeeNum
         raise InvalidEmployeeNumber(_l("Bulan pengangkatan pada NIP (angka ke-13 dan ke-14) tidak valid."))
     if (year, month or 12) < (birth.year + MIN_APPOINTMENT_AGE, birth.month):
         raise InvalidEmployeeNumber(
-            _l("Tanggal pengangkatan pada NIP lebih awal dari usia 18 tahun pemiliknya.")
+            _l("Bulan pengangkatan pada NIP jatuh sebelum pemiliknya berusia 18 tahun.")
         )
     if (year, month or 1) > (today.year + 1, today.month):
-        raise InvalidEmployeeNumber(_l("Tanggal pengangkatan pada NIP berada di masa depan."))
+        raise InvalidEmployeeNumber(_l("Bulan pengangkatan pada NIP berada di masa depan."))
 
     gender_digit = number[14]
     if gender_digit not in "12":

@@ -39,6 +39,13 @@ DELIMITERS = (",", ";", "\t")
 CHUNK = 500
 
 
+def _unclosed_quote() -> str:
+    return _(
+        'Tanda kutip (") pada baris ini tidak ditutup, sehingga baris berikutnya ikut terbaca '
+        "sebagai satu isian. Hapus atau tutup tanda kutip tersebut."
+    )
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # the line in the file, 1 = header, as a spreadsheet numbers it
@@ -177,15 +184,31 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     if not lines or not lines[0].strip():
         raise ImportFailed([RowError(1, "-", _("Berkas kosong: baris pertama harus berisi nama kolom."))])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
-    positions, errors = _read_header(next(reader))
+    try:
+        header = next(reader)
+    except csv.Error:
+        raise ImportFailed([RowError(1, "-", _unclosed_quote())]) from None
+    positions, errors = _read_header(header)
     if errors:
         raise ImportFailed(errors)
     codes, names = _units_lookup(agency)
     rows: list[_Row] = []
     seen_nip: dict[str, int] = {}
     seen_email: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
+    end_of_previous = reader.line_num
+    while True:
+        line = end_of_previous + 1  # where this record starts, as a spreadsheet numbers it
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # e.g. a field past the csv module's size limit
+            errors.append(RowError(line, "-", _unclosed_quote()))
+            break
+        end_of_previous = reader.line_num
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            errors.append(RowError(line, "-", _unclosed_quote()))
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if len(rows) + len({e.row for e in errors}) >= max_rows:

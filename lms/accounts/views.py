@@ -43,7 +43,10 @@ def form_error(form, exc: AccountError) -> None:
 
 
 def _login_account_key() -> str:
-    return "login:" + services.normalise_login(request.form.get("login", ""))
+    """Count attempts per account, whether it is named by NIP or by email."""
+    login = request.form.get("login", "")
+    user = services.find_login(login)
+    return f"login:user:{user.id}" if user else "login:" + services.normalise_login(login)
 
 
 @bp.route("/login", methods=["GET", "POST"])

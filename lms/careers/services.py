@@ -1,5 +1,7 @@
 """The competency catalogue: look-ups for courses and the careers features, and technical ones.
 
+Courses import this module: it must not import courses (nor modules of careers that do).
+
 Services take plain arguments, `flush()` and never `commit()`.
 """
 
@@ -14,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from .errors import CareerError
 from .models import LEVELS, Competency, CompetencyLevel, CompetencyType
 
 logger = logging.getLogger(__name__)
@@ -21,16 +24,8 @@ logger = logging.getLogger(__name__)
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
 
 
-class CompetencyError(ValueError):
+class CompetencyError(CareerError):
     """A catalogue input problem; str() is a message for the user, `field` names the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def competency_by_code(code: str) -> Competency | None:
@@ -72,16 +67,24 @@ def create_competency(
     code = (code or "").strip().upper()
     if not CODE_PATTERN.match(code):
         raise CompetencyError(
-            _l("Kode kompetensi hanya boleh berisi huruf besar, angka, titik, garis bawah atau "
-               "tanda hubung (maks. 32)."), "code")
+            _l(
+                "Kode kompetensi hanya boleh berisi huruf besar, angka, titik, garis bawah atau "
+                "tanda hubung (maks. 32)."
+            ),
+            "code",
+        )
     name = " ".join((name or "").split())
     if not 2 <= len(name) <= 200:
         raise CompetencyError(_l("Nama kompetensi wajib diisi (2 sampai 200 karakter)."), "name")
     type = CompetencyType(type)
     if (type is CompetencyType.TECHNICAL) != (agency_id is not None):
         raise CompetencyError(
-            _l("Kompetensi teknis ditetapkan oleh instansi; kompetensi manajerial dan sosial "
-               "kultural berlaku nasional."), "agency_id")
+            _l(
+                "Kompetensi teknis ditetapkan oleh instansi; kompetensi manajerial dan sosial "
+                "kultural berlaku nasional."
+            ),
+            "agency_id",
+        )
     if not levels or set(levels) - set(LEVELS):
         raise CompetencyError(_l("Level kompetensi harus antara 1 dan 5."), "levels")
     if any(not (text or "").strip() for text in levels.values()):
@@ -89,9 +92,14 @@ def create_competency(
     if competency_by_code(code) is not None:
         raise CompetencyError(_l("Kode kompetensi ini sudah dipakai."), "code")
     competency = Competency(
-        code=code, name=name, type=type, agency_id=agency_id, description=description.strip(),
-        levels=[CompetencyLevel(level=level, descriptor=text.strip())
-                for level, text in sorted(levels.items())],
+        code=code,
+        name=name,
+        type=type,
+        agency_id=agency_id,
+        description=description.strip(),
+        levels=[
+            CompetencyLevel(level=level, descriptor=text.strip()) for level, text in sorted(levels.items())
+        ],
     )
     db.session.add(competency)
     db.session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
@@ -59,11 +59,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc):
-        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
-        return render_error(
-            413,
-            _("Ukuran berkas melebihi batas %(mb)s MB.", mb=round(limit / 1024 / 1024, 1)),
-        )
+        limit = g.get("upload_limit_bytes") or app.config["MAX_CONTENT_LENGTH"]
+        return render_error(413, _("Ukuran berkas melebihi batas %(mb)s MB.", mb=f"{limit / 2**20:g}"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -25,3 +25,24 @@ def home_panels(user) -> list[Panel]:
         if panel is not None:
             panels.append(panel)
     return panels
+
+
+# Panels of other pages, by slot ("course": the course page, "course_manage": the trainer's outline).
+# provider(**context) returns (template, context) or None; templates call panels(slot, ...).
+_slot_providers: dict[str, list[tuple[int, Callable]]] = {}
+
+
+def register_panel(slot: str, provider: Callable, order: int = 50) -> None:
+    providers = _slot_providers.setdefault(slot, [])
+    if all(existing is not provider for _, existing in providers):
+        providers.append((order, provider))
+        providers.sort(key=lambda item: item[0])
+
+
+def panels(slot: str, **context) -> list[Panel]:
+    found = []
+    for _, provider in _slot_providers.get(slot, []):
+        panel = provider(**context)
+        if panel is not None:
+            found.append(panel)
+    return found

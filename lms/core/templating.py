@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone
 
+from .home import panels
 from .i18n import LANGUAGE_NAMES, TIMEZONE_ABBREVIATIONS
 
 
@@ -35,10 +36,12 @@ def asset_url(filename: str) -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_global(asset_url)
+    app.add_template_global(panels)
 
     @app.after_request
     def cache_fingerprinted_assets(response):
         if request.endpoint == "static" and "v" in request.args and response.status_code == 200:
+            response.cache_control.no_cache = None  # send_file sets it; it would force a revalidation
             response.cache_control.public = True
             response.cache_control.max_age = 31536000
             response.cache_control.immutable = True

@@ -3,7 +3,11 @@
     course.yaml          format, slug, title, summary, category, jp, competencies, completion, modules
     lessons/NN-name.md   YAML front matter (title, duration_minutes, optional video) + Markdown
     media/NAME           images, PDF attachments and videos the lessons refer to
-    quizzes/*.gift       for the quiz feature; ignored here
+    quizzes/*.gift       owned by the quiz feature, through a bundle part (below)
+
+Other features own some of a bundle's files without this package importing them: they register a
+`BundlePart` (which files it claims, how to parse them into problems and a spec, how to apply the
+spec to the course, how to export the files again); see `register_bundle_part`.
 
 `import_bundle` validates everything first and reports every problem as (file, line, message);
 only a bundle without errors is written, in the caller's transaction. Re-importing updates the
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +78,35 @@ class BundleSpec:
     modules: list[ModuleSpec]
     media: dict[str, bytes]
     warnings: list[Problem] = field(default_factory=list)
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BundlePart:
+    """Files of a bundle owned by another feature (e.g. quizzes/*.gift).
+
+    parse(claimed files) -> (spec, problems) runs with the rest of the validation; apply(course,
+    spec, by) -> changed runs after lessons are written, in the same transaction; export(course)
+    -> files. A bundle with a problem in any part is rejected whole.
+    """
+
+    name: str
+    claims: Callable[[str], bool]
+    parse: Callable[[dict[str, bytes]], tuple[Any, list[Problem]]]
+    apply: Callable[[Course, Any, User | None], bool]
+    export: Callable[[Course], dict[str, bytes]]
+
+
+_parts: dict[str, BundlePart] = {}
+
+
+def register_bundle_part(part: BundlePart) -> None:
+    """Add (or replace) a part of course bundles."""
+    _parts[part.name] = part
+
+
+def _claimed(name: str) -> bool:
+    return any(part.claims(name) for part in _parts.values())
 
 
 class _Loader(yaml.SafeLoader):
@@ -265,9 +299,13 @@ def parse_bundle(files: dict[str, bytes]) -> BundleSpec:
     data = services.CourseData(title="")
     if doc is not None:
         data, modules = _parse_course(doc, files, set(media), check, warnings)
+    parts = {}
+    for part in _parts.values():
+        parts[part.name], found = part.parse({n: b for n, b in files.items() if part.claims(n)})
+        problems.extend(found)
     if problems:
         raise BundleInvalid(problems)
-    return BundleSpec(data=data, modules=modules, media=media, warnings=warnings)
+    return BundleSpec(data=data, modules=modules, media=media, warnings=warnings, parts=parts)
 
 
 def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], check: _Checker,
@@ -370,8 +408,8 @@ def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], che
     for name in sorted(files):
         if name in listed or name == COURSE_FILE or name.startswith("media/"):
             continue
-        if name.startswith("quizzes/") and name.endswith(".gift"):
-            continue  # imported by the quiz feature
+        if _claimed(name):
+            continue  # owned by a registered bundle part
         message = (_l("Berkas pelajaran ini tidak tercantum di course.yaml dan diabaikan.")
                    if name.startswith("lessons/") else _l("Berkas ini tidak dikenal dan diabaikan."))
         warnings.append(Problem(name, None, str(message), warning=True))
@@ -415,6 +453,8 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
         raise BundleInvalid([Problem(COURSE_FILE, None, str(exc))]) from None
     changed |= _sync_media(course, spec.media, by)
     changed |= _sync_structure(course, spec.modules)
+    for part in _parts.values():
+        changed |= part.apply(course, spec.parts.get(part.name), by)
     services.rerender_course(course)
     if changed:
         services.touch(course)
@@ -542,6 +582,8 @@ def export_bundle(course: Course) -> dict[str, bytes]:
     files[COURSE_FILE] = _dump(doc).encode()
     for media in course.media:
         files[f"media/{media.original_name}"] = media_store.file_path(media).read_bytes()
+    for part in _parts.values():
+        files.update(part.export(course))
     return files
 
 

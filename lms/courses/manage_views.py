@@ -1,6 +1,6 @@
 """Trainer pages: my courses, course settings, modules, lessons with preview, media, publish, bundles."""
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,6 +8,7 @@ from ..accounts.access import roles_required
 from ..accounts.models import Role
 from ..careers.services import available_competencies
 from ..core.forms import choices
+from ..core.uploads import upload_limit
 from ..extensions import db
 from . import bundles, completion, learning, services
 from . import manage_bp as bp
@@ -224,10 +225,10 @@ def delete_lesson(lesson_id: int):
 
 
 @bp.route("/<int:course_id>/media", methods=["GET", "POST"])
+@upload_limit("COURSE_MEDIA_MAX_BYTES", extra=64 * 1024)
 @roles_required(*AUTHORS)
 def media(course_id: int):
     course = editable(Course, course_id)
-    request.max_content_length = current_app.config.get("COURSE_MEDIA_MAX_BYTES", 20 * 2**20) + 65536
     form = MediaForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -257,9 +258,9 @@ def delete_media(media_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@upload_limit("COURSE_BUNDLE_MAX_UPLOAD", extra=64 * 1024)
 @roles_required(*AUTHORS)
 def import_bundle():
-    request.max_content_length = current_app.config.get("COURSE_BUNDLE_MAX_UPLOAD", 50 * 2**20)
     form = BundleForm()
     problems, warnings = [], []
     if form.validate_on_submit():

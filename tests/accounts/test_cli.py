@@ -49,7 +49,7 @@ def test_create_user_reports_bad_input_and_exits_non_zero(app, db):
         ]
     )
     assert result.exit_code == 1
-    assert "nip: NIP harus terdiri dari 18 angka" in result.output
+    assert "nip: NIP atau NI PPPK harus terdiri dari 18 angka" in result.output
     result = runner.invoke(
         args=[
             "lms",

@@ -194,3 +194,21 @@ def test_row_limit(agency, db):
         import_staff(agency, csv_bytes(*rows), by=None, max_rows=3)
     assert "melebihi 3 baris" in info.value.errors[-1].message
     assert not people(db, agency)
+
+
+def test_an_unclosed_quote_is_reported_at_its_row(agency, db):
+    data = csv_bytes(GOOD[0], f'{ANA},"Ana Lestari,ana@uji.go.id,UMUM,,', GOOD[2])
+    errors = errors_of(agency, data)
+    assert errors[0][:2] == (3, "-")
+    assert "Tanda kutip" in errors[0][2]
+
+
+def test_an_unclosed_quote_in_a_large_file_is_reported_not_a_crash(agency, db):
+    rows = [f'{ANA};"Ana;ana@uji.go.id;UMUM'] + [
+        f"{make_nip(seq=n)};Orang {n};o{n}@uji.go.id;UMUM" for n in range(1, 4000)
+    ]
+    data = csv_bytes(*rows, header="nip;nama;email;unit", sep=";")
+    assert len(data) > 131_072
+    errors = errors_of(agency, data)
+    assert errors[0][:2] == (2, "-")
+    assert "Tanda kutip" in errors[0][2]

@@ -260,7 +260,7 @@ class TestAdminPages:
             content_type="multipart/form-data; boundary=b",
         )
         assert response.status_code == 413
-        assert "melebihi batas 5.0 MB" in response.text or "melebihi batas 5 MB" in response.text
+        assert "melebihi batas 5 MB" in response.text
 
     def test_roles_form(self, client, app, db, make_user, agency, login):
         login(make_user(agency, roles=(Role.AGENCY_ADMIN,)))

@@ -33,8 +33,12 @@ def test_lookup_by_code_is_case_insensitive(ctx):
 def test_agency_technical_competency(ctx, make_agency):
     agency, other = make_agency(), make_agency()
     created = services.create_competency(
-        "tk-keu-01", "Penatausahaan Keuangan Daerah", CompetencyType.TECHNICAL, LEVELS,
-        agency_id=agency.id, description="Teknis keuangan daerah",
+        "tk-keu-01",
+        "Penatausahaan Keuangan Daerah",
+        CompetencyType.TECHNICAL,
+        LEVELS,
+        agency_id=agency.id,
+        description="Teknis keuangan daerah",
     )
     assert created.code == "TK-KEU-01"
     assert [lv.level for lv in created.levels] == [1, 2, 3, 4, 5]
@@ -43,24 +47,35 @@ def test_agency_technical_competency(ctx, make_agency):
     assert "TK-KEU-01" not in {c.code for c in services.available_competencies()}
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"code": "INT"}, "code"),                       # taken by the SKJ set
-    ({"code": "bad code!"}, "code"),
-    ({"name": " "}, "name"),
-    ({"levels": {0: "x"}}, "levels"),
-    ({"levels": {6: "x"}}, "levels"),
-    ({"levels": {1: " "}}, "levels"),
-    ({"levels": {}}, "levels"),
-    ({"agency": False}, "agency_id"),                # technical without an agency
-    ({"type": CompetencyType.MANAGERIAL}, "agency_id"),  # managerial owned by an agency
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"code": "INT"}, "code"),  # taken by the SKJ set
+        ({"code": "bad code!"}, "code"),
+        ({"name": " "}, "name"),
+        ({"levels": {0: "x"}}, "levels"),
+        ({"levels": {6: "x"}}, "levels"),
+        ({"levels": {1: " "}}, "levels"),
+        ({"levels": {}}, "levels"),
+        ({"agency": False}, "agency_id"),  # technical without an agency
+        ({"type": CompetencyType.MANAGERIAL}, "agency_id"),  # managerial owned by an agency
+    ],
+)
 def test_invalid_competency_is_refused(ctx, make_agency, kwargs, field):
     agency = make_agency()
-    args = {"code": "TK-1", "name": "Teknis Satu", "type": CompetencyType.TECHNICAL,
-            "levels": LEVELS, "agency": True} | kwargs
+    args = {
+        "code": "TK-1",
+        "name": "Teknis Satu",
+        "type": CompetencyType.TECHNICAL,
+        "levels": LEVELS,
+        "agency": True,
+    } | kwargs
     with pytest.raises(CompetencyError) as info:
         services.create_competency(
-            args["code"], args["name"], args["type"], args["levels"],
+            args["code"],
+            args["name"],
+            args["type"],
+            args["levels"],
             agency_id=agency.id if args["agency"] else None,
         )
     assert info.value.field == field

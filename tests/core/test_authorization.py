@@ -17,6 +17,7 @@ from lms.courses import services as course_services
 from lms.courses.models import Course, Media
 from lms.extensions import db
 from tests import factories
+from tests.careers import world as careers_world
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -68,6 +69,22 @@ MATRIX = [
     row("GET", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/admin/people/{admin_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # {webinar}: live now, hosted by the trainer; nobody is registered yet (rooms before register).
+    row("GET", "/webinars/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/webinars/{webinar}/edit", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/room", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/cohosts", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/polls", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.csv", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance.xlsx", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/finalize", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
+    row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),
     # Courses: {c1} is the trainer's published course, {c2} another trainer's, {draft} unpublished.
     row("GET", "/courses/", OK, OK, OK, OK, OK),
     row("GET", "/courses/{c1}", OK, OK, OK, OK, OK),
@@ -142,6 +159,93 @@ MATRIX = [
     row("POST", "/certificates/manage/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/api/v1/certificates/{cert}", OK, OK, OK, OK, OK),
     row("GET", "/api/v1/certificates/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Careers: the learner reports to the trainer; {peer} is another person of the own agency.
+    row("GET", "/careers/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{own_person}", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{peer}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/careers/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/careers/people/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/careers/target", LOGIN, OK, OK, OK, OK),
+    row("POST", "/careers/requests", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/team", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/people/{own_person}/appraisals/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+    row("GET", "/careers/people/{peer}/appraisals/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    row("GET", "/careers/appraisals/{appraisal}/edit", LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+    row("POST", "/careers/appraisals/{appraisal}/respond", LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    row("GET", "/hr/", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/999999", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    row("GET", "/hr/{own}/jp", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/jp", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/heatmap", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/heatmap", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/heatmap/{kom}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/heatmap/{kom}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/talent", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/talent?perf=2&fit=3", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/readiness?position={own_position}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}/readiness?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND,
+        NOT_FOUND),
+    row("GET", "/hr/{other}/readiness", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/export/jp.csv", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/export/training-history.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/export/readiness.csv?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN,
+        FORBIDDEN, OK),
+    row("GET", "/hr/{own}/requests", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/requests", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/{other}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/competencies.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/positions", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/{other}/positions", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{other}/positions.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/positions/{own_position}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/positions/{other_position}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/position", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/people/{other_person}/position", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/assessments/new", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/assessments/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/records/{own_record}/edit", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/records/{other_record}/edit", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/records/{other_record}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/jp/new", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/jp/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/people/{own_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/people/{other_person}/audit", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/jp-records/{other_jp}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # Quizzes: {q1} in c1 (the learner has attempt {a1} open), {q2}/{b2}/{qq2} in c2 (another trainer's).
+    row("GET", "/quizzes/{q1}", LOGIN, OK, OK, OK, OK),
+    row("POST", "/quizzes/{q1}/start", LOGIN, OK, OK, OK, OK),
+    row("GET", "/quizzes/{q_draft}", LOGIN, NOT_FOUND, OK, NOT_FOUND, OK),
+    row("GET", "/quizzes/attempts/{a1}", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/quizzes/attempts/{a1}/answer", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/quizzes/attempts/{a1}/summary", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/quizzes/attempts/{a1}/review", LOGIN, OK, OK, NOT_FOUND, OK),
+    row("GET", "/teach/{c1_id}/quizzes", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/{c2_id}/quizzes", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/{c2_id}/quizzes/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/teach/banks/{b2}/import", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}/export.gift", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/banks/{b2}/questions/new", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/questions/{qq2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/results", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/results.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/analysis", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/grading", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/quizzes/{q2}/overrides", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/teach/quizzes/{q2}/regrade", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/attempts/{a1}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/attempts/{a1}/grade", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/attempts/{a1}/reopen", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/teach/questions/{qq2}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/quizzes/attempts/{a1}/finish", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -213,13 +317,41 @@ def world(app, make_agency, make_user):
         "own_person": actors["learner"].id,
         "other_person": other_person.id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
+        "webinar": factories.bind(app, factories.webinar)(actors["trainer"]).id,
     }
+    ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     clients = {"anonymous": app.test_client()}
     for name, user in actors.items():
         clients[name] = app.test_client()
         response = clients[name].post("/login", data={"login": user.email, "password": PASSWORD})
         assert response.status_code == 302
     return clients, ids
+
+
+def quiz_ids(app, c1, c2, learner):
+    from lms.courses import learning
+    from lms.quizzes import attempts, services
+
+    found = {}
+    with app.app_context():
+        for name, course in (("1", c1), ("2", c2)):
+            course = db.session.get(type(course), course.id)
+            bank = services.default_bank(course)
+            services.import_questions(bank, "::s::Benar? {T}\n", by=None)
+            category = bank.categories[0]
+            quiz = services.create_quiz(course, services.QuizData(
+                title="Kuis", sources=[(category.id, None)], published=True), by=None)
+            found.update({f"q{name}": quiz.id, f"b{name}": bank.id,
+                          f"qq{name}": services.questions_of(bank)[0].id})
+            if name == "1":
+                learner_row = db.session.get(type(learner), learner.id)
+                learning.enrol(learner_row, course)
+                found["a1"] = attempts.start_attempt(quiz, learner_row).id
+                found["q_draft"] = services.create_quiz(course, services.QuizData(
+                    title="Draf", sources=[(category.id, None)]), by=None).id
+        db.session.commit()
+    return found
 
 
 def db_media_id(app, stored_name):
@@ -244,7 +376,7 @@ def test_every_route_is_in_the_matrix(app):
     covered = set()
     adapter = app.url_map.bind("localhost")
     for method, template, _ in MATRIX:
-        path = template.format_map(defaultdict(lambda: "1"))
+        path = template.format_map(defaultdict(lambda: "1")).split("?")[0]
         endpoint, _ = adapter.match(path, method=method)
         covered.add(endpoint)
     missing = {rule.endpoint for rule in app.url_map.iter_rules()} - covered

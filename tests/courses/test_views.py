@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
+from config import Config
 from lms.accounts.models import Role
 from lms.courses import bundles, learning
 from lms.courses.bundle_io import zip_bytes
@@ -203,7 +204,7 @@ def test_upload_checks_by_http(client, login, trainer, course, app):
         response = client.post(url, data={"file": (io.BytesIO(b"\x00" * 200_000), "besar.png")},
                                content_type="multipart/form-data")
     finally:
-        del app.config["COURSE_MEDIA_MAX_BYTES"]
+        app.config["COURSE_MEDIA_MAX_BYTES"] = Config.COURSE_MEDIA_MAX_BYTES
     assert response.status_code == 413 and "Ukuran berkas melebihi batas" in response.text
     with app.app_context():
         assert db.session.get(Course, course.id).media == []

@@ -1,4 +1,6 @@
-"""The competency catalogue: managerial and socio-cultural (SKJ) and agencies' technical ones."""
+"""The competency catalogue: managerial and socio-cultural (SKJ) and agencies' technical ones.
+
+Courses import this module, so it must never import from courses."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ...extensions import db
+from .common import LEVELS, enum_type
 
-LEVELS = (1, 2, 3, 4, 5)
+__all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS"]
 
 
 class CompetencyType(enum.StrEnum):
@@ -36,10 +39,7 @@ class Competency(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[CompetencyType] = mapped_column(
-        sa.Enum(CompetencyType, native_enum=False, length=20, create_constraint=True,
-                name="competency_type", values_callable=lambda e: [m.value for m in e])
-    )
+    type: Mapped[CompetencyType] = mapped_column(enum_type(CompetencyType, "competency_type", 20))
     # Technical competencies belong to the agency that defines them; SKJ ones to nobody.
     agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True

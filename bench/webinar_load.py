@@ -1,0 +1,405 @@
+"""Load benchmark of a webinar room (not a test; `make bench-webinar`).
+
+Starts the server as it runs in production (gunicorn, one gevent worker, raised
+--worker-connections, LMS_CONFIG=production), connects N simulated participants with
+python-socketio's AsyncClient over websocket (each logged in with its own session cookie, joined
+to the room and sending heartbeats), then has participants send chat messages and measures how
+long each message takes to reach every participant. Reports participants held by the one
+process, the worker's memory (RSS), and delivery time (median, p99, max).
+
+    python bench/webinar_load.py                       # 2000 participants, SQLite, Redis queue
+    python bench/webinar_load.py --participants 500 --no-queue
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/webinar_load.py
+
+With PostgreSQL the run works in a schema of its own, dropped at the end. The client runs in
+this process (one asyncio loop), so on a 2-core machine the server and the clients each get
+about one core; the delivery time includes the clients' own processing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import resource
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NS = "/webinar"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=5, help="chat messages to time")
+    parser.add_argument(
+        "--heartbeat", type=float, default=30, help="seconds between heartbeats (as in production)"
+    )
+    parser.add_argument(
+        "--hold", type=float, default=35, help="seconds to hold everyone connected while measuring"
+    )
+    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument(
+        "--database", default=os.environ.get("BENCH_DATABASE_URL"), help="default: SQLite file"
+    )
+    parser.add_argument("--queue", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
+    parser.add_argument("--no-queue", action="store_true", help="run without the Redis message queue")
+    parser.add_argument("--worker-connections", type=int, default=10000)
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def raise_open_files_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def worker_pid(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return int(children[0])
+
+
+# ---------------------------------------------------------------- database and people
+
+
+def prepare_database(url: str | None, tmp: Path):
+    """A migrated database with a trainer, N learners registered for a live webinar."""
+    from tests.conftest import postgres_schema
+
+    schema = None
+    if url:
+        schema = f"bench_{os.getpid()}"
+        url = postgres_schema(url, schema) if url.startswith("postgresql") else url
+    else:
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    return url, schema
+
+
+def seed(url: str, secret: str, participants: int):
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.accounts.models import Role, User, UserRole
+    from lms.extensions import db
+    from lms.webinars.models import Registration, Webinar
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secret)
+    with app.app_context():
+        upgrade()
+        trainer = User(name="Pemandu Beban", email="pemandu@bench.go.id")
+        trainer.role_rows = [UserRole(role=Role.TRAINER)]
+        db.session.add(trainer)
+        users = [User(name=f"Peserta {i:05d}", email=f"peserta{i}@bench.go.id") for i in range(participants)]
+        db.session.add_all(users)
+        db.session.flush()
+        start = datetime.now(UTC) - timedelta(minutes=5)
+        webinar = Webinar(
+            title="Webinar uji beban",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            jp=2,
+            host_id=trainer.id,
+        )
+        db.session.add(webinar)
+        db.session.flush()
+        db.session.execute(
+            sa.insert(Registration), [{"webinar_id": webinar.id, "user_id": u.id} for u in users]
+        )
+        db.session.commit()
+        # The session cookie the login page would have set, signed with the server's key.
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies = [f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True})}" for u in users]
+        webinar_id = webinar.id
+        db.engine.dispose()
+    return app, webinar_id, cookies
+
+
+def open_connections(app, webinar_id: int) -> int:
+    import sqlalchemy as sa
+
+    from lms.extensions import db
+    from lms.webinars.models import WebinarConnection
+
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                WebinarConnection.webinar_id == webinar_id, WebinarConnection.closed_at.is_(None)
+            )
+        )
+        db.session.rollback()
+        db.engine.dispose()
+        return count
+
+
+# ---------------------------------------------------------------- server
+
+
+def start_server(url: str, secret: str, port: int, args, tmp: Path):
+    env = {
+        **os.environ,
+        "LMS_CONFIG": "production",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": url,
+        "LMS_INSTANCE_PATH": str(tmp),
+        "SOCKETIO_CHANNEL": f"lms-bench-{uuid.uuid4().hex}",
+        "RATELIMIT_STORAGE_URI": args.queue if not args.no_queue else "memory://",
+        "LMS_WEBINAR_HEARTBEAT_SECONDS": str(int(args.heartbeat)),
+    }
+    env.pop("SOCKETIO_MESSAGE_QUEUE", None)
+    if not args.no_queue:
+        env["SOCKETIO_MESSAGE_QUEUE"] = args.queue
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--worker-class",
+        "gevent",
+        "--workers",
+        "1",
+        "--worker-connections",
+        str(args.worker_connections),
+        "--backlog",
+        "4096",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    log = open(tmp / "server.log", "w+")  # noqa: SIM115 - closed by the caller
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    return process, log, command
+
+
+def wait_ready(base: str, process, log, timeout: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise SystemExit(f"server exited with {process.returncode}:\n{log.read()[-3000:]}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server not ready")
+
+
+# ---------------------------------------------------------------- participants
+
+
+class Participant:
+    def __init__(self, index: int, cookie: str, webinar_id: int):
+        import socketio
+
+        self.index, self.cookie, self.webinar_id = index, cookie, webinar_id
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.received: dict[int, float] = {}  # message number -> arrival time
+        self.joined = False
+        self.errors: list[str] = []
+        self.client.on("chat", self.on_chat, namespace=NS)
+        self.client.on("error", self.on_error, namespace=NS)
+
+    async def on_chat(self, message):
+        text = message.get("text", "")
+        if text.startswith("bench "):
+            self.received[int(text.split()[1])] = time.perf_counter()
+
+    async def on_error(self, error):
+        self.errors.append(error.get("message", "") if isinstance(error, dict) else str(error))
+
+    async def connect(self, base: str) -> None:
+        await self.client.connect(
+            base, namespaces=[NS], transports=["websocket"], headers={"Cookie": self.cookie}, wait_timeout=30
+        )
+        reply = await self.client.call("join", {"webinar_id": self.webinar_id}, namespace=NS, timeout=60)
+        self.joined = bool(reply and reply.get("ok"))
+
+    async def heartbeats(self, every: float, stop: asyncio.Event) -> None:
+        await asyncio.sleep(random.uniform(0, every))  # noqa: S311 - spread, not security
+        while not stop.is_set() and self.client.connected:
+            try:
+                await self.client.emit("heartbeat", {"webinar_id": self.webinar_id}, namespace=NS)
+            except Exception:  # noqa: BLE001 - a dropped client is counted at the end
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+
+
+async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_connected) -> dict:
+    people = [Participant(i, cookie, webinar_id) for i, cookie in enumerate(cookies)]
+    gate = asyncio.Semaphore(args.connect_concurrency)
+    failures: list[str] = []
+
+    stop = asyncio.Event()
+    beats = []
+
+    async def connect(person: Participant) -> None:
+        async with gate:
+            try:
+                await person.connect(base)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                failures.append(f"{type(exc).__name__}: {exc}")
+                return
+        if person.joined:  # like the room page: heartbeats from the moment of joining
+            beats.append(asyncio.create_task(person.heartbeats(args.heartbeat, stop)))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connect(p) for p in people))
+    connect_seconds = time.perf_counter() - started
+    joined = [p for p in people if p.joined]
+    print(f"connected and joined: {len(joined)}/{len(people)} in {connect_seconds:.1f} s", flush=True)
+    if failures:
+        print(f"  {len(failures)} failures, first: {failures[0]}", flush=True)
+    measured = on_connected()  # server memory and open connections, with everyone in the room
+    await asyncio.sleep(2)
+
+    sends: dict[int, float] = {}
+    hold_until = time.perf_counter() + args.hold
+    gap = max(1.0, (args.hold - 5) / max(args.messages, 1))
+    for number in range(args.messages):
+        sender = joined[(number * 7919) % len(joined)]
+        sends[number] = time.perf_counter()
+        reply = await sender.client.call(
+            "chat", {"webinar_id": webinar_id, "text": f"bench {number}"}, namespace=NS, timeout=120
+        )
+        if not reply or not reply.get("ok"):
+            print(f"  message {number} refused: {reply}", flush=True)
+        await asyncio.sleep(gap)
+    await asyncio.sleep(max(0.0, hold_until - time.perf_counter()))
+    stop.set()
+    await asyncio.gather(*beats)
+
+    latencies, missing = [], 0
+    for number, sent in sends.items():
+        for person in joined:
+            if number in person.received:
+                latencies.append(person.received[number] - sent)
+            else:
+                missing += 1
+    still = sum(1 for p in joined if p.client.connected)
+    errors = [e for p in people for e in p.errors]
+    await asyncio.gather(
+        *(p.client.disconnect() for p in people if p.client.connected), return_exceptions=True
+    )
+    return {
+        "joined": len(joined),
+        "connect_seconds": connect_seconds,
+        "still_connected": still,
+        "latencies": latencies,
+        "missing": missing,
+        "errors": errors,
+        **measured,
+    }
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> int:
+    args = parse_args()
+    limit = raise_open_files_limit()
+    if limit < 2 * args.participants + 200:
+        print(f"warning: open files limit {limit} is low for {args.participants} participants", flush=True)
+    secret = secrets.token_urlsafe(32)
+    tmp = Path(tempfile.mkdtemp(prefix="webinar-bench-"))
+    url, schema = prepare_database(args.database, tmp)
+    print(f"seeding {args.participants} participants into {url.split('?')[0]} ...", flush=True)
+    app, webinar_id, cookies = seed(url, secret, args.participants)
+    port = free_port()
+    process, log, command = start_server(url, secret, port, args, tmp)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, process, log)
+        worker = worker_pid(process.pid)
+        baseline = rss_kib(worker)
+
+        def on_connected() -> dict:
+            return {"rss_kib": rss_kib(worker), "open_in_db": open_connections(app, webinar_id)}
+
+        result = asyncio.run(run_clients(base, cookies, webinar_id, args, on_connected))
+        result["rss_end_kib"] = rss_kib(worker)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.seek(0)
+        server_log = log.read()
+        log.close()
+        if schema:
+            from tests.conftest import postgres_schema
+
+            postgres_schema(args.database, schema, drop=True)
+
+    latencies = result["latencies"]
+    per_participant = (result["rss_kib"] - baseline) / max(result["joined"], 1)
+    print()
+    print(
+        f"machine: {os.cpu_count()} CPUs; database: {'PostgreSQL' if schema else 'SQLite'}; "
+        f"message queue: {'none' if args.no_queue else 'Redis'}"
+    )
+    print(f"server: {' '.join(command[1:])}")
+    print(
+        f"participants held by one process: {result['joined']} joined "
+        f"({result['open_in_db']} open connections in the database, "
+        f"{result['still_connected']} still connected after {args.hold:.0f} s of heartbeats every "
+        f"{args.heartbeat:.0f} s)"
+    )
+    print(f"connect + join: {result['connect_seconds']:.1f} s for all")
+    print(
+        f"worker memory (RSS): {baseline / 1024:.0f} MiB idle, "
+        f"{result['rss_kib'] / 1024:.0f} MiB with everyone joined "
+        f"(~{per_participant:.0f} KiB per participant), "
+        f"{result['rss_end_kib'] / 1024:.0f} MiB at the end"
+    )
+    if latencies:
+        print(
+            f"chat delivery to everyone, {args.messages} messages x {result['joined']} participants: "
+            f"median {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms, undelivered {result['missing']}"
+        )
+    if result["errors"]:
+        print(f"error events: {len(result['errors'])}, e.g. {result['errors'][0]}")
+    problems = [line for line in server_log.splitlines() if "Traceback" in line or "ERROR" in line]
+    if problems:
+        print(f"server log has {len(problems)} error lines; see {tmp / 'server.log'}")
+        (tmp / "server.log").write_text(server_log)
+    ok = result["joined"] == args.participants and result["missing"] == 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

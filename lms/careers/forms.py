@@ -1,0 +1,128 @@
+"""Forms of the careers pages; labels are lazy (_l) so they follow the user's language.
+
+Choices are filled by the views; services validate the values and say what is wrong.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from ..core.forms import choices, max_length, required
+from .models import BERAKHLAK, AppraisalPeriod, LearningKind, Rating, RequestStatus
+
+
+def optional_int(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+LEVEL_CHOICES = [("", _l("Pilih level"))] + [(str(n), _l("Level %(n)d", n=n)) for n in range(1, 6)]
+
+
+class TargetForm(FlaskForm):
+    target_position_id = SelectField(_l("Jabatan tujuan"), coerce=optional_int, validate_choice=False)
+
+
+class TrainingRequestForm(FlaskForm):
+    competency_id = SelectField(
+        _l("Kompetensi yang ingin dikembangkan"), coerce=optional_int, validate_choice=False
+    )
+    message = TextAreaField(
+        _l("Pelatihan yang Anda butuhkan"),
+        validators=[required(), max_length(500)],
+        description=_l(
+            "Misalnya: pelatihan penyusunan laporan keuangan untuk tugas baru saya. 10 sampai 500 karakter."
+        ),
+    )
+
+
+class AppraisalForm(FlaskForm):
+    year = IntegerField(_l("Tahun"), validators=[required()])
+    period = SelectField(
+        _l("Periode"), choices=choices((p.value, p.label) for p in AppraisalPeriod), validate_choice=False
+    )
+    work_rating = SelectField(
+        _l("Rating hasil kerja"),
+        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
+        validate_choice=False,
+    )
+    behaviour_rating = SelectField(
+        _l("Rating perilaku kerja (BerAKHLAK)"),
+        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
+        validate_choice=False,
+        description=_l("Nilai dasar: %(values)s.", values=", ".join(str(v) for v in BERAKHLAK)),
+    )
+    notes = TextAreaField(_l("Catatan dan umpan balik"), validators=[max_length(5000)])
+
+
+class ResponseForm(FlaskForm):
+    response = TextAreaField(_l("Tanggapan Anda"), validators=[required(), max_length(2000)])
+
+
+class PositionAssignForm(FlaskForm):
+    position_id = SelectField(_l("Jabatan sekarang"), coerce=optional_int, validate_choice=False)
+    since = DateField(_l("Sejak tanggal"), validators=[Optional()])
+
+
+class AssessmentForm(FlaskForm):
+    competency_id = SelectField(_l("Kompetensi"), coerce=optional_int, validate_choice=False)
+    level = SelectField(
+        _l("Level yang dicapai"), choices=choices(LEVEL_CHOICES), coerce=optional_int, validate_choice=False
+    )
+    achieved_on = DateField(_l("Tanggal asesmen"), validators=[Optional()])
+    evidence = StringField(
+        _l("Bukti"),
+        validators=[required(), max_length(500)],
+        description=_l("Misalnya: Laporan assessment center No. 800/123/BKPSDM/2025."),
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = StringField(_l("Alasan pencabutan"), validators=[required(), max_length(500)])
+
+
+class JpRecordForm(FlaskForm):
+    kind = SelectField(
+        _l("Jenis pembelajaran"),
+        choices=choices([(k.value, k.label) for k in LearningKind]),
+        validate_choice=False,
+    )
+    title = StringField(_l("Nama pelatihan atau kegiatan"), validators=[required(), max_length(200)])
+    organizer = StringField(_l("Penyelenggara"), validators=[max_length(200)])
+    started_on = DateField(_l("Tanggal mulai"), validators=[Optional()])
+    ended_on = DateField(_l("Tanggal selesai"), validators=[Optional()])
+    jp = IntegerField(
+        _l("Jumlah JP"),
+        validators=[Optional(), NumberRange(1, 1000, message=_l("Isi dengan angka 1 sampai 1000."))],
+    )
+    minutes = IntegerField(
+        _l("atau durasi (menit)"),
+        validators=[Optional(), NumberRange(1, 45000, message=_l("Isi dengan angka 1 sampai 45000."))],
+    )
+    evidence = StringField(
+        _l("Bukti"),
+        validators=[required(), max_length(500)],
+        description=_l("Misalnya: Surat tugas No. 800/45/2025 atau sertifikat."),
+    )
+    certificate_number = StringField(_l("Nomor sertifikat"), validators=[max_length(100)])
+
+
+class AnswerForm(FlaskForm):
+    status = SelectField(
+        _l("Jawaban"),
+        choices=choices([(s.value, s.label) for s in RequestStatus if s is not RequestStatus.OPEN]),
+        validate_choice=False,
+    )
+    answer = TextAreaField(_l("Pesan untuk pegawai"), validators=[required(), max_length(2000)])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Berkas CSV"), validators=[FileRequired(message=_l("Pilih berkas CSV."))])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST with only the CSRF token."""

@@ -1,0 +1,340 @@
+"""JP (jam pelajaran): the yearly total of every JP source, and JP HR records for learning elsewhere.
+
+A person's JP of a calendar year (in their time zone) is the sum of its sources: completed courses
+and JP recorded by HR (classroom training, coaching, mentoring, ...); webinars add a source when
+they land. The length of one JP is the `JP_MINUTES` setting (45 by default) and the yearly right
+is `JP_YEARLY_TARGET` (20).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.agencies import can_manage_agency
+from ..accounts.models import Agency, User
+from ..courses.models import Course, Enrolment
+from ..extensions import db
+from . import summaries
+from .audit import log_change
+from .errors import CareerError, CareerPermissionDenied
+from .models import JpRecord, LearningKind
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_JP_MINUTES = 45
+DEFAULT_YEARLY_TARGET = 20
+TITLE_MAX, ORGANIZER_MAX, EVIDENCE_MAX, CERTIFICATE_MAX = 200, 200, 500, 100
+
+
+def jp_minutes() -> int:
+    return int(current_app.config.get("JP_MINUTES", DEFAULT_JP_MINUTES))
+
+
+def yearly_target() -> int:
+    return int(current_app.config.get("JP_YEARLY_TARGET", DEFAULT_YEARLY_TARGET))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _zone_expr():
+    return sa.func.coalesce(User.timezone, Agency.timezone, "Asia/Jakarta")
+
+
+@dataclass(frozen=True)
+class JpItem:
+    """One line of a person's JP of a year, for the profile."""
+
+    kind: str  # "course", "jp_record", "webinar"
+    title: str
+    on: date
+    jp: int
+    detail: str = ""
+    course_slug: str | None = None
+
+
+# ---------------------------------------------------------------- sources
+
+
+class CourseSource:
+    """JP of the courses completed in the year."""
+
+    def total(self, conn, user_id: int, year: int, timezone: str) -> int:
+        start, end = summaries.year_bounds(year, timezone)
+        return int(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
+                .join(Enrolment, Enrolment.course_id == Course.id)
+                .where(
+                    Enrolment.user_id == user_id,
+                    Enrolment.completed_at >= _utc(start),
+                    Enrolment.completed_at < _utc(end),
+                )
+            ).scalar()
+            or 0
+        )
+
+    def yearly_sql(self, where) -> sa.Select:
+        local = sa.func.timezone(_zone_expr(), Enrolment.completed_at)
+        return (
+            sa.select(
+                Enrolment.user_id.label("user_id"),
+                sa.cast(sa.extract("year", local), sa.Integer).label("year"),
+                Course.jp.label("jp"),
+            )
+            .join(Course, Course.id == Enrolment.course_id)
+            .join(User, User.id == Enrolment.user_id)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
+        )
+
+    def yearly_rows(self, conn, where):
+        from zoneinfo import ZoneInfo
+
+        query = (
+            sa.select(Enrolment.user_id, Enrolment.completed_at, _zone_expr(), Course.jp)
+            .join(Course, Course.id == Enrolment.course_id)
+            .join(User, User.id == Enrolment.user_id)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
+        )
+        for user_id, completed_at, zone, jp in conn.execute(query):
+            yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
+
+    def items(self, user: User, year: int) -> list[JpItem]:
+        start, end = summaries.year_bounds(year, user.effective_timezone)
+        rows = db.session.execute(
+            sa.select(Course.title, Course.slug, Course.jp, Enrolment.completed_at)
+            .join(Enrolment, Enrolment.course_id == Course.id)
+            .where(
+                Enrolment.user_id == user.id,
+                Enrolment.completed_at >= _utc(start),
+                Enrolment.completed_at < _utc(end),
+            )
+            .order_by(Enrolment.completed_at)
+        )
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(user.effective_timezone)
+        return [
+            JpItem(
+                "course", title, _naive_utc(at).astimezone(zone).date(), jp, str(_l("Kursus daring")), slug
+            )
+            for title, slug, jp, at in rows
+        ]
+
+
+class JpRecordSource:
+    """JP recorded by HR for learning elsewhere, counted in the year it ended."""
+
+    def total(self, conn, user_id: int, year: int, timezone: str) -> int:
+        return int(
+            conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(JpRecord.jp), 0)).where(
+                    JpRecord.user_id == user_id,
+                    JpRecord.ended_on >= date(year, 1, 1),
+                    JpRecord.ended_on <= date(year, 12, 31),
+                )
+            ).scalar()
+            or 0
+        )
+
+    def yearly_sql(self, where) -> sa.Select:
+        return (
+            sa.select(
+                JpRecord.user_id.label("user_id"),
+                sa.cast(sa.extract("year", JpRecord.ended_on), sa.Integer).label("year"),
+                JpRecord.jp.label("jp"),
+            )
+            .join(User, User.id == JpRecord.user_id)
+            .where(where)
+        )
+
+    def yearly_rows(self, conn, where):
+        query = (
+            sa.select(JpRecord.user_id, JpRecord.ended_on, JpRecord.jp)
+            .join(User, User.id == JpRecord.user_id)
+            .where(where)
+        )
+        for user_id, ended_on, jp in conn.execute(query):
+            yield user_id, ended_on.year, jp
+
+    def items(self, user: User, year: int) -> list[JpItem]:
+        rows = db.session.scalars(
+            sa.select(JpRecord)
+            .where(
+                JpRecord.user_id == user.id,
+                JpRecord.ended_on >= date(year, 1, 1),
+                JpRecord.ended_on <= date(year, 12, 31),
+            )
+            .order_by(JpRecord.ended_on, JpRecord.id)
+        )
+        return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
+
+
+_sources: list = [CourseSource(), JpRecordSource()]
+
+
+def sources() -> list:
+    return list(_sources)
+
+
+def register_source(source) -> None:
+    """Add a JP source (webinars): total(), yearly_sql(), yearly_rows() and items() as above."""
+    if all(type(existing) is not type(source) for existing in _sources):
+        _sources.append(source)
+
+
+# ---------------------------------------------------------------- the year of a person
+
+
+@dataclass(frozen=True)
+class JpYear:
+    year: int
+    total: int
+    target: int
+    items: list[JpItem]
+
+    @property
+    def percent(self) -> int:
+        return min(100, 100 * self.total // self.target) if self.target else 100
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.target - self.total)
+
+    @property
+    def met(self) -> bool:
+        return self.total >= self.target
+
+
+def jp_year(user: User, year: int) -> JpYear:
+    """Everything that counts toward a person's JP of a year (one query per source)."""
+    items = sorted(
+        (item for source in _sources for item in source.items(user, year)), key=lambda item: item.on
+    )
+    return JpYear(year, sum(item.jp for item in items), yearly_target(), items)
+
+
+def current_year(user: User) -> int:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(user.effective_timezone)).year
+
+
+# ---------------------------------------------------------------- JP records by HR
+
+
+@dataclass
+class JpRecordData:
+    kind: str
+    title: str
+    started_on: date | None
+    ended_on: date | None
+    jp: int | None = None
+    minutes: int | None = None
+    organizer: str = ""
+    evidence: str = ""
+    certificate_number: str = ""
+
+
+def _clean_record(data: JpRecordData, today: date) -> dict:
+    try:
+        kind = LearningKind(data.kind)
+    except ValueError:
+        raise CareerError(_l("Pilih jenis pembelajaran."), "kind") from None
+    title = " ".join((data.title or "").split())
+    if not 2 <= len(title) <= TITLE_MAX:
+        raise CareerError(_l("Nama pelatihan wajib diisi (2 sampai 200 karakter)."), "title")
+    if data.started_on is None:
+        raise CareerError(_l("Tanggal mulai wajib diisi."), "started_on")
+    if data.ended_on is None:
+        raise CareerError(_l("Tanggal selesai wajib diisi."), "ended_on")
+    if data.ended_on < data.started_on:
+        raise CareerError(_l("Tanggal selesai tidak boleh sebelum tanggal mulai."), "ended_on")
+    if data.ended_on > today:
+        raise CareerError(_l("Tanggal selesai tidak boleh di masa depan."), "ended_on")
+    if data.started_on.year < 1970:
+        raise CareerError(_l("Tanggal mulai tidak valid."), "started_on")
+    minutes = data.minutes
+    if data.jp is None and minutes is None:
+        raise CareerError(_l("Isi jumlah JP atau durasi dalam menit."), "jp")
+    if minutes is not None and not 1 <= minutes <= 1000 * jp_minutes():
+        raise CareerError(_l("Durasi harus antara 1 dan %(max)d menit.", max=1000 * jp_minutes()), "minutes")
+    jp = data.jp if data.jp is not None else minutes // jp_minutes()
+    if not 1 <= jp <= 1000:
+        if data.jp is None:
+            raise CareerError(_l("Durasi kurang dari 1 JP (%(n)d menit).", n=jp_minutes()), "minutes")
+        raise CareerError(_l("JP harus antara 1 dan 1000."), "jp")
+    evidence = " ".join((data.evidence or "").split())
+    if not 3 <= len(evidence) <= EVIDENCE_MAX:
+        raise CareerError(
+            _l("Sebutkan buktinya, misalnya nomor surat tugas atau sertifikat (3 sampai 500 karakter)."),
+            "evidence",
+        )
+    organizer = " ".join((data.organizer or "").split())[:ORGANIZER_MAX]
+    certificate = (data.certificate_number or "").strip()
+    if len(certificate) > CERTIFICATE_MAX:
+        raise CareerError(_l("Nomor sertifikat maksimal 100 karakter."), "certificate_number")
+    return {
+        "kind": kind,
+        "title": title,
+        "started_on": data.started_on,
+        "ended_on": data.ended_on,
+        "jp": jp,
+        "minutes": minutes,
+        "organizer": organizer,
+        "evidence": evidence,
+        "certificate_number": certificate,
+    }
+
+
+def _require_hr(actor: User, person: User) -> None:
+    if not can_manage_agency(actor, person.agency_id):
+        raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola data karier pegawai ini."))
+
+
+def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None = None) -> JpRecord:
+    """HR records JP from learning done elsewhere; the person's yearly total follows."""
+    _require_hr(by, person)
+    values = _clean_record(data, today or date.today())
+    record = JpRecord(user_id=person.id, recorded_by_id=by.id, **values)
+    db.session.add(record)
+    db.session.flush()
+    log_change(
+        "jp_record", record.id, "create", subject_id=person.id, actor=by, before=None, after=record.snapshot()
+    )
+    summaries.refresh_jp(db.session, person, [record.ended_on.year])
+    db.session.flush()
+    return record
+
+
+def delete_jp_record(record: JpRecord, *, by: User) -> None:
+    """HR removes a JP record entered by mistake (kept in the audit log)."""
+    person = record.user
+    _require_hr(by, person)
+    log_change(
+        "jp_record", record.id, "delete", subject_id=person.id, actor=by, before=record.snapshot(), after=None
+    )
+    year = record.ended_on.year
+    db.session.delete(record)
+    db.session.flush()
+    summaries.refresh_jp(db.session, person, [year])
+    db.session.flush()
+
+
+def hours(jp: int, minutes: int | None = None) -> float:
+    """Hours for SIASN: the minutes given, else the JP times the length of a JP."""
+    return round((minutes if minutes is not None else jp * jp_minutes()) / 60, 2)

@@ -1,0 +1,57 @@
+"""Careers models, one module per aggregate. Nothing here imports courses (courses import us)."""
+
+from .appraisals import (
+    BERAKHLAK,
+    PREDIKAT_MATRIX,
+    Appraisal,
+    AppraisalPeriod,
+    Predikat,
+    Rating,
+    predikat_for,
+)
+from .audit import AuditEntry
+from .catalogue import COMPETENCY_TYPE_LABELS, LEVELS, Competency, CompetencyLevel, CompetencyType
+from .positions import (
+    POSITION_TYPE_LABELS,
+    Position,
+    PositionPath,
+    PositionRequirement,
+    PositionType,
+    StaffPosition,
+)
+from .records import CompetencyRecord, JpRecord, LearningKind, RecordSource
+from .requests import RequestStatus, TrainingRequest
+from .summaries import CareerSummary, JpTotal, StaffCompetency, StaffGap, UnitCompetencyStat
+
+__all__ = [
+    "BERAKHLAK",
+    "COMPETENCY_TYPE_LABELS",
+    "LEVELS",
+    "POSITION_TYPE_LABELS",
+    "PREDIKAT_MATRIX",
+    "Appraisal",
+    "AppraisalPeriod",
+    "AuditEntry",
+    "CareerSummary",
+    "Competency",
+    "CompetencyLevel",
+    "CompetencyRecord",
+    "CompetencyType",
+    "JpRecord",
+    "JpTotal",
+    "LearningKind",
+    "Position",
+    "PositionPath",
+    "PositionRequirement",
+    "PositionType",
+    "Predikat",
+    "Rating",
+    "RecordSource",
+    "RequestStatus",
+    "StaffCompetency",
+    "StaffGap",
+    "StaffPosition",
+    "TrainingRequest",
+    "UnitCompetencyStat",
+    "predikat_for",
+]

@@ -1,0 +1,308 @@
+"""The career profile of one person: position and gaps, target, recommended courses, JP, appraisals.
+
+Built in a fixed number of queries whatever the person's history (the tests pin the count).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..courses.models import Course, CourseCompetency, CourseStatus, Enrolment
+from ..extensions import db
+from . import appraisals, jp, records, training_requests
+from .models import (
+    Appraisal,
+    Competency,
+    CompetencyRecord,
+    Position,
+    PositionPath,
+    PositionRequirement,
+    StaffPosition,
+    TrainingRequest,
+)
+
+RECOMMENDATIONS = 8
+
+
+@dataclass(frozen=True)
+class Requirement:
+    competency: Competency
+    required: int
+    own: int
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.required - self.own)
+
+    @property
+    def met(self) -> bool:
+        return self.own >= self.required
+
+
+@dataclass(frozen=True)
+class Closing:
+    competency: Competency
+    from_level: int
+    to_level: int
+
+
+@dataclass
+class Recommendation:
+    course_id: int
+    title: str
+    slug: str
+    jp: int
+    closes: list[Closing]
+    biggest_gap: int
+    levels_closed: int
+    in_progress: bool = False
+
+    @property
+    def jp_per_level(self) -> float:
+        return self.jp / self.levels_closed if self.levels_closed else float("inf")
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    code: str
+    name: str
+    own: int
+    required: int | None
+    target: int | None
+    y: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    rows: list[ChartRow]
+    label_width: int = 84
+    unit: int = 56
+    row_height: int = 30
+    top: int = 24
+
+    @property
+    def width(self) -> int:
+        return self.label_width + 5 * self.unit + 16
+
+    @property
+    def height(self) -> int:
+        return self.top + len(self.rows) * self.row_height + 8
+
+    @property
+    def ticks(self) -> list[tuple[int, int]]:
+        return [(level, self.label_width + level * self.unit) for level in range(0, 6)]
+
+
+@dataclass
+class CareerProfile:
+    person: User
+    staff: StaffPosition | None
+    position: Position | None
+    target: Position | None
+    levels: dict[int, int]
+    current: list[Requirement]
+    to_target: list[Requirement]
+    others: list[tuple[Competency, int]]
+    records: list[CompetencyRecord]
+    course_titles: dict[int, tuple[str, str]]
+    recommendations: list[Recommendation]
+    jp: jp.JpYear
+    appraisals: list[Appraisal]
+    requests: list[TrainingRequest]
+    chart: Chart
+    target_choices: list[Position] = field(default_factory=list)
+    next_position_ids: set[int] = field(default_factory=set)
+
+    @property
+    def latest_appraisal(self) -> Appraisal | None:
+        return self.appraisals[0] if self.appraisals else None
+
+    @property
+    def training_first(self) -> bool:
+        """The last appraisal is Butuh Perbaikan or lower: gap-closing training comes first."""
+        latest = self.latest_appraisal
+        return latest is not None and latest.predikat.needs_improvement
+
+    @property
+    def gap_count(self) -> int:
+        return sum(1 for r in self.current if r.gap)
+
+    @property
+    def target_gap_count(self) -> int:
+        return sum(1 for r in self.to_target if r.gap)
+
+
+def _positions(ids: list[int]) -> dict[int, Position]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Position)
+        .where(Position.id.in_(ids))
+        .options(
+            selectinload(Position.requirements).selectinload(PositionRequirement.competency),
+            selectinload(Position.next_paths),
+        )
+    )
+    return {p.id: p for p in rows}
+
+
+def _requirements(position: Position | None, levels: dict[int, int]) -> list[Requirement]:
+    if position is None:
+        return []
+    rows = [Requirement(r.competency, r.level, levels.get(r.competency_id, 0)) for r in position.requirements]
+    return sorted(rows, key=lambda r: (-r.gap, r.competency.type, r.competency.code))
+
+
+def needed_levels(*requirement_lists: list[Requirement]) -> dict[int, tuple[Competency, int, int]]:
+    """Competency id -> (competency, own level, level needed) for every gap."""
+    needed: dict[int, tuple[Competency, int, int]] = {}
+    for rows in requirement_lists:
+        for r in rows:
+            if r.gap:
+                previous = needed.get(r.competency.id)
+                if previous is None or previous[2] < r.required:
+                    needed[r.competency.id] = (r.competency, r.own, r.required)
+    return needed
+
+
+def recommend(
+    user_id: int, needed: dict[int, tuple[Competency, int, int]], limit: int = RECOMMENDATIONS
+) -> list[Recommendation]:
+    """Published courses that close the gaps: biggest gap first, then fewest JP per level closed."""
+    if not needed:
+        return []
+    raises_a_level = sa.or_(
+        *[
+            sa.and_(CourseCompetency.competency_id == competency_id, CourseCompetency.level > own)
+            for competency_id, (_c, own, _need) in needed.items()
+        ]
+    )
+    rows = db.session.execute(
+        sa.select(
+            Course.id,
+            Course.title,
+            Course.slug,
+            Course.jp,
+            CourseCompetency.competency_id,
+            CourseCompetency.level,
+        )
+        .join(CourseCompetency, CourseCompetency.course_id == Course.id)
+        .where(Course.status == CourseStatus.PUBLISHED, raises_a_level)
+        .order_by(Course.id)
+    ).all()
+    if not rows:
+        return []
+    states = dict(
+        db.session.execute(
+            sa.select(Enrolment.course_id, Enrolment.completed_at.is_not(None)).where(
+                Enrolment.user_id == user_id, Enrolment.course_id.in_({row[0] for row in rows})
+            )
+        ).all()
+    )
+    found: dict[int, Recommendation] = {}
+    for course_id, title, slug, jp_value, competency_id, level in rows:
+        if states.get(course_id):  # completed already
+            continue
+        competency, own, need = needed[competency_id]
+        item = found.setdefault(
+            course_id,
+            Recommendation(course_id, title, slug, jp_value, [], 0, 0, in_progress=course_id in states),
+        )
+        reached = min(level, need)
+        item.closes.append(Closing(competency, own, reached))
+        item.levels_closed += reached - own
+        item.biggest_gap = max(item.biggest_gap, need - own)
+    ranked = sorted(found.values(), key=lambda r: (-r.biggest_gap, r.jp_per_level, r.title, r.course_id))
+    return ranked[:limit]
+
+
+def chart_for(current: list[Requirement], to_target: list[Requirement], levels: dict[int, int]) -> Chart:
+    """Own level against the levels required now and by the target, per competency."""
+    competencies: dict[int, Competency] = {}
+    required: dict[int, int] = {}
+    target: dict[int, int] = {}
+    for r in current:
+        competencies[r.competency.id] = r.competency
+        required[r.competency.id] = r.required
+    for r in to_target:
+        competencies[r.competency.id] = r.competency
+        target[r.competency.id] = r.required
+    ordered = sorted(competencies.values(), key=lambda c: (c.type, c.code))
+    base = Chart([])
+    rows = [
+        ChartRow(
+            c.code,
+            c.name,
+            levels.get(c.id, 0),
+            required.get(c.id),
+            target.get(c.id),
+            base.top + i * base.row_height,
+        )
+        for i, c in enumerate(ordered)
+    ]
+    return Chart(rows)
+
+
+def career_profile(person: User, *, year: int | None = None) -> CareerProfile:
+    """Everything the career profile page shows about a person."""
+    staff = db.session.get(StaffPosition, person.id)
+    ids = [i for i in (staff and staff.position_id, staff and staff.target_position_id) if i]
+    positions = _positions(ids)
+    position = positions.get(staff.position_id) if staff else None
+    target = positions.get(staff.target_position_id) if staff else None
+    levels = records.levels_of(person.id)
+    current = _requirements(position, levels)
+    to_target = _requirements(target, levels)
+    required_ids = {r.competency.id for r in current} | {r.competency.id for r in to_target}
+    record_list = records.records_of(person.id)
+    by_id = {r.competency_id: r.competency for r in record_list}
+    others = sorted(
+        ((by_id[c], level) for c, level in levels.items() if c not in required_ids and c in by_id),
+        key=lambda item: (item[0].type, item[0].code),
+    )
+    needed = needed_levels(current, to_target)
+    return CareerProfile(
+        person=person,
+        staff=staff,
+        position=position,
+        target=target,
+        levels=levels,
+        current=current,
+        to_target=to_target,
+        others=others,
+        records=record_list,
+        course_titles=records.course_titles(record_list),
+        recommendations=recommend(person.id, needed),
+        jp=jp.jp_year(person, year or jp.current_year(person)),
+        appraisals=appraisals.appraisals_of(person.id),
+        requests=training_requests.requests_of(person.id),
+        chart=chart_for(current, to_target, levels),
+        next_position_ids={p.to_position_id for p in position.next_paths} if position else set(),
+    )
+
+
+def target_choices(person: User, profile: CareerProfile) -> list[Position]:
+    """Positions the person may aim for: the next steps of their career path first."""
+    if person.agency_id is None:
+        return []
+    rows = db.session.scalars(
+        sa.select(Position).where(Position.agency_id == person.agency_id).order_by(Position.name)
+    ).all()
+    current_id = profile.position.id if profile.position else None
+    rows = [p for p in rows if p.id != current_id]
+    return sorted(rows, key=lambda p: (p.id not in profile.next_position_ids, p.name))
+
+
+def next_positions(position_id: int) -> list[Position]:
+    return list(
+        db.session.scalars(
+            sa.select(Position)
+            .join(PositionPath, PositionPath.to_position_id == Position.id)
+            .where(PositionPath.from_position_id == position_id)
+            .order_by(Position.name)
+        )
+    )

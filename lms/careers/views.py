@@ -1,0 +1,253 @@
+"""Career profile pages: one's own, a subordinate's (supervisor), anyone's of the agency (HR);
+the target position, training requests, the supervisor's team and performance appraisals."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import User
+from ..core.forms import choices
+from ..core.home import register_home_panel
+from ..extensions import db
+from . import access, appraisals, jp, summaries, training_requests
+from . import bp as bp
+from . import positions as position_services
+from .errors import CareerError, CareerPermissionDenied
+from .forms import AppraisalForm, ResponseForm, TargetForm, TrainingRequestForm
+from .models import Appraisal, CareerSummary, JpTotal
+from .profile import career_profile, target_choices
+from .services import available_competencies
+
+TEAM_PAGE_SIZE = 50
+
+
+def form_error(form, exc: CareerError) -> None:
+    """Show a domain error next to its field, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+def viewable_person(user_id: int) -> User:
+    person = db.get_or_404(User, user_id)
+    if not access.can_view_profile(current_user, person):
+        abort(403)
+    return person
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _profile_page(person: User, *, target_form=None, request_form=None, status: int = 200):
+    profile = career_profile(person)
+    is_self = person.id == current_user.id
+    if is_self:
+        target_form = target_form or TargetForm(target_position_id=profile.target and profile.target.id)
+        target_form.target_position_id.choices = choices(
+            [("", _("Belum memilih"))]
+            + [
+                (p.id, p.name + (" ★" if p.id in profile.next_position_ids else ""))
+                for p in target_choices(person, profile)
+            ]
+        )
+        request_form = request_form or TrainingRequestForm()
+        request_form.competency_id.choices = choices(
+            [("", _("Pilih kompetensi"))]
+            + [(c.id, f"{c.name} ({c.type.label})") for c in available_competencies(person.agency_id)]
+        )
+    return render_template(
+        "careers/profile.html",
+        profile=profile,
+        person=person,
+        is_self=is_self,
+        is_hr=access.can_manage_careers(current_user, person.agency_id),
+        can_appraise=appraisals.can_appraise(current_user, person),
+        target_form=target_form,
+        request_form=request_form,
+        response_form=ResponseForm(),
+        jp_minutes=jp.jp_minutes(),
+    ), status
+
+
+@bp.get("/")
+@login_required
+def my_profile():
+    return _profile_page(current_user)
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def person_profile(user_id: int):
+    if user_id == current_user.id:
+        return redirect(url_for(".my_profile"))
+    return _profile_page(viewable_person(user_id))
+
+
+@bp.post("/target")
+@login_required
+def choose_target():
+    form = TargetForm()
+    form.target_position_id.choices = []
+    if form.validate_on_submit():
+        position = position_services.position_in_agency(form.target_position_id.data, current_user.agency_id)
+        try:
+            if form.target_position_id.data and position is None:
+                raise CareerError(_("Jabatan tujuan harus jabatan di instansi Anda."), "target_position_id")
+            position_services.choose_target(current_user, position, by=current_user)
+        except CareerError as exc:
+            form_error(form, exc)
+            return _profile_page(current_user, target_form=form, status=422)
+        db.session.commit()
+        flash(_("Jabatan tujuan disimpan.") if position else _("Jabatan tujuan dihapus."), "success")
+    return redirect(url_for(".my_profile") + "#tujuan")
+
+
+@bp.post("/requests")
+@login_required
+def submit_request():
+    form = TrainingRequestForm()
+    if form.validate_on_submit():
+        try:
+            training_requests.submit(current_user, form.competency_id.data, form.message.data)
+        except CareerError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Permintaan pelatihan Anda sudah dikirim ke pengelola SDM."), "success")
+            return redirect(url_for(".my_profile") + "#permintaan")
+    return _profile_page(current_user, request_form=form, status=422)
+
+
+# ---------------------------------------------------------------- the supervisor's team
+
+
+@bp.get("/team")
+@login_required
+def team():
+    down = access.subordinates_cte(current_user.id)
+    year = jp.current_year(current_user)
+    page_number = max(int_arg("page") or 1, 1)
+    query = (
+        sa.select(
+            User, sa.func.min(down.c.depth), sa.func.max(JpTotal.jp), sa.func.max(CareerSummary.predikat)
+        )
+        .join(down, down.c.id == User.id)
+        .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
+        .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
+        .where(User.agency_id == current_user.agency_id, User.active.is_(True), User.id != current_user.id)
+        .group_by(User.id)
+        .order_by(sa.func.min(down.c.depth), User.name, User.id)
+        .options(selectinload(User.unit))
+        .limit(TEAM_PAGE_SIZE + 1)
+        .offset((page_number - 1) * TEAM_PAGE_SIZE)
+    )
+    rows = db.session.execute(query).all()
+    return render_template(
+        "careers/team.html",
+        rows=rows[:TEAM_PAGE_SIZE],
+        has_next=len(rows) > TEAM_PAGE_SIZE,
+        page=page_number,
+        year=year,
+        target=jp.yearly_target(),
+    )
+
+
+# ---------------------------------------------------------------- appraisals
+
+
+def _appraisal_form_page(person: User, form: AppraisalForm, appraisal: Appraisal | None = None):
+    return render_template("careers/appraisal_form.html", person=person, form=form, appraisal=appraisal)
+
+
+def _appraisal_data(form: AppraisalForm) -> appraisals.AppraisalData:
+    return appraisals.AppraisalData(
+        year=form.year.data,
+        period=form.period.data or "",
+        work_rating=form.work_rating.data or "",
+        behaviour_rating=form.behaviour_rating.data or "",
+        notes=form.notes.data or "",
+    )
+
+
+@bp.route("/people/<int:user_id>/appraisals/new", methods=["GET", "POST"])
+@login_required
+def new_appraisal(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if not appraisals.can_appraise(current_user, person):
+        abort(403)
+    form = AppraisalForm(year=jp.current_year(current_user) - 1 if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            appraisals.record_appraisal(person, _appraisal_data(form), by=current_user)
+        except CareerError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Penilaian kinerja %(name)s disimpan.", name=person.name), "success")
+            return redirect(url_for(".person_profile", user_id=person.id) + "#kinerja")
+    return _appraisal_form_page(person, form)
+
+
+@bp.route("/appraisals/<int:appraisal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_appraisal(appraisal_id: int):
+    appraisal = db.get_or_404(Appraisal, appraisal_id)
+    if not appraisals.can_edit(current_user, appraisal):
+        abort(403)
+    form = AppraisalForm(obj=appraisal)
+    if request.method == "GET":
+        form.period.data = appraisal.period.value
+        form.work_rating.data = appraisal.work_rating.value
+        form.behaviour_rating.data = appraisal.behaviour_rating.value
+    if form.validate_on_submit():
+        try:
+            appraisals.update_appraisal(appraisal, _appraisal_data(form), by=current_user)
+        except CareerError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Penilaian kinerja diperbarui."), "success")
+            return redirect(url_for(".person_profile", user_id=appraisal.user_id) + "#kinerja")
+    return _appraisal_form_page(appraisal.user, form, appraisal)
+
+
+@bp.post("/appraisals/<int:appraisal_id>/respond")
+@login_required
+def respond_appraisal(appraisal_id: int):
+    appraisal = db.get_or_404(Appraisal, appraisal_id)
+    if appraisal.user_id != current_user.id:
+        abort(403)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        try:
+            appraisals.respond(appraisal, form.response.data, by=current_user)
+        except (CareerError, CareerPermissionDenied) as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Tanggapan Anda disimpan."), "success")
+    else:
+        flash(_("Tanggapan wajib diisi (2 sampai 2000 karakter)."), "error")
+    return redirect(url_for(".my_profile") + "#kinerja")
+
+
+# ---------------------------------------------------------------- home panel
+
+
+def career_panel(user):
+    if not user.agency_id:
+        return None
+    year = jp.current_year(user)
+    total = summaries.jp_total(db.session, user.id, year)
+    return "careers/_home_panel.html", {"year": year, "total": total, "target": jp.yearly_target()}
+
+
+register_home_panel(career_panel, order=30)

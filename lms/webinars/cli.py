@@ -1,0 +1,50 @@
+"""`flask lms send-webinar-reminders` and `flask lms close-stale-connections`, both for cron.
+
+There is no scheduler inside the server processes: run these every few minutes, e.g.
+    */5 * * * *  flask lms send-webinar-reminders
+    * * * * *    flask lms close-stale-connections
+"""
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app, url_for
+from flask.cli import AppGroup, with_appcontext
+
+from ..core.cli import register_demo_seeder
+from ..extensions import db
+from . import demo, services
+
+
+def register(group: AppGroup) -> None:
+    group.add_command(send_reminders_command)
+    group.add_command(close_stale_command)
+    register_demo_seeder(demo.seed, order=60)
+
+
+@click.command("send-webinar-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Mail participants of webinars starting soon (each person once per webinar)."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        sent = services.send_reminders(
+            datetime.now(UTC), room_url=lambda w: url_for("webinars.room", webinar_id=w.id, _external=True)
+        )
+    db.session.commit()
+    click.echo(f"Sent {sent} webinar reminder(s)")
+
+
+@click.command("close-stale-connections")
+@with_appcontext
+def close_stale_command():
+    """Close room connections that stopped sending heartbeats, and finalize finished webinars."""
+    from .events import announce_departures
+
+    at = datetime.now(UTC)
+    departures = services.close_stale(None, at)
+    finalized = services.finalize_due(at)
+    db.session.commit()
+    announce_departures(departures)
+    click.echo(
+        f"Closed connections of {len(departures)} participant(s); finalized {len(finalized)} webinar(s)"
+    )

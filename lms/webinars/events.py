@@ -1,0 +1,373 @@
+"""Socket.IO events of the webinar room (namespace /webinar).
+
+Every event goes through one pipeline (`_dispatch`): a per-user flood limit (a flooder is
+disconnected), the logged-in user loaded again from the database (a deactivated or logged-out
+user is disconnected), the payload checked field by field, the webinar loaded and the user's right
+to be in it checked again, then one service call, one commit and the emits. Errors go back as an
+"error" event with a message in the user's language, and as the acknowledgement when the client
+asked for one. Nothing is kept in process memory: presence is in the database, and rooms fan out
+through the message queue when several processes run.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import cache
+
+from flask import current_app, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_socketio import Namespace, close_room, disconnect, emit, join_room, leave_room, rooms
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy.exc import OperationalError
+
+from ..extensions import db, limiter, socketio
+from . import services
+from .errors import WebinarError
+from .models import Poll, PollStatus, Question, Webinar, WebinarConnection
+
+NAMESPACE = "/webinar"
+
+logger = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def room_of(webinar_id: int) -> str:
+    return f"webinar-{webinar_id}"
+
+
+def moderator_room_of(webinar_id: int) -> str:
+    return f"webinar-{webinar_id}-mod"
+
+
+# ---------------------------------------------------------------- payloads
+
+
+def person(user) -> dict:
+    return {"id": user.id, "name": user.name}
+
+
+def message_payload(message) -> dict:
+    return {
+        "id": message.id,
+        "user": person(message.user),
+        "text": message.body,
+        "at": message.created_at.isoformat(),
+        "pinned": message.pinned_at is not None,
+    }
+
+
+def question_payload(question: Question) -> dict:
+    return {
+        "id": question.id,
+        "user": person(question.user),
+        "html": question.body_html,
+        "votes": question.votes,
+        "answered": question.answered_at is not None,
+    }
+
+
+def poll_payload(poll: Poll, results: dict[int, int] | None = None) -> dict:
+    options = []
+    for option in poll.options:
+        item = {"id": option.id, "text": option.text}
+        if results is not None:
+            item["votes"] = results.get(option.id, 0)
+        options.append(item)
+    return {"id": poll.id, "question": poll.question, "status": str(poll.status), "options": options}
+
+
+# ---------------------------------------------------------------- limits
+
+
+@cache
+def _limit(text: str):
+    return parse(text)
+
+
+def _hit(config_key: str, key: str) -> bool:
+    """Count one event against a per-user limit in the app's rate-limit storage."""
+    return FixedWindowRateLimiter(limiter.storage).hit(
+        _limit(current_app.config[config_key]), config_key, key
+    )
+
+
+def _session_user_key() -> str:
+    # The signed session names the user: a flooder is counted before any database work.
+    return str(session.get("_user_id", "")).partition(":")[0] or request.sid
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+class Refused(Exception):
+    def __init__(self, message: str, *, cut: bool = False):
+        super().__init__(message)
+        self.message, self.cut = message, cut
+
+
+_INT = (int,)
+
+# event -> (fields besides webinar_id and their types, counted against the message limit)
+EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
+    "join": ({}, False),
+    "heartbeat": ({}, False),
+    "leave": ({}, False),
+    "presence": ({}, False),
+    "history": ({"before_id": (int, type(None))}, False),
+    "chat": ({"text": (str,)}, True),
+    "ask": ({"text": (str,)}, True),
+    "upvote": ({"question_id": _INT}, True),
+    "vote": ({"poll_id": _INT, "option_id": _INT}, True),
+    "answer": ({"question_id": _INT}, False),
+    "delete_question": ({"question_id": _INT}, False),
+    "pin": ({"message_id": (int, type(None))}, False),
+    "delete": ({"message_id": _INT}, False),
+    "mute": ({"user_id": _INT, "muted": (bool,)}, False),
+    "poll_open": ({"poll_id": _INT}, False),
+    "poll_close": ({"poll_id": _INT}, False),
+    "end": ({}, False),
+}
+
+
+def _payload(event: str, args: tuple) -> dict:
+    fields, _counted = EVENTS[event]
+    if len(args) != 1 or not isinstance(args[0], dict):
+        raise Refused(_("Format pesan tidak valid."))
+    data = args[0]
+    spec = {"webinar_id": _INT, **fields}
+    for name, types in spec.items():
+        value = data.get(name)
+        # bool is an int in Python; only a real number is an id.
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field=name))
+    return data
+
+
+class WebinarNamespace(Namespace):
+    def on_connect(self, auth=None):
+        if not current_user.is_authenticated or not current_user.is_active:
+            raise ConnectionRefusedError(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+
+    def on_disconnect(self, reason=None):
+        db.session().expire_on_commit = False
+        for attempt in (1, 2):
+            try:
+                departures = services.leave(request.sid, at=now())
+                db.session.commit()
+            except OperationalError:
+                # SQLite (development) lets one writer in at a time; try once more, and otherwise
+                # leave the interval to the stale sweep (closed at last heartbeat + grace).
+                db.session.rollback()
+                if attempt == 2:
+                    logger.warning("could not close the connection %s at disconnect", request.sid)
+                    return
+            else:
+                announce_departures(departures)
+                return
+
+    def trigger_event(self, event, *args):
+        if event in ("connect", "disconnect"):
+            return super().trigger_event(event, *args)
+        return self.socketio._handle_event(self._dispatch, event, self.namespace, *args)
+
+    def _dispatch(self, *args):
+        event = request.event["message"]
+        # This event's own session: what it loaded stays usable after its commit, without a
+        # reload of the user and the webinar for every emit that follows.
+        db.session().expire_on_commit = False
+        try:
+            if not _hit("WEBINAR_FLOOD_RATE_LIMIT", _session_user_key()):
+                logger.warning(
+                    "webinar flood: disconnecting user %s (sid %s)", _session_user_key(), request.sid
+                )
+                raise Refused(
+                    _("Terlalu banyak pesan dalam waktu singkat. Sambungan Anda diputus."), cut=True
+                )
+            if event not in EVENTS:
+                raise Refused(_("Perintah tidak dikenal."))
+            user = current_user._get_current_object()
+            if not user.is_authenticated or not user.is_active:
+                raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
+            data = _payload(event, args)
+            webinar = db.session.get(Webinar, data["webinar_id"])
+            if webinar is None:
+                raise Refused(_("Webinar tidak ditemukan."))
+            if not services.can_enter(user, webinar):
+                _drop_from_room(webinar)
+                raise Refused(_("Anda tidak terdaftar di webinar ini."))
+            if event != "join" and webinar.room not in rooms():
+                raise Refused(_("Anda belum bergabung di ruang webinar ini."))
+            if EVENTS[event][1] and not _hit("WEBINAR_MESSAGE_RATE_LIMIT", str(user.id)):
+                raise Refused(_("Mohon tunggu sebentar sebelum mengirim lagi."))
+            result = getattr(self, "do_" + event)(user, webinar, data)
+        except (Refused, WebinarError) as exc:
+            db.session.rollback()
+            message = exc.message if isinstance(exc, Refused) else str(exc)
+            emit("error", {"event": event, "message": str(message)})
+            if isinstance(exc, Refused) and exc.cut:
+                disconnect()
+            return {"ok": False, "error": str(message)}
+        except Exception:
+            db.session.rollback()
+            logger.exception("webinar event %s failed", event)
+            message = _("Maaf, terjadi kesalahan. Silakan coba lagi.")
+            emit("error", {"event": event, "message": message})
+            return {"ok": False, "error": message}
+        return {"ok": True, **(result or {})}
+
+    # ------------------------------------------------------------ attendance and presence
+
+    def do_join(self, user, webinar, data):
+        connection, first = services.join(user, webinar, request.sid, at=now())
+        moderator = services.is_moderator(user, webinar)
+        muted = services.is_muted(user, webinar)
+        db.session.commit()
+        join_room(webinar.room)
+        if moderator:
+            join_room(webinar.moderator_room)
+        if first:
+            emit("present", person(user), to=webinar.moderator_room)
+        pinned = services.pinned_message(webinar)
+        open_polls = [p for p in services.polls(webinar) if p.status is PollStatus.OPEN]
+        reply = {
+            "moderator": moderator,
+            "muted": muted,
+            "me": user.id,
+            "heartbeat": current_app.config["WEBINAR_HEARTBEAT_SECONDS"],
+            "pinned": message_payload(pinned) if pinned else None,
+            "poll": poll_payload(open_polls[0]) if open_polls else None,
+        }
+        if moderator:
+            reply["present"] = [person(u) for u in services.present_users(webinar)]
+        return reply
+
+    def do_heartbeat(self, user, webinar, data):
+        _connection, arrived = services.heartbeat(user, webinar, request.sid, at=now())
+        db.session.commit()
+        if arrived:
+            emit("present", person(user), to=webinar.moderator_room)
+
+    def do_leave(self, user, webinar, data):
+        departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
+        db.session.commit()
+        leave_room(webinar.room)
+        leave_room(webinar.moderator_room)
+        announce_departures(departures)
+
+    def do_presence(self, user, webinar, data):
+        services.require_moderator(user, webinar)
+        return {"present": [person(u) for u in services.present_users(webinar)]}
+
+    def do_end(self, user, webinar, data):
+        services.end_webinar(webinar, by=user, at=now())
+        db.session.commit()
+        emit("ended", {"webinar_id": webinar.id}, to=webinar.room)
+        close_room(webinar.moderator_room)
+        close_room(webinar.room)
+
+    # ------------------------------------------------------------ chat
+
+    def do_history(self, user, webinar, data):
+        messages, more = services.chat_page(webinar, before_id=data.get("before_id"))
+        return {"messages": [message_payload(m) for m in messages], "more": more}
+
+    def do_chat(self, user, webinar, data):
+        message = services.post_message(user, webinar, data["text"], at=now())
+        db.session.commit()
+        emit("chat", message_payload(message), to=webinar.room)
+        return {"id": message.id}
+
+    def do_pin(self, user, webinar, data):
+        message = services.pin_message(user, webinar, data.get("message_id"), at=now())
+        db.session.commit()
+        emit("pinned", message_payload(message) if message else None, to=webinar.room)
+
+    def do_delete(self, user, webinar, data):
+        message = services.delete_message(user, webinar, data["message_id"], at=now())
+        db.session.commit()
+        emit("message_deleted", {"id": message.id}, to=webinar.room)
+
+    def do_mute(self, user, webinar, data):
+        target = services.set_mute(user, webinar, data["user_id"], data["muted"], at=now())
+        db.session.commit()
+        emit("muted", {"user_id": target.id, "muted": data["muted"]}, to=webinar.moderator_room)
+        for sid in _open_sids(webinar.id, target.id):
+            emit("muted", {"user_id": target.id, "muted": data["muted"]}, to=sid)
+
+    # ------------------------------------------------------------ questions
+
+    def do_ask(self, user, webinar, data):
+        question = services.ask(user, webinar, data["text"], at=now())
+        db.session.commit()
+        emit("question", question_payload(question), to=webinar.room)
+        return {"id": question.id}
+
+    def do_upvote(self, user, webinar, data):
+        question = services.upvote(user, webinar, data["question_id"])
+        db.session.commit()
+        emit("question", question_payload(question), to=webinar.room)
+
+    def do_answer(self, user, webinar, data):
+        question = services.mark_answered(user, webinar, data["question_id"], at=now())
+        db.session.commit()
+        emit("question", question_payload(question), to=webinar.room)
+
+    def do_delete_question(self, user, webinar, data):
+        question = services.delete_question(user, webinar, data["question_id"], at=now())
+        db.session.commit()
+        emit("question_deleted", {"id": question.id}, to=webinar.room)
+
+    # ------------------------------------------------------------ polls
+
+    def do_poll_open(self, user, webinar, data):
+        poll = services.open_poll(user, webinar, data["poll_id"], at=now())
+        db.session.commit()
+        emit("poll", poll_payload(poll), to=webinar.room)
+
+    def do_poll_close(self, user, webinar, data):
+        poll = services.close_poll(user, webinar, data["poll_id"], at=now())
+        db.session.commit()
+        emit("poll", poll_payload(poll, services.poll_results(poll)), to=webinar.room)
+
+    def do_vote(self, user, webinar, data):
+        poll = services.vote(user, webinar, data["poll_id"], data["option_id"])
+        db.session.commit()
+        # Everyone sees the results when the poll closes; moderators watch them come in.
+        emit("poll_results", poll_payload(poll, services.poll_results(poll)), to=webinar.moderator_room)
+
+
+def _open_sids(webinar_id: int, user_id: int) -> list[str]:
+    query = db.select(WebinarConnection.sid).where(
+        WebinarConnection.webinar_id == webinar_id,
+        WebinarConnection.user_id == user_id,
+        WebinarConnection.closed_at.is_(None),
+    )
+    return list(db.session.scalars(query))
+
+
+def _drop_from_room(webinar: Webinar) -> None:
+    """A user who lost the right to be here (unregistered, say) leaves the room at once."""
+    if webinar.room in rooms():
+        departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
+        db.session.commit()
+        leave_room(webinar.room)
+        leave_room(webinar.moderator_room)
+        announce_departures(departures)
+
+
+def announce_departures(departures) -> None:
+    """Tell moderators who left the room (no tab or device of theirs is still in it)."""
+    for departure in departures:
+        if departure.gone:
+            socketio.emit(
+                "absent",
+                {"id": departure.user_id},
+                to=moderator_room_of(departure.webinar_id),
+                namespace=NAMESPACE,
+            )

@@ -1,0 +1,317 @@
+"""Webinar pages: list, detail and registration, scheduling, the room, the attendance report."""
+
+from datetime import UTC, datetime
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..accounts.access import roles_required
+from ..accounts.models import Role, User
+from ..core.forms import choices
+from ..core.home import register_home_panel
+from ..core.security import CONTENT_SECURITY_POLICY
+from ..extensions import db
+from . import bp, report, services
+from .errors import WebinarError
+from .forms import CohostForm, CorrectionForm, PollForm, WebinarForm
+from .models import PollStatus, Webinar
+from .video import embed_for
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def form_error(form, exc: WebinarError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "error")
+
+
+def moderated(webinar_id: int) -> Webinar:
+    webinar = db.get_or_404(Webinar, webinar_id)
+    if not services.is_moderator(current_user, webinar):
+        abort(403)
+    return webinar
+
+
+def _home_panel(user):
+    webinars = services.my_upcoming(user, now())
+    if not webinars:
+        return None
+    return "webinars/_home_panel.html", {"webinars": webinars, "now": now()}
+
+
+register_home_panel(_home_panel, order=40)
+
+
+@bp.get("/")
+@login_required
+def index():
+    page = db.paginate(services.upcoming(now()), per_page=20)
+    recent = db.session.scalars(services.past(now()).limit(10)).all()
+    registered = services.registered_ids(current_user, [w.id for w in page.items])
+    return render_template(
+        "webinars/index.html",
+        page=page,
+        recent=recent,
+        registered=registered,
+        can_schedule=services.can_schedule(current_user),
+    )
+
+
+def _form_data(form: WebinarForm) -> services.WebinarData:
+    return services.WebinarData(
+        title=form.title.data,
+        description=form.description.data or "",
+        starts_local=form.starts_local.data,
+        ends_local=form.ends_local.data,
+        timezone=form.timezone.data,
+        jp=form.jp.data,
+        present_threshold=form.present_threshold.data,
+        video_url=form.video_url.data or "",
+        course_id=form.course_id.data,
+        required_for_course=form.required_for_course.data,
+    )
+
+
+def _course_choices(form: WebinarForm) -> None:
+    form.course_id.choices = choices(
+        [("", _("(tidak terkait kursus)"))] + [(c.id, c.title) for c in services.courses_for(current_user)]
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.TRAINER, Role.ADMIN)
+def new():
+    form = WebinarForm(timezone=current_user.effective_timezone)
+    _course_choices(form)
+    if form.validate_on_submit():
+        try:
+            webinar = services.schedule_webinar(_form_data(form), by=current_user, now=now())
+        except WebinarError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Webinar dijadwalkan."), "success")
+            return redirect(url_for(".detail", webinar_id=webinar.id))
+    return render_template("webinars/edit.html", form=form, webinar=None)
+
+
+@bp.route("/<int:webinar_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(webinar_id: int):
+    webinar = moderated(webinar_id)
+    form = WebinarForm(
+        obj=webinar,
+        description=webinar.description_md,
+        starts_local=services.to_local(webinar.starts_at, webinar.timezone),
+        ends_local=services.to_local(webinar.ends_at, webinar.timezone),
+    )
+    _course_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.update_webinar(webinar, _form_data(form), by=current_user)
+        except WebinarError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Perubahan disimpan."), "success")
+            return redirect(url_for(".detail", webinar_id=webinar.id))
+    return render_template("webinars/edit.html", form=form, webinar=webinar)
+
+
+@bp.get("/<int:webinar_id>")
+@login_required
+def detail(webinar_id: int):
+    webinar = db.get_or_404(Webinar, webinar_id)
+    return render_template(
+        "webinars/detail.html",
+        webinar=webinar,
+        now=now(),
+        registered=services.is_registered(current_user, webinar),
+        assigned=services.is_assigned(current_user, webinar),
+        moderator=services.is_moderator(current_user, webinar),
+        cohost_form=CohostForm(),
+    )
+
+
+@bp.post("/<int:webinar_id>/register")
+@login_required
+def register(webinar_id: int):
+    webinar = db.get_or_404(Webinar, webinar_id)
+    try:
+        services.register(current_user, webinar, now=now())
+    except WebinarError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Anda terdaftar. Pengingat akan dikirim ke email Anda sebelum webinar dimulai."), "success")
+    return redirect(url_for(".detail", webinar_id=webinar.id))
+
+
+@bp.post("/<int:webinar_id>/unregister")
+@login_required
+def unregister(webinar_id: int):
+    webinar = db.get_or_404(Webinar, webinar_id)
+    try:
+        services.unregister(current_user, webinar, now=now())
+    except WebinarError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Pendaftaran Anda dibatalkan."), "success")
+    return redirect(url_for(".detail", webinar_id=webinar.id))
+
+
+@bp.post("/<int:webinar_id>/cohosts")
+@login_required
+def add_cohost(webinar_id: int):
+    webinar = moderated(webinar_id)
+    form = CohostForm()
+    if form.validate_on_submit():
+        try:
+            user = services.add_cohost(webinar, form.login.data, by=current_user)
+        except WebinarError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s menjadi pemandu pendamping.", name=user.name), "success")
+    return redirect(url_for(".detail", webinar_id=webinar.id))
+
+
+@bp.get("/<int:webinar_id>/room")
+@login_required
+def room(webinar_id: int):
+    webinar = db.get_or_404(Webinar, webinar_id)
+    if not services.can_enter(current_user, webinar):
+        return render_template("webinars/not_registered.html", webinar=webinar), 403
+    before = request.args.get("before", type=int)
+    messages, more = services.chat_page(webinar, before_id=before)
+    moderator = services.is_moderator(current_user, webinar)
+    embed = embed_for(webinar.video_url, current_app.config["WEBINAR_JITSI_HOSTS"])
+    polls = services.polls(webinar)
+    response = Response(
+        render_template(
+            "webinars/room.html",
+            webinar=webinar,
+            state=services.room_state(webinar, now()),
+            messages=messages,
+            more=more,
+            before=before,
+            moderator=moderator,
+            embed=embed,
+            pinned=services.pinned_message(webinar),
+            questions=services.questions(webinar),
+            polls=polls,
+            results={p.id: services.poll_results(p) for p in polls if p.status is PollStatus.CLOSED},
+            poll_form=PollForm() if moderator else None,
+        )
+    )
+    if embed is not None:
+        # This page only: let the allow-listed player in a frame.
+        response.headers["Content-Security-Policy"] = f"{CONTENT_SECURITY_POLICY}; frame-src {embed.origin}"
+    return response
+
+
+@bp.post("/<int:webinar_id>/polls")
+@login_required
+def create_poll(webinar_id: int):
+    webinar = moderated(webinar_id)
+    form = PollForm()
+    if form.validate_on_submit():
+        try:
+            services.create_poll(
+                current_user, webinar, form.question.data, form.options.data.splitlines(), at=now()
+            )
+        except WebinarError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Jajak pendapat disimpan. Buka dari ruang webinar saat diperlukan."), "success")
+    else:
+        flash(_("Isi pertanyaan dan pilihan jawaban."), "error")
+    return redirect(url_for(".room", webinar_id=webinar.id) + "#polls")
+
+
+@bp.get("/<int:webinar_id>/attendance")
+@login_required
+def attendance(webinar_id: int):
+    webinar = moderated(webinar_id)
+    rows = services.attendance_report(webinar)
+    return render_template(
+        "webinars/attendance.html",
+        webinar=webinar,
+        rows=rows,
+        now=now(),
+        form=CorrectionForm(),
+        never_joined=[row for row in rows if not row.joined],
+    )
+
+
+@bp.get("/<int:webinar_id>/attendance.csv")
+@login_required
+def attendance_csv(webinar_id: int):
+    webinar = moderated(webinar_id)
+    body = report.to_csv(services.attendance_report(webinar), str(get_timezone()))
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="kehadiran-webinar-{webinar.id}.csv"'},
+    )
+
+
+@bp.get("/<int:webinar_id>/attendance.xlsx")
+@login_required
+def attendance_xlsx(webinar_id: int):
+    webinar = moderated(webinar_id)
+    body = report.to_xlsx(services.attendance_report(webinar), str(get_timezone()), webinar.title)
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="kehadiran-webinar-{webinar.id}.xlsx"'},
+    )
+
+
+@bp.post("/<int:webinar_id>/finalize")
+@login_required
+def finalize(webinar_id: int):
+    webinar = moderated(webinar_id)
+    if now() < webinar.window_end:
+        flash(_("Kehadiran baru dapat dihitung setelah webinar selesai."), "error")
+    else:
+        services.finalize(webinar, at=now())
+        db.session.commit()
+        flash(_("Kehadiran dihitung."), "success")
+    return redirect(url_for(".attendance", webinar_id=webinar.id))
+
+
+@bp.post("/<int:webinar_id>/attendance/<int:user_id>")
+@login_required
+def correct(webinar_id: int, user_id: int):
+    webinar = moderated(webinar_id)
+    person = db.get_or_404(User, user_id)
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        flash(_("Tuliskan alasan koreksi."), "error")
+        return redirect(url_for(".attendance", webinar_id=webinar.id))
+    try:
+        services.correct_attendance(
+            webinar,
+            person,
+            present=form.present.data == "1",
+            minutes=form.minutes.data,
+            reason=form.reason.data,
+            by=current_user,
+            at=now(),
+        )
+    except WebinarError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Kehadiran %(name)s dikoreksi.", name=person.name), "success")
+    return redirect(url_for(".attendance", webinar_id=webinar.id))

@@ -1,0 +1,348 @@
+/* The webinar room: live chat, Q&A, polls, presence and attendance heartbeats.
+   Progressive enhancement of the server-rendered page; no framework. Every text from other
+   people is inserted with textContent; question HTML was sanitised by the server. */
+(function () {
+  "use strict";
+  var root = document.getElementById("room");
+  if (!root || root.dataset.live !== "1" || typeof io === "undefined") return;
+
+  var webinarId = Number(root.dataset.webinarId);
+  var isModerator = root.dataset.moderator === "1";
+  var zone = root.dataset.zone, lang = root.dataset.lang === "en" ? "en" : "id";
+  var T = document.getElementById("room-strings").dataset;
+  var status = document.getElementById("room-status");
+  var messages = document.getElementById("messages");
+  var questions = document.getElementById("questions");
+  var pinned = document.getElementById("pinned");
+  var chatForm = document.getElementById("chat-form");
+  var askForm = document.getElementById("ask-form");
+  var me = null, heartbeatTimer = null, presenceTimer = null, ended = false;
+
+  var socket = io("/webinar", { reconnectionDelayMax: 10000 });
+
+  function say(text, isError) {
+    status.textContent = text;
+    status.className = isError ? "flash flash-error" : "muted";
+  }
+
+  function send(event, data, done) {
+    data = data || {};
+    data.webinar_id = webinarId;
+    socket.emit(event, data, function (reply) {
+      if (reply && reply.ok && done) done(reply);
+    });
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function button(label, onClick) {
+    var b = el("button", "link", label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function clock(iso) {
+    try {
+      return new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "id-ID",
+        { hour: "2-digit", minute: "2-digit", timeZone: zone });
+    } catch (e) { return ""; }
+  }
+
+  function dropEmpty(list) {
+    var empty = list.querySelector(".empty");
+    if (empty) empty.remove();
+  }
+
+  // ------------------------------------------------------------------ chat
+
+  function moderatorTools(li, userId) {
+    if (!isModerator || li.querySelector(".tools")) return;
+    var tools = el("span", "tools");
+    var id = Number(li.dataset.id);
+    tools.appendChild(button(T.pin, function () { send("pin", { message_id: id }); }));
+    tools.appendChild(button(T.delete, function () { send("delete", { message_id: id }); }));
+    if (userId !== me) {
+      tools.appendChild(button(T.mute, function () { send("mute", { user_id: userId, muted: true }); }));
+    }
+    li.appendChild(tools);
+  }
+
+  function messageItem(m) {
+    var li = el("li");
+    li.id = "m-" + m.id;
+    li.dataset.id = m.id;
+    li.dataset.userId = m.user.id;
+    li.appendChild(el("b", null, m.user.name));
+    li.appendChild(document.createTextNode(" "));
+    var time = el("time", null, clock(m.at));
+    time.dateTime = m.at;
+    li.appendChild(time);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "text", m.text));
+    moderatorTools(li, m.user.id);
+    return li;
+  }
+
+  function addMessage(m) {
+    if (document.getElementById("m-" + m.id)) return;
+    dropEmpty(messages);
+    var atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    messages.appendChild(messageItem(m));
+    if (atBottom) messages.scrollTop = messages.scrollHeight;
+  }
+
+  function showPinned(m) {
+    pinned.textContent = "";
+    if (!m) { pinned.hidden = true; return; }
+    pinned.appendChild(el("b", null, m.user.name));
+    pinned.appendChild(document.createTextNode(": " + m.text));
+    if (isModerator) {
+      pinned.appendChild(document.createTextNode(" "));
+      pinned.appendChild(button(T.unpin, function () { send("pin", { message_id: null }); }));
+    }
+    pinned.hidden = false;
+  }
+
+  // "Older messages" loads the previous page over the socket instead of leaving the page.
+  var older = document.getElementById("older");
+  if (older) {
+    older.addEventListener("click", function (event) {
+      event.preventDefault();
+      var first = messages.querySelector("li[data-id]");
+      send("history", { before_id: first ? Number(first.dataset.id) : null }, function (reply) {
+        var anchor = messages.firstChild;
+        reply.messages.forEach(function (m) {
+          if (!document.getElementById("m-" + m.id)) messages.insertBefore(messageItem(m), anchor);
+        });
+        if (!reply.more) older.parentNode.remove();
+      });
+    });
+  }
+
+  chatForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = document.getElementById("chat-text");
+    if (!box.value.trim()) return;
+    send("chat", { text: box.value }, function () { box.value = ""; });
+  });
+
+  // ------------------------------------------------------------------ questions
+
+  function questionTools(li, q) {
+    var tools = li.querySelector(".tools") || el("span", "tools");
+    tools.textContent = "";
+    if (!q.answered && q.user.id !== me) {
+      tools.appendChild(button(T.upvote, function () { send("upvote", { question_id: q.id }); }));
+    }
+    if (isModerator) {
+      if (!q.answered) tools.appendChild(button(T.markAnswered, function () { send("answer", { question_id: q.id }); }));
+      tools.appendChild(button(T.delete, function () { send("delete_question", { question_id: q.id }); }));
+    }
+    li.appendChild(tools);
+  }
+
+  function showQuestion(q) {
+    dropEmpty(questions);
+    var li = document.getElementById("q-" + q.id);
+    if (!li) {
+      li = el("li");
+      li.id = "q-" + q.id;
+      li.dataset.id = q.id;
+      questions.appendChild(li);
+    }
+    li.textContent = "";
+    li.className = q.answered ? "answered" : "";
+    li.dataset.votes = q.votes;
+    var body = el("div", "q-body");
+    body.innerHTML = q.html; // sanitised by lms/content.py when it was asked
+    li.appendChild(body);
+    var meta = el("small", null, q.user.name + " · ");
+    meta.appendChild(el("span", "votes", String(q.votes)));
+    meta.appendChild(document.createTextNode(" " + T.support + (q.answered ? " · " + T.answered : "")));
+    li.appendChild(meta);
+    questionTools(li, q);
+    // Open questions by votes, answered ones last.
+    var items = Array.prototype.slice.call(questions.children);
+    items.sort(function (a, b) {
+      var aa = a.classList.contains("answered"), ba = b.classList.contains("answered");
+      if (aa !== ba) return aa ? 1 : -1;
+      return Number(b.dataset.votes) - Number(a.dataset.votes) || Number(a.dataset.id) - Number(b.dataset.id);
+    });
+    items.forEach(function (item) { questions.appendChild(item); });
+  }
+
+  // Server-rendered questions get their buttons once we know who we are.
+  function enhanceQuestions() {
+    Array.prototype.forEach.call(questions.querySelectorAll("li[data-id]"), function (li) {
+      questionTools(li, {
+        id: Number(li.dataset.id), answered: li.classList.contains("answered"),
+        user: { id: Number(li.dataset.userId) }
+      });
+    });
+    Array.prototype.forEach.call(messages.querySelectorAll("li[data-id]"), function (li) {
+      moderatorTools(li, Number(li.dataset.userId));
+    });
+  }
+
+  askForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = document.getElementById("ask-text");
+    if (!box.value.trim()) return;
+    send("ask", { text: box.value }, function () { box.value = ""; });
+  });
+
+  // ------------------------------------------------------------------ polls
+
+  var pollList = document.getElementById("poll-list");
+
+  function showPoll(p) {
+    dropEmpty(pollList);
+    var box = document.getElementById("poll-" + p.id);
+    if (!box) {
+      box = el("div", "poll");
+      box.id = "poll-" + p.id;
+      pollList.appendChild(box);
+    }
+    box.textContent = "";
+    box.dataset.pollId = p.id;
+    box.dataset.status = p.status;
+    var title = el("p");
+    title.appendChild(el("strong", null, p.question));
+    box.appendChild(title);
+    var list = el("ul", "options");
+    p.options.forEach(function (o) {
+      var li = el("li");
+      li.dataset.optionId = o.id;
+      if (p.status === "open" && !("votes" in o)) {
+        li.appendChild(button(o.text, function () {
+          send("vote", { poll_id: p.id, option_id: o.id }, function () {
+            list.replaceWith(el("p", "muted", T.voted));
+          });
+        }));
+      } else {
+        li.appendChild(el("span", "option-text", o.text));
+        if ("votes" in o) li.appendChild(document.createTextNode(" — " + o.votes + " " + T.votes));
+      }
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    pollControls(box, p.id, p.status);
+  }
+
+  function pollControls(box, id, state) {
+    if (!isModerator) return;
+    var tools = el("p", "tools");
+    if (state === "draft") tools.appendChild(button(T.open, function () { send("poll_open", { poll_id: id }); }));
+    if (state === "open") tools.appendChild(button(T.close, function () { send("poll_close", { poll_id: id }); }));
+    box.appendChild(tools);
+  }
+
+  Array.prototype.forEach.call(pollList.querySelectorAll(".poll"), function (box) {
+    pollControls(box, Number(box.dataset.pollId), box.dataset.status);
+  });
+
+  // ------------------------------------------------------------------ presence (moderators)
+
+  var present = document.getElementById("present");
+  var presentCount = document.getElementById("present-count");
+
+  function countPresent() {
+    if (presentCount) presentCount.textContent = "(" + present.children.length + ")";
+  }
+
+  function showPresent(list) {
+    if (!present) return;
+    present.textContent = "";
+    list.forEach(addPresent);
+  }
+
+  function addPresent(p) {
+    if (!present || document.getElementById("p-" + p.id)) return;
+    var li = el("li", null, p.name);
+    li.id = "p-" + p.id;
+    present.appendChild(li);
+    countPresent();
+  }
+
+  var endButton = document.getElementById("end-webinar");
+  if (endButton) {
+    endButton.addEventListener("click", function () {
+      if (window.confirm(T.confirmEnd)) send("end", {});
+    });
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  function joined(reply) {
+    me = reply.me;
+    isModerator = reply.moderator;
+    say(reply.muted ? T.muted : T.connected, reply.muted);
+    chatForm.hidden = false;
+    askForm.hidden = false;
+    showPinned(reply.pinned);
+    if (reply.poll) showPoll(reply.poll);
+    if (isModerator) {
+      showPresent(reply.present || []);
+      if (endButton) endButton.hidden = false;
+      clearInterval(presenceTimer);
+      presenceTimer = setInterval(function () {
+        send("presence", {}, function (r) { showPresent(r.present); });
+      }, 30000);
+    }
+    enhanceQuestions();
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = setInterval(function () { send("heartbeat", {}); }, reply.heartbeat * 1000);
+  }
+
+  say(T.connecting);
+  socket.on("connect", function () { send("join", {}, joined); });
+  socket.on("disconnect", function () {
+    clearInterval(heartbeatTimer);
+    clearInterval(presenceTimer);
+    if (!ended) say(T.reconnecting, true);
+  });
+  socket.on("connect_error", function (err) { say(err && err.message ? err.message : T.reconnecting, true); });
+  socket.on("error", function (e) { if (e && e.message) say(e.message, true); });
+  socket.on("chat", addMessage);
+  socket.on("pinned", showPinned);
+  socket.on("message_deleted", function (d) {
+    var li = document.getElementById("m-" + d.id);
+    if (li) li.remove();
+  });
+  socket.on("question", showQuestion);
+  socket.on("question_deleted", function (d) {
+    var li = document.getElementById("q-" + d.id);
+    if (li) li.remove();
+  });
+  socket.on("poll", showPoll);
+  socket.on("poll_results", showPoll);
+  socket.on("present", addPresent);
+  socket.on("absent", function (d) {
+    var li = document.getElementById("p-" + d.id);
+    if (li) { li.remove(); countPresent(); }
+  });
+  socket.on("muted", function (d) {
+    if (d.user_id === me) say(d.muted ? T.muted : T.unmuted, d.muted);
+  });
+  socket.on("ended", function () {
+    ended = true;
+    clearInterval(heartbeatTimer);
+    clearInterval(presenceTimer);
+    chatForm.hidden = true;
+    askForm.hidden = true;
+    if (endButton) endButton.hidden = true;
+    say(T.ended);
+    socket.disconnect();
+  });
+
+  // Leave cleanly when the page goes away, so the interval ends now and not at the timeout.
+  window.addEventListener("pagehide", function () {
+    if (socket.connected) socket.emit("leave", { webinar_id: webinarId });
+  });
+})();

@@ -1,0 +1,136 @@
+"""Exports: streamed CSV and XLSX, spreadsheet-formula safety, the SIASN training history."""
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date
+
+import pytest
+
+from lms.careers import export, jp, positions
+from lms.extensions import db
+from tests.careers.conftest import build_org, complete
+from tests.factories import course as make_course
+
+
+@pytest.fixture
+def hr_world(app, client, login):
+    with app.app_context():
+        org = build_org()
+        org.staff.name = '=HYPERLINK("http://x")'
+        trainer = org.head
+        course = make_course(by=None, title="Kursus Arsip Digital", modules=1, lessons=1, jp=6)
+        complete(org.staff, course)
+        jp.record_jp(
+            org.junior,
+            jp.JpRecordData(
+                "classroom",
+                "Diklat Kearsipan",
+                date(2026, 3, 2),
+                date(2026, 3, 4),
+                jp=None,
+                minutes=900,
+                organizer="ANRI",
+                evidence="Sertifikat 12",
+                certificate_number="12/ANRI/2026",
+            ),
+            by=org.hr,
+            today=date(2026, 11, 1),
+        )
+        positions.assign_position(org.staff, org.pertama, by=org.hr)
+        db.session.commit()
+        ids = {"agency": org.agency.id, "hr": org.hr.email, "muda": org.muda.id, "trainer": trainer.id}
+    login(type("U", (), {"email": ids["hr"]}))
+    return ids
+
+
+def rows_of(response):
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def xlsx_cells(data: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        shared = (
+            archive.read("xl/sharedStrings.xml").decode()
+            if "xl/sharedStrings.xml" in archive.namelist()
+            else ""
+        )
+    return re.findall(r"<t[^>]*>([^<]*)</t>", sheet + shared)
+
+
+def test_training_history_for_siasn(client, hr_world):
+    response = client.get(f"/hr/{hr_world['agency']}/export/training-history.csv")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    header, *rows = rows_of(response)
+    assert header == [
+        "NIP",
+        "Nama",
+        "Jenis diklat",
+        "Nama diklat",
+        "Penyelenggara",
+        "Tanggal mulai",
+        "Tanggal selesai",
+        "Tahun",
+        "Durasi (jam)",
+        "JP",
+        "Nomor sertifikat",
+    ]
+    by_title = {row[3]: row for row in rows}
+    course = by_title["Kursus Arsip Digital"]
+    assert course[1].startswith("'=HYPERLINK")  # never a live formula in a spreadsheet
+    assert course[2] == "E-learning (kursus daring)" and course[8] == "4.5" and course[9] == "6"
+    classroom = by_title["Diklat Kearsipan"]
+    assert classroom[2:9] == [
+        "Pelatihan klasikal",
+        "Diklat Kearsipan",
+        "ANRI",
+        "2026-03-02",
+        "2026-03-04",
+        "2026",
+        "15.0",
+    ]
+    assert classroom[9:] == ["20", "12/ANRI/2026"]
+    only_2025 = rows_of(client.get(f"/hr/{hr_world['agency']}/export/training-history.csv?year=2025"))
+    assert len(only_2025) == 1  # the header
+
+
+def test_xlsx_exports_open_as_workbooks(client, hr_world):
+    response = client.get(f"/hr/{hr_world['agency']}/export/training-history.xlsx")
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == export.XLSX_MIMETYPE
+    cells = xlsx_cells(response.get_data())
+    assert "Nama diklat" in cells and "Diklat Kearsipan" in cells
+    assert not any(cell.startswith("=") for cell in cells)
+    for kind in ("jp", "heatmap", "talent"):
+        response = client.get(f"/hr/{hr_world['agency']}/export/{kind}.xlsx")
+        assert response.status_code == 200 and zipfile.is_zipfile(io.BytesIO(response.get_data()))
+    response = client.get(f"/hr/{hr_world['agency']}/export/readiness.xlsx?position={hr_world['muda']}")
+    assert "Peringkat" in xlsx_cells(response.get_data())
+
+
+def test_csv_exports_of_each_page(client, hr_world):
+    agency = hr_world["agency"]
+    jp_rows = rows_of(client.get(f"/hr/{agency}/export/jp.csv"))
+    assert jp_rows[0][:2] == ["NIP", "Nama"] and len(jp_rows) == 5  # all but the junior (20 JP)
+    heat = rows_of(client.get(f"/hr/{agency}/export/heatmap.csv"))
+    assert heat[1][2] in {"INT", "KOM", "PB"}
+    assert client.get(f"/hr/{agency}/export/readiness.csv").status_code == 404  # needs a position
+    readiness = rows_of(client.get(f"/hr/{agency}/export/readiness.csv?position={hr_world['muda']}"))
+    assert readiness[1][0] == "1"
+    assert client.get(f"/hr/{agency}/export/jp.pdf").status_code == 404
+
+
+def test_large_exports_are_written_in_chunks_and_split_into_sheets(app, monkeypatch):
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)
+    with app.test_request_context():
+        data = b"".join(export.xlsx_chunks("Uji", ["a", "b"], ([i, f"baris {i}"] for i in range(5))))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(sheets) == 3  # 2 + 2 + 1 rows under a header each
+    chunks = list(export.csv_chunks(["a"], ([str(i) * 100] for i in range(2000))))
+    assert len(chunks) > 2 and all(len(chunk) <= export.CHUNK_BYTES + 500 for chunk in chunks)

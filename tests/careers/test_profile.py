@@ -1,0 +1,123 @@
+"""The career profile: gaps now and to the target, ranked recommendations, the chart, priorities."""
+
+from datetime import date
+
+import pytest
+
+from lms.careers import appraisals, positions, records
+from lms.careers.errors import CareerError
+from lms.careers.profile import career_profile
+from tests import factories
+from tests.careers.conftest import code, complete
+
+
+@pytest.fixture
+def analyst(org):
+    positions.assign_position(org.staff, org.pertama, by=org.hr)
+    positions.choose_target(org.staff, org.muda, by=org.staff)
+    return org.staff
+
+
+def gaps(rows):
+    return {r.competency.code: (r.required, r.own, r.gap) for r in rows}
+
+
+def test_gaps_to_current_and_target_position(org, analyst, make_course):
+    complete(analyst, make_course(competencies=[("KOM", 2), ("INT", 1)]))
+    profile = career_profile(analyst)
+    assert profile.position.code == "PERTAMA" and profile.target.code == "MUDA"
+    assert gaps(profile.current) == {"KOM": (2, 2, 0), "INT": (2, 1, 1), "PB": (2, 0, 2)}
+    assert gaps(profile.to_target) == {"KOM": (3, 2, 1), "INT": (3, 1, 2), "PB": (3, 0, 3), "PK": (2, 0, 2)}
+    assert profile.gap_count == 2 and profile.target_gap_count == 4
+    assert analyst.position_title == "Analis Ahli Pertama"
+    assert org.muda.id in profile.next_position_ids
+
+
+def test_recommendations_biggest_gap_first_then_jp_per_level(org, analyst, make_course):
+    # gaps (to the higher of current and target): PB 0->3, INT 0->3, KOM 0->3, PK 0->2
+    pb_long = make_course(title="PB panjang", jp=12, competencies=[("PB", 3)])  # gap 3, 12 JP / 3 levels
+    pb_short = make_course(title="PB singkat", jp=3, competencies=[("PB", 3)])  # gap 3, 1 JP / level
+    pk = make_course(title="PK", jp=1, competencies=[("PK", 2)])  # gap 2, 0.5 JP / level
+    make_course(title="Draf PB", jp=1, competencies=[("PB", 3)], publish=False)  # not published
+    make_course(title="Tanpa kesenjangan", jp=1, competencies=[("MP", 3)])  # no gap in MP
+    done = make_course(title="Sudah selesai", jp=1, competencies=[("PB", 1)])
+    complete(analyst, done)  # PB is now 1: gap 2 to the target
+    titles = [r.title for r in career_profile(analyst).recommendations]
+    assert "Draf PB" not in titles and "Tanpa kesenjangan" not in titles and "Sudah selesai" not in titles
+    # INT and KOM courses do not exist; PB gap is now 2 like PK: PK has fewer JP per level
+    assert titles == ["PK", "PB singkat", "PB panjang"]
+    recs = {r.title: r for r in career_profile(analyst).recommendations}
+    assert [(c.competency.code, c.from_level, c.to_level) for c in recs["PB singkat"].closes] == [
+        ("PB", 1, 3)
+    ]
+    assert recs["PB singkat"].levels_closed == 2 and recs["PB singkat"].jp_per_level == 1.5
+    int_course = make_course(title="INT", jp=9, competencies=[("INT", 3), ("KOM", 3)])
+    first = career_profile(analyst).recommendations[0]
+    assert first.course_id == int_course.id and first.biggest_gap == 3 and first.levels_closed == 6
+    assert pb_long.id and pb_short.id and pk.id
+
+
+def test_recommendations_follow_the_level_a_course_reaches(org, analyst, make_course):
+    records.record_assessment(
+        analyst, records.AssessmentData(code("PB"), 2, date(2025, 1, 1), "AC 3"), by=org.hr
+    )
+    make_course(title="PB dasar", jp=1, competencies=[("PB", 2)])  # does not raise PB above 2
+    make_course(title="PB lanjut", jp=2, competencies=[("PB", 5)])
+    titles = [r.title for r in career_profile(analyst).recommendations]
+    assert titles == ["PB lanjut"]
+    assert career_profile(analyst).recommendations[0].closes[0].to_level == 3  # only up to what is needed
+
+
+def test_in_progress_courses_stay_recommended_and_marked(org, analyst, make_course):
+    from lms.courses import learning
+
+    course = make_course(title="PB", jp=2, competencies=[("PB", 3)])
+    learning.enrol(analyst, course)
+    rec = career_profile(analyst).recommendations[0]
+    assert rec.title == "PB" and rec.in_progress
+
+
+def test_needs_improvement_puts_training_first(org, analyst):
+    appraisal = appraisals.record_appraisal(
+        analyst,
+        appraisals.AppraisalData(2025, "annual", "meets", "meets"),
+        by=org.head,
+        today=date(2026, 1, 10),
+    )
+    assert not career_profile(analyst).training_first
+    appraisals.update_appraisal(
+        appraisal,
+        appraisals.AppraisalData(2025, "annual", "below", "meets"),
+        by=org.head,
+        today=date(2026, 1, 10),
+    )
+    assert career_profile(analyst).training_first
+
+
+def test_chart_rows_compare_own_with_required(org, analyst, make_course):
+    complete(analyst, make_course(competencies=[("KOM", 2)]))
+    chart = career_profile(analyst).chart
+    rows = {row.code: row for row in chart.rows}
+    assert set(rows) == {"KOM", "INT", "PB", "PK"}
+    assert (rows["KOM"].own, rows["KOM"].required, rows["KOM"].target) == (2, 2, 3)
+    assert (rows["PK"].own, rows["PK"].required, rows["PK"].target) == (0, None, 2)
+    assert chart.height > len(rows) * chart.row_height and chart.width > 5 * chart.unit
+
+
+def test_target_must_be_another_position_of_the_agency(org, analyst):
+    other = factories.agency(code="LUAR")
+    foreign = positions.save_position(
+        other, positions.PositionData("X", "Jabatan Luar", "pelaksana"), by=None
+    )
+    with pytest.raises(CareerError):
+        positions.choose_target(analyst, foreign, by=analyst)
+    with pytest.raises(CareerError):
+        positions.choose_target(analyst, org.pertama, by=analyst)
+    positions.choose_target(analyst, None, by=analyst)
+    assert career_profile(analyst).target is None
+
+
+def test_profile_without_position_or_records(org):
+    profile = career_profile(org.peer)
+    assert profile.position is None and profile.current == [] and profile.recommendations == []
+    assert profile.chart.rows == [] and profile.jp.total == 0

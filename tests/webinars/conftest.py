@@ -1,0 +1,36 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lms.accounts.models import Role
+from tests import factories
+
+# A fixed, whole-minute start keeps the arithmetic of the attendance tests readable.
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
+
+
+def at(minutes: float, start: datetime = T0) -> datetime:
+    return start + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def make_webinar(app, db):
+    return factories.bind(app, factories.webinar)
+
+
+@pytest.fixture
+def make_registration(app, db):
+    return factories.bind(app, factories.registration)
+
+
+@pytest.fixture
+def people(make_agency, make_user):
+    """An agency with a trainer (host), a co-host-able trainer and three learners."""
+    agency = make_agency(code="WEBI")
+    return {
+        "trainer": make_user(agency, roles=(Role.TRAINER, Role.LEARNER), name="Drs. Pemandu Utama"),
+        "trainer2": make_user(agency, roles=(Role.TRAINER,), name="Pemandu Kedua"),
+        "ani": make_user(agency, name="Ani Lestari"),
+        "budi": make_user(agency, name="Budi Santoso"),
+        "citra": make_user(agency, name="Citra Dewi"),
+    }

@@ -1,0 +1,298 @@
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.extensions import socketio
+from lms.webinars.models import Attendance, Registration, WebinarConnection
+from tests.factories import PASSWORD
+
+NS = "/webinar"
+
+
+@pytest.fixture
+def room(people, make_webinar, make_registration):
+    webinar = make_webinar(people["trainer"])  # started 10 minutes ago, lasts an hour
+    for name in ("ani", "budi"):
+        make_registration(webinar, people[name])
+    return webinar
+
+
+@pytest.fixture
+def connect(app, db):
+    clients = []
+
+    def do(user, *, join=None):
+        http = app.test_client()
+        response = http.post("/login", data={"login": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        sock = socketio.test_client(app, namespace=NS, flask_test_client=http)
+        clients.append(sock)
+        if join is not None:
+            assert call(sock, "join", webinar_id=join.id)["ok"]
+            sock.get_received(NS)
+        return sock
+
+    yield do
+    for sock in clients:
+        if sock.is_connected(NS):
+            sock.disconnect(namespace=NS)
+
+
+NO_PAYLOAD = object()
+
+
+def call(sock, event, *args, **data):
+    """Emit with an acknowledgement; positional args replace the payload (for malformed events)."""
+    payload = () if args == (NO_PAYLOAD,) else args if args else (data,)
+    return sock.emit(event, *payload, namespace=NS, callback=True)
+
+
+def events(sock, name):
+    return [
+        event["args"][0] if event["args"] else None
+        for event in sock.get_received(NS)
+        if event["name"] == name
+    ]
+
+
+def errors(sock):
+    return [e["message"] for e in events(sock, "error")]
+
+
+def set_user(app, db, user_id, **values):
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == user_id).values(**values))
+        db.session.commit()
+
+
+class TestConnect:
+    def test_anonymous_is_refused(self, app, client, room):
+        sock = socketio.test_client(app, namespace=NS, flask_test_client=client)
+        assert not sock.is_connected(NS)
+
+    def test_logged_in_user_connects_but_an_unregistered_one_cannot_join(self, connect, people, room):
+        sock = connect(people["citra"])
+        assert sock.is_connected(NS)
+        reply = call(sock, "join", webinar_id=room.id)
+        assert reply["ok"] is False
+        assert errors(sock) == ["Anda tidak terdaftar di webinar ini."]
+
+    def test_join_opens_an_interval_and_disconnect_closes_it(self, app, db, connect, people, room):
+        sock = connect(people["ani"])
+        reply = call(sock, "join", webinar_id=room.id)
+        assert reply["ok"] and reply["moderator"] is False and reply["heartbeat"] == 30
+        assert call(sock, "heartbeat", webinar_id=room.id)["ok"]
+        sock.disconnect(namespace=NS)
+        with app.app_context():
+            connection = db.session.scalar(sa.select(WebinarConnection))
+            assert connection.user_id == people["ani"].id
+            assert connection.closed_at is not None and connection.close_reason == "left"
+
+    def test_moderators_see_arrivals_and_departures(self, connect, people, room):
+        trainer = connect(people["trainer"], join=room)
+        ani = connect(people["ani"])
+        call(ani, "join", webinar_id=room.id)
+        assert events(trainer, "present") == [{"id": people["ani"].id, "name": "Ani Lestari"}]
+        assert [p["name"] for p in call(trainer, "presence", webinar_id=room.id)["present"]] == [
+            "Ani Lestari",
+            "Drs. Pemandu Utama",
+        ]
+        second_tab = connect(people["ani"], join=room)
+        second_tab.disconnect(namespace=NS)
+        assert events(trainer, "absent") == []  # another tab is still in the room
+        ani.disconnect(namespace=NS)
+        assert events(trainer, "absent") == [{"id": people["ani"].id}]
+        assert (
+            call(ani_other := connect(people["budi"], join=room), "presence", webinar_id=room.id)["ok"]
+            is False
+        )
+        assert "pemandu" in errors(ani_other)[0]
+
+
+class TestEveryEventIsChecked:
+    def test_deactivated_user_is_cut_at_the_next_event(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        set_user(app, db, people["ani"].id, active=False)
+        assert call(ani, "chat", webinar_id=room.id, text="masih bisa?")["ok"] is False
+        assert not ani.is_connected(NS)
+
+    def test_logged_out_everywhere_user_is_cut(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        set_user(app, db, people["ani"].id, session_token="0" * 32)  # a password change elsewhere
+        call(ani, "heartbeat", webinar_id=room.id)
+        assert not ani.is_connected(NS)
+
+    def test_unregistered_user_is_refused_and_leaves_the_room(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        with app.app_context():
+            db.session.execute(sa.delete(Registration).where(Registration.user_id == people["ani"].id))
+            db.session.commit()
+        assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"] is False
+        assert errors(ani) == ["Anda tidak terdaftar di webinar ini."]
+        call(budi, "chat", webinar_id=room.id, text="halo semua")
+        assert events(ani, "chat") == []  # no longer in the room
+        with app.app_context():
+            assert db.session.scalar(
+                sa.select(WebinarConnection.closed_at).where(WebinarConnection.user_id == people["ani"].id)
+            )
+
+    def test_events_for_a_room_not_joined_are_refused(
+        self, connect, people, room, make_webinar, make_registration
+    ):
+        other = make_webinar(people["trainer2"], title="Webinar Lain")
+        make_registration(other, people["ani"])
+        ani = connect(people["ani"], join=room)
+        assert call(ani, "chat", webinar_id=other.id, text="salah ruang")["ok"] is False
+        assert errors(ani) == ["Anda belum bergabung di ruang webinar ini."]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            ((NO_PAYLOAD,), "Format pesan tidak valid."),
+            (({"webinar_id": 1}, {"webinar_id": 1}), "Format pesan tidak valid."),
+            (("teks saja",), "Format pesan tidak valid."),
+            (({"text": "tanpa webinar"},), "Data tidak lengkap atau tidak valid: webinar_id."),
+            (({"webinar_id": "1", "text": "x"},), "Data tidak lengkap atau tidak valid: webinar_id."),
+            (({"webinar_id": True, "text": "x"},), "Data tidak lengkap atau tidak valid: webinar_id."),
+            (({"webinar_id": None, "text": 5},), "Data tidak lengkap atau tidak valid: webinar_id."),
+            (({"webinar_id": 999999, "text": "x"},), "Webinar tidak ditemukan."),
+        ],
+    )
+    def test_malformed_events_get_an_error(self, connect, people, room, args, message):
+        ani = connect(people["ani"], join=room)
+        assert call(ani, "chat", *args)["ok"] is False
+        assert errors(ani) == [message]
+        assert ani.is_connected(NS)
+
+    def test_wrong_field_type(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        call(ani, "chat", webinar_id=room.id, text=["a"])
+        call(ani, "upvote", webinar_id=room.id, question_id="3")
+        call(ani, "mute", webinar_id=room.id, user_id=1, muted="ya")
+        assert errors(ani) == [
+            "Data tidak lengkap atau tidak valid: text.",
+            "Data tidak lengkap atau tidak valid: question_id.",
+            "Data tidak lengkap atau tidak valid: muted.",
+        ]
+
+    def test_unknown_event(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        ani.emit("drop_tables", {"webinar_id": room.id}, namespace=NS)
+        assert errors(ani) == ["Perintah tidak dikenal."]
+
+    def test_oversized_message_is_refused(self, app, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        call(ani, "chat", webinar_id=room.id, text="x" * (app.config["WEBINAR_CHAT_MAX_CHARS"] + 1))
+        assert errors(ani) == ["Pesan terlalu panjang (maksimal 500 karakter)."]
+        assert events(ani, "chat") == []
+
+    def test_a_flooder_is_cut_and_the_others_carry_on(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        for _ in range(60):
+            ani.emit("heartbeat", {"webinar_id": room.id}, namespace=NS)
+            if not ani.is_connected(NS):
+                break
+        assert not ani.is_connected(NS)
+        told = [e["args"][0]["message"] for e in ani.queue if e["name"] == "error"]  # kept after the cut
+        assert told and "Sambungan Anda diputus" in told[-1]
+        assert call(budi, "chat", webinar_id=room.id, text="saya masih di sini")["ok"]
+
+    def test_too_many_messages_are_dropped_without_cutting(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        replies = [call(ani, "chat", webinar_id=room.id, text=f"pesan {i}")["ok"] for i in range(7)]
+        assert replies == [True] * 5 + [False] * 2
+        assert errors(ani) == ["Mohon tunggu sebentar sebelum mengirim lagi."] * 2
+        assert ani.is_connected(NS)
+
+
+class TestChatAndQuestions:
+    def test_chat_reaches_everyone_in_the_room_as_plain_text(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        assert call(ani, "chat", webinar_id=room.id, text="Selamat pagi <b>semua</b>")["ok"]
+        [message] = events(budi, "chat")
+        assert message["text"] == "Selamat pagi semua" and message["user"]["name"] == "Ani Lestari"
+        older = call(budi, "history", webinar_id=room.id, before_id=None)
+        assert [m["text"] for m in older["messages"]] == ["Selamat pagi semua"] and older["more"] is False
+
+    def test_question_upvoted_once_per_person(self, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        question_id = call(ani, "ask", webinar_id=room.id, text="Apakah *JP* webinar dihitung?")["id"]
+        [question] = events(budi, "question")
+        assert "<em>JP</em>" in question["html"] and question["votes"] == 0
+        assert call(budi, "upvote", webinar_id=room.id, question_id=question_id)["ok"]
+        assert events(ani, "question")[-1]["votes"] == 1
+        assert call(budi, "upvote", webinar_id=room.id, question_id=question_id)["ok"] is False
+        assert errors(budi) == ["Anda sudah mendukung pertanyaan ini."]
+
+
+class TestModeration:
+    @pytest.mark.parametrize(
+        ("event", "data"),
+        [
+            ("pin", {"message_id": None}),
+            ("delete", {"message_id": 1}),
+            ("mute", {"user_id": 1, "muted": True}),
+            ("poll_open", {"poll_id": 1}),
+            ("poll_close", {"poll_id": 1}),
+            ("answer", {"question_id": 1}),
+            ("end", {}),
+        ],
+    )
+    def test_participants_cannot_moderate(self, connect, people, room, event, data):
+        ani = connect(people["ani"], join=room)
+        assert call(ani, event, webinar_id=room.id, **data)["ok"] is False
+        assert errors(ani) == ["Hanya pemandu webinar yang dapat melakukan ini."]
+
+    def test_pin_delete_and_mute(self, connect, people, room):
+        trainer = connect(people["trainer"], join=room)
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        message_id = call(ani, "chat", webinar_id=room.id, text="info penting")["id"]
+        assert call(trainer, "pin", webinar_id=room.id, message_id=message_id)["ok"]
+        assert events(budi, "pinned")[0]["text"] == "info penting"
+        assert call(trainer, "delete", webinar_id=room.id, message_id=message_id)["ok"]
+        assert events(budi, "message_deleted") == [{"id": message_id}]
+        assert call(trainer, "mute", webinar_id=room.id, user_id=people["ani"].id, muted=True)["ok"]
+        assert events(ani, "muted") == [{"user_id": people["ani"].id, "muted": True}]
+        assert call(ani, "chat", webinar_id=room.id, text="halo?")["ok"] is False
+        assert errors(ani) == ["Pemandu menonaktifkan obrolan Anda di webinar ini."]
+
+    def test_poll_open_vote_close(self, app, db, connect, people, room):
+        from lms.webinars import services
+
+        with app.app_context():
+            trainer_user = db.session.get(User, people["trainer"].id)
+            webinar = services.get_webinar(room.id)
+            poll = services.create_poll(
+                trainer_user, webinar, "Sudah 20 JP?", ["Sudah", "Belum"], at=webinar.starts_at
+            )
+            poll_id, first = poll.id, poll.options[0].id
+            db.session.commit()
+        trainer = connect(people["trainer"], join=room)
+        ani = connect(people["ani"], join=room)
+        assert call(trainer, "poll_open", webinar_id=room.id, poll_id=poll_id)["ok"]
+        [opened] = events(ani, "poll")
+        assert opened["status"] == "open" and "votes" not in opened["options"][0]
+        assert call(ani, "vote", webinar_id=room.id, poll_id=poll_id, option_id=first)["ok"]
+        assert call(ani, "vote", webinar_id=room.id, poll_id=poll_id, option_id=first)["ok"] is False
+        assert events(trainer, "poll_results")[-1]["options"][0]["votes"] == 1
+        assert call(trainer, "poll_close", webinar_id=room.id, poll_id=poll_id)["ok"]
+        closed = events(ani, "poll")[-1]
+        assert closed["status"] == "closed" and [o["votes"] for o in closed["options"]] == [1, 0]
+
+    def test_end_finalizes_attendance_and_closes_the_room(self, app, db, connect, people, room):
+        trainer = connect(people["trainer"], join=room)
+        ani = connect(people["ani"], join=room)
+        assert call(trainer, "end", webinar_id=room.id)["ok"]
+        assert events(ani, "ended") == [{"webinar_id": room.id}]
+        assert call(ani, "chat", webinar_id=room.id, text="halo?")["ok"] is False
+        with app.app_context():
+            records = db.session.scalars(sa.select(Attendance).where(Attendance.webinar_id == room.id)).all()
+            assert {r.user_id for r in records} == {people["ani"].id, people["budi"].id}
+            assert all(not r.present for r in records)  # joined ten minutes late, ended at once
