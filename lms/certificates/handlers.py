@@ -1,12 +1,8 @@
-"""Subscriptions to other features' signals: issue a certificate the moment one is earned.
-
-Webinars: `services.on_webinar_attended` is ready (and tested) for the webinars feature's
-`webinar_attended` signal; connect it here, next to the line below, once that feature is merged:
-    from ..webinars.signals import webinar_attended
-    webinar_attended.connect(services.on_webinar_attended)
-"""
+"""Subscriptions to other features' signals: issue a certificate the moment one is earned."""
 
 from ..courses.completion import course_completed
+from ..webinars.signals import webinar_attended
 from . import services
 
 course_completed.connect(services.on_course_completed)
+webinar_attended.connect(services.on_webinar_attended)
