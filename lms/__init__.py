@@ -125,8 +125,8 @@ def register_api(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
-    from .certificates.cli import register as register_certificates_cli
     from .careers.cli import register as register_careers_cli
+    from .certificates.cli import register as register_certificates_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
     from .quizzes.cli import register as register_quizzes_cli

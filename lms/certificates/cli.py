@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..core.cli import fail
@@ -42,6 +43,9 @@ def rotate_signing_key_command():
 @with_appcontext
 def issue_certificates_command():
     """Issue the certificates of completed courses that have none yet (safe to run again)."""
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        fail(["set PUBLIC_BASE_URL (e.g. https://belajar.instansi.go.id): outside a web request it is the "
+              "only way to know the address signed into the credentials and printed in the QR codes"])
     try:
         issued = services.issue_missing()
     except signing.SigningKeyError as exc:

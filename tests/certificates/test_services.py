@@ -186,3 +186,15 @@ def test_manage_query_scopes_agency_admins_to_their_agency(world):
     assert found(other_admin) == [] and found(learner) == []
     assert found(admin, cert.number.lower()) == [cert]
     assert found(admin, "wenda") == [cert] and found(admin, "tidak-ada") == []
+
+
+def test_webinar_attended_signal_issues_a_certificate(world, app):
+    from lms.webinars.signals import webinar_attended
+
+    webinar = SimpleNamespace(title="Webinar Manajemen Talenta", jp=2, course=world.course)
+    attendance = SimpleNamespace(id=4242, user=world.learner, webinar=webinar, jp_credited=2,
+                                 finalized_at=datetime(2026, 6, 1, tzinfo=UTC))
+    webinar_attended.send(app, attendance=attendance)
+    cert = services.certificate_for_source(CertificateSource.WEBINAR, 4242)
+    assert cert is not None and cert.title == "Webinar Manajemen Talenta" and cert.jp == 2
+    assert {c["code"] for c in cert.competencies} == {"PP", "KOM"}

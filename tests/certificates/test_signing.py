@@ -226,11 +226,16 @@ def test_issue_certificates_cli_issues_what_is_missing(app, make_user, make_cour
         enrolment_id = enrolment.id
     monkeypatch.undo()
     result = app.test_cli_runner().invoke(args=["lms", "issue-certificates"])
+    assert result.exit_code == 1 and "set PUBLIC_BASE_URL" in result.output
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://belajar.example.go.id")
+    result = app.test_cli_runner().invoke(args=["lms", "issue-certificates"])
     assert result.exit_code == 0 and "1 certificate(s) issued" in result.output
     result = app.test_cli_runner().invoke(args=["lms", "issue-certificates"])
     assert "0 certificate(s) issued" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(Certificate).where(Certificate.source_id == enrolment_id))
+        cert = db.session.scalar(sa.select(Certificate).where(Certificate.source_id == enrolment_id))
+        assert pyjwt.decode(cert.credential_jwt, options={"verify_signature": False})["id"] == \
+            f"https://belajar.example.go.id/verify/{cert.number}"
 
 
 def test_revoke_certificate_cli(app, issued):
