@@ -4,7 +4,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..core.uploads import upload_limit
 from ..extensions import db
 from . import admin_bp as bp
@@ -14,7 +14,6 @@ from .errors import AccountError, PermissionDenied
 from .forms import AgencyForm, StaffForm, StaffImportForm, UnitForm
 from .models import Agency, Role, User
 from .staff_import import ImportFailed, import_staff
-from .views import form_error
 
 MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)
 PAGE_SIZE = 50

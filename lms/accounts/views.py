@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.forms import form_error
 from ..core.home import register_home_panel
 from ..core.i18n import LANG_COOKIE
 from ..core.mail import send_mail
@@ -31,15 +32,6 @@ from .forms import (
     ResetPasswordForm,
 )
 from .models import Role
-
-
-def form_error(form, exc: AccountError) -> None:
-    """Show a domain error next to its field, or above the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def _login_account_key() -> str:

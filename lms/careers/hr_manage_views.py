@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..accounts.access import roles_required
 from ..accounts.models import User
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..extensions import db
 from . import audit, csv_io, export, jp, records
 from . import hr_bp as bp
@@ -21,7 +21,6 @@ from .forms import AssessmentForm, ConfirmForm, ImportForm, JpRecordForm, Positi
 from .hr_views import MANAGERS, managed_agency
 from .models import CompetencyRecord, JpRecord, RecordSource
 from .services import available_competencies
-from .views import form_error
 
 
 def managed_person(user_id: int) -> User:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.access import roles_required
 from ..accounts.agencies import agencies_for, unit_tree
 from ..accounts.models import Agency, Role, User
+from ..core.forms import form_error
 from ..extensions import db
 from . import analytics, export, jp, training_requests
 from . import hr_bp as bp
@@ -19,7 +20,7 @@ from .errors import CareerError
 from .forms import AnswerForm
 from .models import Competency, Position, RequestStatus, TrainingRequest
 from .positions import load_position, positions_of
-from .views import form_error, int_arg
+from .views import int_arg
 
 MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)
 

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db
 from . import access, appraisals, jp, summaries, training_requests
@@ -24,14 +24,6 @@ from .services import available_competencies
 
 TEAM_PAGE_SIZE = 50
 
-
-def form_error(form, exc: CareerError) -> None:
-    """Show a domain error next to its field, or above the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def viewable_person(user_id: int) -> User:

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role
+from ..core.forms import form_error
 from ..core.home import register_home_panel
 from ..extensions import db, limiter
 from . import bp, bulk, numbers, pdf, services, signing
@@ -24,13 +25,6 @@ from .forms import BulkVerifyForm, CredentialForm, RevokeForm
 def verify_limit():
     return limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="certificate-verify")
 
-
-def form_error(form, exc) -> None:
-    field = getattr(form, exc.field, None) if getattr(exc, "field", None) else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def no_cache(response: Response) -> Response:

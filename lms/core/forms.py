@@ -1,5 +1,6 @@
 """Validators with messages in the user's language (WTForms ships no Indonesian)."""
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
@@ -24,3 +25,13 @@ def same_as(field: str):
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def form_error(form, exc) -> None:
+    """Show a domain error next to its field (exc.field names it), or above the form."""
+    name = getattr(exc, "field", None)
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(exc)]
+    else:
+        flash(str(exc), "error")

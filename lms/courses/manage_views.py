@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..accounts.access import roles_required
 from ..accounts.models import Role
 from ..careers.services import available_competencies
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..core.uploads import upload_limit
 from ..extensions import db
 from . import bundles, completion, learning, services
@@ -16,7 +16,6 @@ from .bundle_io import BundleInvalid, read_zip, zip_bytes
 from .errors import CourseError
 from .forms import BundleForm, LessonForm, MediaForm, ModuleForm, course_form
 from .models import Course, Lesson, Module
-from .views import form_error
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ..accounts import agencies
 from ..accounts.models import Role, Unit
 from ..careers.services import available_competencies
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db
 from . import bp, learning, services
@@ -15,15 +15,6 @@ from .errors import CourseError
 from .forms import AssignForm
 from .media import STORED_NAME_PATTERN, uploads_dir
 from .models import Media
-
-
-def form_error(form, exc: CourseError) -> None:
-    """Show a domain error next to its field, or above the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def _int_arg(name: str) -> int | None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role, User
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import analysis, attempts, formats, forms, manage_bp, services
@@ -35,13 +35,6 @@ def managed(model, object_id: int):
         abort(403)
     return obj
 
-
-def form_error(form, exc: QuizError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 # ---------------------------------------------------------------- overview and banks

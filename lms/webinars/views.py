@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role, User
-from ..core.forms import choices
+from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.security import CONTENT_SECURITY_POLICY
 from ..extensions import db
@@ -23,13 +23,6 @@ from .video import embed_for
 def now() -> datetime:
     return datetime.now(UTC)
 
-
-def form_error(form, exc: WebinarError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def moderated(webinar_id: int) -> Webinar:
