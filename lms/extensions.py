@@ -1,5 +1,6 @@
 """Flask extensions: created here, initialised in `create_app`."""
 
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,14 +41,25 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         return
     # Let SQLAlchemy emit BEGIN itself so SAVEPOINTs work (pysqlite's own transaction
     # handling breaks them), enforce foreign keys, and wait rather than fail on a busy file.
+    # WAL lets pages be read while another request writes (a no-op for in-memory databases).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    """A request that may write takes SQLite's write lock at BEGIN (IMMEDIATE).
+
+    Two deferred transactions that both read and then write deadlock in SQLite: one of them gets
+    "database is locked" at once, whatever the busy timeout (an autosave racing the form submit
+    of the same quiz attempt did). Taking the lock up front makes the second writer wait for the
+    first instead. Reads (GET) stay deferred, so a long export does not hold up anybody.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -253,21 +253,20 @@ def certificates_of(user: User, *, include_revoked: bool = True) -> list[Certifi
     return list(db.session.scalars(query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
 
 
-def jp_by_year(user: User) -> dict[int, int]:
+def jp_by_year(user: User, certificates: list[Certificate] | None = None) -> dict[int, int]:
     """JP of a person's unrevoked certificates (courses and webinars) per calendar year of completion.
 
     The year is the one in the holder's time zone at issue. Careers should count JP from here
-    rather than from enrolments, so webinar JP count too and nothing counts twice.
+    rather than from enrolments, so webinar JP count too and nothing counts twice. Pass the
+    person's `certificates_of(user)` when already loaded, to save the query.
     """
     totals: dict[int, int] = {}
-    for cert in certificates_of(user, include_revoked=False):
+    for cert in certificates if certificates is not None else certificates_of(user):
+        if cert.is_revoked:
+            continue
         year = cert.completed_on.year
         totals[year] = totals.get(year, 0) + cert.jp
     return dict(sorted(totals.items()))
-
-
-def jp_in_year(user: User, year: int) -> int:
-    return jp_by_year(user).get(year, 0)
 
 
 def this_year(user: User) -> int:

@@ -158,7 +158,7 @@ def certificates_panel(user):
     year = services.this_year(user)
     return "certificates/_home_panel.html", {
         "certificates": certificates[:3], "count": len(certificates),
-        "jp_this_year": services.jp_in_year(user, year), "year": year,
+        "jp_this_year": services.jp_by_year(user, certificates).get(year, 0), "year": year,
     }
 
 

@@ -106,3 +106,45 @@ def test_times_are_shown_in_the_user_zone(app):
             app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Jakarta"
     assert "09.30" in text or "09:30" in text
     assert text.endswith("WIT")
+
+
+def test_two_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
+    """Two form posts that read then write the same row: on the embedded SQLite database the
+    second waits for the first (no "database is locked", no lost update)."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from lms.extensions import db
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'lms.sqlite3'}")
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE counter (n INTEGER NOT NULL)"))
+        db.session.execute(text("INSERT INTO counter (n) VALUES (0)"))
+        db.session.commit()
+    start, errors = threading.Barrier(2), []
+
+    def post():
+        with app.test_request_context("/", method="POST"):
+            try:
+                start.wait(timeout=5)
+                n = db.session.execute(text("SELECT n FROM counter")).scalar_one()
+                time.sleep(0.2)  # both have read before either writes
+                db.session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - the assertion below reports it
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    with app.app_context():
+        assert db.session.execute(text("SELECT n FROM counter")).scalar_one() == 2
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        db.engine.dispose()
+    assert errors == []
