@@ -49,6 +49,7 @@ from .room import (  # noqa: F401 - re-exported
     delete_question,
     is_muted,
     mark_answered,
+    muted_ids,
     open_poll,
     pin_message,
     pinned_message,

@@ -24,7 +24,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-
 def moderated(webinar_id: int) -> Webinar:
     webinar = db.get_or_404(Webinar, webinar_id)
     if not services.is_moderator(current_user, webinar):
@@ -203,6 +202,7 @@ def room(webinar_id: int):
             polls=polls,
             results={p.id: services.poll_results(p) for p in polls if p.status is PollStatus.CLOSED},
             poll_form=PollForm() if moderator else None,
+            muted=services.muted_ids(webinar) if moderator else [],
         )
     )
     if embed is not None:
