@@ -340,7 +340,10 @@
   }
 
   say(T.connecting);
-  socket.on("connect", function () { send("join", {}, joined); });
+  socket.on("connect", function () {
+    // Refused (the session ended meanwhile, say): nothing left to send from this page.
+    send("join", {}, joined, function () { chatForm.hidden = askForm.hidden = true; });
+  });
   socket.on("disconnect", function () {
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
@@ -368,15 +371,16 @@
     if (li) { li.remove(); countPresent(); }
   });
   socket.on("muted", function (d) {
-    if (d.user_id === me) say(d.muted ? T.muted : T.unmuted, d.muted);
-    else showMuted(d.user_id, d.muted);
+    if (d.user_id !== me) return showMuted(d.user_id, d.muted);
+    say(d.muted ? T.muted : T.unmuted, d.muted);
+    if (!d.muted) { formError(chatForm); formError(askForm); }
   });
   socket.on("ended", function () {
     ended = true;
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
     // Read-only from now on: no forms, no buttons that would only be refused.
-    Array.prototype.forEach.call(root.querySelectorAll(".compose, .tools, .poll button, details"),
+    Array.prototype.forEach.call(root.querySelectorAll(".compose, .tools, .poll button, #pinned button, details"),
       function (node) { node.remove(); });
     if (endButton) endButton.hidden = true;
     say(T.ended);

@@ -206,11 +206,14 @@ def room(webinar_id: int):
     moderator = services.is_moderator(current_user, webinar)
     embed = embed_for(webinar.video_url, current_app.config["WEBINAR_JITSI_HOSTS"])
     polls = services.polls(webinar)
+    state = services.room_state(webinar, now())
+    # After the end every poll that was opened shows its results, even if nobody closed it.
+    shown = (PollStatus.CLOSED, PollStatus.OPEN) if state == "over" else (PollStatus.CLOSED,)
     response = Response(
         render_template(
             "webinars/room.html",
             webinar=webinar,
-            state=services.room_state(webinar, now()),
+            state=state,
             messages=messages,
             more=more,
             before=before,
@@ -219,7 +222,7 @@ def room(webinar_id: int):
             pinned=services.pinned_message(webinar),
             questions=services.questions(webinar),
             polls=polls,
-            results={p.id: services.poll_results(p) for p in polls if p.status is PollStatus.CLOSED},
+            results={p.id: services.poll_results(p) for p in polls if p.status in shown},
             poll_form=PollForm() if moderator else None,
             muted=services.muted_ids(webinar) if moderator else [],
         )
@@ -262,6 +265,7 @@ def attendance(webinar_id: int):
         now=now(),
         moderator=services.is_moderator(current_user, webinar),
         never_joined=[row for row in rows if not row.joined],
+        corrections=report.corrections(webinar),
     )
 
 

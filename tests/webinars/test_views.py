@@ -1,3 +1,4 @@
+import gzip
 import io
 import re
 import zipfile
@@ -107,6 +108,40 @@ class TestRoom:
         assert "pesan &lt;4&gt;" in older_page and "pesan &lt;0&gt;" in older_page
         assert not re.search(r"<script(?![^>]*\bsrc=)", page) and not re.search(r"\son[a-z]+\s*=", page)
 
+    def test_first_visit_stays_light(self, client, login, people, room):
+        """HTML, stylesheet and scripts of a first visit, gzipped as sent (55 messages of history)."""
+        login(people["ani"])
+        gzip_only = {"Accept-Encoding": "gzip"}
+        response = client.get(f"/webinars/{room.id}/room", headers=gzip_only)
+        assert response.headers["Content-Encoding"] == "gzip"
+        sizes = {"html": len(response.data)}
+        for url in re.findall(r'(?:src|href)="(/static/[^"]+)"', gzip.decompress(response.data).decode()):
+            with client.get(url.replace("&amp;", "&"), headers=gzip_only) as asset:
+                assert asset.status_code == 200 and asset.headers.get("Content-Encoding") == "gzip", url
+                sizes[url.split("?")[0].rsplit("/", 1)[1]] = len(asset.data)
+        assert set(sizes) == {"html", "app.css", "socket.io.min.js", "webinar-room.js"}
+        assert sizes["webinar-room.js"] <= 5_000 and sum(sizes.values()) <= 28_000, sizes
+
+    def test_a_poll_left_open_shows_its_results_after_the_end(self, app, db, client, login, people, room):
+        with app.app_context():
+            webinar = db.session.get(Webinar, room.id)
+            trainer, ani = (db.session.get(type(people[n]), people[n].id) for n in ("trainer", "ani"))
+            poll = services.create_poll(trainer, webinar, "Materi jelas?", ["Ya", "Belum"], at=LIVE)
+            services.open_poll(trainer, webinar, poll.id, at=LIVE)
+            services.vote(ani, webinar, poll.id, poll.options[0].id)
+            webinar.ended_at = LIVE + timedelta(minutes=5)
+            db.session.commit()
+        login(people["ani"])
+        page = client.get(f"/webinars/{room.id}/room").text
+        box = page.split("Materi jelas?")[1]
+        assert "(ditutup)" in box and re.search(r"Ya</span> — <span class=\"count\">1</span>", box)
+
+    def test_moderator_prepares_polls_before_the_room_opens(self, client, login, people, make_webinar):
+        webinar = make_webinar(people["trainer"], starts_at=datetime.now(UTC) + timedelta(days=2))
+        login(people["trainer"])
+        page = client.get(f"/webinars/{webinar.id}/room").text
+        assert "Siapkan jajak pendapat baru" in page and "webinar-room.js" not in page
+
     def test_embed_only_for_allow_listed_platforms_with_csp_for_this_page(
         self, app, db, client, login, people, room
     ):
@@ -214,7 +249,11 @@ class TestAttendanceReport:
             assert (budi.present, budi.minutes, budi.corrected) == (True, 55, True)
             [log] = db.session.scalars(sa.select(AttendanceCorrection)).all()
             assert log.reason == "Ikut dari ruang rapat bersama Ani" and log.by_id == people["trainer"].id
-        assert "dikoreksi" in client.get(f"/webinars/{finished.id}/attendance").text
+        page = client.get(f"/webinars/{finished.id}/attendance").text
+        assert "dikoreksi" in page
+        log = page.split("Riwayat koreksi")[1]
+        assert "Budi Santoso</strong>: Tidak hadir (20 menit) → Hadir (55 menit)" in log
+        assert "oleh Drs. Pemandu Utama" in log and "Ikut dari ruang rapat bersama Ani" in log
 
 
 class TestAgencyAdmin:
