@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,7 @@ from tests import factories
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from tests.e2e.steps import log_in, submit  # noqa: E402
+from tests.e2e.steps import PHONE, log_in, submit  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -254,3 +255,67 @@ def test_trainer_runs_a_webinar_with_two_participants(
 
     present = sa.select(sa.func.count()).where(Attendance.webinar_id == webinar_id, Attendance.present)
     assert live_scalar(present) == 2
+
+
+def seed_two_devices():
+    agency = factories.agency(code="WEBDEV")
+    trainer = factories.user(agency, roles=(Role.TRAINER,), name="Drs. Pemandu Utama")
+    budi = factories.user(agency, name="Budi Santoso")
+    webinar = factories.webinar(trainer, title="Webinar Dua Perangkat")
+    factories.registration(webinar, budi)
+    return webinar.id, budi.id, {"trainer": trainer.email, "budi": budi.email}
+
+
+def test_one_person_on_two_devices_is_present_once(contexts, live_db, live_scalar, live_socketio):
+    webinar_id, budi_id, logins = live_db(seed_two_devices)
+    trainer = enter(contexts, logins["trainer"], webinar_id)
+    laptop = enter(contexts, logins["budi"], webinar_id)
+    phone_context = contexts.new(**PHONE)
+    phone = phone_context.new_page()
+    assert log_in(phone, logins["budi"]).status == 302
+    phone.goto(f"/webinars/{webinar_id}/room")
+    expect(phone.locator("#room-status")).to_have_text(re.compile("Tersambung"))
+
+    present = trainer.locator("#present li").filter(has_text="Budi Santoso")
+    expect(present).to_have_count(1)
+    open_budi = sa.select(sa.func.count()).where(
+        WebinarConnection.webinar_id == webinar_id,
+        WebinarConnection.user_id == budi_id,
+        WebinarConnection.closed_at.is_(None),
+    )
+    assert live_scalar(open_budi) == 2
+
+    phone.close()  # the phone leaves; the laptop is still in the room
+    wait_until(lambda: live_scalar(open_budi) == 1)
+    say_in_chat(laptop, "Saya masih di sini dari laptop.")
+    expect(message(trainer, "masih di sini")).to_have_count(1)
+    expect(present).to_have_count(1)
+
+    laptop.close()  # now nobody of Budi's is in the room
+    expect(present).to_have_count(0)
+    assert live_scalar(open_budi) == 0
+
+    again = contexts.new(**PHONE).new_page()
+    assert log_in(again, logins["budi"]).status == 302
+    again.goto(f"/webinars/{webinar_id}/room")
+    expect(present).to_have_count(1)
+
+    trainer.once("dialog", lambda dialog: dialog.accept())
+    trainer.get_by_role("button", name="Akhiri webinar").click()
+    expect(again.locator("#room-status")).to_have_text(re.compile("Webinar telah diakhiri"))
+    trainer.goto(f"/webinars/{webinar_id}/attendance")
+    expect(trainer.locator("tbody tr")).to_have_count(1)
+    expect(trainer.locator("tbody tr")).to_contain_text("Budi Santoso")
+    records = sa.select(sa.func.count()).where(
+        Attendance.webinar_id == webinar_id, Attendance.user_id == budi_id
+    )
+    assert live_scalar(records) == 1
+    assert live_scalar(sa.select(sa.func.count()).where(WebinarConnection.closed_at.is_(None))) == 0
+
+
+def wait_until(condition, seconds: float = 10) -> None:
+    """Poll the live database until the server has done its part (not a timing assertion)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the server did not get there in time"
+        time.sleep(0.1)
