@@ -319,3 +319,43 @@ def wait_until(condition, seconds: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the server did not get there in time"
         time.sleep(0.1)
+
+
+def seed_with_history():
+    agency = factories.agency(code="WEBNOJS")
+    trainer = factories.user(agency, roles=(Role.TRAINER,), name="Drs. Pemandu Utama")
+    citra = factories.user(agency, name="Citra Dewi")
+    webinar = factories.webinar(
+        trainer, title="Webinar Tanpa Skrip", video_url="https://us02web.zoom.us/j/555"
+    )
+    for i in range(60):
+        factories.db.session.add(
+            ChatMessage(webinar_id=webinar.id, user_id=trainer.id, body=f"Catatan ke-{i}")
+        )
+    return webinar.id, citra.email
+
+
+def test_without_javascript_a_participant_registers_and_follows_the_room(contexts, live_db):
+    webinar_id, citra_email = live_db(seed_with_history)
+    page = contexts.new(java_script_enabled=False).new_page()
+    assert log_in(page, citra_email).status == 302
+    page.goto("/webinars/")
+    page.get_by_role("link", name="Webinar Tanpa Skrip").click()
+    assert submit(page, page.get_by_role("button", name="Daftar", exact=True)).status == 302
+    expect(page.locator(".flash-success")).to_contain_text("Anda terdaftar")
+    page.goto("/")
+    page.get_by_role("link", name="Masuk ruang").click()
+
+    expect(page).to_have_url(re.compile(f"/webinars/{webinar_id}/room$"))
+    expect(page.get_by_role("link", name="Buka video di aplikasinya")).to_have_attribute(
+        "href", "https://us02web.zoom.us/j/555"
+    )
+    expect(page.locator("#room-status")).to_have_text(re.compile("memerlukan JavaScript"))
+    expect(page.get_by_label("Pesan Anda")).to_be_hidden()
+    expect(page.locator("#messages li")).to_have_count(50)
+    expect(page.locator("#messages")).to_contain_text("Catatan ke-59")
+    page.get_by_role("link", name="Pesan sebelumnya").click()  # history in pages, as plain links
+    expect(page.locator("#messages li")).to_have_count(10)
+    expect(page.locator("#messages")).to_contain_text("Catatan ke-0")
+    page.get_by_role("link", name="Pesan terbaru").click()
+    expect(page.locator("#messages")).to_contain_text("Catatan ke-59")
