@@ -16,7 +16,11 @@
   var pinned = document.getElementById("pinned");
   var chatForm = document.getElementById("chat-form");
   var askForm = document.getElementById("ask-form");
-  var me = null, heartbeatTimer = null, presenceTimer = null, ended = false;
+  var me = null, heartbeatTimer = null, presenceTimer = null, ended = false, joinedOnce = false;
+  var upvoted = {}, muted = {};
+  (root.dataset.muted || "").split(",").forEach(function (id) { if (id) muted[id] = true; });
+  // Errors of these events are shown next to their form (from the acknowledgement).
+  var LOCAL = { chat: true, ask: true, vote: true };
 
   var socket = io("/webinar", { reconnectionDelayMax: 10000 });
 
@@ -25,11 +29,32 @@
     status.className = isError ? "flash flash-error" : "muted";
   }
 
-  function send(event, data, done) {
+  function send(event, data, done, fail) {
     data = data || {};
     data.webinar_id = webinarId;
     socket.emit(event, data, function (reply) {
-      if (reply && reply.ok && done) done(reply);
+      if (reply && reply.ok) { if (done) done(reply); } else if (fail) fail(reply ? reply.error : "");
+    });
+  }
+
+  // A refusal (muted, too long, too fast…) shown under the form that was sent.
+  function formError(form, text) {
+    var p = form.querySelector(".error");
+    if (!text) { if (p) p.remove(); return; }
+    if (!p) {
+      p = el("p", "error");
+      p.setAttribute("role", "alert");
+      form.appendChild(p);
+    }
+    p.textContent = text;
+  }
+
+  function compose(form, box, event) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (!box.value.trim()) return;
+      send(event, { text: box.value }, function () { box.value = ""; formError(form); },
+        function (error) { formError(form, error); });
     });
   }
 
@@ -68,9 +93,19 @@
     tools.appendChild(button(T.pin, function () { send("pin", { message_id: id }); }));
     tools.appendChild(button(T.delete, function () { send("delete", { message_id: id }); }));
     if (userId !== me) {
-      tools.appendChild(button(T.mute, function () { send("mute", { user_id: userId, muted: true }); }));
+      var mute = button(muted[userId] ? T.unmute : T.mute, function () {
+        send("mute", { user_id: userId, muted: !muted[userId] });
+      });
+      mute.className = "link mute";
+      tools.appendChild(mute);
     }
     li.appendChild(tools);
+  }
+
+  function showMuted(userId, isMuted) {
+    muted[userId] = isMuted;
+    Array.prototype.forEach.call(messages.querySelectorAll("li[data-user-id='" + userId + "'] .mute"),
+      function (b) { b.textContent = isMuted ? T.unmute : T.mute; });
   }
 
   function messageItem(m) {
@@ -99,6 +134,7 @@
 
   function showPinned(m) {
     pinned.textContent = "";
+    pinned.dataset.id = m ? m.id : "";
     if (!m) { pinned.hidden = true; return; }
     pinned.appendChild(el("b", null, m.user.name));
     pinned.appendChild(document.createTextNode(": " + m.text));
@@ -113,6 +149,7 @@
   var older = document.getElementById("older");
   if (older) {
     older.addEventListener("click", function (event) {
+      if (!socket.connected) return; // after the end: the plain link loads the older page
       event.preventDefault();
       var first = messages.querySelector("li[data-id]");
       send("history", { before_id: first ? Number(first.dataset.id) : null }, function (reply) {
@@ -125,20 +162,22 @@
     });
   }
 
-  chatForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var box = document.getElementById("chat-text");
-    if (!box.value.trim()) return;
-    send("chat", { text: box.value }, function () { box.value = ""; });
-  });
+  compose(chatForm, document.getElementById("chat-text"), "chat");
 
   // ------------------------------------------------------------------ questions
 
   function questionTools(li, q) {
     var tools = li.querySelector(".tools") || el("span", "tools");
     tools.textContent = "";
-    if (!q.answered && q.user.id !== me) {
-      tools.appendChild(button(T.upvote, function () { send("upvote", { question_id: q.id }); }));
+    if (!q.answered && q.user.id !== me && !upvoted[q.id]) {
+      tools.appendChild(button(T.upvote, function () {
+        send("upvote", { question_id: q.id }, function () {
+          upvoted[q.id] = true;
+          var b = document.querySelector("#q-" + q.id + " .upvote");
+          if (b) b.remove();
+        });
+      }));
+      tools.lastChild.className = "link upvote";
     }
     if (isModerator) {
       if (!q.answered) tools.appendChild(button(T.markAnswered, function () { send("answer", { question_id: q.id }); }));
@@ -154,6 +193,7 @@
       li = el("li");
       li.id = "q-" + q.id;
       li.dataset.id = q.id;
+      li.dataset.userId = q.user.id;
       questions.appendChild(li);
     }
     li.textContent = "";
@@ -190,12 +230,7 @@
     });
   }
 
-  askForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var box = document.getElementById("ask-text");
-    if (!box.value.trim()) return;
-    send("ask", { text: box.value }, function () { box.value = ""; });
-  });
+  compose(askForm, document.getElementById("ask-text"), "ask");
 
   // ------------------------------------------------------------------ polls
 
@@ -214,6 +249,7 @@
     box.dataset.status = p.status;
     var title = el("p");
     title.appendChild(el("strong", null, p.question));
+    if (p.status !== "open") title.appendChild(el("small", null, " (" + T[p.status] + ")"));
     box.appendChild(title);
     var list = el("ul", "options");
     p.options.forEach(function (o) {
@@ -221,9 +257,8 @@
       li.dataset.optionId = o.id;
       if (p.status === "open" && !("votes" in o)) {
         li.appendChild(button(o.text, function () {
-          send("vote", { poll_id: p.id, option_id: o.id }, function () {
-            list.replaceWith(el("p", "muted", T.voted));
-          });
+          var done = function (text) { list.replaceWith(el("p", "muted", text)); };
+          send("vote", { poll_id: p.id, option_id: o.id }, function () { done(T.voted); }, done);
         }));
       } else {
         li.appendChild(el("span", "option-text", o.text));
@@ -260,6 +295,7 @@
     if (!present) return;
     present.textContent = "";
     list.forEach(addPresent);
+    countPresent();
   }
 
   function addPresent(p) {
@@ -280,6 +316,9 @@
   // ------------------------------------------------------------------ connection
 
   function joined(reply) {
+    // Back after a disconnect: fetch what was said meanwhile.
+    if (joinedOnce) send("history", {}, function (r) { r.messages.forEach(addMessage); });
+    joinedOnce = true;
     me = reply.me;
     isModerator = reply.moderator;
     say(reply.muted ? T.muted : T.connected, reply.muted);
@@ -301,19 +340,23 @@
   }
 
   say(T.connecting);
-  socket.on("connect", function () { send("join", {}, joined); });
+  socket.on("connect", function () {
+    // Refused (the session ended meanwhile, say): nothing left to send from this page.
+    send("join", {}, joined, function () { chatForm.hidden = askForm.hidden = true; });
+  });
   socket.on("disconnect", function () {
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
     if (!ended) say(T.reconnecting, true);
   });
   socket.on("connect_error", function (err) { say(err && err.message ? err.message : T.reconnecting, true); });
-  socket.on("error", function (e) { if (e && e.message) say(e.message, true); });
+  socket.on("error", function (e) { if (e && e.message && !LOCAL[e.event]) say(e.message, true); });
   socket.on("chat", addMessage);
   socket.on("pinned", showPinned);
   socket.on("message_deleted", function (d) {
     var li = document.getElementById("m-" + d.id);
     if (li) li.remove();
+    if (pinned.dataset.id === String(d.id)) showPinned(null);
   });
   socket.on("question", showQuestion);
   socket.on("question_deleted", function (d) {
@@ -328,14 +371,17 @@
     if (li) { li.remove(); countPresent(); }
   });
   socket.on("muted", function (d) {
-    if (d.user_id === me) say(d.muted ? T.muted : T.unmuted, d.muted);
+    if (d.user_id !== me) return showMuted(d.user_id, d.muted);
+    say(d.muted ? T.muted : T.unmuted, d.muted);
+    if (!d.muted) { formError(chatForm); formError(askForm); }
   });
   socket.on("ended", function () {
     ended = true;
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
-    chatForm.hidden = true;
-    askForm.hidden = true;
+    // Read-only from now on: no forms, no buttons that would only be refused.
+    Array.prototype.forEach.call(root.querySelectorAll(".compose, .tools, .poll button, #pinned button, details"),
+      function (node) { node.remove(); });
     if (endButton) endButton.hidden = true;
     say(T.ended);
     socket.disconnect();

@@ -11,11 +11,29 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 
+import sqlalchemy as sa
 import xlsxwriter
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..core.i18n import TIMEZONE_ABBREVIATIONS
+from ..extensions import db
+from .models import Attendance, AttendanceCorrection, Webinar
 from .services import ReportRow, to_local
+
+
+def corrections(webinar: Webinar) -> list[tuple[AttendanceCorrection, User]]:
+    """The log of corrections to this webinar's attendance, newest first, with whose record."""
+    query = (
+        sa.select(AttendanceCorrection, User)
+        .join(Attendance, AttendanceCorrection.attendance_id == Attendance.id)
+        .join(User, Attendance.user_id == User.id)
+        .where(Attendance.webinar_id == webinar.id)
+        .options(joinedload(AttendanceCorrection.by))
+        .order_by(AttendanceCorrection.created_at.desc(), AttendanceCorrection.id.desc())
+    )
+    return [(correction, user) for correction, user in db.session.execute(query)]
 
 
 def header(zone: str) -> list[str]:

@@ -49,6 +49,12 @@ def is_muted(user: User, webinar: Webinar) -> bool:
     return db.session.get(WebinarMute, (webinar.id, user.id)) is not None
 
 
+def muted_ids(webinar: Webinar) -> list[int]:
+    """The people silenced in this webinar (for the moderators' page)."""
+    query = sa.select(WebinarMute.user_id).where(WebinarMute.webinar_id == webinar.id)
+    return list(db.session.scalars(query.order_by(WebinarMute.user_id)))
+
+
 def _speaker(user: User, webinar: Webinar) -> None:
     _writable(webinar)
     if is_muted(user, webinar):

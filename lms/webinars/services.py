@@ -49,6 +49,7 @@ from .room import (  # noqa: F401 - re-exported
     delete_question,
     is_muted,
     mark_answered,
+    muted_ids,
     open_poll,
     pin_message,
     pinned_message,
@@ -76,6 +77,37 @@ def utcnow() -> datetime:
 def is_moderator(user: User, webinar: Webinar) -> bool:
     """The host, the co-hosts and administrators moderate a webinar."""
     return user.is_admin or user.id in webinar.moderator_ids()
+
+
+def agency_ids(webinar: Webinar) -> set[int]:
+    """The agencies a webinar is run for: its host's, and the owner of its course."""
+    ids = {webinar.host.agency_id, webinar.course.owner_agency_id if webinar.course else None}
+    return ids - {None}
+
+
+def can_view_attendance(user: User, webinar: Webinar) -> bool:
+    """Moderators, and the agency admins of an agency the webinar is run for (read-only)."""
+    if is_moderator(user, webinar):
+        return True
+    return user.has_role(Role.AGENCY_ADMIN) and user.agency_id in agency_ids(webinar)
+
+
+def attendance_reports(user: User) -> sa.Select:
+    """The webinars whose attendance report `user` may read, newest first (for db.paginate)."""
+    query = (
+        sa.select(Webinar)
+        .options(selectinload(Webinar.host))
+        .order_by(Webinar.starts_at.desc(), Webinar.id.desc())
+    )
+    if user.is_admin:
+        return query
+    cohosted = sa.select(WebinarCohost.webinar_id).where(WebinarCohost.user_id == user.id)
+    allowed = [Webinar.host_id == user.id, Webinar.id.in_(cohosted)]
+    if user.has_role(Role.AGENCY_ADMIN) and user.agency_id is not None:
+        hosts = sa.select(User.id).where(User.agency_id == user.agency_id)
+        courses = sa.select(Course.id).where(Course.owner_agency_id == user.agency_id)
+        allowed += [Webinar.host_id.in_(hosts), Webinar.course_id.in_(courses)]
+    return query.where(sa.or_(*allowed))
 
 
 def can_schedule(user: User) -> bool:

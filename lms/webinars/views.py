@@ -24,10 +24,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-
 def moderated(webinar_id: int) -> Webinar:
     webinar = db.get_or_404(Webinar, webinar_id)
     if not services.is_moderator(current_user, webinar):
+        abort(403)
+    return webinar
+
+
+def report_viewer(webinar_id: int) -> Webinar:
+    """The webinar, if the current user may read its attendance report (moderators, and the
+    admins of the agency it is run for)."""
+    webinar = db.get_or_404(Webinar, webinar_id)
+    if not services.can_view_attendance(current_user, webinar):
         abort(403)
     return webinar
 
@@ -54,7 +62,16 @@ def index():
         recent=recent,
         registered=registered,
         can_schedule=services.can_schedule(current_user),
+        can_report=current_user.has_role(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN),
     )
+
+
+@bp.get("/reports")
+@roles_required(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN)
+def reports():
+    """The attendance reports the user may read: their own webinars, their agency's, or all."""
+    page = db.paginate(services.attendance_reports(current_user), per_page=30)
+    return render_template("webinars/reports.html", page=page, now=now())
 
 
 def _form_data(form: WebinarForm) -> services.WebinarData:
@@ -129,6 +146,7 @@ def detail(webinar_id: int):
         registered=services.is_registered(current_user, webinar),
         assigned=services.is_assigned(current_user, webinar),
         moderator=services.is_moderator(current_user, webinar),
+        can_report=services.can_view_attendance(current_user, webinar),
         cohost_form=CohostForm(),
     )
 
@@ -188,11 +206,14 @@ def room(webinar_id: int):
     moderator = services.is_moderator(current_user, webinar)
     embed = embed_for(webinar.video_url, current_app.config["WEBINAR_JITSI_HOSTS"])
     polls = services.polls(webinar)
+    state = services.room_state(webinar, now())
+    # After the end every poll that was opened shows its results, even if nobody closed it.
+    shown = (PollStatus.CLOSED, PollStatus.OPEN) if state == "over" else (PollStatus.CLOSED,)
     response = Response(
         render_template(
             "webinars/room.html",
             webinar=webinar,
-            state=services.room_state(webinar, now()),
+            state=state,
             messages=messages,
             more=more,
             before=before,
@@ -201,8 +222,9 @@ def room(webinar_id: int):
             pinned=services.pinned_message(webinar),
             questions=services.questions(webinar),
             polls=polls,
-            results={p.id: services.poll_results(p) for p in polls if p.status is PollStatus.CLOSED},
+            results={p.id: services.poll_results(p) for p in polls if p.status in shown},
             poll_form=PollForm() if moderator else None,
+            muted=services.muted_ids(webinar) if moderator else [],
         )
     )
     if embed is not None:
@@ -234,22 +256,23 @@ def create_poll(webinar_id: int):
 @bp.get("/<int:webinar_id>/attendance")
 @login_required
 def attendance(webinar_id: int):
-    webinar = moderated(webinar_id)
+    webinar = report_viewer(webinar_id)
     rows = services.attendance_report(webinar)
     return render_template(
         "webinars/attendance.html",
         webinar=webinar,
         rows=rows,
         now=now(),
-        form=CorrectionForm(),
+        moderator=services.is_moderator(current_user, webinar),
         never_joined=[row for row in rows if not row.joined],
+        corrections=report.corrections(webinar),
     )
 
 
 @bp.get("/<int:webinar_id>/attendance.csv")
 @login_required
 def attendance_csv(webinar_id: int):
-    webinar = moderated(webinar_id)
+    webinar = report_viewer(webinar_id)
     body = report.to_csv(services.attendance_report(webinar), str(get_timezone()))
     return Response(
         body,
@@ -261,7 +284,7 @@ def attendance_csv(webinar_id: int):
 @bp.get("/<int:webinar_id>/attendance.xlsx")
 @login_required
 def attendance_xlsx(webinar_id: int):
-    webinar = moderated(webinar_id)
+    webinar = report_viewer(webinar_id)
     body = report.to_xlsx(services.attendance_report(webinar), str(get_timezone()), webinar.title)
     return Response(
         body,

@@ -70,7 +70,9 @@ MATRIX = [
     row("GET", "/admin/people/{admin_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     # {webinar}: live now, hosted by the trainer; nobody is registered yet (rooms before register).
+    # {webinar_other}: another agency's. Agency admins read (not correct) their agency's reports.
     row("GET", "/webinars/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/reports", LOGIN, FORBIDDEN, OK, OK, OK),
     row("GET", "/webinars/new", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("GET", "/webinars/{webinar}", LOGIN, OK, OK, OK, OK),
     row("GET", "/webinars/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
@@ -78,9 +80,12 @@ MATRIX = [
     row("GET", "/webinars/{webinar}/room", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/cohosts", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/polls", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
-    row("GET", "/webinars/{webinar}/attendance", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
-    row("GET", "/webinars/{webinar}/attendance.csv", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
-    row("GET", "/webinars/{webinar}/attendance.xlsx", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar}/attendance", LOGIN, FORBIDDEN, OK, OK, OK),
+    row("GET", "/webinars/{webinar}/attendance.csv", LOGIN, FORBIDDEN, OK, OK, OK),
+    row("GET", "/webinars/{webinar}/attendance.xlsx", LOGIN, FORBIDDEN, OK, OK, OK),
+    row("GET", "/webinars/{webinar_other}/attendance", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar_other}/attendance.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/webinars/{webinar_other}/attendance.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/finalize", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
@@ -318,6 +323,7 @@ def world(app, make_agency, make_user):
         "other_person": other_person.id,
         "admin_person": make_user(own, roles=(Role.ADMIN,)).id,
         "webinar": factories.bind(app, factories.webinar)(actors["trainer"]).id,
+        "webinar_other": factories.bind(app, factories.webinar)(other_trainer_elsewhere).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))

@@ -1,3 +1,4 @@
+import gzip
 import io
 import re
 import zipfile
@@ -6,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts.models import Role
 from lms.webinars import services
 from lms.webinars.models import Attendance, AttendanceCorrection, ChatMessage, Registration, Webinar
+from tests import factories
 from tests.webinars.conftest import at
 
 LIVE = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=10)
@@ -104,6 +107,40 @@ class TestRoom:
         older_page = client.get(older).text
         assert "pesan &lt;4&gt;" in older_page and "pesan &lt;0&gt;" in older_page
         assert not re.search(r"<script(?![^>]*\bsrc=)", page) and not re.search(r"\son[a-z]+\s*=", page)
+
+    def test_first_visit_stays_light(self, client, login, people, room):
+        """HTML, stylesheet and scripts of a first visit, gzipped as sent (55 messages of history)."""
+        login(people["ani"])
+        gzip_only = {"Accept-Encoding": "gzip"}
+        response = client.get(f"/webinars/{room.id}/room", headers=gzip_only)
+        assert response.headers["Content-Encoding"] == "gzip"
+        sizes = {"html": len(response.data)}
+        for url in re.findall(r'(?:src|href)="(/static/[^"]+)"', gzip.decompress(response.data).decode()):
+            with client.get(url.replace("&amp;", "&"), headers=gzip_only) as asset:
+                assert asset.status_code == 200 and asset.headers.get("Content-Encoding") == "gzip", url
+                sizes[url.split("?")[0].rsplit("/", 1)[1]] = len(asset.data)
+        assert set(sizes) == {"html", "app.css", "socket.io.min.js", "webinar-room.js"}
+        assert sizes["webinar-room.js"] <= 5_000 and sum(sizes.values()) <= 28_000, sizes
+
+    def test_a_poll_left_open_shows_its_results_after_the_end(self, app, db, client, login, people, room):
+        with app.app_context():
+            webinar = db.session.get(Webinar, room.id)
+            trainer, ani = (db.session.get(type(people[n]), people[n].id) for n in ("trainer", "ani"))
+            poll = services.create_poll(trainer, webinar, "Materi jelas?", ["Ya", "Belum"], at=LIVE)
+            services.open_poll(trainer, webinar, poll.id, at=LIVE)
+            services.vote(ani, webinar, poll.id, poll.options[0].id)
+            webinar.ended_at = LIVE + timedelta(minutes=5)
+            db.session.commit()
+        login(people["ani"])
+        page = client.get(f"/webinars/{room.id}/room").text
+        box = page.split("Materi jelas?")[1]
+        assert "(ditutup)" in box and re.search(r"Ya</span> — <span class=\"count\">1</span>", box)
+
+    def test_moderator_prepares_polls_before_the_room_opens(self, client, login, people, make_webinar):
+        webinar = make_webinar(people["trainer"], starts_at=datetime.now(UTC) + timedelta(days=2))
+        login(people["trainer"])
+        page = client.get(f"/webinars/{webinar.id}/room").text
+        assert "Siapkan jajak pendapat baru" in page and "webinar-room.js" not in page
 
     def test_embed_only_for_allow_listed_platforms_with_csp_for_this_page(
         self, app, db, client, login, people, room
@@ -212,7 +249,93 @@ class TestAttendanceReport:
             assert (budi.present, budi.minutes, budi.corrected) == (True, 55, True)
             [log] = db.session.scalars(sa.select(AttendanceCorrection)).all()
             assert log.reason == "Ikut dari ruang rapat bersama Ani" and log.by_id == people["trainer"].id
-        assert "dikoreksi" in client.get(f"/webinars/{finished.id}/attendance").text
+        page = client.get(f"/webinars/{finished.id}/attendance").text
+        assert "dikoreksi" in page
+        log = page.split("Riwayat koreksi")[1]
+        assert "Budi Santoso</strong>: Tidak hadir (20 menit) → Hadir (55 menit)" in log
+        assert "oleh Drs. Pemandu Utama" in log and "Ikut dari ruang rapat bersama Ani" in log
+
+
+class TestAgencyAdmin:
+    """Agency admins read (never correct) the reports of webinars run for their agency."""
+
+    @pytest.fixture
+    def admins(self, make_agency, make_user, people):
+        trainer = people["trainer"]
+        return {
+            "home": make_user(
+                trainer.agency,
+                unit=trainer.unit,
+                roles=(Role.AGENCY_ADMIN, Role.LEARNER),
+                name="Admin BKPSDM",
+            ),
+            "other": make_user(make_agency(code="LAIN"), roles=(Role.AGENCY_ADMIN,), name="Admin Lain"),
+        }
+
+    @pytest.fixture
+    def finished(self, app, db, people, make_webinar, make_registration):
+        start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+        webinar = make_webinar(people["trainer"], starts_at=start, title="Webinar Instansi Sendiri")
+        make_registration(webinar, people["ani"])
+        with app.app_context():
+            services.finalize(db.session.get(Webinar, webinar.id), at=at(61, start))
+            db.session.commit()
+        return webinar
+
+    def test_reads_the_report_of_their_agency_read_only(
+        self, app, db, client, login, people, admins, finished
+    ):
+        login(admins["home"])
+        page = client.get(f"/webinars/{finished.id}/attendance")
+        assert page.status_code == 200 and "Ani Lestari" in page.text
+        assert "sebagai admin instansi" in page.text
+        assert "Simpan koreksi" not in page.text and "Hitung kehadiran sekarang" not in page.text
+        assert client.get(f"/webinars/{finished.id}/attendance.csv").text.count("Ani Lestari") == 1
+        assert client.get(f"/webinars/{finished.id}/attendance.xlsx").status_code == 200
+        assert f"/webinars/{finished.id}/attendance" in client.get(f"/webinars/{finished.id}").text
+        correction = {"present": "1", "minutes": "60", "reason": "Saya admin instansi"}
+        assert (
+            client.post(f"/webinars/{finished.id}/attendance/{people['ani'].id}", data=correction).status_code
+            == 403
+        )
+        assert client.post(f"/webinars/{finished.id}/finalize").status_code == 403
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceCorrection)) == 0
+
+    def test_another_agencys_admin_is_refused(self, client, login, admins, finished):
+        login(admins["other"])
+        for suffix in ("", ".csv", ".xlsx"):
+            assert client.get(f"/webinars/{finished.id}/attendance{suffix}").status_code == 403
+        assert "Webinar Instansi Sendiri" not in client.get("/webinars/reports").text
+        assert f"/webinars/{finished.id}/attendance" not in client.get(f"/webinars/{finished.id}").text
+
+    def test_a_webinar_of_their_agencys_course_counts_wherever_its_host_works(
+        self, app, db, client, login, people, admins, make_user, make_webinar
+    ):
+        course = factories.bind(app, factories.course)(by=people["trainer"], title="Kursus Instansi")
+        other = admins["other"]
+        guest = make_user(other.agency, unit=other.unit, roles=(Role.TRAINER,), name="Narasumber Tamu")
+        webinar = make_webinar(guest, title="Webinar Narasumber Tamu", course_id=course.id)
+        login(admins["home"])
+        assert client.get(f"/webinars/{webinar.id}/attendance").status_code == 200
+        assert "Webinar Narasumber Tamu" in client.get("/webinars/reports").text
+
+    def test_reports_list_is_scoped(self, client, login, people, admins, make_webinar, finished):
+        make_webinar(people["trainer2"], title="Webinar Pemandu Kedua")
+        make_webinar(admins["other"], title="Webinar Instansi Lain")  # hosted in another agency
+        login(admins["home"])
+        page = client.get("/webinars/reports").text
+        assert "Webinar Instansi Sendiri" in page and "Webinar Pemandu Kedua" in page
+        assert "Webinar Instansi Lain" not in page and "Laporan final" in page
+        assert "/webinars/reports" in client.get("/webinars/").text
+        client.post("/logout")
+        login(people["trainer2"])
+        page = client.get("/webinars/reports").text
+        assert "Webinar Pemandu Kedua" in page and "Webinar Instansi Sendiri" not in page
+        client.post("/logout")
+        login(people["ani"])
+        assert client.get("/webinars/reports").status_code == 403
+        assert "/webinars/reports" not in client.get("/webinars/").text
 
 
 def test_cron_commands(app, db, people, make_webinar, make_registration, outbox):
