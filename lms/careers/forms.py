@@ -7,10 +7,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.forms import choices, max_length, required
-from .models import BERAKHLAK, AppraisalPeriod, LearningKind, Rating, RequestStatus
+from .models import BERAKHLAK_VALUES, AppraisalPeriod, LearningKind, Rating, RequestStatus
 
 
 def optional_int(value):
@@ -40,23 +40,40 @@ class TrainingRequestForm(FlaskForm):
     )
 
 
+RATING_CHOICES = [("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]
+
+
 class AppraisalForm(FlaskForm):
+    """Work results, the seven BerAKHLAK values (fields behaviour_<code>, added below), notes."""
+
     year = IntegerField(_l("Tahun"), validators=[required()])
     period = SelectField(
         _l("Periode"), choices=choices((p.value, p.label) for p in AppraisalPeriod), validate_choice=False
     )
     work_rating = SelectField(
-        _l("Rating hasil kerja"),
-        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
-        validate_choice=False,
-    )
-    behaviour_rating = SelectField(
-        _l("Rating perilaku kerja (BerAKHLAK)"),
-        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
-        validate_choice=False,
-        description=_l("Nilai dasar: %(values)s.", values=", ".join(str(v) for v in BERAKHLAK)),
+        _l("Rating hasil kerja"), choices=choices(RATING_CHOICES), validate_choice=False
     )
     notes = TextAreaField(_l("Catatan dan umpan balik"), validators=[max_length(5000)])
+
+    @property
+    def behaviour_fields(self):
+        return [self[f"behaviour_{code}"] for code in BERAKHLAK_VALUES]
+
+    def behaviour_data(self) -> dict[str, str]:
+        return {code: self[f"behaviour_{code}"].data or "" for code in BERAKHLAK_VALUES}
+
+
+for _code, _name in BERAKHLAK_VALUES.items():
+    setattr(
+        AppraisalForm,
+        f"behaviour_{_code}",
+        SelectField(
+            _name,
+            choices=choices(RATING_CHOICES),
+            validate_choice=False,
+            validators=[DataRequired(message=_l("Pilih rating untuk nilai ini."))],
+        ),
+    )
 
 
 class ResponseForm(FlaskForm):

@@ -48,7 +48,7 @@ def build(app, own, other, actors, other_person_id):
         appraisal = appraisals.record_appraisal(
             learner,
             appraisals.AppraisalData(
-                year=2025, period="annual", work_rating="meets", behaviour_rating="meets"
+                year=2025, period="annual", work_rating="meets", behaviour=appraisals.all_values("meets")
             ),
             by=trainer,
         )
