@@ -4,7 +4,7 @@ person's career data (position, assessments, JP from elsewhere, audit log)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..accounts.access import roles_required
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, csv_io, export, jp, records
+from . import audit, csv_io, export, forms, jp, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .access import can_manage_careers
@@ -137,6 +137,60 @@ def position_detail(position_id: int):
     )
 
 
+def _position_form_page(agency, position=None):
+    form = forms.position_form(
+        available_competencies(agency.id),
+        position_services.positions_of(agency.id),
+        position,
+        prefill=request.method == "GET",
+    )
+    issues = []
+    if form.validate_on_submit():
+        raw = position_services.PositionInput(
+            code=form.code.data or "",
+            name=form.name.data or "",
+            type=form.type.data or "",
+            description=form.description.data or "",
+            requirements=form.requirement_data(),
+            next_codes=form.next_codes.data or [],
+        )
+        try:
+            saved = position_services.save_position_input(agency, raw, by=current_user, position=position)
+        except position_services.PositionRejected as exc:
+            db.session.rollback()
+            issues = exc.issues
+            for issue in issues:
+                target = {"next": "next_codes"}.get(issue.field, issue.field)
+                if target in form:
+                    form[target].errors = [*form[target].errors, issue.message]
+        else:
+            db.session.commit()
+            flash(_("Jabatan %(name)s disimpan.", name=saved.name), "success")
+            return redirect(url_for(".position_detail", position_id=saved.id))
+    return render_template(
+        "careers/hr/position_form.html",
+        agency=agency,
+        position=position,
+        form=form,
+        requirement_issues=[i.message for i in issues if i.field == "requirements"],
+    ), (422 if issues else 200)
+
+
+@bp.route("/<int:agency_id>/positions/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_position(agency_id: int):
+    return _position_form_page(managed_agency(agency_id))
+
+
+@bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_position(position_id: int):
+    position = position_services.load_position(position_id)
+    if position is None:
+        abort(404)
+    return _position_form_page(managed_agency(position.agency_id), position)
+
+
 # ---------------------------------------------------------------- a person's career data
 
 
@@ -146,7 +200,9 @@ def assign_position(user_id: int):
     person = managed_person(user_id)
     staff = position_services.staff_position_of(person.id)
     form = PositionAssignForm(
-        position_id=staff.position_id if staff else None, since=staff.since if staff else None
+        position_id=staff.position_id if staff else None,
+        since=staff.since if staff else None,
+        supervisor_nip=person.supervisor.nip if person.supervisor else "",
     )
     form.position_id.choices = choices(
         [("", _("(tidak ada)"))]
@@ -160,19 +216,55 @@ def assign_position(user_id: int):
         try:
             if form.position_id.data and position is None:
                 raise CareerError(_("Jabatan tidak ditemukan di instansi ini."), "position_id")
-            position_services.assign_position(person, position, by=current_user, since=form.since.data)
+            supervisor = staffing.supervisor_by_nip(form.supervisor_nip.data, person.agency_id)
+            staffing.set_assignment(person, position, supervisor, by=current_user, since=form.since.data)
         except CareerError as exc:
+            db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Jabatan %(name)s disimpan.", name=person.name), "success")
+            flash(_("Jabatan dan atasan %(name)s disimpan.", name=person.name), "success")
             return redirect(url_for("careers.person_profile", user_id=person.id))
     return render_template(
         "careers/hr/person_form.html",
         person=person,
         form=form,
-        title=_("Tetapkan jabatan"),
-        submit_label=_("Simpan jabatan"),
+        title=_("Tetapkan jabatan dan atasan"),
+        submit_label=_("Simpan"),
+    )
+
+
+@bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def staff_positions(agency_id: int):
+    agency = managed_agency(agency_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = staffing.import_assignments(agency, form.file.data.read(), by=current_user)
+        except csv_io.ImportRejected as exc:
+            db.session.rollback()
+            return _import_page("careers/hr/staff_positions.html", agency, form, exc.problems, 422)
+        db.session.commit()
+        flash(
+            _(
+                "Impor selesai: %(changed)d pegawai diperbarui, %(same)d tidak berubah.",
+                changed=result.changed,
+                same=result.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for(".staff_positions", agency_id=agency.id))
+    return _import_page("careers/hr/staff_positions.html", agency, form)
+
+
+@bp.get("/<int:agency_id>/staff-positions.csv")
+@roles_required(*MANAGERS)
+def staff_positions_csv(agency_id: int):
+    agency = managed_agency(agency_id)
+    header = ["nip", "nama", "kode_jabatan", "nip_atasan"]
+    return export.csv_response(
+        f"{agency.code.lower()}-jabatan-pegawai.csv", header, staffing.assignment_rows(agency.id)
     )
 
 

@@ -1,0 +1,282 @@
+"""Who holds which position and who supervises whom: HR sets it per person or for many by CSV.
+
+staff-positions.csv, one row per person:  nip;kode_jabatan;nip_atasan  (a nama column is ignored,
+so the export can be edited and uploaded again). A column left out of the file leaves that field
+as it is; an empty cell clears it. The file is checked whole first — NIPs (structure, known, in
+this agency), position codes of this agency, supervisors in this agency and no supervisor cycles
+once the file is applied — and if anything is wrong nothing is written and every problem is
+listed. NIPs are read by accounts' `parse_nip` and the file by `csv_io.read_rows` (accounts'
+decoder), as the staff import does. Every change is written to the careers audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from ..accounts.errors import AccountError
+from ..accounts.models import Agency, User
+from ..accounts.services import parse_nip
+from ..extensions import db
+from . import summaries
+from .access import supervisor_chain_ids
+from .audit import log_change
+from .csv_io import ImportRejected, Problem, read_rows
+from .errors import CareerError
+from .models import Position, StaffPosition
+from .positions import _require_hr, place, staff_position_of
+
+logger = logging.getLogger(__name__)
+
+STAFF_COLUMNS = {
+    "nip": ("nip", "nip_pegawai"),
+    "nama": ("nama", "name", "nama_pegawai"),
+    "kode_jabatan": ("kode_jabatan", "jabatan", "position_code", "kode"),
+    "nip_atasan": ("nip_atasan", "supervisor_nip", "atasan"),
+}
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class AssignmentSummary:
+    changed: int
+    unchanged: int
+
+
+def snapshot(person: User, staff: StaffPosition | None) -> dict:
+    """The audited assignment of a person: position and supervisor."""
+    position = staff.position if staff is not None else None
+    return {
+        "position_id": position.id if position else None,
+        "position_code": position.code if position else None,
+        "supervisor_id": person.supervisor_id,
+        "supervisor_nip": person.supervisor.nip if person.supervisor else None,
+    }
+
+
+def _apply(
+    person: User, position: Position | None, supervisor: User | None, *, by, since=None, **keep
+) -> bool:
+    """Set what is given (keep_position / keep_supervisor leave a field alone); True if changed."""
+    staff = staff_position_of(person.id)
+    before = snapshot(person, staff)
+    if not keep.get("keep_position"):
+        place(person, position, since=since)
+    if not keep.get("keep_supervisor"):
+        person.supervisor_id = supervisor.id if supervisor else None
+        person.supervisor = supervisor
+    db.session.flush()
+    after = snapshot(person, staff_position_of(person.id))
+    if after == before:
+        return False
+    log_change(
+        "staff_position", person.id, "update", subject_id=person.id, actor=by, before=before, after=after
+    )
+    return True
+
+
+def set_assignment(
+    person: User,
+    position: Position | None,
+    supervisor: User | None,
+    *,
+    by: User | None,
+    since: date | None = None,
+) -> bool:
+    """HR sets one person's current position and direct supervisor; True when something changed.
+
+    The position must be one of the person's agency; the supervisor a person of the same agency,
+    not the person, and not below them (no cycles)."""
+    _require_hr(by, person.agency_id)
+    if position is not None and position.agency_id != person.agency_id:
+        raise CareerError(_l("Jabatan ini bukan jabatan di instansi pegawai."), "position_id")
+    if supervisor is not None:
+        if supervisor.id == person.id:
+            raise CareerError(_l("Atasan tidak boleh dirinya sendiri."), "supervisor_nip")
+        if supervisor.agency_id != person.agency_id:
+            raise CareerError(_l("Atasan harus pegawai di instansi yang sama."), "supervisor_nip")
+        if person.id in supervisor_chain_ids(supervisor.id):
+            raise CareerError(
+                _l("Hubungan atasan membentuk lingkaran (pegawai menjadi atasan dari atasannya sendiri)."),
+                "supervisor_nip",
+            )
+    changed = _apply(person, position, supervisor, by=by, since=since)
+    if changed:
+        summaries.sync_people(db.session, [person.id])
+    logger.info("user %s assignment set by %s (changed: %s)", person.id, by and by.id, changed)
+    return changed
+
+
+def supervisor_by_nip(raw: str, agency_id: int | None) -> User | None:
+    """The supervisor named by NIP for the single-person form; CareerError when not usable."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = parse_nip(raw).number
+    except AccountError as exc:
+        raise CareerError(exc.message, "supervisor_nip") from None
+    supervisor = db.session.scalar(sa.select(User).where(User.nip == number))
+    if supervisor is None or supervisor.agency_id != agency_id:
+        raise CareerError(_l("Pegawai dengan NIP ini tidak ada di instansi ini."), "supervisor_nip")
+    return supervisor
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _users_by_nip(nips: list[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for start in range(0, len(nips), CHUNK):
+        for user in db.session.scalars(sa.select(User).where(User.nip.in_(nips[start : start + CHUNK]))):
+            found[user.nip] = user
+    return found
+
+
+def _nip(line: int, column: str, raw: str, problems: list[Problem]) -> str | None:
+    try:
+        return parse_nip(raw).number
+    except AccountError as exc:
+        problems.append(Problem(line, column, str(exc.message)))
+        return None
+
+
+def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> AssignmentSummary:
+    """Set many people's positions and supervisors from a CSV, all or nothing."""
+    _require_hr(by, agency.id)
+    rows = read_rows(data, STAFF_COLUMNS, ("nip",))
+    columns = set(rows[0][1]) if rows else set()
+    if not {"kode_jabatan", "nip_atasan"} & columns:
+        raise ImportRejected(
+            [Problem(1, "kode_jabatan", _("Berkas memerlukan kolom kode_jabatan dan/atau nip_atasan."))]
+        )
+    problems: list[Problem] = []
+    parsed: list[tuple[int, str, str | None, str | None]] = []  # line, nip, position code, supervisor nip
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        nip = _nip(line, "nip", row["nip"], problems)
+        code = row.get("kode_jabatan", "").strip().upper() or None
+        supervisor = row.get("nip_atasan", "").strip() or None
+        if supervisor is not None:
+            supervisor = _nip(line, "nip_atasan", supervisor, problems)
+            if supervisor is None:
+                continue
+        if nip is None:
+            continue
+        if nip in seen:
+            problems.append(Problem(line, "nip", _("NIP ini sudah ada di baris %(row)d.", row=seen[nip])))
+            continue
+        seen[nip] = line
+        if supervisor == nip:
+            problems.append(Problem(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
+            continue
+        parsed.append((line, nip, code, supervisor))
+    people = _users_by_nip(sorted({nip for _l, nip, _c, _s in parsed} | {s for *_r, s in parsed if s}))
+    positions = {
+        p.code: p for p in db.session.scalars(sa.select(Position).where(Position.agency_id == agency.id))
+    }
+    for line, nip, code, supervisor_nip in parsed:
+        person = people.get(nip)
+        if person is None:
+            problems.append(Problem(line, "nip", _("Pegawai dengan NIP ini tidak terdaftar.")))
+        elif person.agency_id != agency.id:
+            problems.append(Problem(line, "nip", _("NIP ini terdaftar di instansi lain.")))
+        if code is not None and code not in positions:
+            problems.append(
+                Problem(
+                    line,
+                    "kode_jabatan",
+                    _("Kode jabatan %(code)s tidak ada di instansi ini.", code=code[:40]),
+                )
+            )
+        if supervisor_nip is not None:
+            supervisor = people.get(supervisor_nip)
+            if supervisor is None:
+                problems.append(Problem(line, "nip_atasan", _("Atasan dengan NIP ini tidak terdaftar.")))
+            elif supervisor.agency_id != agency.id:
+                problems.append(
+                    Problem(line, "nip_atasan", _("Atasan dengan NIP ini terdaftar di instansi lain."))
+                )
+    if "nip_atasan" in columns and not problems:
+        problems += _supervisor_cycles(agency.id, [(line, nip, s) for line, nip, _c, s in parsed])
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
+    changed: list[int] = []
+    for _line, nip, code, supervisor_nip in parsed:
+        person = people[nip]
+        if _apply(
+            person,
+            positions.get(code) if code else None,
+            people.get(supervisor_nip) if supervisor_nip else None,
+            by=by,
+            keep_position="kode_jabatan" not in columns,
+            keep_supervisor="nip_atasan" not in columns,
+        ):
+            changed.append(person.id)
+    summaries.sync_people(db.session, changed)
+    db.session.flush()
+    logger.info(
+        "agency %s staff assignments by %s: %d changed of %d",
+        agency.id,
+        by and by.id,
+        len(changed),
+        len(parsed),
+    )
+    return AssignmentSummary(changed=len(changed), unchanged=len(parsed) - len(changed))
+
+
+def _supervisor_cycles(agency_id: int, rows: list[tuple[int, str, str | None]]) -> list[Problem]:
+    """Rows whose supervisor chain, once the file is applied, comes back to the person."""
+    boss = aliased(User)
+    edges: dict[str, str | None] = dict(
+        db.session.execute(
+            sa.select(User.nip, boss.nip)
+            .join(boss, User.supervisor_id == boss.id)
+            .where(User.agency_id == agency_id, User.nip.is_not(None))
+        ).all()
+    )
+    for _line, nip, supervisor_nip in rows:
+        edges[nip] = supervisor_nip
+    problems = []
+    for line, nip, _supervisor in rows:
+        chain, current = [nip], edges.get(nip)
+        visited = {nip}
+        while current and current not in visited:
+            chain.append(current)
+            visited.add(current)
+            current = edges.get(current)
+        if current == nip:
+            problems.append(
+                Problem(
+                    line,
+                    "nip_atasan",
+                    _(
+                        "Hubungan atasan membentuk lingkaran: %(chain)s.",
+                        chain=" → ".join([*chain, nip]),
+                    ),
+                )
+            )
+    return problems
+
+
+def assignment_rows(agency_id: int) -> Iterator[list]:
+    """nip, nama, kode_jabatan, nip_atasan of the agency's active people with a NIP."""
+    boss = aliased(User)
+    query = (
+        sa.select(User.nip, User.name, Position.code, boss.nip)
+        .outerjoin(StaffPosition, StaffPosition.user_id == User.id)
+        .outerjoin(Position, Position.id == StaffPosition.position_id)
+        .outerjoin(boss, boss.id == User.supervisor_id)
+        .where(User.agency_id == agency_id, User.nip.is_not(None), User.active.is_(True))
+        .order_by(User.nip)
+        .execution_options(yield_per=1000)
+    )
+    for nip, name, code, supervisor_nip in db.session.execute(query):
+        yield [nip, name, code or "", supervisor_nip or ""]
