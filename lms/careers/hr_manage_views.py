@@ -12,14 +12,22 @@ from ..accounts.access import roles_required
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, csv_io, export, forms, jp, records, staffing
+from . import audit, catalogue, csv_io, export, forms, jp, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .access import can_manage_careers
 from .errors import CareerError
-from .forms import AssessmentForm, ConfirmForm, ImportForm, JpRecordForm, PositionAssignForm, RevokeForm
+from .forms import (
+    AssessmentForm,
+    CompetencyForm,
+    ConfirmForm,
+    ImportForm,
+    JpRecordForm,
+    PositionAssignForm,
+    RevokeForm,
+)
 from .hr_views import MANAGERS, managed_agency
-from .models import CompetencyRecord, JpRecord, RecordSource
+from .models import Competency, CompetencyRecord, JpRecord, RecordSource
 from .services import available_competencies
 
 
@@ -62,6 +70,54 @@ def competencies(agency_id: int):
         )
         return redirect(url_for(".competencies", agency_id=agency.id))
     return _import_page("careers/hr/competencies.html", agency, form, catalogue=catalogue)
+
+
+def _competency_form_page(agency, competency=None):
+    form = CompetencyForm(obj=competency)
+    failed = False
+    if request.method == "GET" and competency is not None:
+        for row in competency.levels:
+            form[f"level_{row.level}"].data = row.descriptor
+    if form.validate_on_submit():
+        data = catalogue.CompetencyData(
+            code=competency.code if competency else (form.code.data or ""),
+            name=form.name.data or "",
+            description=form.description.data or "",
+            levels=form.levels(),
+        )
+        try:
+            saved = catalogue.save_technical(agency, data, by=current_user, competency=competency)
+        except CareerError as exc:
+            db.session.rollback()
+            failed = True
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Kompetensi %(name)s disimpan.", name=saved.name), "success")
+            return redirect(url_for(".competencies", agency_id=agency.id) + f"#c-{saved.id}")
+    status = 422 if failed or form.errors else 200
+    return render_template(
+        "careers/hr/competency_form.html",
+        agency=agency,
+        competency=competency,
+        form=form,
+        history=audit.history_of_entity("competency", competency.id) if competency else [],
+    ), status
+
+
+@bp.route("/<int:agency_id>/competencies/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_competency(agency_id: int):
+    return _competency_form_page(managed_agency(agency_id))
+
+
+@bp.route("/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_competency(competency_id: int):
+    competency = db.get_or_404(Competency, competency_id)
+    if competency.agency_id is None:  # SKJ competencies are national: nobody edits them here
+        abort(404)
+    return _competency_form_page(managed_agency(competency.agency_id), competency)
 
 
 @bp.get("/<int:agency_id>/competencies.csv")
