@@ -379,13 +379,15 @@ def save_position_input(
     if position is not None and position.agency_id != agency.id:
         raise CareerPermissionDenied(_l("Jabatan ini bukan jabatan di instansi ini."))
     checked, issues = check_position(raw, usable_competencies(agency.id))
-    if checked is not None:
+    code = (raw.code or "").strip().upper()
+    if CODE_PATTERN.match(code):  # checked even when other fields have problems: list them all
         clash = db.session.scalar(
-            sa.select(Position.id).where(Position.agency_id == agency.id, Position.code == checked.code)
+            sa.select(Position.id).where(Position.agency_id == agency.id, Position.code == code)
         )
         if clash is not None and (position is None or clash != position.id):
             issues.append(Issue("code", str(_l("Kode jabatan ini sudah dipakai di instansi ini."))))
-        plan = {checked.code: (position.id if position else None, checked.next_codes)}
+        next_codes = list(dict.fromkeys(c.strip().upper() for c in raw.next_codes if c.strip()))
+        plan = {code: (position.id if position else None, next_codes)}
         issues += [issue for _code, issue in check_paths(agency.id, plan)]
     if issues:
         raise PositionRejected(issues)

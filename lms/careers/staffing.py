@@ -176,7 +176,7 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
         seen[nip] = line
         if supervisor == nip:
             problems.append(Problem(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
-            continue
+            supervisor = None  # the row's other cells are still checked
         parsed.append((line, nip, code, supervisor))
     people = _users_by_nip(sorted({nip for _l, nip, _c, _s in parsed} | {s for *_r, s in parsed if s}))
     positions = {
