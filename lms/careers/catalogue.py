@@ -17,7 +17,7 @@ from . import services
 from .audit import log_change
 from .errors import CareerPermissionDenied
 from .models import Competency, CompetencyType
-from .positions import _require_hr
+from .positions import require_hr
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def save_technical(
     agency: Agency, data: CompetencyData, *, by: User | None, competency: Competency | None = None
 ) -> Competency:
     """Create a technical competency of the agency, or change one (its code stays)."""
-    _require_hr(by, agency.id)
+    require_hr(by, agency.id)
     if competency is not None and competency.agency_id != agency.id:
         raise CareerPermissionDenied(_l("Kompetensi ini bukan kompetensi teknis instansi ini."))
     if competency is None:

@@ -25,9 +25,12 @@ from flask_babel import gettext as _
 from ..accounts.models import Agency, User
 from ..accounts.staff_import import ImportFailed, decode
 from ..extensions import db
+from . import position_input
 from . import positions as position_services
+from .audit import log_change
 from .models import LEVELS, Competency, CompetencyLevel, CompetencyType, Position
 from .services import CODE_PATTERN as COMPETENCY_CODE
+from .services import competency_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +234,17 @@ def import_competencies(agency: Agency, data: bytes, *, by: User | None) -> Impo
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
     created = updated = 0
+    changes = []
     for code, entry in found.items():
         competency = existing.get(code)
         if competency is None:
             competency = Competency(code=code, type=CompetencyType.TECHNICAL, agency_id=agency.id)
             db.session.add(competency)
             created += 1
+            before = None
         else:
             updated += 1
+            before = competency_snapshot(competency)
         competency.name, competency.description = entry["name"], entry["description"].strip()
         by_level = {lv.level: lv for lv in competency.levels}
         for level, (_line, text) in sorted(entry["levels"].items()):
@@ -246,7 +252,20 @@ def import_competencies(agency: Agency, data: bytes, *, by: User | None) -> Impo
                 by_level[level].descriptor = text
             else:
                 competency.levels.append(CompetencyLevel(level=level, descriptor=text))
+        changes.append((competency, before))
     db.session.flush()
+    for competency, before in changes:  # the same audit trail as the form (catalogue.save_technical)
+        after = competency_snapshot(competency)
+        if after != before:
+            log_change(
+                "competency",
+                competency.id,
+                "create" if before is None else "import",
+                subject_id=None,
+                actor=by,
+                before=before,
+                after=after,
+            )
     logger.info(
         "agency %s imported competencies: %s new, %s updated, by %s",
         agency.id,
@@ -314,15 +333,15 @@ def import_positions(agency: Agency, data: bytes, *, by: User | None) -> ImportS
     """
     rows = read_rows(data, POSITION_COLUMNS, ("kode", "nama", "jenis"))
     problems: list[Problem] = []
-    competencies = position_services.usable_competencies(agency.id)
+    competencies = position_input.usable_competencies(agency.id)
     existing = {
         p.code: p for p in db.session.scalars(sa.select(Position).where(Position.agency_id == agency.id))
     }
-    parsed: dict[str, tuple[int, position_services.CheckedPosition]] = {}
+    parsed: dict[str, tuple[int, position_input.CheckedPosition]] = {}
     seen: dict[str, int] = {}
     plan: dict[str, tuple[int | None, list[str]]] = {}
     for line, row in rows:
-        raw = position_services.PositionInput(
+        raw = position_input.PositionInput(
             code=row["kode"],
             name=row["nama"],
             type=row["jenis"],
@@ -356,17 +375,17 @@ def import_positions(agency: Agency, data: bytes, *, by: User | None) -> ImportS
             )
             continue
         seen.setdefault(code, line)
-        checked, issues = position_services.check_position(raw, competencies)
+        checked, issues = position_input.check_position(raw, competencies)
         problems += [Problem(line, ISSUE_COLUMNS[i.field], i.message) for i in issues]
         if checked is not None:
             parsed[checked.code] = (line, checked)
         if position_services.CODE_PATTERN.match(code):  # its paths are checked even if it has problems
             plan[code] = (existing[code].id if code in existing else None, _codes(raw.next_codes))
-    for code, issue in position_services.check_paths(agency.id, plan):
+    for code, issue in position_input.check_paths(agency.id, plan):
         problems.append(Problem(seen.get(code, 1), ISSUE_COLUMNS[issue.field], issue.message))
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
-    position_services.write_positions(
+    position_input.write_positions(
         agency, [(checked, existing.get(code)) for code, (_line, checked) in parsed.items()], by=by
     )
     created = sum(1 for code in parsed if code not in existing)

@@ -12,7 +12,7 @@ from ..accounts.access import roles_required
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, catalogue, csv_io, export, forms, jp, records, staffing
+from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .access import can_manage_careers
@@ -202,7 +202,7 @@ def _position_form_page(agency, position=None):
     )
     issues = []
     if form.validate_on_submit():
-        raw = position_services.PositionInput(
+        raw = position_input.PositionInput(
             code=form.code.data or "",
             name=form.name.data or "",
             type=form.type.data or "",
@@ -211,8 +211,8 @@ def _position_form_page(agency, position=None):
             next_codes=form.next_codes.data or [],
         )
         try:
-            saved = position_services.save_position_input(agency, raw, by=current_user, position=position)
-        except position_services.PositionRejected as exc:
+            saved = position_input.save_position_input(agency, raw, by=current_user, position=position)
+        except position_input.PositionRejected as exc:
             db.session.rollback()
             issues = exc.issues
             for issue in issues:

@@ -31,7 +31,7 @@ from .audit import log_change
 from .csv_io import ImportRejected, Problem, read_rows
 from .errors import CareerError
 from .models import Position, StaffPosition
-from .positions import _require_hr, place, staff_position_of
+from .positions import place, require_hr, staff_position_of
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def set_assignment(
 
     The position must be one of the person's agency; the supervisor a person of the same agency,
     not the person, and not below them (no cycles)."""
-    _require_hr(by, person.agency_id)
+    require_hr(by, person.agency_id)
     if position is not None and position.agency_id != person.agency_id:
         raise CareerError(_l("Jabatan ini bukan jabatan di instansi pegawai."), "position_id")
     if supervisor is not None:
@@ -150,7 +150,7 @@ def _nip(line: int, column: str, raw: str, problems: list[Problem]) -> str | Non
 
 def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> AssignmentSummary:
     """Set many people's positions and supervisors from a CSV, all or nothing."""
-    _require_hr(by, agency.id)
+    require_hr(by, agency.id)
     rows = read_rows(data, STAFF_COLUMNS, ("nip",))
     columns = set(rows[0][1]) if rows else set()
     if not {"kode_jabatan", "nip_atasan"} & columns:

@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from lms.careers import appraisals, audit, catalogue, positions, staffing, training_requests
+from lms.careers import appraisals, audit, catalogue, csv_io, position_input, staffing, training_requests
 from lms.careers.errors import CareerError, CareerPermissionDenied
 from lms.careers.models import (
     AuditEntry,
@@ -29,17 +29,17 @@ from tests.careers.conftest import build_org, code
 
 
 def raw(code="KASUBAG", name="Kepala Subbagian Umum", type="struktural", requirements=(), next_codes=()):
-    return positions.PositionInput(
+    return position_input.PositionInput(
         code=code, name=name, type=type, requirements=list(requirements), next_codes=list(next_codes)
     )
 
 
 def test_hr_creates_and_edits_a_position_with_levels_and_paths(org):
-    created = positions.save_position_input(
+    created = position_input.save_position_input(
         org.agency, raw(requirements=[("INT", "3"), ("kom", "4")]), by=org.hr
     )
     assert {r.competency.code: r.level for r in created.requirements} == {"INT": 3, "KOM": 4}
-    edited = positions.save_position_input(
+    edited = position_input.save_position_input(
         org.agency,
         raw(code="kasubag-umum", requirements=[("INT", "4")], next_codes=["muda"]),
         by=org.hr,
@@ -49,8 +49,8 @@ def test_hr_creates_and_edits_a_position_with_levels_and_paths(org):
     assert {r.competency.code: r.level for r in edited.requirements} == {"INT": 4}
     assert [p.to_position.code for p in edited.next_paths] == ["MUDA"]
     # PERTAMA -> MUDA exists; MUDA -> PERTAMA would close a cycle
-    with pytest.raises(positions.PositionRejected) as info:
-        positions.save_position_input(
+    with pytest.raises(position_input.PositionRejected) as info:
+        position_input.save_position_input(
             org.agency,
             raw("MUDA", "Analis Ahli Muda", "fungsional", next_codes=["PERTAMA"]),
             by=org.hr,
@@ -62,8 +62,8 @@ def test_hr_creates_and_edits_a_position_with_levels_and_paths(org):
 
 def test_a_bad_position_lists_every_problem_and_writes_nothing(org):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Position))
-    with pytest.raises(positions.PositionRejected) as info:
-        positions.save_position_input(
+    with pytest.raises(position_input.PositionRejected) as info:
+        position_input.save_position_input(
             org.agency,
             raw(
                 code="MUDA",  # taken in this agency
@@ -78,8 +78,10 @@ def test_a_bad_position_lists_every_problem_and_writes_nothing(org):
     assert "code" in fields and fields.count("next") == 2  # unknown target, itself
     assert any("sudah dipakai" in i.message for i in issues)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Position)) == before
-    with pytest.raises(positions.PositionRejected) as info:
-        positions.save_position_input(org.agency, raw(code="bad code!", name="x", type="eselon"), by=org.hr)
+    with pytest.raises(position_input.PositionRejected) as info:
+        position_input.save_position_input(
+            org.agency, raw(code="bad code!", name="x", type="eselon"), by=org.hr
+        )
     assert sorted(i.field for i in info.value.issues) == ["code", "name", "type"]
 
 
@@ -90,12 +92,12 @@ def test_the_same_code_may_be_used_by_another_agency_but_not_its_competencies(or
         catalogue.CompetencyData("TK-LAIN", "Teknis Lain", "", {n: f"L{n}" for n in range(1, 6)}),
         by=None,
     )
-    positions.save_position_input(other, raw(code="MUDA", name="Jabatan Lain"), by=None)
-    with pytest.raises(positions.PositionRejected) as info:
-        positions.save_position_input(org.agency, raw(requirements=[("TK-LAIN", "2")]), by=org.hr)
+    position_input.save_position_input(other, raw(code="MUDA", name="Jabatan Lain"), by=None)
+    with pytest.raises(position_input.PositionRejected) as info:
+        position_input.save_position_input(org.agency, raw(requirements=[("TK-LAIN", "2")]), by=org.hr)
     assert "tidak dikenal" in info.value.issues[0].message
     with pytest.raises(CareerPermissionDenied):
-        positions.save_position_input(org.agency, raw(), by=org.staff)
+        position_input.save_position_input(org.agency, raw(), by=org.staff)
 
 
 # ---------------------------------------------------------------- staff assignments: service
@@ -229,6 +231,14 @@ def test_hr_edits_technical_competencies_and_descriptors_audited(org):
             competency=created,
         )
     assert created.levels[4].descriptor == "Deskriptor 5"
+    exported = "\n".join(";".join(str(v) for v in row) for row in csv_io.competency_rows(org.agency.id))
+    header = "kode;nama;jenis;deskripsi;level;deskriptor\n"
+    csv_io.import_competencies(org.agency, (header + exported).encode(), by=org.hr)  # no change: no entry
+    changed = exported.replace("Baru", "Diubah lewat CSV")
+    csv_io.import_competencies(org.agency, (header + changed).encode(), by=org.hr)
+    entries = audit.history_of_entity("competency", created.id)
+    assert [e.action for e in entries] == ["create", "update", "import"]
+    assert entries[-1].after["levels"]["3"] == "Diubah lewat CSV"
     skj = db.session.scalar(sa.select(Competency).where(Competency.code == "INT"))
     with pytest.raises(CareerPermissionDenied):
         catalogue.save_technical(
