@@ -297,9 +297,18 @@ def assign_position(
     return staff
 
 
-def place(person: User, position: Position | None, *, since: date | None = None) -> StaffPosition:
-    """Set the position row and display title (no checks, no summaries: the callers do those)."""
-    staff = staff_position_of(person.id) or StaffPosition(user_id=person.id)
+def place(
+    person: User,
+    position: Position | None,
+    *,
+    since: date | None = None,
+    staff: StaffPosition | None = None,
+    flush: bool = True,
+) -> StaffPosition:
+    """Set the position row and display title (no checks, no summaries: the callers do those).
+
+    `staff` is the person's row when the caller has it already (bulk updates)."""
+    staff = staff or staff_position_of(person.id) or StaffPosition(user_id=person.id)
     db.session.add(staff)
     before = staff.position_id
     staff.position_id = position.id if position else None
@@ -312,7 +321,8 @@ def place(person: User, position: Position | None, *, since: date | None = None)
     staff.updated_at = utcnow()
     if position is not None:
         person.position_title = position.name
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return staff
 
 

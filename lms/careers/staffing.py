@@ -50,35 +50,33 @@ class AssignmentSummary:
     unchanged: int
 
 
-def snapshot(person: User, staff: StaffPosition | None) -> dict:
+def _values(position: Position | None, supervisor: User | None) -> dict:
     """The audited assignment of a person: position and supervisor."""
-    position = staff.position if staff is not None else None
     return {
         "position_id": position.id if position else None,
         "position_code": position.code if position else None,
-        "supervisor_id": person.supervisor_id,
-        "supervisor_nip": person.supervisor.nip if person.supervisor else None,
+        "supervisor_id": supervisor.id if supervisor else None,
+        "supervisor_nip": supervisor.nip if supervisor else None,
     }
 
 
-def _apply(
-    person: User, position: Position | None, supervisor: User | None, *, by, since=None, **keep
-) -> bool:
-    """Set what is given (keep_position / keep_supervisor leave a field alone); True if changed."""
-    staff = staff_position_of(person.id)
-    before = snapshot(person, staff)
-    if not keep.get("keep_position"):
-        place(person, position, since=since)
-    if not keep.get("keep_supervisor"):
-        person.supervisor_id = supervisor.id if supervisor else None
-        person.supervisor = supervisor
-    db.session.flush()
-    after = snapshot(person, staff_position_of(person.id))
-    if after == before:
-        return False
+def _log(person: User, before: dict, after: dict, by: User | None) -> None:
     log_change(
         "staff_position", person.id, "update", subject_id=person.id, actor=by, before=before, after=after
     )
+
+
+def _apply(person: User, position: Position | None, supervisor: User | None, *, by, since=None) -> bool:
+    """Set one person's position and supervisor; True (and an audit entry) if that changed."""
+    staff = staff_position_of(person.id)
+    before = _values(staff.position if staff else None, person.supervisor)
+    after = _values(position, supervisor)
+    place(person, position, since=since, staff=staff)
+    person.supervisor_id, person.supervisor = (supervisor.id if supervisor else None), supervisor
+    db.session.flush()
+    if after == before:
+        return False
+    _log(person, before, after, by)
     return True
 
 
@@ -208,18 +206,14 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
         problems += _supervisor_cycles(agency.id, [(line, nip, s) for line, nip, _c, s in parsed])
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
-    changed: list[int] = []
-    for _line, nip, code, supervisor_nip in parsed:
-        person = people[nip]
-        if _apply(
-            person,
-            positions.get(code) if code else None,
-            people.get(supervisor_nip) if supervisor_nip else None,
-            by=by,
-            keep_position="kode_jabatan" not in columns,
-            keep_supervisor="nip_atasan" not in columns,
-        ):
-            changed.append(person.id)
+    changed = _apply_many(
+        [(people[nip], code, supervisor_nip) for _line, nip, code, supervisor_nip in parsed],
+        positions,
+        people,
+        keep_position="kode_jabatan" not in columns,
+        keep_supervisor="nip_atasan" not in columns,
+        by=by,
+    )
     summaries.sync_people(db.session, changed)
     db.session.flush()
     logger.info(
@@ -230,6 +224,45 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
         len(parsed),
     )
     return AssignmentSummary(changed=len(changed), unchanged=len(parsed) - len(changed))
+
+
+def _apply_many(rows, positions, people, *, keep_position: bool, keep_supervisor: bool, by) -> list[int]:
+    """Apply checked rows (person, position code, supervisor NIP) with a few queries per chunk
+    rather than several per person; the ids of the people whose assignment changed."""
+    persons = [person for person, _code, _nip in rows]
+    staff_rows: dict[int, StaffPosition] = {}
+    supervisors: dict[int, User] = {user.id: user for user in people.values()}
+    for start in range(0, len(persons), CHUNK):
+        ids = [p.id for p in persons[start : start + CHUNK]]
+        staff_rows.update(
+            (row.user_id, row)
+            for row in db.session.scalars(sa.select(StaffPosition).where(StaffPosition.user_id.in_(ids)))
+        )
+        wanted = {p.supervisor_id for p in persons[start : start + CHUNK]} - set(supervisors) - {None}
+        if wanted:
+            supervisors.update(
+                (u.id, u) for u in db.session.scalars(sa.select(User).where(User.id.in_(wanted)))
+            )
+    by_id = {position.id: position for position in positions.values()}
+    changed: list[int] = []
+    for person, code, supervisor_nip in rows:
+        staff = staff_rows.get(person.id)
+        current_position = by_id.get(staff.position_id) if staff and staff.position_id else None
+        current_supervisor = supervisors.get(person.supervisor_id) if person.supervisor_id else None
+        position = current_position if keep_position else (positions[code] if code else None)
+        supervisor = (
+            current_supervisor if keep_supervisor else (people[supervisor_nip] if supervisor_nip else None)
+        )
+        before, after = _values(current_position, current_supervisor), _values(position, supervisor)
+        if after == before:
+            continue
+        if position is not current_position:
+            place(person, position, staff=staff or StaffPosition(user_id=person.id), flush=False)
+        person.supervisor_id = supervisor.id if supervisor else None
+        _log(person, before, after, by)
+        changed.append(person.id)
+    db.session.flush()
+    return changed
 
 
 def _supervisor_cycles(agency_id: int, rows: list[tuple[int, str, str | None]]) -> list[Problem]:
