@@ -93,8 +93,11 @@ class PositionAssignForm(FlaskForm):
     since = DateField(_l("Sejak tanggal"), validators=[Optional()])
     supervisor_nip = StringField(
         _l("NIP atasan langsung"),
-        validators=[max_length(30)],
-        description=_l("18 digit. Kosongkan bila pegawai tidak memiliki atasan langsung."),
+        validators=[max_length(254)],
+        description=_l(
+            "18 digit (atau email, bila atasan tidak memiliki NIP). Kosongkan bila pegawai tidak "
+            "memiliki atasan langsung."
+        ),
     )
 
 

@@ -113,29 +113,43 @@ def set_assignment(
 
 
 def supervisor_by_nip(raw: str, agency_id: int | None) -> User | None:
-    """The supervisor named by NIP for the single-person form; CareerError when not usable."""
+    """The supervisor named by NIP (or email, for people without one) for the single-person form;
+    CareerError when not usable."""
     raw = (raw or "").strip()
     if not raw:
         return None
     try:
-        number = parse_nip(raw).number
+        key = _supervisor_key(raw)
     except AccountError as exc:
         raise CareerError(exc.message, "supervisor_nip") from None
-    supervisor = db.session.scalar(sa.select(User).where(User.nip == number))
+    supervisor = _users_by([key]).get(key)
     if supervisor is None or supervisor.agency_id != agency_id:
-        raise CareerError(_l("Pegawai dengan NIP ini tidak ada di instansi ini."), "supervisor_nip")
+        raise CareerError(
+            _l("Pegawai dengan NIP atau email ini tidak ada di instansi ini."), "supervisor_nip"
+        )
     return supervisor
 
 
-# ---------------------------------------------------------------- CSV
+def _supervisor_key(raw: str) -> str:
+    """A NIP (checked by accounts' rules), or an email for supervisors without a NIP."""
+    raw = raw.strip()
+    return raw.lower() if "@" in raw else parse_nip(raw).number
 
 
-def _users_by_nip(nips: list[str]) -> dict[str, User]:
+def _users_by(keys) -> dict[str, User]:
+    """Users by NIP or email (keys with "@"), a query per 500 keys."""
     found: dict[str, User] = {}
-    for start in range(0, len(nips), CHUNK):
-        for user in db.session.scalars(sa.select(User).where(User.nip.in_(nips[start : start + CHUNK]))):
-            found[user.nip] = user
+    for column, values in (
+        (User.nip, sorted({k for k in keys if "@" not in k})),
+        (User.email, sorted({k for k in keys if "@" in k})),
+    ):
+        for start in range(0, len(values), CHUNK):
+            for user in db.session.scalars(sa.select(User).where(column.in_(values[start : start + CHUNK]))):
+                found[getattr(user, column.key)] = user
     return found
+
+
+# ---------------------------------------------------------------- CSV
 
 
 def _nip(line: int, column: str, raw: str, problems: list[Problem]) -> str | None:
@@ -163,8 +177,10 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
         code = row.get("kode_jabatan", "").strip().upper() or None
         supervisor = row.get("nip_atasan", "").strip() or None
         if supervisor is not None:
-            supervisor = _nip(line, "nip_atasan", supervisor, problems)
-            if supervisor is None:
+            try:
+                supervisor = _supervisor_key(supervisor)
+            except AccountError as exc:
+                problems.append(Problem(line, "nip_atasan", str(exc.message)))
                 continue
         if nip is None:
             continue
@@ -176,7 +192,7 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
             problems.append(Problem(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
             supervisor = None  # the row's other cells are still checked
         parsed.append((line, nip, code, supervisor))
-    people = _users_by_nip(sorted({nip for _l, nip, _c, _s in parsed} | {s for *_r, s in parsed if s}))
+    people = _users_by({nip for _l, nip, _c, _s in parsed} | {s for *_r, s in parsed if s})
     positions = {
         p.code: p for p in db.session.scalars(sa.select(Position).where(Position.agency_id == agency.id))
     }
@@ -202,8 +218,12 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
                 problems.append(
                     Problem(line, "nip_atasan", _("Atasan dengan NIP ini terdaftar di instansi lain."))
                 )
+            elif person is not None and supervisor.id == person.id:  # named by email
+                problems.append(Problem(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
     if "nip_atasan" in columns and not problems:
-        problems += _supervisor_cycles(agency.id, [(line, nip, s) for line, nip, _c, s in parsed])
+        problems += _supervisor_cycles(
+            agency.id, [(line, people[nip], people.get(s) if s else None) for line, nip, _c, s in parsed]
+        )
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
     changed = _apply_many(
@@ -265,34 +285,40 @@ def _apply_many(rows, positions, people, *, keep_position: bool, keep_supervisor
     return changed
 
 
-def _supervisor_cycles(agency_id: int, rows: list[tuple[int, str, str | None]]) -> list[Problem]:
+def _supervisor_cycles(agency_id: int, rows: list[tuple[int, User, User | None]]) -> list[Problem]:
     """Rows whose supervisor chain, once the file is applied, comes back to the person."""
-    boss = aliased(User)
-    edges: dict[str, str | None] = dict(
+    edges: dict[int, int | None] = dict(
         db.session.execute(
-            sa.select(User.nip, boss.nip)
-            .join(boss, User.supervisor_id == boss.id)
-            .where(User.agency_id == agency_id, User.nip.is_not(None))
+            sa.select(User.id, User.supervisor_id).where(
+                User.agency_id == agency_id, User.supervisor_id.is_not(None)
+            )
         ).all()
     )
-    for _line, nip, supervisor_nip in rows:
-        edges[nip] = supervisor_nip
-    problems = []
-    for line, nip, _supervisor in rows:
-        chain, current = [nip], edges.get(nip)
-        visited = {nip}
+    for _line, person, supervisor in rows:
+        edges[person.id] = supervisor.id if supervisor else None
+    problems, names = [], {}
+    for line, person, _supervisor in rows:
+        chain, current, visited = [person.id], edges.get(person.id), {person.id}
         while current and current not in visited:
             chain.append(current)
             visited.add(current)
             current = edges.get(current)
-        if current == nip:
+        if current == person.id:
+            missing = [i for i in chain if i not in names]
+            if missing:
+                names.update(
+                    (i, nip or email)
+                    for i, nip, email in db.session.execute(
+                        sa.select(User.id, User.nip, User.email).where(User.id.in_(missing))
+                    )
+                )
             problems.append(
                 Problem(
                     line,
                     "nip_atasan",
                     _(
                         "Hubungan atasan membentuk lingkaran: %(chain)s.",
-                        chain=" → ".join([*chain, nip]),
+                        chain=" → ".join(names[i] for i in [*chain, person.id]),
                     ),
                 )
             )
@@ -300,10 +326,11 @@ def _supervisor_cycles(agency_id: int, rows: list[tuple[int, str, str | None]]) 
 
 
 def assignment_rows(agency_id: int) -> Iterator[list]:
-    """nip, nama, kode_jabatan, nip_atasan of the agency's active people with a NIP."""
+    """nip, nama, kode_jabatan, nip_atasan of the agency's active people with a NIP (the
+    supervisor's email when they have no NIP, which the import accepts too)."""
     boss = aliased(User)
     query = (
-        sa.select(User.nip, User.name, Position.code, boss.nip)
+        sa.select(User.nip, User.name, Position.code, boss.nip, boss.email)
         .outerjoin(StaffPosition, StaffPosition.user_id == User.id)
         .outerjoin(Position, Position.id == StaffPosition.position_id)
         .outerjoin(boss, boss.id == User.supervisor_id)
@@ -311,5 +338,5 @@ def assignment_rows(agency_id: int) -> Iterator[list]:
         .order_by(User.nip)
         .execution_options(yield_per=1000)
     )
-    for nip, name, code, supervisor_nip in db.session.execute(query):
-        yield [nip, name, code or "", supervisor_nip or ""]
+    for nip, name, code, supervisor_nip, supervisor_email in db.session.execute(query):
+        yield [nip, name, code or "", supervisor_nip or supervisor_email or ""]

@@ -202,6 +202,27 @@ def test_single_person_assignment(org):
     with pytest.raises(CareerError) as info:
         staffing.supervisor_by_nip("123", org.agency.id)
     assert info.value.field == "supervisor_nip"
+    assert staffing.supervisor_by_nip(org.head.email.upper(), org.agency.id) == org.head
+
+
+def test_supervisors_without_a_nip_are_named_by_email(org):
+    org.head.nip = None
+    db.session.flush()
+    data = staff_csv(f"{org.peer.nip};;{org.head.email}", header="nip;nama;nip_atasan")
+    staffing.import_assignments(org.agency, data, by=org.hr)
+    assert org.peer.supervisor_id == org.head.id
+    rows = {row[0]: row for row in staffing.assignment_rows(org.agency.id)}
+    assert rows[org.peer.nip][3] == org.head.email and org.head.email not in rows
+    # loops are found on the people themselves, whatever identifies them in the file
+    with pytest.raises(staffing.ImportRejected) as info:
+        staffing.import_assignments(
+            org.agency,
+            staff_csv(
+                f"{org.staff.nip};{org.peer.nip}", f"{org.peer.nip};{org.junior.nip}", header="nip;nip_atasan"
+            ),
+            by=org.hr,
+        )
+    assert {p.row for p in info.value.problems} == {2, 3}  # staff -> peer -> junior -> staff
 
 
 # ---------------------------------------------------------------- technical competencies: service
