@@ -1,13 +1,16 @@
 """Performance appraisals: the direct supervisor records them, the employee reads and responds.
 
-The predikat is derived from the two ratings by the matrix of PermenPAN-RB 6/2022. Every change
-(record, update, response) goes to the audit log with the values before and after.
+The supervisor rates work results and each of the seven BerAKHLAK core values; the behaviour
+rating is the median of the seven (`behaviour_rating_for`) and the predikat follows from the two
+ratings by the matrix of PermenPAN-RB 6/2022. Every change (record, update, response) goes to the
+audit log with the values before and after.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -20,7 +23,14 @@ from ..extensions import db
 from . import summaries
 from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
-from .models import Appraisal, AppraisalPeriod, Rating, predikat_for
+from .models import (
+    BERAKHLAK_VALUES,
+    Appraisal,
+    AppraisalPeriod,
+    Rating,
+    behaviour_rating_for,
+    predikat_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +42,14 @@ class AppraisalData:
     year: int | None
     period: str
     work_rating: str
-    behaviour_rating: str
+    # BerAKHLAK value code -> rating; one rating string stands for all seven (seeding, tests).
+    behaviour: Mapping[str, str] | str = field(default_factory=dict)
     notes: str = ""
+
+
+def all_values(rating: str) -> dict[str, str]:
+    """The same rating for all seven BerAKHLAK values (for seeding and tests)."""
+    return dict.fromkeys(BERAKHLAK_VALUES, rating)
 
 
 def appraisals_of(user_id: int) -> list[Appraisal]:
@@ -73,10 +89,16 @@ def _clean(data: AppraisalData, today: date) -> dict:
         work = Rating(data.work_rating)
     except ValueError:
         raise CareerError(_l("Pilih rating hasil kerja."), "work_rating") from None
-    try:
-        behaviour = Rating(data.behaviour_rating)
-    except ValueError:
-        raise CareerError(_l("Pilih rating perilaku kerja."), "behaviour_rating") from None
+    given = all_values(data.behaviour) if isinstance(data.behaviour, str) else (data.behaviour or {})
+    values = {}
+    for code, name in BERAKHLAK_VALUES.items():
+        try:
+            values[code] = Rating(given.get(code) or "")
+        except ValueError:
+            raise CareerError(
+                _l("Pilih rating perilaku kerja untuk nilai %(value)s.", value=name), f"behaviour_{code}"
+            ) from None
+    behaviour = behaviour_rating_for(values)
     notes = (data.notes or "").strip()
     if len(notes) > NOTES_MAX:
         raise CareerError(_l("Catatan maksimal 5000 karakter."), "notes")
@@ -86,6 +108,7 @@ def _clean(data: AppraisalData, today: date) -> dict:
         "period_end": period.end(data.year),
         "work_rating": work,
         "behaviour_rating": behaviour,
+        **{f"behaviour_{code}": rating for code, rating in values.items()},
         "predikat": predikat_for(work, behaviour),
         "notes": notes,
     }

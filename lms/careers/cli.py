@@ -190,7 +190,7 @@ def seed_demo() -> list[str]:
                             year=date.today().year - 1,
                             period="annual",
                             work_rating="below",
-                            behaviour_rating="meets",
+                            behaviour=appraisals.all_values("meets") | {"kolaboratif": "above"},
                             notes="Target kunjungan rumah belum tercapai.",
                         ),
                         by=hr,

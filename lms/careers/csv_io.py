@@ -25,9 +25,12 @@ from flask_babel import gettext as _
 from ..accounts.models import Agency, User
 from ..accounts.staff_import import ImportFailed, decode
 from ..extensions import db
+from . import position_input
 from . import positions as position_services
-from .models import LEVELS, Competency, CompetencyLevel, CompetencyType, Position, PositionPath
+from .audit import log_change
+from .models import LEVELS, Competency, CompetencyLevel, CompetencyType, Position
 from .services import CODE_PATTERN as COMPETENCY_CODE
+from .services import competency_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -231,14 +234,17 @@ def import_competencies(agency: Agency, data: bytes, *, by: User | None) -> Impo
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
     created = updated = 0
+    changes = []
     for code, entry in found.items():
         competency = existing.get(code)
         if competency is None:
             competency = Competency(code=code, type=CompetencyType.TECHNICAL, agency_id=agency.id)
             db.session.add(competency)
             created += 1
+            before = None
         else:
             updated += 1
+            before = competency_snapshot(competency)
         competency.name, competency.description = entry["name"], entry["description"].strip()
         by_level = {lv.level: lv for lv in competency.levels}
         for level, (_line, text) in sorted(entry["levels"].items()):
@@ -246,7 +252,20 @@ def import_competencies(agency: Agency, data: bytes, *, by: User | None) -> Impo
                 by_level[level].descriptor = text
             else:
                 competency.levels.append(CompetencyLevel(level=level, descriptor=text))
+        changes.append((competency, before))
     db.session.flush()
+    for competency, before in changes:  # the same audit trail as the form (catalogue.save_technical)
+        after = competency_snapshot(competency)
+        if after != before:
+            log_change(
+                "competency",
+                competency.id,
+                "create" if before is None else "import",
+                subject_id=None,
+                actor=by,
+                before=before,
+                after=after,
+            )
     logger.info(
         "agency %s imported competencies: %s new, %s updated, by %s",
         agency.id,
@@ -289,65 +308,46 @@ POSITION_COLUMNS = {
 }
 
 
+def _codes(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(value.strip().upper() for value in values if value.strip()))
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;|\n]", text or "") if part.strip()]
 
 
+ISSUE_COLUMNS = {
+    "code": "kode",
+    "name": "nama",
+    "type": "jenis",
+    "requirements": "kompetensi",
+    "next": "jabatan_berikutnya",
+}
+
+
 def import_positions(agency: Agency, data: bytes, *, by: User | None) -> ImportSummary:
-    """Create or update the agency's positions, their required levels and career paths."""
+    """Create or update the agency's positions, their required levels and career paths.
+
+    Each row is checked by the same rules as the HR form (`positions.check_position`,
+    `positions.check_paths`); this adds only what is particular to a file.
+    """
     rows = read_rows(data, POSITION_COLUMNS, ("kode", "nama", "jenis"))
     problems: list[Problem] = []
-    competencies = {
-        c.code: c
-        for c in db.session.scalars(
-            sa.select(Competency).where(
-                sa.or_(Competency.agency_id.is_(None), Competency.agency_id == agency.id)
-            )
-        )
-    }
+    competencies = position_input.usable_competencies(agency.id)
     existing = {
         p.code: p for p in db.session.scalars(sa.select(Position).where(Position.agency_id == agency.id))
     }
-    parsed: dict[str, dict] = {}
+    parsed: dict[str, tuple[int, position_input.CheckedPosition]] = {}
+    seen: dict[str, int] = {}
+    plan: dict[str, tuple[int | None, list[str]]] = {}
     for line, row in rows:
-        code = row["kode"].upper()
-        if not position_services.CODE_PATTERN.match(code):
-            problems.append(
-                Problem(
-                    line,
-                    "kode",
-                    _(
-                        "Kode hanya boleh berisi huruf, angka, titik, garis "
-                        "bawah atau tanda hubung (maks. 32)."
-                    ),
-                )
-            )
-            continue
-        if code in parsed:
-            problems.append(
-                Problem(
-                    line,
-                    "kode",
-                    _("Kode jabatan %(code)s sudah ada di baris %(n)d.", code=code, n=parsed[code]["line"]),
-                )
-            )
-            continue
-        entry = parsed[code] = {
-            "line": line,
-            "requirements": {},
-            "next": [],
-            "description": row.get("deskripsi", ""),
-        }
-        name = " ".join(row["nama"].split())
-        if not 2 <= len(name) <= 200:
-            problems.append(Problem(line, "nama", _("Nama jabatan wajib diisi (2 sampai 200 karakter).")))
-        entry["name"] = name
-        kind = position_services.POSITION_TYPE_WORDS.get(row["jenis"].lower())
-        if kind is None:
-            problems.append(
-                Problem(line, "jenis", _("Jenis jabatan harus struktural, fungsional atau pelaksana."))
-            )
-        entry["type"] = kind
+        raw = position_input.PositionInput(
+            code=row["kode"],
+            name=row["nama"],
+            type=row["jenis"],
+            description=row.get("deskripsi", ""),
+            next_codes=_split(row.get("jabatan_berikutnya", "")),
+        )
         for part in _split(row.get("kompetensi", "")):
             match = ENTRY.match(part)
             if match is None:
@@ -362,116 +362,34 @@ def import_positions(agency: Agency, data: bytes, *, by: User | None) -> ImportS
                         ),
                     )
                 )
-                continue
-            competency = competencies.get(match.group(1).upper())
-            if competency is None:
-                problems.append(
-                    Problem(
-                        line,
-                        "kompetensi",
-                        _("Kode kompetensi %(code)s tidak dikenal.", code=match.group(1).upper()),
-                    )
+            else:
+                raw.requirements.append((match.group(1), match.group(2)))
+        code = raw.code.strip().upper()
+        if code in seen:
+            problems.append(
+                Problem(
+                    line,
+                    "kode",
+                    _("Kode jabatan %(code)s sudah ada di baris %(n)d.", code=code, n=seen[code]),
                 )
-                continue
-            level_text = match.group(2)
-            if not level_text.isdigit() or int(level_text) not in LEVELS:
-                problems.append(
-                    Problem(
-                        line,
-                        "kompetensi",
-                        _(
-                            "Level %(code)s harus angka 1 sampai 5 (ditemukan %(level)s).",
-                            code=competency.code,
-                            level=level_text[:10],
-                        ),
-                    )
-                )
-                continue
-            if competency.id in entry["requirements"]:
-                problems.append(
-                    Problem(
-                        line, "kompetensi", _("Kompetensi %(code)s disebut dua kali.", code=competency.code)
-                    )
-                )
-                continue
-            entry["requirements"][competency.id] = int(level_text)
-        entry["next"] = [part.upper() for part in _split(row.get("jabatan_berikutnya", ""))]
-    known = set(parsed) | set(existing)
-    for code, entry in parsed.items():
-        for target in entry["next"]:
-            if target == code:
-                problems.append(
-                    Problem(
-                        entry["line"],
-                        "jabatan_berikutnya",
-                        _(
-                            "Jabatan %(code)s tidak dapat menjadi jabatan berikutnya bagi dirinya sendiri.",
-                            code=code,
-                        ),
-                    )
-                )
-            elif target not in known:
-                problems.append(
-                    Problem(
-                        entry["line"],
-                        "jabatan_berikutnya",
-                        _(
-                            "Kode jabatan %(code)s tidak dikenal (tidak ada di berkas maupun di instansi).",
-                            code=target,
-                        ),
-                    )
-                )
-    # Cycles: the file's paths replace those of its positions; the agency's other paths stay.
-    by_id = {p.id: p.code for p in existing.values()}
-    edges = [
-        (by_id[a], by_id[b]) for a, b in position_services.agency_edges(agency.id) if by_id[a] not in parsed
-    ]
-    edges += [
-        (code, target)
-        for code, entry in parsed.items()
-        for target in entry["next"]
-        if target in known and target != code
-    ]
-    index = {code: i for i, code in enumerate(sorted(known))}
-    names = {i: code for code, i in index.items()}
-    cycle = position_services.find_cycle([(index[a], index[b]) for a, b in edges])
-    if cycle:
-        path = " → ".join(names[i] for i in cycle)
-        first = next((names[i] for i in cycle if names[i] in parsed), names[cycle[0]])
-        problems.append(
-            Problem(
-                parsed[first]["line"] if first in parsed else 1,
-                "jabatan_berikutnya",
-                _("Jalur karier melingkar: %(path)s.", path=path),
             )
-        )
+            continue
+        seen.setdefault(code, line)
+        checked, issues = position_input.check_position(raw, competencies)
+        problems += [Problem(line, ISSUE_COLUMNS[i.field], i.message) for i in issues]
+        if checked is not None:
+            parsed[checked.code] = (line, checked)
+        if position_services.CODE_PATTERN.match(code):  # its paths are checked even if it has problems
+            plan[code] = (existing[code].id if code in existing else None, _codes(raw.next_codes))
+    for code, issue in position_input.check_paths(agency.id, plan):
+        problems.append(Problem(seen.get(code, 1), ISSUE_COLUMNS[issue.field], issue.message))
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: (p.row, p.column)))
-    created = updated = 0
-    saved: dict[str, Position] = dict(existing)
-    for code, entry in parsed.items():
-        position = existing.get(code)
-        created, updated = (created + 1, updated) if position is None else (created, updated + 1)
-        saved[code] = position_services.save_position(
-            agency,
-            position_services.PositionData(
-                code=code,
-                name=entry["name"],
-                type=entry["type"].value,
-                requirements=entry["requirements"],
-                description=entry["description"],
-            ),
-            by=None,
-            position=position,
-        )
-    ids = [saved[code].id for code in parsed]
-    db.session.execute(sa.delete(PositionPath).where(PositionPath.from_position_id.in_(ids)))
-    for code, entry in parsed.items():
-        for target in dict.fromkeys(entry["next"]):
-            db.session.add(PositionPath(from_position_id=saved[code].id, to_position_id=saved[target].id))
-    db.session.flush()
-    for position in saved.values():
-        db.session.expire(position, ["next_paths"])
+    position_input.write_positions(
+        agency, [(checked, existing.get(code)) for code, (_line, checked) in parsed.items()], by=by
+    )
+    created = sum(1 for code in parsed if code not in existing)
+    updated = len(parsed) - created
     logger.info(
         "agency %s imported positions: %s new, %s updated, by %s", agency.id, created, updated, by and by.id
     )

@@ -6,11 +6,19 @@ Choices are filled by the views; services validate the values and say what is wr
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.forms import choices, max_length, required
-from .models import BERAKHLAK, AppraisalPeriod, LearningKind, Rating, RequestStatus
+from .models import (
+    BERAKHLAK_VALUES,
+    POSITION_TYPE_LABELS,
+    AppraisalPeriod,
+    LearningKind,
+    Rating,
+    RequestStatus,
+)
 
 
 def optional_int(value):
@@ -40,23 +48,40 @@ class TrainingRequestForm(FlaskForm):
     )
 
 
+RATING_CHOICES = [("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]
+
+
 class AppraisalForm(FlaskForm):
+    """Work results, the seven BerAKHLAK values (fields behaviour_<code>, added below), notes."""
+
     year = IntegerField(_l("Tahun"), validators=[required()])
     period = SelectField(
         _l("Periode"), choices=choices((p.value, p.label) for p in AppraisalPeriod), validate_choice=False
     )
     work_rating = SelectField(
-        _l("Rating hasil kerja"),
-        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
-        validate_choice=False,
-    )
-    behaviour_rating = SelectField(
-        _l("Rating perilaku kerja (BerAKHLAK)"),
-        choices=choices([("", _l("Pilih rating"))] + [(r.value, r.label) for r in Rating]),
-        validate_choice=False,
-        description=_l("Nilai dasar: %(values)s.", values=", ".join(str(v) for v in BERAKHLAK)),
+        _l("Rating hasil kerja"), choices=choices(RATING_CHOICES), validate_choice=False
     )
     notes = TextAreaField(_l("Catatan dan umpan balik"), validators=[max_length(5000)])
+
+    @property
+    def behaviour_fields(self):
+        return [self[f"behaviour_{code}"] for code in BERAKHLAK_VALUES]
+
+    def behaviour_data(self) -> dict[str, str]:
+        return {code: self[f"behaviour_{code}"].data or "" for code in BERAKHLAK_VALUES}
+
+
+for _code, _name in BERAKHLAK_VALUES.items():
+    setattr(
+        AppraisalForm,
+        f"behaviour_{_code}",
+        SelectField(
+            _name,
+            choices=choices(RATING_CHOICES),
+            validate_choice=False,
+            validators=[DataRequired(message=_l("Pilih rating untuk nilai ini."))],
+        ),
+    )
 
 
 class ResponseForm(FlaskForm):
@@ -66,6 +91,14 @@ class ResponseForm(FlaskForm):
 class PositionAssignForm(FlaskForm):
     position_id = SelectField(_l("Jabatan sekarang"), coerce=optional_int, validate_choice=False)
     since = DateField(_l("Sejak tanggal"), validators=[Optional()])
+    supervisor_nip = StringField(
+        _l("NIP atasan langsung"),
+        validators=[max_length(254)],
+        description=_l(
+            "18 digit (atau email, bila atasan tidak memiliki NIP). Kosongkan bila pegawai tidak "
+            "memiliki atasan langsung."
+        ),
+    )
 
 
 class AssessmentForm(FlaskForm):
@@ -126,3 +159,93 @@ class ImportForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST with only the CSRF token."""
+
+
+REQUIREMENT_CHOICES = [("", _l("Tidak disyaratkan"))] + [
+    (str(n), _l("Level %(n)d", n=n)) for n in range(1, 6)
+]
+
+
+class PositionForm(FlaskForm):
+    """A position; one select per competency (req_<id>) is added by `position_form`.
+
+    The service checks every value (the same rules as the CSV import), so fields carry no
+    validators of their own."""
+
+    code = StringField(
+        _l("Kode jabatan"),
+        description=_l("Huruf besar, angka, titik, garis bawah atau tanda hubung; unik di instansi."),
+    )
+    name = StringField(_l("Nama jabatan"))
+    type = SelectField(
+        _l("Jenis jabatan"),
+        choices=choices(
+            [("", _l("Pilih jenis"))] + [(t.value, label) for t, label in POSITION_TYPE_LABELS.items()]
+        ),
+        validate_choice=False,
+    )
+    description = TextAreaField(_l("Uraian jabatan"), validators=[max_length(5000)])
+    next_codes = SelectMultipleField(
+        _l("Jabatan berikutnya (jalur karier)"),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+
+    def requirement_fields(self):
+        return [(c, self[f"req_{c.id}"]) for c in self.competencies]
+
+    def requirement_data(self) -> list[tuple[str, str]]:
+        return [(c.code, field.data) for c, field in self.requirement_fields() if field.data]
+
+
+def position_form(competencies, others, position=None, *, prefill=False) -> PositionForm:
+    """The position form with a level select per competency and the agency's other positions;
+    `prefill` fills it from the position (on GET; a POST brings its own values)."""
+
+    class Form(PositionForm):
+        pass
+
+    for competency in competencies:
+        setattr(
+            Form,
+            f"req_{competency.id}",
+            SelectField(competency.name, choices=choices(REQUIREMENT_CHOICES), validate_choice=False),
+        )
+    kwargs = {}
+    if position is not None and prefill:
+        kwargs.setdefault("code", position.code)
+        kwargs.setdefault("name", position.name)
+        kwargs.setdefault("type", position.type.value)
+        kwargs.setdefault("description", position.description)
+        kwargs.setdefault("next_codes", [path.to_position.code for path in position.next_paths])
+        for requirement in position.requirements:
+            kwargs.setdefault(f"req_{requirement.competency_id}", str(requirement.level))
+    form = Form(**kwargs)
+    form.competencies = competencies
+    form.next_codes.choices = choices(
+        (p.code, f"{p.name} ({p.code})") for p in others if position is None or p.id != position.id
+    )
+    return form
+
+
+DESCRIPTOR = DataRequired(message=_l("Deskriptor level ini wajib diisi."))
+
+
+class CompetencyForm(FlaskForm):
+    """A technical competency: code (fixed once created), name, description, a descriptor per level."""
+
+    code = StringField(
+        _l("Kode kompetensi"),
+        description=_l("Huruf besar, angka, titik, garis bawah atau tanda hubung, misalnya TK-KEU-01."),
+    )
+    name = StringField(_l("Nama kompetensi"))
+    description = TextAreaField(_l("Deskripsi"), validators=[max_length(5000)])
+    level_1 = TextAreaField(_l("Level 1"), validators=[DESCRIPTOR, max_length(2000)])
+    level_2 = TextAreaField(_l("Level 2"), validators=[DESCRIPTOR, max_length(2000)])
+    level_3 = TextAreaField(_l("Level 3"), validators=[DESCRIPTOR, max_length(2000)])
+    level_4 = TextAreaField(_l("Level 4"), validators=[DESCRIPTOR, max_length(2000)])
+    level_5 = TextAreaField(_l("Level 5"), validators=[DESCRIPTOR, max_length(2000)])
+
+    def levels(self) -> dict[int, str]:
+        return {n: self[f"level_{n}"].data or "" for n in range(1, 6)}

@@ -4,7 +4,7 @@ person's career data (position, assessments, JP from elsewhere, audit log)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,14 +12,22 @@ from ..accounts.access import roles_required
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, csv_io, export, jp, records
+from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .access import can_manage_careers
 from .errors import CareerError
-from .forms import AssessmentForm, ConfirmForm, ImportForm, JpRecordForm, PositionAssignForm, RevokeForm
+from .forms import (
+    AssessmentForm,
+    CompetencyForm,
+    ConfirmForm,
+    ImportForm,
+    JpRecordForm,
+    PositionAssignForm,
+    RevokeForm,
+)
 from .hr_views import MANAGERS, managed_agency
-from .models import CompetencyRecord, JpRecord, RecordSource
+from .models import Competency, CompetencyRecord, JpRecord, RecordSource
 from .services import available_competencies
 
 
@@ -62,6 +70,54 @@ def competencies(agency_id: int):
         )
         return redirect(url_for(".competencies", agency_id=agency.id))
     return _import_page("careers/hr/competencies.html", agency, form, catalogue=catalogue)
+
+
+def _competency_form_page(agency, competency=None):
+    form = CompetencyForm(obj=competency)
+    failed = False
+    if request.method == "GET" and competency is not None:
+        for row in competency.levels:
+            form[f"level_{row.level}"].data = row.descriptor
+    if form.validate_on_submit():
+        data = catalogue.CompetencyData(
+            code=competency.code if competency else (form.code.data or ""),
+            name=form.name.data or "",
+            description=form.description.data or "",
+            levels=form.levels(),
+        )
+        try:
+            saved = catalogue.save_technical(agency, data, by=current_user, competency=competency)
+        except CareerError as exc:
+            db.session.rollback()
+            failed = True
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Kompetensi %(name)s disimpan.", name=saved.name), "success")
+            return redirect(url_for(".competencies", agency_id=agency.id) + f"#c-{saved.id}")
+    status = 422 if failed or form.errors else 200
+    return render_template(
+        "careers/hr/competency_form.html",
+        agency=agency,
+        competency=competency,
+        form=form,
+        history=audit.history_of_entity("competency", competency.id) if competency else [],
+    ), status
+
+
+@bp.route("/<int:agency_id>/competencies/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_competency(agency_id: int):
+    return _competency_form_page(managed_agency(agency_id))
+
+
+@bp.route("/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_competency(competency_id: int):
+    competency = db.get_or_404(Competency, competency_id)
+    if competency.agency_id is None:  # SKJ competencies are national: nobody edits them here
+        abort(404)
+    return _competency_form_page(managed_agency(competency.agency_id), competency)
 
 
 @bp.get("/<int:agency_id>/competencies.csv")
@@ -137,6 +193,60 @@ def position_detail(position_id: int):
     )
 
 
+def _position_form_page(agency, position=None):
+    form = forms.position_form(
+        available_competencies(agency.id),
+        position_services.positions_of(agency.id),
+        position,
+        prefill=request.method == "GET",
+    )
+    issues = []
+    if form.validate_on_submit():
+        raw = position_input.PositionInput(
+            code=form.code.data or "",
+            name=form.name.data or "",
+            type=form.type.data or "",
+            description=form.description.data or "",
+            requirements=form.requirement_data(),
+            next_codes=form.next_codes.data or [],
+        )
+        try:
+            saved = position_input.save_position_input(agency, raw, by=current_user, position=position)
+        except position_input.PositionRejected as exc:
+            db.session.rollback()
+            issues = exc.issues
+            for issue in issues:
+                target = {"next": "next_codes"}.get(issue.field, issue.field)
+                if target in form:
+                    form[target].errors = [*form[target].errors, issue.message]
+        else:
+            db.session.commit()
+            flash(_("Jabatan %(name)s disimpan.", name=saved.name), "success")
+            return redirect(url_for(".position_detail", position_id=saved.id))
+    return render_template(
+        "careers/hr/position_form.html",
+        agency=agency,
+        position=position,
+        form=form,
+        requirement_issues=[i.message for i in issues if i.field == "requirements"],
+    ), (422 if issues else 200)
+
+
+@bp.route("/<int:agency_id>/positions/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_position(agency_id: int):
+    return _position_form_page(managed_agency(agency_id))
+
+
+@bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_position(position_id: int):
+    position = position_services.load_position(position_id)
+    if position is None:
+        abort(404)
+    return _position_form_page(managed_agency(position.agency_id), position)
+
+
 # ---------------------------------------------------------------- a person's career data
 
 
@@ -146,7 +256,9 @@ def assign_position(user_id: int):
     person = managed_person(user_id)
     staff = position_services.staff_position_of(person.id)
     form = PositionAssignForm(
-        position_id=staff.position_id if staff else None, since=staff.since if staff else None
+        position_id=staff.position_id if staff else None,
+        since=staff.since if staff else None,
+        supervisor_nip=person.supervisor.nip if person.supervisor else "",
     )
     form.position_id.choices = choices(
         [("", _("(tidak ada)"))]
@@ -160,19 +272,55 @@ def assign_position(user_id: int):
         try:
             if form.position_id.data and position is None:
                 raise CareerError(_("Jabatan tidak ditemukan di instansi ini."), "position_id")
-            position_services.assign_position(person, position, by=current_user, since=form.since.data)
+            supervisor = staffing.supervisor_by_nip(form.supervisor_nip.data, person.agency_id)
+            staffing.set_assignment(person, position, supervisor, by=current_user, since=form.since.data)
         except CareerError as exc:
+            db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
-            flash(_("Jabatan %(name)s disimpan.", name=person.name), "success")
+            flash(_("Jabatan dan atasan %(name)s disimpan.", name=person.name), "success")
             return redirect(url_for("careers.person_profile", user_id=person.id))
     return render_template(
         "careers/hr/person_form.html",
         person=person,
         form=form,
-        title=_("Tetapkan jabatan"),
-        submit_label=_("Simpan jabatan"),
+        title=_("Tetapkan jabatan dan atasan"),
+        submit_label=_("Simpan"),
+    )
+
+
+@bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def staff_positions(agency_id: int):
+    agency = managed_agency(agency_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            result = staffing.import_assignments(agency, form.file.data.read(), by=current_user)
+        except csv_io.ImportRejected as exc:
+            db.session.rollback()
+            return _import_page("careers/hr/staff_positions.html", agency, form, exc.problems, 422)
+        db.session.commit()
+        flash(
+            _(
+                "Impor selesai: %(changed)d pegawai diperbarui, %(same)d tidak berubah.",
+                changed=result.changed,
+                same=result.unchanged,
+            ),
+            "success",
+        )
+        return redirect(url_for(".staff_positions", agency_id=agency.id))
+    return _import_page("careers/hr/staff_positions.html", agency, form)
+
+
+@bp.get("/<int:agency_id>/staff-positions.csv")
+@roles_required(*MANAGERS)
+def staff_positions_csv(agency_id: int):
+    agency = managed_agency(agency_id)
+    header = ["nip", "nama", "kode_jabatan", "nip_atasan"]
+    return export.csv_response(
+        f"{agency.code.lower()}-jabatan-pegawai.csv", header, staffing.assignment_rows(agency.id)
     )
 
 

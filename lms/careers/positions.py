@@ -197,7 +197,7 @@ def agency_edges(agency_id: int) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- writing (HR)
 
 
-def _require_hr(actor: User | None, agency_id: int) -> None:
+def require_hr(actor: User | None, agency_id: int) -> None:
     if actor is not None and not can_manage_careers(actor, agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola jabatan instansi ini."))
 
@@ -217,7 +217,7 @@ def save_position(
     agency: Agency, data: PositionData, *, by: User | None, position: Position | None = None
 ) -> Position:
     """Create a position, or update one, with its required levels; holders' gaps follow."""
-    _require_hr(by, agency.id)
+    require_hr(by, agency.id)
     code, name, type_ = clean_code(data.code), clean_name(data.name), clean_type(data.type)
     _check_requirements(agency.id, data.requirements)
     clash = db.session.scalar(
@@ -260,7 +260,7 @@ def set_requirements(position: Position, wanted: Mapping[int, int]) -> bool:
 
 def set_next_positions(position: Position, next_ids: Iterable[int], *, by: User | None) -> None:
     """Replace the positions this one leads to; refused when that would make a cycle."""
-    _require_hr(by, position.agency_id)
+    require_hr(by, position.agency_id)
     wanted = sorted(set(next_ids))
     valid = set(
         db.session.scalars(
@@ -287,13 +287,32 @@ def assign_position(
     person: User, position: Position | None, *, by: User | None, since: date | None = None
 ) -> StaffPosition:
     """HR sets a person's current position; the display title and their gaps follow."""
-    _require_hr(by, person.agency_id)
+    require_hr(by, person.agency_id)
     if position is not None and position.agency_id != person.agency_id:
         raise CareerError(_l("Jabatan ini bukan jabatan di instansi pegawai."), "position_id")
-    staff = staff_position_of(person.id) or StaffPosition(user_id=person.id)
+    before = (staff_position_of(person.id) or StaffPosition()).position_id
+    staff = place(person, position, since=since)
+    summaries.sync_people(db.session, [person.id])
+    logger.info("user %s position %s -> %s by %s", person.id, before, staff.position_id, by and by.id)
+    return staff
+
+
+def place(
+    person: User,
+    position: Position | None,
+    *,
+    since: date | None = None,
+    staff: StaffPosition | None = None,
+    flush: bool = True,
+) -> StaffPosition:
+    """Set the position row and display title (no checks, no summaries: the callers do those).
+
+    `staff` is the person's row when the caller has it already (bulk updates)."""
+    staff = staff or staff_position_of(person.id) or StaffPosition(user_id=person.id)
     db.session.add(staff)
     before = staff.position_id
     staff.position_id = position.id if position else None
+    staff.position = position
     staff.since = since or (
         date.today() if position is not None and before != staff.position_id else staff.since
     )
@@ -302,16 +321,15 @@ def assign_position(
     staff.updated_at = utcnow()
     if position is not None:
         person.position_title = position.name
-    db.session.flush()
-    summaries.sync_people(db.session, [person.id])
-    logger.info("user %s position %s -> %s by %s", person.id, before, staff.position_id, by and by.id)
+    if flush:
+        db.session.flush()
     return staff
 
 
 def choose_target(person: User, position: Position | None, *, by: User) -> StaffPosition:
     """The person (or HR) chooses the position they aim for; any position of their agency."""
     if by.id != person.id:
-        _require_hr(by, person.agency_id)
+        require_hr(by, person.agency_id)
     if position is not None and position.agency_id != person.agency_id:
         raise CareerError(_l("Jabatan tujuan harus jabatan di instansi Anda."), "target_position_id")
     staff = staff_position_of(person.id) or StaffPosition(user_id=person.id)

@@ -105,3 +105,45 @@ def create_competency(
     db.session.flush()
     logger.info("competency %s (%s) created for agency %s", competency.id, code, agency_id)
     return competency
+
+
+def update_competency(
+    competency: Competency, name: str, levels: Mapping[int, str], *, description: str = ""
+) -> Competency:
+    """Change a technical competency's name, description and level descriptors (1 to 5).
+
+    The code stays: course bundles and CSV files refer to it."""
+    if competency.type is not CompetencyType.TECHNICAL:
+        raise CompetencyError(
+            _l("Kompetensi manajerial dan sosial kultural berlaku nasional dan tidak dapat diubah di sini."),
+            "code",
+        )
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 200:
+        raise CompetencyError(_l("Nama kompetensi wajib diisi (2 sampai 200 karakter)."), "name")
+    if set(levels) != set(LEVELS):
+        raise CompetencyError(_l("Level kompetensi harus antara 1 dan 5."), "levels")
+    for level in LEVELS:
+        if not (levels[level] or "").strip():
+            raise CompetencyError(_l("Setiap level memerlukan deskripsi."), f"level_{level}")
+    competency.name, competency.description = name, (description or "").strip()
+    by_level = {row.level: row for row in competency.levels}
+    for level in LEVELS:
+        text = levels[level].strip()
+        if level in by_level:
+            by_level[level].descriptor = text
+        else:
+            competency.levels.append(CompetencyLevel(level=level, descriptor=text))
+    db.session.flush()
+    logger.info("competency %s (%s) updated", competency.id, competency.code)
+    return competency
+
+
+def competency_snapshot(competency: Competency) -> dict:
+    """The audited fields of a catalogue entry."""
+    return {
+        "code": competency.code,
+        "name": competency.name,
+        "description": competency.description,
+        "levels": {str(row.level): row.descriptor for row in competency.levels},
+    }

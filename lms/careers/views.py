@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db
-from . import access, appraisals, jp, summaries, training_requests
+from . import access, appraisals, audit, jp, summaries, training_requests
 from . import bp as bp
 from . import positions as position_services
 from .errors import CareerError, CareerPermissionDenied
@@ -23,7 +23,6 @@ from .profile import career_profile, target_choices
 from .services import available_competencies
 
 TEAM_PAGE_SIZE = 50
-
 
 
 def viewable_person(user_id: int) -> User:
@@ -164,7 +163,7 @@ def _appraisal_data(form: AppraisalForm) -> appraisals.AppraisalData:
         year=form.year.data,
         period=form.period.data or "",
         work_rating=form.work_rating.data or "",
-        behaviour_rating=form.behaviour_rating.data or "",
+        behaviour=form.behaviour_data(),
         notes=form.notes.data or "",
     )
 
@@ -178,13 +177,13 @@ def new_appraisal(user_id: int):
     form = AppraisalForm(year=jp.current_year(current_user) - 1 if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            appraisals.record_appraisal(person, _appraisal_data(form), by=current_user)
+            appraisal = appraisals.record_appraisal(person, _appraisal_data(form), by=current_user)
         except CareerError as exc:
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Penilaian kinerja %(name)s disimpan.", name=person.name), "success")
-            return redirect(url_for(".person_profile", user_id=person.id) + "#kinerja")
+            return redirect(url_for(".appraisal_detail", appraisal_id=appraisal.id))
     return _appraisal_form_page(person, form)
 
 
@@ -198,7 +197,8 @@ def edit_appraisal(appraisal_id: int):
     if request.method == "GET":
         form.period.data = appraisal.period.value
         form.work_rating.data = appraisal.work_rating.value
-        form.behaviour_rating.data = appraisal.behaviour_rating.value
+        for code, _name, rating in appraisal.behaviour_values:
+            form[f"behaviour_{code}"].data = rating.value if rating else ""
     if form.validate_on_submit():
         try:
             appraisals.update_appraisal(appraisal, _appraisal_data(form), by=current_user)
@@ -207,8 +207,25 @@ def edit_appraisal(appraisal_id: int):
         else:
             db.session.commit()
             flash(_("Penilaian kinerja diperbarui."), "success")
-            return redirect(url_for(".person_profile", user_id=appraisal.user_id) + "#kinerja")
+            return redirect(url_for(".appraisal_detail", appraisal_id=appraisal.id))
     return _appraisal_form_page(appraisal.user, form, appraisal)
+
+
+@bp.get("/appraisals/<int:appraisal_id>")
+@login_required
+def appraisal_detail(appraisal_id: int):
+    appraisal = db.get_or_404(Appraisal, appraisal_id)
+    if not access.can_view_profile(current_user, appraisal.user):
+        abort(403)
+    return render_template(
+        "careers/appraisal.html",
+        appraisal=appraisal,
+        person=appraisal.user,
+        is_self=appraisal.user_id == current_user.id,
+        can_edit=appraisals.can_edit(current_user, appraisal),
+        response_form=ResponseForm(response=appraisal.response),
+        history=audit.history_of_entity("appraisal", appraisal.id),
+    )
 
 
 @bp.post("/appraisals/<int:appraisal_id>/respond")
@@ -228,6 +245,8 @@ def respond_appraisal(appraisal_id: int):
             flash(_("Tanggapan Anda disimpan."), "success")
     else:
         flash(_("Tanggapan wajib diisi (2 sampai 2000 karakter)."), "error")
+    if request.form.get("next") == "detail":
+        return redirect(url_for(".appraisal_detail", appraisal_id=appraisal.id))
     return redirect(url_for(".my_profile") + "#kinerja")
 
 

@@ -3,10 +3,20 @@
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from lms.careers import appraisals, audit
 from lms.careers.errors import CareerError, CareerPermissionDenied
-from lms.careers.models import PREDIKAT_MATRIX, CareerSummary, Predikat, Rating, predikat_for
+from lms.careers.models import (
+    BERAKHLAK_VALUES,
+    PREDIKAT_MATRIX,
+    Appraisal,
+    CareerSummary,
+    Predikat,
+    Rating,
+    behaviour_rating_for,
+    predikat_for,
+)
 from lms.extensions import db
 
 A, M, B = Rating.ABOVE, Rating.MEETS, Rating.BELOW
@@ -42,7 +52,7 @@ def data(**over):
                 "year": 2025,
                 "period": "annual",
                 "work_rating": "meets",
-                "behaviour_rating": "above",
+                "behaviour": appraisals.all_values("above"),
                 "notes": "Baik sekali.",
             }
             | over
@@ -84,7 +94,8 @@ def test_only_the_direct_supervisor_appraises(org):
         ({"year": None}, "year"),
         ({"period": "monthly"}, "period"),
         ({"work_rating": ""}, "work_rating"),
-        ({"behaviour_rating": "great"}, "behaviour_rating"),
+        ({"behaviour": appraisals.all_values("above") | {"loyal": "great"}}, "behaviour_loyal"),
+        ({"behaviour": {"pelayanan": "above"}}, "behaviour_akuntabel"),
         ({"notes": "x" * 5001}, "notes"),
     ],
 )
@@ -106,3 +117,75 @@ def test_one_appraisal_per_period(org):
     assert appraisals.latest_of(org.staff.id).id == quarter.id
     with pytest.raises(CareerError):
         appraisals.respond(quarter, "", by=org.staff)
+
+
+@pytest.mark.parametrize(
+    ("above", "below", "expected"),
+    [
+        (7, 0, A),
+        (4, 3, A),
+        (3, 4, B),
+        (3, 3, M),
+        (3, 0, M),
+        (0, 0, M),
+        (0, 4, B),
+        (1, 6, B),
+    ],
+)
+def test_behaviour_rating_is_the_median_of_the_seven_values(above, below, expected):
+    codes = list(BERAKHLAK_VALUES)
+    ratings = dict.fromkeys(codes, M)
+    ratings.update(dict.fromkeys(codes[:above], A))
+    ratings.update(dict.fromkeys(codes[above : above + below], B))
+    assert behaviour_rating_for(ratings) is expected
+
+
+def test_each_berakhlak_value_is_recorded_and_audited(org):
+    values = appraisals.all_values("above") | {"adaptif": "below", "loyal": "meets", "harmonis": "meets"}
+    appraisal = appraisals.record_appraisal(
+        org.staff, data(behaviour=values), by=org.head, today=date(2026, 2, 1)
+    )
+    assert appraisal.behaviour_adaptif is B and appraisal.behaviour_pelayanan is A
+    assert appraisal.behaviour_rating is A and appraisal.predikat is Predikat.BAIK
+    assert [name for _code, name, _rating in appraisal.behaviour_values][0] == "Berorientasi Pelayanan"
+    appraisals.update_appraisal(
+        appraisal,
+        data(behaviour=values | {"pelayanan": "below", "akuntabel": "below", "kompeten": "below"}),
+        by=org.head,
+        today=date(2026, 2, 1),
+    )
+    assert appraisal.behaviour_rating is B and appraisal.predikat is Predikat.KURANG
+    create, update = audit.history_of_entity("appraisal", appraisal.id)
+    assert create.before is None and create.after["behaviour"]["adaptif"] == "below"
+    assert update.before["behaviour"]["pelayanan"] == "above"
+    assert update.after["behaviour"]["pelayanan"] == "below"
+    assert update.before["predikat"] == "baik" and update.after["predikat"] == "kurang"
+
+
+def test_bad_values_change_nothing(org):
+    appraisal = appraisals.record_appraisal(org.staff, data(), by=org.head, today=date(2026, 2, 1))
+    before = appraisal.snapshot()
+    with pytest.raises(CareerError) as info:
+        appraisals.update_appraisal(
+            appraisal,
+            data(work_rating="below", behaviour={"pelayanan": "below"}),
+            by=org.head,
+            today=date(2026, 2, 1),
+        )
+    assert "Akuntabel" in str(info.value)  # the message names the value, in Indonesian
+    assert appraisal.snapshot() == before
+    assert [e.action for e in audit.history_of_entity("appraisal", appraisal.id)] == ["create"]
+
+
+def test_older_appraisals_without_value_ratings_stay_readable_and_editable(org):
+    appraisal = appraisals.record_appraisal(org.staff, data(), by=org.head, today=date(2026, 2, 1))
+    db.session.execute(  # as the rows recorded before migration 0008 look
+        sa.update(Appraisal)
+        .where(Appraisal.id == appraisal.id)
+        .values({f"behaviour_{code}": None for code in BERAKHLAK_VALUES})
+    )
+    db.session.expire(appraisal)
+    assert not appraisal.has_value_ratings and appraisal.behaviour_rating is A
+    assert appraisal.snapshot()["behaviour"]["loyal"] is None
+    appraisals.update_appraisal(appraisal, data(), by=org.head, today=date(2026, 2, 1))
+    assert appraisal.has_value_ratings

@@ -63,6 +63,11 @@ def world(app):
         )
 
 
+def values(rating):
+    """The seven BerAKHLAK fields of the appraisal form, all with one rating."""
+    return {f"behaviour_{code}": r for code, r in appraisals.all_values(rating).items()}
+
+
 def as_user(client, login, email):
     limiter.reset()  # many logins in one test are not password guessing
     client.post("/logout")
@@ -145,14 +150,14 @@ def test_supervisor_appraises_and_employee_responds(app, client, login, world):
             "year": 2025,
             "period": "annual",
             "work_rating": "below",
-            "behaviour_rating": "meets",
+            **values("meets"),
             "notes": "Catatan",
         },
     )
     assert response.status_code == 302
     response = client.post(
         f"/careers/people/{world.staff_id}/appraisals/new",
-        data={"year": 2025, "period": "annual", "work_rating": "meets", "behaviour_rating": "meets"},
+        data={"year": 2025, "period": "annual", "work_rating": "meets", **values("meets")},
     )
     assert response.status_code == 200 and "sudah ada" in response.text
     as_user(client, login, world.staff)
@@ -328,7 +333,7 @@ def populate(app, org_code, n):
             )
             appraisals.record_appraisal(
                 person,
-                appraisals.AppraisalData(2025, "annual", "meets", "above"),
+                appraisals.AppraisalData(2025, "annual", "meets", appraisals.all_values("above")),
                 by=org.head,
                 today=date(2026, 1, 2),
             )

@@ -48,11 +48,18 @@ def build(app, own, other, actors, other_person_id):
         appraisal = appraisals.record_appraisal(
             learner,
             appraisals.AppraisalData(
-                year=2025, period="annual", work_rating="meets", behaviour_rating="meets"
+                year=2025, period="annual", work_rating="meets", behaviour=appraisals.all_values("meets")
             ),
             by=trainer,
         )
         other_request = training_requests.submit(other_person, kom.id, "Saya perlu pelatihan komunikasi.")
+        descriptors = {n: f"Deskriptor level {n}" for n in range(1, 6)}
+        own_tech, other_tech = (
+            services.create_competency(
+                f"TK-{agency.code}", "Kompetensi Teknis", "technical", descriptors, agency_id=agency.id
+            )
+            for agency in (get(Agency, own.id), get(Agency, other.id))
+        )
         db.session.commit()
         return {
             "own_position": own_position.id,
@@ -64,4 +71,6 @@ def build(app, own, other, actors, other_person_id):
             "appraisal": appraisal.id,
             "other_request": other_request.id,
             "kom": kom.id,
+            "own_tech": own_tech.id,
+            "other_tech": other_tech.id,
         }

@@ -2,11 +2,13 @@
 
 from .appraisals import (
     BERAKHLAK,
+    BERAKHLAK_VALUES,
     PREDIKAT_MATRIX,
     Appraisal,
     AppraisalPeriod,
     Predikat,
     Rating,
+    behaviour_rating_for,
     predikat_for,
 )
 from .audit import AuditEntry
@@ -25,6 +27,7 @@ from .summaries import CareerSummary, JpTotal, StaffCompetency, StaffGap, UnitCo
 
 __all__ = [
     "BERAKHLAK",
+    "BERAKHLAK_VALUES",
     "COMPETENCY_TYPE_LABELS",
     "LEVELS",
     "POSITION_TYPE_LABELS",
@@ -53,5 +56,6 @@ __all__ = [
     "StaffPosition",
     "TrainingRequest",
     "UnitCompetencyStat",
+    "behaviour_rating_for",
     "predikat_for",
 ]

@@ -7,6 +7,7 @@ results (hasil kerja) and work behaviour (perilaku kerja, the BerAKHLAK core val
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -114,15 +115,34 @@ PERIOD_LABELS = {
     AppraisalPeriod.Q4: _l("Triwulan IV"),
 }
 
-BERAKHLAK = (
-    _l("Berorientasi Pelayanan"),
-    _l("Akuntabel"),
-    _l("Kompeten"),
-    _l("Harmonis"),
-    _l("Loyal"),
-    _l("Adaptif"),
-    _l("Kolaboratif"),
-)
+# The BerAKHLAK core values (SE MenPAN-RB 20/2021): code (a column suffix) -> name.
+BERAKHLAK_VALUES = {
+    "pelayanan": _l("Berorientasi Pelayanan"),
+    "akuntabel": _l("Akuntabel"),
+    "kompeten": _l("Kompeten"),
+    "harmonis": _l("Harmonis"),
+    "loyal": _l("Loyal"),
+    "adaptif": _l("Adaptif"),
+    "kolaboratif": _l("Kolaboratif"),
+}
+BERAKHLAK = tuple(BERAKHLAK_VALUES.values())
+
+
+def behaviour_rating_for(values: Mapping[str, Rating]) -> Rating:
+    """The work-behaviour rating from the seven value ratings: their median (the 4th of 7).
+
+    Above expectations when at least four values are above, below when at least four are below,
+    otherwise as expected.
+    """
+    ratings = [Rating(values[code]) for code in BERAKHLAK_VALUES]
+    for rating in (Rating.ABOVE, Rating.BELOW):
+        if sum(r is rating for r in ratings) * 2 > len(ratings):
+            return rating
+    return Rating.MEETS
+
+
+def _value_column(code: str):
+    return mapped_column(f"behaviour_{code}", enum_type(Rating, f"behaviour_{code}", 8))
 
 
 class Appraisal(db.Model):
@@ -141,7 +161,16 @@ class Appraisal(db.Model):
     period: Mapped[AppraisalPeriod] = mapped_column(enum_type(AppraisalPeriod, "appraisal_period", 8))
     period_end: Mapped[date] = mapped_column(sa.Date)
     work_rating: Mapped[Rating] = mapped_column(enum_type(Rating, "work_rating", 8))
+    # The overall behaviour rating: from the seven values below (their median); appraisals
+    # recorded before the values were rated one by one have only this (values are NULL).
     behaviour_rating: Mapped[Rating] = mapped_column(enum_type(Rating, "behaviour_rating", 8))
+    behaviour_pelayanan: Mapped[Rating | None] = _value_column("pelayanan")
+    behaviour_akuntabel: Mapped[Rating | None] = _value_column("akuntabel")
+    behaviour_kompeten: Mapped[Rating | None] = _value_column("kompeten")
+    behaviour_harmonis: Mapped[Rating | None] = _value_column("harmonis")
+    behaviour_loyal: Mapped[Rating | None] = _value_column("loyal")
+    behaviour_adaptif: Mapped[Rating | None] = _value_column("adaptif")
+    behaviour_kolaboratif: Mapped[Rating | None] = _value_column("kolaboratif")
     predikat: Mapped[Predikat] = mapped_column(enum_type(Predikat, "predikat", 16))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     response: Mapped[str | None] = mapped_column(sa.Text)
@@ -152,6 +181,17 @@ class Appraisal(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     appraiser: Mapped[User | None] = relationship(foreign_keys=[appraiser_id])
 
+    @property
+    def behaviour_values(self) -> list[tuple[str, str, Rating | None]]:
+        """(code, name, rating) of each BerAKHLAK value; ratings are None on older appraisals."""
+        return [
+            (code, str(name), getattr(self, f"behaviour_{code}")) for code, name in BERAKHLAK_VALUES.items()
+        ]
+
+    @property
+    def has_value_ratings(self) -> bool:
+        return all(rating is not None for _code, _name, rating in self.behaviour_values)
+
     def snapshot(self) -> dict:
         return {
             "user_id": self.user_id,
@@ -160,6 +200,10 @@ class Appraisal(db.Model):
             "period": str(self.period),
             "work_rating": str(self.work_rating),
             "behaviour_rating": str(self.behaviour_rating),
+            "behaviour": {
+                code: (str(rating) if rating is not None else None)
+                for code, _name, rating in self.behaviour_values
+            },
             "predikat": str(self.predikat),
             "notes": self.notes,
             "response": self.response,
