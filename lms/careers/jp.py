@@ -1,9 +1,10 @@
 """JP (jam pelajaran): the yearly total of every JP source, and JP HR records for learning elsewhere.
 
-A person's JP of a calendar year (in their time zone) is the sum of its sources: completed courses
-and JP recorded by HR (classroom training, coaching, mentoring, ...); webinars add a source when
-they land. The length of one JP is the `JP_MINUTES` setting (45 by default) and the yearly right
-is `JP_YEARLY_TARGET` (20).
+A person's JP of a calendar year (in their time zone) is the sum of its sources: completed courses,
+webinars where the person was present (the JP the webinar credited, in the year it took place) and
+JP recorded by HR (classroom training, coaching, mentoring, ...). A course or webinar whose
+certificate was revoked no longer counts; the profile lists it, marked. The length of one JP is
+the `JP_MINUTES` setting (45 by default) and the yearly right is `JP_YEARLY_TARGET` (20).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Agency, User
+from ..certificates.models import Certificate, CertificateSource
 from ..courses.models import Course, Enrolment
 from ..extensions import db
+from ..webinars.models import Attendance, Webinar
 from . import summaries
 from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
@@ -63,6 +66,23 @@ class JpItem:
     jp: int
     detail: str = ""
     course_slug: str | None = None
+    webinar_id: int | None = None
+    certificate: str | None = None  # its number, for courses and webinars
+    revoked: bool = False  # the certificate was revoked: listed, not counted
+
+    @property
+    def counted(self) -> int:
+        return 0 if self.revoked else self.jp
+
+
+def _not_revoked(source: CertificateSource, source_id):
+    return ~sa.exists().where(
+        Certificate.source == source, Certificate.source_id == source_id, Certificate.revoked_at.is_not(None)
+    )
+
+
+def _certificate_join(source: CertificateSource, source_id):
+    return sa.and_(Certificate.source == source, Certificate.source_id == source_id)
 
 
 # ---------------------------------------------------------------- sources
@@ -81,6 +101,7 @@ class CourseSource:
                     Enrolment.user_id == user_id,
                     Enrolment.completed_at >= _utc(start),
                     Enrolment.completed_at < _utc(end),
+                    _not_revoked(CertificateSource.COURSE, Enrolment.id),
                 )
             ).scalar()
             or 0
@@ -97,7 +118,12 @@ class CourseSource:
             .join(Course, Course.id == Enrolment.course_id)
             .join(User, User.id == Enrolment.user_id)
             .outerjoin(Agency, Agency.id == User.agency_id)
-            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
+            .where(
+                where,
+                Enrolment.completed_at.is_not(None),
+                Course.jp > 0,
+                _not_revoked(CertificateSource.COURSE, Enrolment.id),
+            )
         )
 
     def yearly_rows(self, conn, where):
@@ -108,7 +134,12 @@ class CourseSource:
             .join(Course, Course.id == Enrolment.course_id)
             .join(User, User.id == Enrolment.user_id)
             .outerjoin(Agency, Agency.id == User.agency_id)
-            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
+            .where(
+                where,
+                Enrolment.completed_at.is_not(None),
+                Course.jp > 0,
+                _not_revoked(CertificateSource.COURSE, Enrolment.id),
+            )
         )
         for user_id, completed_at, zone, jp in conn.execute(query):
             yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
@@ -116,8 +147,16 @@ class CourseSource:
     def items(self, user: User, year: int) -> list[JpItem]:
         start, end = summaries.year_bounds(year, user.effective_timezone)
         rows = db.session.execute(
-            sa.select(Course.title, Course.slug, Course.jp, Enrolment.completed_at)
+            sa.select(
+                Course.title,
+                Course.slug,
+                Course.jp,
+                Enrolment.completed_at,
+                Certificate.number,
+                Certificate.revoked_at.is_not(None),
+            )
             .join(Enrolment, Enrolment.course_id == Course.id)
+            .outerjoin(Certificate, _certificate_join(CertificateSource.COURSE, Enrolment.id))
             .where(
                 Enrolment.user_id == user.id,
                 Enrolment.completed_at >= _utc(start),
@@ -130,9 +169,102 @@ class CourseSource:
         zone = ZoneInfo(user.effective_timezone)
         return [
             JpItem(
-                "course", title, _naive_utc(at).astimezone(zone).date(), jp, str(_l("Kursus daring")), slug
+                "course",
+                title,
+                _naive_utc(at).astimezone(zone).date(),
+                jp,
+                str(_l("Kursus daring")),
+                course_slug=slug,
+                certificate=number,
+                revoked=bool(revoked),
             )
-            for title, slug, jp, at in rows
+            for title, slug, jp, at, number, revoked in rows
+        ]
+
+
+class WebinarSource:
+    """JP credited by the webinars a person was present at, in the year the webinar took place."""
+
+    def _base(self, *columns):
+        return (
+            sa.select(*columns)
+            .join(Webinar, Webinar.id == Attendance.webinar_id)
+            .where(Attendance.present.is_(True), Attendance.jp_credited > 0)
+        )
+
+    def total(self, conn, user_id: int, year: int, timezone: str) -> int:
+        start, end = summaries.year_bounds(year, timezone)
+        return int(
+            conn.execute(
+                self._base(sa.func.coalesce(sa.func.sum(Attendance.jp_credited), 0)).where(
+                    Attendance.user_id == user_id,
+                    Webinar.starts_at >= _utc(start),
+                    Webinar.starts_at < _utc(end),
+                    _not_revoked(CertificateSource.WEBINAR, Attendance.id),
+                )
+            ).scalar()
+            or 0
+        )
+
+    def yearly_sql(self, where) -> sa.Select:
+        local = sa.func.timezone(_zone_expr(), Webinar.starts_at)
+        return (
+            self._base(
+                Attendance.user_id.label("user_id"),
+                sa.cast(sa.extract("year", local), sa.Integer).label("year"),
+                Attendance.jp_credited.label("jp"),
+            )
+            .join(User, User.id == Attendance.user_id)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .where(where, _not_revoked(CertificateSource.WEBINAR, Attendance.id))
+        )
+
+    def yearly_rows(self, conn, where):
+        from zoneinfo import ZoneInfo
+
+        query = (
+            self._base(Attendance.user_id, Webinar.starts_at, _zone_expr(), Attendance.jp_credited)
+            .join(User, User.id == Attendance.user_id)
+            .outerjoin(Agency, Agency.id == User.agency_id)
+            .where(where, _not_revoked(CertificateSource.WEBINAR, Attendance.id))
+        )
+        for user_id, starts_at, zone, jp in conn.execute(query):
+            yield user_id, _naive_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
+
+    def items(self, user: User, year: int) -> list[JpItem]:
+        from zoneinfo import ZoneInfo
+
+        start, end = summaries.year_bounds(year, user.effective_timezone)
+        rows = db.session.execute(
+            self._base(
+                Webinar.id,
+                Webinar.title,
+                Attendance.jp_credited,
+                Webinar.starts_at,
+                Certificate.number,
+                Certificate.revoked_at.is_not(None),
+            )
+            .outerjoin(Certificate, _certificate_join(CertificateSource.WEBINAR, Attendance.id))
+            .where(
+                Attendance.user_id == user.id,
+                Webinar.starts_at >= _utc(start),
+                Webinar.starts_at < _utc(end),
+            )
+            .order_by(Webinar.starts_at)
+        )
+        zone = ZoneInfo(user.effective_timezone)
+        return [
+            JpItem(
+                "webinar",
+                title,
+                _naive_utc(at).astimezone(zone).date(),
+                jp,
+                str(_l("Webinar")),
+                webinar_id=webinar_id,
+                certificate=number,
+                revoked=bool(revoked),
+            )
+            for webinar_id, title, jp, at, number, revoked in rows
         ]
 
 
@@ -184,7 +316,7 @@ class JpRecordSource:
         return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
 
 
-_sources: list = [CourseSource(), JpRecordSource()]
+_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
 
 
 def sources() -> list:
@@ -192,7 +324,7 @@ def sources() -> list:
 
 
 def register_source(source) -> None:
-    """Add a JP source (webinars): total(), yearly_sql(), yearly_rows() and items() as above."""
+    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
     if all(type(existing) is not type(source) for existing in _sources):
         _sources.append(source)
 
@@ -225,7 +357,7 @@ def jp_year(user: User, year: int) -> JpYear:
     items = sorted(
         (item for source in _sources for item in source.items(user, year)), key=lambda item: item.on
     )
-    return JpYear(year, sum(item.jp for item in items), yearly_target(), items)
+    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
 def current_year(user: User) -> int:

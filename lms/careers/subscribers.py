@@ -1,8 +1,15 @@
 """How careers follows what happens elsewhere, without those features knowing about careers.
 
 - `course_completed` (courses): award the course's competencies and count its JP;
+- `webinar_attended` and `attendance_corrected` (webinars): the webinar's JP and competencies
+  follow the attendance, whichever way a trainer corrects it;
+- `certificate_revoked` (certificates): the records it evidences are revoked, its JP stops counting;
+- a course's JP or competencies edited (seen in the session's flushes): when the transaction
+  commits, the records and JP of everyone who completed it follow (awards.follow_courses);
 - a person's agency, unit or active flag changed (accounts, through the ORM): move their
   contribution to the heatmap; a person deleted: take it out.
+
+Everything runs in the transaction that made the change: all of it happens, or none.
 """
 
 from __future__ import annotations
@@ -12,19 +19,24 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..certificates.signals import certificate_revoked
 from ..courses.completion import course_completed
+from ..courses.models import Course, CourseCompetency
 from ..extensions import db
-from . import records, summaries
+from ..webinars.signals import attendance_corrected, webinar_attended
+from . import awards, records, summaries
+from .models import RecordSource
 
 logger = logging.getLogger(__name__)
 
 WATCHED = ("agency_id", "unit_id", "active")
+EDITED_COURSES = "careers_edited_courses"  # key in Session.info: ids of courses whose awards changed
 
 
 def on_course_completed(sender, enrolment, **extra) -> None:
-    """Runs in the transaction that completed the course: all of it happens, or none."""
     records.award_course(enrolment)
     completed = enrolment.completed_at
     if completed.tzinfo is None:
@@ -32,6 +44,56 @@ def on_course_completed(sender, enrolment, **extra) -> None:
     year = completed.astimezone(ZoneInfo(enrolment.user.effective_timezone)).year
     summaries.refresh_jp(db.session, enrolment.user, [year])
     db.session.flush()
+
+
+def on_webinar_attended(sender, attendance, **extra) -> None:
+    awards.follow_sources(RecordSource.WEBINAR, [attendance.id])
+
+
+def on_attendance_corrected(sender, attendance, by=None, **extra) -> None:
+    awards.follow_sources(RecordSource.WEBINAR, [attendance.id], by=by)
+
+
+def on_certificate_revoked(sender, certificate, by=None, **extra) -> None:
+    awards.follow_certificate(certificate, by=by)
+
+
+# ---------------------------------------------------------------- courses edited after completion
+
+
+def _note_edited_courses(session: Session, flush_context) -> None:
+    """after_flush: remember the courses whose JP or awarded competencies changed."""
+    edited = set()
+    for obj in session.dirty:
+        if isinstance(obj, Course) and sa.inspect(obj).attrs.jp.history.has_changes():
+            edited.add(obj.id)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CourseCompetency) and obj.course_id is not None:
+            edited.add(obj.course_id)
+    if edited:
+        session.info.setdefault(EDITED_COURSES, set()).update(edited)
+
+
+def follow_edited_courses(session: Session) -> set[int]:
+    """Let the records and JP of people follow the courses edited in this transaction so far."""
+    session.flush()
+    edited = session.info.pop(EDITED_COURSES, set())
+    if not edited or session is not db.session():
+        return set()
+    return awards.follow_courses(edited)
+
+
+def _before_commit(session: Session) -> None:
+    if session.info.get(EDITED_COURSES):
+        follow_edited_courses(session)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(EDITED_COURSES, None)
+
+
+# ---------------------------------------------------------------- people moved or deleted
 
 
 def on_user_updated(mapper, connection, target: User) -> None:
@@ -45,5 +107,11 @@ def on_user_deleted(mapper, connection, target: User) -> None:
 
 
 course_completed.connect(on_course_completed)
+webinar_attended.connect(on_webinar_attended)
+attendance_corrected.connect(on_attendance_corrected)
+certificate_revoked.connect(on_certificate_revoked)
+sa.event.listen(Session, "after_flush", _note_edited_courses)
+sa.event.listen(Session, "before_commit", _before_commit)
+sa.event.listen(Session, "after_transaction_end", _after_transaction_end)
 sa.event.listen(User, "after_update", on_user_updated)
 sa.event.listen(User, "before_delete", on_user_deleted)

@@ -25,7 +25,6 @@ from .services import available_competencies
 TEAM_PAGE_SIZE = 50
 
 
-
 def viewable_person(user_id: int) -> User:
     person = db.get_or_404(User, user_id)
     if not access.can_view_profile(current_user, person):

@@ -19,7 +19,7 @@ from .positions import (
     PositionType,
     StaffPosition,
 )
-from .records import CompetencyRecord, JpRecord, LearningKind, RecordSource
+from .records import CompetencyRecord, JpRecord, LearningKind, RecordSource, RevokeCause
 from .requests import RequestStatus, TrainingRequest
 from .summaries import CareerSummary, JpTotal, StaffCompetency, StaffGap, UnitCompetencyStat
 
@@ -48,6 +48,7 @@ __all__ = [
     "Rating",
     "RecordSource",
     "RequestStatus",
+    "RevokeCause",
     "StaffCompetency",
     "StaffGap",
     "StaffPosition",
