@@ -289,3 +289,15 @@ def follow_courses(course_ids: Iterable[int], *, by: User | None = None) -> set[
     people |= follow_sources(RecordSource.WEBINAR, attendances, by=by)
     logger.info("courses %s edited: records and JP of %d people followed", course_ids, len(people))
     return people
+
+
+def follow_webinars(webinar_ids: Iterable[int], *, by: User | None = None) -> set[int]:
+    """Webinars were moved to another course (or off one): the records of their present
+    participants follow; returns those people."""
+    webinar_ids = sorted(set(webinar_ids))
+    if not webinar_ids:
+        return set()
+    attendances = db.session.scalars(
+        sa.select(Attendance.id).where(Attendance.webinar_id.in_(webinar_ids), Attendance.present.is_(True))
+    ).all()
+    return follow_sources(RecordSource.WEBINAR, attendances, by=by)

@@ -4,8 +4,9 @@
 - `webinar_attended` and `attendance_corrected` (webinars): the webinar's JP and competencies
   follow the attendance, whichever way a trainer corrects it;
 - `certificate_revoked` (certificates): the records it evidences are revoked, its JP stops counting;
-- a course's JP or competencies edited (seen in the session's flushes): when the transaction
-  commits, the records and JP of everyone who completed it follow (awards.follow_courses);
+- a course's JP or competencies edited, or a webinar moved to another course (seen in the
+  session's flushes): when the transaction commits, the records and JP of everyone who completed
+  the course or attended the webinar follow (awards.follow_courses, awards.follow_webinars);
 - a person's agency, unit or active flag changed (accounts, through the ORM): move their
   contribution to the heatmap; a person deleted: take it out.
 
@@ -26,6 +27,7 @@ from ..certificates.signals import certificate_revoked
 from ..courses.completion import course_completed
 from ..courses.models import Course, CourseCompetency
 from ..extensions import db
+from ..webinars.models import Webinar
 from ..webinars.signals import attendance_corrected, webinar_attended
 from . import awards, records, summaries
 from .models import RecordSource
@@ -33,7 +35,9 @@ from .models import RecordSource
 logger = logging.getLogger(__name__)
 
 WATCHED = ("agency_id", "unit_id", "active")
-EDITED_COURSES = "careers_edited_courses"  # key in Session.info: ids of courses whose awards changed
+# Keys in Session.info: ids of the courses whose JP or awards changed, of the webinars whose course did.
+EDITED_COURSES = "careers_edited_courses"
+EDITED_WEBINARS = "careers_edited_webinars"
 
 
 def on_course_completed(sender, enrolment, **extra) -> None:
@@ -72,25 +76,37 @@ def _note_edited_courses(session: Session, flush_context) -> None:
             edited.add(obj.course_id)
     if edited:
         session.info.setdefault(EDITED_COURSES, set()).update(edited)
+    moved = {
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Webinar) and sa.inspect(obj).attrs.course_id.history.has_changes()
+    }
+    if moved:
+        session.info.setdefault(EDITED_WEBINARS, set()).update(moved)
 
 
 def follow_edited_courses(session: Session) -> set[int]:
-    """Let the records and JP of people follow the courses edited in this transaction so far."""
+    """Let the records and JP of people follow the courses (and webinars) edited in this
+    transaction so far; returns the people concerned."""
     session.flush()
-    edited = session.info.pop(EDITED_COURSES, set())
-    if not edited or session is not db.session():
+    courses = session.info.pop(EDITED_COURSES, set())
+    webinars = session.info.pop(EDITED_WEBINARS, set())
+    if session is not db.session():
         return set()
-    return awards.follow_courses(edited)
+    return awards.follow_courses(courses) | awards.follow_webinars(webinars)
 
 
 def _before_commit(session: Session) -> None:
-    if session.info.get(EDITED_COURSES):
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit would flush next anyway; _note_edited_courses must see it first
+    if session.info.get(EDITED_COURSES) or session.info.get(EDITED_WEBINARS):
         follow_edited_courses(session)
 
 
 def _after_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction: committed or rolled back
         session.info.pop(EDITED_COURSES, None)
+        session.info.pop(EDITED_WEBINARS, None)
 
 
 # ---------------------------------------------------------------- people moved or deleted

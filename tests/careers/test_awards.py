@@ -358,3 +358,23 @@ def test_follow_is_idempotent(org, make_course):
     assert awards.follow(RecordSource.COURSE, [enrolment.id]) == []
     assert awards.follow_courses([course.id]) == {org.staff.id}
     assert len(records_of(org.staff)) == 1
+
+
+def test_moving_a_webinar_to_another_course_moves_its_records(org, host, make_course):
+    first = make_course(title="Kursus Pertama", jp=2, competencies=[("KOM", 2)])
+    second = make_course(title="Kursus Kedua", jp=2, competencies=[("PK", 3)])
+    webinar = webinar_for(host, [org.staff], course=first)
+    attend(webinar, org.staff, 60, "s")
+    webinars.finalize(webinar, at=at(70))
+    db.session.commit()
+    assert records.cached_levels(org.staff.id) == {code("KOM"): 2}
+
+    webinar.course_id = second.id
+    db.session.commit()
+    assert records.cached_levels(org.staff.id) == {code("PK"): 3}
+    assert {(r.competency_id, r.revoked_cause) for r in records_of(org.staff)} == {
+        (code("KOM"), RevokeCause.COURSE),
+        (code("PK"), None),
+    }
+    assert jp_now(org.staff) == 3  # what the webinar credited
+    rebuilt_equals_incremental(org.agency.id)
