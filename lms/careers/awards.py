@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Agency, User, utcnow
 from ..certificates.models import Certificate, CertificateSource
@@ -183,23 +184,25 @@ def follow(kind: RecordSource, ids: Iterable[int], *, by: User | None = None) ->
     existing = _existing(kind, wanted_ids)
     now = utcnow()
     changes: list[tuple[CompetencyRecord, str, dict | None]] = []
+    # New values of existing records, grouped so each group is one UPDATE ... WHERE id IN (...):
+    # the ORM would send one UPDATE per row (psycopg reports no rowcount for executemany).
+    updates: dict[tuple, list[CompetencyRecord]] = {}
     for source_id, earning in earnings.items():
         have = {record.competency_id: record for record in existing.get(source_id, [])}
         for competency_id, record in have.items():
             level = earning.wanted.get(competency_id)
-            before = record.snapshot()
+            values = None
             if level is None:
                 if record.revoked_at is None:
-                    record.revoked_at, record.revoked_cause, record.updated_at = now, earning.cause, now
-                    changes.append((record, "revoke", before))
+                    values, action = {"revoked_at": now, "revoked_cause": earning.cause}, "revoke"
             elif record.revoked_at is not None:
                 if record.revoked_cause is not RevokeCause.HR:
-                    record.revoked_at = record.revoked_cause = None
-                    record.level, record.updated_at = level, now
-                    changes.append((record, "reinstate", before))
+                    values, action = {"revoked_at": None, "revoked_cause": None, "level": level}, "reinstate"
             elif record.level != level:
-                record.level, record.updated_at = level, now
-                changes.append((record, "update", before))
+                values, action = {"level": level}, "update"
+            if values is not None:
+                changes.append((record, action, record.snapshot()))
+                updates.setdefault(tuple(sorted(values.items())), []).append(record)
         for competency_id, level in earning.wanted.items():
             if competency_id in have:
                 continue
@@ -214,6 +217,19 @@ def follow(kind: RecordSource, ids: Iterable[int], *, by: User | None = None) ->
             )
             db.session.add(record)
             changes.append((record, "create", None))
+    for values, records in updates.items():
+        values = {**dict(values), "updated_at": now}
+        for start in range(0, len(records), CHUNK):
+            chunk = records[start : start + CHUNK]
+            db.session.execute(
+                sa.update(CompetencyRecord)
+                .where(CompetencyRecord.id.in_([record.id for record in chunk]))
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )
+            for record in chunk:  # what the row holds now, without marking the object changed
+                for key, value in values.items():
+                    set_committed_value(record, key, value)
     if not changes:
         return []
     db.session.flush()
