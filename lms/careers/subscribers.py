@@ -20,6 +20,7 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import has_app_context
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -91,8 +92,8 @@ def follow_edited_courses(session: Session) -> set[int]:
     session.flush()
     courses = session.info.pop(EDITED_COURSES, set())
     webinars = session.info.pop(EDITED_WEBINARS, set())
-    if session is not db.session():
-        return set()
+    if not has_app_context() or session is not db.session():
+        return set()  # another session (a script's own): careers works through db.session
     return awards.follow_courses(courses) | awards.follow_webinars(webinars)
 
 
