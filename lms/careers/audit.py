@@ -7,7 +7,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User
+from ..accounts.models import User, utcnow
 from ..extensions import db
 from .models import AuditEntry
 
@@ -44,6 +44,34 @@ def log_change(
         actor.id if actor is not None else "system",
     )
     return entry
+
+
+def log_changes(
+    entity: str, changes: list[tuple[int, str, int | None, dict | None, dict | None]], *, actor: User | None
+) -> None:
+    """Append many entries at once, (entity id, action, subject id, before, after) each: one
+    statement however many (for changes that follow an event, e.g. a course edited)."""
+    if not changes:
+        return
+    at = utcnow()
+    actor_id = actor.id if actor is not None else None
+    db.session.execute(
+        sa.insert(AuditEntry),
+        [
+            {
+                "entity": entity,
+                "entity_id": entity_id,
+                "action": action,
+                "subject_id": subject_id,
+                "actor_id": actor_id,
+                "at": at,
+                "before": before,
+                "after": after,
+            }
+            for entity_id, action, subject_id, before, after in changes
+        ],
+    )
+    logger.info("careers audit: %d %s changes by %s", len(changes), entity, actor_id or "system")
 
 
 def history_of(subject_id: int, *, limit: int = 200) -> list[AuditEntry]:

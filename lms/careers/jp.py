@@ -1,28 +1,28 @@
 """JP (jam pelajaran): the yearly total of every JP source, and JP HR records for learning elsewhere.
 
-A person's JP of a calendar year (in their time zone) is the sum of its sources: completed courses
-and JP recorded by HR (classroom training, coaching, mentoring, ...); webinars add a source when
-they land. The length of one JP is the `JP_MINUTES` setting (45 by default) and the yearly right
-is `JP_YEARLY_TARGET` (20).
+A person's JP of a calendar year (in their time zone) is the sum of its sources: completed courses,
+webinars where the person was present (the JP the webinar credited, in the year it took place) and
+JP recorded by HR (classroom training, coaching, mentoring, ...). A course or webinar whose
+certificate was revoked no longer counts; the profile lists it, marked. The length of one JP is
+the `JP_MINUTES` setting (45 by default) and the yearly right is `JP_YEARLY_TARGET` (20).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import can_manage_agency
-from ..accounts.models import Agency, User
-from ..courses.models import Course, Enrolment
+from ..accounts.models import User
 from ..extensions import db
 from . import summaries
 from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
+from .jp_sources import CourseSource, JpItem, JpRecordSource, WebinarSource
 from .models import JpRecord, LearningKind
 
 logger = logging.getLogger(__name__)
@@ -40,151 +40,7 @@ def yearly_target() -> int:
     return int(current_app.config.get("JP_YEARLY_TARGET", DEFAULT_YEARLY_TARGET))
 
 
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _zone_expr():
-    return sa.func.coalesce(User.timezone, Agency.timezone, "Asia/Jakarta")
-
-
-@dataclass(frozen=True)
-class JpItem:
-    """One line of a person's JP of a year, for the profile."""
-
-    kind: str  # "course", "jp_record", "webinar"
-    title: str
-    on: date
-    jp: int
-    detail: str = ""
-    course_slug: str | None = None
-
-
-# ---------------------------------------------------------------- sources
-
-
-class CourseSource:
-    """JP of the courses completed in the year."""
-
-    def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        start, end = summaries.year_bounds(year, timezone)
-        return int(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
-                .join(Enrolment, Enrolment.course_id == Course.id)
-                .where(
-                    Enrolment.user_id == user_id,
-                    Enrolment.completed_at >= _utc(start),
-                    Enrolment.completed_at < _utc(end),
-                )
-            ).scalar()
-            or 0
-        )
-
-    def yearly_sql(self, where) -> sa.Select:
-        local = sa.func.timezone(_zone_expr(), Enrolment.completed_at)
-        return (
-            sa.select(
-                Enrolment.user_id.label("user_id"),
-                sa.cast(sa.extract("year", local), sa.Integer).label("year"),
-                Course.jp.label("jp"),
-            )
-            .join(Course, Course.id == Enrolment.course_id)
-            .join(User, User.id == Enrolment.user_id)
-            .outerjoin(Agency, Agency.id == User.agency_id)
-            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
-        )
-
-    def yearly_rows(self, conn, where):
-        from zoneinfo import ZoneInfo
-
-        query = (
-            sa.select(Enrolment.user_id, Enrolment.completed_at, _zone_expr(), Course.jp)
-            .join(Course, Course.id == Enrolment.course_id)
-            .join(User, User.id == Enrolment.user_id)
-            .outerjoin(Agency, Agency.id == User.agency_id)
-            .where(where, Enrolment.completed_at.is_not(None), Course.jp > 0)
-        )
-        for user_id, completed_at, zone, jp in conn.execute(query):
-            yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
-
-    def items(self, user: User, year: int) -> list[JpItem]:
-        start, end = summaries.year_bounds(year, user.effective_timezone)
-        rows = db.session.execute(
-            sa.select(Course.title, Course.slug, Course.jp, Enrolment.completed_at)
-            .join(Enrolment, Enrolment.course_id == Course.id)
-            .where(
-                Enrolment.user_id == user.id,
-                Enrolment.completed_at >= _utc(start),
-                Enrolment.completed_at < _utc(end),
-            )
-            .order_by(Enrolment.completed_at)
-        )
-        from zoneinfo import ZoneInfo
-
-        zone = ZoneInfo(user.effective_timezone)
-        return [
-            JpItem(
-                "course", title, _naive_utc(at).astimezone(zone).date(), jp, str(_l("Kursus daring")), slug
-            )
-            for title, slug, jp, at in rows
-        ]
-
-
-class JpRecordSource:
-    """JP recorded by HR for learning elsewhere, counted in the year it ended."""
-
-    def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        return int(
-            conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(JpRecord.jp), 0)).where(
-                    JpRecord.user_id == user_id,
-                    JpRecord.ended_on >= date(year, 1, 1),
-                    JpRecord.ended_on <= date(year, 12, 31),
-                )
-            ).scalar()
-            or 0
-        )
-
-    def yearly_sql(self, where) -> sa.Select:
-        return (
-            sa.select(
-                JpRecord.user_id.label("user_id"),
-                sa.cast(sa.extract("year", JpRecord.ended_on), sa.Integer).label("year"),
-                JpRecord.jp.label("jp"),
-            )
-            .join(User, User.id == JpRecord.user_id)
-            .where(where)
-        )
-
-    def yearly_rows(self, conn, where):
-        query = (
-            sa.select(JpRecord.user_id, JpRecord.ended_on, JpRecord.jp)
-            .join(User, User.id == JpRecord.user_id)
-            .where(where)
-        )
-        for user_id, ended_on, jp in conn.execute(query):
-            yield user_id, ended_on.year, jp
-
-    def items(self, user: User, year: int) -> list[JpItem]:
-        rows = db.session.scalars(
-            sa.select(JpRecord)
-            .where(
-                JpRecord.user_id == user.id,
-                JpRecord.ended_on >= date(year, 1, 1),
-                JpRecord.ended_on <= date(year, 12, 31),
-            )
-            .order_by(JpRecord.ended_on, JpRecord.id)
-        )
-        return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
-
-
-_sources: list = [CourseSource(), JpRecordSource()]
+_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
 
 
 def sources() -> list:
@@ -192,7 +48,7 @@ def sources() -> list:
 
 
 def register_source(source) -> None:
-    """Add a JP source (webinars): total(), yearly_sql(), yearly_rows() and items() as above."""
+    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
     if all(type(existing) is not type(source) for existing in _sources):
         _sources.append(source)
 
@@ -225,7 +81,7 @@ def jp_year(user: User, year: int) -> JpYear:
     items = sorted(
         (item for source in _sources for item in source.items(user, year)), key=lambda item: item.on
     )
-    return JpYear(year, sum(item.jp for item in items), yearly_target(), items)
+    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
 def current_year(user: User) -> int:

@@ -107,8 +107,11 @@ class CareerProfile:
     current: list[Requirement]
     to_target: list[Requirement]
     others: list[tuple[Competency, int]]
-    records: list[CompetencyRecord]
+    records: list[CompetencyRecord]  # active ones
+    revoked: list[CompetencyRecord]  # revoked ones, with why
     course_titles: dict[int, tuple[str, str]]
+    # (source, source id) -> (number, revoked) of the certificate that evidences a record
+    certificates: dict[tuple[str, int], tuple[str, bool]]
     recommendations: list[Recommendation]
     jp: jp.JpYear
     appraisals: list[Appraisal]
@@ -116,6 +119,9 @@ class CareerProfile:
     chart: Chart
     target_choices: list[Position] = field(default_factory=list)
     next_position_ids: set[int] = field(default_factory=set)
+
+    def certificate_of(self, record: CompetencyRecord) -> tuple[str, bool] | None:
+        return self.certificates.get((str(record.source), record.source_id))
 
     @property
     def latest_appraisal(self) -> Appraisal | None:
@@ -258,7 +264,8 @@ def career_profile(person: User, *, year: int | None = None) -> CareerProfile:
     current = _requirements(position, levels)
     to_target = _requirements(target, levels)
     required_ids = {r.competency.id for r in current} | {r.competency.id for r in to_target}
-    record_list = records.records_of(person.id)
+    all_records = records.records_of(person.id, include_revoked=True)
+    record_list = [r for r in all_records if r.revoked_at is None]
     by_id = {r.competency_id: r.competency for r in record_list}
     others = sorted(
         ((by_id[c], level) for c, level in levels.items() if c not in required_ids and c in by_id),
@@ -275,7 +282,9 @@ def career_profile(person: User, *, year: int | None = None) -> CareerProfile:
         to_target=to_target,
         others=others,
         records=record_list,
-        course_titles=records.course_titles(record_list),
+        revoked=[r for r in all_records if r.revoked_at is not None],
+        course_titles=records.course_titles(all_records),
+        certificates=records.evidence_certificates(all_records),
         recommendations=recommend(person.id, needed),
         jp=jp.jp_year(person, year or jp.current_year(person)),
         appraisals=appraisals.appraisals_of(person.id),

@@ -9,20 +9,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User, utcnow
-from ..courses.models import Course, CourseCompetency, Enrolment
+from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import summaries
 from .access import can_manage_careers
 from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
-from .models import LEVELS, Competency, CompetencyRecord, RecordSource, StaffCompetency
+from .models import LEVELS, Competency, CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
 from .positions import allowed_competency
 
 logger = logging.getLogger(__name__)
@@ -83,62 +82,36 @@ def course_titles(records: list[CompetencyRecord]) -> dict[int, tuple[str, str]]
     return {enrolment_id: (title, slug) for enrolment_id, title, slug in rows}
 
 
+def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, int], tuple[str, bool]]:
+    """(source, source id) -> (certificate number, revoked) for the course and webinar records
+    among these: the certificate issued for the same completion or attendance (one query)."""
+    from ..certificates.models import Certificate
+
+    pairs = {(str(r.source), r.source_id) for r in records if r.source is not RecordSource.ASSESSMENT}
+    if not pairs:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Certificate.source, Certificate.source_id, Certificate.number, Certificate.revoked_at
+        ).where(Certificate.source_id.in_({source_id for _source, source_id in pairs}))
+    )
+    found = {
+        (str(source), source_id): (number, revoked is not None) for source, source_id, number, revoked in rows
+    }
+    return {pair: value for pair, value in found.items() if pair in pairs}
+
+
 # ---------------------------------------------------------------- from a completed course
 
 
 def award_course(enrolment: Enrolment) -> list[CompetencyRecord]:
-    """Award each competency of a completed course at its level, once per enrolment."""
+    """Award each competency of a completed course at its level, once per enrolment; returns the
+    records created or changed now (see awards.follow)."""
+    from . import awards  # awards reads webinars and certificates, which import courses
+
     if enrolment.completed_at is None:
         return []
-    awards = db.session.scalars(
-        sa.select(CourseCompetency).where(CourseCompetency.course_id == enrolment.course_id)
-    ).all()
-    existing = set(
-        db.session.scalars(
-            sa.select(CompetencyRecord.competency_id).where(
-                CompetencyRecord.source == RecordSource.COURSE, CompetencyRecord.source_id == enrolment.id
-            )
-        )
-    )
-    user = enrolment.user
-    completed = enrolment.completed_at
-    if completed.tzinfo is None:
-        from datetime import UTC
-
-        completed = completed.replace(tzinfo=UTC)
-    achieved_on = completed.astimezone(ZoneInfo(user.effective_timezone)).date()
-    created = []
-    for award in awards:
-        if award.competency_id in existing:
-            continue
-        record = CompetencyRecord(
-            user_id=enrolment.user_id,
-            competency_id=award.competency_id,
-            level=award.level,
-            source=RecordSource.COURSE,
-            source_id=enrolment.id,
-            achieved_on=achieved_on,
-            evidence=enrolment.course.title[:EVIDENCE_MAX],
-        )
-        db.session.add(record)
-        created.append(record)
-    db.session.flush()
-    for record in created:
-        log_change(
-            "competency_record",
-            record.id,
-            "create",
-            subject_id=record.user_id,
-            actor=None,
-            before=None,
-            after=record.snapshot(),
-        )
-    if created:
-        _after_change(enrolment.user_id, [r.competency_id for r in created])
-        logger.info(
-            "enrolment %s awarded %s competencies to user %s", enrolment.id, len(created), enrolment.user_id
-        )
-    return created
+    return awards.follow(RecordSource.COURSE, [enrolment.id])
 
 
 # ---------------------------------------------------------------- assessments by HR
@@ -242,6 +215,7 @@ def revoke_record(record: CompetencyRecord, *, by: User, reason: str) -> Compete
         return record
     before = record.snapshot()
     record.revoked_at = utcnow()
+    record.revoked_cause = RevokeCause.HR
     record.updated_at = record.revoked_at
     db.session.flush()
     log_change(

@@ -116,6 +116,27 @@ def refresh_levels(conn, user_id: int, competency_ids: Iterable[int]) -> None:
     )
 
 
+def refresh_levels_of(conn, user_ids: Iterable[int], competency_ids: Iterable[int]) -> None:
+    """refresh_levels for many people at once (a few statements per 500 people)."""
+    wanted = sorted(set(competency_ids))
+    if not wanted:
+        return
+    for ids in _chunks(user_ids):
+        conn.execute(sa.delete(levels).where(levels.c.user_id.in_(ids), levels.c.competency_id.in_(wanted)))
+        conn.execute(
+            levels.insert().from_select(
+                ["user_id", "competency_id", "level"],
+                sa.select(records.c.user_id, records.c.competency_id, sa.func.max(records.c.level))
+                .where(
+                    records.c.user_id.in_(ids),
+                    records.c.competency_id.in_(wanted),
+                    records.c.revoked_at.is_(None),
+                )
+                .group_by(records.c.user_id, records.c.competency_id),
+            )
+        )
+
+
 # ---------------------------------------------------------------- gaps, heatmap cells, summaries
 
 
@@ -353,6 +374,13 @@ def refresh_jp(conn, user: User, years: Iterable[int]) -> None:
                 index_elements=[jp_totals.c.user_id, jp_totals.c.year], set_={"jp": stmt.excluded.jp}
             )
         )
+
+
+def refresh_jp_people(conn, user_ids: Iterable[int]) -> None:
+    """Recompute every year's JP total of these people from every JP source (set-based)."""
+    for ids in _chunks(user_ids):
+        conn.execute(sa.delete(jp_totals).where(jp_totals.c.user_id.in_(ids)))
+        _rebuild_jp(conn, users.c.id.in_(ids))
 
 
 def jp_total(conn, user_id: int, year: int) -> int:

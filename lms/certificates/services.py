@@ -26,6 +26,7 @@ from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import credential, numbers, signing
 from .models import Certificate, CertificateSource
+from .signals import certificate_revoked
 
 logger = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ def revoke(cert: Certificate, reason: str, *, by: User | None) -> Certificate:
     cert.revocation_reason = reason
     db.session.flush()
     logger.warning("certificate %s revoked by %s: %s", cert.number, by.id if by else "operator", reason)
+    certificate_revoked.send(current_app._get_current_object(), certificate=cert, by=by)
     return cert
 
 

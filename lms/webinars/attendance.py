@@ -21,7 +21,7 @@ from ..extensions import db
 from . import timeline
 from .errors import NotAllowed, WebinarError
 from .models import Attendance, AttendanceCorrection, CloseReason, Webinar, WebinarConnection
-from .signals import webinar_attended
+from .signals import attendance_corrected, webinar_attended
 
 logger = logging.getLogger(__name__)
 
@@ -304,6 +304,7 @@ def correct_attendance(
         after,
     )
     _announce(webinar, [attendance] if present and not before["present"] else [], changed={user.id})
+    attendance_corrected.send(current_app._get_current_object(), attendance=attendance, before=before, by=by)
     return attendance
 
 

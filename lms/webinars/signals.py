@@ -2,6 +2,10 @@
 
 `webinar_attended` is sent with the app as sender and `attendance=` an `Attendance` whose
 `present` is true, once when finalization (or a trainer's correction) makes a person present.
+
+`attendance_corrected` is sent with `attendance=` (after), `before=` (a dict: present, minutes,
+share_bp, jp_credited) and `by=` (the moderator) after every correction, whichever way it goes,
+so careers can take back what a record no longer earns.
 """
 
 from blinker import Namespace
@@ -9,3 +13,4 @@ from blinker import Namespace
 _signals = Namespace()
 
 webinar_attended = _signals.signal("webinar_attended")
+attendance_corrected = _signals.signal("attendance_corrected")

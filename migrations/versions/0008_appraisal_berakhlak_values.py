@@ -1,7 +1,7 @@
 """appraisals: a rating for each of the seven BerAKHLAK core values
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-23 13:09:54.365999
 
 Seven nullable columns, one per value, each 'above' / 'meets' / 'below' with its CHECK constraint
@@ -11,15 +11,13 @@ Existing appraisals keep their overall behaviour rating and predikat unchanged a
 the seven values: the old rows never recorded them, and copying the overall rating into every
 value would invent ratings no supervisor gave. Pages show such appraisals with the overall
 rating and a note that the values were not rated one by one; editing one asks for all seven.
-The lead may re-point down_revision when merging next to other features' migrations.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

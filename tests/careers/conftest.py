@@ -95,3 +95,38 @@ def make_course(ctx, trainer):
         return factories.course(by=trainer, **kwargs)
 
     return make
+
+
+class Ids(dict):
+    __getattr__ = dict.__getitem__
+
+
+@pytest.fixture
+def world(app):
+    """An organisation (build_org), the staff member in PERTAMA, and a one-lesson course of 4 JP
+    that awards KOM 3 and PB 2, committed; ids and emails for tests through the client."""
+    with app.app_context():
+        org = build_org()
+        positions.assign_position(org.staff, org.pertama, by=org.hr)
+        course = factories.course(
+            by=None,
+            title="Komunikasi Efektif",
+            modules=1,
+            lessons=1,
+            jp=4,
+            competencies=[("KOM", 3), ("PB", 2)],
+        )
+        db.session.commit()
+        return Ids(
+            agency=org.agency.id,
+            hr=org.hr.email,
+            head=org.head.email,
+            staff=org.staff.email,
+            staff_id=org.staff.id,
+            junior_id=org.junior.id,
+            peer_id=org.peer.id,
+            muda=org.muda.id,
+            pertama=org.pertama.id,
+            course=course.slug,
+            course_id=course.id,
+        )

@@ -1,17 +1,17 @@
 """Careers pages through the client: journeys, forms, bad input, page hygiene, query counts."""
 
 import gzip
+import re
 from contextlib import contextmanager
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 
 from lms.careers import appraisals, positions, records, training_requests
 from lms.careers.models import Appraisal, CompetencyRecord, JpRecord, Position, RequestStatus, TrainingRequest
 from lms.extensions import db, limiter
 from tests import factories
-from tests.careers.conftest import build_org, code, complete
+from tests.careers.conftest import Ids, build_org, code, complete
 
 
 @contextmanager
@@ -28,39 +28,6 @@ def count_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-
-
-class Ids(dict):
-    __getattr__ = dict.__getitem__
-
-
-@pytest.fixture
-def world(app):
-    with app.app_context():
-        org = build_org()
-        positions.assign_position(org.staff, org.pertama, by=org.hr)
-        course = factories.course(
-            by=None,
-            title="Komunikasi Efektif",
-            modules=1,
-            lessons=1,
-            jp=4,
-            competencies=[("KOM", 3), ("PB", 2)],
-        )
-        db.session.commit()
-        return Ids(
-            agency=org.agency.id,
-            hr=org.hr.email,
-            head=org.head.email,
-            staff=org.staff.email,
-            staff_id=org.staff.id,
-            junior_id=org.junior.id,
-            peer_id=org.peer.id,
-            muda=org.muda.id,
-            pertama=org.pertama.id,
-            course=course.slug,
-            course_id=course.id,
-        )
 
 
 def values(rating):
@@ -92,7 +59,7 @@ def test_learner_profile_journey(app, client, login, world):
     client.post(f"/courses/{world.course}/learn/{lesson}/done")
     page = client.get("/careers/").text
     assert "4 dari 20 JP" in page and 'value="4" max="20"' in page
-    assert "Komunikasi Efektif</a></td><td>Kursus daring" in page
+    assert re.search(r"Komunikasi Efektif</a></td>\s*<td>Kursus daring", page)
 
 
 def code_id(app, value):
@@ -387,4 +354,4 @@ def test_pages_use_a_bounded_number_of_queries(app, client, login):
             counts[n][name] = len(statements)
     print("queries per page:", counts[12])
     assert counts[2] == counts[12]
-    assert max(counts[12].values()) <= 25
+    assert max(counts[12].values()) <= 27  # + webinar JP, + certificates as evidence

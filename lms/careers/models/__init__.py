@@ -21,7 +21,7 @@ from .positions import (
     PositionType,
     StaffPosition,
 )
-from .records import CompetencyRecord, JpRecord, LearningKind, RecordSource
+from .records import CompetencyRecord, JpRecord, LearningKind, RecordSource, RevokeCause
 from .requests import RequestStatus, TrainingRequest
 from .summaries import CareerSummary, JpTotal, StaffCompetency, StaffGap, UnitCompetencyStat
 
@@ -51,6 +51,7 @@ __all__ = [
     "Rating",
     "RecordSource",
     "RequestStatus",
+    "RevokeCause",
     "StaffCompetency",
     "StaffGap",
     "StaffPosition",

@@ -2,8 +2,10 @@
 
 A record names where it came from as a source kind and a reference: a course completion refers to
 its enrolment, a webinar to its attendance, an assessment has none. The certificate that proves a
-course completion is referred to once the certificates feature lands (a nullable column then).
-Courses are never imported here: the enrolment is referred to by id only.
+course or webinar record is the one issued for the same (source, source id): certificates use the
+same pair, so no column is needed and a certificate issued later (by `flask lms
+issue-certificates`) is found too. Courses are never imported here: the enrolment is referred to
+by id only.
 """
 
 from __future__ import annotations
@@ -38,6 +40,29 @@ RECORD_SOURCE_LABELS = {
 }
 
 
+class RevokeCause(enum.StrEnum):
+    """Why a record stopped counting. Only records HR withdrew stay withdrawn whatever happens; the
+    others come back by themselves when their cause goes (the certificate is never un-revoked,
+    but attendance can be corrected back, and a course can award the competency again)."""
+
+    HR = "hr"  # withdrawn by HR (e.g. the wrong person)
+    CERTIFICATE = "certificate"  # the certificate that evidences it was revoked
+    ATTENDANCE = "attendance"  # the webinar attendance was corrected to absent
+    COURSE = "course"  # the course (or the webinar's course) no longer awards it
+
+    @property
+    def label(self) -> str:
+        return str(REVOKE_CAUSE_LABELS[self])
+
+
+REVOKE_CAUSE_LABELS = {
+    RevokeCause.HR: _l("dicabut oleh pengelola SDM"),
+    RevokeCause.CERTIFICATE: _l("sertifikatnya dicabut"),
+    RevokeCause.ATTENDANCE: _l("kehadiran webinar dikoreksi menjadi tidak hadir"),
+    RevokeCause.COURSE: _l("kursus tidak lagi memberikan kompetensi ini"),
+}
+
+
 class CompetencyRecord(db.Model):
     __tablename__ = "competency_records"
     __table_args__ = (
@@ -63,6 +88,7 @@ class CompetencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_cause: Mapped[RevokeCause | None] = mapped_column(enum_type(RevokeCause, "revoke_cause", 12))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     competency: Mapped[Competency] = relationship()
@@ -83,6 +109,7 @@ class CompetencyRecord(db.Model):
             "evidence": self.evidence,
             "achieved_on": self.achieved_on.isoformat() if self.achieved_on else None,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revoked_cause": str(self.revoked_cause) if self.revoked_cause else None,
         }
 
 
