@@ -53,7 +53,7 @@ def seed() -> World:
         )
     appraisals.record_appraisal(
         staff,
-        appraisals.AppraisalData(year=2025, period="annual", work_rating="meets", behaviour_rating="meets"),
+        appraisals.AppraisalData(year=2025, period="annual", work_rating="meets", behaviour="meets"),
         by=org.head,
     )
     course = courses.create_course(
