@@ -306,10 +306,12 @@
     countPresent();
   }
 
-  var endButton = document.getElementById("end-webinar");
-  if (endButton) {
-    endButton.addEventListener("click", function () {
-      if (window.confirm(T.confirmEnd)) send("end", {});
+  // Without a live connection the form posts and the server ends the session.
+  var endForm = document.getElementById("end-webinar");
+  if (endForm) {
+    endForm.addEventListener("submit", function (event) {
+      if (!window.confirm(T.confirmEnd)) { event.preventDefault(); return; }
+      if (socket.connected) { event.preventDefault(); send("end", {}); }
     });
   }
 
@@ -328,7 +330,6 @@
     if (reply.poll) showPoll(reply.poll);
     if (isModerator) {
       showPresent(reply.present || []);
-      if (endButton) endButton.hidden = false;
       clearInterval(presenceTimer);
       presenceTimer = setInterval(function () {
         send("presence", {}, function (r) { showPresent(r.present); });
@@ -382,7 +383,7 @@
     // Read-only from now on: no forms, no buttons that would only be refused.
     Array.prototype.forEach.call(root.querySelectorAll(".compose, .tools, .poll button, #pinned button, details"),
       function (node) { node.remove(); });
-    if (endButton) endButton.hidden = true;
+    if (endForm) endForm.remove();
     say(T.ended);
     socket.disconnect();
   });

@@ -18,7 +18,7 @@ from functools import cache
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_socketio import Namespace, close_room, disconnect, emit, join_room, leave_room, rooms
+from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
@@ -267,9 +267,7 @@ class WebinarNamespace(Namespace):
     def do_end(self, user, webinar, data):
         services.end_webinar(webinar, by=user, at=now())
         db.session.commit()
-        emit("ended", {"webinar_id": webinar.id}, to=webinar.room)
-        close_room(webinar.moderator_room)
-        close_room(webinar.room)
+        announce_end(webinar)
 
     # ------------------------------------------------------------ chat
 
@@ -359,6 +357,13 @@ def _drop_from_room(webinar: Webinar) -> None:
         leave_room(webinar.room)
         leave_room(webinar.moderator_room)
         announce_departures(departures)
+
+
+def announce_end(webinar: Webinar) -> None:
+    """Tell everyone in the room that the session ended, and close the room (any server process)."""
+    socketio.emit("ended", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
+    socketio.close_room(webinar.moderator_room, namespace=NAMESPACE)
+    socketio.close_room(webinar.room, namespace=NAMESPACE)
 
 
 def announce_departures(departures) -> None:

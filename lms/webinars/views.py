@@ -15,6 +15,7 @@ from ..core.security import CONTENT_SECURITY_POLICY
 from ..extensions import db
 from . import bp, report, services
 from .errors import WebinarError
+from .events import announce_end
 from .forms import CohostForm, CorrectionForm, PollForm, WebinarForm
 from .models import PollStatus, Webinar
 from .video import embed_for
@@ -291,6 +292,23 @@ def attendance_xlsx(webinar_id: int):
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="kehadiran-webinar-{webinar.id}.xlsx"'},
     )
+
+
+@bp.post("/<int:webinar_id>/end")
+@login_required
+def end(webinar_id: int):
+    """End the session from a plain form (the room's script ends it over the live connection)."""
+    webinar = moderated(webinar_id)
+    try:
+        services.end_webinar(webinar, by=current_user, at=now())
+    except WebinarError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".room", webinar_id=webinar.id))
+    db.session.commit()
+    announce_end(webinar)
+    flash(_("Webinar diakhiri. Kehadiran peserta sudah dihitung."), "success")
+    return redirect(url_for(".attendance", webinar_id=webinar.id))
 
 
 @bp.post("/<int:webinar_id>/finalize")

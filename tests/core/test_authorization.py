@@ -87,6 +87,7 @@ MATRIX = [
     row("GET", "/webinars/{webinar_other}/attendance.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/webinars/{webinar_other}/attendance.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/finalize", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/{webinar}/end", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
     row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),

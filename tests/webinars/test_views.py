@@ -157,6 +157,29 @@ class TestRoom:
         assert "<iframe" not in response.text and "https://us02web.zoom.us/j/123456789" in response.text
         assert "frame-src" not in response.headers["Content-Security-Policy"]
 
+    def test_moderator_ends_the_session_without_javascript(self, app, db, client, login, people, room):
+        login(people["ani"])
+        assert 'id="end-webinar"' not in client.get(f"/webinars/{room.id}/room").text
+        assert client.post(f"/webinars/{room.id}/end").status_code == 403
+        client.post("/logout")
+        login(people["trainer"])
+        assert f'action="/webinars/{room.id}/end"' in client.get(f"/webinars/{room.id}/room").text
+        response = client.post(f"/webinars/{room.id}/end", follow_redirects=True)
+        assert response.request.path == f"/webinars/{room.id}/attendance"
+        assert "Webinar diakhiri." in response.text
+        with app.app_context():
+            webinar = db.session.get(Webinar, room.id)
+            assert webinar.ended_at is not None and webinar.finalized_at is not None
+            assert db.session.scalar(sa.select(Attendance.user_id)) == people["ani"].id
+
+    def test_a_session_not_started_cannot_be_ended(self, app, db, client, login, people, make_webinar):
+        webinar = make_webinar(people["trainer"], starts_at=datetime.now(UTC) + timedelta(days=2))
+        login(people["trainer"])
+        response = client.post(f"/webinars/{webinar.id}/end", follow_redirects=True)
+        assert "Webinar belum dimulai, jadi belum dapat diakhiri." in response.text
+        with app.app_context():
+            assert db.session.get(Webinar, webinar.id).ended_at is None
+
     def test_after_the_end_the_history_stays_and_no_script_is_loaded(
         self, app, db, client, login, people, room
     ):
