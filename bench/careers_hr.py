@@ -397,7 +397,7 @@ def time_exports(app, s: dict, trace: bool) -> list[dict]:
     client = client_for(app, s["hr"], clients)
     results = []
     for path in exports(s):
-        tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) if path.endswith("xlsx") else None  # noqa: SIM115
+        tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) if ".xlsx" in path else None  # noqa: SIM115
         rss_before = rss_now_mib()
         rss_top = rss_before
         if trace:
