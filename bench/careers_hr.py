@@ -470,8 +470,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL"),
-        help=f"default: {SERVER}lms_bench_<users> (created if missing)",
+        help=f"default: lms_bench_<users> on the PostgreSQL server of BENCH_DATABASE_URL, else {SERVER}",
     )
     parser.add_argument("--regenerate", action="store_true", help="drop and generate the data again")
     parser.add_argument("--setup-only", action="store_true", help="generate (if needed) and stop")
@@ -494,7 +493,11 @@ def arguments() -> argparse.Namespace:
 
 def main() -> int:
     args = arguments()
-    url = args.database_url or f"{SERVER}lms_bench_{args.users}"
+    url = args.database_url
+    if url is None:
+        server = os.environ.get("BENCH_DATABASE_URL", "")
+        server = server if server.startswith("postgresql") else SERVER
+        url = make_url(server).set(database=f"lms_bench_{args.users}").render_as_string(hide_password=False)
     if not url.startswith("postgresql"):
         raise SystemExit("this benchmark runs on PostgreSQL (COPY, the target database of issue 7)")
     plan = Plan(

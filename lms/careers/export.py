@@ -10,9 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
+import numbers
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
@@ -84,15 +88,32 @@ def _column_letters(count: int) -> list[str]:
 
 
 def _cell(ref: str, value, style: str = "") -> str:
-    if value is None or value == "":
+    """One cell of SpreadsheetML: text inline (no shared-string table to hold in memory), numbers
+    as numbers; the same formula safety as the CSV. The most frequent types are tested first:
+    this runs for every cell of an agency."""
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return ""
+        if value[0] in FORMULA_START:
+            value = "'" + value
+        if not value.isprintable():  # rare: tabs, new lines, or characters XML cannot hold
+            value = _ILLEGAL_XML.sub("", value)
+        value = value[:XLSX_MAX_CELL_CHARS]
+        text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    if kind is int or kind is float:
+        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+    if value is None:
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    text = _ILLEGAL_XML.sub("", str(value))[:XLSX_MAX_CELL_CHARS]
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
+    if isinstance(value, datetime | date):
+        return _cell(ref, value.isoformat(), style)
+    if isinstance(value, numbers.Real | Decimal) and math.isfinite(value):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    return _cell(ref, str(value), style)
 
 
 def _sheet_name(sheet: str, number: int) -> str:
@@ -123,7 +144,7 @@ def _worksheet(header: list[str], rows: _Rows) -> Iterator[bytes]:
     """One worksheet's XML, row by row, until the rows end or the sheet is full."""
     letters = _column_letters(len(header))
     parts = [_WORKSHEET_START, '<row r="1">']
-    parts += [_cell(f"{letters[i]}1", _safe(v), ' s="1"') for i, v in enumerate(header)]
+    parts += [_cell(f"{letters[i]}1", str(v), ' s="1"') for i, v in enumerate(header)]
     parts.append("</row>")
     size, buffered = 0, 0
     number = 1
@@ -132,7 +153,7 @@ def _worksheet(header: list[str], rows: _Rows) -> Iterator[bytes]:
         row = rows.take()
         if len(row) > len(letters):
             letters = _column_letters(len(row))
-        cells = "".join(_cell(f"{letters[i]}{number}", _safe(v)) for i, v in enumerate(row))
+        cells = "".join([_cell(f"{letters[i]}{number}", v) for i, v in enumerate(row)])
         line = f'<row r="{number}">{cells}</row>'
         parts.append(line)
         buffered += len(line)
@@ -180,7 +201,13 @@ def xlsx_chunks(sheet: str, header: list[str], rows: Iterable[list]) -> Iterator
         styles = f'<Relationship Id="rId{len(names) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
         yield member("xl/_rels/workbook.xml.rels", [(_RELATIONSHIPS % (relations + styles)).encode()])
 
-    yield from stream_zip(members(), chunk_size=CHUNK_BYTES)
+    yield from stream_zip(members(), chunk_size=CHUNK_BYTES, get_compressobj=_compressor)
+
+
+def _compressor():
+    # Level 1: about three times faster than stream-zip's default 9 on worksheet XML, for files
+    # about a third larger; an export of a whole agency is bound by this CPU time.
+    return zlib.compressobj(level=1, wbits=-zlib.MAX_WBITS)
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -5,6 +5,7 @@ import io
 import re
 import zipfile
 from datetime import date
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -186,3 +187,12 @@ def test_training_history_is_the_same_read_person_by_person(client, hr_world, mo
     whole = rows_of(client.get(url))
     monkeypatch.setattr(export, "HISTORY_PEOPLE", 1)
     assert rows_of(client.get(url)) == whole and len(whole) == 3
+
+
+def test_xlsx_cells_keep_their_type_and_stay_safe(app):
+    row = [Decimal("2.50"), date(2026, 1, 2), "dua\tbaris\nteks", " spasi ", "-1+2", "x" * 40_000, 7]
+    with app.test_request_context():
+        data = b"".join(export.xlsx_chunks("Uji", list("abcdefg"), [row]))
+    (rows,) = workbook_rows(data).values()
+    assert rows[1][:5] == (2.5, "2026-01-02", "dua\tbaris\nteks", " spasi ", "'-1+2")
+    assert len(rows[1][5]) == export.XLSX_MAX_CELL_CHARS and rows[1][6] == 7
