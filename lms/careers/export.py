@@ -61,6 +61,9 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(header)
+    yield buffer.getvalue()  # the download starts before the first row is computed
+    buffer.seek(0)
+    buffer.truncate()
     for row in rows:
         writer.writerow([_safe(value) for value in row])
         if buffer.tell() >= CHUNK_BYTES:
