@@ -397,11 +397,11 @@ def xlsx_check(path: str) -> str:
     return f"{len(names)} sheet(s), {sum(counts)} rows ({' + '.join(map(str, counts))})"
 
 
-def time_exports(app, s: dict, trace: bool) -> list[dict]:
+def time_exports(app, s: dict, trace: bool, matching: str = "") -> list[dict]:
     clients: dict = {}
     client = client_for(app, s["hr"], clients)
     results = []
-    for path in exports(s):
+    for path in (p for p in exports(s) if matching in p):
         tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) if ".xlsx" in path else None  # noqa: SIM115
         rss_before = rss_now_mib()
         rss_top = rss_before
@@ -486,6 +486,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=15, help="timed requests per page")
     parser.add_argument("--no-exports", action="store_true")
     parser.add_argument("--only-exports", action="store_true")
+    parser.add_argument("--exports-matching", default="", help="only the exports whose path contains this")
     parser.add_argument(
         "--tracemalloc",
         action="store_true",
@@ -547,7 +548,7 @@ def main() -> int:
         print(f"  ({load()})")
     if not args.no_exports:
         print(f"exports of the whole agency ({load()})", flush=True)
-        results["exports"] = time_exports(app, s, args.tracemalloc)
+        results["exports"] = time_exports(app, s, args.tracemalloc, args.exports_matching)
         missed += [r["export"] for r in results["exports"] if not r["streams"]]
         print(f"  ({load()})")
     results["load_after"] = os.getloadavg()
