@@ -78,6 +78,12 @@ def test_ninebox_places_people_by_last_appraisal_and_fit(org, make_course):
     assert members[0].fit == 100 and members[0].predikat is Predikat.SANGAT_BAIK
     rows = list(analytics.ninebox_rows(org.agency.id))
     assert {row[-1] for row in rows} == {9, 5}
+    complete(org.junior, make_course(title="Kursus C", jp=25))
+    year = jp.current_year(org.staff)
+    report, overview_box = analytics.overview(org.agency.id, year, 20)  # the dashboard, in one query
+    assert overview_box == box
+    assert report.total == analytics.compliance(org.agency.id, year, 20).total
+    assert (report.total.staff, report.total.under) == (box.total, box.total - 1)
 
 
 # ---------------------------------------------------------------- compliance
