@@ -522,7 +522,13 @@ def main() -> int:
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
     logging.getLogger("lms").setLevel(logging.WARNING)  # no line per login
     print(f"{machine()}; {load()}")
-    prepare(app, plan, args.regenerate)
+    try:
+        prepare(app, plan, args.regenerate)
+    except sa.exc.OperationalError as exc:
+        raise SystemExit(
+            f"PostgreSQL is not reachable at {make_url(url).render_as_string()}: start it, or set "
+            f"BENCH_DATABASE_URL or --database-url.\n{exc.orig}"
+        ) from None
     print(f"planner settings of the database: {tune(url, not args.server_defaults)}")
     if args.setup_only:
         return 0
