@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar clean
+.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ i18n: install
 # BENCH_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL; BENCH_ARGS="--participants 500".
 bench-webinar: install
 	$(BIN)/python bench/webinar_load.py $(BENCH_ARGS)
+
+# HR pages, profile and exports of one agency of 100,000 staff on PostgreSQL (docs/benchmarks.md).
+# Generates into its own database lms_bench_<users> (reused while the parameters are the same) on
+# the server of BENCH_DATABASE_URL (default postgres@127.0.0.1:5432); BENCH_ARGS="--users 2000 ...".
+bench-careers: install
+	$(BIN)/python bench/careers_hr.py $(BENCH_ARGS)
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"

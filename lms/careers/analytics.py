@@ -410,6 +410,34 @@ def ninebox(agency_id: int) -> NineBox:
     return NineBox(counts, unplaced, total)
 
 
+def overview(agency_id: int, year: int, target: int) -> tuple[ComplianceReport, NineBox]:
+    """The dashboard's figures in one pass over the agency's people: JP compliance of the whole
+    agency (no unit rows) and the 9-box counts."""
+    jp_value = _jp_expr()
+    counts: dict[tuple[int, int], int] = {}
+    total, unplaced = Counts(), 0
+    for perf, fit, staff, under, jp_sum in db.session.execute(
+        sa.select(
+            CareerSummary.perf_level,
+            CareerSummary.fit_level,
+            sa.func.count(),
+            sa.func.sum(sa.case((jp_value < target, 1), else_=0)),
+            sa.func.sum(jp_value),
+        )
+        .select_from(User)
+        .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
+        .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
+        .where(User.agency_id == agency_id, User.active.is_(True))
+        .group_by(CareerSummary.perf_level, CareerSummary.fit_level)
+    ):
+        total.add(Counts(int(staff), int(under or 0), int(jp_sum or 0)))
+        if perf is None or fit is None:
+            unplaced += staff
+        else:
+            counts[(perf, fit)] = staff
+    return ComplianceReport(year, target, [], total), NineBox(counts, unplaced, total.staff)
+
+
 @dataclass
 class BoxMember:
     user: User
@@ -506,8 +534,16 @@ class Candidate:
 
 
 def candidate_pool(position: Position) -> sa.Select:
-    """Active people of the agency who hold a position leading here or aim for it (not its holders)."""
-    feeders = sa.select(PositionPath.from_position_id).where(PositionPath.to_position_id == position.id)
+    """Active people of the agency who hold a position leading here or aim for it (not its holders).
+
+    The feeding positions are read first and passed as values: with a subquery in the OR the
+    planner cannot estimate the pool and plans for a pool of half the agency (a hash over every
+    staff competency instead of a few thousand index look-ups)."""
+    feeders = list(
+        db.session.scalars(
+            sa.select(PositionPath.from_position_id).where(PositionPath.to_position_id == position.id)
+        )
+    )
     return (
         sa.select(StaffPosition.user_id)
         .join(User, User.id == StaffPosition.user_id)
@@ -523,32 +559,42 @@ def candidate_pool(position: Position) -> sa.Select:
 def readiness(position: Position, year: int, *, limit: int = PAGE_SIZE) -> tuple[list[Candidate], int]:
     """Candidates for a position ranked by fit to its required levels, with the evidence; and the
     size of the pool."""
-    pool = candidate_pool(position).subquery("pool")
+    pool_query = candidate_pool(position)
+    pool = pool_query.subquery("pool")
     pool_size = db.session.scalar(sa.select(sa.func.count()).select_from(pool)) or 0
-    reqs = (
-        sa.select(PositionRequirement.competency_id, PositionRequirement.level)
-        .where(PositionRequirement.position_id == position.id)
-        .subquery("reqs")
-    )
-    own = sa.func.coalesce(StaffCompetency.level, 0)
+    # Score only the competencies people have (an index look-up per person of the pool); someone
+    # with none of the required ones has fit 0 and comes after everyone else.
+    level, required = StaffCompetency.level, PositionRequirement.level
     least = sa.func.least if db.session.get_bind().dialect.name == "postgresql" else sa.func.min
-    got = sa.func.coalesce(sa.func.sum(least(own, reqs.c.level)), 0)
-    met = sa.func.coalesce(sa.func.sum(sa.case((own >= reqs.c.level, 1), else_=0)), 0)
-    scored = db.session.execute(
-        sa.select(pool.c.user_id, got, met)
-        .select_from(pool)
-        .join(reqs, sa.true())
-        .outerjoin(
-            StaffCompetency,
-            sa.and_(
-                StaffCompetency.user_id == pool.c.user_id,
-                StaffCompetency.competency_id == reqs.c.competency_id,
-            ),
-        )
-        .group_by(pool.c.user_id)
-        .order_by(got.desc(), met.desc(), pool.c.user_id)
-        .limit(limit)
-    ).all()
+    got = sa.func.sum(least(level, required))
+    met = sa.func.sum(sa.case((level >= required, 1), else_=0))
+    scored = list(
+        db.session.execute(
+            sa.select(StaffCompetency.user_id, got, met)
+            .join(
+                PositionRequirement,
+                sa.and_(
+                    PositionRequirement.competency_id == StaffCompetency.competency_id,
+                    PositionRequirement.position_id == position.id,
+                ),
+            )
+            .where(StaffCompetency.user_id.in_(pool_query))
+            .group_by(StaffCompetency.user_id)
+            .order_by(got.desc(), met.desc(), StaffCompetency.user_id)
+            .limit(limit)
+        ).all()
+    )
+    if len(scored) < min(limit, pool_size):
+        seen = [row[0] for row in scored]
+        scored += [
+            (user_id, 0, 0)
+            for user_id in db.session.scalars(
+                sa.select(pool.c.user_id)
+                .where(pool.c.user_id.not_in(seen))
+                .order_by(pool.c.user_id)
+                .limit(limit - len(scored))
+            )
+        ]
     requirement_rows = db.session.execute(
         sa.select(Competency, PositionRequirement.level)
         .join(PositionRequirement, PositionRequirement.competency_id == Competency.id)

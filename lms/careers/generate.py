@@ -24,6 +24,7 @@ from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import summaries
 from .models import (
+    BERAKHLAK_VALUES,
     Appraisal,
     AppraisalPeriod,
     Competency,
@@ -37,6 +38,7 @@ from .models import (
     Rating,
     StaffPosition,
     TrainingRequest,
+    behaviour_rating_for,
     predikat_for,
 )
 
@@ -578,7 +580,9 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
             if supervisor is None:
                 continue
             for year in (today.year - 2, today.year - 1):
-                work, behaviour = rng.choice(weights), rng.choice(weights)
+                work = rng.choice(weights)
+                values = {code: rng.choice(weights) for code in BERAKHLAK_VALUES}
+                behaviour = behaviour_rating_for(values)
                 end = AppraisalPeriod.ANNUAL.end(year)
                 at = datetime(year + 1, 1, 15, tzinfo=UTC)
                 yield (
@@ -590,6 +594,7 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
                     end,
                     work.value,
                     behaviour.value,
+                    *(values[code].value for code in BERAKHLAK_VALUES),
                     predikat_for(work, behaviour).value,
                     "",
                     None,
@@ -610,6 +615,7 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
             "period_end",
             "work_rating",
             "behaviour_rating",
+            *(f"behaviour_{code}" for code in BERAKHLAK_VALUES),
             "predikat",
             "notes",
             "response",

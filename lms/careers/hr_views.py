@@ -55,8 +55,7 @@ def index():
 def dashboard(agency_id: int):
     agency = managed_agency(agency_id)
     year = year_arg(agency)
-    report = analytics.compliance(agency.id, year, jp.yearly_target())
-    box = analytics.ninebox(agency.id)
+    report, box = analytics.overview(agency.id, year, jp.yearly_target())
     open_requests = (
         db.session.scalar(
             sa.select(sa.func.count())

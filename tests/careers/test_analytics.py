@@ -78,6 +78,12 @@ def test_ninebox_places_people_by_last_appraisal_and_fit(org, make_course):
     assert members[0].fit == 100 and members[0].predikat is Predikat.SANGAT_BAIK
     rows = list(analytics.ninebox_rows(org.agency.id))
     assert {row[-1] for row in rows} == {9, 5}
+    complete(org.junior, make_course(title="Kursus C", jp=25))
+    year = jp.current_year(org.staff)
+    report, overview_box = analytics.overview(org.agency.id, year, 20)  # the dashboard, in one query
+    assert overview_box == box
+    assert report.total == analytics.compliance(org.agency.id, year, 20).total
+    assert (report.total.staff, report.total.under) == (box.total, box.total - 1)
 
 
 # ---------------------------------------------------------------- compliance
@@ -172,7 +178,12 @@ def test_readiness_ranks_the_feeders_and_the_aspirants_by_fit(org, make_course):
     )
     candidates, pool = analytics.readiness(org.muda, 2026)
     assert pool == 3
-    assert [c.user.id for c in candidates][:2] == [org.junior.id, org.staff.id]
+    assert [c.user.id for c in candidates] == [org.junior.id, org.staff.id, org.peer.id]
+    assert candidates[2].fit == 0 and candidates[2].met == 0  # none of the required competencies
+    top, pool = analytics.readiness(org.muda, 2026, limit=2)
+    assert [c.user.id for c in top] == [org.junior.id, org.staff.id] and pool == 3
+    only_peer, _ = analytics.readiness(org.muda, 2026, limit=3)
+    assert only_peer[2].user.id == org.peer.id
     junior = candidates[0]
     assert (junior.met, junior.requirements, junior.fit) == (2, 4, 54)  # (3+3+0+0)/11
     evidence = {e.competency.code: e for e in junior.evidence}

@@ -4,7 +4,14 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Agency, User
 from lms.careers import analytics, summaries
-from lms.careers.models import CareerSummary, CompetencyRecord, Position, StaffPosition
+from lms.careers.models import (
+    Appraisal,
+    CareerSummary,
+    CompetencyRecord,
+    Position,
+    StaffPosition,
+    behaviour_rating_for,
+)
 from lms.courses.models import Course, Enrolment
 from tests.careers.test_analytics import snapshot
 
@@ -77,6 +84,12 @@ def test_generate_writes_the_planned_data_and_the_analytics(app, db):
                 sa.select(sa.func.count()).select_from(Course).where(Course.slug.like("gen-7-%"))
             )
             == 12
+        )
+        appraisals = db.session.scalars(sa.select(Appraisal).where(Appraisal.user_id.in_(people))).all()
+        assert appraisals and all(
+            None not in (ratings := {code: r for code, _name, r in a.behaviour_values}).values()
+            and a.behaviour_rating == behaviour_rating_for(ratings)
+            for a in appraisals
         )
         # the supervisors form a tree inside the agency; everyone has a valid, unique NIP
         users = db.session.scalars(sa.select(User).where(User.agency_id == agency.id)).all()

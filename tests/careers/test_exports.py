@@ -5,7 +5,9 @@ import io
 import re
 import zipfile
 from datetime import date
+from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from lms.careers import export, jp, positions
@@ -62,6 +64,15 @@ def xlsx_cells(data: bytes) -> list[str]:
     return re.findall(r"<t[^>]*>([^<]*)</t>", sheet + shared)
 
 
+def workbook_rows(data: bytes) -> dict[str, list[tuple]]:
+    """Every sheet of an XLSX file as read by openpyxl: name -> rows of values."""
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    try:
+        return {ws.title: list(ws.iter_rows(values_only=True)) for ws in workbook.worksheets}
+    finally:
+        workbook.close()
+
+
 def test_training_history_for_siasn(client, hr_world):
     response = client.get(f"/hr/{hr_world['agency']}/export/training-history.csv")
     assert response.status_code == 200 and response.is_streamed
@@ -103,12 +114,25 @@ def test_xlsx_exports_open_as_workbooks(client, hr_world):
     response = client.get(f"/hr/{hr_world['agency']}/export/training-history.xlsx")
     assert response.status_code == 200 and response.is_streamed
     assert response.mimetype == export.XLSX_MIMETYPE
-    cells = xlsx_cells(response.get_data())
+    data = response.get_data()
+    cells = xlsx_cells(data)
     assert "Nama diklat" in cells and "Diklat Kearsipan" in cells
     assert not any(cell.startswith("=") for cell in cells)
+    (name, rows), *others = workbook_rows(data).items()
+    assert name == "Riwayat diklat" and not others
+    csv_rows = rows_of(client.get(f"/hr/{hr_world['agency']}/export/training-history.csv"))
+    assert len(rows) == len(csv_rows) == 3  # the header, a course and a classroom training
+    by_title = {row[3]: row for row in rows[1:]}
+    assert by_title["Kursus Arsip Digital"][1].startswith("'=HYPERLINK")
+    assert by_title["Kursus Arsip Digital"][8:10] == (4.5, 6)  # numbers stay numbers
+    assert by_title["Diklat Kearsipan"][5:8] == ("2026-03-02", "2026-03-04", 2026)
+    assert by_title["Diklat Kearsipan"][10] == "12/ANRI/2026"
     for kind in ("jp", "heatmap", "talent"):
         response = client.get(f"/hr/{hr_world['agency']}/export/{kind}.xlsx")
-        assert response.status_code == 200 and zipfile.is_zipfile(io.BytesIO(response.get_data()))
+        csv_rows = rows_of(client.get(f"/hr/{hr_world['agency']}/export/{kind}.csv"))
+        (rows,) = workbook_rows(response.get_data()).values()
+        assert response.status_code == 200 and len(rows) == len(csv_rows)
+        assert [str(v) for v in rows[0]] == csv_rows[0]
     response = client.get(f"/hr/{hr_world['agency']}/export/readiness.xlsx?position={hr_world['muda']}")
     assert "Peringkat" in xlsx_cells(response.get_data())
 
@@ -126,11 +150,49 @@ def test_csv_exports_of_each_page(client, hr_world):
 
 
 def test_large_exports_are_written_in_chunks_and_split_into_sheets(app, monkeypatch):
-    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)  # the header and two rows a sheet
+    rows = ([i, f"baris {i}\x01 <&>", 1.5, None, True] for i in range(5))
     with app.test_request_context():
-        data = b"".join(export.xlsx_chunks("Uji", ["a", "b"], ([i, f"baris {i}"] for i in range(5))))
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
-    assert len(sheets) == 3  # 2 + 2 + 1 rows under a header each
+        chunks = export.xlsx_chunks("Riwayat: diklat/2026", ["a", "b", "c", "d", "e"], rows)
+        first = next(chunks)  # bytes leave before the rows are read to the end
+        data = first + b"".join(chunks)
+    sheets = workbook_rows(data)
+    assert list(sheets) == ["Riwayat diklat 2026", "Riwayat diklat 2026 (2)", "Riwayat diklat 2026 (3)"]
+    assert [len(rows) for rows in sheets.values()] == [3, 3, 2]
+    assert all(rows[0] == ("a", "b", "c", "d", "e") for rows in sheets.values())
+    assert sheets["Riwayat diklat 2026 (3)"][1] == (4, "baris 4 <&>", 1.5, None, True)
+    empty = workbook_rows(b"".join(export.xlsx_chunks("Kosong", ["a"], [])))
+    assert empty == {"Kosong": [("a",)]}
     chunks = list(export.csv_chunks(["a"], ([str(i) * 100] for i in range(2000))))
     assert len(chunks) > 2 and all(len(chunk) <= export.CHUNK_BYTES + 500 for chunk in chunks)
+
+
+def test_xlsx_rows_are_produced_as_the_download_goes(app):
+    read = []
+
+    def rows():
+        for i in range(20_000):
+            read.append(i)
+            yield [i, "x" * 50]
+
+    with app.test_request_context():
+        chunks = export.xlsx_chunks("Uji", ["a", "b"], rows())
+        for _ in range(4):
+            next(chunks)
+    assert 0 < len(read) < 20_000  # not everything read before the first bytes
+
+
+def test_training_history_is_the_same_read_person_by_person(client, hr_world, monkeypatch):
+    url = f"/hr/{hr_world['agency']}/export/training-history.csv"
+    whole = rows_of(client.get(url))
+    monkeypatch.setattr(export, "HISTORY_PEOPLE", 1)
+    assert rows_of(client.get(url)) == whole and len(whole) == 3
+
+
+def test_xlsx_cells_keep_their_type_and_stay_safe(app):
+    row = [Decimal("2.50"), date(2026, 1, 2), "dua\tbaris\nteks", " spasi ", "-1+2", "x" * 40_000, 7]
+    with app.test_request_context():
+        data = b"".join(export.xlsx_chunks("Uji", list("abcdefg"), [row]))
+    (rows,) = workbook_rows(data).values()
+    assert rows[1][:5] == (2.5, "2026-01-02", "dua\tbaris\nteks", " spasi ", "'-1+2")
+    assert len(rows[1][5]) == export.XLSX_MAX_CELL_CHARS and rows[1][6] == 7
