@@ -11,8 +11,8 @@ deletes its keys at the end; nothing from the caller's environment points the se
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import re
 import shutil
 import socket
