@@ -248,6 +248,7 @@ class WebinarNamespace(Namespace):
     def do_join(self, access, user, webinar, data):
         at = now()
         _connection, first = services.join(user, webinar, request.sid, at=at, access=access)
+        pinned, poll = services.live_state(webinar)  # in the same transaction: fewer round trips
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
@@ -258,7 +259,6 @@ class WebinarNamespace(Namespace):
             join_room(webinar.moderator_room)
         if first:
             emit("present", person(user), to=webinar.moderator_room)
-        pinned, poll = services.live_state(webinar)
         reply = {
             "moderator": access.moderator,
             "muted": access.muted,

@@ -169,9 +169,11 @@ def tick(beats_: Beats, at: datetime, *, sweep: bool = True) -> int:
     from .events import announce_departures
 
     written = beats_.flush()
-    departures = close_stale(None, at) if sweep else []
-    db.session.commit()
-    announce_departures(departures)
+    db.session.commit()  # short transactions: the flush's row locks go at once
+    if sweep:
+        departures = close_stale(None, at)
+        db.session.commit()
+        announce_departures(departures)
     return written
 
 
