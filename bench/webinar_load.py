@@ -388,14 +388,21 @@ def run_clients(base: str, cookies: list[str], webinar_id: int, args, worker: in
             if process.is_alive():
                 process.kill()
 
-    latencies, missing = [], 0
+    latencies, missing, per_message = [], 0, []
     for number, sent in sends.items():
+        these = []
         for result in results:
             for received in result["received"]:
                 if number in received:
-                    latencies.append(received[number] - sent)
+                    these.append(received[number] - sent)
                 else:
                     missing += 1
+        latencies.extend(these)
+        if these:
+            per_message.append(
+                f"#{number}: median {statistics.median(these) * 1000:.0f} / "
+                f"p99 {percentile(these, 0.99) * 1000:.0f} / max {max(these) * 1000:.0f} ms"
+            )
     return {
         "joined": joined,
         "connect_seconds": connect_seconds,
@@ -407,6 +414,7 @@ def run_clients(base: str, cookies: list[str], webinar_id: int, args, worker: in
         "still_connected": sum(r["still"] for r in results),
         "latencies": latencies,
         "missing": missing,
+        "per_message": per_message,
         "errors": [e for r in results for e in r["errors"]],
         "error_count": sum(r["error_count"] for r in results),
         **measured,
@@ -492,6 +500,8 @@ def main() -> int:
             f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
             f"max {max(latencies) * 1000:.0f} ms, undelivered {result['missing']}"
         )
+    for line in result["per_message"]:
+        print(f"  {line}")
     if result["errors"]:
         print(f"error events: {result['error_count']}, e.g. {result['errors'][0]}")
     problems = [line for line in server_log.splitlines() if "Traceback" in line or "ERROR" in line]
