@@ -5,15 +5,17 @@ Starts the server as it runs in production (gunicorn, one gevent worker, raised
 python-socketio's AsyncClient over websocket (each logged in with its own session cookie, joined
 to the room and sending heartbeats), then has participants send chat messages and measures how
 long each message takes to reach every participant. Reports participants held by the one
-process, the worker's memory (RSS), and delivery time (median, p99, max).
+process, the worker's memory (RSS) and CPU, and delivery time (median, p99, max).
 
     python bench/webinar_load.py                       # 2000 participants, SQLite, Redis queue
     python bench/webinar_load.py --participants 500 --no-queue
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test python bench/webinar_load.py
 
-With PostgreSQL the run works in a schema of its own, dropped at the end. The client runs in
-this process (one asyncio loop), so on a 2-core machine the server and the clients each get
-about one core; the delivery time includes the clients' own processing.
+With PostgreSQL the run works in a schema of its own, dropped at the end. The participants are
+spread over `--client-processes` processes (default 3), each with its own asyncio loop, so the
+clients' cost does not queue behind one loop; they still share the machine's cores with the
+server. Times are taken with the system-wide monotonic clock, so a message sent in one client
+process and received in another is timed correctly.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import random
 import resource
@@ -51,7 +54,8 @@ def parse_args():
     parser.add_argument(
         "--hold", type=float, default=35, help="seconds to hold everyone connected while measuring"
     )
-    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument("--connect-concurrency", type=int, default=48, help="over all client processes")
+    parser.add_argument("--client-processes", type=int, default=3)
     parser.add_argument(
         "--database", default=os.environ.get("BENCH_DATABASE_URL"), help="default: SQLite file"
     )
@@ -83,6 +87,16 @@ def rss_kib(pid: int) -> int:
 def worker_pid(master: int) -> int:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return int(children[0])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 # ---------------------------------------------------------------- database and people
@@ -162,14 +176,16 @@ def open_connections(app, webinar_id: int) -> int:
 
 
 def start_server(url: str, secret: str, port: int, args, tmp: Path):
+    run = f"lms-bench-{uuid.uuid4().hex}"  # other runs on the same Redis stay apart
     env = {
         **os.environ,
         "LMS_CONFIG": "production",
         "SECRET_KEY": secret,
         "DATABASE_URL": url,
         "LMS_INSTANCE_PATH": str(tmp),
-        "SOCKETIO_CHANNEL": f"lms-bench-{uuid.uuid4().hex}",
+        "SOCKETIO_CHANNEL": run,
         "RATELIMIT_STORAGE_URI": args.queue if not args.no_queue else "memory://",
+        "LMS_RATELIMIT_STORAGE_OPTIONS": "{}" if args.no_queue else f'{{"key_prefix": "{run}"}}',
         "LMS_WEBINAR_HEARTBEAT_SECONDS": str(int(args.heartbeat)),
     }
     env.pop("SOCKETIO_MESSAGE_QUEUE", None)
@@ -231,16 +247,16 @@ class Participant:
     async def on_chat(self, message):
         text = message.get("text", "")
         if text.startswith("bench "):
-            self.received[int(text.split()[1])] = time.perf_counter()
+            self.received[int(text.split()[1])] = time.monotonic()
 
     async def on_error(self, error):
         self.errors.append(error.get("message", "") if isinstance(error, dict) else str(error))
 
     async def connect(self, base: str) -> None:
         await self.client.connect(
-            base, namespaces=[NS], transports=["websocket"], headers={"Cookie": self.cookie}, wait_timeout=30
+            base, namespaces=[NS], transports=["websocket"], headers={"Cookie": self.cookie}, wait_timeout=60
         )
-        reply = await self.client.call("join", {"webinar_id": self.webinar_id}, namespace=NS, timeout=60)
+        reply = await self.client.call("join", {"webinar_id": self.webinar_id}, namespace=NS, timeout=120)
         self.joined = bool(reply and reply.get("ok"))
 
     async def heartbeats(self, every: float, stop: asyncio.Event) -> None:
@@ -254,11 +270,12 @@ class Participant:
                 await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_connected) -> dict:
+async def client_process_main(pipe, base: str, cookies: list[str], webinar_id: int, options: dict) -> None:
+    """One client process: connect its share, then obey the conductor (send / stop)."""
+    loop = asyncio.get_running_loop()
     people = [Participant(i, cookie, webinar_id) for i, cookie in enumerate(cookies)]
-    gate = asyncio.Semaphore(args.connect_concurrency)
+    gate = asyncio.Semaphore(options["concurrency"])
     failures: list[str] = []
-
     stop = asyncio.Event()
     beats = []
 
@@ -270,53 +287,136 @@ async def run_clients(base: str, cookies: list[str], webinar_id: int, args, on_c
                 failures.append(f"{type(exc).__name__}: {exc}")
                 return
         if person.joined:  # like the room page: heartbeats from the moment of joining
-            beats.append(asyncio.create_task(person.heartbeats(args.heartbeat, stop)))
+            beats.append(asyncio.create_task(person.heartbeats(options["heartbeat"], stop)))
 
-    started = time.perf_counter()
+    await loop.run_in_executor(None, pipe.recv)  # "connect"
     await asyncio.gather(*(connect(p) for p in people))
-    connect_seconds = time.perf_counter() - started
     joined = [p for p in people if p.joined]
-    print(f"connected and joined: {len(joined)}/{len(people)} in {connect_seconds:.1f} s", flush=True)
-    if failures:
-        print(f"  {len(failures)} failures, first: {failures[0]}", flush=True)
-    measured = on_connected()  # server memory and open connections, with everyone in the room
-    await asyncio.sleep(2)
-
-    sends: dict[int, float] = {}
-    hold_until = time.perf_counter() + args.hold
-    gap = max(1.0, (args.hold - 5) / max(args.messages, 1))
-    for number in range(args.messages):
-        sender = joined[(number * 7919) % len(joined)]
-        sends[number] = time.perf_counter()
-        reply = await sender.client.call(
-            "chat", {"webinar_id": webinar_id, "text": f"bench {number}"}, namespace=NS, timeout=120
-        )
-        if not reply or not reply.get("ok"):
-            print(f"  message {number} refused: {reply}", flush=True)
-        await asyncio.sleep(gap)
-    await asyncio.sleep(max(0.0, hold_until - time.perf_counter()))
+    pipe.send({"joined": len(joined), "failures": failures[:3], "failed": len(failures)})
+    while True:
+        command = await loop.run_in_executor(None, pipe.recv)
+        if command[0] == "send":
+            number = command[1]
+            sender = joined[(number * 7919) % len(joined)]
+            sent = time.monotonic()
+            try:
+                reply = await sender.client.call(
+                    "chat", {"webinar_id": webinar_id, "text": f"bench {number}"}, namespace=NS, timeout=120
+                )
+            except Exception as exc:  # noqa: BLE001 - reported
+                reply = {"ok": False, "error": repr(exc)}
+            pipe.send({"sent": sent, "reply": reply})
+        elif command[0] == "stop":
+            break
     stop.set()
     await asyncio.gather(*beats)
-
-    latencies, missing = [], 0
-    for number, sent in sends.items():
-        for person in joined:
-            if number in person.received:
-                latencies.append(person.received[number] - sent)
-            else:
-                missing += 1
-    still = sum(1 for p in joined if p.client.connected)
-    errors = [e for p in people for e in p.errors]
+    pipe.send(
+        {
+            "received": [p.received for p in joined],
+            "still": sum(1 for p in joined if p.client.connected),
+            "errors": [e for p in people for e in p.errors][:20],
+            "error_count": sum(len(p.errors) for p in people),
+            "cpu": resource.getrusage(resource.RUSAGE_SELF).ru_utime
+            + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+        }
+    )
     await asyncio.gather(
         *(p.client.disconnect() for p in people if p.client.connected), return_exceptions=True
     )
+
+
+def client_process(pipe, base, cookies, webinar_id, options) -> None:
+    raise_open_files_limit()
+    asyncio.run(client_process_main(pipe, base, cookies, webinar_id, options))
+
+
+def run_clients(base: str, cookies: list[str], webinar_id: int, args, worker: int, on_connected) -> dict:
+    """Conduct the client processes: connect everyone, time the chat messages, collect."""
+    count = max(1, min(args.client_processes, len(cookies)))
+    options = {"concurrency": max(1, args.connect_concurrency // count), "heartbeat": args.heartbeat}
+    spawn = multiprocessing.get_context("spawn")
+    pipes, processes = [], []
+    for index in range(count):
+        mine, theirs = spawn.Pipe()
+        share = cookies[index::count]
+        process = spawn.Process(target=client_process, args=(theirs, base, share, webinar_id, options))
+        process.start()
+        pipes.append(mine)
+        processes.append(process)
+    try:
+        cpu_before = cpu_seconds(worker)
+        started = time.monotonic()
+        for pipe in pipes:
+            pipe.send(("connect",))
+        connected = [pipe.recv() for pipe in pipes]
+        connect_seconds = time.monotonic() - started
+        cpu_connect = cpu_seconds(worker) - cpu_before
+        joined = sum(c["joined"] for c in connected)
+        failed = sum(c["failed"] for c in connected)
+        print(
+            f"connected and joined: {joined}/{len(cookies)} in {connect_seconds:.1f} s "
+            f"(server worker CPU {cpu_connect:.1f} s; load {load()})",
+            flush=True,
+        )
+        if failed:
+            first = next(f for c in connected for f in c["failures"])
+            print(f"  {failed} failures, first: {first}", flush=True)
+        measured = on_connected()  # server memory and open connections, with everyone in the room
+
+        time.sleep(2)
+        hold_started = time.monotonic()
+        cpu_hold_before = cpu_seconds(worker)
+        sends: dict[int, float] = {}
+        gap = max(1.0, (args.hold - 5) / max(args.messages, 1))
+        for number in range(args.messages):
+            pipe = pipes[number % count]
+            pipe.send(("send", number))
+            answer = pipe.recv()
+            sends[number] = answer["sent"]
+            if not answer["reply"] or not answer["reply"].get("ok"):
+                print(f"  message {number} refused: {answer['reply']}", flush=True)
+            time.sleep(max(0.0, gap - (time.monotonic() - answer["sent"])))
+        time.sleep(max(0.0, hold_started + args.hold - time.monotonic()))
+        hold_seconds = time.monotonic() - hold_started
+        cpu_hold = cpu_seconds(worker) - cpu_hold_before
+        for pipe in pipes:
+            pipe.send(("stop",))
+        results = [pipe.recv() for pipe in pipes]
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+
+    latencies, missing, per_message = [], 0, []
+    for number, sent in sends.items():
+        these = []
+        for result in results:
+            for received in result["received"]:
+                if number in received:
+                    these.append(received[number] - sent)
+                else:
+                    missing += 1
+        latencies.extend(these)
+        if these:
+            per_message.append(
+                f"#{number}: median {statistics.median(these) * 1000:.0f} / "
+                f"p99 {percentile(these, 0.99) * 1000:.0f} / max {max(these) * 1000:.0f} ms"
+            )
     return {
-        "joined": len(joined),
+        "joined": joined,
         "connect_seconds": connect_seconds,
-        "still_connected": still,
+        "cpu_connect": cpu_connect,
+        "cpu_hold": cpu_hold,
+        "hold_seconds": hold_seconds,
+        "client_cpu": sum(r["cpu"] for r in results),
+        "client_processes": count,
+        "still_connected": sum(r["still"] for r in results),
         "latencies": latencies,
         "missing": missing,
-        "errors": errors,
+        "per_message": per_message,
+        "errors": [e for r in results for e in r["errors"]],
+        "error_count": sum(r["error_count"] for r in results),
         **measured,
     }
 
@@ -343,12 +443,14 @@ def main() -> int:
         wait_ready(base, process, log)
         worker = worker_pid(process.pid)
         baseline = rss_kib(worker)
+        print(f"server worker pid {worker}; load {load()}", flush=True)
 
         def on_connected() -> dict:
             return {"rss_kib": rss_kib(worker), "open_in_db": open_connections(app, webinar_id)}
 
-        result = asyncio.run(run_clients(base, cookies, webinar_id, args, on_connected))
+        result = run_clients(base, cookies, webinar_id, args, worker, on_connected)
         result["rss_end_kib"] = rss_kib(worker)
+        result["load_end"] = load()
     finally:
         process.terminate()
         try:
@@ -377,6 +479,13 @@ def main() -> int:
         f"{result['still_connected']} still connected after {args.hold:.0f} s of heartbeats every "
         f"{args.heartbeat:.0f} s)"
     )
+    print(
+        f"server worker CPU: {result['cpu_connect']:.1f} s for connect + join; "
+        f"{result['cpu_hold']:.1f} s over the {result['hold_seconds']:.0f} s hold "
+        f"({100 * result['cpu_hold'] / result['hold_seconds']:.0f} % of one core); "
+        f"{result['client_processes']} client processes used {result['client_cpu']:.1f} s CPU in all; "
+        f"load average at the end {result['load_end']}"
+    )
     print(f"connect + join: {result['connect_seconds']:.1f} s for all")
     print(
         f"worker memory (RSS): {baseline / 1024:.0f} MiB idle, "
@@ -391,8 +500,10 @@ def main() -> int:
             f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
             f"max {max(latencies) * 1000:.0f} ms, undelivered {result['missing']}"
         )
+    for line in result["per_message"]:
+        print(f"  {line}")
     if result["errors"]:
-        print(f"error events: {len(result['errors'])}, e.g. {result['errors'][0]}")
+        print(f"error events: {result['error_count']}, e.g. {result['errors'][0]}")
     problems = [line for line in server_log.splitlines() if "Traceback" in line or "ERROR" in line]
     if problems:
         print(f"server log has {len(problems)} error lines; see {tmp / 'server.log'}")

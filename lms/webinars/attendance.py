@@ -1,9 +1,10 @@
 """Attendance measured by the server: every live connection is an interval (join .. leave).
 
 A connection that stops sending heartbeats is closed at its last heartbeat plus a grace, by the
-next attendance event of that webinar or by `flask lms close-stale-connections`. After the end,
-`finalize` merges each person's intervals (tabs, devices, reconnects: counted once), clips them to
-the scheduled window, and decides presence against the webinar's threshold.
+sweep each server process runs every few seconds (see presence.py) or by
+`flask lms close-stale-connections`. After the end, `finalize` merges each person's intervals
+(tabs, devices, reconnects: counted once), clips them to the scheduled window, and decides
+presence against the webinar's threshold.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ def _seconds(key: str) -> timedelta:
     return timedelta(seconds=current_app.config[key])
 
 
-def _access(user: User, webinar: Webinar) -> None:
+def _access(user: User, webinar: Webinar, access=None) -> None:
+    """Refuse a user who may not be in the room; `access` is a RoomAccess the caller already
+    read in this transaction (the Socket.IO events read one per event)."""
     from .services import can_enter
 
-    if not can_enter(user, webinar):
+    allowed = access.allowed if access is not None else can_enter(user, webinar)
+    if not allowed:
         raise NotAllowed(_l("Anda belum terdaftar di webinar ini."))
 
 
@@ -45,7 +49,8 @@ def room_state(webinar: Webinar, at: datetime) -> str:
     return "open" if at >= opens else "before"
 
 
-def _check_open(webinar: Webinar, at: datetime) -> None:
+def check_open(webinar: Webinar, at: datetime) -> None:
+    """Refuse attendance events outside the room's opening hours."""
     state = room_state(webinar, at)
     if state == "over":
         raise WebinarError(_l("Webinar ini sudah selesai. Riwayat obrolan tetap dapat dibaca."))
@@ -83,14 +88,17 @@ class Departure:
 
 
 def close_stale(webinar_id: int | None, at: datetime) -> list[Departure]:
-    """Close connections without a heartbeat for the timeout, at last heartbeat + grace."""
+    """Close connections without a heartbeat for the timeout, at last heartbeat + grace.
+
+    Every server process runs this sweep; on PostgreSQL rows another sweep is closing are
+    skipped, so each departure is announced once."""
     timeout, grace = _seconds("WEBINAR_HEARTBEAT_TIMEOUT"), _seconds("WEBINAR_HEARTBEAT_GRACE")
     query = sa.select(WebinarConnection).where(
         WebinarConnection.closed_at.is_(None), WebinarConnection.last_seen_at < at - timeout
     )
     if webinar_id is not None:
         query = query.where(WebinarConnection.webinar_id == webinar_id)
-    stale = db.session.scalars(query).all()
+    stale = db.session.scalars(query.with_for_update(skip_locked=True)).all()
     for connection in stale:
         connection.closed_at = min(connection.last_seen_at + grace, at)
         connection.close_reason = CloseReason.TIMEOUT
@@ -102,14 +110,15 @@ def close_stale(webinar_id: int | None, at: datetime) -> list[Departure]:
     return [Departure(w, u, not _still_present(w, u)) for w, u in sorted(pairs)]
 
 
-def join(user: User, webinar: Webinar, sid: str, *, at: datetime) -> tuple[WebinarConnection, bool]:
+def join(
+    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None
+) -> tuple[WebinarConnection, bool]:
     """Open an attendance interval for this connection; True when the person just arrived
     (no other tab or device of theirs is in the room)."""
-    _access(user, webinar)
-    _check_open(webinar, at)
-    close_stale(webinar.id, at)
-    first = not _still_present(webinar.id, user.id)
-    connection = db.session.scalar(_open_connections(webinar.id).where(WebinarConnection.sid == sid))
+    _access(user, webinar, access)
+    check_open(webinar, at)
+    mine = db.session.scalars(_open_connections(webinar.id).where(WebinarConnection.user_id == user.id)).all()
+    connection = next((c for c in mine if c.sid == sid), None)
     if connection is None:
         connection = WebinarConnection(
             webinar_id=webinar.id, user_id=user.id, sid=sid, joined_at=at, last_seen_at=at
@@ -118,21 +127,28 @@ def join(user: User, webinar: Webinar, sid: str, *, at: datetime) -> tuple[Webin
     else:
         connection.last_seen_at = at
     db.session.flush()
-    return connection, first
+    return connection, not mine
 
 
-def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime) -> tuple[WebinarConnection, bool]:
-    """Keep this connection's interval open; a connection closed for silence starts a new interval
-    (the gap is not counted). Returns the connection and whether the person just (re)arrived."""
-    _access(user, webinar)
-    _check_open(webinar, at)
-    close_stale(webinar.id, at)
-    connection = db.session.scalar(_open_connections(webinar.id).where(WebinarConnection.sid == sid))
-    if connection is None or connection.user_id != user.id:
-        return join(user, webinar, sid, at=at)
-    connection.last_seen_at = at
-    db.session.flush()
-    return connection, False
+def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime, access=None) -> bool:
+    """Keep this connection's interval open (one UPDATE); a connection closed for silence starts
+    a new interval (the gap is not counted). True when the person just (re)arrived."""
+    _access(user, webinar, access)
+    check_open(webinar, at)
+    touched = db.session.execute(
+        sa.update(WebinarConnection)
+        .where(
+            WebinarConnection.sid == sid,
+            WebinarConnection.webinar_id == webinar.id,
+            WebinarConnection.user_id == user.id,
+            WebinarConnection.closed_at.is_(None),
+        )
+        .values(last_seen_at=at)
+    ).rowcount
+    if touched:
+        return False
+    _connection, first = join(user, webinar, sid, at=at, access=access)
+    return first
 
 
 def leave(sid: str, *, at: datetime, webinar_id: int | None = None) -> list[Departure]:

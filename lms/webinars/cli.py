@@ -1,6 +1,7 @@
 """`flask lms send-webinar-reminders` and `flask lms close-stale-connections`, both for cron.
 
-There is no scheduler inside the server processes: run these every few minutes, e.g.
+Each server process sweeps stale connections itself every few seconds (presence.py); the cron
+covers times when no server runs, and finalizes finished webinars. Run these every few minutes, e.g.
     */5 * * * *  flask lms send-webinar-reminders
     * * * * *    flask lms close-stale-connections
 """

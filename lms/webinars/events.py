@@ -1,16 +1,22 @@
 """Socket.IO events of the webinar room (namespace /webinar).
 
 Every event goes through one pipeline (`_dispatch`): a per-user flood limit (a flooder is
-disconnected), the logged-in user loaded again from the database (a deactivated or logged-out
-user is disconnected), the payload checked field by field, the webinar loaded and the user's right
-to be in it checked again, then one service call, one commit and the emits. Errors go back as an
+disconnected), then one SQL statement (`services.room_access`) that reads the user named by the
+login session, the webinar and the user's standing in it. A user who is deactivated or whose
+session was ended (logout everywhere, password change: a new session token) is disconnected; one
+who may no longer be in the room (registration cancelled) is taken out of it. Then the payload is
+checked field by field, one service call runs, one commit, and the emits. Errors go back as an
 "error" event with a message in the user's language, and as the acknowledgement when the client
-asked for one. Nothing is kept in process memory: presence is in the database, and rooms fan out
-through the message queue when several processes run.
+asked for one.
+
+Presence is in the database and rooms fan out through the message queue when several processes
+run. The one thing a process keeps is the newest heartbeat time of its own sockets, written in
+one batch every few seconds (presence.py), so a heartbeat costs that one reading statement.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import UTC, datetime
 from functools import cache
@@ -24,9 +30,9 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
 from ..extensions import db, limiter, socketio
-from . import services
+from . import presence, services
 from .errors import WebinarError
-from .models import Poll, PollStatus, Question, Webinar, WebinarConnection
+from .models import Poll, Question, Webinar, WebinarConnection
 
 NAMESPACE = "/webinar"
 
@@ -102,6 +108,12 @@ def _session_user_key() -> str:
     return str(session.get("_user_id", "")).partition(":")[0] or request.sid
 
 
+def _session_login() -> tuple[int, str] | None:
+    """The user id and session token of the login session (Flask-Login's "<id>:<token>")."""
+    user_id, _, token = str(session.get("_user_id") or "").partition(":")
+    return (int(user_id), token) if user_id.isdigit() and token else None
+
+
 # ---------------------------------------------------------------- the pipeline
 
 
@@ -135,18 +147,19 @@ EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
 }
 
 
-def _payload(event: str, args: tuple) -> dict:
+def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
+    """The event's data and, when it is malformed, the refusal to send (after the user check)."""
     fields, _counted = EVENTS[event]
     if len(args) != 1 or not isinstance(args[0], dict):
-        raise Refused(_("Format pesan tidak valid."))
+        return {}, Refused(_("Format pesan tidak valid."))
     data = args[0]
     spec = {"webinar_id": _INT, **fields}
     for name, types in spec.items():
         value = data.get(name)
         # bool is an int in Python; only a real number is an id.
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field=name))
-    return data
+            return data, Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field=name))
+    return data, None
 
 
 class WebinarNamespace(Namespace):
@@ -156,6 +169,7 @@ class WebinarNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False
+        presence.beats().forget(request.sid)
         for attempt in (1, 2):
             try:
                 departures = services.leave(request.sid, at=now())
@@ -191,21 +205,29 @@ class WebinarNamespace(Namespace):
                 )
             if event not in EVENTS:
                 raise Refused(_("Perintah tidak dikenal."))
-            user = current_user._get_current_object()
-            if not user.is_authenticated or not user.is_active:
+            data, malformed = _payload(event, args)
+            webinar_id = data.get("webinar_id") if malformed is None else None
+            login = _session_login()
+            access = services.room_access(login[0], webinar_id) if login else None
+            if (
+                access is None
+                or not hmac.compare_digest(access.user.session_token, login[1])
+                or not access.user.is_active
+            ):
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
-            data = _payload(event, args)
-            webinar = db.session.get(Webinar, data["webinar_id"])
+            if malformed is not None:
+                raise malformed
+            webinar = access.webinar
             if webinar is None:
                 raise Refused(_("Webinar tidak ditemukan."))
-            if not services.can_enter(user, webinar):
+            if not access.allowed:
                 _drop_from_room(webinar)
                 raise Refused(_("Anda tidak terdaftar di webinar ini."))
             if event != "join" and webinar.room not in rooms():
                 raise Refused(_("Anda belum bergabung di ruang webinar ini."))
-            if EVENTS[event][1] and not _hit("WEBINAR_MESSAGE_RATE_LIMIT", str(user.id)):
+            if EVENTS[event][1] and not _hit("WEBINAR_MESSAGE_RATE_LIMIT", str(access.user.id)):
                 raise Refused(_("Mohon tunggu sebentar sebelum mengirim lagi."))
-            result = getattr(self, "do_" + event)(user, webinar, data)
+            result = getattr(self, "do_" + event)(access, access.user, webinar, data)
         except (Refused, WebinarError) as exc:
             db.session.rollback()
             message = exc.message if isinstance(exc, Refused) else str(exc)
@@ -223,75 +245,83 @@ class WebinarNamespace(Namespace):
 
     # ------------------------------------------------------------ attendance and presence
 
-    def do_join(self, user, webinar, data):
-        connection, first = services.join(user, webinar, request.sid, at=now())
-        moderator = services.is_moderator(user, webinar)
-        muted = services.is_muted(user, webinar)
+    def do_join(self, access, user, webinar, data):
+        at = now()
+        _connection, first = services.join(user, webinar, request.sid, at=at, access=access)
+        pinned, poll = services.live_state(webinar)  # in the same transaction: fewer round trips
         db.session.commit()
+        beats = presence.beats()
+        beats.track(request.sid, webinar.id, user.id, at)
+        if not current_app.testing:  # tests run the flush and sweep themselves (presence.tick)
+            beats.start(current_app._get_current_object())
         join_room(webinar.room)
-        if moderator:
+        if access.moderator:
             join_room(webinar.moderator_room)
         if first:
             emit("present", person(user), to=webinar.moderator_room)
-        pinned = services.pinned_message(webinar)
-        open_polls = [p for p in services.polls(webinar) if p.status is PollStatus.OPEN]
         reply = {
-            "moderator": moderator,
-            "muted": muted,
+            "moderator": access.moderator,
+            "muted": access.muted,
             "me": user.id,
             "heartbeat": current_app.config["WEBINAR_HEARTBEAT_SECONDS"],
             "pinned": message_payload(pinned) if pinned else None,
-            "poll": poll_payload(open_polls[0]) if open_polls else None,
+            "poll": poll_payload(poll) if poll else None,
         }
-        if moderator:
+        if access.moderator:
             reply["present"] = [person(u) for u in services.present_users(webinar)]
         return reply
 
-    def do_heartbeat(self, user, webinar, data):
-        _connection, arrived = services.heartbeat(user, webinar, request.sid, at=now())
+    def do_heartbeat(self, access, user, webinar, data):
+        at = now()
+        services.check_open(webinar, at)
+        beats = presence.beats()
+        if beats.beat(request.sid, webinar.id, user.id, at):
+            return None  # written with the others at the next flush
+        arrived = services.heartbeat(user, webinar, request.sid, at=at, access=access)
         db.session.commit()
+        beats.track(request.sid, webinar.id, user.id, at)
         if arrived:
             emit("present", person(user), to=webinar.moderator_room)
+        return None
 
-    def do_leave(self, user, webinar, data):
+    def do_leave(self, access, user, webinar, data):
+        presence.beats().forget(request.sid)
         departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
         db.session.commit()
         leave_room(webinar.room)
         leave_room(webinar.moderator_room)
         announce_departures(departures)
 
-    def do_presence(self, user, webinar, data):
+    def do_presence(self, access, user, webinar, data):
         services.require_moderator(user, webinar)
         return {"present": [person(u) for u in services.present_users(webinar)]}
 
-    def do_end(self, user, webinar, data):
-        services.end_webinar(webinar, by=user, at=now())
-        db.session.commit()
-        announce_end(webinar)
+    def do_end(self, access, user, webinar, data):
+        end_session(webinar, by=user)
 
     # ------------------------------------------------------------ chat
 
-    def do_history(self, user, webinar, data):
+    def do_history(self, access, user, webinar, data):
         messages, more = services.chat_page(webinar, before_id=data.get("before_id"))
         return {"messages": [message_payload(m) for m in messages], "more": more}
 
-    def do_chat(self, user, webinar, data):
-        message = services.post_message(user, webinar, data["text"], at=now())
+    def do_chat(self, access, user, webinar, data):
+        message = services.post_message(user, webinar, data["text"], at=now(), muted=access.muted)
         db.session.commit()
         emit("chat", message_payload(message), to=webinar.room)
         return {"id": message.id}
 
-    def do_pin(self, user, webinar, data):
+    def do_pin(self, access, user, webinar, data):
         message = services.pin_message(user, webinar, data.get("message_id"), at=now())
         db.session.commit()
         emit("pinned", message_payload(message) if message else None, to=webinar.room)
 
-    def do_delete(self, user, webinar, data):
+    def do_delete(self, access, user, webinar, data):
         message = services.delete_message(user, webinar, data["message_id"], at=now())
         db.session.commit()
         emit("message_deleted", {"id": message.id}, to=webinar.room)
 
-    def do_mute(self, user, webinar, data):
+    def do_mute(self, access, user, webinar, data):
         target = services.set_mute(user, webinar, data["user_id"], data["muted"], at=now())
         db.session.commit()
         emit("muted", {"user_id": target.id, "muted": data["muted"]}, to=webinar.moderator_room)
@@ -300,40 +330,40 @@ class WebinarNamespace(Namespace):
 
     # ------------------------------------------------------------ questions
 
-    def do_ask(self, user, webinar, data):
-        question = services.ask(user, webinar, data["text"], at=now())
+    def do_ask(self, access, user, webinar, data):
+        question = services.ask(user, webinar, data["text"], at=now(), muted=access.muted)
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
         return {"id": question.id}
 
-    def do_upvote(self, user, webinar, data):
+    def do_upvote(self, access, user, webinar, data):
         question = services.upvote(user, webinar, data["question_id"])
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
 
-    def do_answer(self, user, webinar, data):
+    def do_answer(self, access, user, webinar, data):
         question = services.mark_answered(user, webinar, data["question_id"], at=now())
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
 
-    def do_delete_question(self, user, webinar, data):
+    def do_delete_question(self, access, user, webinar, data):
         question = services.delete_question(user, webinar, data["question_id"], at=now())
         db.session.commit()
         emit("question_deleted", {"id": question.id}, to=webinar.room)
 
     # ------------------------------------------------------------ polls
 
-    def do_poll_open(self, user, webinar, data):
+    def do_poll_open(self, access, user, webinar, data):
         poll = services.open_poll(user, webinar, data["poll_id"], at=now())
         db.session.commit()
         emit("poll", poll_payload(poll), to=webinar.room)
 
-    def do_poll_close(self, user, webinar, data):
+    def do_poll_close(self, access, user, webinar, data):
         poll = services.close_poll(user, webinar, data["poll_id"], at=now())
         db.session.commit()
         emit("poll", poll_payload(poll, services.poll_results(poll)), to=webinar.room)
 
-    def do_vote(self, user, webinar, data):
+    def do_vote(self, access, user, webinar, data):
         poll = services.vote(user, webinar, data["poll_id"], data["option_id"])
         db.session.commit()
         # Everyone sees the results when the poll closes; moderators watch them come in.
@@ -352,11 +382,20 @@ def _open_sids(webinar_id: int, user_id: int) -> list[str]:
 def _drop_from_room(webinar: Webinar) -> None:
     """A user who lost the right to be here (unregistered, say) leaves the room at once."""
     if webinar.room in rooms():
+        presence.beats().forget(request.sid)
         departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
         db.session.commit()
         leave_room(webinar.room)
         leave_room(webinar.moderator_room)
         announce_departures(departures)
+
+
+def end_session(webinar: Webinar, *, by) -> None:
+    """A moderator ends the session (live event or plain form): final attendance, then everyone told."""
+    presence.beats().flush()  # this process's newest heartbeats count in the final attendance
+    services.end_webinar(webinar, by=by, at=now())
+    db.session.commit()
+    announce_end(webinar)
 
 
 def announce_end(webinar: Webinar) -> None:

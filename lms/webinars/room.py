@@ -55,9 +55,10 @@ def muted_ids(webinar: Webinar) -> list[int]:
     return list(db.session.scalars(query.order_by(WebinarMute.user_id)))
 
 
-def _speaker(user: User, webinar: Webinar) -> None:
+def _speaker(user: User, webinar: Webinar, muted: bool | None) -> None:
+    """Refuse a muted speaker; `muted` is what the caller already read in this transaction."""
     _writable(webinar)
-    if is_muted(user, webinar):
+    if muted if muted is not None else is_muted(user, webinar):
         raise NotAllowed(_l("Pemandu menonaktifkan obrolan Anda di webinar ini."))
 
 
@@ -73,9 +74,12 @@ def _text(raw, limit_key: str, field: str) -> str:
 # ---------------------------------------------------------------- chat
 
 
-def post_message(user: User, webinar: Webinar, text: str, *, at: datetime) -> ChatMessage:
-    """Store a chat message as plain text; refused when muted, too long or after the end."""
-    _speaker(user, webinar)
+def post_message(
+    user: User, webinar: Webinar, text: str, *, at: datetime, muted: bool | None = None
+) -> ChatMessage:
+    """Store a chat message as plain text (one INSERT); refused when muted, too long or after
+    the end."""
+    _speaker(user, webinar, muted)
     body = plain_text(_text(text, "WEBINAR_CHAT_MAX_CHARS", "text"))
     if not body:
         raise WebinarError(_l("Pesan tidak boleh kosong."), "text")
@@ -168,9 +172,9 @@ def set_mute(by: User, webinar: Webinar, user_id: int, muted: bool, *, at: datet
 # ---------------------------------------------------------------- questions
 
 
-def ask(user: User, webinar: Webinar, text: str, *, at: datetime) -> Question:
+def ask(user: User, webinar: Webinar, text: str, *, at: datetime, muted: bool | None = None) -> Question:
     """Add a question (Markdown rendered and sanitised now)."""
-    _speaker(user, webinar)
+    _speaker(user, webinar, muted)
     body = _text(text, "WEBINAR_QUESTION_MAX_CHARS", "text")
     html = render_markdown(body)
     if not plain_text(body):

@@ -11,20 +11,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from ..accounts.models import Role, User
+from ..accounts.models import Role, User, UserRole
 from ..accounts.services import TIMEZONE_CHOICES
 from ..content import render_markdown
 from ..courses import services as course_services
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .attendance import (  # noqa: F401 - re-exported
+    check_open,
     close_stale,
     correct_attendance,
     end_webinar,
@@ -38,7 +40,17 @@ from .attendance import (  # noqa: F401 - re-exported
 )
 from .completion import require_in_rule  # noqa: F401 - re-exported
 from .errors import NotAllowed, NotFound, WebinarError
-from .models import Attendance, Registration, Webinar, WebinarCohost, WebinarConnection
+from .models import (
+    Attendance,
+    ChatMessage,
+    Poll,
+    PollStatus,
+    Registration,
+    Webinar,
+    WebinarCohost,
+    WebinarConnection,
+    WebinarMute,
+)
 from .reminders import local_time_for, send_reminders  # noqa: F401 - re-exported
 from .room import (  # noqa: F401 - re-exported
     ask,
@@ -136,6 +148,87 @@ def can_enter(user: User | None, webinar: Webinar) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return is_moderator(user, webinar) or is_registered(user, webinar) or is_assigned(user, webinar)
+
+
+@dataclass
+class RoomAccess:
+    """A user's standing in one webinar, as the room checks it on every event.
+
+    `webinar` is None when there is no such webinar. Read by `room_access` in one statement."""
+
+    user: User
+    webinar: Webinar | None
+    admin: bool
+    cohost: bool
+    registered: bool
+    enrolled: bool
+    muted: bool
+
+    @property
+    def moderator(self) -> bool:
+        webinar = self.webinar
+        return webinar is not None and (self.admin or self.cohost or webinar.host_id == self.user.id)
+
+    @property
+    def allowed(self) -> bool:
+        """Active, and registered, enrolled in the webinar's course, or moderating it."""
+        return (
+            self.user.is_active
+            and self.webinar is not None
+            and (self.moderator or self.registered or self.enrolled)
+        )
+
+
+@cache
+def _room_access_query() -> sa.Select:
+    # Built once: composing this statement costs more CPU than running it.
+    user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
+    return (
+        sa.select(
+            User,
+            Webinar,
+            sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.ADMIN),
+            sa.exists().where(WebinarCohost.webinar_id == Webinar.id, WebinarCohost.user_id == User.id),
+            sa.exists().where(Registration.webinar_id == Webinar.id, Registration.user_id == User.id),
+            sa.exists().where(Enrolment.course_id == Webinar.course_id, Enrolment.user_id == User.id),
+            sa.exists().where(WebinarMute.webinar_id == Webinar.id, WebinarMute.user_id == User.id),
+        )
+        .select_from(User)
+        .outerjoin(Webinar, Webinar.id == webinar_id)
+        .where(User.id == user_id)
+        # Roles and co-hosts are answered above; load the collections only if something asks.
+        .options(lazyload(User.role_rows), lazyload(Webinar.cohosts))
+    )
+
+
+def room_access(user_id: int, webinar_id: int | None) -> RoomAccess | None:
+    """The user, the webinar and the user's standing in it (roles, co-host, registration,
+    enrolment, mute) in one statement; None when there is no such user."""
+    webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
+    row = db.session.execute(
+        _room_access_query(), {"user_id": user_id, "webinar_id": webinar_key}
+    ).one_or_none()
+    if row is None:
+        return None
+    user, webinar, admin, cohost, registered, enrolled, muted = row
+    return RoomAccess(user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted))
+
+
+def live_state(webinar: Webinar) -> tuple[ChatMessage | None, Poll | None]:
+    """What a participant joining the room sees first: the pinned message and the open poll."""
+    pinned = pinned_message(webinar)
+    poll = (
+        db.session.scalars(
+            sa.select(Poll)
+            .where(Poll.webinar_id == webinar.id, Poll.status == PollStatus.OPEN)
+            .options(joinedload(Poll.options))
+            .order_by(Poll.id)
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )
+    return pinned, poll
 
 
 def require_moderator(user: User, webinar: Webinar) -> None:

@@ -15,7 +15,7 @@ from ..core.security import CONTENT_SECURITY_POLICY
 from ..extensions import db
 from . import bp, report, services
 from .errors import WebinarError
-from .events import announce_end
+from .events import end_session
 from .forms import CohostForm, CorrectionForm, PollForm, WebinarForm
 from .models import PollStatus, Webinar
 from .video import embed_for
@@ -300,13 +300,11 @@ def end(webinar_id: int):
     """End the session from a plain form (the room's script ends it over the live connection)."""
     webinar = moderated(webinar_id)
     try:
-        services.end_webinar(webinar, by=current_user, at=now())
+        end_session(webinar, by=current_user)
     except WebinarError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".room", webinar_id=webinar.id))
-    db.session.commit()
-    announce_end(webinar)
     flash(_("Webinar diakhiri. Kehadiran peserta sudah dihitung."), "success")
     return redirect(url_for(".attendance", webinar_id=webinar.id))
 

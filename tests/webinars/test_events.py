@@ -3,8 +3,10 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.extensions import socketio
+from lms.webinars import presence
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
+from tests.webinars.conftest import count_queries
 
 NS = "/webinar"
 
@@ -296,3 +298,150 @@ class TestModeration:
             records = db.session.scalars(sa.select(Attendance).where(Attendance.webinar_id == room.id)).all()
             assert {r.user_id for r in records} == {people["ani"].id, people["budi"].id}
             assert all(not r.present for r in records)  # joined ten minutes late, ended at once
+
+
+def connection_rows(app, db, user_id):
+    with app.app_context():
+        rows = db.session.scalars(
+            sa.select(WebinarConnection)
+            .where(WebinarConnection.user_id == user_id)
+            .order_by(WebinarConnection.id)
+        ).all()
+        db.session.expunge_all()  # keep the loaded values after the context ends
+        return rows
+
+
+def tick(app, at=None, sweep=True):
+    """One round of the background flush and sweep that every server process runs."""
+    with app.app_context():
+        return presence.tick(presence.beats(), at or presence.now(), sweep=sweep)
+
+
+class TestStatementsPerEvent:
+    """The room's cost at 2,000 participants is its statements per event (bench/webinar_load.py)."""
+
+    def test_heartbeat_is_one_statement_chat_two_join_five(self, app, connect, people, room):
+        ani = connect(people["ani"])
+        budi = connect(people["budi"], join=room)
+        with count_queries(app) as joining:
+            assert call(ani, "join", webinar_id=room.id)["ok"]
+        with count_queries(app) as beating:
+            for _ in range(3):
+                assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        with count_queries(app) as chatting:
+            assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"]
+        assert events(budi, "chat")[0]["text"] == "halo"
+        # access (user, session token, webinar, roles, co-host, registration, enrolment, mute),
+        # the person's open connections, the insert, the pinned message, the open poll
+        assert len(joining) <= 5, joining
+        assert len(beating) == 3, beating  # the access check only: the time is buffered
+        assert len(chatting) == 2, chatting  # the access check and the insert
+
+    def test_a_flush_writes_every_buffered_heartbeat_in_one_statement(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        budi = connect(people["budi"], join=room)
+        joined = {u: connection_rows(app, db, people[u].id)[0].last_seen_at for u in ("ani", "budi")}
+        call(ani, "heartbeat", webinar_id=room.id)
+        call(budi, "heartbeat", webinar_id=room.id)
+        assert connection_rows(app, db, people["ani"].id)[0].last_seen_at == joined["ani"]  # not yet
+        with count_queries(app) as flushing:
+            assert tick(app, sweep=False) == 2
+        assert len(flushing) == 1, flushing
+        for name in ("ani", "budi"):
+            [row] = connection_rows(app, db, people[name].id)
+            assert row.last_seen_at > joined[name] and row.closed_at is None
+        assert tick(app, sweep=False) == 0  # nothing new to write
+
+
+class TestBufferedHeartbeats:
+    def test_a_connection_swept_elsewhere_opens_a_new_interval_at_its_next_heartbeat(
+        self, app, db, connect, people, room
+    ):
+        trainer = connect(people["trainer"], join=room)
+        ani = connect(people["ani"], join=room)
+        events(trainer, "present")
+        call(ani, "heartbeat", webinar_id=room.id)  # buffered
+        # Meanwhile another process (or the cron) closed Ani's row, e.g. while this one stalled.
+        with app.app_context():
+            db.session.execute(
+                sa.update(WebinarConnection)
+                .where(WebinarConnection.user_id == people["ani"].id)
+                .values(closed_at=presence.now(), close_reason="timeout")
+            )
+            db.session.commit()
+        tick(app, sweep=False)  # the flush finds the row closed and stops buffering it
+        assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        first, second = connection_rows(app, db, people["ani"].id)
+        assert first.close_reason == "timeout" and second.closed_at is None  # the gap is not counted
+        assert first.sid == second.sid
+        assert events(trainer, "present") == [{"id": people["ani"].id, "name": "Ani Lestari"}]
+
+    def test_a_heartbeat_after_a_long_silence_goes_to_the_database(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        beats = app.extensions["webinar_beats"]
+        [row] = connection_rows(app, db, people["ani"].id)
+        # The time written at join is older than a sweep elsewhere may allow: no buffering.
+        beats.track(row.sid, room.id, people["ani"].id, row.joined_at - beats.safe_age)
+        assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        [row_after] = connection_rows(app, db, people["ani"].id)
+        assert row_after.last_seen_at > row.last_seen_at  # written at once
+
+    def test_the_periodic_sweep_closes_silent_connections_and_tells_moderators(
+        self, app, db, connect, people, room
+    ):
+        from datetime import timedelta
+
+        trainer = connect(people["trainer"], join=room)
+        connect(people["ani"], join=room)
+        events(trainer, "absent")
+        [row] = connection_rows(app, db, people["ani"].id)
+        later = row.last_seen_at + timedelta(seconds=app.config["WEBINAR_HEARTBEAT_TIMEOUT"] + 1)
+        tick(app, at=later)
+        [closed] = connection_rows(app, db, people["ani"].id)
+        grace = timedelta(seconds=app.config["WEBINAR_HEARTBEAT_GRACE"])
+        assert closed.close_reason == "timeout" and closed.closed_at == row.last_seen_at + grace
+        assert {"id": people["ani"].id} in events(trainer, "absent")
+
+    def test_disconnect_and_leave_stop_buffering(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        beats = app.extensions["webinar_beats"]
+        assert len(beats) == 1
+        call(ani, "leave", webinar_id=room.id)
+        assert len(beats) == 0
+        call(ani, "join", webinar_id=room.id)
+        assert len(beats) == 1
+        ani.disconnect(namespace=NS)
+        assert len(beats) == 0
+        assert all(row.closed_at for row in connection_rows(app, db, people["ani"].id))
+
+
+class TestAccessChangesAreSeenAtTheNextEvent:
+    def test_a_muted_participant_is_refused_at_the_next_message(self, app, db, connect, people, room):
+        from lms.webinars.models import WebinarMute
+
+        ani = connect(people["ani"], join=room)
+        assert call(ani, "chat", webinar_id=room.id, text="satu")["ok"]
+        with app.app_context():
+            db.session.add(WebinarMute(webinar_id=room.id, user_id=people["ani"].id))
+            db.session.commit()
+        assert call(ani, "chat", webinar_id=room.id, text="dua")["ok"] is False
+        assert errors(ani)[-1] == "Pemandu menonaktifkan obrolan Anda di webinar ini."
+
+    def test_a_heartbeat_of_a_removed_participant_is_refused(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        call(ani, "heartbeat", webinar_id=room.id)
+        with app.app_context():
+            db.session.execute(sa.delete(Registration).where(Registration.user_id == people["ani"].id))
+            db.session.commit()
+        assert call(ani, "heartbeat", webinar_id=room.id)["ok"] is False
+        assert errors(ani) == ["Anda tidak terdaftar di webinar ini."]
+        assert (
+            app.extensions["webinar_beats"].beat("x", room.id, people["ani"].id, presence.now()) is False
+            and len(app.extensions["webinar_beats"]) == 0
+        )
+
+    def test_a_malformed_event_of_a_deactivated_user_still_cuts(self, app, db, connect, people, room):
+        ani = connect(people["ani"], join=room)
+        set_user(app, db, people["ani"].id, active=False)
+        call(ani, "chat", {"text": "tanpa webinar"})
+        assert not ani.is_connected(NS)

@@ -2,10 +2,16 @@
 
 A chat message sent through one process reaches a client of the other, and one person's
 connections to both processes land in one merged attendance timeline in the shared database.
+
+Several runs may use one Redis at once (CI runs the suite on SQLite and on PostgreSQL side by
+side, and user ids are the same in both). Each run therefore has its own Socket.IO channel
+(pub/sub ignores the database number) and its own key prefix for the rate-limit counters, and
+deletes its keys at the end; nothing from the caller's environment points the servers elsewhere.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -88,17 +94,27 @@ def two_servers(shared_database, tmp_path):
     if shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None:
         pytest.skip("gunicorn is not installed")
     app, url, people, webinar_id = shared_database
+    run = f"lms-test-{os.getpid()}-{uuid.uuid4().hex}"
     env = {
-        **os.environ,
-        "LMS_CONFIG": "development",
-        "LMS_SQLALCHEMY_DATABASE_URI": url,
-        "LMS_SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
-        "LMS_SOCKETIO_CHANNEL": f"lms-test-{uuid.uuid4().hex}",  # pub/sub ignores the db number
-        "LMS_SOCKETIO_ASYNC_MODE": "gevent",
-        "LMS_INSTANCE_PATH": str(tmp_path),
-        "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+        key: value
+        for key, value in os.environ.items()
+        # Settings of the caller's own deployment or test run must not leak into these servers.
+        if not key.startswith(("LMS_", "SOCKETIO_", "RATELIMIT_", "DATABASE_URL", "TEST_DATABASE_URL"))
     }
-    env.pop("TEST_DATABASE_URL", None)
+    env.update(
+        {
+            "LMS_CONFIG": "development",
+            "LMS_SQLALCHEMY_DATABASE_URI": url,
+            "LMS_SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
+            "LMS_SOCKETIO_CHANNEL": run,
+            "LMS_SOCKETIO_ASYNC_MODE": "gevent",
+            # Shared by the two processes (as in production), apart from every other run.
+            "LMS_RATELIMIT_STORAGE_URI": REDIS_URL,
+            "LMS_RATELIMIT_STORAGE_OPTIONS": json.dumps({"key_prefix": run}),
+            "LMS_INSTANCE_PATH": str(tmp_path),
+            "LMS_LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
     servers = []
     try:
         for _ in range(2):
@@ -136,9 +152,21 @@ def two_servers(shared_database, tmp_path):
                 process.kill()
                 process.wait()
             log.close()
+        forget_run(run)
 
 
-def wait_ready(base: str, process: subprocess.Popen, log, timeout: float = 30) -> None:
+def forget_run(run: str) -> None:
+    """Delete this run's rate-limit counters (the channel leaves nothing behind)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{run}:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def wait_ready(base: str, process: subprocess.Popen, log, timeout: float = 60) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
@@ -186,10 +214,11 @@ class Participant:
             self.received.setdefault(event, []).append(args[0] if args else None)
             self.arrived.notify_all()
 
+    # Generous timeouts: the machine running the suite may be busy; a pass is never slowed down.
     def call(self, event, **data):
-        return self.client.call(event, data, namespace=NS, timeout=10)
+        return self.client.call(event, data, namespace=NS, timeout=30)
 
-    def wait_for(self, event, predicate=lambda payload: True, timeout: float = 10):
+    def wait_for(self, event, predicate=lambda payload: True, timeout: float = 30):
         with self.arrived:
             found = self.arrived.wait_for(
                 lambda: any(predicate(p) for p in self.received.get(event, [])), timeout=timeout
@@ -241,7 +270,7 @@ def test_two_processes_share_rooms_and_one_timeline(two_servers):
     with app.app_context():
         # The servers close the intervals when they see the disconnects; wait for all of them (and
         # end this read transaction) before writing, as SQLite allows one writer at a time.
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             connections = db.session.scalars(sa.select(WebinarConnection)).all()
             db.session.rollback()

@@ -122,11 +122,15 @@ class TestAttendance:
         services.join(w.dedi, w.webinar, "lost", at=at(0))
         for minute in range(1, 11):
             services.heartbeat(w.dedi, w.webinar, "lost", at=at(minute))
-        # Nothing more from Dedi's phone after minute 10; other people's events go on.
+        # Nothing more from Dedi's phone after minute 10; other people's events go on, and every
+        # server process sweeps stale connections every few seconds.
         services.join(w.ani, w.webinar, "ani", at=at(11.4))
+        assert services.close_stale(None, at(11.4)) == []  # 84 s of silence: within the 90 s timeout
         connection = w.db.session.scalar(sa.select(WebinarConnection).where(WebinarConnection.sid == "lost"))
-        assert connection.closed_at is None  # 84 s of silence: within the 90 s timeout
-        services.heartbeat(w.ani, w.webinar, "ani", at=at(11.6))  # the next event for the webinar
+        assert connection.closed_at is None
+        services.heartbeat(w.ani, w.webinar, "ani", at=at(11.6))
+        [departure] = services.close_stale(None, at(11.6))  # the next sweep
+        assert (departure.user_id, departure.gone) == (w.dedi.id, True)
         w.db.session.refresh(connection)
         assert connection.closed_at == at(10) + timedelta(seconds=30)
         assert connection.close_reason == CloseReason.TIMEOUT
