@@ -21,7 +21,15 @@ from ..accounts.models import User
 from ..extensions import db
 from . import timeline
 from .errors import NotAllowed, WebinarError
-from .models import Attendance, AttendanceCorrection, CloseReason, Webinar, WebinarConnection
+from .models import (
+    Attendance,
+    AttendanceCorrection,
+    CloseReason,
+    Poll,
+    PollStatus,
+    Webinar,
+    WebinarConnection,
+)
 from .signals import attendance_corrected, webinar_attended
 
 logger = logging.getLogger(__name__)
@@ -219,6 +227,12 @@ def finalize(webinar: Webinar, *, at: datetime) -> list[Attendance]:
     for connection in db.session.scalars(_open_connections(webinar.id)):
         connection.closed_at = max(connection.joined_at, min(close_at, connection.last_seen_at + grace))
         connection.close_reason = CloseReason.ENDED
+    # Polls nobody closed close with the session: no vote can come in after it.
+    db.session.execute(
+        sa.update(Poll)
+        .where(Poll.webinar_id == webinar.id, Poll.status == PollStatus.OPEN)
+        .values(status=PollStatus.CLOSED, closed_at=close_at)
+    )
     db.session.flush()
 
     intervals: dict[int, list[timeline.Interval]] = {}

@@ -11,6 +11,7 @@ from lms.webinars.models import (
     Attendance,
     AttendanceCorrection,
     CloseReason,
+    PollStatus,
     Registration,
     WebinarConnection,
 )
@@ -432,6 +433,15 @@ class TestRoom:
             services.open_poll(w.ani, w.webinar, other.id, at=at(4))
         with pytest.raises(WebinarError):
             services.create_poll(w.trainer, w.webinar, "Satu pilihan saja?", ["Ya"], at=at(1))
+
+    def test_a_poll_left_open_closes_with_the_session(self, w, db):
+        poll = services.create_poll(w.trainer, w.webinar, "Materi jelas?", ["Ya", "Belum"], at=at(1))
+        services.open_poll(w.trainer, w.webinar, poll.id, at=at(2))
+        services.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
+        services.end_webinar(w.webinar, by=w.trainer, at=at(30))
+        db.session.refresh(poll)
+        assert poll.status is PollStatus.CLOSED and poll.closed_at == at(30)
+        assert services.poll_results(poll) == {poll.options[0].id: 1, poll.options[1].id: 0}
 
 
 def test_report_lists_everyone_registered_by_name(w):
