@@ -464,3 +464,24 @@ def test_a_webinar_edited_directly_in_the_orm_is_followed_on_commit(org, host):
     webinar.competencies[0].level = 4
     db.session.commit()
     assert records.cached_levels(org.staff.id) == {code("KOM"): 4}
+
+
+def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host):
+    from lms.webinars import competencies
+    from tests.careers.test_views import count_queries
+
+    counts = []
+    for n in (2, 8):
+        people = [factories.user(org.agency, unit=org.units.org, name=f"Peserta {n}-{i}") for i in range(n)]
+        webinar = webinar_for(host, people, title=f"Webinar {n}", competencies=[("KOM", 2), ("PB", 1)])
+        for i, person in enumerate(people):
+            attend(webinar, person, 60, f"w{n}-{i}")
+        webinars.finalize(webinar, at=at(70))
+        db.session.commit()
+        with count_queries(app) as statements:
+            competencies.set_competencies(webinar, [("KOM", 3)], by=host)  # one level up, one revoked
+            db.session.commit()
+        counts.append(len(statements))
+        assert all(records.cached_levels(p.id) == {code("KOM"): 3} for p in people)
+    assert counts[0] == counts[1]
+    assert counts[0] <= 40
