@@ -117,11 +117,15 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # ---------------------------------------------------------------- webinars
 
 
-def webinar(host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="", **over):
-    """A webinar hosted by `host`; by default it started 10 minutes ago and lasts an hour."""
+def webinar(
+    host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="", competencies=(), **over
+):
+    """A webinar hosted by `host`; by default it started 10 minutes ago and lasts an hour.
+    `competencies` are (code, level) pairs it awards to the people present."""
     from datetime import UTC, datetime, timedelta
 
-    from lms.webinars.models import Webinar
+    from lms.careers.services import competencies_by_code
+    from lms.webinars.models import Webinar, WebinarCompetency
 
     starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
     created = Webinar(
@@ -135,6 +139,10 @@ def webinar(host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="
         host_id=host.id,
         **over,
     )
+    known = competencies_by_code(code for code, _level in competencies)
+    created.competencies = [
+        WebinarCompetency(competency_id=known[code].id, level=level) for code, level in competencies
+    ]
     db.session.add(created)
     db.session.flush()
     return created

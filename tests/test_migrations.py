@@ -1,6 +1,7 @@
 """The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
 
 import os
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -8,6 +9,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from lms import create_app
+from lms.accounts.models import Role
 from lms.extensions import db
 from tests.conftest import POSTGRES_URL, postgres_schema
 
@@ -37,6 +39,60 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path, database_url):
             assert {"users", "agencies", "units", "user_roles"} <= set(
                 sa.inspect(db.engine).get_table_names()
             )
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_down(tmp_path, database_url):
+    """A webinar whose attendance is final gets its course's competencies (what its participants
+    were awarded and their signed certificates list); a webinar not final yet gets none. Going
+    down, the 'webinar' revoke cause becomes the old 'course'."""
+    from tests import factories
+
+    schema = f"migrations_0009_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0009.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0008")
+            trainer = factories.user(factories.agency(code="MIG"), roles=(Role.TRAINER,))
+            course = factories.course(by=trainer, title="Kursus Lama", competencies=[("KOM", 3), ("PB", 2)])
+            final = factories.webinar(trainer, course_id=course.id, title="Sudah final")
+            factories.webinar(trainer, course_id=course.id, title="Belum final")
+            factories.webinar(trainer, title="Tanpa kursus").finalized_at = datetime.now(UTC)
+            final.finalized_at = final.ends_at
+            db.session.commit()
+            record = sa.text(
+                "INSERT INTO competency_records (user_id, competency_id, level, source, source_id, evidence, "
+                "achieved_on, created_at, updated_at, revoked_at, revoked_cause) "
+                "SELECT :user, id, 1, 'webinar', 1, '', :today, :now, :now, :now, :cause FROM competencies "
+                "WHERE code = :code"
+            )
+            values = {"user": trainer.id, "today": date.today(), "now": datetime.now(UTC)}
+            db.session.execute(record, values | {"cause": "course", "code": "KOM"})
+            db.session.commit()
+
+            upgrade(revision="0009")
+            awarded = db.session.execute(
+                sa.text(
+                    "SELECT w.title, c.code, wc.level FROM webinar_competencies wc "
+                    "JOIN webinars w ON w.id = wc.webinar_id JOIN competencies c ON c.id = wc.competency_id"
+                )
+            ).all()
+            assert sorted(awarded) == [("Sudah final", "KOM", 3), ("Sudah final", "PB", 2)]
+            db.session.execute(record, values | {"cause": "webinar", "code": "PB"})
+            db.session.commit()
+
+            downgrade(revision="0008")
+            causes = db.session.execute(sa.text("SELECT revoked_cause FROM competency_records")).scalars()
+            assert sorted(causes) == ["course", "course"]
+            assert "webinar_competencies" not in sa.inspect(db.engine).get_table_names()
+            db.session.remove()
             db.engine.dispose()
     finally:
         if not url.startswith("sqlite"):

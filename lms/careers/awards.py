@@ -1,9 +1,10 @@
 """Competency records that follow what earned them: course completions and webinar attendance.
 
 - A completed course (an enrolment) earns the competencies its course awards, at their levels.
-- A webinar attended (an attendance marked present) earns the competencies of the webinar's
-  course: the same ones the webinar's certificate certifies (see certificates.issue_for_webinar),
-  so the profile and the certificate never disagree. A webinar without a course earns JP only.
+- A webinar attended (an attendance marked present) earns the webinar's own competencies at
+  their levels, the ones its trainer set (webinars.competencies), never those of its course:
+  attending one webinar is not finishing the course. Its certificate lists the same ones when it
+  is issued (certificates.on_webinar_attended). A webinar without competencies earns JP only.
 - The certificate issued for the same source is the evidence. When it is revoked, the records it
   evidences are revoked and its JP stops counting (jp.py leaves it out).
 
@@ -12,7 +13,8 @@ creates what is missing, corrects levels, revokes what is no longer earned (with
 reinstates what is earned again, except records HR withdrew by hand. Each change is audit-logged
 with the actor, then the people's levels, gaps, heatmap cells and 9-box summaries are refreshed.
 Every event (a completion, an attendance final or corrected, a certificate revoked, a course's
-JP or competencies edited) is one call of it, so there is one rule, not one per event.
+JP or competencies edited, a webinar's competencies edited) is one call of it, so there is one
+rule, not one per event.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..accounts.models import Agency, User, utcnow
 from ..certificates.models import Certificate, CertificateSource
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
-from ..webinars.models import Attendance, Webinar
+from ..webinars.models import Attendance, Webinar, WebinarCompetency
 from . import summaries
 from .audit import log_changes
 from .models import CompetencyRecord, RecordSource, RevokeCause
@@ -121,13 +123,26 @@ def _course_earnings(enrolment_ids: list[int]) -> dict[int, Earning]:
     return earnings
 
 
+def _webinar_awards(webinar_ids: set[int]) -> dict[int, dict[int, int]]:
+    awards: dict[int, dict[int, int]] = {webinar_id: {} for webinar_id in webinar_ids}
+    if webinar_ids:
+        rows = db.session.execute(
+            sa.select(
+                WebinarCompetency.webinar_id, WebinarCompetency.competency_id, WebinarCompetency.level
+            ).where(WebinarCompetency.webinar_id.in_(webinar_ids))
+        )
+        for webinar_id, competency_id, level in rows:
+            awards[webinar_id][competency_id] = level
+    return awards
+
+
 def _webinar_earnings(attendance_ids: list[int]) -> dict[int, Earning]:
     rows = db.session.execute(
         sa.select(
             Attendance.id,
             Attendance.user_id,
             Attendance.present,
-            Webinar.course_id,
+            Attendance.webinar_id,
             Webinar.starts_at,
             Webinar.title,
             zone_expr(),
@@ -138,16 +153,16 @@ def _webinar_earnings(attendance_ids: list[int]) -> dict[int, Earning]:
         .outerjoin(Agency, Agency.id == User.agency_id)
         .where(Attendance.id.in_(attendance_ids))
     ).all()
-    awards = _course_awards({row[3] for row in rows if row[3] is not None})
+    awards = _webinar_awards({row[3] for row in rows})
     earnings = {}
-    for attendance_id, user_id, present, course_id, starts_at, title, zone, revoked in rows:
-        wanted = awards.get(course_id, {}) if present and not revoked else {}
+    for attendance_id, user_id, present, webinar_id, starts_at, title, zone, revoked in rows:
+        wanted = awards[webinar_id] if present and not revoked else {}
         cause = (
             RevokeCause.ATTENDANCE
             if not present
             else RevokeCause.CERTIFICATE
             if revoked
-            else RevokeCause.COURSE
+            else RevokeCause.WEBINAR
         )
         earnings[attendance_id] = Earning(user_id, local_date(starts_at, zone), title, wanted, cause)
     return earnings
@@ -287,7 +302,7 @@ def follow_certificate(certificate: Certificate, *, by: User | None = None) -> s
 
 def follow_courses(course_ids: Iterable[int], *, by: User | None = None) -> set[int]:
     """Courses' JP or competencies were edited: the records and JP of everyone who completed them
-    (or attended one of their webinars) follow; returns those people."""
+    follow (their webinars award their own competencies); returns those people."""
     course_ids = sorted(set(course_ids))
     if not course_ids:
         return set()
@@ -296,20 +311,14 @@ def follow_courses(course_ids: Iterable[int], *, by: User | None = None) -> set[
             Enrolment.course_id.in_(course_ids), Enrolment.completed_at.is_not(None)
         )
     ).all()
-    attendances = db.session.scalars(
-        sa.select(Attendance.id)
-        .join(Webinar, Webinar.id == Attendance.webinar_id)
-        .where(Webinar.course_id.in_(course_ids), Attendance.present.is_(True))
-    ).all()
     people = follow_sources(RecordSource.COURSE, enrolments, by=by)
-    people |= follow_sources(RecordSource.WEBINAR, attendances, by=by)
     logger.info("courses %s edited: records and JP of %d people followed", course_ids, len(people))
     return people
 
 
 def follow_webinars(webinar_ids: Iterable[int], *, by: User | None = None) -> set[int]:
-    """Webinars were moved to another course (or off one): the records of their present
-    participants follow; returns those people."""
+    """Webinars' competencies were edited (possibly after their attendance was final): the
+    records of their present participants follow, audit-logged with `by`; returns those people."""
     webinar_ids = sorted(set(webinar_ids))
     if not webinar_ids:
         return set()

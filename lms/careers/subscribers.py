@@ -4,9 +4,12 @@
 - `webinar_attended` and `attendance_corrected` (webinars): the webinar's JP and competencies
   follow the attendance, whichever way a trainer corrects it;
 - `certificate_revoked` (certificates): the records it evidences are revoked, its JP stops counting;
-- a course's JP or competencies edited, or a webinar moved to another course (seen in the
-  session's flushes): when the transaction commits, the records and JP of everyone who completed
-  the course or attended the webinar follow (awards.follow_courses, awards.follow_webinars);
+- `webinar_competencies_changed` (webinars): the records of the people present follow at once,
+  with the moderator as the actor of the audit entries;
+- a course's JP or competencies edited, or a webinar's competencies edited some other way (seen
+  in the session's flushes): when the transaction commits, the records and JP of everyone who
+  completed the course or was present at the webinar follow (awards.follow_courses,
+  awards.follow_webinars);
 - a person's agency, unit or active flag changed (accounts, through the ORM): move their
   contribution to the heatmap; a person deleted: take it out.
 
@@ -28,15 +31,15 @@ from ..certificates.signals import certificate_revoked
 from ..courses.completion import course_completed
 from ..courses.models import Course, CourseCompetency
 from ..extensions import db
-from ..webinars.models import Webinar
-from ..webinars.signals import attendance_corrected, webinar_attended
+from ..webinars.models import WebinarCompetency
+from ..webinars.signals import attendance_corrected, webinar_attended, webinar_competencies_changed
 from . import awards, records, summaries
 from .models import RecordSource
 
 logger = logging.getLogger(__name__)
 
 WATCHED = ("agency_id", "unit_id", "active")
-# Keys in Session.info: ids of the courses whose JP or awards changed, of the webinars whose course did.
+# Keys in Session.info: ids of the courses whose JP or awards changed, of the webinars whose awards did.
 EDITED_COURSES = "careers_edited_courses"
 EDITED_WEBINARS = "careers_edited_webinars"
 
@@ -63,11 +66,19 @@ def on_certificate_revoked(sender, certificate, by=None, **extra) -> None:
     awards.follow_certificate(certificate, by=by)
 
 
+def on_webinar_competencies_changed(sender, webinar, by=None, **extra) -> None:
+    db.session.flush()  # _note_edited_courses sees the change and notes the webinar
+    awards.follow_webinars([webinar.id], by=by)
+    # Followed now with the actor: the commit need not follow it again.
+    db.session.info.get(EDITED_WEBINARS, set()).discard(webinar.id)
+
+
 # ---------------------------------------------------------------- courses edited after completion
 
 
 def _note_edited_courses(session: Session, flush_context) -> None:
-    """after_flush: remember the courses whose JP or awarded competencies changed."""
+    """after_flush: remember the courses whose JP or awarded competencies changed, and the
+    webinars whose awarded competencies did."""
     edited = set()
     for obj in session.dirty:
         if isinstance(obj, Course) and sa.inspect(obj).attrs.jp.history.has_changes():
@@ -77,13 +88,13 @@ def _note_edited_courses(session: Session, flush_context) -> None:
             edited.add(obj.course_id)
     if edited:
         session.info.setdefault(EDITED_COURSES, set()).update(edited)
-    moved = {
-        obj.id
-        for obj in session.dirty
-        if isinstance(obj, Webinar) and sa.inspect(obj).attrs.course_id.history.has_changes()
+    webinars = {
+        obj.webinar_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, WebinarCompetency) and obj.webinar_id is not None
     }
-    if moved:
-        session.info.setdefault(EDITED_WEBINARS, set()).update(moved)
+    if webinars:
+        session.info.setdefault(EDITED_WEBINARS, set()).update(webinars)
 
 
 def follow_edited_courses(session: Session) -> set[int]:
@@ -127,6 +138,7 @@ course_completed.connect(on_course_completed)
 webinar_attended.connect(on_webinar_attended)
 attendance_corrected.connect(on_attendance_corrected)
 certificate_revoked.connect(on_certificate_revoked)
+webinar_competencies_changed.connect(on_webinar_competencies_changed)
 sa.event.listen(Session, "after_flush", _note_edited_courses)
 sa.event.listen(Session, "before_commit", _before_commit)
 sa.event.listen(Session, "after_transaction_end", _after_transaction_end)

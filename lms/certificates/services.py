@@ -160,15 +160,24 @@ def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
     ))
 
 
+def webinar_competencies(webinar) -> list[dict]:
+    """The snapshot of what a webinar awards: its own competencies (`webinar.competencies`, each
+    with .competency and .level), never its course's: attending is not finishing the course."""
+    awards = getattr(webinar, "competencies", None) or []
+    return [{"code": a.competency.code, "name": a.competency.name, "type": a.competency.type.value,
+             "level": a.level} for a in awards]
+
+
 def issue_for_webinar(attendance_id: int, learner: User, *, title: str, jp: int, attended_at: datetime,
                       competencies: list[dict] | None = None, agency: Agency | None = None,
                       course: Course | None = None, webinar_url: str | None = None) -> Certificate:
     """The certificate of a webinar attendance (issued now if it does not exist yet).
 
-    With `course`, the course's competencies and owner agency are used unless given.
+    `competencies` are the webinar's (see webinar_competencies), none when not given. With
+    `course`, the course's owner agency issues it unless `agency` is given.
     """
     if competencies is None:
-        competencies = course_competencies(course) if course is not None else []
+        competencies = []
     if agency is None:
         agency = (course.owner_agency if course is not None else None) or learner.agency
     return issue(Award(
@@ -197,13 +206,15 @@ def on_course_completed(sender, enrolment: Enrolment, **extra) -> None:
 def on_webinar_attended(sender, attendance, **extra) -> None:
     """Subscriber of webinars' `webinar_attended`.
 
-    Reads attendance.id, .user, .webinar (title, jp, course), .jp_credited and .finalized_at.
+    Reads attendance.id, .user, .webinar (title, jp, course, competencies), .jp_credited and
+    .finalized_at.
     """
     webinar = attendance.webinar
     jp = getattr(attendance, "jp_credited", None) or webinar.jp
     _issue_safely(f"webinar attendance {attendance.id}", lambda: issue_for_webinar(
         attendance.id, attendance.user, title=webinar.title, jp=jp,
         attended_at=getattr(attendance, "finalized_at", None) or utcnow(),
+        competencies=webinar_competencies(webinar),
         course=getattr(webinar, "course", None),
     ))
 

@@ -1,4 +1,5 @@
-"""Demo data: one webinar of the demo trainer, live today, with two learners registered."""
+"""Demo data: one webinar of the demo trainer, live today, with two learners registered; being
+present at it awards two SKJ competencies."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from ..accounts import services as accounts
 from ..content import render_markdown
 from ..extensions import db
+from .competencies import apply_levels, clean_levels
 from .models import Registration, Webinar
 
 TITLE = "Webinar: Hak 20 JP dan Rencana Pengembangan Kompetensi"
@@ -16,6 +18,8 @@ DESCRIPTION = (
     "Tanya jawab langsung tentang hak pengembangan kompetensi minimal **20 JP** per tahun, "
     "cara mencatatnya, dan menyusun rencana pengembangan bersama atasan."
 )
+# Developing self and others, communication (codes of the SKJ catalogue).
+COMPETENCIES = [("PDOL", 2), ("KOM", 1)]
 
 
 def seed() -> list[str]:
@@ -45,4 +49,10 @@ def seed() -> list[str]:
             if learner is not None:
                 db.session.add(Registration(webinar_id=webinar.id, user_id=learner.id, registered_at=start))
         db.session.flush()
-    return [f"Demo webinar: /webinars/{webinar.id}/room (siti@ and andi@ are registered)"]
+    if not webinar.competencies:  # also for a demo webinar seeded before webinars had them
+        apply_levels(webinar, clean_levels(webinar, COMPETENCIES))
+        db.session.flush()
+    return [
+        f"Demo webinar: /webinars/{webinar.id}/room (siti@ and andi@ are registered; "
+        "present participants earn PDOL level 2 and KOM level 1)"
+    ]

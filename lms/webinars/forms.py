@@ -14,6 +14,7 @@ from wtforms.validators import NumberRange, Optional
 from ..accounts.forms import optional_int
 from ..core.forms import choices, max_length, required, required_input
 from ..core.i18n import TIMEZONES
+from ..courses.forms import LEVEL_CHOICES
 
 FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -50,6 +51,41 @@ class WebinarForm(FlaskForm):
     )
     course_id = SelectField(_l("Bagian dari kursus"), coerce=optional_int, validate_choice=False)
     required_for_course = BooleanField(_l("Wajib diikuti untuk menyelesaikan kursus"))
+
+
+class CompetenciesForm(FlaskForm):
+    """Only the competency levels: what is left to edit once a webinar is over."""
+
+
+def with_competencies(base: type[FlaskForm], competencies, **kwargs) -> FlaskForm:
+    """A form of `base` with one level choice (comp_<code>) per competency of the catalogue.
+
+    kwargs comp_<code>="3" preselect levels; a POST that leaves a choice out keeps its level.
+    """
+
+    class Form(base):
+        pass
+
+    for competency in competencies:
+        # The service validates the level and says what is wrong in Indonesian.
+        field = SelectField(
+            f"{competency.name} ({competency.code})",
+            choices=choices(LEVEL_CHOICES),
+            default="",
+            validate_choice=False,
+        )
+        setattr(Form, f"comp_{competency.code}", field)
+    return Form(**kwargs)
+
+
+def competency_levels(form: FlaskForm, competencies) -> list[tuple[str, str]]:
+    """(code, level as typed) of every competency given a level in the form."""
+    levels = []
+    for competency in competencies:
+        raw = (form[f"comp_{competency.code}"].data or "").strip()
+        if raw:
+            levels.append((competency.code, raw))
+    return levels
 
 
 class CohostForm(FlaskForm):

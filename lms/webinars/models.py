@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, utcnow
+from ..careers.models import Competency
 from ..courses.models import Course
 from ..extensions import db
 
@@ -72,6 +73,13 @@ class Webinar(db.Model):
     cohosts: Mapped[list[WebinarCohost]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
     )
+    # Loaded on access only: the room and its heartbeats load webinars often and never need them.
+    competencies: Mapped[list[WebinarCompetency]] = relationship(
+        back_populates="webinar",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="WebinarCompetency.competency_id",
+    )
 
     def __repr__(self) -> str:
         return f"<Webinar {self.id}>"
@@ -113,6 +121,22 @@ class WebinarCohost(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
     user: Mapped[User] = relationship()
+
+
+class WebinarCompetency(db.Model):
+    """A competency (and level) that being present at the webinar awards."""
+
+    __tablename__ = "webinar_competencies"
+    __table_args__ = (sa.CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+    webinar_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webinars.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(sa.SmallInteger)
+
+    webinar: Mapped[Webinar] = relationship(back_populates="competencies")
+    competency: Mapped[Competency] = relationship(lazy="joined")
 
 
 class Registration(db.Model):

@@ -38,6 +38,7 @@ from .attendance import (  # noqa: F401 - re-exported
     present_users,
     room_state,
 )
+from .competencies import apply_levels, clean_levels
 from .completion import require_in_rule  # noqa: F401 - re-exported
 from .errors import NotAllowed, NotFound, WebinarError
 from .models import (
@@ -260,6 +261,8 @@ class WebinarData:
     video_url: str = ""
     course_id: int | None = None
     required_for_course: bool = False
+    # (code, level) of the competencies it awards; None leaves them as they are.
+    competencies: list[tuple[str, int | str]] | None = None
 
 
 def to_utc(local: datetime, zone: str) -> datetime:
@@ -304,6 +307,7 @@ def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
         raise WebinarError(_l("Batas kehadiran harus antara 1 dan 100 persen."), "present_threshold")
     if data.course_id is not None and data.course_id not in {c.id for c in courses_for(by)}:
         raise WebinarError(_l("Kursus tidak ditemukan atau bukan milik Anda."), "course_id")
+    levels = clean_levels(webinar, data.competencies) if data.competencies is not None else None
     webinar.title = title
     webinar.description_md = data.description or ""
     webinar.description_html = render_markdown(data.description or "")
@@ -313,6 +317,8 @@ def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
     webinar.video_url = clean_video_url(data.video_url)
     webinar.course_id = data.course_id
     webinar.required_for_course = bool(data.course_id and data.required_for_course)
+    if levels is not None:
+        apply_levels(webinar, levels)
     if webinar.required_for_course:
         require_in_rule(db.session.get(Course, data.course_id))
 

@@ -13,10 +13,18 @@ from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.security import CONTENT_SECURITY_POLICY
 from ..extensions import db
-from . import bp, report, services
+from . import bp, competencies, report, services
 from .errors import WebinarError
 from .events import end_session
-from .forms import CohostForm, CorrectionForm, PollForm, WebinarForm
+from .forms import (
+    CohostForm,
+    CompetenciesForm,
+    CorrectionForm,
+    PollForm,
+    WebinarForm,
+    competency_levels,
+    with_competencies,
+)
 from .models import PollStatus, Webinar
 from .video import embed_for
 
@@ -75,7 +83,7 @@ def reports():
     return render_template("webinars/reports.html", page=page, now=now())
 
 
-def _form_data(form: WebinarForm) -> services.WebinarData:
+def _form_data(form: WebinarForm, catalogue) -> services.WebinarData:
     return services.WebinarData(
         title=form.title.data,
         description=form.description.data or "",
@@ -87,7 +95,12 @@ def _form_data(form: WebinarForm) -> services.WebinarData:
         video_url=form.video_url.data or "",
         course_id=form.course_id.data,
         required_for_course=form.required_for_course.data,
+        competencies=competency_levels(form, catalogue),
     )
+
+
+def _preset_levels(webinar: Webinar) -> dict[str, str]:
+    return {f"comp_{code}": str(level) for code, level in competencies.levels_of(webinar).items()}
 
 
 def _course_choices(form: WebinarForm) -> None:
@@ -99,41 +112,73 @@ def _course_choices(form: WebinarForm) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.TRAINER, Role.ADMIN)
 def new():
-    form = WebinarForm(timezone=current_user.effective_timezone)
+    catalogue = competencies.catalogue(None, current_user)
+    form = with_competencies(WebinarForm, catalogue, timezone=current_user.effective_timezone)
     _course_choices(form)
     if form.validate_on_submit():
         try:
-            webinar = services.schedule_webinar(_form_data(form), by=current_user, now=now())
+            webinar = services.schedule_webinar(_form_data(form, catalogue), by=current_user, now=now())
         except WebinarError as exc:
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Webinar dijadwalkan."), "success")
             return redirect(url_for(".detail", webinar_id=webinar.id))
-    return render_template("webinars/edit.html", form=form, webinar=None)
+    return render_template("webinars/edit.html", form=form, webinar=None, catalogue=catalogue)
 
 
 @bp.route("/<int:webinar_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(webinar_id: int):
     webinar = moderated(webinar_id)
-    form = WebinarForm(
+    catalogue = competencies.catalogue(webinar, current_user)
+    if webinar.is_over:
+        return _edit_competencies(webinar, catalogue)
+    form = with_competencies(
+        WebinarForm,
+        catalogue,
         obj=webinar,
         description=webinar.description_md,
         starts_local=services.to_local(webinar.starts_at, webinar.timezone),
         ends_local=services.to_local(webinar.ends_at, webinar.timezone),
+        **_preset_levels(webinar),
     )
     _course_choices(form)
     if form.validate_on_submit():
         try:
-            services.update_webinar(webinar, _form_data(form), by=current_user)
+            services.update_webinar(webinar, _form_data(form, catalogue), by=current_user)
         except WebinarError as exc:
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Perubahan disimpan."), "success")
             return redirect(url_for(".detail", webinar_id=webinar.id))
-    return render_template("webinars/edit.html", form=form, webinar=webinar)
+    return render_template("webinars/edit.html", form=form, webinar=webinar, catalogue=catalogue)
+
+
+def _edit_competencies(webinar: Webinar, catalogue):
+    """A webinar that is over keeps its schedule; only its competencies may still change."""
+    form = with_competencies(CompetenciesForm, catalogue, **_preset_levels(webinar))
+    if form.validate_on_submit():
+        try:
+            changed = competencies.set_competencies(
+                webinar, competency_levels(form, catalogue), by=current_user
+            )
+        except WebinarError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            if changed:
+                flash(
+                    _("Kompetensi webinar disimpan. Catatan kompetensi peserta yang hadir ikut diperbarui."),
+                    "success",
+                )
+            else:
+                flash(_("Tidak ada perubahan kompetensi."), "success")
+            return redirect(url_for(".detail", webinar_id=webinar.id))
+    return render_template(
+        "webinars/edit.html", form=form, webinar=webinar, catalogue=catalogue, levels_only=True
+    )
 
 
 @bp.get("/<int:webinar_id>")

@@ -48,9 +48,15 @@ def attend(webinar, person, minutes: int, sid: str) -> None:
     webinars.leave(sid, at=at(minutes))
 
 
-def webinar_for(host, people, *, course=None, jp_value=3, title="Webinar Pelayanan Publik"):
+def webinar_for(host, people, *, course=None, jp_value=3, title="Webinar Pelayanan Publik", competencies=()):
     webinar = factories.webinar(
-        host, starts_at=at(0), minutes=60, jp=jp_value, title=title, course_id=course.id if course else None
+        host,
+        starts_at=at(0),
+        minutes=60,
+        jp=jp_value,
+        title=title,
+        course_id=course.id if course else None,
+        competencies=competencies,
     )
     for person in people:
         factories.registration(webinar, person)
@@ -123,9 +129,10 @@ def rebuilt_equals_incremental(agency_id: int) -> None:
 # ---------------------------------------------------------------- webinars
 
 
-def test_present_participants_earn_the_webinar_jp_and_its_course_competencies(org, host, make_course):
+def test_present_participants_earn_the_webinar_jp_and_its_own_competencies(org, host, make_course):
+    # The webinar belongs to a course that awards KOM 3: attending it is not finishing the course.
     course = make_course(title="Komunikasi Efektif", jp=4, competencies=[("KOM", 3)])
-    webinar = webinar_for(host, [org.staff, org.junior], course=course)
+    webinar = webinar_for(host, [org.staff, org.junior], course=course, competencies=[("PP", 2)])
     attend(webinar, org.staff, 55, "s")  # 92 %: present
     attend(webinar, org.junior, 20, "j")  # 33 %: absent
     webinars.finalize(webinar, at=at(70))
@@ -142,34 +149,42 @@ def test_present_participants_earn_the_webinar_jp_and_its_course_competencies(or
     attendance = attendance_of(webinar, org.staff)
     certificate = certificates.certificate_for_source(CertificateSource.WEBINAR, attendance.id)
     assert item.certificate == certificate.number
-    # the same competencies the webinar's certificate certifies
+    # the webinar's competencies, the same ones its certificate certifies; not the course's KOM
     (record,) = records_of(org.staff)
     assert (record.competency_id, record.level, record.source, record.source_id) == (
-        code("KOM"),
-        3,
+        code("PP"),
+        2,
         RecordSource.WEBINAR,
         attendance.id,
     )
-    assert [c["code"] for c in certificate.competencies] == ["KOM"]
+    assert [(c["code"], c["level"]) for c in certificate.competencies] == [("PP", 2)]
     assert records.evidence_certificates([record]) == {
         ("webinar", attendance.id): (certificate.number, False)
     }
-    assert records.cached_levels(org.staff.id) == {code("KOM"): 3}
+    assert records.cached_levels(org.staff.id) == {code("PP"): 2}
     assert records_of(org.junior) == []
     rebuilt_equals_incremental(org.agency.id)
 
 
-def test_a_webinar_without_a_course_credits_jp_only(org, host):
-    webinar = webinar_for(host, [org.staff], jp_value=2)
-    attend(webinar, org.staff, 60, "s")
-    webinars.finalize(webinar, at=at(70))
-    assert jp_now(org.staff) == 2
+def test_a_webinar_without_competencies_credits_jp_only_even_in_a_course_that_awards_some(
+    org, host, make_course
+):
+    course = make_course(title="Integritas Dasar", jp=4, competencies=[("INT", 3)])
+    alone = webinar_for(host, [org.staff], jp_value=2)
+    for webinar in (alone, webinar_for(host, [org.staff], course=course)):
+        attend(webinar, org.staff, 60, f"s{webinar.id}")
+        webinars.finalize(webinar, at=at(70))
+        certificate = certificates.certificate_for_source(
+            CertificateSource.WEBINAR, attendance_of(webinar, org.staff).id
+        )
+        assert certificate.competencies == []
+    assert jp_now(org.staff) == 2 + 3
     assert records_of(org.staff) == []
+    assert records.cached_levels(org.staff.id) == {}
 
 
-def test_correcting_attendance_moves_jp_and_records_both_ways(org, host, make_course):
-    course = make_course(title="Integritas", jp=2, competencies=[("INT", 2)])
-    webinar = webinar_for(host, [org.staff], course=course, jp_value=3)
+def test_correcting_attendance_moves_jp_and_records_both_ways(org, host):
+    webinar = webinar_for(host, [org.staff], jp_value=3, competencies=[("INT", 2)])
     attend(webinar, org.staff, 60, "s")
     webinars.finalize(webinar, at=at(70))
     assert jp_now(org.staff) == 3
@@ -293,7 +308,7 @@ def test_editing_a_completed_course_moves_jp_levels_and_summaries_on_save(org, h
     course = make_course(title="Komunikasi Dasar", jp=2, competencies=[("KOM", 1), ("PB", 2)])
     complete(org.staff, course)
     complete(org.junior, course)
-    webinar = webinar_for(host, [org.peer], course=course, jp_value=1)
+    webinar = webinar_for(host, [org.peer], course=course, jp_value=1, competencies=[("KOM", 1)])
     attend(webinar, org.peer, 60, "p")
     webinars.finalize(webinar, at=at(70))
     db.session.commit()
@@ -314,8 +329,8 @@ def test_editing_a_completed_course_moves_jp_levels_and_summaries_on_save(org, h
         summary = db.session.get(CareerSummary, person.id)
         db.session.refresh(summary)
         assert (summary.met, summary.level_sum) == (2, 4)
-    # the webinar of the course follows too; its JP is what the webinar credited
-    assert records.cached_levels(org.peer.id) == {code("KOM"): 2, code("INT"): 2}
+    # the course's webinar awards its own competencies: the course edit leaves them alone
+    assert records.cached_levels(org.peer.id) == {code("KOM"): 1}
     assert jp_now(org.peer) == 1
     kom = next(r for r in records_of(org.staff) if r.competency_id == code("KOM"))
     assert [e.action for e in audit.history_of_entity("competency_record", kom.id)] == ["create", "update"]
@@ -360,21 +375,113 @@ def test_follow_is_idempotent(org, make_course):
     assert len(records_of(org.staff)) == 1
 
 
-def test_moving_a_webinar_to_another_course_moves_its_records(org, host, make_course):
+def test_moving_a_webinar_to_another_course_leaves_its_records_alone(org, host, make_course):
     first = make_course(title="Kursus Pertama", jp=2, competencies=[("KOM", 2)])
     second = make_course(title="Kursus Kedua", jp=2, competencies=[("PK", 3)])
-    webinar = webinar_for(host, [org.staff], course=first)
+    webinar = webinar_for(host, [org.staff], course=first, competencies=[("KS", 1)])
     attend(webinar, org.staff, 60, "s")
     webinars.finalize(webinar, at=at(70))
     db.session.commit()
-    assert records.cached_levels(org.staff.id) == {code("KOM"): 2}
+    assert records.cached_levels(org.staff.id) == {code("KS"): 1}
 
     webinar.course_id = second.id
     db.session.commit()
-    assert records.cached_levels(org.staff.id) == {code("PK"): 3}
-    assert {(r.competency_id, r.revoked_cause) for r in records_of(org.staff)} == {
-        (code("KOM"), RevokeCause.COURSE),
-        (code("PK"), None),
-    }
+    assert records.cached_levels(org.staff.id) == {code("KS"): 1}
     assert jp_now(org.staff) == 3  # what the webinar credited
+
+
+# ---------------------------------------------------------------- webinars edited after attendance is final
+
+
+def test_editing_a_final_webinars_competencies_moves_the_records_of_the_people_present(org, host):
+    from lms.webinars import competencies
+
+    assign_position(org.staff, org.pertama, by=org.hr)
+    webinar = webinar_for(host, [org.staff, org.junior, org.peer], competencies=[("KOM", 1), ("PB", 2)])
+    attend(webinar, org.staff, 60, "s")
+    attend(webinar, org.peer, 55, "p")
+    attend(webinar, org.junior, 10, "j")  # absent: earns nothing whatever the webinar awards
+    webinars.finalize(webinar, at=at(70))
+    db.session.commit()
+    certificate = certificates.certificate_for_source(
+        CertificateSource.WEBINAR, attendance_of(webinar, org.staff).id
+    )
+    issued = [dict(c) for c in certificate.competencies]
+    assert [(c["code"], c["level"]) for c in issued] == [("KOM", 1), ("PB", 2)]
+    level_sum = db.session.get(CareerSummary, org.staff.id).level_sum
+
+    assert competencies.set_competencies(webinar, [("KOM", 3), ("INT", "2")], by=host)
+    db.session.commit()
+
+    for person in (org.staff, org.peer):
+        assert records.cached_levels(person.id) == {code("KOM"): 3, code("INT"): 2}
+        assert {(r.competency_id, r.level, r.is_active, r.revoked_cause) for r in records_of(person)} == {
+            (code("KOM"), 3, True, None),
+            (code("INT"), 2, True, None),
+            (code("PB"), 2, False, RevokeCause.WEBINAR),
+        }
+        assert jp_now(person) == 3  # the JP it credited does not move
+    assert records_of(org.junior) == []
+    summary = db.session.get(CareerSummary, org.staff.id)
+    db.session.refresh(summary)
+    assert summary.level_sum != level_sum  # the 9-box summary followed (checked against a rebuild below)
+    # the same audit log as course edits, with the moderator as the actor
+    kom = next(r for r in records_of(org.staff) if r.competency_id == code("KOM"))
+    pb = next(r for r in records_of(org.staff) if r.competency_id == code("PB"))
+    assert [(e.action, e.actor_id) for e in audit.history_of_entity("competency_record", kom.id)] == [
+        ("create", None),
+        ("update", host.id),
+    ]
+    (_created, revoked) = audit.history_of_entity("competency_record", pb.id)
+    assert (revoked.action, revoked.actor_id) == ("revoke", host.id)
+    assert revoked.after["revoked_cause"] == "webinar"
+    # the issued certificate is a signed snapshot: unchanged
+    db.session.refresh(certificate)
+    assert certificate.competencies == issued
     rebuilt_equals_incremental(org.agency.id)
+
+    # Given back, a competency the webinar stopped awarding is reinstated; nothing at all: JP only.
+    assert competencies.set_competencies(webinar, [("PB", 2)], by=host)
+    db.session.commit()
+    assert records.cached_levels(org.staff.id) == {code("PB"): 2}
+    assert [e.action for e in audit.history_of_entity("competency_record", pb.id)] == [
+        "create",
+        "revoke",
+        "reinstate",
+    ]
+    assert competencies.set_competencies(webinar, [], by=host)
+    db.session.commit()
+    assert records.cached_levels(org.staff.id) == {} and jp_now(org.staff) == 3
+    assert not competencies.set_competencies(webinar, [], by=host)  # nothing changed
+    rebuilt_equals_incremental(org.agency.id)
+
+
+def test_a_webinar_edited_directly_in_the_orm_is_followed_on_commit(org, host):
+    webinar = webinar_for(host, [org.staff], competencies=[("KOM", 1)])
+    attend(webinar, org.staff, 60, "s")
+    webinars.finalize(webinar, at=at(70))
+    db.session.commit()
+    webinar.competencies[0].level = 4
+    db.session.commit()
+    assert records.cached_levels(org.staff.id) == {code("KOM"): 4}
+
+
+def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host):
+    from lms.webinars import competencies
+    from tests.careers.test_views import count_queries
+
+    counts = []
+    for n in (2, 8):
+        people = [factories.user(org.agency, unit=org.units.org, name=f"Peserta {n}-{i}") for i in range(n)]
+        webinar = webinar_for(host, people, title=f"Webinar {n}", competencies=[("KOM", 2), ("PB", 1)])
+        for i, person in enumerate(people):
+            attend(webinar, person, 60, f"w{n}-{i}")
+        webinars.finalize(webinar, at=at(70))
+        db.session.commit()
+        with count_queries(app) as statements:
+            competencies.set_competencies(webinar, [("KOM", 3)], by=host)  # one level up, one revoked
+            db.session.commit()
+        counts.append(len(statements))
+        assert all(records.cached_levels(p.id) == {code("KOM"): 3} for p in people)
+    assert counts[0] == counts[1]
+    assert counts[0] <= 40

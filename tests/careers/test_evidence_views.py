@@ -62,7 +62,13 @@ def test_webinar_jp_and_a_correction_by_the_trainer_move_the_profile(app, client
         host = factories.user(staff.agency, roles=(Role.TRAINER, Role.LEARNER), name="Pemandu")
         starts = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         webinar = factories.webinar(
-            host, starts_at=starts, minutes=60, jp=3, title="Webinar Komunikasi", course_id=world.course_id
+            host,
+            starts_at=starts,
+            minutes=60,
+            jp=3,
+            title="Webinar Komunikasi",
+            course_id=world.course_id,
+            competencies=[("KOM", 2)],  # its own: attending it is not finishing the course
         )
         factories.registration(webinar, staff)
         db.session.commit()

@@ -117,7 +117,8 @@ def test_webinar_attendance_issues_a_certificate_once(world):
     assert again is first
     assert first.source is CertificateSource.WEBINAR and first.source_id == 9001
     assert first.title == "Webinar Etika ASN" and first.jp == 2
-    assert {c["code"] for c in first.competencies} == {"PP", "KOM"}
+    # A webinar of a course does not certify the course's competencies (PP, KOM): only its own.
+    assert first.competencies == []
     assert first.issuer_name == "Pemerintah Kabupaten Uji"
     # A course enrolment with the same id is another source: no clash.
     assert services.certificate_for_source(CertificateSource.COURSE, 9001) is None
@@ -189,12 +190,39 @@ def test_manage_query_scopes_agency_admins_to_their_agency(world):
 
 
 def test_webinar_attended_signal_issues_a_certificate(world, app):
+    from lms.careers.services import competencies_by_code
     from lms.webinars.signals import webinar_attended
 
-    webinar = SimpleNamespace(title="Webinar Manajemen Talenta", jp=2, course=world.course)
+    known = competencies_by_code(["PB"])
+    webinar = SimpleNamespace(title="Webinar Manajemen Talenta", jp=2, course=world.course,
+                              competencies=[SimpleNamespace(competency=known["PB"], level=3)])
     attendance = SimpleNamespace(id=4242, user=world.learner, webinar=webinar, jp_credited=2,
                                  finalized_at=datetime(2026, 6, 1, tzinfo=UTC))
     webinar_attended.send(app, attendance=attendance)
     cert = services.certificate_for_source(CertificateSource.WEBINAR, 4242)
     assert cert is not None and cert.title == "Webinar Manajemen Talenta" and cert.jp == 2
-    assert {c["code"] for c in cert.competencies} == {"PP", "KOM"}
+    # the webinar's own competencies, not its course's (PP, KOM)
+    assert cert.competencies == [
+        {"code": "PB", "name": known["PB"].name, "type": known["PB"].type.value, "level": 3}
+    ]
+
+
+def test_a_webinar_certificate_snapshots_the_webinars_competencies_when_issued(world):
+    from lms.webinars import competencies
+    from lms.webinars import services as webinars
+
+    webinar = factories.webinar(world.trainer, course_id=world.course.id, jp=2,
+                                competencies=[("PP", 3), ("INT", 1)])
+    factories.registration(webinar, world.learner)
+    webinars.join(world.learner, webinar, "sid-1", at=webinar.starts_at)
+    webinars.leave("sid-1", at=webinar.ends_at)
+    webinars.finalize(webinar, at=webinar.ends_at)
+    (cert,) = services.certificates_of(world.learner)
+    assert cert.source is CertificateSource.WEBINAR and cert.jp == 2
+    assert sorted((c["code"], c["level"]) for c in cert.competencies) == [("INT", 1), ("PP", 3)]
+    snapshot, credential = [dict(c) for c in cert.competencies], cert.credential_jwt
+    # Edited afterwards, the webinar awards something else; the signed certificate stays as issued.
+    competencies.set_competencies(webinar, [("KOM", 2)], by=world.trainer)
+    db.session.commit()
+    db.session.refresh(cert)
+    assert cert.competencies == snapshot and cert.credential_jwt == credential

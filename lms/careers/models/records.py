@@ -48,7 +48,8 @@ class RevokeCause(enum.StrEnum):
     HR = "hr"  # withdrawn by HR (e.g. the wrong person)
     CERTIFICATE = "certificate"  # the certificate that evidences it was revoked
     ATTENDANCE = "attendance"  # the webinar attendance was corrected to absent
-    COURSE = "course"  # the course (or the webinar's course) no longer awards it
+    COURSE = "course"  # the course no longer awards it
+    WEBINAR = "webinar"  # the webinar no longer awards it (its competencies were edited)
 
     @property
     def label(self) -> str:
@@ -60,6 +61,7 @@ REVOKE_CAUSE_LABELS = {
     RevokeCause.CERTIFICATE: _l("sertifikatnya dicabut"),
     RevokeCause.ATTENDANCE: _l("kehadiran webinar dikoreksi menjadi tidak hadir"),
     RevokeCause.COURSE: _l("kursus tidak lagi memberikan kompetensi ini"),
+    RevokeCause.WEBINAR: _l("webinar tidak lagi memberikan kompetensi ini"),
 }
 
 
