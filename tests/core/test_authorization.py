@@ -390,6 +390,8 @@ def test_matrix(world):
         for actor in ACTORS:
             with clients[actor].open(path, method=method) as response:
                 got = outcome(response)
+                if method == "GET" and response.mimetype == "text/html" and '="None"' in response.text:
+                    failures.append(f"{method} {template} as {actor}: an attribute rendered as \"None\"")
             if got != expected[actor]:
                 failures.append(f"{method} {template} as {actor}: expected {expected[actor]}, got {got}")
     assert not failures, "\n".join(failures)
