@@ -87,6 +87,8 @@ class Config:
     WEBINAR_HEARTBEAT_SECONDS = 30  # how often the room page sends a heartbeat
     WEBINAR_HEARTBEAT_TIMEOUT = 90  # no heartbeat for this long: the connection is closed ...
     WEBINAR_HEARTBEAT_GRACE = 30  # ... at its last heartbeat plus this grace
+    WEBINAR_FLUSH_SECONDS = 5  # each server process writes its buffered heartbeats this often
+    WEBINAR_SWEEP_SECONDS = 15  # ... and closes silent connections (of every process) this often
     WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
     WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
     WEBINAR_REMINDER_HOURS = 24  # `flask lms send-webinar-reminders` mails this long before the start

@@ -37,8 +37,6 @@ from .models import WebinarConnection
 
 logger = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 5
-SWEEP_SECONDS = 15
 # Collections of the youngest generation happen every this many allocations (Python: 700).
 GC_THRESHOLD = 10_000
 
@@ -202,8 +200,8 @@ def beats() -> Beats:
             "webinar_beats",
             Beats(
                 timeout=timedelta(seconds=config["WEBINAR_HEARTBEAT_TIMEOUT"]),
-                flush_every=config.get("WEBINAR_FLUSH_SECONDS", FLUSH_SECONDS),
-                sweep_every=config.get("WEBINAR_SWEEP_SECONDS", SWEEP_SECONDS),
+                flush_every=config["WEBINAR_FLUSH_SECONDS"],
+                sweep_every=config["WEBINAR_SWEEP_SECONDS"],
             ),
         )
     return found
