@@ -66,7 +66,9 @@ def configure_extensions(app: Flask) -> None:
         # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
         # blocking the whole process in SQLite's busy wait while another holds the write lock.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": 1, "max_overflow": 0,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_size": 1,
+            "max_overflow": 0,
         }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -160,8 +162,15 @@ def register_compression(app: Flask) -> None:
     for key, value in {
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
-        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/javascript",
-                               "application/javascript", "application/json", "image/svg+xml"],
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ],
         "COMPRESS_MIN_SIZE": 500,
     }.items():
         app.config.setdefault(key, value)
@@ -171,8 +180,12 @@ def register_compression(app: Flask) -> None:
     def buffer_static_text(response):
         # Runs before Flask-Compress: a static text file is read whole (its file closes with the
         # response), so it is gzipped like a page instead of streamed without being closed.
-        if (request.endpoint == "static" and response.direct_passthrough and response.status_code == 200
-                and response.mimetype in app.config["COMPRESS_MIMETYPES"]):
+        if (
+            request.endpoint == "static"
+            and response.direct_passthrough
+            and response.status_code == 200
+            and response.mimetype in app.config["COMPRESS_MIMETYPES"]
+        ):
             response.direct_passthrough = False
             response.get_data()
         return response

@@ -74,22 +74,44 @@ def bind(app, builder):
 # ---------------------------------------------------------------- courses
 
 
-def course(by=None, title="Kursus Uji", modules=2, lessons=2, publish=True, jp=2,
-           competencies=(("KOM", 2),), category="Umum", summary="Ringkasan kursus uji.", **over):
+def course(
+    by=None,
+    title="Kursus Uji",
+    modules=2,
+    lessons=2,
+    publish=True,
+    jp=2,
+    competencies=(("KOM", 2),),
+    category="Umum",
+    summary="Ringkasan kursus uji.",
+    **over,
+):
     """A course with `modules` modules of `lessons` lessons each, published unless told not to."""
     from lms.courses import services as course_services
 
-    created = course_services.create_course(course_services.CourseData(
-        title=title, summary=summary, category=category, jp=jp,
-        competencies=list(competencies), **over,
-    ), by=by)
+    created = course_services.create_course(
+        course_services.CourseData(
+            title=title,
+            summary=summary,
+            category=category,
+            jp=jp,
+            competencies=list(competencies),
+            **over,
+        ),
+        by=by,
+    )
     for m in range(1, modules + 1):
         module = course_services.add_module(created, f"Modul {m}", by=by)
         for n in range(1, lessons + 1):
-            course_services.add_lesson(module, course_services.LessonData(
-                title=f"Pelajaran {m}.{n}", body_md=f"Isi pelajaran **{m}.{n}**.",
-                duration_minutes=10,
-            ), by=by)
+            course_services.add_lesson(
+                module,
+                course_services.LessonData(
+                    title=f"Pelajaran {m}.{n}",
+                    body_md=f"Isi pelajaran **{m}.{n}**.",
+                    duration_minutes=10,
+                ),
+                by=by,
+            )
     if publish:
         course_services.publish(created, by=by)
     for module in created.modules:
@@ -107,8 +129,12 @@ def png(width=4, height=3) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -117,9 +143,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # ---------------------------------------------------------------- webinars
 
 
-def webinar(
-    host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="", competencies=(), **over
-):
+def webinar(host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="", competencies=(), **over):
     """A webinar hosted by `host`; by default it started 10 minutes ago and lasts an hour.
     `competencies` are (code, level) pairs it awards to the people present."""
     from datetime import UTC, datetime, timedelta

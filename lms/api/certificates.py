@@ -14,8 +14,12 @@ from ..certificates import numbers, services
 from ..certificates.credential import iso
 from ..extensions import limiter
 
-blp = Blueprint("api_certificates", __name__, url_prefix="/api/v1",
-                description="Certificate verification (public, rate limited)")
+blp = Blueprint(
+    "api_certificates",
+    __name__,
+    url_prefix="/api/v1",
+    description="Certificate verification (public, rate limited)",
+)
 
 
 class CompetencySchema(Schema):
@@ -52,8 +56,9 @@ class CertificateStatus(Schema):
     revoked_on = fields.Date(allow_none=True)
     revocation_reason = fields.String(allow_none=True)
     verify_url = fields.String(required=True)
-    key_id = fields.String(required=True,
-                           metadata={"description": "kid of the key that signed the credential"})
+    key_id = fields.String(
+        required=True, metadata={"description": "kid of the key that signed the credential"}
+    )
     id = fields.String(required=True, metadata={"description": "This status document's URL"})
     issuer = fields.Nested(IssuerSchema, required=True)
     revokedCredentials = fields.List(fields.Nested(RevokedCredential), required=True)  # noqa: N815
@@ -82,8 +87,9 @@ def certificate_status(code):
         "kind": cert.source.value,
         "title": cert.title,
         "jp": cert.jp,
-        "competencies": [{"code": c["code"], "name": c["name"], "level": c["level"]}
-                         for c in cert.competencies],
+        "competencies": [
+            {"code": c["code"], "name": c["name"], "level": c["level"]} for c in cert.competencies
+        ],
         "completed_on": cert.completed_on,
         "issued_on": cert.issued_on,
         "issued_at": iso(cert.issued_at),

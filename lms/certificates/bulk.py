@@ -20,14 +20,27 @@ from .models import Certificate
 from .services import CertificateError, mask_nip
 
 VALID, REVOKED, UNKNOWN, MALFORMED = "valid", "revoked", "unknown", "malformed"
-HEADER_NAMES = {"nomor", "nomor_sertifikat", "no_sertifikat", "number", "certificate", "certificate_number",
-                "kode", "code", "sertifikat"}
+HEADER_NAMES = {
+    "nomor",
+    "nomor_sertifikat",
+    "no_sertifikat",
+    "number",
+    "certificate",
+    "certificate_number",
+    "kode",
+    "code",
+    "sertifikat",
+}
 CHUNK = 500
 
 
 def status_labels() -> dict[str, str]:
-    return {VALID: _("SAH"), REVOKED: _("DICABUT"), UNKNOWN: _("TIDAK DIKENAL"),
-            MALFORMED: _("NOMOR TIDAK VALID")}
+    return {
+        VALID: _("SAH"),
+        REVOKED: _("DICABUT"),
+        UNKNOWN: _("TIDAK DIKENAL"),
+        MALFORMED: _("NOMOR TIDAK VALID"),
+    }
 
 
 @dataclass
@@ -52,8 +65,9 @@ def read_csv(data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise CertificateError(_l('Berkas bukan UTF-8. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'),
-                               "file") from None
+        raise CertificateError(
+            _l('Berkas bukan UTF-8. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'), "file"
+        ) from None
     lines = text.splitlines()
     if not lines:
         return []
@@ -67,8 +81,11 @@ def read_csv(data: bytes) -> list[str]:
         rows = rows[1:]
     else:
         column = 0
-        if rows[0] and numbers.try_normalise(rows[0][0])[0] is None and not any(ch.isdigit()
-                                                                                for ch in rows[0][0]):
+        if (
+            rows[0]
+            and numbers.try_normalise(rows[0][0])[0] is None
+            and not any(ch.isdigit() for ch in rows[0][0])
+        ):
             rows = rows[1:]  # a header we do not know by name, like "No. Sertifikat"
     return [row[column] for row in rows if len(row) > column]
 
@@ -80,12 +97,19 @@ def collect(text: str, file_data: bytes | None, *, limit: int) -> list[str]:
         typed += [cell.strip() for cell in read_csv(file_data)]
     typed = [value[:100] for value in typed if value]
     if not typed:
-        raise CertificateError(_l("Tempelkan nomor sertifikat (satu per baris) atau unggah berkas CSV."),
-                               "numbers")
+        raise CertificateError(
+            _l("Tempelkan nomor sertifikat (satu per baris) atau unggah berkas CSV."), "numbers"
+        )
     if len(typed) > limit:
         raise CertificateError(
-            _l("Maksimal %(max)d nomor sekali periksa; Anda mengirim %(n)d. Bagi daftar menjadi beberapa "
-               "bagian.", max=limit, n=len(typed)), "numbers")
+            _l(
+                "Maksimal %(max)d nomor sekali periksa; Anda mengirim %(n)d. Bagi daftar menjadi beberapa "
+                "bagian.",
+                max=limit,
+                n=len(typed),
+            ),
+            "numbers",
+        )
     return typed
 
 
@@ -94,14 +118,19 @@ def verify_many(typed: list[str]) -> list[BulkRow]:
     rows = []
     for value in typed:
         number, message = numbers.try_normalise(value)
-        rows.append(BulkRow(typed=value, number=number, status=MALFORMED if number is None else UNKNOWN,
-                            message=message))
+        rows.append(
+            BulkRow(
+                typed=value, number=number, status=MALFORMED if number is None else UNKNOWN, message=message
+            )
+        )
     wanted = sorted({row.number for row in rows if row.number})
     found: dict[str, Certificate] = {}
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
-        found.update((c.number, c) for c in db.session.scalars(
-            sa.select(Certificate).where(Certificate.number.in_(chunk))))
+        chunk = wanted[start : start + CHUNK]
+        found.update(
+            (c.number, c)
+            for c in db.session.scalars(sa.select(Certificate).where(Certificate.number.in_(chunk)))
+        )
     for row in rows:
         cert = found.get(row.number) if row.number else None
         if cert is not None:
@@ -121,16 +150,41 @@ def to_csv(rows: list[BulkRow]) -> str:
     labels = status_labels()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["nomor_diketik", "nomor", "status", "pemegang", "nip", "judul", "jp", "tanggal_terbit",
-                     "instansi_penerbit", "tanggal_dicabut", "alasan_pencabutan", "keterangan"])
+    writer.writerow(
+        [
+            "nomor_diketik",
+            "nomor",
+            "status",
+            "pemegang",
+            "nip",
+            "judul",
+            "jp",
+            "tanggal_terbit",
+            "instansi_penerbit",
+            "tanggal_dicabut",
+            "alasan_pencabutan",
+            "keterangan",
+        ]
+    )
     for row in rows:
         cert = row.certificate
-        writer.writerow([_cell(v) for v in (
-            row.typed, row.number or "", labels[row.status],
-            cert.holder_name if cert else "", mask_nip(cert.holder_nip) if cert else "",
-            cert.title if cert else "", cert.jp if cert else "",
-            cert.issued_on.isoformat() if cert else "", cert.issuer_name if cert else "",
-            cert.revoked_on.isoformat() if cert and cert.revoked_on else "",
-            cert.revocation_reason if cert else "", row.message or "",
-        )])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    row.typed,
+                    row.number or "",
+                    labels[row.status],
+                    cert.holder_name if cert else "",
+                    mask_nip(cert.holder_nip) if cert else "",
+                    cert.title if cert else "",
+                    cert.jp if cert else "",
+                    cert.issued_on.isoformat() if cert else "",
+                    cert.issuer_name if cert else "",
+                    cert.revoked_on.isoformat() if cert and cert.revoked_on else "",
+                    cert.revocation_reason if cert else "",
+                    row.message or "",
+                )
+            ]
+        )
     return "\ufeff" + out.getvalue()

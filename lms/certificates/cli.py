@@ -25,11 +25,13 @@ def rotate_signing_key_command():
     """Make a new current signing key; older keys stay published so old credentials still verify."""
     source = signing.key_source()
     if not signing.is_folder_source(source):
-        fail([
-            "CERT_SIGNING_KEYS is a PEM file or PEM text: rotate it yourself. Create a key "
-            "(openssl genpkey -algorithm ed25519), put it FIRST, and keep the old keys after it "
-            "(their public part is enough) so the credentials they signed stay verifiable.",
-        ])
+        fail(
+            [
+                "CERT_SIGNING_KEYS is a PEM file or PEM text: rotate it yourself. Create a key "
+                "(openssl genpkey -algorithm ed25519), put it FIRST, and keep the old keys after it "
+                "(their public part is enough) so the credentials they signed stay verifiable.",
+            ]
+        )
     try:
         current, retired = signing.rotate_folder(Path(source))
     except signing.SigningKeyError as exc:
@@ -44,8 +46,12 @@ def rotate_signing_key_command():
 def issue_certificates_command():
     """Issue the certificates of completed courses that have none yet (safe to run again)."""
     if not current_app.config.get("PUBLIC_BASE_URL"):
-        fail(["set PUBLIC_BASE_URL (e.g. https://belajar.instansi.go.id): outside a web request it is the "
-              "only way to know the address signed into the credentials and printed in the QR codes"])
+        fail(
+            [
+                "set PUBLIC_BASE_URL (e.g. https://belajar.instansi.go.id): outside a web request it is the "
+                "only way to know the address signed into the credentials and printed in the QR codes"
+            ]
+        )
     try:
         issued = services.issue_missing()
     except signing.SigningKeyError as exc:

@@ -32,8 +32,13 @@ def iso(value: datetime) -> str:
 def _nip_identity(nip: str) -> dict:
     salt = secrets.token_hex(8)
     digest = hashlib.sha256((nip + salt).encode()).hexdigest()
-    return {"type": "IdentityObject", "identityType": "ext:NIP", "hashed": True,
-            "identityHash": f"sha256${digest}", "salt": salt}
+    return {
+        "type": "IdentityObject",
+        "identityType": "ext:NIP",
+        "hashed": True,
+        "identityHash": f"sha256${digest}",
+        "salt": salt,
+    }
 
 
 def build(cert: Certificate, *, base_url: str, achievement_url: str | None, site_name: str) -> dict:
@@ -61,29 +66,56 @@ def build(cert: Certificate, *, base_url: str, achievement_url: str | None, site
         alignments.append(alignment)
         description_id = f"{verify_url}#kompetensi-{code}"
         level_id = f"{description_id}-level-{level}"
-        descriptions.append({
-            "id": description_id,
-            "type": ["ResultDescription"],
-            "name": f"{name} ({code})",
-            "resultType": "RubricCriterionLevel",
-            "alignment": [alignment],
-            "rubricCriterionLevel": [{"id": level_id, "type": ["RubricCriterionLevel"],
-                                      "name": f"Level {level}", "level": str(level)}],
-        })
-        results.append({"type": ["Result"], "resultDescription": description_id, "achievedLevel": level_id,
-                        "status": "Completed"})
+        descriptions.append(
+            {
+                "id": description_id,
+                "type": ["ResultDescription"],
+                "name": f"{name} ({code})",
+                "resultType": "RubricCriterionLevel",
+                "alignment": [alignment],
+                "rubricCriterionLevel": [
+                    {
+                        "id": level_id,
+                        "type": ["RubricCriterionLevel"],
+                        "name": f"Level {level}",
+                        "level": str(level),
+                    }
+                ],
+            }
+        )
+        results.append(
+            {
+                "type": ["Result"],
+                "resultDescription": description_id,
+                "achievedLevel": level_id,
+                "status": "Completed",
+            }
+        )
     jp_id = f"{verify_url}#jp"
-    descriptions.append({"id": jp_id, "type": ["ResultDescription"], "name": "Jam pelajaran (JP)",
-                         "resultType": "ext:JamPelajaran", "valueMin": "0", "valueMax": "1000"})
+    descriptions.append(
+        {
+            "id": jp_id,
+            "type": ["ResultDescription"],
+            "name": "Jam pelajaran (JP)",
+            "resultType": "ext:JamPelajaran",
+            "valueMin": "0",
+            "valueMax": "1000",
+        }
+    )
     results.append({"type": ["Result"], "resultDescription": jp_id, "value": str(cert.jp)})
 
-    description = (f"Pemegang sertifikat ini telah menyelesaikan {kind} \"{cert.title}\" dengan bobot "
-                   f"{cert.jp} JP (1 JP = 45 menit).")
-    criteria = (f"Memenuhi seluruh syarat penyelesaian kursus \"{cert.title}\" di {site_name}."
-                if is_course else
-                f"Hadir pada webinar \"{cert.title}\" di {site_name} sesuai ketentuan kehadiran.")
-    identifiers = [{"type": "IdentityObject", "identityType": "name", "hashed": False,
-                    "identityHash": cert.holder_name}]
+    description = (
+        f'Pemegang sertifikat ini telah menyelesaikan {kind} "{cert.title}" dengan bobot '
+        f"{cert.jp} JP (1 JP = 45 menit)."
+    )
+    criteria = (
+        f'Memenuhi seluruh syarat penyelesaian kursus "{cert.title}" di {site_name}.'
+        if is_course
+        else f'Hadir pada webinar "{cert.title}" di {site_name} sesuai ketentuan kehadiran.'
+    )
+    identifiers = [
+        {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": cert.holder_name}
+    ]
     if cert.holder_nip:
         identifiers.append(_nip_identity(cert.holder_nip))
 
@@ -93,8 +125,13 @@ def build(cert: Certificate, *, base_url: str, achievement_url: str | None, site
         "type": TYPES,
         "name": f"Sertifikat {cert.title}",
         "description": description,
-        "issuer": {"id": base_url, "type": ["Profile"], "name": cert.issuer_name, "url": base_url,
-                   "description": f"Diterbitkan melalui {site_name}"},
+        "issuer": {
+            "id": base_url,
+            "type": ["Profile"],
+            "name": cert.issuer_name,
+            "url": base_url,
+            "description": f"Diterbitkan melalui {site_name}",
+        },
         "validFrom": issued,
         "awardedDate": issued,
         "credentialSubject": {
@@ -120,5 +157,11 @@ def build(cert: Certificate, *, base_url: str, achievement_url: str | None, site
         "credentialStatus": {"id": status_url, "type": STATUS_TYPE},
     }
     timestamp = int(cert.issued_at.replace(tzinfo=cert.issued_at.tzinfo or UTC).timestamp())
-    return {**credential, "iss": base_url, "sub": subject_id, "jti": verify_url, "nbf": timestamp,
-            "iat": timestamp}
+    return {
+        **credential,
+        "iss": base_url,
+        "sub": subject_id,
+        "jti": verify_url,
+        "nbf": timestamp,
+        "iat": timestamp,
+    }

@@ -19,9 +19,10 @@ class RevokeForm(FlaskForm):
 
 class BulkVerifyForm(FlaskForm):
     numbers = TextAreaField(_l("Nomor sertifikat, satu per baris"), validators=[max_length(60_000)])
-    file = FileField(_l("Atau unggah berkas CSV"),
-                     description=_l("Kolom bernama \"nomor\" (atau kolom pertama). Maksimal %(n)d nomor.",
-                                    n=500))
+    file = FileField(
+        _l("Atau unggah berkas CSV"),
+        description=_l('Kolom bernama "nomor" (atau kolom pertama). Maksimal %(n)d nomor.', n=500),
+    )
 
 
 class CredentialForm(FlaskForm):

@@ -42,8 +42,14 @@ class Certificate(db.Model):
     # Random, in the credential as the subject's id: says nothing about the person.
     uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
     source: Mapped[CertificateSource] = mapped_column(
-        sa.Enum(CertificateSource, native_enum=False, length=10, create_constraint=True,
-                name="certificate_source", values_callable=lambda e: [m.value for m in e])
+        sa.Enum(
+            CertificateSource,
+            native_enum=False,
+            length=10,
+            create_constraint=True,
+            name="certificate_source",
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     source_id: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)

@@ -46,7 +46,7 @@ def check_character(body: str) -> str:
 
 
 def format_number(body: str) -> str:
-    """"ASN-XXXX-XXXX-XXXX-XXXX-C" from the 16 random characters."""
+    """ "ASN-XXXX-XXXX-XXXX-XXXX-C" from the 16 random characters."""
     groups = [body[i : i + 4] for i in range(0, RANDOM_CHARS, 4)]
     return "-".join([PREFIX, *groups, check_character(body)])
 
@@ -68,15 +68,19 @@ def normalise(raw: str | None) -> str:
     text = text.translate(_LOOKALIKES)
     if len(text) != RANDOM_CHARS + 1:
         raise MalformedNumber(
-            _l("Nomor sertifikat terdiri atas 17 huruf dan angka setelah \"ASN\" "
-               "(contoh: ASN-7K3M-9QXD-2HTV-5BWA-Q); nomor yang Anda masukkan berisi %(n)d.",
-               n=len(text))
+            _l(
+                'Nomor sertifikat terdiri atas 17 huruf dan angka setelah "ASN" '
+                "(contoh: ASN-7K3M-9QXD-2HTV-5BWA-Q); nomor yang Anda masukkan berisi %(n)d.",
+                n=len(text),
+            )
         )
     wrong = sorted({char for char in text if char not in _INDEX})
     if wrong:
         raise MalformedNumber(
-            _l("Nomor sertifikat tidak memakai karakter %(chars)s. Periksa kembali nomor Anda.",
-               chars=", ".join(wrong))
+            _l(
+                "Nomor sertifikat tidak memakai karakter %(chars)s. Periksa kembali nomor Anda.",
+                chars=", ".join(wrong),
+            )
         )
     body, check = text[:RANDOM_CHARS], text[RANDOM_CHARS]
     if check_character(body) != check:

@@ -30,8 +30,9 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf"}
 FAMILY = "DejaVuSerif"
 # Basic Latin, Latin-1, Latin Extended-A, and typographic punctuation.
-COVERED = frozenset([*range(0x20, 0x7F), *range(0xA0, 0x180), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C,
-                     0x201D, 0x2022, 0x2026])
+COVERED = frozenset(
+    [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026]
+)
 PAGE_W, PAGE_H = 297, 210
 _font_lock = threading.Lock()
 
@@ -110,8 +111,9 @@ def long_date(value) -> str:
 
 
 class CertificatePDF(FPDF):
-    def centred(self, y: float, text: str, size: float, style: str = "", *, width: float = 240,
-                spacing: float = 0) -> None:
+    def centred(
+        self, y: float, text: str, size: float, style: str = "", *, width: float = 240, spacing: float = 0
+    ) -> None:
         self.set_font(FAMILY, style, size)
         self.set_char_spacing(spacing)
         text = printable(text)
@@ -180,12 +182,16 @@ def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
     if cert.holder_nip:
         pdf.centred(91, f"NIP {format_nip(cert.holder_nip)}", 12)
     is_course = cert.source is CertificateSource.COURSE
-    pdf.centred(101, "atas keberhasilannya menyelesaikan kursus" if is_course
-                else "atas kehadirannya pada webinar", 12)
+    pdf.centred(
+        101,
+        "atas keberhasilannya menyelesaikan kursus" if is_course else "atas kehadirannya pada webinar",
+        12,
+    )
     pdf.set_font(FAMILY, "B", 17)
     pdf.set_xy(38, 108)
-    pdf.multi_cell(PAGE_W - 76, 7.5, printable(cert.title), align="C", max_line_height=7.5,
-                   new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        PAGE_W - 76, 7.5, printable(cert.title), align="C", max_line_height=7.5, new_x="LMARGIN", new_y="NEXT"
+    )
     y = max(pdf.get_y(), 116) + 2
     pdf.centred(y, f"dengan bobot {cert.jp} JP (jam pelajaran; 1 JP = 45 menit)", 11.5)
     y += 8

@@ -108,8 +108,12 @@ def _build(award: Award) -> Certificate:
         completed_at=award.completed_at,
         issued_at=utcnow().replace(microsecond=0),
     )
-    payload = credential.build(cert, base_url=public_base_url(), achievement_url=award.achievement_url,
-                               site_name=current_app.config["SITE_NAME"])
+    payload = credential.build(
+        cert,
+        base_url=public_base_url(),
+        achievement_url=award.achievement_url,
+        site_name=current_app.config["SITE_NAME"],
+    )
     cert.credential_jwt, cert.key_id = signing.sign(payload)
     return cert
 
@@ -131,19 +135,34 @@ def issue(award: Award) -> Certificate:
             if existing is not None:
                 return existing
             continue
-        logger.info("certificate %s issued to user %s for %s %s (%s JP)", cert.number, cert.user_id,
-                    award.source.value, award.source_id, award.jp)
+        logger.info(
+            "certificate %s issued to user %s for %s %s (%s JP)",
+            cert.number,
+            cert.user_id,
+            award.source.value,
+            award.source_id,
+            award.jp,
+        )
         return cert
     raise RuntimeError("could not draw an unused certificate number")
 
 
 def course_competencies(course: Course) -> list[dict]:
     awards = db.session.scalars(
-        sa.select(CourseCompetency).where(CourseCompetency.course_id == course.id)
-        .options(selectinload(CourseCompetency.competency)).order_by(CourseCompetency.competency_id)
+        sa.select(CourseCompetency)
+        .where(CourseCompetency.course_id == course.id)
+        .options(selectinload(CourseCompetency.competency))
+        .order_by(CourseCompetency.competency_id)
     )
-    return [{"code": a.competency.code, "name": a.competency.name, "type": a.competency.type.value,
-             "level": a.level} for a in awards]
+    return [
+        {
+            "code": a.competency.code,
+            "name": a.competency.name,
+            "type": a.competency.type.value,
+            "level": a.level,
+        }
+        for a in awards
+    ]
 
 
 def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
@@ -152,25 +171,49 @@ def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
         raise CertificateError(_l("Kursus ini belum selesai, sertifikat belum dapat diterbitkan."))
     course, learner = enrolment.course, enrolment.user
     agency = course.owner_agency or learner.agency
-    return issue(Award(
-        source=CertificateSource.COURSE, source_id=enrolment.id, learner=learner, title=course.title,
-        jp=course.jp, completed_at=enrolment.completed_at, competencies=course_competencies(course),
-        agency=agency, course_id=course.id,
-        achievement_url=f"{public_base_url()}/courses/{course.slug}",
-    ))
+    return issue(
+        Award(
+            source=CertificateSource.COURSE,
+            source_id=enrolment.id,
+            learner=learner,
+            title=course.title,
+            jp=course.jp,
+            completed_at=enrolment.completed_at,
+            competencies=course_competencies(course),
+            agency=agency,
+            course_id=course.id,
+            achievement_url=f"{public_base_url()}/courses/{course.slug}",
+        )
+    )
 
 
 def webinar_competencies(webinar) -> list[dict]:
     """The snapshot of what a webinar awards: its own competencies (`webinar.competencies`, each
     with .competency and .level), never its course's: attending is not finishing the course."""
     awards = getattr(webinar, "competencies", None) or []
-    return [{"code": a.competency.code, "name": a.competency.name, "type": a.competency.type.value,
-             "level": a.level} for a in awards]
+    return [
+        {
+            "code": a.competency.code,
+            "name": a.competency.name,
+            "type": a.competency.type.value,
+            "level": a.level,
+        }
+        for a in awards
+    ]
 
 
-def issue_for_webinar(attendance_id: int, learner: User, *, title: str, jp: int, attended_at: datetime,
-                      competencies: list[dict] | None = None, agency: Agency | None = None,
-                      course: Course | None = None, webinar_url: str | None = None) -> Certificate:
+def issue_for_webinar(
+    attendance_id: int,
+    learner: User,
+    *,
+    title: str,
+    jp: int,
+    attended_at: datetime,
+    competencies: list[dict] | None = None,
+    agency: Agency | None = None,
+    course: Course | None = None,
+    webinar_url: str | None = None,
+) -> Certificate:
     """The certificate of a webinar attendance (issued now if it does not exist yet).
 
     `competencies` are the webinar's (see webinar_competencies), none when not given. With
@@ -180,11 +223,20 @@ def issue_for_webinar(attendance_id: int, learner: User, *, title: str, jp: int,
         competencies = []
     if agency is None:
         agency = (course.owner_agency if course is not None else None) or learner.agency
-    return issue(Award(
-        source=CertificateSource.WEBINAR, source_id=attendance_id, learner=learner, title=title,
-        jp=jp, completed_at=attended_at, competencies=competencies, agency=agency,
-        course_id=course.id if course is not None else None, achievement_url=webinar_url,
-    ))
+    return issue(
+        Award(
+            source=CertificateSource.WEBINAR,
+            source_id=attendance_id,
+            learner=learner,
+            title=title,
+            jp=jp,
+            completed_at=attended_at,
+            competencies=competencies,
+            agency=agency,
+            course_id=course.id if course is not None else None,
+            achievement_url=webinar_url,
+        )
+    )
 
 
 def _issue_safely(what: str, issue_fn) -> Certificate | None:
@@ -211,20 +263,30 @@ def on_webinar_attended(sender, attendance, **extra) -> None:
     """
     webinar = attendance.webinar
     jp = getattr(attendance, "jp_credited", None) or webinar.jp
-    _issue_safely(f"webinar attendance {attendance.id}", lambda: issue_for_webinar(
-        attendance.id, attendance.user, title=webinar.title, jp=jp,
-        attended_at=getattr(attendance, "finalized_at", None) or utcnow(),
-        competencies=webinar_competencies(webinar),
-        course=getattr(webinar, "course", None),
-    ))
+    _issue_safely(
+        f"webinar attendance {attendance.id}",
+        lambda: issue_for_webinar(
+            attendance.id,
+            attendance.user,
+            title=webinar.title,
+            jp=jp,
+            attended_at=getattr(attendance, "finalized_at", None) or utcnow(),
+            competencies=webinar_competencies(webinar),
+            course=getattr(webinar, "course", None),
+        ),
+    )
 
 
 def issue_missing() -> list[Certificate]:
     """Issue the certificates of completed enrolments that have none (idempotent)."""
     missing = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.completed_at.is_not(None))
-        .where(~sa.exists().where(Certificate.source == CertificateSource.COURSE,
-                                  Certificate.source_id == Enrolment.id))
+        sa.select(Enrolment)
+        .where(Enrolment.completed_at.is_not(None))
+        .where(
+            ~sa.exists().where(
+                Certificate.source == CertificateSource.COURSE, Certificate.source_id == Enrolment.id
+            )
+        )
         .order_by(Enrolment.completed_at)
     ).all()
     return [issue_for_enrolment(enrolment) for enrolment in missing]
@@ -332,7 +394,11 @@ def manage_query(actor: User, search: str = "") -> sa.Select:
         return query.where(Certificate.number == number)
     for word in search.split()[:5]:
         pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(Certificate.holder_name).like(pattern, escape="\\"),
-                                   Certificate.holder_nip.like(pattern, escape="\\"),
-                                   sa.func.lower(Certificate.title).like(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Certificate.holder_name).like(pattern, escape="\\"),
+                Certificate.holder_nip.like(pattern, escape="\\"),
+                sa.func.lower(Certificate.title).like(pattern, escape="\\"),
+            )
+        )
     return query

@@ -41,7 +41,7 @@ _PEM = re.compile(r"-----BEGIN (PRIVATE|PUBLIC) KEY-----.+?-----END \1 KEY-----"
 
 
 class PinnedEdDSA(EdDSAAlgorithm):
-    """"EdDSA", the name every JOSE library knows, without joserfc's RFC 9864 warning.
+    """ "EdDSA", the name every JOSE library knows, without joserfc's RFC 9864 warning.
 
     RFC 9864 deprecates "EdDSA" because the name does not say the curve. Ours is always Ed25519
     (the JWK says crv Ed25519 and keys of any other curve are refused), so the concern does not
@@ -199,8 +199,11 @@ def rotate_folder(folder: Path) -> tuple[SigningKey, list[SigningKey]]:
             retired.append(key)
     _cache.clear()
     ring = _load_folder(folder)
-    logger.info("certificate signing key rotated: now %s; %d older key(s) kept for verification",
-                ring.current.kid, len(retired))
+    logger.info(
+        "certificate signing key rotated: now %s; %d older key(s) kept for verification",
+        ring.current.kid,
+        len(retired),
+    )
     return ring.current, retired
 
 
@@ -280,26 +283,40 @@ def verify(token: str) -> VerifiedCredential:
     """Check a credential's signature against the published keys; raise CredentialInvalid with the reason."""
     token = "".join((token or "").split())
     if token.count(".") != 2:
-        raise CredentialInvalid(_l("Ini bukan kredensial JWT: harus terdiri atas tiga bagian yang "
-                                   "dipisahkan titik."), "malformed")
+        raise CredentialInvalid(
+            _l("Ini bukan kredensial JWT: harus terdiri atas tiga bagian yang dipisahkan titik."), "malformed"
+        )
     try:
         header = jws.extract_compact(token.encode("ascii"), registry=REGISTRY).headers()
     except (JoseError, ValueError, UnicodeError):
-        raise CredentialInvalid(_l("Kredensial rusak: bagian kepala (header) JWT tidak dapat dibaca."),
-                                "malformed") from None
+        raise CredentialInvalid(
+            _l("Kredensial rusak: bagian kepala (header) JWT tidak dapat dibaca."), "malformed"
+        ) from None
     if header.get("alg") != ALG:
-        raise CredentialInvalid(_l("Algoritma tanda tangan %(alg)s tidak dipakai penerbit ini (seharusnya "
-                                   "EdDSA).", alg=str(header.get("alg"))[:20]), "algorithm")
+        raise CredentialInvalid(
+            _l(
+                "Algoritma tanda tangan %(alg)s tidak dipakai penerbit ini (seharusnya EdDSA).",
+                alg=str(header.get("alg"))[:20],
+            ),
+            "algorithm",
+        )
     kid = header.get("kid")
     key = keyring().find(kid) if isinstance(kid, str) else None
     if key is None:
-        raise CredentialInvalid(_l("Kunci penanda tangan (kid %(kid)s) tidak dikenal oleh penerbit ini.",
-                                   kid=str(kid)[:64]), "unknown_key")
+        raise CredentialInvalid(
+            _l("Kunci penanda tangan (kid %(kid)s) tidak dikenal oleh penerbit ini.", kid=str(kid)[:64]),
+            "unknown_key",
+        )
     try:
         signature = jws.deserialize_compact(token, key.key, algorithms=[ALG], registry=REGISTRY)
     except BadSignatureError:
-        raise CredentialInvalid(_l("Tanda tangan tidak cocok: isi kredensial telah diubah atau tidak "
-                                   "ditandatangani dengan kunci ini."), "bad_signature") from None
+        raise CredentialInvalid(
+            _l(
+                "Tanda tangan tidak cocok: isi kredensial telah diubah atau tidak "
+                "ditandatangani dengan kunci ini."
+            ),
+            "bad_signature",
+        ) from None
     except (JoseError, ValueError):
         raise CredentialInvalid(_l("Kredensial rusak dan tidak dapat diperiksa."), "malformed") from None
     try:

@@ -26,7 +26,6 @@ def verify_limit():
     return limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="certificate-verify")
 
 
-
 def no_cache(response: Response) -> Response:
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -64,8 +63,14 @@ def verify(code: str):
         state, status = "unknown", 404
     else:
         state, status = ("revoked" if cert.is_revoked else "valid"), 200
-    html = render_template("certificates/verify.html", state=state, cert=cert, number=number, typed=number,
-                           masked_nip=services.mask_nip(cert.holder_nip) if cert else "")
+    html = render_template(
+        "certificates/verify.html",
+        state=state,
+        cert=cert,
+        number=number,
+        typed=number,
+        masked_nip=services.mask_nip(cert.holder_nip) if cert else "",
+    )
     return no_cache(Response(html, status))
 
 
@@ -84,8 +89,14 @@ def verify_credential():
             number, _message = numbers.try_normalise(jti.rsplit("/", 1)[-1])
             cert = services.by_number(number) if number else None
     status = 400 if error else 200
-    return no_cache(Response(render_template("certificates/credential_check.html", form=form, result=result,
-                                             error=error, cert=cert), status))
+    return no_cache(
+        Response(
+            render_template(
+                "certificates/credential_check.html", form=form, result=result, error=error, cert=cert
+            ),
+            status,
+        )
+    )
 
 
 @bp.get("/.well-known/jwks.json")
@@ -107,8 +118,9 @@ def jwks():
 @login_required
 def mine():
     certificates = services.certificates_of(current_user)
-    return render_template("certificates/mine.html", certificates=certificates,
-                           jp_by_year=services.jp_by_year(current_user))
+    return render_template(
+        "certificates/mine.html", certificates=certificates, jp_by_year=services.jp_by_year(current_user)
+    )
 
 
 def _downloadable(code: str):
@@ -157,8 +169,10 @@ def certificates_panel(user):
     certificates = services.certificates_of(user)
     year = services.this_year(user)
     return "certificates/_home_panel.html", {
-        "certificates": certificates[:3], "count": len(certificates),
-        "jp_this_year": services.jp_by_year(user, certificates).get(year, 0), "year": year,
+        "certificates": certificates[:3],
+        "count": len(certificates),
+        "jp_this_year": services.jp_by_year(user, certificates).get(year, 0),
+        "year": year,
     }
 
 
@@ -177,8 +191,11 @@ def verify_many():
     if form.validate_on_submit():
         upload = request.files.get("file")
         try:
-            typed = bulk.collect(form.numbers.data, upload.read() if upload else None,
-                                 limit=current_app.config["BULK_VERIFY_MAX"])
+            typed = bulk.collect(
+                form.numbers.data,
+                upload.read() if upload else None,
+                limit=current_app.config["BULK_VERIFY_MAX"],
+            )
         except services.CertificateError as exc:
             form_error(form, exc)
         else:
@@ -187,8 +204,13 @@ def verify_many():
                 response = Response(bulk.to_csv(rows), mimetype="text/csv")
                 response.headers["Content-Disposition"] = 'attachment; filename="hasil-verifikasi.csv"'
                 return response
-    return render_template("certificates/bulk.html", form=form, rows=rows, labels=bulk.status_labels(),
-                           mask_nip=services.mask_nip)
+    return render_template(
+        "certificates/bulk.html",
+        form=form,
+        rows=rows,
+        labels=bulk.status_labels(),
+        mask_nip=services.mask_nip,
+    )
 
 
 # ---------------------------------------------------------------- admins: find and revoke
@@ -199,11 +221,15 @@ def verify_many():
 def manage():
     search = request.args.get("q", "").strip()[:100]
     page_number = request.args.get("page", "1")
-    page = db.paginate(services.manage_query(current_user, search),
-                       page=int(page_number) if page_number.isdigit() and len(page_number) < 6 else 1,
-                       per_page=25, error_out=False)
-    return render_template("certificates/manage/index.html", page=page, search=search,
-                           mask_nip=services.mask_nip)
+    page = db.paginate(
+        services.manage_query(current_user, search),
+        page=int(page_number) if page_number.isdigit() and len(page_number) < 6 else 1,
+        per_page=25,
+        error_out=False,
+    )
+    return render_template(
+        "certificates/manage/index.html", page=page, search=search, mask_nip=services.mask_nip
+    )
 
 
 def _manageable(code: str):

@@ -50,15 +50,23 @@ class BundleInvalid(Exception):
 
 def limits() -> tuple[int, int, int]:
     config = current_app.config
-    return (int(config.get("COURSE_BUNDLE_MAX_FILES", DEFAULT_MAX_FILES)),
-            int(config.get("COURSE_BUNDLE_MAX_BYTES", DEFAULT_MAX_TOTAL)),
-            int(config.get("COURSE_MEDIA_MAX_BYTES", DEFAULT_MAX_FILE)))
+    return (
+        int(config.get("COURSE_BUNDLE_MAX_FILES", DEFAULT_MAX_FILES)),
+        int(config.get("COURSE_BUNDLE_MAX_BYTES", DEFAULT_MAX_TOTAL)),
+        int(config.get("COURSE_MEDIA_MAX_BYTES", DEFAULT_MAX_FILE)),
+    )
 
 
 def _unsafe_name(name: str) -> bool:
     parts = name.split("/")
-    return (not name or "\\" in name or name.startswith("/") or bool(_DRIVE.match(name))
-            or any(part in ("", ".", "..") for part in parts) or "\x00" in name)
+    return (
+        not name
+        or "\\" in name
+        or name.startswith("/")
+        or bool(_DRIVE.match(name))
+        or any(part in ("", ".", "..") for part in parts)
+        or "\x00" in name
+    )
 
 
 def _ignored(name: str) -> bool:
@@ -73,7 +81,7 @@ def _strip_top_folder(files: dict[str, bytes]) -> dict[str, bytes]:
     tops = {name.split("/", 1)[0] for name in files}
     if len(tops) == 1 and all("/" in name for name in files):
         top = tops.pop()
-        return {name[len(top) + 1:]: data for name, data in files.items()}
+        return {name[len(top) + 1 :]: data for name, data in files.items()}
     return files
 
 
@@ -88,8 +96,15 @@ def read_zip(data: bytes) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     entries = [info for info in archive.infolist() if not info.is_dir()]
     if len(entries) > max_files:
-        raise BundleInvalid([Problem("(zip)", None, str(_l(
-            "Zip berisi %(n)d berkas; batasnya %(max)d.", n=len(entries), max=max_files)))])
+        raise BundleInvalid(
+            [
+                Problem(
+                    "(zip)",
+                    None,
+                    str(_l("Zip berisi %(n)d berkas; batasnya %(max)d.", n=len(entries), max=max_files)),
+                )
+            ]
+        )
     total = 0
     for info in entries:
         name = info.filename
@@ -110,13 +125,21 @@ def read_zip(data: bytes) -> dict[str, bytes]:
         with archive.open(info) as handle:
             content = handle.read(max_file + 1)
         if len(content) > max_file:
-            problems.append(Problem(name, None, str(_l(
-                "Berkas melebihi batas %(mb)s MB.", mb=round(max_file / 2**20, 1)))))
+            problems.append(
+                Problem(
+                    name, None, str(_l("Berkas melebihi batas %(mb)s MB.", mb=round(max_file / 2**20, 1)))
+                )
+            )
             continue
         total += len(content)
         if total > max_total:
-            problems.append(Problem("(zip)", None, str(_l(
-                "Isi zip melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1)))))
+            problems.append(
+                Problem(
+                    "(zip)",
+                    None,
+                    str(_l("Isi zip melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1))),
+                )
+            )
             break
         files[name] = content
     if problems:
@@ -147,17 +170,28 @@ def read_folder(root: Path) -> dict[str, bytes]:
                 problems.append(Problem(rel, None, str(_l("Tautan simbolik tidak diizinkan."))))
                 continue
             if len(files) >= max_files:
-                raise BundleInvalid([Problem(".", None, str(_l(
-                    "Bundel berisi lebih dari %(max)d berkas.", max=max_files)))])
+                raise BundleInvalid(
+                    [Problem(".", None, str(_l("Bundel berisi lebih dari %(max)d berkas.", max=max_files)))]
+                )
             size = path.stat().st_size
             if size > max_file:
-                problems.append(Problem(rel, None, str(_l(
-                    "Berkas melebihi batas %(mb)s MB.", mb=round(max_file / 2**20, 1)))))
+                problems.append(
+                    Problem(
+                        rel, None, str(_l("Berkas melebihi batas %(mb)s MB.", mb=round(max_file / 2**20, 1)))
+                    )
+                )
                 continue
             total += size
             if total > max_total:
-                raise BundleInvalid([Problem(".", None, str(_l(
-                    "Isi bundel melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1))))])
+                raise BundleInvalid(
+                    [
+                        Problem(
+                            ".",
+                            None,
+                            str(_l("Isi bundel melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1))),
+                        )
+                    ]
+                )
             files[rel] = path.read_bytes()
     if problems:
         raise BundleInvalid(problems)
@@ -171,8 +205,9 @@ def read_bundle(path: Path) -> dict[str, bytes]:
         return read_folder(path)
     if path.is_file() and path.suffix.lower() == ".zip":
         return read_zip(path.read_bytes())
-    raise BundleInvalid([Problem(str(path), None, str(_l(
-        "Bundel harus berupa folder atau berkas .zip yang ada.")))])
+    raise BundleInvalid(
+        [Problem(str(path), None, str(_l("Bundel harus berupa folder atau berkas .zip yang ada.")))]
+    )
 
 
 # Fixed timestamps and permissions, so exporting the same course twice gives the same zip.

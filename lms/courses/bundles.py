@@ -44,8 +44,17 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 COURSE_FILE = "course.yaml"
-COURSE_KEYS = {"format", "slug", "title", "summary", "category", "jp", "competencies", "completion",
-               "modules"}
+COURSE_KEYS = {
+    "format",
+    "slug",
+    "title",
+    "summary",
+    "category",
+    "jp",
+    "competencies",
+    "completion",
+    "modules",
+}
 MODULE_KEYS = {"title", "summary", "lessons"}
 LESSON_ENTRY_KEYS = {"file", "required"}
 FRONT_MATTER_KEYS = {"title", "duration_minutes", "video"}
@@ -119,7 +128,8 @@ def _mapping_without_duplicates(loader, node, deep=False):
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"kunci '{key}' ditulis dua kali", key_node.start_mark)
+                None, None, f"kunci '{key}' ditulis dua kali", key_node.start_mark
+            )
         seen.add(key)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
@@ -185,8 +195,10 @@ class _Checker:
     def integer(self, data: dict, key: str, path: tuple, *, minimum: int, maximum: int) -> int:
         value = data.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
-            self.error((*path, key), _l("'%(key)s' harus bilangan bulat %(a)d sampai %(b)d.",
-                                        key=key, a=minimum, b=maximum))
+            self.error(
+                (*path, key),
+                _l("'%(key)s' harus bilangan bulat %(a)d sampai %(b)d.", key=key, a=minimum, b=maximum),
+            )
             return 0
         return value
 
@@ -204,21 +216,23 @@ def _decode(files: dict[str, bytes], name: str, problems: list[Problem]) -> str 
         return None
 
 
-def _parse_lesson(files: dict[str, bytes], name: str, media_names: set[str],
-                  problems: list[Problem]) -> LessonSpec | None:
+def _parse_lesson(
+    files: dict[str, bytes], name: str, media_names: set[str], problems: list[Problem]
+) -> LessonSpec | None:
     text = _decode(files, name, problems)
     if text is None:
         return None
     text = text.removeprefix("\ufeff")
     if not text.startswith("---\n"):
-        problems.append(Problem(name, 1, str(_l(
-            "Pelajaran harus diawali front matter YAML di antara dua baris '---'."))))
+        problems.append(
+            Problem(name, 1, str(_l("Pelajaran harus diawali front matter YAML di antara dua baris '---'.")))
+        )
         return None
     end = text.find("\n---\n", 3)
     if end < 0:
         problems.append(Problem(name, 1, str(_l("Front matter tidak ditutup dengan baris '---'."))))
         return None
-    front, body = text[4:end + 1], text[end + 5:]
+    front, body = text[4 : end + 1], text[end + 5 :]
     body_offset = front.count("\n") + 2  # lines before the body
     before = len(problems)
     meta, lines = _load_yaml(front, name, problems, line_offset=1)
@@ -250,11 +264,21 @@ def _parse_lesson(files: dict[str, bytes], name: str, media_names: set[str],
             continue
         target = media_name(ref.target)
         if target is None and ref.kind == "image":
-            problems.append(Problem(name, body_offset + ref.line, str(_l(
-                "Gambar %(ref)s harus berada di folder media/ bundel.", ref=ref.target))))
+            problems.append(
+                Problem(
+                    name,
+                    body_offset + ref.line,
+                    str(_l("Gambar %(ref)s harus berada di folder media/ bundel.", ref=ref.target)),
+                )
+            )
         elif target is not None and target not in media_names:
-            problems.append(Problem(name, body_offset + ref.line, str(_l(
-                "Berkas %(ref)s tidak ada di folder media/ bundel.", ref=ref.target))))
+            problems.append(
+                Problem(
+                    name,
+                    body_offset + ref.line,
+                    str(_l("Berkas %(ref)s tidak ada di folder media/ bundel.", ref=ref.target)),
+                )
+            )
     return LessonSpec(file=name, title=title, body_md=body, duration_minutes=duration, video=video)
 
 
@@ -269,15 +293,24 @@ def parse_bundle(files: dict[str, bytes]) -> BundleSpec:
     lowered: dict[str, str] = {}
     for name in sorted(files):
         if name.startswith("media/"):
-            short = name[len("media/"):]
+            short = name[len("media/") :]
             if "/" in short or media_store.NAME_PATTERN.match(short) is None:
-                problems.append(Problem(name, None, str(_l(
-                    "Nama berkas media tidak valid (huruf, angka, titik, garis bawah, tanda hubung)."))))
+                rule = _l("Nama berkas media tidak valid (huruf, angka, titik, garis bawah, tanda hubung).")
+                problems.append(Problem(name, None, str(rule)))
                 continue
             if short.lower() in lowered:
-                problems.append(Problem(name, None, str(_l(
-                    "Nama berkas sama dengan %(other)s (hanya beda huruf besar/kecil).",
-                    other="media/" + lowered[short.lower()]))))
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        str(
+                            _l(
+                                "Nama berkas sama dengan %(other)s (hanya beda huruf besar/kecil).",
+                                other="media/" + lowered[short.lower()],
+                            )
+                        ),
+                    )
+                )
                 continue
             lowered[short.lower()] = short
             try:
@@ -308,8 +341,9 @@ def parse_bundle(files: dict[str, bytes]) -> BundleSpec:
     return BundleSpec(data=data, modules=modules, media=media, warnings=warnings, parts=parts)
 
 
-def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], check: _Checker,
-                  warnings: list[Problem]) -> tuple[services.CourseData, list[ModuleSpec]]:
+def _parse_course(
+    doc: dict, files: dict[str, bytes], media_names: set[str], check: _Checker, warnings: list[Problem]
+) -> tuple[services.CourseData, list[ModuleSpec]]:
     problems = check.problems
     check.unknown_keys(doc, COURSE_KEYS, ())
     if doc.get("format") != FORMAT:
@@ -355,8 +389,10 @@ def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], che
             if found is None:
                 check.error(("completion", name), _l("Syarat kelulusan %(n)s tidak dikenal.", n=name))
             elif found.options and option not in dict(found.options):
-                check.error(("completion", name), _l("Pilihan %(o)s tidak valid untuk syarat %(n)s.",
-                                                     o=option, n=name))
+                check.error(
+                    ("completion", name),
+                    _l("Pilihan %(o)s tidak valid untuk syarat %(n)s.", o=option, n=name),
+                )
         data.completion_rule = {str(k): v for k, v in rule.items()}
     # Modules and their lesson files.
     raw_modules = doc.get("modules")
@@ -373,7 +409,9 @@ def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], che
         check.unknown_keys(raw, MODULE_KEYS, path)
         module = ModuleSpec(
             title=check.text(raw, "title", path, required=True, maximum=services.TITLE_MAX),
-            summary=check.text(raw, "summary", path, required=False, maximum=5000), lessons=[])
+            summary=check.text(raw, "summary", path, required=False, maximum=5000),
+            lessons=[],
+        )
         raw_lessons = raw.get("lessons")
         if not isinstance(raw_lessons, list) or not raw_lessons:
             check.error((*path, "lessons"), _l("Modul wajib berisi minimal satu pelajaran."))
@@ -389,12 +427,16 @@ def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], che
             if not isinstance(required, bool):
                 check.error((*lpath, "required"), _l("'required' harus true atau false."))
             if not LESSON_FILE.match(name):
-                check.error((*lpath, "file"), _l(
-                    "Berkas pelajaran harus berada di folder lessons/ dan berakhiran .md."))
+                check.error(
+                    (*lpath, "file"),
+                    _l("Berkas pelajaran harus berada di folder lessons/ dan berakhiran .md."),
+                )
                 continue
             if name in listed:
-                check.error((*lpath, "file"), _l("Berkas %(f)s sudah dipakai pada baris %(line)s.",
-                                                 f=name, line=listed[name]))
+                check.error(
+                    (*lpath, "file"),
+                    _l("Berkas %(f)s sudah dipakai pada baris %(line)s.", f=name, line=listed[name]),
+                )
                 continue
             listed[name] = check.line((*lpath, "file")) or 0
             if name not in files:
@@ -410,8 +452,11 @@ def _parse_course(doc: dict, files: dict[str, bytes], media_names: set[str], che
             continue
         if _claimed(name):
             continue  # owned by a registered bundle part
-        message = (_l("Berkas pelajaran ini tidak tercantum di course.yaml dan diabaikan.")
-                   if name.startswith("lessons/") else _l("Berkas ini tidak dikenal dan diabaikan."))
+        message = (
+            _l("Berkas pelajaran ini tidak tercantum di course.yaml dan diabaikan.")
+            if name.startswith("lessons/")
+            else _l("Berkas ini tidak dikenal dan diabaikan.")
+        )
         warnings.append(Problem(name, None, str(message), warning=True))
     return data, modules
 
@@ -461,8 +506,13 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
     db.session.flush()
     if (publish and not course.is_published) or (changed and course.is_published):
         services.publish(course, by=None)
-    logger.info("bundle %s imported (%s, changed=%s) by %s", course.slug,
-                "created" if created else "updated", changed, by and by.id)
+    logger.info(
+        "bundle %s imported (%s, changed=%s) by %s",
+        course.slug,
+        "created" if created else "updated",
+        changed,
+        by and by.id,
+    )
     return ImportResult(course, created, changed, spec.warnings)
 
 
@@ -488,8 +538,10 @@ def _sync_structure(course: Course, specs: list[ModuleSpec]) -> bool:
     changed = False
     now = utcnow()
     modules = sorted(course.modules, key=lambda m: (m.archived_at is not None, m.position, m.id))
-    lessons = {lesson.source_file: lesson for lesson in db.session.scalars(
-        sa.select(Lesson).where(Lesson.course_id == course.id))}
+    lessons = {
+        lesson.source_file: lesson
+        for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id))
+    }
     media_ids = {m.original_name: m.id for m in course.media}
     kept_modules = []
     for m_position, spec in enumerate(specs, start=1):
@@ -499,8 +551,7 @@ def _sync_structure(course: Course, specs: list[ModuleSpec]) -> bool:
             module = Module(course=course, title=spec.title)
             db.session.add(module)
             changed = True
-        changed |= _set(module, title=spec.title, summary=spec.summary, position=m_position,
-                        archived_at=None)
+        changed |= _set(module, title=spec.title, summary=spec.summary, position=m_position, archived_at=None)
         kept_modules.append(module)
         for l_position, lspec in enumerate(spec.lessons, start=1):
             lesson = lessons.pop(lspec.file, None)
@@ -510,10 +561,16 @@ def _sync_structure(course: Course, specs: list[ModuleSpec]) -> bool:
                 changed = True
             is_media = lspec.video is not None and not lspec.video.startswith(("http://", "https://"))
             changed |= _set(
-                lesson, module=module, position=l_position, title=lspec.title, body_md=lspec.body_md,
-                required=lspec.required, duration_minutes=lspec.duration_minutes,
+                lesson,
+                module=module,
+                position=l_position,
+                title=lspec.title,
+                body_md=lspec.body_md,
+                required=lspec.required,
+                duration_minutes=lspec.duration_minutes,
                 video_url=None if is_media else lspec.video,
-                video_media_id=media_ids.get(lspec.video) if is_media else None, archived_at=None,
+                video_media_id=media_ids.get(lspec.video) if is_media else None,
+                archived_at=None,
             )
     db.session.flush()
     for lesson in lessons.values():  # no longer in the bundle
@@ -524,7 +581,7 @@ def _sync_structure(course: Course, specs: list[ModuleSpec]) -> bool:
             else:
                 lesson.module.lessons.remove(lesson)
     db.session.flush()
-    for module in modules[len(specs):]:
+    for module in modules[len(specs) :]:
         if module.archived_at is None:
             changed = True
         if any(lesson for lesson in module.lessons):
@@ -574,8 +631,10 @@ def export_bundle(course: Course) -> dict[str, bytes]:
         "summary": course.summary,
         "category": course.category,
         "jp": course.jp,
-        "competencies": sorted(({"code": cc.competency.code, "level": cc.level}
-                                for cc in course.competencies), key=lambda c: c["code"]),
+        "competencies": sorted(
+            ({"code": cc.competency.code, "level": cc.level} for cc in course.competencies),
+            key=lambda c: c["code"],
+        ),
         "completion": dict(course.completion_rule or {}),
         "modules": modules,
     }

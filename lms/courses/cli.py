@@ -24,8 +24,12 @@ def register(group: AppGroup) -> None:
 
 @click.command("import-course")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--publish/--draft", default=True, show_default=True,
-              help="Publish the course (a published course stays published when re-imported).")
+@click.option(
+    "--publish/--draft",
+    default=True,
+    show_default=True,
+    help="Publish the course (a published course stays published when re-imported).",
+)
 def import_course_command(path: Path, publish: bool):
     """Import a course bundle (a folder or a .zip); re-importing updates the course in place."""
     try:
@@ -38,8 +42,10 @@ def import_course_command(path: Path, publish: bool):
         click.echo(f"warning: {warning}", err=True)
     course = result.course
     state = "created" if result.created else ("updated" if result.changed else "unchanged")
-    click.echo(f"Course {course.slug} {state}: {course.title} "
-               f"(status {course.status.value}, version {course.version})")
+    click.echo(
+        f"Course {course.slug} {state}: {course.title} "
+        f"(status {course.status.value}, version {course.version})"
+    )
 
 
 @click.command("export-course")

@@ -104,8 +104,13 @@ def check_completion(enrolment: Enrolment) -> bool:
         db.session.refresh(enrolment)
         return False
     db.session.refresh(enrolment)
-    logger.info("enrolment %s (user %s, course %s v%s) completed",
-                enrolment.id, enrolment.user_id, enrolment.course_id, version)
+    logger.info(
+        "enrolment %s (user %s, course %s v%s) completed",
+        enrolment.id,
+        enrolment.user_id,
+        enrolment.course_id,
+        version,
+    )
     course_completed.send(current_app._get_current_object(), enrolment=enrolment)
     return True
 
@@ -114,12 +119,15 @@ def check_completion(enrolment: Enrolment) -> bool:
 
 
 def lessons_done(enrolment: Enrolment, option: Any) -> bool:
-    """"required": every required lesson is done; "all": every lesson is done."""
+    """ "required": every required lesson is done; "all": every lesson is done."""
     missing = (
         sa.select(sa.func.count(Lesson.id))
         .where(Lesson.course_id == enrolment.course_id, Lesson.archived_at.is_(None))
-        .where(~sa.exists().where(LessonCompletion.enrolment_id == enrolment.id,
-                                  LessonCompletion.lesson_id == Lesson.id))
+        .where(
+            ~sa.exists().where(
+                LessonCompletion.enrolment_id == enrolment.id, LessonCompletion.lesson_id == Lesson.id
+            )
+        )
     )
     if option != "all":
         missing = missing.where(Lesson.required.is_(True))

@@ -57,15 +57,22 @@ def catalogue_query(flt: CatalogueFilter) -> sa.Select:
     )
     for word in (flt.search or "").split()[:8]:
         pattern = _like(word[:50])
-        query = query.where(sa.or_(sa.func.lower(Course.title).like(pattern, escape="\\"),
-                                   sa.func.lower(Course.summary).like(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Course.title).like(pattern, escape="\\"),
+                sa.func.lower(Course.summary).like(pattern, escape="\\"),
+            )
+        )
     if flt.category:
         query = query.where(Course.category == flt.category)
     if flt.competency:
-        query = query.where(Course.id.in_(
-            sa.select(CourseCompetency.course_id).join(Competency)
-            .where(Competency.code == flt.competency.upper())
-        ))
+        query = query.where(
+            Course.id.in_(
+                sa.select(CourseCompetency.course_id)
+                .join(Competency)
+                .where(Competency.code == flt.competency.upper())
+            )
+        )
     if flt.jp_min is not None:
         query = query.where(Course.jp >= flt.jp_min)
     if flt.jp_max is not None:
@@ -80,9 +87,12 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE):
 
 def categories() -> list[str]:
     """The categories that published courses use, for the catalogue filter."""
-    query = (sa.select(Course.category).distinct()
-             .where(Course.status == CourseStatus.PUBLISHED, Course.category != "")
-             .order_by(Course.category))
+    query = (
+        sa.select(Course.category)
+        .distinct()
+        .where(Course.status == CourseStatus.PUBLISHED, Course.category != "")
+        .order_by(Course.category)
+    )
     return list(db.session.scalars(query))
 
 
@@ -102,8 +112,7 @@ class Outline:
     def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
         flat = self.lessons
         index = flat.index(lesson)
-        return (flat[index - 1] if index > 0 else None,
-                flat[index + 1] if index + 1 < len(flat) else None)
+        return (flat[index - 1] if index > 0 else None, flat[index + 1] if index + 1 < len(flat) else None)
 
     def find(self, lesson_id: int) -> Lesson | None:
         return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
@@ -117,8 +126,7 @@ def outline(course: Course) -> Outline:
         .order_by(Module.position, Module.id)
         .options(selectinload(Module.lessons))
     ).all()
-    return Outline([(module, sorted(module.active_lessons, key=lambda x: x.position))
-                    for module in modules])
+    return Outline([(module, sorted(module.active_lessons, key=lambda x: x.position)) for module in modules])
 
 
 # ---------------------------------------------------------------- enrolment and progress
@@ -130,16 +138,21 @@ def enrolment_for(user: User, course: Course) -> Enrolment | None:
     )
 
 
-def enrol(learner: User, course: Course, *, by: User | None = None,
-          due_date: date | None = None) -> Enrolment:
+def enrol(
+    learner: User, course: Course, *, by: User | None = None, due_date: date | None = None
+) -> Enrolment:
     """Enrol a learner in a published course; enrolling twice returns the existing enrolment."""
     if not course.is_published:
         raise CourseNotOpen(_l("Kursus ini belum dibuka untuk pendaftaran."))
     existing = enrolment_for(learner, course)
     if existing is not None:
         return existing
-    enrolment = Enrolment(user_id=learner.id, course_id=course.id, due_date=due_date,
-                          assigned_by_id=by.id if by and by.id != learner.id else None)
+    enrolment = Enrolment(
+        user_id=learner.id,
+        course_id=course.id,
+        due_date=due_date,
+        assigned_by_id=by.id if by and by.id != learner.id else None,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(enrolment)
@@ -150,9 +163,11 @@ def enrol(learner: User, course: Course, *, by: User | None = None,
 
 
 def completed_lesson_ids(enrolment: Enrolment) -> set[int]:
-    return set(db.session.scalars(
-        sa.select(LessonCompletion.lesson_id).where(LessonCompletion.enrolment_id == enrolment.id)
-    ))
+    return set(
+        db.session.scalars(
+            sa.select(LessonCompletion.lesson_id).where(LessonCompletion.enrolment_id == enrolment.id)
+        )
+    )
 
 
 def mark_lesson_done(enrolment: Enrolment, lesson: Lesson) -> bool:
@@ -234,17 +249,19 @@ def year_start_utc(year: int, timezone: str) -> datetime:
 def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:
     """JP of the courses the user completed in a calendar year of their time zone."""
     start, end = year_start_utc(year, timezone), year_start_utc(year + 1, timezone)
-    query = (sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
-             .join(Enrolment, Enrolment.course_id == Course.id)
-             .where(Enrolment.user_id == user.id, Enrolment.completed_at >= start,
-                    Enrolment.completed_at < end))
+    query = (
+        sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.user_id == user.id, Enrolment.completed_at >= start, Enrolment.completed_at < end)
+    )
     return int(db.session.scalar(query) or 0)
 
 
 def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
     """Courses in progress and assigned (with progress) and JP this year, in five queries."""
     enrolments = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.user_id == user.id)
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id)
         .options(selectinload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
     ).all()
@@ -262,18 +279,21 @@ def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
         for enrolment_id, required, count in db.session.execute(
             sa.select(LessonCompletion.enrolment_id, Lesson.required, sa.func.count())
             .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .where(LessonCompletion.enrolment_id.in_([e.id for e in open_ones]),
-                   Lesson.archived_at.is_(None))
+            .where(LessonCompletion.enrolment_id.in_([e.id for e in open_ones]), Lesson.archived_at.is_(None))
             .group_by(LessonCompletion.enrolment_id, Lesson.required)
         ):
             done[(enrolment_id, required)] = count
     summaries = []
     for e in open_ones:
         rule = e.course.completion_rule
-        total = _counts(rule, totals.get((e.course_id, True), 0),
-                        totals.get((e.course_id, True), 0) + totals.get((e.course_id, False), 0))
-        finished = _counts(rule, done.get((e.id, True), 0),
-                           done.get((e.id, True), 0) + done.get((e.id, False), 0))
+        total = _counts(
+            rule,
+            totals.get((e.course_id, True), 0),
+            totals.get((e.course_id, True), 0) + totals.get((e.course_id, False), 0),
+        )
+        finished = _counts(
+            rule, done.get((e.id, True), 0), done.get((e.id, True), 0) + done.get((e.id, False), 0)
+        )
         summaries.append(EnrolmentSummary(e, Progress(finished, total, False)))
     year = (today or datetime.now(ZoneInfo(user.effective_timezone)).date()).year
     return LearnerSummary(
@@ -320,18 +340,28 @@ def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: Use
         raise CourseNotOpen(_l("Kursus ini belum dibuka untuk pendaftaran."))
     if due_date is not None and due_date < utcnow().date():
         raise CourseError(_l("Tenggat tidak boleh di masa lalu."), "due_date")
-    user_ids = list(db.session.scalars(
-        sa.select(User.id).where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
-    ))
-    existing = {e.user_id: e for e in db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))
-    )} if user_ids else {}
+    user_ids = list(
+        db.session.scalars(
+            sa.select(User.id).where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
+        )
+    )
+    existing = (
+        {
+            e.user_id: e
+            for e in db.session.scalars(
+                sa.select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))
+            )
+        }
+        if user_ids
+        else {}
+    )
     enrolled = updated = unchanged = 0
     for user_id in user_ids:
         enrolment = existing.get(user_id)
         if enrolment is None:
-            db.session.add(Enrolment(user_id=user_id, course_id=course.id, due_date=due_date,
-                                     assigned_by_id=by.id))
+            db.session.add(
+                Enrolment(user_id=user_id, course_id=course.id, due_date=due_date, assigned_by_id=by.id)
+            )
             enrolled += 1
         elif enrolment.completed_at is None and enrolment.due_date != due_date:
             enrolment.due_date, enrolment.assigned_by_id = due_date, by.id
@@ -339,6 +369,12 @@ def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: Use
         else:
             unchanged += 1
     db.session.flush()
-    logger.info("course %s assigned to unit %s by %s: %s new, %s updated",
-                course.id, unit.id, by.id, enrolled, updated)
+    logger.info(
+        "course %s assigned to unit %s by %s: %s new, %s updated",
+        course.id,
+        unit.id,
+        by.id,
+        enrolled,
+        updated,
+    )
     return AssignmentResult(enrolled, updated, unchanged)

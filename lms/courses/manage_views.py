@@ -44,10 +44,15 @@ def _course_form(course=None):
 
 def _course_data(form, competencies) -> services.CourseData:
     return services.CourseData(
-        title=form.title.data, summary=form.summary.data or "", category=form.category.data or "",
+        title=form.title.data,
+        summary=form.summary.data or "",
+        category=form.category.data or "",
         jp=form.jp.data or 0,
-        competencies=[(c.code, int(getattr(form, f"comp_{c.code}").data))
-                      for c in competencies if (getattr(form, f"comp_{c.code}").data or "").isdigit()],
+        competencies=[
+            (c.code, int(getattr(form, f"comp_{c.code}").data))
+            for c in competencies
+            if (getattr(form, f"comp_{c.code}").data or "").isdigit()
+        ],
         completion_rule={c.name: getattr(form, f"rule_{c.name}").data for c in completion.criteria()},
     )
 
@@ -71,8 +76,9 @@ def new():
             db.session.commit()
             flash(_("Kursus dibuat. Tambahkan modul dan pelajaran."), "success")
             return redirect(url_for(".outline", course_id=course.id))
-    return render_template("courses/manage/course_form.html", form=form, competencies=competencies,
-                           course=None)
+    return render_template(
+        "courses/manage/course_form.html", form=form, competencies=competencies, course=None
+    )
 
 
 @bp.route("/<int:course_id>/settings", methods=["GET", "POST"])
@@ -89,8 +95,9 @@ def settings(course_id: int):
             db.session.commit()
             flash(_("Pengaturan kursus disimpan."), "success")
             return redirect(url_for(".outline", course_id=course.id))
-    return render_template("courses/manage/course_form.html", form=form, competencies=competencies,
-                           course=course)
+    return render_template(
+        "courses/manage/course_form.html", form=form, competencies=competencies, course=course
+    )
 
 
 @bp.route("/<int:course_id>", methods=["GET", "POST"])
@@ -107,8 +114,9 @@ def outline(course_id: int):
             db.session.commit()
             flash(_("Modul ditambahkan."), "success")
             return redirect(url_for(".outline", course_id=course.id))
-    return render_template("courses/manage/outline.html", course=course, form=form,
-                           outline=learning.outline(course))
+    return render_template(
+        "courses/manage/outline.html", course=course, form=form, outline=learning.outline(course)
+    )
 
 
 @bp.post("/<int:course_id>/publish")
@@ -152,15 +160,19 @@ def move_module(module_id: int):
 
 def _lesson_form(course, lesson=None):
     form = LessonForm(obj=lesson)
-    form.video_media_id.choices = choices([("", _("Tidak ada"))] + [
-        (m.id, m.original_name) for m in course.media if m.kind == "video"])
+    form.video_media_id.choices = choices(
+        [("", _("Tidak ada"))] + [(m.id, m.original_name) for m in course.media if m.kind == "video"]
+    )
     return form
 
 
 def _lesson_data(form) -> services.LessonData:
     return services.LessonData(
-        title=form.title.data, body_md=form.body_md.data or "", required=form.required.data,
-        duration_minutes=form.duration_minutes.data or 0, video_url=form.video_url.data,
+        title=form.title.data,
+        body_md=form.body_md.data or "",
+        required=form.required.data,
+        duration_minutes=form.duration_minutes.data or 0,
+        video_url=form.video_url.data,
         video_media_id=form.video_media_id.data,
     )
 
@@ -180,8 +192,14 @@ def new_lesson(module_id: int):
             db.session.commit()
             flash(_("Pelajaran ditambahkan."), "success")
             return redirect(url_for(".outline", course_id=item.course_id))
-    return render_template("courses/manage/lesson_form.html", course=item.course, module=item,
-                           lesson=None, form=form, preview=preview)
+    return render_template(
+        "courses/manage/lesson_form.html",
+        course=item.course,
+        module=item,
+        lesson=None,
+        form=form,
+        preview=preview,
+    )
 
 
 @bp.route("/lessons/<int:lesson_id>", methods=["GET", "POST"])
@@ -199,8 +217,14 @@ def lesson(lesson_id: int):
             db.session.commit()
             flash(_("Pelajaran disimpan."), "success")
             return redirect(url_for(".outline", course_id=item.course_id))
-    return render_template("courses/manage/lesson_form.html", course=item.course, module=item.module,
-                           lesson=item, form=form, preview=preview)
+    return render_template(
+        "courses/manage/lesson_form.html",
+        course=item.course,
+        module=item.module,
+        lesson=item,
+        form=form,
+        preview=preview,
+    )
 
 
 @bp.post("/lessons/<int:lesson_id>/move")
@@ -264,8 +288,9 @@ def import_bundle():
     problems, warnings = [], []
     if form.validate_on_submit():
         try:
-            result = bundles.import_files(read_zip(form.file.data.read()), by=current_user,
-                                          publish=form.publish.data)
+            result = bundles.import_files(
+                read_zip(form.file.data.read()), by=current_user, publish=form.publish.data
+            )
         except BundleInvalid as exc:
             db.session.rollback()
             problems = exc.problems
@@ -275,13 +300,17 @@ def import_bundle():
             flash(_("Kursus %(title)s berhasil diimpor.", title=result.course.title), "success")
             if not warnings:
                 return redirect(url_for(".outline", course_id=result.course.id))
-    return render_template("courses/manage/import.html", form=form, problems=problems,
-                           warnings=warnings), 422 if problems else 200
+    return render_template(
+        "courses/manage/import.html", form=form, problems=problems, warnings=warnings
+    ), 422 if problems else 200
 
 
 @bp.get("/<int:course_id>/export.zip")
 @roles_required(*AUTHORS)
 def export_bundle(course_id: int):
     course = editable(Course, course_id)
-    return Response(zip_bytes(bundles.export_bundle(course)), mimetype="application/zip",
-                    headers={"Content-Disposition": f"attachment; filename={course.slug}.zip"})
+    return Response(
+        zip_bytes(bundles.export_bundle(course)),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f"attachment; filename={course.slug}.zip"},
+    )

@@ -72,8 +72,12 @@ def clean_media_name(raw: str) -> str:
     name = secure_filename(os.path.basename((raw or "").replace("\\", "/")))
     if not NAME_PATTERN.match(name) or "." not in name:
         raise MediaRejected(
-            _l("Nama berkas tidak valid. Gunakan huruf, angka, titik, garis bawah atau tanda "
-               "hubung, beserta ekstensinya (misalnya foto-kantor.png)."), "file")
+            _l(
+                "Nama berkas tidak valid. Gunakan huruf, angka, titik, garis bawah atau tanda "
+                "hubung, beserta ekstensinya (misalnya foto-kantor.png)."
+            ),
+            "file",
+        )
     return name
 
 
@@ -85,14 +89,26 @@ def _svg_size(value: str | None) -> int | None:
     return round(float(match.group(1))) if match else None
 
 
-_SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "handler", "listener", "set", "animate",
-                           "animatemotion", "animatetransform", "iframe", "embed", "object"}
+_SVG_FORBIDDEN_ELEMENTS = {
+    "script",
+    "foreignobject",
+    "handler",
+    "listener",
+    "set",
+    "animate",
+    "animatemotion",
+    "animatetransform",
+    "iframe",
+    "embed",
+    "object",
+}
 
 
 def check_svg(data: bytes) -> tuple[int | None, int | None]:
     """Accept only a plain drawing: no scripts, event handlers, external references or entities."""
-    rejected = MediaRejected(_l("Berkas SVG ini memuat skrip atau rujukan luar dan tidak dapat "
-                                "diterima."), "file")
+    rejected = MediaRejected(
+        _l("Berkas SVG ini memuat skrip atau rujukan luar dan tidak dapat diterima."), "file"
+    )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -144,8 +160,7 @@ def image_size(data: bytes, content_type: str) -> tuple[int | None, int | None]:
                 bits = int.from_bytes(data[21:25], "little")
                 return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
             if chunk == b"VP8X":
-                return (int.from_bytes(data[24:27], "little") + 1,
-                        int.from_bytes(data[27:30], "little") + 1)
+                return (int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1)
         if content_type == "image/jpeg":
             i = 2
             while i + 9 < len(data):
@@ -156,9 +171,9 @@ def image_size(data: bytes, content_type: str) -> tuple[int | None, int | None]:
                 if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
                     i += 1 if marker == 0xFF else 2
                     continue
-                length = struct.unpack(">H", data[i + 2:i + 4])[0]
+                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
                 if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                    h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                     return w, h
                 i += 2 + length
     except struct.error:
@@ -177,13 +192,21 @@ def sniff(data: bytes, name: str) -> Sniffed:
         content_type = "image/svg+xml"
     if content_type not in TYPES:
         raise MediaRejected(
-            _l("Jenis berkas tidak didukung. Yang diterima: gambar PNG, JPEG, GIF, WebP atau SVG, "
-               "dokumen PDF, dan video MP4 atau WebM."), "file")
+            _l(
+                "Jenis berkas tidak didukung. Yang diterima: gambar PNG, JPEG, GIF, WebP atau SVG, "
+                "dokumen PDF, dan video MP4 atau WebM."
+            ),
+            "file",
+        )
     stored_extension, extensions = TYPES[content_type]
     if extension not in extensions:
         raise MediaRejected(
-            _l("Isi berkas tidak sesuai dengan ekstensinya (.%(ext)s). Periksa kembali berkasnya.",
-               ext=extension or "?"), "file")
+            _l(
+                "Isi berkas tidak sesuai dengan ekstensinya (.%(ext)s). Periksa kembali berkasnya.",
+                ext=extension or "?",
+            ),
+            "file",
+        )
     if content_type == "image/svg+xml":
         width, height = check_svg(data)
     else:
@@ -229,8 +252,9 @@ def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tup
     name = clean_media_name(name)
     limit = max_bytes()
     if len(data) > limit:
-        raise MediaRejected(_l("Ukuran berkas melebihi batas %(mb)s MB.",
-                               mb=round(limit / 1024 / 1024, 1)), "file")
+        raise MediaRejected(
+            _l("Ukuran berkas melebihi batas %(mb)s MB.", mb=round(limit / 1024 / 1024, 1)), "file"
+        )
     if not data:
         raise MediaRejected(_l("Berkas kosong."), "file")
     sniffed = sniff(data, name)
@@ -252,8 +276,14 @@ def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tup
     db.session.flush()
     if old_stored:
         _remove(old_stored)
-    logger.info("media %s (%s, %s bytes) stored for course %s by %s",
-                media.id, sniffed.content_type, len(data), course.id, by and by.id)
+    logger.info(
+        "media %s (%s, %s bytes) stored for course %s by %s",
+        media.id,
+        sniffed.content_type,
+        len(data),
+        course.id,
+        by and by.id,
+    )
     return media, True
 
 

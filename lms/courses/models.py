@@ -24,8 +24,14 @@ MEDIA_URL_PREFIX = "/courses/media/"
 
 
 def _enum(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=length, create_constraint=True, name=name,
-                   values_callable=lambda e: [m.value for m in e])
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class CourseStatus(enum.StrEnum):
@@ -67,15 +73,21 @@ class Course(db.Model):
     owner_agency: Mapped[Agency | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     modules: Mapped[list[Module]] = relationship(
-        back_populates="course", order_by="Module.position", cascade="all, delete-orphan",
+        back_populates="course",
+        order_by="Module.position",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
     competencies: Mapped[list[CourseCompetency]] = relationship(
-        back_populates="course", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="course",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="CourseCompetency.competency_id",
     )
     media: Mapped[list[Media]] = relationship(
-        back_populates="course", order_by="Media.original_name", cascade="all, delete-orphan",
+        back_populates="course",
+        order_by="Media.original_name",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -101,9 +113,7 @@ class CourseCompetency(db.Model):
     __tablename__ = "course_competencies"
     __table_args__ = (sa.CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 
-    course_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
-    )
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     competency_id: Mapped[int] = mapped_column(sa.ForeignKey("competencies.id"), primary_key=True)
     level: Mapped[int] = mapped_column(sa.SmallInteger)
 
@@ -123,7 +133,9 @@ class Module(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="module", order_by="Lesson.position", cascade="all, delete-orphan",
+        back_populates="module",
+        order_by="Lesson.position",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -194,7 +206,7 @@ class Media(db.Model):
 
     @property
     def kind(self) -> str:
-        """"image", "video" or "document"."""
+        """ "image", "video" or "document"."""
         major = self.content_type.split("/", 1)[0]
         return major if major in ("image", "video") else "document"
 
@@ -227,9 +239,7 @@ class LessonCompletion(db.Model):
     __table_args__ = (sa.UniqueConstraint("enrolment_id", "lesson_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True
-    )
+    enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id"), index=True)
     completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 

@@ -88,8 +88,9 @@ def clean_video_url(raw: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
-        raise CourseError(_l("Tautan video harus berupa alamat http:// atau https:// yang lengkap."),
-                          "video_url")
+        raise CourseError(
+            _l("Tautan video harus berupa alamat http:// atau https:// yang lengkap."), "video_url"
+        )
     return url
 
 
@@ -105,8 +106,7 @@ def clean_competencies(pairs: Iterable[tuple[str, int]]) -> list[tuple[int, int]
             raise CourseError(_l("Kompetensi %(code)s disebut dua kali.", code=code), "competencies")
         seen.add(code)
         if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 5:
-            raise CourseError(_l("Level kompetensi %(code)s harus 1 sampai 5.", code=code),
-                              "competencies")
+            raise CourseError(_l("Level kompetensi %(code)s harus 1 sampai 5.", code=code), "competencies")
         result.append((known[code].id, level))
     return result
 
@@ -122,8 +122,7 @@ def clean_rule(rule: Mapping[str, str | None] | None) -> dict[str, str]:
             cleaned.pop(name, None)
             continue
         if found.options and option not in dict(found.options):
-            raise CourseError(_l("Pilihan syarat kelulusan %(name)s tidak valid.", name=name),
-                              "completion")
+            raise CourseError(_l("Pilihan syarat kelulusan %(name)s tidak valid.", name=name), "completion")
         cleaned[name] = option
     if not cleaned.get("lessons"):
         raise CourseError(_l("Syarat pelajaran tidak boleh dikosongkan."), "completion")
@@ -146,9 +145,11 @@ class CourseData:
 
 def _unique_slug(base: str, *, exclude_id: int | None = None) -> str:
     base = base or "kursus"
-    taken = set(db.session.scalars(
-        sa.select(Course.slug).where(Course.slug.like(f"{base}%"), Course.id != (exclude_id or 0))
-    ))
+    taken = set(
+        db.session.scalars(
+            sa.select(Course.slug).where(Course.slug.like(f"{base}%"), Course.id != (exclude_id or 0))
+        )
+    )
     slug, n = base, 2
     while slug in taken:
         suffix = f"-{n}"
@@ -159,8 +160,13 @@ def _unique_slug(base: str, *, exclude_id: int | None = None) -> str:
 def clean_slug(raw: str) -> str:
     slug = (raw or "").strip()
     if not SLUG_PATTERN.match(slug) or len(slug) > SLUG_MAX:
-        raise CourseError(_l("Slug hanya boleh berisi huruf kecil, angka dan tanda hubung "
-                             "(maks. 80), misalnya manajemen-karier-asn."), "slug")
+        raise CourseError(
+            _l(
+                "Slug hanya boleh berisi huruf kecil, angka dan tanda hubung "
+                "(maks. 80), misalnya manajemen-karier-asn."
+            ),
+            "slug",
+        )
     return slug
 
 
@@ -183,8 +189,7 @@ def apply_course_data(course: Course, data: CourseData) -> bool:
             changed = True
     current = {(cc.competency_id, cc.level) for cc in course.competencies}
     if current != set(wanted):
-        course.competencies = [CourseCompetency(competency_id=cid, level=level)
-                               for cid, level in wanted]
+        course.competencies = [CourseCompetency(competency_id=cid, level=level) for cid, level in wanted]
         changed = True
     return changed
 
@@ -193,8 +198,12 @@ def create_course(data: CourseData, *, by: User | None) -> Course:
     """Create a draft course; trainers and administrators only (by=None for operators)."""
     if by is not None and not can_author(by):
         raise CoursePermissionDenied(_l("Hanya pengajar yang dapat membuat kursus."))
-    course = Course(status=CourseStatus.DRAFT, created_by_id=by.id if by else None,
-                    owner_agency_id=by.agency_id if by else None, competencies=[])
+    course = Course(
+        status=CourseStatus.DRAFT,
+        created_by_id=by.id if by else None,
+        owner_agency_id=by.agency_id if by else None,
+        competencies=[],
+    )
     apply_course_data(course, data)
     if data.slug:
         slug = clean_slug(data.slug)
@@ -250,8 +259,11 @@ def add_module(course: Course, title: str, summary: str = "", *, by: User | None
     """Append a module to the course."""
     if by is not None:
         require_editor(by, course)
-    module = Module(title=clean_line(title, "title", maximum=TITLE_MAX, minimum=1),
-                    summary=(summary or "").strip(), position=len(course.modules) + 1)
+    module = Module(
+        title=clean_line(title, "title", maximum=TITLE_MAX, minimum=1),
+        summary=(summary or "").strip(),
+        position=len(course.modules) + 1,
+    )
     course.modules.append(module)
     touch(course)
     db.session.flush()
@@ -299,8 +311,9 @@ class LessonData:
 def render_lesson(lesson: Lesson, links: Mapping | None = None) -> None:
     """Store the lesson's sanitised HTML (done on save, never on view)."""
     course = lesson.course or db.session.get(Course, lesson.course_id)
-    lesson.body_html = render_markdown(lesson.body_md,
-                                       links if links is not None else media_store.media_links(course))
+    lesson.body_html = render_markdown(
+        lesson.body_md, links if links is not None else media_store.media_links(course)
+    )
 
 
 def rerender_course(course: Course) -> None:
@@ -321,8 +334,7 @@ def apply_lesson_data(lesson: Lesson, data: LessonData, course: Course) -> bool:
     """Validate and copy lesson fields; return whether anything changed."""
     body = data.body_md or ""
     if len(body) > BODY_MAX:
-        raise CourseError(_l("Teks pelajaran terlalu panjang (maks. %(n)d karakter).", n=BODY_MAX),
-                          "body_md")
+        raise CourseError(_l("Teks pelajaran terlalu panjang (maks. %(n)d karakter).", n=BODY_MAX), "body_md")
     if data.video_media_id is not None:
         found = db.session.get(Media, data.video_media_id)
         if found is None or found.course_id != course.id or found.kind != "video":
@@ -331,8 +343,9 @@ def apply_lesson_data(lesson: Lesson, data: LessonData, course: Course) -> bool:
         "title": clean_line(data.title, "title", maximum=TITLE_MAX, minimum=1),
         "body_md": body,
         "required": bool(data.required),
-        "duration_minutes": clean_int(data.duration_minutes, "duration_minutes",
-                                      minimum=0, maximum=DURATION_MAX),
+        "duration_minutes": clean_int(
+            data.duration_minutes, "duration_minutes", minimum=0, maximum=DURATION_MAX
+        ),
         "video_url": clean_video_url(data.video_url),
         "video_media_id": data.video_media_id,
     }
@@ -353,8 +366,9 @@ def _lesson_file(course: Course, title: str) -> str:
     return name
 
 
-def add_lesson(module: Module, data: LessonData, *, by: User | None,
-               source_file: str | None = None) -> Lesson:
+def add_lesson(
+    module: Module, data: LessonData, *, by: User | None, source_file: str | None = None
+) -> Lesson:
     """Append a lesson to a module; its HTML is rendered now."""
     course = module.course
     if by is not None:

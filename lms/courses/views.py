@@ -32,13 +32,20 @@ def course_or_404(slug: str, *, preview: bool = True):
 @bp.get("/")
 def catalogue():
     flt = learning.CatalogueFilter(
-        search=request.args.get("q", "").strip()[:100], category=request.args.get("category", "")[:100],
+        search=request.args.get("q", "").strip()[:100],
+        category=request.args.get("category", "")[:100],
         competency=request.args.get("competency", "")[:32],
-        jp_min=_int_arg("jp_min"), jp_max=_int_arg("jp_max"),
+        jp_min=_int_arg("jp_min"),
+        jp_max=_int_arg("jp_max"),
     )
     page = learning.catalogue(flt, page=_int_arg("page") or 1)
-    return render_template("courses/catalogue.html", page=page, flt=flt,
-                           categories=learning.categories(), competencies=available_competencies())
+    return render_template(
+        "courses/catalogue.html",
+        page=page,
+        flt=flt,
+        categories=learning.categories(),
+        competencies=available_competencies(),
+    )
 
 
 @bp.get("/<slug>")
@@ -48,10 +55,16 @@ def detail(slug: str):
     outline = learning.outline(course)
     done = learning.completed_lesson_ids(enrolment) if enrolment else set()
     progress = learning.progress(enrolment, outline.lessons, done) if enrolment else None
-    return render_template("courses/detail.html", course=course, outline=outline, enrolment=enrolment,
-                           done=done, progress=progress, can_edit=services.can_edit(current_user, course),
-                           can_assign=current_user.is_authenticated
-                           and current_user.has_role(Role.ADMIN, Role.AGENCY_ADMIN))
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        outline=outline,
+        enrolment=enrolment,
+        done=done,
+        progress=progress,
+        can_edit=services.can_edit(current_user, course),
+        can_assign=current_user.is_authenticated and current_user.has_role(Role.ADMIN, Role.AGENCY_ADMIN),
+    )
 
 
 @bp.post("/<slug>/enrol")
@@ -98,9 +111,17 @@ def lesson(slug: str, lesson_id: int):
     current = outline.find(lesson_id) or abort(404)
     previous, following = outline.neighbours(current)
     progress = learning.progress(enrolment, outline.lessons, done) if enrolment else None
-    return render_template("courses/lesson.html", course=course, enrolment=enrolment, outline=outline,
-                           lesson=current, done=done, progress=progress, previous=previous,
-                           following=following)
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        enrolment=enrolment,
+        outline=outline,
+        lesson=current,
+        done=done,
+        progress=progress,
+        previous=previous,
+        following=following,
+    )
 
 
 @bp.post("/<slug>/learn/<int:lesson_id>/done")
@@ -129,9 +150,14 @@ def media(name: str):
     item = db.session.scalar(db.select(Media).where(Media.stored_name == name))
     if item is None or not (item.course.is_published or services.can_edit(current_user, item.course)):
         abort(404)
-    response = send_from_directory(uploads_dir(), item.stored_name, mimetype=item.content_type,
-                                   as_attachment=item.kind == "document",
-                                   download_name=item.original_name, max_age=86400)
+    response = send_from_directory(
+        uploads_dir(),
+        item.stored_name,
+        mimetype=item.content_type,
+        as_attachment=item.kind == "document",
+        download_name=item.original_name,
+        max_age=86400,
+    )
     response.cache_control.private = True
     response.cache_control.public = False
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -147,11 +173,14 @@ def assign(slug: str):
         abort(403)
     course = course_or_404(slug, preview=False)
     form = AssignForm()
-    form.unit_id.choices = choices([("", _("Pilih unit kerja"))] + [
-        (unit.id, f"{agency.code} · " + "\u00a0\u00a0" * depth + unit.name)
-        for agency in agencies.agencies_for(current_user)
-        for unit, depth in agencies.unit_tree(agency.id)
-    ])
+    form.unit_id.choices = choices(
+        [("", _("Pilih unit kerja"))]
+        + [
+            (unit.id, f"{agency.code} · " + "\u00a0\u00a0" * depth + unit.name)
+            for agency in agencies.agencies_for(current_user)
+            for unit, depth in agencies.unit_tree(agency.id)
+        ]
+    )
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
         try:
@@ -162,8 +191,15 @@ def assign(slug: str):
             form_error(form, exc)
         else:
             db.session.commit()
-            flash(_("%(new)d pegawai didaftarkan, %(updated)d tenggat diperbarui, %(same)d tidak berubah.",
-                    new=result.enrolled, updated=result.updated, same=result.unchanged), "success")
+            flash(
+                _(
+                    "%(new)d pegawai didaftarkan, %(updated)d tenggat diperbarui, %(same)d tidak berubah.",
+                    new=result.enrolled,
+                    updated=result.updated,
+                    same=result.unchanged,
+                ),
+                "success",
+            )
             return redirect(url_for(".detail", slug=slug))
     return render_template("courses/assign.html", course=course, form=form)
 

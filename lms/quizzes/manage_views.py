@@ -36,7 +36,6 @@ def managed(model, object_id: int):
     return obj
 
 
-
 # ---------------------------------------------------------------- overview and banks
 
 

@@ -33,8 +33,7 @@ def issued(app, db, make_agency, make_user, make_course):
     agency = make_agency(code="BKN", name="Badan Kepegawaian Uji")
     trainer = make_user(agency, roles=(Role.TRAINER,))
     learner = make_user(agency, name="Siti Rahmawati", nip=factories.make_nip(gender=2, seq=7))
-    course = make_course(by=trainer, title="Komunikasi Publik", jp=4,
-                         competencies=[("KOM", 3), ("INT", 2)])
+    course = make_course(by=trainer, title="Komunikasi Publik", jp=4, competencies=[("KOM", 3), ("INT", 2)])
     with app.test_request_context():
         enrolment = complete(db.session.merge(learner), db.session.merge(course))
         db.session.commit()

@@ -17,14 +17,17 @@ def test_generated_numbers_are_readable_and_carry_80_bits():
     assert numbers.BITS >= 80
 
 
-@pytest.mark.parametrize("typed", [
-    "asn-7k3m-9qxd-2htv-5bwa-{c}",
-    "ASN 7K3M 9QXD 2HTV 5BWA {c}",
-    "7K3M9QXD2HTV5BWA{c}",
-    "  asn7k3m9qxd2htv5bwa{c}  ",
-    "ASN-7K3M-9QXD-2HTV-5BWA-{c}".replace("-", "\u2013"),
-    "asn.7k3m.9qxd.2htv.5bwa.{c}",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "asn-7k3m-9qxd-2htv-5bwa-{c}",
+        "ASN 7K3M 9QXD 2HTV 5BWA {c}",
+        "7K3M9QXD2HTV5BWA{c}",
+        "  asn7k3m9qxd2htv5bwa{c}  ",
+        "ASN-7K3M-9QXD-2HTV-5BWA-{c}".replace("-", "\u2013"),
+        "asn.7k3m.9qxd.2htv.5bwa.{c}",
+    ],
+)
 def test_typed_numbers_are_normalised(typed):
     body = "7K3M9QXD2HTV5BWA"
     canonical = numbers.format_number(body)
@@ -39,15 +42,18 @@ def test_lookalike_letters_read_as_digits():
     assert numbers.normalise(canonical.replace("1", "I")) == canonical
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("", "Masukkan nomor"),
-    ("   ", "Masukkan nomor"),
-    ("ASN-7K3M", "17 huruf dan angka"),
-    ("ASN-7K3M-9QXD-2HTV-5BWA-QQQQ", "17 huruf dan angka"),
-    ("ASN-7K3M-9QXD-2HTV-5BWA-U", "tidak memakai karakter U"),
-    ("ASN-7K3M-9QXD-2HTV-5B*A-Q", "tidak memakai karakter *"),
-    ("<script>alert(1)</script>!!", "17 huruf dan angka"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Masukkan nomor"),
+        ("   ", "Masukkan nomor"),
+        ("ASN-7K3M", "17 huruf dan angka"),
+        ("ASN-7K3M-9QXD-2HTV-5BWA-QQQQ", "17 huruf dan angka"),
+        ("ASN-7K3M-9QXD-2HTV-5BWA-U", "tidak memakai karakter U"),
+        ("ASN-7K3M-9QXD-2HTV-5B*A-Q", "tidak memakai karakter *"),
+        ("<script>alert(1)</script>!!", "17 huruf dan angka"),
+    ],
+)
 def test_malformed_numbers_are_rejected_with_a_clear_message(app, typed, message):
     with app.test_request_context(), pytest.raises(MalformedNumber) as caught:
         numbers.normalise(typed)
@@ -59,7 +65,7 @@ def test_check_character_catches_a_typo_and_swapped_neighbours(app):
     body = canonical[4:].replace("-", "")[:16]
     typo = body[:5] + ("A" if body[5] != "A" else "B") + body[6:]
     swapped_at = next(i for i in range(15) if body[i] != body[i + 1])
-    swapped = body[:swapped_at] + body[swapped_at + 1] + body[swapped_at] + body[swapped_at + 2:]
+    swapped = body[:swapped_at] + body[swapped_at + 1] + body[swapped_at] + body[swapped_at + 2 :]
     with app.test_request_context():
         for wrong in (typo, swapped):
             with pytest.raises(MalformedNumber, match="salah ketik"):

@@ -38,16 +38,26 @@ def download(client, login, learner, number):
     return response.data
 
 
-def test_pdf_says_what_was_certified_and_its_qr_opens_the_verify_page(client, login, app, issued,
-                                                                     monkeypatch):
+def test_pdf_says_what_was_certified_and_its_qr_opens_the_verify_page(
+    client, login, app, issued, monkeypatch
+):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://belajar.example.go.id/")
     learner, course, number = issued
     data = download(client, login, learner, number)
     assert len(data) < 60_000
     text = text_of(data)
-    for expected in ("SERTIFIKAT", f"Nomor {number}", "Siti Rahmawati", "Komunikasi Publik",
-                     "dengan bobot 4 JP", "BADAN KEPEGAWAIAN UJI", "Komunikasi (KOM) level 3",
-                     "Integritas (INT) level 2", "diberikan kepada", "menyelesaikan kursus"):
+    for expected in (
+        "SERTIFIKAT",
+        f"Nomor {number}",
+        "Siti Rahmawati",
+        "Komunikasi Publik",
+        "dengan bobot 4 JP",
+        "BADAN KEPEGAWAIAN UJI",
+        "Komunikasi (KOM) level 3",
+        "Integritas (INT) level 2",
+        "diberikan kepada",
+        "menyelesaikan kursus",
+    ):
         assert expected in text, expected
     nip = learner.nip
     assert f"NIP {nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}" in text
@@ -72,13 +82,26 @@ def test_a_revoked_certificate_prints_as_revoked(client, login, app, issued):
 def test_dates_are_in_indonesian(app, issued):
     with app.test_request_context():
         cert = db.session.scalar(sa.select(Certificate).where(Certificate.number == issued[2]))
-        cert.competencies = [{"code": f"T{i}", "name": f"Teknis {i}", "type": "technical", "level": 1}
-                             for i in range(6)]
+        cert.competencies = [
+            {"code": f"T{i}", "name": f"Teknis {i}", "type": "technical", "level": 1} for i in range(6)
+        ]
         data = pdf.render(cert, "https://x.example/verify/1", site_name="Ruang Belajar ASN")
     text = text_of(data)
     month = cert.issued_on.month
-    names = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember"]
+    names = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ]
     assert f"Diterbitkan pada {cert.issued_on.day} {names[month - 1]} {cert.issued_on.year}" in text
     assert "dan 3 lainnya" in text
 

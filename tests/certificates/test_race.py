@@ -23,12 +23,20 @@ def committed(app):
         trainer = factories.user(agency, roles=(Role.TRAINER,))
         learner = factories.user(agency, name="Peserta Balapan")
         course = factories.course(by=trainer, title="Kursus Balapan", modules=1, lessons=1)
-        enrolment = Enrolment(user_id=learner.id, course_id=course.id, completed_at=services.utcnow(),
-                              completed_version=course.version)
+        enrolment = Enrolment(
+            user_id=learner.id,
+            course_id=course.id,
+            completed_at=services.utcnow(),
+            completed_version=course.version,
+        )
         db.session.add(enrolment)
         db.session.commit()
-        ids = {"agency": agency.id, "users": [trainer.id, learner.id], "course": course.id,
-               "enrolment": enrolment.id}
+        ids = {
+            "agency": agency.id,
+            "users": [trainer.id, learner.id],
+            "course": course.id,
+            "enrolment": enrolment.id,
+        }
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Certificate).where(Certificate.source_id == ids["enrolment"]))
@@ -73,6 +81,9 @@ def test_two_concurrent_completion_events_issue_one_certificate(app, committed):
     assert not errors, errors
     assert len(results) == 2 and results[0] == results[1], results
     with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)
-                                  .where(Certificate.source_id == committed["enrolment"]))
+        count = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Certificate)
+            .where(Certificate.source_id == committed["enrolment"])
+        )
     assert count == 1

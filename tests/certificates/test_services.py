@@ -19,8 +19,9 @@ def world(ctx):
     agency = factories.agency(code="PEMDA", name="Pemerintah Kabupaten Uji", timezone="Asia/Jayapura")
     trainer = factories.user(agency, roles=(Role.TRAINER,))
     learner = factories.user(agency, name="Yohanes Wenda", nip=factories.make_nip(seq=11))
-    course = factories.course(by=trainer, title="Pelayanan Publik Prima", jp=3,
-                              competencies=[("PP", 2), ("KOM", 1)])
+    course = factories.course(
+        by=trainer, title="Pelayanan Publik Prima", jp=3, competencies=[("PP", 2), ("KOM", 1)]
+    )
     return SimpleNamespace(agency=agency, trainer=trainer, learner=learner, course=course)
 
 
@@ -72,8 +73,15 @@ def test_the_loser_of_a_race_gets_the_winners_certificate(world, monkeypatch):
 def test_the_unique_constraint_holds_in_the_database(world):
     enrolment = complete(world.learner, world.course)
     cert = certificate_of(enrolment)
-    duplicate = Certificate(**{c.key: getattr(cert, c.key) for c in Certificate.__table__.columns
-                               if c.key not in ("id", "number", "uuid")}, number="ASN-X", uuid="u")
+    duplicate = Certificate(
+        **{
+            c.key: getattr(cert, c.key)
+            for c in Certificate.__table__.columns
+            if c.key not in ("id", "number", "uuid")
+        },
+        number="ASN-X",
+        uuid="u",
+    )
     with pytest.raises(IntegrityError), db.session.begin_nested():
         db.session.add(duplicate)
 
@@ -110,10 +118,12 @@ def test_a_failure_to_issue_does_not_undo_the_completion(world, monkeypatch, cap
 
 def test_webinar_attendance_issues_a_certificate_once(world):
     attended = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
-    first = services.issue_for_webinar(9001, world.learner, title="Webinar Etika ASN", jp=2,
-                                       attended_at=attended, course=world.course)
-    again = services.issue_for_webinar(9001, world.learner, title="Webinar Etika ASN", jp=2,
-                                       attended_at=attended)
+    first = services.issue_for_webinar(
+        9001, world.learner, title="Webinar Etika ASN", jp=2, attended_at=attended, course=world.course
+    )
+    again = services.issue_for_webinar(
+        9001, world.learner, title="Webinar Etika ASN", jp=2, attended_at=attended
+    )
     assert again is first
     assert first.source is CertificateSource.WEBINAR and first.source_id == 9001
     assert first.title == "Webinar Etika ASN" and first.jp == 2
@@ -126,8 +136,13 @@ def test_webinar_attendance_issues_a_certificate_once(world):
 
 def test_the_webinar_signal_handler_reads_an_attendance(world):
     webinar = SimpleNamespace(title="Webinar Inovasi", jp=2, course=None)
-    attendance = SimpleNamespace(id=77, user=world.learner, webinar=webinar, jp_credited=1,
-                                 finalized_at=datetime(2026, 5, 1, tzinfo=UTC))
+    attendance = SimpleNamespace(
+        id=77,
+        user=world.learner,
+        webinar=webinar,
+        jp_credited=1,
+        finalized_at=datetime(2026, 5, 1, tzinfo=UTC),
+    )
     services.on_webinar_attended(None, attendance=attendance)
     cert = services.certificate_for_source(CertificateSource.WEBINAR, 77)
     assert (cert.title, cert.jp, cert.competencies) == ("Webinar Inovasi", 1, [])
@@ -136,12 +151,19 @@ def test_the_webinar_signal_handler_reads_an_attendance(world):
 def test_jp_by_year_counts_unrevoked_certificates_in_the_holders_year(world):
     complete(world.learner, world.course)  # 3 JP, now
     # 31 Dec 2025 20:00 UTC is already 1 Jan 2026 in Jayapura (WIT, UTC+9).
-    services.issue_for_webinar(1, world.learner, title="Malam tahun baru", jp=2,
-                               attended_at=datetime(2025, 12, 31, 20, 0, tzinfo=UTC))
-    services.issue_for_webinar(2, world.learner, title="Tahun lalu", jp=5,
-                               attended_at=datetime(2025, 6, 1, tzinfo=UTC))
-    revoked = services.issue_for_webinar(3, world.learner, title="Dicabut", jp=7,
-                                         attended_at=datetime(2025, 6, 2, tzinfo=UTC))
+    services.issue_for_webinar(
+        1,
+        world.learner,
+        title="Malam tahun baru",
+        jp=2,
+        attended_at=datetime(2025, 12, 31, 20, 0, tzinfo=UTC),
+    )
+    services.issue_for_webinar(
+        2, world.learner, title="Tahun lalu", jp=5, attended_at=datetime(2025, 6, 1, tzinfo=UTC)
+    )
+    revoked = services.issue_for_webinar(
+        3, world.learner, title="Dicabut", jp=7, attended_at=datetime(2025, 6, 2, tzinfo=UTC)
+    )
     services.revoke(revoked, "Kehadiran tidak sah", by=None)
     this_year = services.this_year(world.learner)
     totals = services.jp_by_year(world.learner)
@@ -194,10 +216,19 @@ def test_webinar_attended_signal_issues_a_certificate(world, app):
     from lms.webinars.signals import webinar_attended
 
     known = competencies_by_code(["PB"])
-    webinar = SimpleNamespace(title="Webinar Manajemen Talenta", jp=2, course=world.course,
-                              competencies=[SimpleNamespace(competency=known["PB"], level=3)])
-    attendance = SimpleNamespace(id=4242, user=world.learner, webinar=webinar, jp_credited=2,
-                                 finalized_at=datetime(2026, 6, 1, tzinfo=UTC))
+    webinar = SimpleNamespace(
+        title="Webinar Manajemen Talenta",
+        jp=2,
+        course=world.course,
+        competencies=[SimpleNamespace(competency=known["PB"], level=3)],
+    )
+    attendance = SimpleNamespace(
+        id=4242,
+        user=world.learner,
+        webinar=webinar,
+        jp_credited=2,
+        finalized_at=datetime(2026, 6, 1, tzinfo=UTC),
+    )
     webinar_attended.send(app, attendance=attendance)
     cert = services.certificate_for_source(CertificateSource.WEBINAR, 4242)
     assert cert is not None and cert.title == "Webinar Manajemen Talenta" and cert.jp == 2
@@ -211,8 +242,9 @@ def test_a_webinar_certificate_snapshots_the_webinars_competencies_when_issued(w
     from lms.webinars import competencies
     from lms.webinars import services as webinars
 
-    webinar = factories.webinar(world.trainer, course_id=world.course.id, jp=2,
-                                competencies=[("PP", 3), ("INT", 1)])
+    webinar = factories.webinar(
+        world.trainer, course_id=world.course.id, jp=2, competencies=[("PP", 3), ("INT", 1)]
+    )
     factories.registration(webinar, world.learner)
     webinars.join(world.learner, webinar, "sid-1", at=webinar.starts_at)
     webinars.leave("sid-1", at=webinar.ends_at)

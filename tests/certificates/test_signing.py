@@ -123,8 +123,13 @@ def test_a_credential_signed_by_an_unknown_key_fails(client, app, issued):
     stranger = OKPKey.generate_key("Ed25519")
     header = {"alg": "EdDSA", "kid": stranger.thumbprint(), "typ": "vc+jwt"}
     with app.test_request_context():
-        forged = signing.jws.serialize_compact(header, pyjwt.api_jws.base64url_decode(token.split(".")[1]),
-                                               stranger, algorithms=["EdDSA"], registry=signing.REGISTRY)
+        forged = signing.jws.serialize_compact(
+            header,
+            pyjwt.api_jws.base64url_decode(token.split(".")[1]),
+            stranger,
+            algorithms=["EdDSA"],
+            registry=signing.REGISTRY,
+        )
         with pytest.raises(signing.CredentialInvalid) as caught:
             signing.verify(forged)
     assert caught.value.code == "unknown_key" and stranger.thumbprint() in str(caught.value)
@@ -132,12 +137,19 @@ def test_a_credential_signed_by_an_unknown_key_fails(client, app, issued):
         pyjwt_verify(forged, fetch_jwks(client).get_json())
 
 
-@pytest.mark.parametrize(("token", "code"), [
-    ("not a jwt", "malformed"),
-    ("a.b.c", "malformed"),
-    (pyjwt.encode({"x": 1}, "secret-key-of-32-bytes-or-more!!", algorithm="HS256",
-                  headers={"kid": "k"}), "algorithm"),
-])
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        ("not a jwt", "malformed"),
+        ("a.b.c", "malformed"),
+        (
+            pyjwt.encode(
+                {"x": 1}, "secret-key-of-32-bytes-or-more!!", algorithm="HS256", headers={"kid": "k"}
+            ),
+            "algorithm",
+        ),
+    ],
+)
 def test_garbage_credentials_are_refused(app, token, code):
     with app.test_request_context(), pytest.raises(signing.CredentialInvalid) as caught:
         signing.verify(token)
@@ -179,8 +191,11 @@ def test_rotation_keeps_old_credentials_verifiable(app, key_folder, make_user, m
         new_token = new_cert.credential_jwt
         db.session.commit()
         assert signing.verify(old_token).kid == old_kid
-    assert not [p for p in key_folder.glob("key-*.pem") if not p.name.endswith(".pub.pem")
-                and old_kid in p.read_text()]
+    assert not [
+        p
+        for p in key_folder.glob("key-*.pem")
+        if not p.name.endswith(".pub.pem") and old_kid in p.read_text()
+    ]
     client = app.test_client()
     jwks = fetch_jwks(client).get_json()
     assert {k["kid"] for k in jwks["keys"]} == {old_kid, new_cert.key_id}
@@ -205,11 +220,14 @@ def test_keys_from_configuration_pem(app, monkeypatch, tmp_path):
         assert signing.keyring().current.kid == current.thumbprint()
 
 
-@pytest.mark.parametrize("bad", [
-    "-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----\n",
-    OKPKey.generate_key("X25519").as_pem(private=True).decode(),
-    OKPKey.generate_key("Ed25519").as_pem(private=False).decode(),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----\n",
+        OKPKey.generate_key("X25519").as_pem(private=True).decode(),
+        OKPKey.generate_key("Ed25519").as_pem(private=False).decode(),
+    ],
+)
 def test_unusable_configured_keys_say_what_is_wrong(app, monkeypatch, bad):
     monkeypatch.setitem(app.config, "CERT_SIGNING_KEYS", bad)
     with app.app_context(), pytest.raises(signing.SigningKeyError) as caught:
@@ -234,8 +252,10 @@ def test_issue_certificates_cli_issues_what_is_missing(app, make_user, make_cour
     assert "0 certificate(s) issued" in result.output
     with app.app_context():
         cert = db.session.scalar(sa.select(Certificate).where(Certificate.source_id == enrolment_id))
-        assert pyjwt.decode(cert.credential_jwt, options={"verify_signature": False})["id"] == \
-            f"https://belajar.example.go.id/verify/{cert.number}"
+        assert (
+            pyjwt.decode(cert.credential_jwt, options={"verify_signature": False})["id"]
+            == f"https://belajar.example.go.id/verify/{cert.number}"
+        )
 
 
 def test_revoke_certificate_cli(app, issued):

@@ -37,8 +37,15 @@ def test_verify_page_shows_valid_and_everything_certified(client, issued):
     assert response.status_code == 200
     html = response.text
     assert "SAH" in html and "DICABUT" not in html
-    for expected in ("Siti Rahmawati", "Komunikasi Publik", "4 JP", "Komunikasi (KOM) — level 3",
-                     "Integritas (INT) — level 2", "Badan Kepegawaian Uji", number):
+    for expected in (
+        "Siti Rahmawati",
+        "Komunikasi Publik",
+        "4 JP",
+        "Komunikasi (KOM) — level 3",
+        "Integritas (INT) — level 2",
+        "Badan Kepegawaian Uji",
+        number,
+    ):
         assert expected in html, expected
     assert learner.nip[:4] + "**********" + learner.nip[-4:] in html
     assert learner.nip not in html, "the full NIP is never public"
@@ -46,8 +53,9 @@ def test_verify_page_shows_valid_and_everything_certified(client, issued):
     assert response.headers["Cache-Control"] == "private, no-cache"
 
 
-@pytest.mark.parametrize("variant", [str.lower, lambda n: n.replace("-", " "), lambda n: n.replace("-", ""),
-                                     lambda n: n[4:]])
+@pytest.mark.parametrize(
+    "variant", [str.lower, lambda n: n.replace("-", " "), lambda n: n.replace("-", ""), lambda n: n[4:]]
+)
 def test_verify_page_normalises_typed_numbers(client, issued, variant):
     number = issued[2]
     response = client.get(f"/verify/{variant(number)}")
@@ -198,8 +206,9 @@ def test_others_cannot_download_but_the_issuing_agency_admin_can(client, login, 
     assert number not in client.get("/certificates/").text
     client.post("/logout")
     with app.app_context():
-        agency = db.session.get(Certificate, db.session.scalar(
-            sa.select(Certificate.id).where(Certificate.number == number))).issuer_agency
+        agency = db.session.get(
+            Certificate, db.session.scalar(sa.select(Certificate.id).where(Certificate.number == number))
+        ).issuer_agency
         admin = factories.bind(app, factories.user)(agency, roles=(Role.AGENCY_ADMIN,))
     login(admin)
     assert client.get(f"/certificates/{number}/credential.jwt").status_code == 200
@@ -207,8 +216,12 @@ def test_others_cannot_download_but_the_issuing_agency_admin_can(client, login, 
 
 def test_anonymous_is_sent_to_login(client, issued):
     number = issued[2]
-    for url in ("/certificates/", f"/certificates/{number}/sertifikat.pdf", "/certificates/verify-many",
-                "/certificates/manage"):
+    for url in (
+        "/certificates/",
+        f"/certificates/{number}/sertifikat.pdf",
+        "/certificates/verify-many",
+        "/certificates/manage",
+    ):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location, url
 
@@ -245,19 +258,32 @@ def test_bulk_verification_table_and_csv(client, login, app, issued, hr, make_us
         db.session.commit()
     revoke_directly(app, revoked_number, "Plagiat tugas akhir")
     login(hr)
-    typed = [number.lower().replace("-", " "), revoked_number, UNKNOWN, "ASN-12", "=HYPERLINK(\"x\")"]
+    typed = [number.lower().replace("-", " "), revoked_number, UNKNOWN, "ASN-12", '=HYPERLINK("x")']
     response = client.post("/certificates/verify-many", data={"numbers": "\n".join(typed) + "\n\n"})
     assert response.status_code == 200
     html = response.text
-    for expected in ("SAH", "DICABUT", "TIDAK DIKENAL", "NOMOR TIDAK VALID", "Siti Rahmawati",
-                     "Plagiat tugas akhir", "Komunikasi Publik", "Hasil: 5 nomor"):
+    for expected in (
+        "SAH",
+        "DICABUT",
+        "TIDAK DIKENAL",
+        "NOMOR TIDAK VALID",
+        "Siti Rahmawati",
+        "Plagiat tugas akhir",
+        "Komunikasi Publik",
+        "Hasil: 5 nomor",
+    ):
         assert expected in html, expected
     download = client.post("/certificates/verify-many", data={"numbers": "\n".join(typed), "format": "csv"})
     assert download.mimetype == "text/csv"
     assert download.headers["Content-Disposition"] == 'attachment; filename="hasil-verifikasi.csv"'
     rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
-    assert [row["status"] for row in rows] == ["SAH", "DICABUT", "TIDAK DIKENAL", "NOMOR TIDAK VALID",
-                                               "NOMOR TIDAK VALID"]
+    assert [row["status"] for row in rows] == [
+        "SAH",
+        "DICABUT",
+        "TIDAK DIKENAL",
+        "NOMOR TIDAK VALID",
+        "NOMOR TIDAK VALID",
+    ]
     assert rows[0]["nomor_diketik"] == typed[0] and rows[0]["nomor"] == number
     assert rows[0]["pemegang"] == "Siti Rahmawati" and rows[0]["jp"] == "4" and rows[0]["tanggal_terbit"]
     assert rows[1]["alasan_pencabutan"] == "Plagiat tugas akhir"
@@ -268,8 +294,11 @@ def test_bulk_verification_reads_a_csv_upload(client, login, issued, hr):
     number = issued[2]
     login(hr)
     data = f"nama;nomor sertifikat\nSiti;{number}\nBudi;{UNKNOWN}\n".encode("utf-8-sig")
-    response = client.post("/certificates/verify-many", content_type="multipart/form-data",
-                           data={"numbers": "", "file": (io.BytesIO(data), "x.csv")})
+    response = client.post(
+        "/certificates/verify-many",
+        content_type="multipart/form-data",
+        data={"numbers": "", "file": (io.BytesIO(data), "x.csv")},
+    )
     assert response.status_code == 200
     assert "Hasil: 2 nomor" in response.text and "SAH" in response.text and "TIDAK DIKENAL" in response.text
 
@@ -282,8 +311,11 @@ def test_bulk_verification_limits_the_batch(client, login, app, hr, monkeypatch)
     assert "Hasil:" not in response.text
     empty = client.post("/certificates/verify-many", data={"numbers": "  \n "})
     assert "Tempelkan nomor sertifikat" in empty.text
-    utf16 = client.post("/certificates/verify-many", content_type="multipart/form-data",
-                        data={"file": (io.BytesIO("nomor\n".encode("utf-16")), "x.csv")})
+    utf16 = client.post(
+        "/certificates/verify-many",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO("nomor\n".encode("utf-16")), "x.csv")},
+    )
     assert "bukan berkas teks CSV" in utf16.text or "bukan UTF-8" in utf16.text
 
 
@@ -302,7 +334,8 @@ def test_issuing_agency_admin_revokes_and_the_page_says_revoked(client, login, a
     number = issued[2]
     with app.app_context():
         agency_id = db.session.scalar(
-            sa.select(Certificate.issuer_agency_id).where(Certificate.number == number))
+            sa.select(Certificate.issuer_agency_id).where(Certificate.number == number)
+        )
     with app.app_context():
         agency = db.session.get(Agency, agency_id)
         admin = factories.bind(app, factories.user)(agency, roles=(Role.AGENCY_ADMIN,), name="Admin BKN")

@@ -193,13 +193,27 @@ MATRIX = [
     row("GET", "/hr/{own}/talent", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/hr/{other}/talent?perf=2&fit=3", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/{own}/readiness?position={own_position}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
-    row("GET", "/hr/{own}/readiness?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND,
-        NOT_FOUND),
+    row(
+        "GET",
+        "/hr/{own}/readiness?position={other_position}",
+        LOGIN,
+        FORBIDDEN,
+        FORBIDDEN,
+        NOT_FOUND,
+        NOT_FOUND,
+    ),
     row("GET", "/hr/{other}/readiness", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/{own}/export/jp.csv", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/hr/{other}/export/training-history.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
-    row("GET", "/hr/{other}/export/readiness.csv?position={other_position}", LOGIN, FORBIDDEN, FORBIDDEN,
-        FORBIDDEN, OK),
+    row(
+        "GET",
+        "/hr/{other}/export/readiness.csv?position={other_position}",
+        LOGIN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        OK,
+    ),
     row("GET", "/hr/{own}/requests", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/hr/{other}/requests", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -363,16 +377,21 @@ def quiz_ids(app, c1, c2, learner):
             bank = services.default_bank(course)
             services.import_questions(bank, "::s::Benar? {T}\n", by=None)
             category = bank.categories[0]
-            quiz = services.create_quiz(course, services.QuizData(
-                title="Kuis", sources=[(category.id, None)], published=True), by=None)
-            found.update({f"q{name}": quiz.id, f"b{name}": bank.id,
-                          f"qq{name}": services.questions_of(bank)[0].id})
+            quiz = services.create_quiz(
+                course,
+                services.QuizData(title="Kuis", sources=[(category.id, None)], published=True),
+                by=None,
+            )
+            found.update(
+                {f"q{name}": quiz.id, f"b{name}": bank.id, f"qq{name}": services.questions_of(bank)[0].id}
+            )
             if name == "1":
                 learner_row = db.session.get(type(learner), learner.id)
                 learning.enrol(learner_row, course)
                 found["a1"] = attempts.start_attempt(quiz, learner_row).id
-                found["q_draft"] = services.create_quiz(course, services.QuizData(
-                    title="Draf", sources=[(category.id, None)]), by=None).id
+                found["q_draft"] = services.create_quiz(
+                    course, services.QuizData(title="Draf", sources=[(category.id, None)]), by=None
+                ).id
         db.session.commit()
     return found
 
@@ -391,7 +410,7 @@ def test_matrix(world):
             with clients[actor].open(path, method=method) as response:
                 got = outcome(response)
                 if method == "GET" and response.mimetype == "text/html" and '="None"' in response.text:
-                    failures.append(f"{method} {template} as {actor}: an attribute rendered as \"None\"")
+                    failures.append(f'{method} {template} as {actor}: an attribute rendered as "None"')
             if got != expected[actor]:
                 failures.append(f"{method} {template} as {actor}: expected {expected[actor]}, got {got}")
     assert not failures, "\n".join(failures)

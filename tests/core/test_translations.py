@@ -28,8 +28,11 @@ def test_every_ui_string_has_an_english_translation_with_the_same_placeholders()
         )
     }
     with CATALOGUE.open("rb") as po:
-        catalogue = {message.id if isinstance(message.id, str) else message.id[0]: message
-                     for message in read_po(po) if message.id}
+        catalogue = {
+            message.id if isinstance(message.id, str) else message.id[0]: message
+            for message in read_po(po)
+            if message.id
+        }
     missing = sorted(in_code - catalogue.keys())
     assert not missing, f"not in the catalogue (run `make i18n`): {missing[:10]}"
     problems = []

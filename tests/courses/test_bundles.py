@@ -85,8 +85,9 @@ def test_sample_bundles_import_cleanly(ctx, folder):
     assert len(course.active_modules) >= 3 and len(lessons) >= 8
     assert all(lesson.body_html and "<script" not in lesson.body_html for lesson in lessons)
     images = [lesson for lesson in lessons if "<img" in lesson.body_html]
-    assert images and all("/courses/media/" in x.body_html and 'loading="lazy"' in x.body_html
-                          for x in images)
+    assert images and all(
+        "/courses/media/" in x.body_html and 'loading="lazy"' in x.body_html for x in images
+    )
     assert len(SAMPLES) == 3
 
 
@@ -108,8 +109,13 @@ def test_export_import_export_is_identical(ctx, folder, tmp_path):
 def test_browser_made_course_round_trips(ctx, make_user, make_course):
     course = make_course(by=make_user(roles=(Role.TRAINER,)), modules=2, lessons=2)
     first = bundles.export_bundle(course)
-    assert sorted(first) == ["course.yaml", "lessons/pelajaran-1-1.md", "lessons/pelajaran-1-2.md",
-                             "lessons/pelajaran-2-1.md", "lessons/pelajaran-2-2.md"]
+    assert sorted(first) == [
+        "course.yaml",
+        "lessons/pelajaran-1-1.md",
+        "lessons/pelajaran-1-2.md",
+        "lessons/pelajaran-2-1.md",
+        "lessons/pelajaran-2-2.md",
+    ]
     ids = [x.id for x in learning.outline(course).lessons]
     result = bundles.import_files(first)
     assert not result.changed and [x.id for x in learning.outline(course).lessons] == ids
@@ -126,10 +132,15 @@ def test_reimport_updates_in_place_and_keeps_progress(ctx, make_user):
     learning.mark_lesson_done(enrolment, first)
 
     changed = dict(files)
-    changed["course.yaml"] = files["course.yaml"].decode().replace(
-        "      - file: lessons/01-satu.md\n      - file: lessons/02-dua.md\n",
-        "      - file: lessons/03-tiga.md\n      - file: lessons/01-satu.md\n",
-    ).encode()
+    changed["course.yaml"] = (
+        files["course.yaml"]
+        .decode()
+        .replace(
+            "      - file: lessons/01-satu.md\n      - file: lessons/02-dua.md\n",
+            "      - file: lessons/03-tiga.md\n      - file: lessons/01-satu.md\n",
+        )
+        .encode()
+    )
     changed["lessons/01-satu.md"] = lesson("Satu (revisi)", "Teks **baru**\n")
     changed["lessons/03-tiga.md"] = lesson("Tiga")
     del changed["lessons/02-dua.md"]
@@ -159,8 +170,10 @@ def test_unchanged_reimport_does_not_bump_version(ctx):
 def test_quizzes_are_ignored_and_unlisted_lessons_warned(ctx):
     files = good_bundle() | {"lessons/99-lupa.md": lesson("Lupa"), "catatan.txt": b"x"}
     result = bundles.import_files(files)
-    assert [(w.file, w.warning) for w in result.warnings] == [("catatan.txt", True),
-                                                              ("lessons/99-lupa.md", True)]
+    assert [(w.file, w.warning) for w in result.warnings] == [
+        ("catatan.txt", True),
+        ("lessons/99-lupa.md", True),
+    ]
 
 
 # ---------------------------------------------------------------- bad input: rejected whole
@@ -168,11 +181,16 @@ def test_quizzes_are_ignored_and_unlisted_lessons_warned(ctx):
 
 def test_every_problem_is_listed_and_nothing_is_written(ctx):
     files = good_bundle()
-    files["course.yaml"] = COURSE_YAML.replace("code: KOM", "code: XYZ").replace(
-        "    level: 2", "    level: 7").replace(
-        "      - file: lessons/02-dua.md\n",
-        "      - file: lessons/02-dua.md\n      - file: lessons/01-satu.md\n"
-        "      - file: lessons/04-hilang.md\n").encode()
+    files["course.yaml"] = (
+        COURSE_YAML.replace("code: KOM", "code: XYZ")
+        .replace("    level: 2", "    level: 7")
+        .replace(
+            "      - file: lessons/02-dua.md\n",
+            "      - file: lessons/02-dua.md\n      - file: lessons/01-satu.md\n"
+            "      - file: lessons/04-hilang.md\n",
+        )
+        .encode()
+    )
     files["lessons/01-satu.md"] = lesson("Satu", "Teks\n\n![Rusak](../media/tidak-ada.png)\n")
     files["lessons/02-dua.md"] = lesson("Dua", "Teks\n", extra="title2: x\n")
     files["media/palsu.png"] = b"<html>bukan gambar</html>"
@@ -182,8 +200,11 @@ def test_every_problem_is_listed_and_nothing_is_written(ctx):
     assert ("course.yaml", 9, "Level kompetensi harus 1 sampai 5.") in problems
     assert ("course.yaml", 17, "Berkas lessons/01-satu.md sudah dipakai pada baris 15.") in problems
     assert ("course.yaml", 18, "Berkas lessons/04-hilang.md tidak ada di dalam bundel.") in problems
-    assert ("lessons/01-satu.md", 7,
-            "Berkas ../media/tidak-ada.png tidak ada di folder media/ bundel.") in problems
+    assert (
+        "lessons/01-satu.md",
+        7,
+        "Berkas ../media/tidak-ada.png tidak ada di folder media/ bundel.",
+    ) in problems
     assert ("lessons/02-dua.md", 4, "Kunci 'title2' tidak dikenal.") in problems
     assert any(p[0] == "media/palsu.png" and "Jenis berkas" in p[2] for p in problems)
     assert len(problems) == 7
@@ -208,26 +229,50 @@ def test_yaml_errors_have_line_numbers(ctx):
     assert problems[0][:2] == ("course.yaml", 6) and "dua kali" in problems[0][2]
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda f: f.pop("course.yaml"), ("course.yaml", None, "Berkas course.yaml tidak ada.")),
-    (lambda f: f.pop("lessons/02-dua.md"),
-     ("course.yaml", 16, "Berkas lessons/02-dua.md tidak ada di dalam bundel.")),
-    (lambda f: f.update({"lessons/01-satu.md": b"Tanpa front matter\n"}),
-     ("lessons/01-satu.md", 1, "Pelajaran harus diawali front matter YAML di antara dua baris '---'.")),
-    (lambda f: f.update({"lessons/01-satu.md": lesson("Satu", "![x](gambar.png)\n")}),
-     ("lessons/01-satu.md", 5, "Gambar gambar.png harus berada di folder media/ bundel.")),
-    (lambda f: f.update({"lessons/01-satu.md": "---\ntitle: Satu\n---\n\xff".encode("latin-1")}),
-     ("lessons/01-satu.md", None, "Berkas harus berupa teks UTF-8.")),
-    (lambda f: f.update({"course.yaml": COURSE_YAML.replace("format: 1", "format: 2").encode()}),
-     ("course.yaml", 1, "'format' harus bernilai 1.")),
-    (lambda f: f.update({"course.yaml": COURSE_YAML.replace("jp: 2", "jp: banyak").encode()}),
-     ("course.yaml", 6, "'jp' harus bilangan bulat 0 sampai 1000.")),
-    (lambda f: f.update({"course.yaml": COURSE_YAML.replace("lessons: required", "lessons: kadang")
-                                                   .encode()}),
-     ("course.yaml", 11, "Pilihan kadang tidak valid untuk syarat lessons.")),
-    (lambda f: f.update({"media/Gambar.png": factories.png()}),
-     ("media/gambar.png", None, "Nama berkas sama dengan media/Gambar.png (hanya beda huruf besar/kecil).")),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda f: f.pop("course.yaml"), ("course.yaml", None, "Berkas course.yaml tidak ada.")),
+        (
+            lambda f: f.pop("lessons/02-dua.md"),
+            ("course.yaml", 16, "Berkas lessons/02-dua.md tidak ada di dalam bundel."),
+        ),
+        (
+            lambda f: f.update({"lessons/01-satu.md": b"Tanpa front matter\n"}),
+            ("lessons/01-satu.md", 1, "Pelajaran harus diawali front matter YAML di antara dua baris '---'."),
+        ),
+        (
+            lambda f: f.update({"lessons/01-satu.md": lesson("Satu", "![x](gambar.png)\n")}),
+            ("lessons/01-satu.md", 5, "Gambar gambar.png harus berada di folder media/ bundel."),
+        ),
+        (
+            lambda f: f.update({"lessons/01-satu.md": "---\ntitle: Satu\n---\n\xff".encode("latin-1")}),
+            ("lessons/01-satu.md", None, "Berkas harus berupa teks UTF-8."),
+        ),
+        (
+            lambda f: f.update({"course.yaml": COURSE_YAML.replace("format: 1", "format: 2").encode()}),
+            ("course.yaml", 1, "'format' harus bernilai 1."),
+        ),
+        (
+            lambda f: f.update({"course.yaml": COURSE_YAML.replace("jp: 2", "jp: banyak").encode()}),
+            ("course.yaml", 6, "'jp' harus bilangan bulat 0 sampai 1000."),
+        ),
+        (
+            lambda f: f.update(
+                {"course.yaml": COURSE_YAML.replace("lessons: required", "lessons: kadang").encode()}
+            ),
+            ("course.yaml", 11, "Pilihan kadang tidak valid untuk syarat lessons."),
+        ),
+        (
+            lambda f: f.update({"media/Gambar.png": factories.png()}),
+            (
+                "media/gambar.png",
+                None,
+                "Nama berkas sama dengan media/Gambar.png (hanya beda huruf besar/kecil).",
+            ),
+        ),
+    ],
+)
 def test_single_problems_are_rejected(ctx, change, expected):
     files = good_bundle()
     change(files)
@@ -262,8 +307,17 @@ def test_zip_with_top_folder_imports(ctx):
     assert bundles.import_files(read_zip(data)).course.slug == "kursus-bundel"
 
 
-@pytest.mark.parametrize("name", ["../evil.md", "/etc/evil.md", "lessons/../../evil.md",
-                                  "C:/evil.md", "lessons\\..\\evil.md", "media//x.png"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../evil.md",
+        "/etc/evil.md",
+        "lessons/../../evil.md",
+        "C:/evil.md",
+        "lessons\\..\\evil.md",
+        "media//x.png",
+    ],
+)
 def test_zip_slip_names_are_refused(ctx, name):
     data = make_zip([*good_bundle().items(), (name, b"x")])
     with pytest.raises(BundleInvalid) as info:

@@ -44,20 +44,23 @@ def test_create_course_validates_and_makes_unique_slugs(trainer):
     assert first.completion_rule == {"lessons": "required"}
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"title": " "}, "title"),
-    ({"jp": -1}, "jp"),
-    ({"jp": "dua"}, "jp"),
-    ({"jp": 5000}, "jp"),
-    ({"competencies": [("XYZ", 2)]}, "competencies"),
-    ({"competencies": [("KOM", 6)]}, "competencies"),
-    ({"competencies": [("KOM", 0)]}, "competencies"),
-    ({"competencies": [("KOM", 1), ("kom", 2)]}, "competencies"),
-    ({"completion_rule": {"lessons": "sometimes"}}, "completion"),
-    ({"completion_rule": {"unknown": "x"}}, "completion"),
-    ({"completion_rule": {"lessons": ""}}, "completion"),
-    ({"slug": "Bukan Slug!"}, "slug"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"title": " "}, "title"),
+        ({"jp": -1}, "jp"),
+        ({"jp": "dua"}, "jp"),
+        ({"jp": 5000}, "jp"),
+        ({"competencies": [("XYZ", 2)]}, "competencies"),
+        ({"competencies": [("KOM", 6)]}, "competencies"),
+        ({"competencies": [("KOM", 0)]}, "competencies"),
+        ({"competencies": [("KOM", 1), ("kom", 2)]}, "competencies"),
+        ({"completion_rule": {"lessons": "sometimes"}}, "completion"),
+        ({"completion_rule": {"unknown": "x"}}, "completion"),
+        ({"completion_rule": {"lessons": ""}}, "completion"),
+        ({"slug": "Bukan Slug!"}, "slug"),
+    ],
+)
 def test_invalid_course_data_is_refused(trainer, changes, field):
     data = services.CourseData(title="Kursus Baik", jp=2)
     for key, value in changes.items():
@@ -86,8 +89,13 @@ def test_only_trainers_create_and_only_owner_or_admin_edit(trainer, learner, mak
 def test_lessons_store_sanitised_html_and_keep_order(trainer):
     course = services.create_course(services.CourseData(title="Urutan"), by=trainer)
     module = services.add_module(course, "Modul", by=trainer)
-    a = services.add_lesson(module, services.LessonData(
-        title="A", body_md="Halo <script>alert(1)</script> [x](javascript:alert(1)) **tebal**"), by=trainer)
+    a = services.add_lesson(
+        module,
+        services.LessonData(
+            title="A", body_md="Halo <script>alert(1)</script> [x](javascript:alert(1)) **tebal**"
+        ),
+        by=trainer,
+    )
     b = services.add_lesson(module, services.LessonData(title="B"), by=trainer)
     assert "<script" not in a.body_html and "href" not in a.body_html
     assert "<strong>tebal</strong>" in a.body_html
@@ -95,8 +103,7 @@ def test_lessons_store_sanitised_html_and_keep_order(trainer):
     services.move_lesson(b, -1, by=trainer)
     assert [x.title for x in lessons_of(course)] == ["B", "A"]
     with pytest.raises(CourseError) as info:
-        services.update_lesson(a, services.LessonData(title="A", video_url="javascript:alert(1)"),
-                               by=trainer)
+        services.update_lesson(a, services.LessonData(title="A", video_url="javascript:alert(1)"), by=trainer)
     assert info.value.field == "video_url"
 
 
@@ -147,16 +154,16 @@ def test_completion_happens_once_with_signal_and_version(trainer, learner, make_
         completion.course_completed.disconnect(on_completed)
     assert received == [enrolment.id]
     assert enrolment.completed_at is not None and enrolment.completed_version == 1
-    count = db.session.scalar(sa.select(sa.func.count(LessonCompletion.id))
-                              .where(LessonCompletion.enrolment_id == enrolment.id))
+    count = db.session.scalar(
+        sa.select(sa.func.count(LessonCompletion.id)).where(LessonCompletion.enrolment_id == enrolment.id)
+    )
     assert count == 2
 
 
 def test_optional_lessons_do_not_block_completion_unless_rule_says_all(trainer, learner, make_course):
     course = make_course(by=trainer, modules=1, lessons=2)
     required, optional = lessons_of(course)
-    services.update_lesson(optional, services.LessonData(title=optional.title, required=False),
-                           by=trainer)
+    services.update_lesson(optional, services.LessonData(title=optional.title, required=False), by=trainer)
     enrolment = learning.enrol(learner, course)
     assert learning.mark_lesson_done(enrolment, required) is True
 
@@ -170,11 +177,13 @@ def test_optional_lessons_do_not_block_completion_unless_rule_says_all(trainer, 
 
 def test_other_features_plug_in_criteria(trainer, learner, make_course):
     passed = {"value": False}
-    completion.register_criterion("plugged", lambda enrolment, option: passed["value"],
-                                  options=[("required", "Kuis wajib lulus")])
+    completion.register_criterion(
+        "plugged", lambda enrolment, option: passed["value"], options=[("required", "Kuis wajib lulus")]
+    )
     try:
-        course = make_course(by=trainer, modules=1, lessons=1,
-                             completion_rule={"lessons": "required", "plugged": "required"})
+        course = make_course(
+            by=trainer, modules=1, lessons=1, completion_rule={"lessons": "required", "plugged": "required"}
+        )
         enrolment = learning.enrol(learner, course)
         assert learning.mark_lesson_done(enrolment, lessons_of(course)[0]) is False
         assert completion.unmet_criteria(enrolment) == ["plugged"]
@@ -200,8 +209,9 @@ def test_editing_and_republishing_keeps_progress(trainer, learner, make_course):
     first, second = lessons_of(course)
     ids = [first.id, second.id]
     learning.mark_lesson_done(enrolment, first)
-    services.update_lesson(first, services.LessonData(title="Judul baru", body_md="Teks **baru**"),
-                           by=trainer)
+    services.update_lesson(
+        first, services.LessonData(title="Judul baru", body_md="Teks **baru**"), by=trainer
+    )
     services.add_lesson(first.module, services.LessonData(title="Tambahan"), by=trainer)
     services.publish(course, by=trainer)
     lessons = lessons_of(course)
@@ -247,10 +257,15 @@ def test_progress_and_continue_where_left_off(trainer, learner, make_course):
 
 
 def test_catalogue_search_and_filters(trainer, make_course):
-    make_course(by=trainer, title="Komunikasi Efektif", jp=2, competencies=[("KOM", 2)],
-                category="Soft skill", summary="Menulis surat dinas 100% jelas.")
-    make_course(by=trainer, title="Integritas ASN", jp=8, competencies=[("INT", 1)],
-                category="Etika")
+    make_course(
+        by=trainer,
+        title="Komunikasi Efektif",
+        jp=2,
+        competencies=[("KOM", 2)],
+        category="Soft skill",
+        summary="Menulis surat dinas 100% jelas.",
+    )
+    make_course(by=trainer, title="Integritas ASN", jp=8, competencies=[("INT", 1)], category="Etika")
     make_course(by=trainer, title="Komunikasi Draf", publish=False)
 
     def titles(**kwargs):
@@ -275,8 +290,7 @@ def test_catalogue_search_and_filters(trainer, make_course):
 # ---------------------------------------------------------------- assignment
 
 
-def test_assign_to_unit_enrols_sub_units_with_due_date_idempotently(ctx, make_agency, make_user,
-                                                                     make_course):
+def test_assign_to_unit_enrols_sub_units_with_due_date_idempotently(ctx, make_agency, make_user, make_course):
     agency = make_agency(units=("INDUK",))
     parent = agency.units[0]
     child = agencies.add_unit(agency, "ANAK", "Sub Bagian", parent.id, by=None)
@@ -341,8 +355,9 @@ def test_learner_summary_and_jp_this_year(trainer, learner, make_course):
 def test_upload_media_checks_content_and_stores_under_instance(trainer, make_course):
     course = make_course(by=trainer, modules=1, lessons=1)
     lesson = lessons_of(course)[0]
-    services.update_lesson(lesson, services.LessonData(title="Gambar", body_md="![Foto](media/foto.png)"),
-                           by=trainer)
+    services.update_lesson(
+        lesson, services.LessonData(title="Gambar", body_md="![Foto](media/foto.png)"), by=trainer
+    )
     media = services.upload_media(course, "foto.png", factories.png(40, 30), by=trainer)
     path = Path(current_app.instance_path) / "uploads" / media.stored_name
     assert path.read_bytes() == factories.png(40, 30)
@@ -358,17 +373,20 @@ def test_upload_media_checks_content_and_stores_under_instance(trainer, make_cou
     assert 'width="8" height="8"' in lesson.body_html
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("foto.png", b"<html><script>alert(1)</script></html>"),   # not an image at all
-    ("foto.png", factories.PDF),                                  # a PDF named .png
-    ("panduan.pdf", factories.png()),                             # a PNG named .pdf
-    ("skrip.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
-    ("skrip.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
-    ("bom.svg", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><svg>&a;</svg>'),
-    ("program.exe", b"MZ\x90\x00" + b"\x00" * 100),
-    ("kosong.png", b""),
-    ("tanpa-ekstensi", factories.png()),
-])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("foto.png", b"<html><script>alert(1)</script></html>"),  # not an image at all
+        ("foto.png", factories.PDF),  # a PDF named .png
+        ("panduan.pdf", factories.png()),  # a PNG named .pdf
+        ("skrip.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        ("skrip.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+        ("bom.svg", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><svg>&a;</svg>'),
+        ("program.exe", b"MZ\x90\x00" + b"\x00" * 100),
+        ("kosong.png", b""),
+        ("tanpa-ekstensi", factories.png()),
+    ],
+)
 def test_upload_rejects_wrong_content(trainer, make_course, name, data):
     course = make_course(by=trainer, modules=1, lessons=1)
     with pytest.raises(MediaRejected):
@@ -381,16 +399,16 @@ def test_upload_rejects_oversized_files(trainer, make_course, app):
     app.config["COURSE_MEDIA_MAX_BYTES"] = 1000
     try:
         with pytest.raises(MediaRejected) as info:
-            services.upload_media(course, "besar.png", factories.png(200, 200) + b"\x00" * 2000,
-                                  by=trainer)
+            services.upload_media(course, "besar.png", factories.png(200, 200) + b"\x00" * 2000, by=trainer)
     finally:
         app.config["COURSE_MEDIA_MAX_BYTES"] = Config.COURSE_MEDIA_MAX_BYTES
     assert "MB" in str(info.value)
     assert course.media == []
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd.png", "..\\..\\win.png", "/abs/olut.png",
-                                  "media/../../x.png"])
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd.png", "..\\..\\win.png", "/abs/olut.png", "media/../../x.png"]
+)
 def test_path_traversal_names_cannot_escape(trainer, make_course, name):
     course = make_course(by=trainer, modules=1, lessons=1)
     media = services.upload_media(course, name, factories.png(), by=trainer)

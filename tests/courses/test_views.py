@@ -32,8 +32,13 @@ def course(make_course, trainer):
 
 def lesson_ids(app, course_id):
     with app.app_context():
-        return list(db.session.scalars(sa.select(Lesson.id).where(Lesson.course_id == course_id)
-                                       .order_by(Lesson.module_id, Lesson.position)))
+        return list(
+            db.session.scalars(
+                sa.select(Lesson.id)
+                .where(Lesson.course_id == course_id)
+                .order_by(Lesson.module_id, Lesson.position)
+            )
+        )
 
 
 # ---------------------------------------------------------------- permissions
@@ -43,12 +48,16 @@ def test_anonymous_is_sent_to_login(client, course):
     lesson_id = lesson_ids(client.application, course.id)[0]
     assert client.get("/courses/").status_code == 200
     assert client.get(f"/courses/{course.slug}").status_code == 200
-    for method, url in [("get", f"/courses/{course.slug}/learn"),
-                        ("get", f"/courses/{course.slug}/learn/{lesson_id}"),
-                        ("post", f"/courses/{course.slug}/enrol"),
-                        ("post", f"/courses/{course.slug}/learn/{lesson_id}/done"),
-                        ("get", "/teach/"), ("get", "/teach/new"), ("get", f"/teach/{course.id}"),
-                        ("get", "/courses/media/abcdefghijklmnopqrstuvwx.png")]:
+    for method, url in [
+        ("get", f"/courses/{course.slug}/learn"),
+        ("get", f"/courses/{course.slug}/learn/{lesson_id}"),
+        ("post", f"/courses/{course.slug}/enrol"),
+        ("post", f"/courses/{course.slug}/learn/{lesson_id}/done"),
+        ("get", "/teach/"),
+        ("get", "/teach/new"),
+        ("get", f"/teach/{course.id}"),
+        ("get", "/courses/media/abcdefghijklmnopqrstuvwx.png"),
+    ]:
         response = getattr(client, method)(url)
         assert response.status_code == 302 and "/login" in response.location, url
 
@@ -56,8 +65,15 @@ def test_anonymous_is_sent_to_login(client, course):
 def test_learner_cannot_author_or_edit(client, login, make_user, course):
     login(make_user())
     lesson_id = lesson_ids(client.application, course.id)[0]
-    for url in ["/teach/", "/teach/new", f"/teach/{course.id}", f"/teach/{course.id}/settings",
-                f"/teach/lessons/{lesson_id}", f"/teach/{course.id}/media", "/teach/import"]:
+    for url in [
+        "/teach/",
+        "/teach/new",
+        f"/teach/{course.id}",
+        f"/teach/{course.id}/settings",
+        f"/teach/lessons/{lesson_id}",
+        f"/teach/{course.id}/media",
+        "/teach/import",
+    ]:
         assert client.get(url).status_code == 403, url
     assert client.post(f"/teach/{course.id}/publish").status_code == 403
     assert client.post(f"/teach/lessons/{lesson_id}", data={"title": "Dibajak"}).status_code == 403
@@ -67,8 +83,13 @@ def test_learner_cannot_author_or_edit(client, login, make_user, course):
 def test_trainer_cannot_edit_another_trainers_course(client, login, make_user, course):
     login(make_user(roles=(Role.TRAINER,)))
     lesson_id = lesson_ids(client.application, course.id)[0]
-    for url in [f"/teach/{course.id}", f"/teach/{course.id}/settings", f"/teach/lessons/{lesson_id}",
-                f"/teach/{course.id}/media", f"/teach/{course.id}/export.zip"]:
+    for url in [
+        f"/teach/{course.id}",
+        f"/teach/{course.id}/settings",
+        f"/teach/lessons/{lesson_id}",
+        f"/teach/{course.id}/media",
+        f"/teach/{course.id}/export.zip",
+    ]:
         assert client.get(url).status_code == 403, url
     response = client.post(f"/teach/lessons/{lesson_id}", data={"title": "Dibajak", "body_md": "x"})
     assert response.status_code == 403
@@ -90,9 +111,18 @@ def test_draft_course_is_hidden_from_learners(client, login, make_user, make_cou
 
 def test_trainer_builds_and_publishes_a_course_in_the_browser(client, login, trainer):
     login(trainer)
-    response = client.post("/teach/new", data={
-        "title": "Etika Pelayanan", "summary": "Ringkas.", "category": "Etika", "jp": "3",
-        "comp_INT": "2", "comp_PP": "", "rule_lessons": "required"})
+    response = client.post(
+        "/teach/new",
+        data={
+            "title": "Etika Pelayanan",
+            "summary": "Ringkas.",
+            "category": "Etika",
+            "jp": "3",
+            "comp_INT": "2",
+            "comp_PP": "",
+            "rule_lessons": "required",
+        },
+    )
     assert response.status_code == 302
     course_id = int(response.location.rstrip("/").split("/")[-1])
     assert client.post(f"/teach/{course_id}", data={"title": "Modul Satu"}).status_code == 302
@@ -100,14 +130,28 @@ def test_trainer_builds_and_publishes_a_course_in_the_browser(client, login, tra
         course = db.session.get(Course, course_id)
         module_id = course.modules[0].id
         assert [(cc.competency.code, cc.level) for cc in course.competencies] == [("INT", 2)]
-    preview = client.post(f"/teach/modules/{module_id}/lessons/new", data={
-        "title": "Pengantar", "body_md": "## Halo\n\n<script>alert(1)</script>", "preview": "1"})
+    preview = client.post(
+        f"/teach/modules/{module_id}/lessons/new",
+        data={"title": "Pengantar", "body_md": "## Halo\n\n<script>alert(1)</script>", "preview": "1"},
+    )
     assert "<h2>Halo</h2>" in preview.text and "<script>alert" not in preview.text
-    assert client.post(f"/teach/modules/{module_id}/lessons/new", data={
-        "title": "Pengantar", "body_md": "Isi **penting**\n\n![Foto](media/foto.png)",
-        "duration_minutes": "15", "required": "y"}).status_code == 302
-    upload = client.post(f"/teach/{course_id}/media", data={
-        "file": (io.BytesIO(factories.png(30, 20)), "foto.png")}, content_type="multipart/form-data")
+    assert (
+        client.post(
+            f"/teach/modules/{module_id}/lessons/new",
+            data={
+                "title": "Pengantar",
+                "body_md": "Isi **penting**\n\n![Foto](media/foto.png)",
+                "duration_minutes": "15",
+                "required": "y",
+            },
+        ).status_code
+        == 302
+    )
+    upload = client.post(
+        f"/teach/{course_id}/media",
+        data={"file": (io.BytesIO(factories.png(30, 20)), "foto.png")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 302
     assert client.post(f"/teach/{course_id}/publish").status_code == 302
     with client.application.app_context():
@@ -178,15 +222,19 @@ def test_catalogue_filters_and_pagination(client, make_course, trainer):
 
 def test_bad_course_input_shows_a_message_and_changes_nothing(client, login, trainer, course):
     login(trainer)
-    response = client.post(f"/teach/{course.id}/settings", data={
-        "title": "Judul Baru", "jp": "-4", "rule_lessons": "required"})
+    response = client.post(
+        f"/teach/{course.id}/settings", data={"title": "Judul Baru", "jp": "-4", "rule_lessons": "required"}
+    )
     assert response.status_code == 200 and "Isi dengan angka 0 sampai 1000." in response.text
-    response = client.post(f"/teach/{course.id}/settings", data={
-        "title": "Judul Baru", "jp": "2", "rule_lessons": "kadang"})
+    response = client.post(
+        f"/teach/{course.id}/settings", data={"title": "Judul Baru", "jp": "2", "rule_lessons": "kadang"}
+    )
     assert response.status_code == 200 and "Not a valid choice" not in response.text
     lesson_id = lesson_ids(client.application, course.id)[0]
-    response = client.post(f"/teach/lessons/{lesson_id}", data={
-        "title": "Baru", "body_md": "x", "video_url": "javascript:alert(1)"})
+    response = client.post(
+        f"/teach/lessons/{lesson_id}",
+        data={"title": "Baru", "body_md": "x", "video_url": "javascript:alert(1)"},
+    )
     assert "Tautan video harus berupa alamat http:// atau https:// yang lengkap." in response.text
     with client.application.app_context():
         assert db.session.get(Course, course.id).title == "Kursus Uji"
@@ -196,13 +244,19 @@ def test_bad_course_input_shows_a_message_and_changes_nothing(client, login, tra
 def test_upload_checks_by_http(client, login, trainer, course, app):
     login(trainer)
     url = f"/teach/{course.id}/media"
-    response = client.post(url, data={"file": (io.BytesIO(b"<script>alert(1)</script>"), "foto.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(b"<script>alert(1)</script>"), "foto.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "Jenis berkas tidak didukung" in response.text
     app.config["COURSE_MEDIA_MAX_BYTES"] = 2000
     try:
-        response = client.post(url, data={"file": (io.BytesIO(b"\x00" * 200_000), "besar.png")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            url,
+            data={"file": (io.BytesIO(b"\x00" * 200_000), "besar.png")},
+            content_type="multipart/form-data",
+        )
     finally:
         app.config["COURSE_MEDIA_MAX_BYTES"] = Config.COURSE_MEDIA_MAX_BYTES
     assert response.status_code == 413 and "Ukuran berkas melebihi batas" in response.text
@@ -233,8 +287,12 @@ def test_media_served_with_safe_headers(client, login, make_user, trainer, cours
     response.close()
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == "attachment; filename=panduan.pdf"
-    for bad in ["/courses/media/..%2F..%2Fetc%2Fpasswd", "/courses/media/../../config.py",
-                "/courses/media/" + "a" * 24 + ".png", "/courses/media/foto.png"]:
+    for bad in [
+        "/courses/media/..%2F..%2Fetc%2Fpasswd",
+        "/courses/media/../../config.py",
+        "/courses/media/" + "a" * 24 + ".png",
+        "/courses/media/foto.png",
+    ]:
         assert client.get(bad).status_code == 404, bad
 
 
@@ -247,15 +305,21 @@ def test_bundle_zip_upload(client, login, trainer):
     with zipfile.ZipFile(bad, "w") as archive:
         archive.writestr("course.yaml", "format: 1\nslug: x\ntitle: X\nmodules: []\n")
         archive.writestr("../evil.md", "x")
-    response = client.post("/teach/import", data={"file": (io.BytesIO(bad.getvalue()), "b.zip")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/teach/import",
+        data={"file": (io.BytesIO(bad.getvalue()), "b.zip")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "Bundel tidak diimpor" in response.text
     assert "../evil.md" in response.text
     folder = sorted(SAMPLES_DIR.glob("*/course.yaml"))[0].parent
     with client.application.app_context():
         data = zip_bytes(bundles.read_bundle(folder))
-    response = client.post("/teach/import", data={"file": (io.BytesIO(data), "k.zip"), "publish": "y"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/teach/import",
+        data={"file": (io.BytesIO(data), "k.zip"), "publish": "y"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     with client.application.app_context():
         course = db.session.scalar(sa.select(Course).where(Course.slug == folder.name))
@@ -269,12 +333,14 @@ def test_agency_admin_assigns_a_unit(client, login, make_agency, make_user, cour
     login(hr)
     assert client.get(f"/courses/{course.slug}/assign").status_code == 200
     due = (date.today() + timedelta(days=14)).isoformat()
-    response = client.post(f"/courses/{course.slug}/assign",
-                           data={"unit_id": str(agency.units[0].id), "due_date": due})
+    response = client.post(
+        f"/courses/{course.slug}/assign", data={"unit_id": str(agency.units[0].id), "due_date": due}
+    )
     assert response.status_code == 302
     with client.application.app_context():
-        enrolled = set(db.session.scalars(sa.select(Enrolment.user_id)
-                                          .where(Enrolment.course_id == course.id)))
+        enrolled = set(
+            db.session.scalars(sa.select(Enrolment.user_id).where(Enrolment.course_id == course.id))
+        )
     assert enrolled == {s.id for s in staff} | {hr.id}
     client.post("/logout")
     login(staff[0])
@@ -341,15 +407,22 @@ def count_queries(app):
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(client, login, make_user,
-                                                                   make_course, trainer, app):
+def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
+    client, login, make_user, make_course, trainer, app
+):
     learner = make_user()
     login(learner)
     counts = {}
     for n in (3, 30):
         for i in range(n):
-            make_course(by=trainer, title=f"Seri {n} nomor {i}", modules=1, lessons=1,
-                        competencies=[("KOM", 2), ("INT", 1)], category=f"Seri {n}")
+            make_course(
+                by=trainer,
+                title=f"Seri {n} nomor {i}",
+                modules=1,
+                lessons=1,
+                competencies=[("KOM", 2), ("INT", 1)],
+                category=f"Seri {n}",
+            )
         big = make_course(by=trainer, title=f"Panjang {n}", modules=3, lessons=n // 3)
         client.post(f"/courses/{big.slug}/enrol")
         ids = lesson_ids(app, big.id)

@@ -324,11 +324,15 @@ def _empty_tables(app: Flask) -> None:
         competencies = db.metadata.tables["competencies"]
         levels = db.metadata.tables["competency_levels"]
         with db.engine.begin() as conn:
-            seeded = [dict(row._mapping) for row in conn.execute(
-                sa.select(competencies).where(competencies.c.agency_id.is_(None)))]
+            seeded = [
+                dict(row._mapping)
+                for row in conn.execute(sa.select(competencies).where(competencies.c.agency_id.is_(None)))
+            ]
             seeded_ids = [row["id"] for row in seeded]
-            seeded_levels = [dict(row._mapping) for row in conn.execute(
-                sa.select(levels).where(levels.c.competency_id.in_(seeded_ids)))]
+            seeded_levels = [
+                dict(row._mapping)
+                for row in conn.execute(sa.select(levels).where(levels.c.competency_id.in_(seeded_ids)))
+            ]
             if conn.dialect.name == "postgresql":
                 names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
                 conn.exec_driver_sql(f"TRUNCATE TABLE {names} CASCADE")

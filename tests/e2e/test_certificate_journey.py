@@ -87,7 +87,7 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
     page.goto(f"{base}/certificates/")
     with page.expect_download() as info:
         page.click("text=Unduh kredensial digital")
-    token = (tmp_path / "credential.jwt")
+    token = tmp_path / "credential.jwt"
     info.value.save_as(token)
     jwks = page.request.get(f"{base}/.well-known/jwks.json").json()
     kid = pyjwt.get_unverified_header(token.read_text())["kid"]

@@ -187,8 +187,10 @@ def test_type_rules_apply_to_imports(app):
 
 
 def test_aiken(app):
-    text = ("Apa kepanjangan JP?\nA. Jam pelajaran\nB) Jam pelatihan\nANSWER: A\n\n"
-            "Satu JP berapa menit?\nA. 45\nB. 60\nANSWER: A\n")
+    text = (
+        "Apa kepanjangan JP?\nA. Jam pelajaran\nB) Jam pelatihan\nANSWER: A\n\n"
+        "Satu JP berapa menit?\nA. 45\nB. 60\nANSWER: A\n"
+    )
     assert formats.detect(text) == "aiken"
     questions = formats.parse(text)
     assert [o["fraction"] for o in questions[0].data["options"]] == [1, 0]

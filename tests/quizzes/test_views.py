@@ -233,7 +233,8 @@ def test_one_question_per_page(app, client, taking):
     first = client.get(f"/quizzes/attempts/{taking}").text
     assert first.count('<fieldset class="question') == 1 and "Soal 1 dari 7" in first
     slot, _, snap, _ = items_of(app, taking)[0]
-    response = client.post(f"/quizzes/attempts/{taking}/answer",
-                           data={"slots": str(slot), "page": "1", "go": "next"})
+    response = client.post(
+        f"/quizzes/attempts/{taking}/answer", data={"slots": str(slot), "page": "1", "go": "next"}
+    )
     assert response.status_code == 302 and "page=2" in response.location
     assert "Soal 2 dari 7" in client.get(response.location).text
