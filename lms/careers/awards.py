@@ -78,16 +78,15 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ordered[start : start + CHUNK]
 
 
-def _course_awards(course_ids: set[int]) -> dict[int, dict[int, int]]:
-    awards: dict[int, dict[int, int]] = {course_id: {} for course_id in course_ids}
-    if course_ids:
-        rows = db.session.execute(
-            sa.select(
-                CourseCompetency.course_id, CourseCompetency.competency_id, CourseCompetency.level
-            ).where(CourseCompetency.course_id.in_(course_ids))
-        )
-        for course_id, competency_id, level in rows:
-            awards[course_id][competency_id] = level
+def _awards(
+    link: type[CourseCompetency] | type[WebinarCompetency], owner, ids: set[int]
+) -> dict[int, dict[int, int]]:
+    """{course or webinar id: {competency id: level}} from its competency link table."""
+    awards: dict[int, dict[int, int]] = {owner_id: {} for owner_id in ids}
+    if ids:
+        rows = db.session.execute(sa.select(owner, link.competency_id, link.level).where(owner.in_(ids)))
+        for owner_id, competency_id, level in rows:
+            awards[owner_id][competency_id] = level
     return awards
 
 
@@ -107,7 +106,7 @@ def _course_earnings(enrolment_ids: list[int]) -> dict[int, Earning]:
         .outerjoin(Agency, Agency.id == User.agency_id)
         .where(Enrolment.id.in_(enrolment_ids))
     ).all()
-    awards = _course_awards({row[2] for row in rows})
+    awards = _awards(CourseCompetency, CourseCompetency.course_id, {row[2] for row in rows})
     earnings = {}
     for enrolment_id, user_id, course_id, completed_at, title, zone, revoked in rows:
         if completed_at is None:
@@ -121,19 +120,6 @@ def _course_earnings(enrolment_ids: list[int]) -> dict[int, Earning]:
             RevokeCause.CERTIFICATE if revoked else RevokeCause.COURSE,
         )
     return earnings
-
-
-def _webinar_awards(webinar_ids: set[int]) -> dict[int, dict[int, int]]:
-    awards: dict[int, dict[int, int]] = {webinar_id: {} for webinar_id in webinar_ids}
-    if webinar_ids:
-        rows = db.session.execute(
-            sa.select(
-                WebinarCompetency.webinar_id, WebinarCompetency.competency_id, WebinarCompetency.level
-            ).where(WebinarCompetency.webinar_id.in_(webinar_ids))
-        )
-        for webinar_id, competency_id, level in rows:
-            awards[webinar_id][competency_id] = level
-    return awards
 
 
 def _webinar_earnings(attendance_ids: list[int]) -> dict[int, Earning]:
@@ -153,7 +139,7 @@ def _webinar_earnings(attendance_ids: list[int]) -> dict[int, Earning]:
         .outerjoin(Agency, Agency.id == User.agency_id)
         .where(Attendance.id.in_(attendance_ids))
     ).all()
-    awards = _webinar_awards({row[3] for row in rows})
+    awards = _awards(WebinarCompetency, WebinarCompetency.webinar_id, {row[3] for row in rows})
     earnings = {}
     for attendance_id, user_id, present, webinar_id, starts_at, title, zone, revoked in rows:
         wanted = awards[webinar_id] if present and not revoked else {}
