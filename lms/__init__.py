@@ -36,6 +36,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     register_security_headers(app)
     register_template_helpers(app)
     register_compression(app)
+    register_input_guard(app)
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -151,6 +152,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     from .core.security import register
+
+    register(app)
+
+
+def register_input_guard(app: Flask) -> None:
+    from .core.input_guard import register
 
     register(app)
 
