@@ -115,8 +115,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_namespaces(app: Flask) -> None:
+    from .core.sockets import register
     from .webinars.events import WebinarNamespace
 
+    register(socketio)
     socketio.on_namespace(WebinarNamespace("/webinar"))
 
 

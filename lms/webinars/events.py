@@ -23,12 +23,12 @@ from functools import cache
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
+from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import presence, services
 from .errors import WebinarError
@@ -164,8 +164,7 @@ def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
 
 class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
-        if not current_user.is_authenticated or not current_user.is_active:
-            raise ConnectionRefusedError(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+        require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False
