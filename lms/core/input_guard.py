@@ -39,6 +39,12 @@ def _json_has_control(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def remove_control_characters(text: str) -> str:
+    """The text without control characters other than tab, CR and LF (for text that does not
+    pass through a request form, such as Socket.IO messages)."""
+    return _IN_TEXT.sub("", text)
+
+
 def where_control_characters() -> str | None:
     """The part of the current request that holds a forbidden control character, or None."""
     if _IN_LINE.search(request.path):
