@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..core import safe_yaml
 from ..core.cli import fail, register_demo_seeder
@@ -23,6 +23,7 @@ def register(group: AppGroup) -> None:
 
 
 @click.command("import-course")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--publish/--draft",
