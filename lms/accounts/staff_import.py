@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from ..core import csv_limits
 from ..extensions import db
 from .errors import AccountError
 from .models import Agency, Role, Unit, User, UserRole
@@ -98,6 +99,8 @@ def decode(data: bytes) -> str:
                 )
             ]
         )
+    if (message := csv_limits.too_large(data)) is not None:
+        raise ImportFailed([RowError(1, "-", message)])
     if b"\x00" in data:
         raise ImportFailed([RowError(1, "-", _("Berkas ini bukan berkas teks CSV."))])
     if data.startswith(b"\xef\xbb\xbf"):
@@ -186,8 +189,11 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
     try:
         header = next(reader)
-    except csv.Error:
-        raise ImportFailed([RowError(1, "-", _unclosed_quote())]) from None
+    except csv.Error as exc:
+        message = csv_limits.broken_record(exc, lines[0], _unclosed_quote())
+        raise ImportFailed([RowError(1, "-", message)]) from None
+    if csv_limits.has_long_field(header):
+        raise ImportFailed([RowError(1, "-", csv_limits.field_too_long())])
     positions, errors = _read_header(header)
     if errors:
         raise ImportFailed(errors)
@@ -196,24 +202,30 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     seen_nip: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     end_of_previous = reader.line_num
+    records = 0  # non-empty data records read so far
     while True:
         line = end_of_previous + 1  # where this record starts, as a spreadsheet numbers it
         try:
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error:  # e.g. a field past the csv module's size limit
-            errors.append(RowError(line, "-", _unclosed_quote()))
+        except csv.Error as exc:
+            first = lines[line - 1] if line <= len(lines) else ""
+            message = csv_limits.broken_record(exc, first, _unclosed_quote())
+            errors.append(RowError(line, "-", message))
             break
         end_of_previous = reader.line_num
         if any("\n" in cell or "\r" in cell for cell in cells):
             errors.append(RowError(line, "-", _unclosed_quote()))
             continue
+        if csv_limits.has_long_field(cells):
+            errors.append(RowError(line, "-", csv_limits.field_too_long()))
+            break
         if not any(cell.strip() for cell in cells):
             continue
-        if len(rows) + len({e.row for e in errors}) >= max_rows:
-            errors.append(RowError(line, "-", _("Berkas melebihi %(n)d baris data.", n=max_rows)))
-            break
+        records += 1
+        if records > max_rows:  # the one problem to fix first: the rest would only bury it
+            raise ImportFailed([RowError(line, "-", _("Berkas melebihi %(n)d baris data.", n=max_rows))])
         if len(cells) != len(positions):
             errors.append(
                 RowError(

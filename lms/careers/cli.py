@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
 from ..accounts.models import Agency
+from ..core import csv_limits
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import csv_io, summaries
@@ -36,7 +37,9 @@ def _import(kind: str, agency_code: str, path: Path) -> None:
     agency = _agency(agency_code)
     importer = csv_io.import_competencies if kind == "competencies" else csv_io.import_positions
     try:
-        result = importer(agency, path.read_bytes(), by=None)
+        with path.open("rb") as handle:  # no more than the limit + 1: the importer refuses the rest
+            data = handle.read(csv_limits.max_bytes() + 1)
+        result = importer(agency, data, by=None)
     except csv_io.ImportRejected as exc:
         db.session.rollback()
         fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])

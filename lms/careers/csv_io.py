@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import Agency, User
 from ..accounts.staff_import import ImportFailed, decode
+from ..core import csv_limits
 from ..extensions import db
 from . import position_input
 from . import positions as position_services
@@ -65,6 +66,31 @@ def _key(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
+def _csv_error(exc: csv.Error) -> str:
+    if csv_limits.is_field_limit(exc):
+        return csv_limits.field_too_long()
+    return _(
+        'Tanda kutip (") pada baris ini tidak ditutup, sehingga baris berikutnya ikut terbaca '
+        "sebagai satu isian. Hapus atau tutup tanda kutip tersebut."
+    )
+
+
+def _cells(reader) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of the rows after the header; ImportRejected on a broken or oversized cell."""
+    line = 2
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportRejected([Problem(line, "-", _csv_error(exc))]) from None
+        if csv_limits.has_long_field(cells):
+            raise ImportRejected([Problem(line, "-", csv_limits.field_too_long())])
+        yield line, cells
+        line += 1
+
+
 def read_rows(
     data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int = MAX_ROWS
 ) -> list[tuple[int, dict[str, str]]]:
@@ -83,7 +109,12 @@ def read_rows(
         return sum(_key(c) in aliases for c in cells), len(cells)
 
     reader = csv.reader(io.StringIO(text), delimiter=max(DELIMITERS, key=score))
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ImportRejected([Problem(1, "-", _csv_error(exc))]) from None
+    if csv_limits.has_long_field(header):
+        raise ImportRejected([Problem(1, "-", csv_limits.field_too_long())])
     problems, positions = [], {}
     for index, cell in enumerate(header):
         name = aliases.get(_key(cell))
@@ -105,7 +136,7 @@ def read_rows(
     if problems:
         raise ImportRejected(problems)
     rows = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in _cells(reader):
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= max_rows:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.access import roles_required
 from ..accounts.models import User
 from ..core.forms import choices, form_error
+from ..core.uploads import upload_limit
 from ..extensions import db
 from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
@@ -46,6 +47,7 @@ def _import_page(template: str, agency, form, problems=None, status=200, **conte
 
 
 @bp.route("/<int:agency_id>/competencies", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*MANAGERS)
 def competencies(agency_id: int):
     agency = managed_agency(agency_id)
@@ -134,6 +136,7 @@ def competencies_csv(agency_id: int):
 
 
 @bp.route("/<int:agency_id>/positions", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*MANAGERS)
 def positions(agency_id: int):
     agency = managed_agency(agency_id)
@@ -291,6 +294,7 @@ def assign_position(user_id: int):
 
 
 @bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*MANAGERS)
 def staff_positions(agency_id: int):
     agency = managed_agency(agency_id)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core import csv_limits
 from ..extensions import db
 from . import numbers
 from .models import Certificate
@@ -56,8 +57,29 @@ def _header_key(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
-def read_csv(data: bytes) -> list[str]:
+def _rows(text: str, delimiter: str, max_rows: int | None) -> list[list[str]]:
+    """The non-empty rows, at most max_rows of them (the caller refuses a longer list anyway)."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if csv_limits.has_long_field(row):
+                raise CertificateError(csv_limits.field_too_long(), "file")
+            if row:
+                rows.append(row)
+            if max_rows is not None and len(rows) >= max_rows:
+                break
+    except csv.Error as exc:
+        if csv_limits.is_field_limit(exc):
+            raise CertificateError(csv_limits.field_too_long(), "file") from None
+        raise CertificateError(_l('Tanda kutip (") pada berkas CSV tidak ditutup.'), "file") from None
+    return rows
+
+
+def read_csv(data: bytes, *, max_rows: int | None = None) -> list[str]:
     """The numbers of a CSV file: the column named like "nomor" or "number", else the first one."""
+    if (message := csv_limits.too_large(data)) is not None:
+        raise CertificateError(message, "file")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
@@ -72,7 +94,7 @@ def read_csv(data: bytes) -> list[str]:
     if not lines:
         return []
     delimiter = max((",", ";", "\t"), key=lambda d: lines[0].count(d))
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]
+    rows = _rows(text, delimiter, max_rows)
     if not rows:
         return []
     header = [_header_key(cell) for cell in rows[0]]
@@ -94,7 +116,8 @@ def collect(text: str, file_data: bytes | None, *, limit: int) -> list[str]:
     """The typed numbers of the pasted text and the uploaded file, blank lines left out."""
     typed = [line.strip() for line in (text or "").splitlines()]
     if file_data:
-        typed += [cell.strip() for cell in read_csv(file_data)]
+        # Read one number past the limit (plus a header): enough to say the list is too long.
+        typed += [cell.strip() for cell in read_csv(file_data, max_rows=limit + 2)]
     typed = [value[:100] for value in typed if value]
     if not typed:
         raise CertificateError(

@@ -17,6 +17,7 @@ from ..accounts.access import roles_required
 from ..accounts.models import Role
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.uploads import upload_limit
 from ..extensions import db, limiter
 from . import bp, bulk, numbers, pdf, services, signing
 from .forms import BulkVerifyForm, CredentialForm, RevokeForm
@@ -183,6 +184,7 @@ register_home_panel(certificates_panel, order=30)
 
 
 @bp.route("/certificates/verify-many", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=256 * 1024)  # the pasted numbers come on top
 @roles_required(Role.ADMIN, Role.AGENCY_ADMIN)
 @limiter.limit(lambda: current_app.config["BULK_VERIFY_RATE_LIMIT"], methods=["POST"])
 def verify_many():

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..accounts.access import roles_required
 from ..accounts.models import Role, User
 from ..core.forms import choices, form_error
+from ..core.uploads import upload_limit
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import analysis, attempts, formats, forms, manage_bp, services
@@ -80,10 +81,10 @@ def bank(bank_id: int):
 
 
 @bp.post("/banks/<int:bank_id>/import")
+@upload_limit("QUIZ_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*AUTHORS)
 def import_questions(bank_id: int):
     item = managed(QuestionBank, bank_id)
-    request.max_content_length = formats.MAX_BYTES + 64 * 1024
     form = forms.ImportForm()
     problems = []
     if form.validate_on_submit():

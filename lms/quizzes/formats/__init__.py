@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
@@ -20,6 +21,7 @@ from ..types import strategy
 FORMATS = ("gift", "aiken", "xml")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_QUESTIONS = 2000
+MAX_XML_DEPTH = 32  # Moodle's own files nest about 6 levels
 NAME_MAX = 255
 
 
@@ -66,16 +68,30 @@ class Parsed:
     problems: list[FormatProblem] = field(default_factory=list)
 
 
+def max_bytes() -> int:
+    """The largest question file accepted (QUIZ_IMPORT_MAX_BYTES; MAX_BYTES outside an app)."""
+    return int(current_app.config.get("QUIZ_IMPORT_MAX_BYTES", MAX_BYTES)) if has_app_context() else MAX_BYTES
+
+
 def decode(data: bytes | str) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM); refuses anything else."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    if len(data) > MAX_BYTES:
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else _decode_bytes(data)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
         raise ImportInvalid(
-            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
+            [FormatProblem(line, None, str(_l("Berkas memuat karakter NUL; ini bukan berkas teks soal.")))]
+        )
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    limit = max_bytes()
+    if len(data) > limit:
+        raise ImportInvalid(
+            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=limit // 2**20)))]
         )
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportInvalid(
@@ -85,6 +101,13 @@ def decode(data: bytes | str) -> str:
                 )
             ]
         ) from None
+    return text
+
+
+def too_many_questions() -> FormatProblem:
+    """The problem reported as soon as a reader counts more than MAX_QUESTIONS questions (it stops
+    there, so a 100,000-question file costs no more than a full one)."""
+    return FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
 
 
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
@@ -106,9 +129,7 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
     if not parsed.questions and not problems:
         problems.append(FormatProblem(None, None, str(_l("Berkas tidak berisi soal."))))
     if len(parsed.questions) > MAX_QUESTIONS:
-        problems.append(
-            FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
-        )
+        problems.append(too_many_questions())
     for spec in parsed.questions:
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
