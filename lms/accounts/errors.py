@@ -13,3 +13,7 @@ class AccountError(ValueError):
 
 class PermissionDenied(AccountError):
     pass
+
+
+class HrPermissionDenied(PermissionDenied):
+    """The actor is not HR of the agency whose careers, catalogue or reports they touch."""

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
+from ..accounts.agencies import can_manage_hr
+from ..accounts.errors import AccountError
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
 from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
-from .access import can_manage_careers
 from .errors import CareerError
 from .forms import (
     AssessmentForm,
@@ -33,7 +34,7 @@ from .services import available_competencies
 
 def managed_person(user_id: int) -> User:
     person = db.get_or_404(User, user_id)
-    if person.agency_id is None or not can_manage_careers(current_user, person.agency_id):
+    if person.agency_id is None or not can_manage_hr(current_user, person.agency_id):
         abort(403)
     return person
 
@@ -274,7 +275,7 @@ def assign_position(user_id: int):
                 raise CareerError(_("Jabatan tidak ditemukan di instansi ini."), "position_id")
             supervisor = staffing.supervisor_by_nip(form.supervisor_nip.data, person.agency_id)
             staffing.set_assignment(person, position, supervisor, by=current_user, since=form.since.data)
-        except CareerError as exc:
+        except (CareerError, AccountError) as exc:
             db.session.rollback()
             form_error(form, exc)
         else:

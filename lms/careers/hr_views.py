@@ -9,13 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
-from ..accounts.agencies import agencies_for, unit_tree
+from ..accounts.agencies import agencies_for, can_manage_hr, unit_tree
 from ..accounts.models import Agency, Role, User
 from ..core.forms import form_error
 from ..extensions import db
 from . import analytics, export, jp, training_requests
 from . import hr_bp as bp
-from .access import can_manage_careers
 from .errors import CareerError
 from .forms import AnswerForm
 from .models import Competency, Position, RequestStatus, TrainingRequest
@@ -29,7 +28,7 @@ def managed_agency(agency_id: int) -> Agency:
     agency = db.session.get(Agency, agency_id)
     if agency is None:
         abort(404)
-    if not can_manage_careers(current_user, agency.id):
+    if not can_manage_hr(current_user, agency.id):
         abort(403)
     return agency
 
@@ -307,7 +306,7 @@ def requests(agency_id: int):
 @roles_required(*MANAGERS)
 def answer_request(request_id: int):
     item = db.get_or_404(TrainingRequest, request_id)
-    if not can_manage_careers(current_user, item.user.agency_id):
+    if not can_manage_hr(current_user, item.user.agency_id):
         abort(403)
     form = AnswerForm(obj=item)
     if request.method == "GET" and item.status is not RequestStatus.OPEN:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.agencies import require_hr
 from ..accounts.models import Agency, User
 from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
@@ -26,7 +27,6 @@ from .positions import (
     clean_name,
     clean_type,
     find_cycle,
-    require_hr,
     save_position,
 )
 

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User, utcnow
 from ..extensions import db
-from .access import can_manage_careers
 from .errors import CareerError, CareerPermissionDenied
 from .models import Competency, RequestStatus, TrainingRequest
 from .positions import allowed_competency
@@ -84,7 +84,7 @@ def submit(person: User, competency_id: int | None, message: str) -> TrainingReq
 
 def answer(request: TrainingRequest, status: str, text: str, *, by: User) -> TrainingRequest:
     """HR of the person's agency answers a request (and may change the answer later)."""
-    if not can_manage_careers(by, request.user.agency_id):
+    if not can_manage_hr(by, request.user.agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk menjawab permintaan ini."))
     try:
         new_status = RequestStatus(status)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
@@ -59,7 +60,7 @@ def _profile_page(person: User, *, target_form=None, request_form=None, status: 
         profile=profile,
         person=person,
         is_self=is_self,
-        is_hr=access.can_manage_careers(current_user, person.agency_id),
+        is_hr=can_manage_hr(current_user, person.agency_id),
         can_appraise=appraisals.can_appraise(current_user, person),
         target_form=target_form,
         request_form=request_form,

@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts.errors import HrPermissionDenied
 from lms.careers import appraisals, audit, catalogue, csv_io, position_input, staffing, training_requests
 from lms.careers.errors import CareerError, CareerPermissionDenied
 from lms.careers.models import (
@@ -96,7 +97,7 @@ def test_the_same_code_may_be_used_by_another_agency_but_not_its_competencies(or
     with pytest.raises(position_input.PositionRejected) as info:
         position_input.save_position_input(org.agency, raw(requirements=[("TK-LAIN", "2")]), by=org.hr)
     assert "tidak dikenal" in info.value.issues[0].message
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(HrPermissionDenied):
         position_input.save_position_input(org.agency, raw(), by=org.staff)
 
 
@@ -197,7 +198,7 @@ def test_single_person_assignment(org):
         staffing.set_assignment(org.peer, None, factories.user(other), by=org.hr)
     with pytest.raises(CareerError):
         staffing.set_assignment(org.peer, None, org.peer, by=org.hr)
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(HrPermissionDenied):
         staffing.set_assignment(org.peer, None, None, by=org.head)
     with pytest.raises(CareerError) as info:
         staffing.supervisor_by_nip("123", org.agency.id)
