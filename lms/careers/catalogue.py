@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import require_hr
+from ..accounts.audit import log_change
 from ..accounts.models import Agency, User
 from . import services
-from .audit import log_change
 from .errors import CareerPermissionDenied
 from .models import Competency, CompetencyType
 

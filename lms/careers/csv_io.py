@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..accounts.audit import log_change
 from ..accounts.models import Agency, User
 from ..accounts.staff_import import ImportFailed, decode
 from ..extensions import db
 from . import position_input
 from . import positions as position_services
-from .audit import log_change
 from .models import LEVELS, Competency, CompetencyLevel, CompetencyType, Position
 from .services import CODE_PATTERN as COMPETENCY_CODE
 from .services import competency_snapshot

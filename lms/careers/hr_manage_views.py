@@ -8,13 +8,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..accounts import audit
 from ..accounts.access import roles_required
 from ..accounts.agencies import can_manage_hr
 from ..accounts.errors import AccountError
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
+from . import catalogue, csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .errors import CareerError

@@ -17,10 +17,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import can_manage_agency
+from ..accounts.audit import log_change
 from ..accounts.models import User
 from ..extensions import db
 from . import summaries
-from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import CourseSource, JpItem, JpRecordSource, WebinarSource
 from .models import JpRecord, LearningKind

@@ -15,11 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_hr
+from ..accounts.audit import log_change
 from ..accounts.models import User, utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import summaries
-from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
 from .models import LEVELS, Competency, CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
 from .positions import allowed_competency

@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ..accounts import audit
 from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db
-from . import access, appraisals, audit, jp, summaries, training_requests
+from . import access, appraisals, jp, summaries, training_requests
 from . import bp as bp
 from . import positions as position_services
 from .errors import CareerError, CareerPermissionDenied

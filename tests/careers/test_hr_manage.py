@@ -9,11 +9,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts import audit
 from lms.accounts.errors import HrPermissionDenied
-from lms.careers import appraisals, audit, catalogue, csv_io, position_input, staffing, training_requests
+from lms.accounts.models import AuditEntry
+from lms.careers import appraisals, catalogue, csv_io, position_input, staffing, training_requests
 from lms.careers.errors import CareerError, CareerPermissionDenied
 from lms.careers.models import (
-    AuditEntry,
     Competency,
     Position,
     PositionPath,

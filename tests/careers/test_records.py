@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from lms.careers import audit, records, summaries
+from lms.accounts import audit
+from lms.accounts.models import AuditEntry
+from lms.careers import records, summaries
 from lms.careers.errors import CareerError, CareerPermissionDenied
-from lms.careers.models import AuditEntry, CompetencyRecord, RecordSource, StaffCompetency
+from lms.careers.models import CompetencyRecord, RecordSource, StaffCompetency
 from lms.courses import learning
 from lms.extensions import db
 from tests import factories

@@ -11,7 +11,6 @@ from .appraisals import (
     behaviour_rating_for,
     predikat_for,
 )
-from .audit import AuditEntry
 from .catalogue import COMPETENCY_TYPE_LABELS, LEVELS, Competency, CompetencyLevel, CompetencyType
 from .positions import (
     POSITION_TYPE_LABELS,
@@ -34,7 +33,6 @@ __all__ = [
     "PREDIKAT_MATRIX",
     "Appraisal",
     "AppraisalPeriod",
-    "AuditEntry",
     "CareerSummary",
     "Competency",
     "CompetencyLevel",
