@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .certificates import bp as certificates_bp
+    from .competencies import bp as competencies_bp
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(competencies_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
@@ -129,12 +131,14 @@ def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .careers.cli import register as register_careers_cli
     from .certificates.cli import register as register_certificates_cli
+    from .competencies.cli import register as register_competencies_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
     from .quizzes.cli import register as register_quizzes_cli
     from .webinars.cli import register as register_webinars_cli
 
     register_accounts_cli(lms_group)
+    register_competencies_cli(lms_group)
     register_courses_cli(lms_group)
     register_certificates_cli(lms_group)
     register_careers_cli(lms_group)

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import unit_tree
 from ..accounts.models import Unit, User
+from ..competencies.models import Competency
 from ..extensions import db
 from .models import (
     CareerSummary,
-    Competency,
     CompetencyRecord,
     JpTotal,
     Position,

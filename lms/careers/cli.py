@@ -11,14 +11,15 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
+from ..accounts.csv_rows import ImportRejected
 from ..accounts.models import Agency
+from ..competencies import csv_io as competency_csv
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import csv_io, summaries
 
 
 def register(group: AppGroup) -> None:
-    group.add_command(import_competencies_command)
     group.add_command(import_positions_command)
     group.add_command(refresh_command)
     group.add_command(generate_command)
@@ -32,34 +33,20 @@ def _agency(code: str) -> Agency:
     return agency
 
 
-def _import(kind: str, agency_code: str, path: Path) -> None:
-    agency = _agency(agency_code)
-    importer = csv_io.import_competencies if kind == "competencies" else csv_io.import_positions
-    try:
-        result = importer(agency, path.read_bytes(), by=None)
-    except csv_io.ImportRejected as exc:
-        db.session.rollback()
-        fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])
-    db.session.commit()
-    click.echo(f"{kind} of {agency.code}: {result.created} created, {result.updated} updated")
-
-
-@click.command("import-competencies")
-@with_appcontext
-@click.argument("agency_code")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_competencies_command(agency_code: str, path: Path):
-    """Import an agency's technical competencies (kode;nama;jenis;deskripsi;level;deskriptor)."""
-    _import("competencies", agency_code, path)
-
-
 @click.command("import-positions")
 @with_appcontext
 @click.argument("agency_code")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_positions_command(agency_code: str, path: Path):
     """Import an agency's positions (kode;nama;jenis;deskripsi;kompetensi;jabatan_berikutnya)."""
-    _import("positions", agency_code, path)
+    agency = _agency(agency_code)
+    try:
+        result = csv_io.import_positions(agency, path.read_bytes(), by=None)
+    except ImportRejected as exc:
+        db.session.rollback()
+        fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])
+    db.session.commit()
+    click.echo(f"positions of {agency.code}: {result.created} created, {result.updated} updated")
 
 
 @click.command("careers-refresh")
@@ -151,14 +138,15 @@ def seed_demo() -> list[str]:
     assessment and an appraisal (only what is missing)."""
     from ..accounts import services as account_services
     from ..accounts.demo import AGENCY
+    from ..competencies.models import Competency
     from . import appraisals, positions, records
-    from .models import Competency, Position
+    from .models import Position
 
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == AGENCY[0]))
     if agency is None:
         return []
     if db.session.scalar(sa.select(Competency.id).where(Competency.code == "DEMO-KEP")) is None:
-        csv_io.import_competencies(agency, DEMO_COMPETENCIES.encode(), by=None)
+        competency_csv.import_competencies(agency, DEMO_COMPETENCIES.encode(), by=None)
     if db.session.scalar(sa.select(Position.id).where(Position.agency_id == agency.id)) is None:
         csv_io.import_positions(agency, DEMO_POSITIONS.encode(), by=None)
         by_code = {p.code: p for p in positions.positions_of(agency.id)}

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import Agency, Unit, User, UserRole
 from ..accounts.passwords import hash_password
+from ..competencies.models import Competency, CompetencyLevel, CompetencyType
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import summaries
@@ -27,10 +28,7 @@ from .models import (
     BERAKHLAK_VALUES,
     Appraisal,
     AppraisalPeriod,
-    Competency,
-    CompetencyLevel,
     CompetencyRecord,
-    CompetencyType,
     JpRecord,
     Position,
     PositionPath,

@@ -9,28 +9,27 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import audit
-from ..accounts.access import roles_required
+from ..accounts.access import HR_ROLES as MANAGERS
+from ..accounts.access import managed_agency, roles_required
 from ..accounts.agencies import can_manage_hr
 from ..accounts.errors import AccountError
+from ..accounts.forms import CsvImportForm
 from ..accounts.models import User
+from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import catalogue, csv_io, export, forms, jp, position_input, records, staffing
+from . import csv_io, export, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .errors import CareerError
 from .forms import (
     AssessmentForm,
-    CompetencyForm,
     ConfirmForm,
-    ImportForm,
     JpRecordForm,
     PositionAssignForm,
     RevokeForm,
 )
-from .hr_views import MANAGERS, managed_agency
-from .models import Competency, CompetencyRecord, JpRecord, RecordSource
-from .services import available_competencies
+from .models import CompetencyRecord, JpRecord, RecordSource
 
 
 def managed_person(user_id: int) -> User:
@@ -44,94 +43,6 @@ def _import_page(template: str, agency, form, problems=None, status=200, **conte
     return render_template(template, agency=agency, form=form, problems=problems or [], **context), status
 
 
-# ---------------------------------------------------------------- competency catalogue
-
-
-@bp.route("/<int:agency_id>/competencies", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def competencies(agency_id: int):
-    agency = managed_agency(agency_id)
-    form = ImportForm()
-    catalogue = available_competencies(agency.id, with_levels=True)
-    if form.validate_on_submit():
-        try:
-            result = csv_io.import_competencies(agency, form.file.data.read(), by=current_user)
-        except csv_io.ImportRejected as exc:
-            db.session.rollback()
-            return _import_page(
-                "careers/hr/competencies.html", agency, form, exc.problems, 422, catalogue=catalogue
-            )
-        db.session.commit()
-        flash(
-            _(
-                "Impor selesai: %(new)d kompetensi baru, %(updated)d diperbarui.",
-                new=result.created,
-                updated=result.updated,
-            ),
-            "success",
-        )
-        return redirect(url_for(".competencies", agency_id=agency.id))
-    return _import_page("careers/hr/competencies.html", agency, form, catalogue=catalogue)
-
-
-def _competency_form_page(agency, competency=None):
-    form = CompetencyForm(obj=competency)
-    failed = False
-    if request.method == "GET" and competency is not None:
-        for row in competency.levels:
-            form[f"level_{row.level}"].data = row.descriptor
-    if form.validate_on_submit():
-        data = catalogue.CompetencyData(
-            code=competency.code if competency else (form.code.data or ""),
-            name=form.name.data or "",
-            description=form.description.data or "",
-            levels=form.levels(),
-        )
-        try:
-            saved = catalogue.save_technical(agency, data, by=current_user, competency=competency)
-        except CareerError as exc:
-            db.session.rollback()
-            failed = True
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Kompetensi %(name)s disimpan.", name=saved.name), "success")
-            return redirect(url_for(".competencies", agency_id=agency.id) + f"#c-{saved.id}")
-    status = 422 if failed or form.errors else 200
-    return render_template(
-        "careers/hr/competency_form.html",
-        agency=agency,
-        competency=competency,
-        form=form,
-        history=audit.history_of_entity("competency", competency.id) if competency else [],
-    ), status
-
-
-@bp.route("/<int:agency_id>/competencies/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def new_competency(agency_id: int):
-    return _competency_form_page(managed_agency(agency_id))
-
-
-@bp.route("/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def edit_competency(competency_id: int):
-    competency = db.get_or_404(Competency, competency_id)
-    if competency.agency_id is None:  # SKJ competencies are national: nobody edits them here
-        abort(404)
-    return _competency_form_page(managed_agency(competency.agency_id), competency)
-
-
-@bp.get("/<int:agency_id>/competencies.csv")
-@roles_required(*MANAGERS)
-def competencies_csv(agency_id: int):
-    agency = managed_agency(agency_id)
-    header = ["kode", "nama", "jenis", "deskripsi", "level", "deskriptor"]
-    return export.csv_response(
-        f"{agency.code.lower()}-kompetensi-teknis.csv", header, csv_io.competency_rows(agency.id)
-    )
-
-
 # ---------------------------------------------------------------- positions
 
 
@@ -139,7 +50,7 @@ def competencies_csv(agency_id: int):
 @roles_required(*MANAGERS)
 def positions(agency_id: int):
     agency = managed_agency(agency_id)
-    form = ImportForm()
+    form = CsvImportForm()
     if form.validate_on_submit():
         try:
             result = csv_io.import_positions(agency, form.file.data.read(), by=current_user)
@@ -296,7 +207,7 @@ def assign_position(user_id: int):
 @roles_required(*MANAGERS)
 def staff_positions(agency_id: int):
     agency = managed_agency(agency_id)
-    form = ImportForm()
+    form = CsvImportForm()
     if form.validate_on_submit():
         try:
             result = staffing.import_assignments(agency, form.file.data.read(), by=current_user)

@@ -8,29 +8,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.access import roles_required
+from ..accounts.access import HR_ROLES, managed_agency, roles_required
 from ..accounts.agencies import agencies_for, can_manage_hr, unit_tree
-from ..accounts.models import Agency, Role, User
+from ..accounts.models import Agency, User
+from ..competencies.models import Competency
 from ..core.forms import form_error
 from ..extensions import db
 from . import analytics, export, jp, training_requests
 from . import hr_bp as bp
 from .errors import CareerError
 from .forms import AnswerForm
-from .models import Competency, Position, RequestStatus, TrainingRequest
+from .models import Position, RequestStatus, TrainingRequest
 from .positions import load_position, positions_of
 from .views import int_arg
 
-MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)
-
-
-def managed_agency(agency_id: int) -> Agency:
-    agency = db.session.get(Agency, agency_id)
-    if agency is None:
-        abort(404)
-    if not can_manage_hr(current_user, agency.id):
-        abort(403)
-    return agency
+MANAGERS = HR_ROLES
 
 
 def year_arg(agency: Agency) -> int:

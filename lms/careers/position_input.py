@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import require_hr
 from ..accounts.models import Agency, User
+from ..competencies.models import LEVELS, Competency
 from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
-from .models import LEVELS, Competency, Position, PositionPath, PositionType
+from .models import Position, PositionPath, PositionType
 from .positions import (
     CODE_PATTERN,
     PositionData,

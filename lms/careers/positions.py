@@ -18,18 +18,11 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import require_hr
 from ..accounts.models import Agency, User, utcnow
+from ..competencies.models import LEVELS, Competency
 from ..extensions import db
 from . import summaries
 from .errors import CareerError
-from .models import (
-    LEVELS,
-    Competency,
-    Position,
-    PositionPath,
-    PositionRequirement,
-    PositionType,
-    StaffPosition,
-)
+from .models import Position, PositionPath, PositionRequirement, PositionType, StaffPosition
 
 logger = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..competencies.models import Competency
 from ..courses.models import Course, CourseCompetency, CourseStatus, Enrolment
 from ..extensions import db
 from . import appraisals, jp, records, training_requests
 from .models import (
     Appraisal,
-    Competency,
     CompetencyRecord,
     Position,
     PositionPath,

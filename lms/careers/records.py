@@ -17,11 +17,12 @@ from sqlalchemy.orm import selectinload
 from ..accounts.agencies import can_manage_hr
 from ..accounts.audit import log_change
 from ..accounts.models import User, utcnow
+from ..competencies.models import LEVELS, Competency
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import summaries
 from .errors import CareerError, CareerPermissionDenied
-from .models import LEVELS, Competency, CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
+from .models import CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
 from .positions import allowed_competency
 
 logger = logging.getLogger(__name__)

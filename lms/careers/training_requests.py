@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User, utcnow
+from ..competencies.models import Competency
 from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
-from .models import Competency, RequestStatus, TrainingRequest
+from .models import RequestStatus, TrainingRequest
 from .positions import allowed_competency
 
 logger = logging.getLogger(__name__)

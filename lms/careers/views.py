@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts import audit
 from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User
+from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db
@@ -22,7 +23,6 @@ from .errors import CareerError, CareerPermissionDenied
 from .forms import AppraisalForm, ResponseForm, TargetForm, TrainingRequestForm
 from .models import Appraisal, CareerSummary, JpTotal
 from .profile import career_profile, target_choices
-from .services import available_competencies
 
 TEAM_PAGE_SIZE = 50
 

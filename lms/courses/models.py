@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Agency, User, utcnow
-from ..careers.models import Competency
+from ..competencies.models import Competency
 from ..extensions import db
 
 # Lesson HTML is stored with media URLs in it, so the path must not depend on a request.

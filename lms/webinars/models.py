@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, utcnow
-from ..careers.models import Competency
+from ..competencies.models import Competency
 from ..courses.models import Course
 from ..extensions import db
 

@@ -12,17 +12,13 @@ import sqlalchemy as sa
 from lms.accounts import audit
 from lms.accounts.errors import HrPermissionDenied
 from lms.accounts.models import AuditEntry
-from lms.careers import appraisals, catalogue, csv_io, position_input, staffing, training_requests
-from lms.careers.errors import CareerError, CareerPermissionDenied
-from lms.careers.models import (
-    Competency,
-    Position,
-    PositionPath,
-    RequestStatus,
-    StaffGap,
-    StaffPosition,
-    TrainingRequest,
-)
+from lms.careers import appraisals, position_input, staffing, training_requests
+from lms.careers.errors import CareerError
+from lms.careers.models import Position, PositionPath, RequestStatus, StaffGap, StaffPosition, TrainingRequest
+from lms.competencies import csv_io
+from lms.competencies import services as catalogue
+from lms.competencies.errors import CompetencyError, CompetencyPermissionDenied
+from lms.competencies.models import Competency
 from lms.extensions import db, limiter
 from tests import factories
 from tests.careers.conftest import build_org, code
@@ -246,7 +242,7 @@ def test_hr_edits_technical_competencies_and_descriptors_audited(org):
     create, update = audit.history_of_entity("competency", created.id)
     assert create.before is None and update.before["levels"]["3"] == "Deskriptor 3"
     assert update.after["levels"]["3"] == "Baru" and update.actor_id == org.hr.id
-    with pytest.raises(CareerError):
+    with pytest.raises(CompetencyError):
         catalogue.save_technical(
             org.agency,
             catalogue.CompetencyData("X", "Pengelolaan Arsip", "", levels | {5: " "}),
@@ -263,7 +259,7 @@ def test_hr_edits_technical_competencies_and_descriptors_audited(org):
     assert [e.action for e in entries] == ["create", "update", "import"]
     assert entries[-1].after["levels"]["3"] == "Diubah lewat CSV"
     skj = db.session.scalar(sa.select(Competency).where(Competency.code == "INT"))
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(CompetencyPermissionDenied):
         catalogue.save_technical(
             org.agency, catalogue.CompetencyData("INT", "Integritas", "", levels), by=org.hr, competency=skj
         )

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import User, utcnow
+from ...competencies.models import enum_type
 from ...extensions import db
-from .common import enum_type
 
 
 class Rating(enum.StrEnum):

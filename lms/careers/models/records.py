@@ -18,9 +18,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import User, utcnow
+from ...competencies.models import Competency, enum_type
 from ...extensions import db
-from .catalogue import Competency
-from .common import enum_type
 
 
 class RecordSource(enum.StrEnum):

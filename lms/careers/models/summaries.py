@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...accounts.models import utcnow
+from ...competencies.models import enum_type
 from ...extensions import db
 from .appraisals import Predikat
-from .common import enum_type
 
 
 class StaffCompetency(db.Model):

@@ -1,6 +1,7 @@
 """The competency catalogue: managerial and socio-cultural (SKJ) and agencies' technical ones.
 
-Courses import this module, so it must never import from courses."""
+Courses, webinars and careers import this module; it imports only accounts and core. The SKJ
+catalogue itself is seeded by migration 0002."""
 
 from __future__ import annotations
 
@@ -10,10 +11,23 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
-from .common import LEVELS, enum_type
+from ..extensions import db
 
-__all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS"]
+__all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS", "enum_type"]
+
+LEVELS = (1, 2, 3, 4, 5)
+
+
+def enum_type(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
+    """A VARCHAR enum with a CHECK constraint, storing the members' values (portable to SQLite)."""
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        create_constraint=True,
+        name=name,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class CompetencyType(enum.StrEnum):
