@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from .courses import manage_bp as courses_manage_bp
     from .quizzes import bp as quizzes_bp
     from .quizzes import manage_bp as quizzes_manage_bp
+    from .reports import bp as reports_bp
     from .webinars import bp as webinars_bp
 
     app.register_blueprint(core_bp)
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
     careers.init_app(app)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)

@@ -18,23 +18,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape as xml_escape
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from flask import Response, current_app, stream_with_context
-from flask_babel import gettext as _
+from flask import Response, stream_with_context
 from stream_zip import ZIP_32, stream_zip
-
-from ..accounts.models import Agency, User
-from ..courses.models import Course, Enrolment
-from ..extensions import db
-from . import jp
-from .models import JpRecord, LearningKind
 
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
-HISTORY_PEOPLE = 500  # people whose training history is read (and sorted) in one query
 XLSX_MAX_ROWS = 1_048_576  # rows of a worksheet, the header included (Excel's limit)
 XLSX_MAX_CELL_CHARS = 32_767  # characters of a cell (Excel's limit)
 XLSX_MAX_SHEET_BYTES = 3 * 1024**3  # a worksheet stays well under the 4 GiB of a Zip32 member
@@ -269,129 +259,3 @@ def respond(fmt: str, basename: str, sheet: str, header: list[str], rows: Iterab
     if fmt == "xlsx":
         return xlsx_response(f"{basename}.xlsx", sheet, header, rows)
     return csv_response(f"{basename}.csv", header, rows)
-
-
-# ---------------------------------------------------------------- training history for SIASN
-
-
-def training_history_header() -> list[str]:
-    return [
-        _("NIP"),
-        _("Nama"),
-        _("Jenis diklat"),
-        _("Nama diklat"),
-        _("Penyelenggara"),
-        _("Tanggal mulai"),
-        _("Tanggal selesai"),
-        _("Tahun"),
-        _("Durasi (jam)"),
-        _("JP"),
-        _("Nomor sertifikat"),
-    ]
-
-
-def _local_date(value: datetime | None, zone: ZoneInfo) -> date | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).date()
-
-
-def training_history_rows(agency_id: int, year: int | None = None) -> Iterator[list]:
-    """Every completed course and every JP record of the agency's people, person by person."""
-    site = current_app.config.get("SITE_NAME", "")
-    minutes = jp.jp_minutes()
-    zone_of: dict[str, ZoneInfo] = {}
-    agency_zone = (
-        db.session.scalar(sa.select(Agency.timezone).where(Agency.id == agency_id)) or "Asia/Jakarta"
-    )
-    courses = (
-        sa.select(
-            User.id.label("user_id"),
-            User.nip,
-            User.name,
-            User.timezone,
-            sa.literal("course").label("kind"),
-            Course.title,
-            Agency.name.label("organizer"),
-            Enrolment.enrolled_at.label("started"),
-            Enrolment.completed_at.label("ended"),
-            sa.cast(sa.null(), sa.Date).label("start_day"),
-            sa.cast(sa.null(), sa.Date).label("end_day"),
-            Course.jp,
-            sa.cast(sa.null(), sa.Integer).label("minutes"),
-            sa.literal("", sa.String).label("certificate"),
-        )
-        .select_from(Enrolment)
-        .join(User, User.id == Enrolment.user_id)
-        .join(Course, Course.id == Enrolment.course_id)
-        .outerjoin(Agency, Agency.id == Course.owner_agency_id)
-        .where(User.agency_id == agency_id, Enrolment.completed_at.is_not(None))
-    )
-    others = (
-        sa.select(
-            User.id.label("user_id"),
-            User.nip,
-            User.name,
-            User.timezone,
-            JpRecord.kind,
-            JpRecord.title,
-            JpRecord.organizer,
-            sa.cast(sa.null(), sa.DateTime(timezone=True)),
-            sa.cast(sa.null(), sa.DateTime(timezone=True)),
-            JpRecord.started_on,
-            JpRecord.ended_on,
-            JpRecord.jp,
-            JpRecord.minutes,
-            JpRecord.certificate_number,
-        )
-        .select_from(JpRecord)
-        .join(User, User.id == JpRecord.user_id)
-        .where(User.agency_id == agency_id)
-    )
-    if year is not None:
-        zone = ZoneInfo(agency_zone)
-        start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
-        end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
-        courses = courses.where(Enrolment.completed_at >= start, Enrolment.completed_at < end)
-        others = others.where(JpRecord.ended_on >= date(year, 1, 1), JpRecord.ended_on <= date(year, 12, 31))
-    low, high = sa.bindparam("low"), sa.bindparam("high")
-    union = sa.union_all(
-        courses.where(User.id.between(low, high)), others.where(User.id.between(low, high))
-    ).subquery("history")
-    query = sa.select(union).order_by(union.c.user_id, union.c.ended, union.c.end_day)
-    people = sa.select(User.id).where(User.agency_id == agency_id).order_by(User.id).limit(HISTORY_PEOPLE)
-    course_kind = _("E-learning (kursus daring)")
-    last = 0
-    # A batch of people at a time, in the order of the file: sorting the history of a whole
-    # agency at once would keep the first byte waiting for seconds.
-    while ids := db.session.scalars(people.where(User.id > last)).all():
-        last = ids[-1]
-        for row in db.session.execute(query, {"low": ids[0], "high": last}):
-            zone_name = row.timezone or agency_zone
-            zone = zone_of.get(zone_name) or zone_of.setdefault(zone_name, ZoneInfo(zone_name))
-            if row.kind == "course":
-                kind, started, ended = (
-                    course_kind,
-                    _local_date(row.started, zone),
-                    _local_date(row.ended, zone),
-                )
-                organizer = row.organizer or site
-            else:
-                kind, started, ended = LearningKind(row.kind).label, row.start_day, row.end_day
-                organizer = row.organizer or ""
-            hours = round((row.minutes if row.minutes is not None else row.jp * minutes) / 60, 2)
-            yield [
-                row.nip or "",
-                row.name,
-                kind,
-                row.title,
-                organizer,
-                started,
-                ended,
-                ended.year if ended else "",
-                hours,
-                row.jp,
-                row.certificate or "",
-            ]

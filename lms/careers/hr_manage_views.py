@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import audit
-from ..accounts.access import HR_ROLES as MANAGERS
-from ..accounts.access import managed_agency, roles_required
+from ..accounts.access import HR_ROLES, managed_agency, roles_required
 from ..accounts.agencies import can_manage_hr
 from ..accounts.errors import AccountError
 from ..accounts.forms import CsvImportForm
@@ -47,7 +46,7 @@ def _import_page(template: str, agency, form, problems=None, status=200, **conte
 
 
 @bp.route("/<int:agency_id>/positions", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def positions(agency_id: int):
     agency = managed_agency(agency_id)
     form = CsvImportForm()
@@ -83,7 +82,7 @@ def positions(agency_id: int):
 
 
 @bp.get("/<int:agency_id>/positions.csv")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["kode", "nama", "jenis", "deskripsi", "kompetensi", "jabatan_berikutnya"]
@@ -91,7 +90,7 @@ def positions_csv(agency_id: int):
 
 
 @bp.get("/positions/<int:position_id>")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def position_detail(position_id: int):
     position = position_services.load_position(position_id)
     if position is None:
@@ -146,13 +145,13 @@ def _position_form_page(agency, position=None):
 
 
 @bp.route("/<int:agency_id>/positions/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_position(agency_id: int):
     return _position_form_page(managed_agency(agency_id))
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def edit_position(position_id: int):
     position = position_services.load_position(position_id)
     if position is None:
@@ -164,7 +163,7 @@ def edit_position(position_id: int):
 
 
 @bp.route("/people/<int:user_id>/position", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def assign_position(user_id: int):
     person = managed_person(user_id)
     staff = position_services.staff_position_of(person.id)
@@ -204,7 +203,7 @@ def assign_position(user_id: int):
 
 
 @bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def staff_positions(agency_id: int):
     agency = managed_agency(agency_id)
     form = CsvImportForm()
@@ -228,7 +227,7 @@ def staff_positions(agency_id: int):
 
 
 @bp.get("/<int:agency_id>/staff-positions.csv")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def staff_positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["nip", "nama", "kode_jabatan", "nip_atasan"]
@@ -254,7 +253,7 @@ def _assessment_data(form: AssessmentForm) -> records.AssessmentData:
 
 
 @bp.route("/people/<int:user_id>/assessments/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_assessment(user_id: int):
     person = managed_person(user_id)
     form = AssessmentForm()
@@ -278,7 +277,7 @@ def new_assessment(user_id: int):
 
 
 @bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def edit_record(record_id: int):
     record = db.get_or_404(CompetencyRecord, record_id)
     person = managed_person(record.user_id)
@@ -307,7 +306,7 @@ def edit_record(record_id: int):
 
 
 @bp.post("/records/<int:record_id>/revoke")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def revoke_record(record_id: int):
     record = db.get_or_404(CompetencyRecord, record_id)
     person = managed_person(record.user_id)
@@ -326,7 +325,7 @@ def revoke_record(record_id: int):
 
 
 @bp.route("/people/<int:user_id>/jp/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_jp_record(user_id: int):
     person = managed_person(user_id)
     form = JpRecordForm()
@@ -364,7 +363,7 @@ def new_jp_record(user_id: int):
 
 
 @bp.post("/jp-records/<int:record_id>/delete")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def delete_jp_record(record_id: int):
     record = db.get_or_404(JpRecord, record_id)
     person = managed_person(record.user_id)
@@ -376,7 +375,7 @@ def delete_jp_record(record_id: int):
 
 
 @bp.get("/people/<int:user_id>/audit")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def audit_log(user_id: int):
     person = managed_person(user_id)
     return render_template("careers/hr/audit.html", person=person, entries=audit.history_of(person.id))

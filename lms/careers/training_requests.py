@@ -34,6 +34,19 @@ def requests_of(user_id: int, limit: int = 20) -> list[TrainingRequest]:
     )
 
 
+def open_count(agency_id: int) -> int:
+    """How many requests of the agency's people wait for an answer."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TrainingRequest)
+            .join(User, User.id == TrainingRequest.user_id)
+            .where(User.agency_id == agency_id, TrainingRequest.status == RequestStatus.OPEN)
+        )
+        or 0
+    )
+
+
 def agency_requests_query(agency_id: int, status: RequestStatus | None = None) -> sa.Select:
     """An agency's requests, open ones first then newest, with the people and competencies."""
     query = (

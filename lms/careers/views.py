@@ -15,6 +15,7 @@ from ..accounts.models import User
 from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
+from ..core.urls import int_arg
 from ..extensions import db
 from . import access, appraisals, jp, summaries, training_requests
 from . import bp as bp
@@ -32,11 +33,6 @@ def viewable_person(user_id: int) -> User:
     if not access.can_view_profile(current_user, person):
         abort(403)
     return person
-
-
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _profile_page(person: User, *, target_form=None, request_form=None, status: int = 200):

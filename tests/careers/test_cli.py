@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from lms.accounts.models import Agency, User
-from lms.careers import analytics, summaries
+from lms.careers import summaries
 from lms.careers.models import (
     Appraisal,
     CareerSummary,
@@ -13,7 +13,8 @@ from lms.careers.models import (
     behaviour_rating_for,
 )
 from lms.courses.models import Course, Enrolment
-from tests.careers.test_analytics import snapshot
+from lms.reports import compliance, talent
+from tests.reports.test_reports import snapshot
 
 
 def test_generate_writes_the_planned_data_and_the_analytics(app, db):
@@ -102,8 +103,8 @@ def test_generate_writes_the_planned_data_and_the_analytics(app, db):
         generated = snapshot(agency.id)
         summaries.rebuild(db.session, agency.id)
         assert snapshot(agency.id) == generated
-        assert analytics.ninebox(agency.id).total == 60
-        report = analytics.compliance(agency.id, 2026, 20)
+        assert talent.ninebox(agency.id).total == 60
+        report = compliance.compliance(agency.id, 2026, 20)
         assert report.total.staff == 60
     again = runner.invoke(
         args=[

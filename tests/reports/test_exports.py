@@ -12,6 +12,7 @@ import pytest
 
 from lms.careers import export, jp, positions
 from lms.extensions import db
+from lms.reports import training_history
 from tests.careers.conftest import build_org, complete
 from tests.factories import course as make_course
 
@@ -185,7 +186,7 @@ def test_xlsx_rows_are_produced_as_the_download_goes(app):
 def test_training_history_is_the_same_read_person_by_person(client, hr_world, monkeypatch):
     url = f"/hr/{hr_world['agency']}/export/training-history.csv"
     whole = rows_of(client.get(url))
-    monkeypatch.setattr(export, "HISTORY_PEOPLE", 1)
+    monkeypatch.setattr(training_history, "HISTORY_PEOPLE", 1)
     assert rows_of(client.get(url)) == whole and len(whole) == 3
 
 
