@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 
@@ -146,6 +147,14 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
+        # The benchmark data generator is not part of the package: only a source checkout has
+        # it, and only development and test configurations offer it.
+        from bench.generate_agency import generate_command
+
+        lms_group.add_command(generate_command)
+    else:  # the group is shared by every app of the process
+        lms_group.commands.pop("generate", None)
     app.cli.add_command(lms_group)
 
 

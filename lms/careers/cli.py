@@ -1,5 +1,5 @@
-"""`flask lms` commands of careers: CSV imports, the analytics refresh, the benchmark data
-generator, and the careers part of `seed-demo`."""
+"""`flask lms` commands of careers: the positions import, the analytics refresh, and the careers
+part of `seed-demo` (the benchmark data generator is bench/generate_agency.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from . import csv_io, summaries
 def register(group: AppGroup) -> None:
     group.add_command(import_positions_command)
     group.add_command(refresh_command)
-    group.add_command(generate_command)
     register_demo_seeder(seed_demo, order=30)
 
 
@@ -59,44 +58,6 @@ def refresh_command(agency_code: str | None):
     summaries.rebuild(db.session, agency.id if agency else None)
     db.session.commit()
     click.echo(f"careers analytics rebuilt in {time.perf_counter() - started:.1f} s")
-
-
-@click.command("generate")
-@with_appcontext
-@click.option("--users", default=1000, show_default=True)
-@click.option("--positions", default=30, show_default=True)
-@click.option("--courses", default=50, show_default=True)
-@click.option("--enrolments", default=20_000, show_default=True)
-@click.option("--records", default=20_000, show_default=True)
-@click.option("--agencies", default=1, show_default=True)
-@click.option("--units", default=40, show_default=True)
-@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-def generate_command(users, positions, courses, enrolments, records, agencies, units, seed):
-    """Add generated agencies, staff, positions, courses, enrolments and records (benchmarks)."""
-    from .generate import PASSWORD, Plan, generate
-
-    if min(users, positions, courses, agencies, units) < 1 or min(enrolments, records) < 0:
-        fail(["every number must be positive"])
-    started = time.perf_counter()
-    counts = generate(
-        Plan(
-            users=users,
-            positions=positions,
-            courses=courses,
-            enrolments=enrolments,
-            records=records,
-            agencies=agencies,
-            units=units,
-            seed=seed,
-        ),
-        echo=lambda line: click.echo(f"  {line} ({time.perf_counter() - started:.0f} s)"),
-    )
-    db.session.commit()
-    click.echo(
-        f"generated in {time.perf_counter() - started:.0f} s: "
-        + ", ".join(f"{key} {value}" for key, value in counts.items())
-    )
-    click.echo(f"every generated person's password: {PASSWORD}")
 
 
 # ---------------------------------------------------------------- demo data

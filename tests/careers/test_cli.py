@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from lms import create_app
 from lms.accounts.models import Agency, User
 from lms.careers import summaries
 from lms.careers.models import (
@@ -162,3 +163,11 @@ def test_seed_demo_is_idempotent(app, db):
         assert staff.position.code == "PERAWAT-PERTAMA" and staff.target_position.code == "PERAWAT-MUDA"
         assert siti.position_title == "Perawat Ahli Pertama"
         assert db.session.get(CareerSummary, siti.id).predikat.value == "butuh_perbaikan"
+
+
+def test_the_generator_is_a_development_command_only(app):
+    production_like = create_app("test", DEV_COMMANDS=False)
+    result = production_like.test_cli_runner().invoke(args=["lms", "generate", "--help"])
+    assert result.exit_code != 0 and "No such command" in result.output
+    create_app("test")  # the tests' own app offers it again
+    assert "generate" in app.test_cli_runner().invoke(args=["lms", "--help"]).output
