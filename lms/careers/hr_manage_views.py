@@ -3,7 +3,6 @@ person's career data (position, assessments, JP from elsewhere, audit log)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -349,9 +348,7 @@ def new_jp_record(user_id: int):
             db.session.commit()
             flash(_("JP pembelajaran dicatat."), "success")
             return redirect(url_for("careers.person_profile", user_id=person.id) + "#jp")
-    existing = db.session.scalars(
-        sa.select(JpRecord).where(JpRecord.user_id == person.id).order_by(JpRecord.ended_on.desc()).limit(50)
-    ).all()
+    existing = jp.records_of(person, limit=50)
     return render_template(
         "careers/hr/jp_form.html",
         person=person,

@@ -3,11 +3,9 @@ the target position, training requests, the supervisor's team and performance ap
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from ..accounts import audit
 from ..accounts.agencies import can_manage_hr
@@ -22,8 +20,8 @@ from . import bp as bp
 from . import positions as position_services
 from .errors import CareerError, CareerPermissionDenied
 from .forms import AppraisalForm, ResponseForm, TargetForm, TrainingRequestForm
-from .models import Appraisal, CareerSummary, JpTotal
-from .profile import career_profile, target_choices
+from .models import Appraisal
+from .profile import career_profile, target_choices, team_members
 
 TEAM_PAGE_SIZE = 50
 
@@ -121,28 +119,13 @@ def submit_request():
 @bp.get("/team")
 @login_required
 def team():
-    down = access.subordinates_cte(current_user.id)
     year = jp.current_year(current_user)
     page_number = max(int_arg("page") or 1, 1)
-    query = (
-        sa.select(
-            User, sa.func.min(down.c.depth), sa.func.max(JpTotal.jp), sa.func.max(CareerSummary.predikat)
-        )
-        .join(down, down.c.id == User.id)
-        .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == current_user.agency_id, User.active.is_(True), User.id != current_user.id)
-        .group_by(User.id)
-        .order_by(sa.func.min(down.c.depth), User.name, User.id)
-        .options(selectinload(User.unit))
-        .limit(TEAM_PAGE_SIZE + 1)
-        .offset((page_number - 1) * TEAM_PAGE_SIZE)
-    )
-    rows = db.session.execute(query).all()
+    rows, has_next = team_members(current_user, year, page=page_number, per_page=TEAM_PAGE_SIZE)
     return render_template(
         "careers/team.html",
-        rows=rows[:TEAM_PAGE_SIZE],
-        has_next=len(rows) > TEAM_PAGE_SIZE,
+        rows=rows,
+        has_next=has_next,
         page=page_number,
         year=year,
         target=jp.yearly_target(),
