@@ -117,7 +117,8 @@ with app.app_context():
     from lms.courses.models import Course, CourseStatus
     from lms.courses import learning
     from lms.certificates import services as certificates
-    course = db.session.scalars(db.select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.id)).first()
+    published = db.select(Course).where(Course.status == CourseStatus.PUBLISHED)
+    course = db.session.scalars(published.order_by(Course.id)).first()
     enrolment = learning.enrol(accounts.user_by_email("bench0@bench.go.id"), course)
     enrolment.completed_at = datetime.now(UTC)
     db.session.flush()
@@ -174,7 +175,8 @@ def prepare_learners(base: str, count: int) -> tuple[list[str], dict[str, str]]:
             page = http.get(f"{base}{lesson_path}", timeout=30).text
             form = re.search(r'<form[^>]*action="([^"]*(?:complete|done)[^"]*)"', page)
             if form:
-                http.post(f"{base}{form.group(1)}", data={"csrf_token": csrf(http, base + lesson_path)}, timeout=30)
+                token = csrf(http, base + lesson_path)
+                http.post(f"{base}{form.group(1)}", data={"csrf_token": token}, timeout=30)
         jar = http.cookies.get_dict()
         cookies.append("; ".join(f"{k}={v}" for k, v in jar.items()))
     paths["catalogue"] = "/courses/"
@@ -323,7 +325,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--conns", default="10,50")
@@ -382,7 +386,8 @@ def main() -> None:
                     results.setdefault((page, conns), []).append(run)
                     print(
                         f"round {round_no + 1} c={conns} {page:<10} {run.requests / run.seconds:8.1f} req/s "
-                        f"p99 {run.p99_ms:7.1f} ms  cpu {1000 * run.cpu_s / max(run.requests, 1):6.2f} ms/page"
+                        f"p99 {run.p99_ms:7.1f} ms  "
+                        f"cpu {1000 * run.cpu_s / max(run.requests, 1):6.2f} ms/page"
                         f"  errors {run.errors}  load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
@@ -405,7 +410,10 @@ def report(results, pages, conns_list, pss, args) -> None:
     cpu = lambda r: 1000 * r.cpu_s / max(r.requests, 1)  # noqa: E731
     p99 = lambda r: r.p99_ms  # noqa: E731
     print(f"\nmedian of {args.rounds} rounds, {args.duration} s each; load now {os.getloadavg()}")
-    print("| page | c | req/s | ceiling req/s | ratio | CPU ms/page | ceiling CPU | p99 ms | ceiling p99 | targets |")
+    print(
+        "| page | c | req/s | ceiling req/s | ratio | CPU ms/page | ceiling CPU "
+        "| p99 ms | ceiling p99 | targets |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     raw, failed = [], False
     for conns in conns_list:
