@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_agency
-from ..accounts.models import Agency, Role, User, utcnow
+from ..accounts.models import Agency, Role, User
+from ..core.clock import utcnow
 from ..core.domain import DomainError
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db

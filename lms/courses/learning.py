@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_agency
-from ..accounts.models import Unit, User, utcnow
+from ..accounts.models import Unit, User
 from ..careers.models import Competency
+from ..core.clock import utcnow
 from ..extensions import db
 from .completion import check_completion
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied

@@ -28,7 +28,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
+from ..core.clock import as_utc, utcnow
 from ..courses import learning
 from ..courses.completion import check_completion
 from ..extensions import db
@@ -45,7 +46,6 @@ from .models import (
     QuizOverride,
     Visibility,
 )
-from .models._common import aware, to_utc
 from .services import require_manager
 from .types import BadAnswer, strategy
 
@@ -59,7 +59,7 @@ def grace() -> timedelta:
 
 
 def _now(now: datetime | None) -> datetime:
-    return aware(now) if now is not None else utcnow()
+    return as_utc(now) if now is not None else utcnow()
 
 
 # ---------------------------------------------------------------- availability
@@ -73,8 +73,8 @@ def override_for(quiz: Quiz, user: User) -> QuizOverride | None:
 
 def closes_at(quiz: Quiz, override: QuizOverride | None) -> datetime | None:
     if override is not None and override.closes_at is not None:
-        return aware(override.closes_at)
-    return aware(quiz.closes_at)
+        return as_utc(override.closes_at)
+    return as_utc(quiz.closes_at)
 
 
 def attempts_of(quiz: Quiz, user: User) -> list[Attempt]:
@@ -120,7 +120,7 @@ def availability(quiz: Quiz, user: User, *, now: datetime | None = None) -> Avai
         reason = str(_l("Kuis ini belum dibuka."))
     elif learning.enrolment_for(user, quiz.course) is None:
         reason = str(_l("Daftar ke kursus ini terlebih dahulu untuk mengerjakan kuis."))
-    elif quiz.opens_at is not None and now < aware(quiz.opens_at):
+    elif quiz.opens_at is not None and now < as_utc(quiz.opens_at):
         reason = str(_l("Kuis belum dibuka."))
     elif close is not None and now >= close:
         reason = str(_l("Kuis sudah ditutup."))
@@ -436,13 +436,13 @@ def grant_override(
         raise QuizError(_l("Tambahan waktu 0-1440 menit dan tambahan percobaan 0-20."), "extra_minutes")
     override = override_for(quiz, user) or QuizOverride(quiz_id=quiz.id, user_id=user.id)
     override.extra_minutes, override.extra_attempts = int(extra_minutes), int(extra_attempts)
-    override.closes_at = to_utc(closes)
+    override.closes_at = as_utc(closes)
     override.updated_at = utcnow()
     db.session.add(override)
     db.session.flush()
     for attempt in attempts_of(quiz, user):  # an open attempt gets the new deadline at once
         if attempt.is_open:
-            attempt.deadline_at = deadline_for(quiz, aware(attempt.started_at), override)
+            attempt.deadline_at = deadline_for(quiz, as_utc(attempt.started_at), override)
     _audit(
         quiz,
         "override",

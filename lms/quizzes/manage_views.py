@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role, User
+from ..core import tabular
+from ..core.clock import as_utc
 from ..core.forms import choices, form_error
 from ..courses.models import Course, Enrolment
 from ..extensions import db
@@ -222,7 +224,7 @@ def _quiz_form(course, quiz=None):
         from zoneinfo import ZoneInfo
 
         for name in ("opens_at", "closes_at"):
-            value = attempts.aware(getattr(quiz, name))
+            value = as_utc(getattr(quiz, name))
             getattr(form, name).data = (
                 value.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if value else None
             )
@@ -342,11 +344,8 @@ def results(quiz_id: int):
 @roles_required(*AUTHORS)
 def results_csv(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    return Response(
-        "\ufeff" + analysis.results_csv(item),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=hasil-kuis-{item.id}.csv"},
-    )
+    chunks = tabular.csv_chunks(analysis.RESULTS_HEADER, analysis.results_rows(item), delimiter=",")
+    return tabular.download(f"hasil-kuis-{item.id}.csv", chunks)
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.models import utcnow
+from ..core.clock import utcnow
 from ..core.home import register_home_panel, register_panel
 from ..courses import learning
 from ..extensions import db
