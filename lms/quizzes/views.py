@@ -165,12 +165,7 @@ def answer(attempt_id: int):
     attempt = own_attempt(attempt_id)
     try:
         by_slot = _answers_by_slot(request.form, attempt)
-        # Check every answer first, so a forged one changes nothing at all.
-        for slot, values in by_slot.items():
-            item = next(i for i in attempt.items if i.slot == slot)
-            strategy(item.qtype).parse(item.snapshot, values)
-        for slot, values in by_slot.items():
-            service.save_answer(attempt, slot, values)
+        service.save_answers(attempt, by_slot)
     except BadAnswer:
         db.session.rollback()
         message = _("Jawaban tidak sesuai dengan soal pada percobaan ini.")
