@@ -11,7 +11,7 @@ import io
 import openpyxl
 import sqlalchemy as sa
 
-from lms.accounts.models import Unit, User
+from lms.accounts.models import Unit
 from lms.careers import appraisals, positions
 from lms.certificates.models import Certificate
 from lms.competencies import services as catalogue

@@ -8,8 +8,9 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..core.clock import utcnow
 from ..extensions import db
-from .models import AuditEntry, User, utcnow
+from .models import AuditEntry, User
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.audit import log_changes
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.models import Agency, User
 from ..certificates.models import Certificate, CertificateSource
+from ..core.clock import utcnow
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar, WebinarCompetency

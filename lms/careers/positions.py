@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import require_hr
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.models import Agency, User
 from ..competencies.models import LEVELS, Competency
+from ..core.clock import utcnow
 from ..extensions import db
 from . import summaries
 from .errors import CareerError

@@ -16,8 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_hr
 from ..accounts.audit import log_change
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
 from ..competencies.models import LEVELS, Competency
+from ..core.clock import utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import summaries

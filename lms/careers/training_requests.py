@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_hr
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
 from ..competencies.models import Competency
+from ..core.clock import utcnow
 from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
 from .models import RequestStatus, TrainingRequest

@@ -1,15 +1,11 @@
 """Domain errors of the competency catalogue; str(error) is a message for the user, `field` names
 the input."""
 
+from ..core.domain import DomainError
 
-class CompetencyError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
-    def __str__(self) -> str:
-        return str(self.message)
+class CompetencyError(DomainError):
+    """A rule of the catalogue refused the action."""
 
 
 class CompetencyPermissionDenied(CompetencyError):

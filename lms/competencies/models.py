@@ -11,23 +11,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.columns import enum_column
 from ..extensions import db
 
-__all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS", "enum_type"]
+__all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS"]
 
 LEVELS = (1, 2, 3, 4, 5)
-
-
-def enum_type(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
-    """A VARCHAR enum with a CHECK constraint, storing the members' values (portable to SQLite)."""
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        length=length,
-        create_constraint=True,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class CompetencyType(enum.StrEnum):
@@ -53,7 +42,7 @@ class Competency(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[CompetencyType] = mapped_column(enum_type(CompetencyType, "competency_type", 20))
+    type: Mapped[CompetencyType] = mapped_column(enum_column(CompetencyType, "competency_type", 20))
     # Technical competencies belong to the agency that defines them; SKJ ones to nobody.
     agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True
