@@ -1,4 +1,4 @@
-"""HR of an agency: the competency catalogue and positions (with CSV import/export), and a
+"""HR of an agency: positions (with CSV import/export), staff positions, and a
 person's career data (position, assessments, JP from elsewhere, audit log)."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from ..accounts.errors import AccountError
 from ..accounts.forms import CsvImportForm
 from ..accounts.models import User
 from ..competencies.services import available_competencies
+from ..core import tabular
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import csv_io, export, forms, jp, position_input, records, staffing
+from . import csv_io, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
 from .errors import CareerError
@@ -85,7 +86,8 @@ def positions(agency_id: int):
 def positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["kode", "nama", "jenis", "deskripsi", "kompetensi", "jabatan_berikutnya"]
-    return export.csv_response(f"{agency.code.lower()}-jabatan.csv", header, csv_io.position_rows(agency.id))
+    rows = csv_io.position_rows(agency.id)
+    return tabular.download(f"{agency.code.lower()}-jabatan.csv", tabular.csv_chunks(header, rows))
 
 
 @bp.get("/positions/<int:position_id>")
@@ -230,9 +232,8 @@ def staff_positions(agency_id: int):
 def staff_positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["nip", "nama", "kode_jabatan", "nip_atasan"]
-    return export.csv_response(
-        f"{agency.code.lower()}-jabatan-pegawai.csv", header, staffing.assignment_rows(agency.id)
-    )
+    rows = staffing.assignment_rows(agency.id)
+    return tabular.download(f"{agency.code.lower()}-jabatan-pegawai.csv", tabular.csv_chunks(header, rows))
 
 
 def _assessment_choices(form: AssessmentForm, person: User) -> None:

@@ -12,7 +12,7 @@ from ..accounts.access import HR_ROLES, managed_agency, roles_required
 from ..accounts.csv_rows import ImportRejected
 from ..accounts.errors import AccountError
 from ..accounts.forms import CsvImportForm
-from ..careers.export import csv_response  # TEMPORARY: until the kernel's writer lands
+from ..core import tabular
 from ..core.forms import form_error
 from ..extensions import db
 from . import bp, csv_io, services
@@ -104,6 +104,7 @@ def edit(competency_id: int):
 @roles_required(*HR_ROLES)
 def export_csv(agency_id: int):
     agency = managed_agency(agency_id)
-    return csv_response(
-        f"{agency.code.lower()}-kompetensi-teknis.csv", csv_io.HEADER, csv_io.competency_rows(agency.id)
+    rows = csv_io.competency_rows(agency.id)
+    return tabular.download(
+        f"{agency.code.lower()}-kompetensi-teknis.csv", tabular.csv_chunks(csv_io.HEADER, rows)
     )

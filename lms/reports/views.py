@@ -10,9 +10,9 @@ from ..accounts.access import HR_ROLES, managed_agency, roles_required
 from ..accounts.agencies import agencies_for, unit_tree
 from ..accounts.models import Agency
 from ..careers import jp, training_requests
-from ..careers.export import respond  # TEMPORARY: until the kernel's writer lands
 from ..careers.positions import load_position, positions_of
 from ..competencies.models import Competency
+from ..core import tabular
 from ..core.urls import int_arg
 from ..extensions import db
 from . import bp, compliance, dashboard, exports, heatmap, readiness, talent
@@ -184,4 +184,6 @@ def export_file(agency_id: int, kind: str, fmt: str):
         )
     except LookupError:
         abort(404)
-    return respond(fmt, export.basename, export.sheet, export.header, export.rows)
+    return tabular.download(
+        f"{export.basename}.{fmt}", tabular.chunks(fmt, export.header, export.rows, sheet=export.sheet)
+    )
