@@ -1,8 +1,10 @@
 """Every export of the platform neutralises text a spreadsheet would run as a formula.
 
 A person, a unit, a course, a position and a competency are all named =HYPERLINK(...): in every
-CSV and XLSX file HR, moderators and verifiers can download, each such value comes out prefixed
-with an apostrophe (shown as text), never as a formula.
+CSV and XLSX file HR, trainers, moderators and verifiers can download (reports, careers, the
+competency catalogue, quiz results, webinar attendance, bulk certificate verification), each such
+value comes out prefixed with an apostrophe (shown as text), never as a formula. A new export
+belongs in this list.
 """
 
 import csv
@@ -11,13 +13,16 @@ import io
 import openpyxl
 import sqlalchemy as sa
 
-from lms.accounts.models import Unit
+from lms.accounts.models import Role, Unit
 from lms.careers import appraisals, positions
 from lms.certificates.models import Certificate
 from lms.competencies import services as catalogue
+from lms.courses import learning
 from lms.extensions import db
+from lms.quizzes import attempts
 from tests import factories
 from tests.careers.conftest import build_org, complete
+from tests.quizzes.conftest import build_quiz
 
 HOSTILE = '=HYPERLINK("http://x","y")'
 LEVELS = {n: f"Deskriptor {n}" for n in range(1, 6)}
@@ -70,15 +75,21 @@ def test_every_export_neutralises_formulas(app, client, login):
             ),
             by=org.head,
         )
+        trainer = factories.user(roles=(Role.TRAINER,), name="Pengajar Kuis")
+        quiz_course = factories.course(by=trainer, title=HOSTILE, modules=1, lessons=1)
+        quiz = build_quiz(quiz_course, gift="::jp::Satu JP sama dengan 45 menit. {T}", title=HOSTILE)
+        learning.enrol(org.staff, quiz_course)
+        attempts.finish_attempt(attempts.start_attempt(quiz, org.staff))
         webinar = factories.webinar(org.hr, title=HOSTILE)
         factories.registration(webinar, org.staff)
         db.session.commit()
         certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == org.staff.id))
         agency, muda, hr, number = org.agency.id, org.muda.id, org.hr.email, certificate.number
-        webinar_id = webinar.id
+        webinar_id, quiz_id, trainer_email = webinar.id, quiz.id, trainer.email
+    login(type("U", (), {"email": trainer_email}))
+    downloads = {"quizzes results.csv": fetch(client.get(f"/teach/quizzes/{quiz_id}/results.csv"))}
+    client.post("/logout")
     login(type("U", (), {"email": hr}))
-
-    downloads = {}
     for kind, query in (
         ("jp", ""),
         ("heatmap", ""),
