@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...accounts.models import utcnow
+from ...core.clock import utcnow
 from ...extensions import db
 from .appraisals import Predikat
 from .common import enum_type
