@@ -14,7 +14,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..careers.services import competencies_by_code
+from ..competencies.services import competencies_by_code
 from ..content import is_relative, media_name, references
 from . import media as media_store
 from . import services

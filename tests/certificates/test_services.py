@@ -228,7 +228,7 @@ def test_manage_query_scopes_agency_admins_to_their_agency(world):
 
 
 def test_webinar_attended_signal_issues_a_certificate(world, app):
-    from lms.careers.services import competencies_by_code
+    from lms.competencies.services import competencies_by_code
     from lms.webinars.signals import webinar_attended
 
     known = competencies_by_code(["PB"])

@@ -1,4 +1,5 @@
-"""Writing and reading the careers audit log (who changed what, when, before and after)."""
+"""Writing and reading the HR audit log (who changed what, when, before and after): careers and
+the competency catalogue write it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User, utcnow
+from ..core.clock import utcnow
 from ..extensions import db
-from .models import AuditEntry
+from .models import AuditEntry, User
 
 logger = logging.getLogger(__name__)
 

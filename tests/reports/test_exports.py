@@ -10,8 +10,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from lms.careers import export, jp, positions
+from lms.careers import jp, positions
+from lms.core import tabular, xlsx
 from lms.extensions import db
+from lms.reports import training_history
 from tests.careers.conftest import build_org, complete
 from tests.factories import course as make_course
 
@@ -113,7 +115,7 @@ def test_training_history_for_siasn(client, hr_world):
 def test_xlsx_exports_open_as_workbooks(client, hr_world):
     response = client.get(f"/hr/{hr_world['agency']}/export/training-history.xlsx")
     assert response.status_code == 200 and response.is_streamed
-    assert response.mimetype == export.XLSX_MIMETYPE
+    assert response.mimetype == tabular.XLSX_MIMETYPE
     data = response.get_data()
     cells = xlsx_cells(data)
     assert "Nama diklat" in cells and "Diklat Kearsipan" in cells
@@ -150,10 +152,10 @@ def test_csv_exports_of_each_page(client, hr_world):
 
 
 def test_large_exports_are_written_in_chunks_and_split_into_sheets(app, monkeypatch):
-    monkeypatch.setattr(export, "XLSX_MAX_ROWS", 3)  # the header and two rows a sheet
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)  # the header and two rows a sheet
     rows = ([i, f"baris {i}\x01 <&>", 1.5, None, True] for i in range(5))
     with app.test_request_context():
-        chunks = export.xlsx_chunks("Riwayat: diklat/2026", ["a", "b", "c", "d", "e"], rows)
+        chunks = xlsx.xlsx_chunks(["a", "b", "c", "d", "e"], rows, sheet="Riwayat: diklat/2026")
         first = next(chunks)  # bytes leave before the rows are read to the end
         data = first + b"".join(chunks)
     sheets = workbook_rows(data)
@@ -161,10 +163,10 @@ def test_large_exports_are_written_in_chunks_and_split_into_sheets(app, monkeypa
     assert [len(rows) for rows in sheets.values()] == [3, 3, 2]
     assert all(rows[0] == ("a", "b", "c", "d", "e") for rows in sheets.values())
     assert sheets["Riwayat diklat 2026 (3)"][1] == (4, "baris 4 <&>", 1.5, None, True)
-    empty = workbook_rows(b"".join(export.xlsx_chunks("Kosong", ["a"], [])))
+    empty = workbook_rows(b"".join(xlsx.xlsx_chunks(["a"], [], sheet="Kosong")))
     assert empty == {"Kosong": [("a",)]}
-    chunks = list(export.csv_chunks(["a"], ([str(i) * 100] for i in range(2000))))
-    assert len(chunks) > 2 and all(len(chunk) <= export.CHUNK_BYTES + 500 for chunk in chunks)
+    chunks = list(tabular.csv_chunks(["a"], ([str(i) * 100] for i in range(2000))))
+    assert len(chunks) > 2 and all(len(chunk) <= xlsx.CHUNK_BYTES + 500 for chunk in chunks)
 
 
 def test_xlsx_rows_are_produced_as_the_download_goes(app):
@@ -176,7 +178,7 @@ def test_xlsx_rows_are_produced_as_the_download_goes(app):
             yield [i, "x" * 50]
 
     with app.test_request_context():
-        chunks = export.xlsx_chunks("Uji", ["a", "b"], rows())
+        chunks = xlsx.xlsx_chunks(["a", "b"], rows(), sheet="Uji")
         for _ in range(4):
             next(chunks)
     assert 0 < len(read) < 20_000  # not everything read before the first bytes
@@ -185,14 +187,14 @@ def test_xlsx_rows_are_produced_as_the_download_goes(app):
 def test_training_history_is_the_same_read_person_by_person(client, hr_world, monkeypatch):
     url = f"/hr/{hr_world['agency']}/export/training-history.csv"
     whole = rows_of(client.get(url))
-    monkeypatch.setattr(export, "HISTORY_PEOPLE", 1)
+    monkeypatch.setattr(training_history, "HISTORY_PEOPLE", 1)
     assert rows_of(client.get(url)) == whole and len(whole) == 3
 
 
 def test_xlsx_cells_keep_their_type_and_stay_safe(app):
     row = [Decimal("2.50"), date(2026, 1, 2), "dua\tbaris\nteks", " spasi ", "-1+2", "x" * 40_000, 7]
     with app.test_request_context():
-        data = b"".join(export.xlsx_chunks("Uji", list("abcdefg"), [row]))
+        data = b"".join(xlsx.xlsx_chunks(list("abcdefg"), [row], sheet="Uji"))
     (rows,) = workbook_rows(data).values()
     assert rows[1][:5] == (2.5, "2026-01-02", "dua\tbaris\nteks", " spasi ", "'-1+2")
-    assert len(rows[1][5]) == export.XLSX_MAX_CELL_CHARS and rows[1][6] == 7
+    assert len(rows[1][5]) == xlsx.MAX_CELL_CHARS and rows[1][6] == 7

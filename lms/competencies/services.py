@@ -1,6 +1,5 @@
-"""The competency catalogue: look-ups for courses and the careers features, and technical ones.
-
-Courses import this module: it must not import courses (nor modules of careers that do).
+"""The competency catalogue: look-ups for courses, webinars and careers, and the technical
+competencies that HR of an agency adds and edits (audited, entity "competency").
 
 Services take plain arguments, `flush()` and never `commit()`.
 """
@@ -10,22 +9,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..accounts.agencies import require_hr
+from ..accounts.audit import log_change
+from ..accounts.models import Agency, User
 from ..extensions import db
-from .errors import CareerError
+from .errors import CompetencyError, CompetencyPermissionDenied
 from .models import LEVELS, Competency, CompetencyLevel, CompetencyType
 
 logger = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
-
-
-class CompetencyError(CareerError):
-    """A catalogue input problem; str() is a message for the user, `field` names the input."""
 
 
 def competency_by_code(code: str) -> Competency | None:
@@ -147,3 +146,48 @@ def competency_snapshot(competency: Competency) -> dict:
         "description": competency.description,
         "levels": {str(row.level): row.descriptor for row in competency.levels},
     }
+
+
+# ---------------------------------------------------------------- the HR editor
+
+
+@dataclass
+class CompetencyData:
+    code: str
+    name: str
+    description: str
+    levels: Mapping[int, str]  # level 1-5 -> descriptor
+
+
+def save_technical(
+    agency: Agency, data: CompetencyData, *, by: User | None, competency: Competency | None = None
+) -> Competency:
+    """Create a technical competency of the agency, or change one (its code stays); audited."""
+    require_hr(by, agency.id)
+    if competency is not None and competency.agency_id != agency.id:
+        raise CompetencyPermissionDenied(_l("Kompetensi ini bukan kompetensi teknis instansi ini."))
+    if competency is None:
+        competency = create_competency(
+            data.code,
+            data.name,
+            CompetencyType.TECHNICAL,
+            data.levels,
+            agency_id=agency.id,
+            description=data.description or "",
+        )
+        before = None
+    else:
+        before = competency_snapshot(competency)
+        update_competency(competency, data.name, data.levels, description=data.description or "")
+    after = competency_snapshot(competency)
+    if after != before:
+        log_change(
+            "competency",
+            competency.id,
+            "create" if before is None else "update",
+            subject_id=None,
+            actor=by,
+            before=before,
+            after=after,
+        )
+    return competency

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from lms.accounts import agencies as agency_services
 from lms.accounts.models import Role
-from lms.careers import analytics, appraisals, jp, positions, records, summaries
+from lms.careers import appraisals, jp, positions, records, summaries
 from lms.careers.models import (
     CareerSummary,
     JpTotal,
@@ -19,6 +19,7 @@ from lms.careers.models import (
 )
 from lms.careers.summaries import PERF_LEVELS, fit_level, fit_percent
 from lms.extensions import db
+from lms.reports import compliance, dashboard, heatmap, readiness, talent, units
 from tests import factories
 from tests.careers.conftest import code, complete
 
@@ -56,9 +57,9 @@ def test_performance_levels():
 
 def test_box_numbers_follow_the_talent_guidance():
     # performance (1 below, 2 meets, 3 above) x fit (1 low, 2 medium, 3 high)
-    assert analytics.BOXES[(3, 3)] == 9 and analytics.BOXES[(2, 3)] == 8 and analytics.BOXES[(3, 2)] == 7
-    assert analytics.BOXES[(1, 3)] == 6 and analytics.BOXES[(2, 2)] == 5 and analytics.BOXES[(3, 1)] == 4
-    assert analytics.BOXES[(1, 2)] == 3 and analytics.BOXES[(2, 1)] == 2 and analytics.BOXES[(1, 1)] == 1
+    assert talent.BOXES[(3, 3)] == 9 and talent.BOXES[(2, 3)] == 8 and talent.BOXES[(3, 2)] == 7
+    assert talent.BOXES[(1, 3)] == 6 and talent.BOXES[(2, 2)] == 5 and talent.BOXES[(3, 1)] == 4
+    assert talent.BOXES[(1, 2)] == 3 and talent.BOXES[(2, 1)] == 2 and talent.BOXES[(1, 1)] == 1
 
 
 def test_ninebox_places_people_by_last_appraisal_and_fit(org, make_course):
@@ -70,19 +71,19 @@ def test_ninebox_places_people_by_last_appraisal_and_fit(org, make_course):
     )  # 83 -> medium
     appraise(org, org.staff, "above", "above")  # Sangat Baik -> high
     appraise(org, org.junior, "meets", by=org.staff)  # Baik -> medium
-    box = analytics.ninebox(org.agency.id)
+    box = talent.ninebox(org.agency.id)
     assert box.count(3, 3) == 1 and box.count(2, 2) == 1
     assert box.unplaced == box.total - 2  # the head has no appraisal; HR and peer no position
-    members, more = analytics.box_members(org.agency.id, 3, 3)
+    members, more = talent.box_members(org.agency.id, 3, 3)
     assert [m.user.id for m in members] == [org.staff.id] and not more
     assert members[0].fit == 100 and members[0].predikat is Predikat.SANGAT_BAIK
-    rows = list(analytics.ninebox_rows(org.agency.id))
+    rows = list(talent.ninebox_rows(org.agency.id))
     assert {row[-1] for row in rows} == {9, 5}
     complete(org.junior, make_course(title="Kursus C", jp=25))
     year = jp.current_year(org.staff)
-    report, overview_box = analytics.overview(org.agency.id, year, 20)  # the dashboard, in one query
+    report, overview_box = dashboard.overview(org.agency.id, year, 20)  # the dashboard, in one query
     assert overview_box == box
-    assert report.total == analytics.compliance(org.agency.id, year, 20).total
+    assert report.total == compliance.compliance(org.agency.id, year, 20).total
     assert (report.total.staff, report.total.under) == (box.total, box.total - 1)
 
 
@@ -99,16 +100,16 @@ def test_compliance_by_unit_with_sub_units_and_a_list_to_act_on(org, make_course
         by=org.hr,
     )
     complete(org.junior, course)
-    report = analytics.compliance(org.agency.id, year, 20)
+    report = compliance.compliance(org.agency.id, year, 20)
     rows = {row.unit.code: row for row in report.rows if row.unit}
     assert (rows["ORG"].own.staff, rows["ORG"].own.under) == (2, 1)  # staff has 20, junior 12
     assert (rows["SETDA"].total.staff, rows["SETDA"].total.under) == (4, 3)  # + HR and head, 0 JP
     assert report.total.staff == 5 and report.total.under == 4
-    people, more = analytics.under_target(org.agency.id, year, 20)
+    people, more = compliance.under_target(org.agency.id, year, 20)
     assert [p.user.id for p in people][-1] == org.junior.id and people[-1].jp == 12 and not more
-    only_org, _ = analytics.under_target(org.agency.id, year, 20, unit_ids=[org.units.org.id])
+    only_org, _ = compliance.under_target(org.agency.id, year, 20, unit_ids=[org.units.org.id])
     assert [p.user.id for p in only_org] == [org.junior.id]
-    exported = list(analytics.under_target_rows(org.agency.id, year, 20))
+    exported = list(compliance.under_target_rows(org.agency.id, year, 20))
     assert len(exported) == 4 and [row[4] for row in exported if row[1] == org.junior.name] == [12]
 
 
@@ -116,7 +117,7 @@ def test_inactive_people_are_not_counted(org):
     agency_services.update_staff(
         org.hr, org.peer, roles=[Role.LEARNER], unit_id=org.peer.unit_id, active=False
     )
-    report = analytics.compliance(org.agency.id, 2026, 20)
+    report = compliance.compliance(org.agency.id, 2026, 20)
     assert report.total.staff == 4
 
 
@@ -126,21 +127,21 @@ def test_inactive_people_are_not_counted(org):
 def test_heatmap_moves_when_people_learn(org, make_course):
     for person in (org.staff, org.junior, org.peer):
         positions.assign_position(person, org.pertama, by=org.hr)
-    heat = analytics.heatmap(org.agency.id)
+    heat = heatmap.heatmap(org.agency.id)
     assert [row.unit.code for row in heat.rows] == ["DINKES", "SETDA"]
     setda = next(row for row in heat.rows if row.unit.code == "SETDA")
     assert setda.has_children and setda.cells[code("KOM")].staff == 2 and setda.cells[code("KOM")].met == 0
     assert setda.cells[code("KOM")].heat == 4 and setda.cells[code("KOM")].gap_sum == 4
     complete(org.staff, make_course(competencies=[("KOM", 2)]))
-    setda = next(row for row in analytics.heatmap(org.agency.id).rows if row.unit.code == "SETDA")
+    setda = next(row for row in heatmap.heatmap(org.agency.id).rows if row.unit.code == "SETDA")
     assert setda.cells[code("KOM")].met == 1 and setda.cells[code("KOM")].percent_met == 50
-    drill = analytics.heatmap(org.agency.id, org.units.setda.id)
+    drill = heatmap.heatmap(org.agency.id, org.units.setda.id)
     assert [row.unit.code for row in drill.rows] == ["ORG"] and drill.breadcrumbs == [org.units.setda]
-    people, _ = analytics.gap_people(
-        org.agency.id, analytics.subtree_ids(org.agency.id, org.units.setda.id), code("KOM")
+    people, _ = heatmap.gap_people(
+        org.agency.id, units.subtree_ids(org.agency.id, org.units.setda.id), code("KOM")
     )
     assert [(p.user.id, p.required, p.level) for p in people] == [(org.junior.id, 2, 0)]
-    cells = list(analytics.heatmap_rows(org.agency.id))
+    cells = list(heatmap.heatmap_rows(org.agency.id))
     assert ["ORG", "Bagian Organisasi", "KOM", "Komunikasi", 2, 1, 1, 1.0] in cells
 
 
@@ -148,7 +149,7 @@ def test_requirement_changes_move_every_holder(org):
     positions.assign_position(org.staff, org.pertama, by=org.hr)
     positions.assign_position(org.peer, org.pertama, by=org.hr)
     positions.set_requirements(org.pertama, {code("KOM"): 2, code("MP"): 1})
-    heat = analytics.heatmap(org.agency.id)
+    heat = heatmap.heatmap(org.agency.id)
     assert {c.code for c in heat.competencies} == {"KOM", "MP"}
     assert db.session.get(CareerSummary, org.peer.id).requirements == 2
 
@@ -159,7 +160,7 @@ def test_moving_a_person_to_another_unit_moves_their_cells(org):
         org.hr, org.staff, roles=[Role.LEARNER], unit_id=org.units.pkm.id, active=True
     )
     db.session.flush()
-    heat = {row.unit.code: row for row in analytics.heatmap(org.agency.id).rows}
+    heat = {row.unit.code: row for row in heatmap.heatmap(org.agency.id).rows}
     assert heat["DINKES"].cells[code("KOM")].staff == 1
     assert code("KOM") not in heat["SETDA"].cells or heat["SETDA"].cells[code("KOM")].staff == 0
 
@@ -176,13 +177,13 @@ def test_readiness_ranks_the_feeders_and_the_aspirants_by_fit(org, make_course):
     records.record_assessment(
         org.staff, records.AssessmentData(code("PK"), 2, date(2025, 6, 1), "AC 55"), by=org.hr
     )
-    candidates, pool = analytics.readiness(org.muda, 2026)
+    candidates, pool = readiness.readiness(org.muda, 2026)
     assert pool == 3
     assert [c.user.id for c in candidates] == [org.junior.id, org.staff.id, org.peer.id]
     assert candidates[2].fit == 0 and candidates[2].met == 0  # none of the required competencies
-    top, pool = analytics.readiness(org.muda, 2026, limit=2)
+    top, pool = readiness.readiness(org.muda, 2026, limit=2)
     assert [c.user.id for c in top] == [org.junior.id, org.staff.id] and pool == 3
-    only_peer, _ = analytics.readiness(org.muda, 2026, limit=3)
+    only_peer, _ = readiness.readiness(org.muda, 2026, limit=3)
     assert only_peer[2].user.id == org.peer.id
     junior = candidates[0]
     assert (junior.met, junior.requirements, junior.fit) == (2, 4, 54)  # (3+3+0+0)/11
@@ -190,7 +191,7 @@ def test_readiness_ranks_the_feeders_and_the_aspirants_by_fit(org, make_course):
     assert evidence["KOM"].level == 3 and evidence["KOM"].source == "Kursus" and evidence["PB"].level == 0
     staff = {e.competency.code: e for e in candidates[1].evidence}
     assert staff["PK"].detail.startswith("AC 55")
-    rows = list(analytics.readiness_rows(org.muda, 2026))
+    rows = list(readiness.readiness_rows(org.muda, 2026))
     assert rows[0][0] == 1 and rows[0][2] == org.junior.name and "PB 0/3" in rows[0][9]
 
 
@@ -288,14 +289,14 @@ def test_done_when_a_course_completion_shows_everywhere(org, make_course):
     )
     appraise(org, org.staff, "meets")
     before = career_profile(org.staff)
-    box_before = analytics.ninebox(org.agency.id)
-    heat_before = {r.unit.code: r for r in analytics.heatmap(org.agency.id).rows}["SETDA"].cells[code("KOM")]
+    box_before = talent.ninebox(org.agency.id)
+    heat_before = {r.unit.code: r for r in heatmap.heatmap(org.agency.id).rows}["SETDA"].cells[code("KOM")]
     complete(org.staff, make_course(jp=9, competencies=[("KOM", 3), ("PB", 2)]))
     after = career_profile(org.staff)
     assert after.levels[code("KOM")] == 3 > before.levels.get(code("KOM"), 0)
     assert after.target_gap_count < before.target_gap_count
     assert after.jp.total == before.jp.total + 9
-    heat_after = {r.unit.code: r for r in analytics.heatmap(org.agency.id).rows}["SETDA"].cells[code("KOM")]
+    heat_after = {r.unit.code: r for r in heatmap.heatmap(org.agency.id).rows}["SETDA"].cells[code("KOM")]
     assert heat_after.met == heat_before.met + 1
-    box_after = analytics.ninebox(org.agency.id)
+    box_after = talent.ninebox(org.agency.id)
     assert box_before.count(2, 1) == 1 and box_after.count(2, 3) == 1  # fit 33% -> 100%: box 2 -> box 8

@@ -2,9 +2,9 @@
 
 import pytest
 
-from lms.careers import services
-from lms.careers.models import CompetencyType
-from lms.careers.services import CompetencyError
+from lms.competencies import services
+from lms.competencies.models import CompetencyType
+from lms.competencies.services import CompetencyError
 
 SKJ = {"INT", "KS", "KOM", "OPH", "PP", "PDOL", "MP", "PK", "PB"}
 LEVELS = {level: f"Deskripsi level {level}" for level in range(1, 6)}

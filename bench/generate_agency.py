@@ -1,6 +1,10 @@
 """A generator of realistic bulk data for benchmarks: agencies, units, staff with supervisors,
 positions with SKJ and career paths, courses, enrolments, competency records, appraisals.
 
+Not part of the application package: bench/careers_hr.py calls `generate` directly, and
+`flask lms generate` exists only where this file is importable (a source checkout) and the
+configuration allows development commands (DEV_COMMANDS, off in production).
+
 Rows are written with COPY on PostgreSQL (executemany in batches elsewhere), never as ORM objects
 one by one; the derived analytics tables are then rebuilt set-based. The data is deterministic
 for a given seed. Everyone gets the same password (printed by the command) so a benchmark can log
@@ -12,25 +16,23 @@ from __future__ import annotations
 import json
 import logging
 import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
-from ..accounts.models import Agency, Unit, User, UserRole
-from ..accounts.passwords import hash_password
-from ..courses.models import Course, CourseCompetency, Enrolment
-from ..extensions import db
-from . import summaries
-from .models import (
+from lms.accounts.models import Agency, Unit, User, UserRole
+from lms.accounts.passwords import hash_password
+from lms.careers import summaries
+from lms.careers.models import (
     BERAKHLAK_VALUES,
     Appraisal,
     AppraisalPeriod,
-    Competency,
-    CompetencyLevel,
     CompetencyRecord,
-    CompetencyType,
     JpRecord,
     Position,
     PositionPath,
@@ -41,6 +43,9 @@ from .models import (
     behaviour_rating_for,
     predikat_for,
 )
+from lms.competencies.models import Competency, CompetencyLevel, CompetencyType
+from lms.courses.models import Course, CourseCompetency, Enrolment
+from lms.extensions import db
 
 logger = logging.getLogger(__name__)
 
@@ -698,3 +703,40 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
         db.session.execute(sa.text("ANALYZE"))
     counts["agencies"] = len(agencies)
     return counts
+
+
+@click.command("generate")
+@with_appcontext
+@click.option("--users", default=1000, show_default=True)
+@click.option("--positions", default=30, show_default=True)
+@click.option("--courses", default=50, show_default=True)
+@click.option("--enrolments", default=20_000, show_default=True)
+@click.option("--records", default=20_000, show_default=True)
+@click.option("--agencies", default=1, show_default=True)
+@click.option("--units", default=40, show_default=True)
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+def generate_command(users, positions, courses, enrolments, records, agencies, units, seed):
+    """Add generated agencies, staff, positions, courses, enrolments and records (benchmarks)."""
+    if min(users, positions, courses, agencies, units) < 1 or min(enrolments, records) < 0:
+        click.echo("error: every number must be positive", err=True)
+        raise SystemExit(1)
+    started = time.perf_counter()
+    counts = generate(
+        Plan(
+            users=users,
+            positions=positions,
+            courses=courses,
+            enrolments=enrolments,
+            records=records,
+            agencies=agencies,
+            units=units,
+            seed=seed,
+        ),
+        echo=lambda line: click.echo(f"  {line} ({time.perf_counter() - started:.0f} s)"),
+    )
+    db.session.commit()
+    click.echo(
+        f"generated in {time.perf_counter() - started:.0f} s: "
+        + ", ".join(f"{key} {value}" for key, value in counts.items())
+    )
+    click.echo(f"every generated person's password: {PASSWORD}")

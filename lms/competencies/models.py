@@ -1,6 +1,7 @@
 """The competency catalogue: managerial and socio-cultural (SKJ) and agencies' technical ones.
 
-Courses import this module, so it must never import from courses."""
+Courses, webinars and careers import this module; it imports only accounts and core. The SKJ
+catalogue itself is seeded by migration 0002."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...extensions import db
-from .common import LEVELS, enum_type
+from ..core.columns import enum_column
+from ..extensions import db
 
 __all__ = ["LEVELS", "Competency", "CompetencyLevel", "CompetencyType", "COMPETENCY_TYPE_LABELS"]
+
+LEVELS = (1, 2, 3, 4, 5)
 
 
 class CompetencyType(enum.StrEnum):
@@ -39,7 +42,7 @@ class Competency(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[CompetencyType] = mapped_column(enum_type(CompetencyType, "competency_type", 20))
+    type: Mapped[CompetencyType] = mapped_column(enum_column(CompetencyType, "competency_type", 20))
     # Technical competencies belong to the agency that defines them; SKJ ones to nobody.
     agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True
