@@ -147,7 +147,7 @@ def main() -> int:
             load_before = os.getloadavg()[0]
             started, cpu_started = time.perf_counter(), time.process_time()
             enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.id.in_(enrolment_ids))).all()
-            certificates = [services.issue_for_enrolment(e) for e in enrolments]
+            certificates = [services.issue_for_enrolment(e, base_url="http://localhost") for e in enrolments]
             db.session.commit()
             issued, cpu_issued = time.perf_counter(), time.process_time()
 
