@@ -17,7 +17,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
-from ..core import csv_limits
+from ..core.csv_input import (
+    CsvUnreadable,
+    broken_record,
+    decode_csv,
+    field_too_long,
+    has_long_field,
+    header_key,
+    sniff_delimiter,
+)
 from ..extensions import db
 from .errors import AccountError
 from .models import Agency, Role, Unit, User, UserRole
@@ -80,62 +88,22 @@ class _Row:
     supervisor_nip: str | None
 
 
-def _header_key(value: str) -> str:
-    return "_".join(value.strip().lower().replace("-", " ").split())
-
-
 ALIASES = {alias: canonical for canonical, names in COLUMNS.items() for alias in names}
 
 
 def decode(data: bytes) -> str:
     """Bytes of a CSV file to text; raise ImportFailed with a clear message when not UTF-8."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFailed(
-            [
-                RowError(
-                    1,
-                    "-",
-                    _('Berkas tersimpan dalam UTF-16. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'),
-                )
-            ]
-        )
-    if (message := csv_limits.too_large(data)) is not None:
-        raise ImportFailed([RowError(1, "-", message)])
-    if b"\x00" in data:
-        raise ImportFailed([RowError(1, "-", _("Berkas ini bukan berkas teks CSV."))])
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed(
-            [
-                RowError(
-                    line,
-                    "-",
-                    _(
-                        "Berkas bukan UTF-8 (ada karakter yang tidak terbaca). Simpan ulang dari Excel "
-                        'sebagai "CSV UTF-8" lalu unggah lagi.'
-                    ),
-                )
-            ]
-        ) from None
-
-
-def _detect_delimiter(first_line: str) -> str:
-    def score(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(_header_key(c) in ALIASES for c in cells), len(cells)
-
-    return max(DELIMITERS, key=score)
+        return decode_csv(data)
+    except CsvUnreadable as exc:
+        raise ImportFailed([RowError(exc.line, "-", str(exc))]) from None
 
 
 def _read_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     errors: list[RowError] = []
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
-        key = _header_key(cell)
+        key = header_key(cell)
         canonical = ALIASES.get(key)
         if canonical is None:
             errors.append(
@@ -186,14 +154,14 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise ImportFailed([RowError(1, "-", _("Berkas kosong: baris pertama harus berisi nama kolom."))])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
+    delimiter = sniff_delimiter(lines[0], ALIASES, DELIMITERS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
-        message = csv_limits.broken_record(exc, lines[0], _unclosed_quote())
-        raise ImportFailed([RowError(1, "-", message)]) from None
-    if csv_limits.has_long_field(header):
-        raise ImportFailed([RowError(1, "-", csv_limits.field_too_long())])
+        raise ImportFailed([RowError(1, "-", str(broken_record(exc, lines[0])))]) from None
+    if has_long_field(header):
+        raise ImportFailed([RowError(1, "-", str(field_too_long()))])
     positions, errors = _read_header(header)
     if errors:
         raise ImportFailed(errors)
@@ -209,17 +177,16 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error as exc:
+        except csv.Error as exc:  # e.g. a field past the csv module's size limit
             first = lines[line - 1] if line <= len(lines) else ""
-            message = csv_limits.broken_record(exc, first, _unclosed_quote())
-            errors.append(RowError(line, "-", message))
+            errors.append(RowError(line, "-", str(broken_record(exc, first))))
             break
         end_of_previous = reader.line_num
         if any("\n" in cell or "\r" in cell for cell in cells):
             errors.append(RowError(line, "-", _unclosed_quote()))
             continue
-        if csv_limits.has_long_field(cells):
-            errors.append(RowError(line, "-", csv_limits.field_too_long()))
+        if has_long_field(cells):
+            errors.append(RowError(line, "-", str(field_too_long())))
             break
         if not any(cell.strip() for cell in cells):
             continue
