@@ -11,6 +11,7 @@ from lms.accounts.models import Role
 from lms.careers import services as careers
 from lms.careers.models import Competency, CompetencyRecord, CompetencyType, RevokeCause
 from lms.extensions import db as _db
+from lms.webinars import attendance as webinar_attendance
 from lms.webinars import competencies, services
 from lms.webinars.errors import NotAllowed, WebinarError
 from lms.webinars.models import Webinar, WebinarCompetency
@@ -210,11 +211,11 @@ class TestAfterTheEnd:
         with app.app_context():
             webinar = db.session.get(Webinar, webinar.id)
             ani = db.session.get(type(people["ani"]), people["ani"].id)
-            services.join(ani, webinar, "a1", at=start)
+            webinar_attendance.join(ani, webinar, "a1", at=start)
             for minute in range(1, 60):
-                services.heartbeat(ani, webinar, "a1", at=start + timedelta(minutes=minute))
-            services.leave("a1", at=start + timedelta(minutes=60))
-            services.finalize(webinar, at=start + timedelta(minutes=61))
+                webinar_attendance.heartbeat(ani, webinar, "a1", at=start + timedelta(minutes=minute))
+            webinar_attendance.leave("a1", at=start + timedelta(minutes=60))
+            webinar_attendance.finalize(webinar, at=start + timedelta(minutes=61))
             db.session.commit()
         return webinar
 
