@@ -19,3 +19,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("JP_YEARLY_TARGET", 20)
     app.register_blueprint(bp)
     app.register_blueprint(hr_bp)
+    subscribers.connect()

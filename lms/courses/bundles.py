@@ -486,6 +486,7 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
     spec = parse_bundle(files)
     course = services.course_by_slug(spec.data.slug)
     created = course is None
+    before = None if created else services.awards_of(course)
     try:
         if created:
             course = services.create_course(spec.data, by=by)
@@ -504,6 +505,8 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
     if changed:
         services.touch(course)
     db.session.flush()
+    if before is not None:
+        services.announce_awards(course, before, by=by)
     if (publish and not course.is_published) or (changed and course.is_published):
         services.publish(course, by=None)
     logger.info(

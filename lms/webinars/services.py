@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +30,7 @@ from .competencies import apply_levels, clean_levels
 from .completion import require_in_rule
 from .errors import NotAllowed, NotFound, WebinarError
 from .models import Attendance, Registration, Webinar, WebinarCohost, WebinarConnection
+from .signals import webinar_competencies_changed
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +94,8 @@ def courses_for(user: User) -> list[Course]:
     return course_services.courses_for_editor(user)
 
 
-def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
+def _apply(webinar: Webinar, data: WebinarData, by: User) -> dict[int, int] | None:
+    """Validate and copy the input; returns the competencies awarded before when they changed."""
     title = " ".join((data.title or "").split())
     if not 3 <= len(title) <= 200:
         raise WebinarError(_l("Judul wajib diisi (3 sampai 200 karakter)."), "title")
@@ -119,10 +122,10 @@ def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
     webinar.video_url = clean_video_url(data.video_url)
     webinar.course_id = data.course_id
     webinar.required_for_course = bool(data.course_id and data.required_for_course)
-    if levels is not None:
-        apply_levels(webinar, levels)
+    before = apply_levels(webinar, levels) if levels is not None else None
     if webinar.required_for_course:
         require_in_rule(db.session.get(Course, data.course_id))
+    return before
 
 
 def schedule_webinar(data: WebinarData, *, by: User, now: datetime | None = None) -> Webinar:
@@ -145,8 +148,12 @@ def update_webinar(webinar: Webinar, data: WebinarData, *, by: User) -> Webinar:
     if webinar.is_over:
         raise WebinarError(_l("Webinar yang sudah selesai tidak dapat diubah."))
     before = (webinar.starts_at.isoformat(), webinar.ends_at.isoformat(), webinar.jp)
-    _apply(webinar, data, by)
+    awarded_before = _apply(webinar, data, by)
     db.session.flush()
+    if awarded_before is not None:
+        webinar_competencies_changed.send(
+            current_app._get_current_object(), webinar=webinar, before=awarded_before, by=by
+        )
     logger.info(
         "webinar %s changed by %s: (start, end, jp) %s -> %s",
         webinar.id,

@@ -356,10 +356,9 @@ def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(a
         for i in range(n):
             complete(factories.user(org.agency, unit=org.units.org, name=f"Pegawai {n}-{i}"), course)
         db.session.commit()
-        course.jp = 3
-        course.competencies[0].level = 3
-        db.session.flush()
+        edit = _data(course, jp=3, competencies=[("KOM", 3)])
         with count_queries(app) as statements:
+            courses.update_course(course, edit, by=None)
             db.session.commit()
         counts.append(len(statements))
     assert counts[0] == counts[1]
@@ -456,14 +455,21 @@ def test_editing_a_final_webinars_competencies_moves_the_records_of_the_people_p
     rebuilt_equals_incremental(org.agency.id)
 
 
-def test_a_webinar_edited_directly_in_the_orm_is_followed_on_commit(org, host):
+def test_records_follow_the_services_that_announce_not_the_session(org, host, make_course):
+    """Reactions are named signals sent by the service that changed something (STYLE.md §11):
+    a bare ORM edit committed without a service is nobody's announcement, so careers stays put."""
     webinar = webinar_for(host, [org.staff], competencies=[("KOM", 1)])
     attend(webinar, org.staff, 60, "s")
     webinar_attendance.finalize(webinar, at=at(70))
+    course = make_course(title="Tanpa Layanan", jp=2, competencies=[("PB", 2)])
+    complete(org.junior, course)
     db.session.commit()
     webinar.competencies[0].level = 4
     db.session.commit()
-    assert records.cached_levels(org.staff.id) == {code("KOM"): 4}
+    assert records.cached_levels(org.staff.id) == {code("KOM"): 1}
+    courses.update_course(course, _data(course, jp=6), by=None)
+    db.session.commit()
+    assert jp_now(org.junior) == 6
 
 
 def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host):

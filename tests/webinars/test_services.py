@@ -465,7 +465,7 @@ def test_report_lists_everyone_registered_by_name(w):
 class TestCourseCompletion:
     def test_a_required_webinar_completes_the_course_when_attended(self, w, app):
         from lms.courses import learning
-        from lms.courses.completion import course_completed
+        from lms.courses.signals import course_completed
 
         course = factories.course(by=w.trainer, title="Kursus Webinar", modules=1, lessons=1, competencies=())
         w.webinar.course_id, w.webinar.required_for_course = course.id, True
