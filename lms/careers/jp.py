@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -85,8 +86,6 @@ def jp_year(user: User, year: int) -> JpYear:
 
 
 def current_year(user: User) -> int:
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo(user.effective_timezone)).year
 
 

@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User, utcnow
+from ..certificates.models import Certificate
 from ..courses.models import Course, Enrolment
 from ..extensions import db
-from . import summaries
+from . import awards, summaries
 from .access import can_manage_careers
 from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
@@ -85,8 +86,6 @@ def course_titles(records: list[CompetencyRecord]) -> dict[int, tuple[str, str]]
 def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, int], tuple[str, bool]]:
     """(source, source id) -> (certificate number, revoked) for the course and webinar records
     among these: the certificate issued for the same completion or attendance (one query)."""
-    from ..certificates.models import Certificate
-
     pairs = {(str(r.source), r.source_id) for r in records if r.source is not RecordSource.ASSESSMENT}
     if not pairs:
         return {}
@@ -107,8 +106,6 @@ def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, in
 def award_course(enrolment: Enrolment) -> list[CompetencyRecord]:
     """Award each competency of a completed course at its level, once per enrolment; returns the
     records created or changed now (see awards.follow)."""
-    from . import awards  # awards reads webinars and certificates, which import courses
-
     if enrolment.completed_at is None:
         return []
     return awards.follow(RecordSource.COURSE, [enrolment.id])

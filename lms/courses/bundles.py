@@ -35,7 +35,7 @@ from ..content import is_relative, media_name, references
 from ..extensions import db
 from . import media as media_store
 from . import services
-from .bundle_io import BundleInvalid, Problem, read_bundle
+from .bundle_io import BundleInvalid, Problem, read_bundle, write_bundle
 from .completion import criterion
 from .errors import CourseError, MediaRejected
 from .models import Course, Lesson, Module
@@ -650,6 +650,4 @@ def export_bundle(course: Course) -> dict[str, bytes]:
 
 
 def export_to(course: Course, dest: Path) -> None:
-    from .bundle_io import write_bundle
-
     write_bundle(export_bundle(course), dest)

@@ -20,7 +20,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
+from ..content import plain_text
 from .models import QuestionType
 
 Render = Callable[[str], str]
@@ -264,8 +266,6 @@ class ChoiceType(QuestionTypeBase):
         return "; ".join(best)
 
     def describe(self, snap, response):
-        from ..content import plain_text
-
         return "; ".join(plain_text(o["html"]) for o in self._chosen(snap, response))
 
     def choice_keys(self, snap, response):
@@ -434,8 +434,6 @@ class ShortAnswer(QuestionTypeBase):
         return [found["feedback_html"]] if found and found.get("feedback_html") else []
 
     def right_answer(self, snap):
-        from markupsafe import escape
-
         return str(escape(next(a["text"] for a in snap["answers"] if a["fraction"] >= 0.999)))
 
     def choice_keys(self, snap, response):
@@ -443,8 +441,6 @@ class ShortAnswer(QuestionTypeBase):
         return [found["id"]] if found else (["other"] if response else [])
 
     def choice_labels(self, snap):
-        from markupsafe import escape
-
         labels = {a["id"]: str(escape(a["text"])) for a in snap["answers"]}
         labels["other"] = str(_l("Jawaban lain"))
         return labels
@@ -663,13 +659,9 @@ class Matching(QuestionTypeBase):
         return next((c["text"] for c in snap["choices"] if c["token"] == choice_token), "")
 
     def right_answer(self, snap):
-        from markupsafe import escape
-
         return "; ".join(f"{s['html']} → {escape(self._text_of(snap, s['answer']))}" for s in snap["stems"])
 
     def describe(self, snap, response):
-        from ..content import plain_text
-
         response = response or {}
         return "; ".join(
             f"{plain_text(s['html'])} → {self._text_of(snap, response.get(s['token']))}"
