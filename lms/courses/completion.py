@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from .models import Enrolment, Lesson, LessonCompletion
 from .signals import course_completed

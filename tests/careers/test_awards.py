@@ -347,9 +347,9 @@ def test_publishing_an_unchanged_course_changes_nothing(org, make_course):
     assert len(audit.history_of(org.staff.id)) == entries
 
 
-def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(app, org, make_course):
-    from tests.careers.test_views import count_queries
-
+def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(
+    app, org, make_course, count_queries
+):
     counts = []
     for n in (2, 8):
         course = make_course(title=f"Kursus {n}", jp=2, competencies=[("KOM", 2)])
@@ -357,7 +357,7 @@ def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(a
             complete(factories.user(org.agency, unit=org.units.org, name=f"Pegawai {n}-{i}"), course)
         db.session.commit()
         edit = _data(course, jp=3, competencies=[("KOM", 3)])
-        with count_queries(app) as statements:
+        with count_queries() as statements:
             courses.update_course(course, edit, by=None)
             db.session.commit()
         counts.append(len(statements))
@@ -472,9 +472,8 @@ def test_records_follow_the_services_that_announce_not_the_session(org, host, ma
     assert jp_now(org.junior) == 6
 
 
-def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host):
+def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host, count_queries):
     from lms.webinars import competencies
-    from tests.careers.test_views import count_queries
 
     counts = []
     for n in (2, 8):
@@ -484,7 +483,7 @@ def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(a
             attend(webinar, person, 60, f"w{n}-{i}")
         webinar_attendance.finalize(webinar, at=at(70))
         db.session.commit()
-        with count_queries(app) as statements:
+        with count_queries() as statements:
             competencies.set_competencies(webinar, [("KOM", 3)], by=host)  # one level up, one revoked
             db.session.commit()
         counts.append(len(statements))
