@@ -46,7 +46,8 @@ from .models import (
     QuizOverride,
     Visibility,
 )
-from .types import BadAnswer, strategy
+from .type_base import BadAnswer
+from .types import strategy
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""One strategy class per question type.
+"""One strategy class per question type (the ones with options are in choice_types.py).
 
 A question's definition (`Question.data`) is validated by `clean`, which returns problems as
 text. When an attempt starts, `snapshot` copies the question into the attempt with fresh random
@@ -11,339 +11,30 @@ fraction in [0, 1], or None when a person must grade it (essays).
 
 from __future__ import annotations
 
-import math
-import random
 import re
-import secrets
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 
 from ..content import plain_text
+from .choice_types import MultipleChoice, SingleChoice, TrueFalse
 from .models import QuestionType
-
-Render = Callable[[str], str]
-TEXT_MAX = 5000
-ANSWER_MAX = 500
-ESSAY_MAX = 20_000
-OPTIONS_MAX = 30
-
-
-class BadAnswer(ValueError):
-    """A submitted answer that cannot belong to the attempt (forged or malformed): HTTP 400."""
-
-
-def token() -> str:
-    return secrets.token_urlsafe(6)
-
-
-def inline(html: str) -> str:
-    """Drop the paragraph around a one-paragraph text, so an option reads inline."""
-    stripped = html.strip()
-    if stripped.startswith("<p>") and stripped.endswith("</p>") and stripped.count("<p>") == 1:
-        return stripped[3:-4]
-    return stripped
-
-
-def normalise(text: str, *, case_sensitive: bool = False) -> str:
-    """Short answers compared without accents, extra spaces or (usually) case.
-
-    "Perekat  Bangsa" and "perekat bangsa" are the same answer.
-    """
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = " ".join(plain.split())
-    return plain if case_sensitive else plain.casefold()
-
-
-def parse_number(raw: str) -> float | None:
-    """A number as people type it: "3.14", "3,14", " 1822 ", "-0.5"; None if it is not one."""
-    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
-        return None
-    value = float(text)
-    return value if math.isfinite(value) else None
-
-
-def _fraction(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _single(values: Mapping, name: str) -> str | None:
-    found = values.getlist(name) if hasattr(values, "getlist") else values.get(name)
-    if isinstance(found, list):
-        if len(found) > 1:
-            raise BadAnswer("more than one value for a single answer")
-        found = found[0] if found else None
-    if found is None:
-        return None
-    if not isinstance(found, str):
-        raise BadAnswer("answer must be text")
-    return found
-
-
-def _many(values: Mapping, name: str) -> list[str]:
-    found = values.getlist(name) if hasattr(values, "getlist") else values.get(name, [])
-    if isinstance(found, str):
-        found = [found]
-    if not isinstance(found, list) or not all(isinstance(v, str) for v in found):
-        raise BadAnswer("answers must be text")
-    return found
-
-
-class QuestionTypeBase:
-    qtype: QuestionType
-    auto: bool = True
-
-    # ------------------------------------------------------------ authoring
-    def clean(self, data: Mapping) -> tuple[dict, list[str]]:
-        raise NotImplementedError
-
-    def render(self, data: dict, render: Render) -> dict:
-        """The definition with the sanitised HTML of its texts added."""
-        return data
-
-    # ------------------------------------------------------------ attempts
-    def snapshot(self, data: dict, *, shuffle: bool, rng: random.Random) -> dict:
-        raise NotImplementedError
-
-    def public(self, snap: dict) -> dict:
-        return {}
-
-    def parse(self, snap: dict, values: Mapping) -> Any:
-        raise NotImplementedError
-
-    def grade(self, snap: dict, response: Any) -> float | None:
-        raise NotImplementedError
-
-    # ------------------------------------------------------------ review and analysis
-    def feedback(self, snap: dict, response: Any) -> list[str]:
-        return []
-
-    def right_answer(self, snap: dict) -> str:
-        """HTML of the expected answer, for review pages (after grading, when allowed)."""
-        return ""
-
-    def describe(self, snap: dict, response: Any) -> str:
-        """The learner's answer as plain text (results, CSV)."""
-        return "" if response is None else str(response)
-
-    def choice_keys(self, snap: dict, response: Any) -> list[str]:
-        """Stable keys of what was chosen, for option frequencies in item analysis."""
-        return []
-
-    def choice_labels(self, snap: dict) -> dict[str, str]:
-        return {}
-
-
-# ---------------------------------------------------------------- choices
-
-
-class ChoiceType(QuestionTypeBase):
-    multiple = False
-
-    def clean(self, data):
-        problems: list[str] = []
-        options = []
-        raw = data.get("options") if isinstance(data.get("options"), list) else []
-        for n, item in enumerate(raw, start=1):
-            if not isinstance(item, Mapping):
-                continue
-            text = _text(item.get("text"))
-            if not text:
-                continue
-            fraction = _fraction(item.get("fraction", 0))
-            if fraction is None or not -1 <= fraction <= 1:
-                problems.append(str(_l("Bobot pilihan %(n)d harus antara -100%% dan 100%%.", n=n)))
-                fraction = 0.0
-            if len(text) > TEXT_MAX:
-                problems.append(str(_l("Pilihan %(n)d terlalu panjang.", n=n)))
-            options.append(
-                {
-                    "id": _text(item.get("id")) or f"o{n}",
-                    "text": text,
-                    "fraction": fraction,
-                    "feedback": _text(item.get("feedback")),
-                }
-            )
-        if len(options) < 2:
-            problems.append(str(_l("Tulis minimal dua pilihan jawaban.")))
-        if len(options) > OPTIONS_MAX:
-            problems.append(str(_l("Paling banyak %(n)d pilihan.", n=OPTIONS_MAX)))
-        ids = [o["id"] for o in options]
-        if len(set(ids)) != len(ids):
-            for n, option in enumerate(options, start=1):
-                option["id"] = f"o{n}"
-        if options:
-            if self.multiple:
-                positive = sum(o["fraction"] for o in options if o["fraction"] > 0)
-                if positive <= 0:
-                    problems.append(str(_l("Minimal satu pilihan harus berbobot positif.")))
-                elif abs(positive - 1) > 0.011:
-                    problems.append(
-                        str(
-                            _l(
-                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
-                                p=round(positive * 100, 2),
-                            )
-                        )
-                    )
-            elif max(o["fraction"] for o in options) < 0.999:
-                problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%).")))
-        return {"options": options}, problems
-
-    def render(self, data, render):
-        for option in data["options"]:
-            option["html"] = inline(render(option["text"]))
-            option["feedback_html"] = render(option["feedback"]) if option.get("feedback") else ""
-        return data
-
-    def snapshot(self, data, *, shuffle, rng):
-        options = [
-            {
-                "token": token(),
-                "id": o["id"],
-                "html": o["html"],
-                "fraction": o["fraction"],
-                "feedback_html": o.get("feedback_html", ""),
-            }
-            for o in data["options"]
-        ]
-        if shuffle:
-            rng.shuffle(options)
-        return {"options": options}
-
-    def public(self, snap):
-        return {
-            "options": [{"token": o["token"], "html": o["html"]} for o in snap["options"]],
-            "multiple": self.multiple,
-        }
-
-    def parse(self, snap, values):
-        known = {o["token"] for o in snap["options"]}
-        if self.multiple:
-            chosen = _many(values, "answer")
-            if len(chosen) > len(known) or not set(chosen) <= known:
-                raise BadAnswer("unknown option")
-            return sorted(set(chosen)) or None
-        chosen = _single(values, "answer")
-        if chosen in (None, ""):
-            return None
-        if chosen not in known:
-            raise BadAnswer("unknown option")
-        return chosen
-
-    def _chosen(self, snap, response) -> list[dict]:
-        picked = set(response if isinstance(response, list) else [response] if response else [])
-        return [o for o in snap["options"] if o["token"] in picked]
-
-    def grade(self, snap, response):
-        total = sum(o["fraction"] for o in self._chosen(snap, response))
-        return min(max(total, 0.0), 1.0)
-
-    def feedback(self, snap, response):
-        return [o["feedback_html"] for o in self._chosen(snap, response) if o.get("feedback_html")]
-
-    def right_answer(self, snap):
-        best = [
-            o["html"]
-            for o in snap["options"]
-            if (o["fraction"] > 0 if self.multiple else o["fraction"] >= 0.999)
-        ]
-        return "; ".join(best)
-
-    def describe(self, snap, response):
-        return "; ".join(plain_text(o["html"]) for o in self._chosen(snap, response))
-
-    def choice_keys(self, snap, response):
-        return [o["id"] for o in self._chosen(snap, response)]
-
-    def choice_labels(self, snap):
-        return {o["id"]: o["html"] for o in snap["options"]}
-
-
-class SingleChoice(ChoiceType):
-    qtype = QuestionType.SINGLE
-
-
-class MultipleChoice(ChoiceType):
-    qtype = QuestionType.MULTIPLE
-    multiple = True
-
-
-# ---------------------------------------------------------------- true/false
-
-
-class TrueFalse(QuestionTypeBase):
-    qtype = QuestionType.TRUEFALSE
-
-    def clean(self, data):
-        correct = data.get("correct")
-        problems = (
-            [] if isinstance(correct, bool) else [str(_l("Pilih jawaban yang benar: Benar atau Salah."))]
-        )
-        return {
-            "correct": bool(correct),
-            "feedback_true": _text(data.get("feedback_true")),
-            "feedback_false": _text(data.get("feedback_false")),
-        }, problems
-
-    def render(self, data, render):
-        for key in ("feedback_true", "feedback_false"):
-            data[f"{key}_html"] = render(data[key]) if data.get(key) else ""
-        return data
-
-    def snapshot(self, data, *, shuffle, rng):
-        return {
-            "correct": data["correct"],
-            "feedback_true_html": data.get("feedback_true_html", ""),
-            "feedback_false_html": data.get("feedback_false_html", ""),
-        }
-
-    def parse(self, snap, values):
-        value = _single(values, "answer")
-        if value in (None, ""):
-            return None
-        if value not in ("true", "false"):
-            raise BadAnswer("true or false")
-        return value
-
-    def grade(self, snap, response):
-        if response is None:
-            return 0.0
-        return 1.0 if (response == "true") == snap["correct"] else 0.0
-
-    def feedback(self, snap, response):
-        if response is None:
-            return []
-        html = snap["feedback_true_html"] if response == "true" else snap["feedback_false_html"]
-        return [html] if html else []
-
-    def right_answer(self, snap):
-        return str(_l("Benar")) if snap["correct"] else str(_l("Salah"))
-
-    def describe(self, snap, response):
-        return {"true": str(_l("Benar")), "false": str(_l("Salah"))}.get(response, "")
-
-    def choice_keys(self, snap, response):
-        return [response] if response else []
-
-    def choice_labels(self, snap):
-        return {"true": str(_l("Benar")), "false": str(_l("Salah"))}
-
+from .type_base import (
+    ANSWER_MAX,
+    ESSAY_MAX,
+    TEXT_MAX,
+    BadAnswer,
+    QuestionTypeBase,
+    fraction_of,
+    inline,
+    normalise,
+    parse_number,
+    single_value,
+    text_value,
+    token,
+)
 
 # ---------------------------------------------------------------- short answer
 
@@ -362,13 +53,13 @@ class ShortAnswer(QuestionTypeBase):
         answers = []
         raw = data.get("answers") if isinstance(data.get("answers"), list) else []
         for n, item in enumerate(raw, start=1):
-            if not isinstance(item, Mapping) or not _text(item.get("text")):
+            if not isinstance(item, Mapping) or not text_value(item.get("text")):
                 continue
-            fraction = _fraction(item.get("fraction", 1))
+            fraction = fraction_of(item.get("fraction", 1))
             if fraction is None or not 0 <= fraction <= 1:
                 problems.append(str(_l("Bobot jawaban %(n)d harus antara 0%% dan 100%%.", n=n)))
                 fraction = 0.0
-            text = _text(item["text"])
+            text = text_value(item["text"])
             if len(text) > ANSWER_MAX:
                 problems.append(str(_l("Jawaban %(n)d terlalu panjang.", n=n)))
             answers.append(
@@ -376,7 +67,7 @@ class ShortAnswer(QuestionTypeBase):
                     "id": f"s{len(answers) + 1}",
                     "text": text,
                     "fraction": fraction,
-                    "feedback": _text(item.get("feedback")),
+                    "feedback": text_value(item.get("feedback")),
                 }
             )
         if not answers:
@@ -405,7 +96,7 @@ class ShortAnswer(QuestionTypeBase):
         }
 
     def parse(self, snap, values):
-        value = _single(values, "answer")
+        value = single_value(values, "answer")
         if value is None or not value.strip():
             return None
         if len(value) > ANSWER_MAX:
@@ -465,17 +156,17 @@ class Numerical(QuestionTypeBase):
         for n, item in enumerate(raw, start=1):
             if not isinstance(item, Mapping):
                 continue
-            fraction = _fraction(item.get("fraction", 1))
+            fraction = fraction_of(item.get("fraction", 1))
             if fraction is None or not 0 <= fraction <= 1:
                 problems.append(str(_l("Bobot jawaban %(n)d harus antara 0%% dan 100%%.", n=n)))
                 fraction = 0.0
             entry: dict[str, Any] = {
                 "id": f"n{len(answers) + 1}",
                 "fraction": fraction,
-                "feedback": _text(item.get("feedback")),
+                "feedback": text_value(item.get("feedback")),
             }
             if "min" in item or "max" in item:
-                low, high = _fraction(item.get("min")), _fraction(item.get("max"))
+                low, high = fraction_of(item.get("min")), fraction_of(item.get("max"))
                 if low is None or high is None or low > high:
                     problems.append(
                         str(_l("Rentang jawaban %(n)d tidak valid (batas bawah..batas atas).", n=n))
@@ -483,7 +174,7 @@ class Numerical(QuestionTypeBase):
                     continue
                 entry.update(min=low, max=high)
             else:
-                value, tolerance = _fraction(item.get("value")), _fraction(item.get("tolerance", 0) or 0)
+                value, tolerance = fraction_of(item.get("value")), fraction_of(item.get("tolerance", 0) or 0)
                 if value is None:
                     problems.append(str(_l("Jawaban %(n)d harus berupa angka.", n=n)))
                     continue
@@ -496,7 +187,7 @@ class Numerical(QuestionTypeBase):
             problems.append(str(_l("Tulis minimal satu jawaban angka.")))
         elif answers and max(a["fraction"] for a in answers) < 0.999:
             problems.append(str(_l("Minimal satu jawaban harus bernilai 100%.")))
-        return {"answers": answers, "wrong_feedback": _text(data.get("wrong_feedback"))}, problems
+        return {"answers": answers, "wrong_feedback": text_value(data.get("wrong_feedback"))}, problems
 
     def render(self, data, render):
         for answer in data["answers"]:
@@ -533,7 +224,7 @@ class Numerical(QuestionTypeBase):
         return {"answers": answers, "wrong_feedback_html": data.get("wrong_feedback_html", "")}
 
     def parse(self, snap, values):
-        value = _single(values, "answer")
+        value = single_value(values, "answer")
         if value is None or not value.strip():
             return None
         if len(value) > 100:
@@ -590,7 +281,7 @@ class Matching(QuestionTypeBase):
         for n, item in enumerate(raw, start=1):
             if not isinstance(item, Mapping):
                 continue
-            left, right = _text(item.get("left")), _text(item.get("right"))
+            left, right = text_value(item.get("left")), text_value(item.get("right"))
             if not left and not right:
                 continue
             if not right:
@@ -640,7 +331,7 @@ class Matching(QuestionTypeBase):
                 raise BadAnswer("unknown stem")
         answer = {}
         for stem in stems:
-            value = _single(values, f"match-{stem}")
+            value = single_value(values, f"match-{stem}")
             if value in (None, ""):
                 continue
             if value not in known:
@@ -685,7 +376,7 @@ class Essay(QuestionTypeBase):
     auto = False
 
     def clean(self, data):
-        return {"grader_info": _text(data.get("grader_info"))}, []
+        return {"grader_info": text_value(data.get("grader_info"))}, []
 
     def render(self, data, render):
         data["grader_info_html"] = render(data["grader_info"]) if data.get("grader_info") else ""
@@ -695,7 +386,7 @@ class Essay(QuestionTypeBase):
         return {"grader_info_html": data.get("grader_info_html", "")}
 
     def parse(self, snap, values):
-        value = _single(values, "answer")
+        value = single_value(values, "answer")
         if value is None or not value.strip():
             return None
         if len(value) > ESSAY_MAX:
