@@ -36,11 +36,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def standing(webinar_id: int) -> access.RoomAccess:
+    """The webinar and the current user's standing in it, in one statement (404 when missing):
+    the same check every Socket.IO event of the room makes."""
+    found = access.room_access(current_user.id, webinar_id)
+    if found is None or found.webinar is None:
+        abort(404)
+    return found
+
+
 def moderated(webinar_id: int) -> Webinar:
-    webinar = db.get_or_404(Webinar, webinar_id)
-    if not access.is_moderator(current_user, webinar):
+    found = standing(webinar_id)
+    if not found.moderator:
         abort(403)
-    return webinar
+    return found.webinar
 
 
 def report_viewer(webinar_id: int) -> Webinar:
@@ -187,15 +196,15 @@ def _edit_competencies(webinar: Webinar, catalogue):
 @bp.get("/<int:webinar_id>")
 @login_required
 def detail(webinar_id: int):
-    webinar = db.get_or_404(Webinar, webinar_id)
+    found = standing(webinar_id)
     return render_template(
         "webinars/detail.html",
-        webinar=webinar,
+        webinar=found.webinar,
         now=now(),
-        registered=access.is_registered(current_user, webinar),
-        assigned=access.is_assigned(current_user, webinar),
-        moderator=access.is_moderator(current_user, webinar),
-        can_report=access.can_view_attendance(current_user, webinar),
+        registered=found.registered,
+        assigned=found.enrolled,
+        moderator=found.moderator,
+        can_report=found.moderator or access.can_view_attendance(current_user, found.webinar),
         cohost_form=CohostForm(),
     )
 
@@ -247,12 +256,12 @@ def add_cohost(webinar_id: int):
 @bp.get("/<int:webinar_id>/room")
 @login_required
 def room(webinar_id: int):
-    webinar = db.get_or_404(Webinar, webinar_id)
-    if not access.can_enter(current_user, webinar):
+    found = standing(webinar_id)
+    webinar, moderator = found.webinar, found.moderator
+    if not found.allowed:
         return render_template("webinars/not_registered.html", webinar=webinar), 403
     before = request.args.get("before", type=int)
     messages, more = room_services.chat_page(webinar, before_id=before)
-    moderator = access.is_moderator(current_user, webinar)
     embed = embed_for(webinar.video_url, current_app.config["WEBINAR_JITSI_HOSTS"])
     polls = room_services.polls(webinar)
     state = attendance_services.room_state(webinar, now())
