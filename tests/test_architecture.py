@@ -35,32 +35,15 @@ LAYERS: list[set[str]] = [
 ]
 ROOT = "__root__"  # lms/__init__.py: the composition root (create_app)
 
-# Arrows that exist on this branch and belong to another part of the refactor: the competency
-# catalogue still lives in careers until it moves to lms/competencies/ (issue 11, arch-careers).
-# Delete an entry as soon as its arrow is gone; the test fails on a stale entry.
-KNOWN_VIOLATIONS: set[tuple[str, str]] = {
-    ("courses", "careers"),
-    ("webinars", "careers"),
-}
+# Arrows that break the rule but are tolerated for now, each with its reason. Delete an entry as
+# soon as its arrow is gone; the test fails on a stale entry.
+KNOWN_VIOLATIONS: set[tuple[str, str]] = set()
 
 # Imports inside functions that are kept on purpose: (module, imported module) -> reason.
-_CATALOGUE_CYCLE = (
-    "temporary: careers holds the competency catalogue that courses.models imports, so careers' "
-    "views can only be imported once the app is built; gone when the catalogue moves to "
-    "lms/competencies/ (issue 11, arch-careers)"
-)
 FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
-    ("lms.careers", "lms.careers.hr_manage_views"): _CATALOGUE_CYCLE,
-    ("lms.careers", "lms.careers.hr_views"): _CATALOGUE_CYCLE,
-    ("lms.careers", "lms.careers.subscribers"): _CATALOGUE_CYCLE,
-    ("lms.careers", "lms.careers.views"): _CATALOGUE_CYCLE,
-    ("lms.careers.cli", "lms.careers.generate"): (
-        "temporary: the benchmark data generator (700 lines) is loaded only when its command runs; "
-        "it leaves the package for bench/ (issue 11, arch-careers)"
-    ),
-    ("lms.careers.summaries", "lms.careers.jp"): (
-        "temporary: jp imports summaries and summaries reads jp's source registry; the HR "
-        "summaries are being split out of careers (issue 11, arch-careers)"
+    ("lms", "bench.generate_agency"): (
+        "the benchmark data generator is not part of the package: only a source checkout has "
+        "bench/, and only development and test configurations offer its command"
     ),
 }
 

@@ -1,8 +1,8 @@
-"""Careers: competencies, positions, competency records, JP, appraisals, career profiles, HR analytics.
+"""Careers: positions and staffing, competency records, JP, appraisals, career profiles, training
+requests, and the derived tables the HR reports read (lms.reports, above this package).
 
-The catalogue (models and `services`) sits below courses: courses import it. Everything else
-here builds on courses, so this package's `__init__` imports no views: `init_app` does, when the
-application is built (importing them here would close an import cycle through courses.models).
+The competency catalogue is lms.competencies (below courses). Careers builds on courses, webinars
+and certificates; `init_app` registers the blueprints and connects the subscribers.
 """
 
 from flask import Blueprint, Flask
@@ -10,11 +10,11 @@ from flask import Blueprint, Flask
 bp = Blueprint("careers", __name__, url_prefix="/careers")
 hr_bp = Blueprint("careers_hr", __name__, url_prefix="/hr")
 
+from . import hr_manage_views, hr_views, subscribers, views  # noqa: E402, F401
+
 
 def init_app(app: Flask) -> None:
     """Register the blueprints, settings and subscriptions of careers."""
-    from . import hr_manage_views, hr_views, subscribers, views  # noqa: F401
-
     app.config.setdefault("JP_MINUTES", 45)
     app.config.setdefault("JP_YEARLY_TARGET", 20)
     app.register_blueprint(bp)

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import can_manage_agency
+from ..accounts.audit import log_change
 from ..accounts.models import User
 from ..extensions import db
-from . import summaries
-from .audit import log_change
+from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
-from .jp_sources import CourseSource, JpItem, JpRecordSource, WebinarSource
+from .jp_sources import JpItem
 from .models import JpRecord, LearningKind
 
 logger = logging.getLogger(__name__)
@@ -39,19 +40,6 @@ def jp_minutes() -> int:
 
 def yearly_target() -> int:
     return int(current_app.config.get("JP_YEARLY_TARGET", DEFAULT_YEARLY_TARGET))
-
-
-_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
-
-
-def sources() -> list:
-    return list(_sources)
-
-
-def register_source(source) -> None:
-    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
-    if all(type(existing) is not type(source) for existing in _sources):
-        _sources.append(source)
 
 
 # ---------------------------------------------------------------- the year of a person
@@ -80,7 +68,8 @@ class JpYear:
 def jp_year(user: User, year: int) -> JpYear:
     """Everything that counts toward a person's JP of a year (one query per source)."""
     items = sorted(
-        (item for source in _sources for item in source.items(user, year)), key=lambda item: item.on
+        (item for source in jp_sources.sources() for item in source.items(user, year)),
+        key=lambda item: item.on,
     )
     return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
@@ -159,6 +148,18 @@ def _clean_record(data: JpRecordData, today: date) -> dict:
 def _require_hr(actor: User, person: User) -> None:
     if not can_manage_agency(actor, person.agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola data karier pegawai ini."))
+
+
+def records_of(person: User, *, limit: int = 50) -> list[JpRecord]:
+    """The person's JP records from elsewhere, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(JpRecord)
+            .where(JpRecord.user_id == person.id)
+            .order_by(JpRecord.ended_on.desc(), JpRecord.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None = None) -> JpRecord:

@@ -1,12 +1,10 @@
-"""Reading a course bundle: its layout, the parsed spec, and every problem with file and line.
-
-`parse_bundle(files)` validates a whole bundle (course.yaml, lessons, media, and the parts other
-features registered with `register_bundle_part`) and returns a `BundleSpec`, or raises
-`BundleInvalid` with every problem found. It writes nothing; bundles.py imports the spec.
-"""
+"""Reading a course bundle: the files parsed and checked into a BundleSpec, every problem
+reported as (file, line, message); and the registry of parts other features own (BundlePart).
+Writing the spec into the database is bundles.py's job."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..careers.services import competencies_by_code
+from ..competencies.services import competencies_by_code
 from ..content import is_relative, media_name, references
 from . import media as media_store
 from . import services
@@ -24,6 +22,8 @@ from .bundle_io import BundleInvalid, Problem
 from .completion import criterion
 from .errors import CourseError, MediaRejected
 from .models import Course
+
+logger = logging.getLogger(__name__)
 
 FORMAT = 1
 COURSE_FILE = "course.yaml"
@@ -89,21 +89,16 @@ class BundlePart:
     export: Callable[[Course], dict[str, bytes]]
 
 
-_parts: dict[str, BundlePart] = {}
+PARTS: dict[str, BundlePart] = {}
 
 
 def register_bundle_part(part: BundlePart) -> None:
     """Add (or replace) a part of course bundles."""
-    _parts[part.name] = part
-
-
-def bundle_parts() -> list[BundlePart]:
-    """The registered parts, in registration order."""
-    return list(_parts.values())
+    PARTS[part.name] = part
 
 
 def _claimed(name: str) -> bool:
-    return any(part.claims(name) for part in _parts.values())
+    return any(part.claims(name) for part in PARTS.values())
 
 
 class _Loader(yaml.SafeLoader):
@@ -321,7 +316,7 @@ def parse_bundle(files: dict[str, bytes]) -> BundleSpec:
     if doc is not None:
         data, modules = _parse_course(doc, files, set(media), check, warnings)
     parts = {}
-    for part in _parts.values():
+    for part in PARTS.values():
         parts[part.name], found = part.parse({n: b for n, b in files.items() if part.claims(n)})
         problems.extend(found)
     if problems:

@@ -7,8 +7,7 @@
 
 Other features own some of a bundle's files without this package importing them: they register a
 `BundlePart` (which files it claims, how to parse them into problems and a spec, how to apply the
-spec to the course, how to export the files again); see bundle_spec.register_bundle_part. The
-layout and its validation are in bundle_spec.py; this module writes and exports.
+spec to the course, how to export the files again); see `bundle_spec.register_bundle_part`.
 
 `import_bundle` validates everything first and reports every problem as (file, line, message);
 only a bundle without errors is written, in the caller's transaction. Re-importing updates the
@@ -33,11 +32,18 @@ from ..extensions import db
 from . import media as media_store
 from . import services
 from .bundle_io import BundleInvalid, Problem, read_bundle, write_bundle
-from .bundle_spec import COURSE_FILE, FORMAT, ModuleSpec, bundle_parts, parse_bundle
+from .bundle_spec import (
+    COURSE_FILE,
+    FORMAT,
+    PARTS,
+    ModuleSpec,
+    parse_bundle,
+)
 from .errors import CourseError
 from .models import Course, Lesson, Module
 
 logger = logging.getLogger(__name__)
+
 
 # ---------------------------------------------------------------- import
 
@@ -64,7 +70,6 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
     spec = parse_bundle(files)
     course = services.course_by_slug(spec.data.slug)
     created = course is None
-    before = None if created else services.awards_of(course)
     try:
         if created:
             course = services.create_course(spec.data, by=by)
@@ -77,14 +82,12 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
         raise BundleInvalid([Problem(COURSE_FILE, None, str(exc))]) from None
     changed |= _sync_media(course, spec.media, by)
     changed |= _sync_structure(course, spec.modules)
-    for part in bundle_parts():
+    for part in PARTS.values():
         changed |= part.apply(course, spec.parts.get(part.name), by)
     services.rerender_course(course)
     if changed:
         services.touch(course)
     db.session.flush()
-    if before is not None:
-        services.announce_awards(course, before, by=by)
     if (publish and not course.is_published) or (changed and course.is_published):
         services.publish(course, by=None)
     logger.info(
@@ -222,7 +225,7 @@ def export_bundle(course: Course) -> dict[str, bytes]:
     files[COURSE_FILE] = _dump(doc).encode()
     for media in course.media:
         files[f"media/{media.original_name}"] = media_store.file_path(media).read_bytes()
-    for part in bundle_parts():
+    for part in PARTS.values():
         files.update(part.export(course))
     return files
 

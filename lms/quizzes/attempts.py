@@ -46,8 +46,8 @@ from .models import (
     QuizOverride,
     Visibility,
 )
-from .type_base import BadAnswer
 from .types import strategy
+from .types.base import BadAnswer
 
 logger = logging.getLogger(__name__)
 

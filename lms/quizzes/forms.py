@@ -26,7 +26,7 @@ from wtforms.validators import NumberRange, Optional
 from ..core.forms import choices, max_length, required
 from .formats import QuestionSpec
 from .models import GradingMethod, Layout, QuestionType, TextFormat, Visibility
-from .types import format_number
+from .types.base import format_number
 
 ROWS = 8
 
