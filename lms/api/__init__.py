@@ -13,6 +13,8 @@ from http import HTTPStatus
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
+from .certificates import blp as certificates_blp
+from .courses import blp as courses_blp
 from .schemas import ErrorBody
 
 # Every operation documents the error answers the application really gives (lms.core.errors).
@@ -43,9 +45,6 @@ def register(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
-
-    from .certificates import blp as certificates_blp
-    from .courses import blp as courses_blp
 
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)

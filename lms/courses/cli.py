@@ -7,6 +7,9 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from ..accounts import demo
+from ..accounts import services as account_services
+from ..accounts.models import Role
 from ..core import safe_yaml
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
@@ -64,10 +67,6 @@ def export_course_command(slug: str, path: Path):
 
 
 def _demo_trainer():
-    from ..accounts import demo
-    from ..accounts import services as account_services
-    from ..accounts.models import Role
-
     for _nip, _name, email, _unit, _position, roles in demo.PEOPLE:
         if Role.TRAINER in roles:
             return account_services.user_by_email(email)

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
-from . import (
+from .spec import (
     MAX_QUESTIONS,
     MAX_XML_DEPTH,
     FormatProblem,
