@@ -114,9 +114,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_namespaces(app: Flask) -> None:
-    from .webinars.events import WebinarNamespace
+    from .accounts.signals import sessions_ended
+    from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    sessions_ended.connect(close_connections_of_sessions)
 
 
 def register_api(app: Flask) -> None:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from ..accounts.models import Role, User, UserRole
+from ..accounts.models import Role, User, UserRole, UserSession
 from ..accounts.services import TIMEZONE_CHOICES
 from ..content import render_markdown
 from ..courses import services as course_services
@@ -184,6 +184,11 @@ class RoomAccess:
 def _room_access_query() -> sa.Select:
     # Built once: composing this statement costs more CPU than running it.
     user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
+    live_session = sa.and_(
+        UserSession.user_id == User.id,
+        UserSession.id == sa.bindparam("session_id"),
+        UserSession.ended_at.is_(None),
+    )
     return (
         sa.select(
             User,
@@ -195,6 +200,7 @@ def _room_access_query() -> sa.Select:
             sa.exists().where(WebinarMute.webinar_id == Webinar.id, WebinarMute.user_id == User.id),
         )
         .select_from(User)
+        .join(UserSession, live_session)
         .outerjoin(Webinar, Webinar.id == webinar_id)
         .where(User.id == user_id)
         # Roles and co-hosts are answered above; load the collections only if something asks.
@@ -202,12 +208,13 @@ def _room_access_query() -> sa.Select:
     )
 
 
-def room_access(user_id: int, webinar_id: int | None) -> RoomAccess | None:
+def room_access(user_id: int, webinar_id: int | None, session_id: str) -> RoomAccess | None:
     """The user, the webinar and the user's standing in it (roles, co-host, registration,
-    enrolment, mute) in one statement; None when there is no such user."""
+    enrolment, mute) in one statement; None when there is no such user or the login session
+    `session_id` (a `UserSession` id) has ended."""
     webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
     row = db.session.execute(
-        _room_access_query(), {"user_id": user_id, "webinar_id": webinar_key}
+        _room_access_query(), {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id}
     ).one_or_none()
     if row is None:
         return None

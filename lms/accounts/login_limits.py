@@ -1,0 +1,61 @@
+"""Failed-login limits that protect the owner of an account.
+
+Failures count per account *and* client address together (a stranger hammering from one place is
+stopped there, and the owner elsewhere still gets in), plus a slower limit per account whatever the
+address (a guesser spread over many addresses). Only failures count. The counters live in the
+rate-limit storage of Flask-Limiter (Redis when RATELIMIT_STORAGE_URI is set), through `limits`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import cache
+
+from flask import current_app
+from limits import RateLimitItem, parse
+from limits.strategies import FixedWindowRateLimiter
+
+from ..extensions import limiter
+from .errors import LoginLocked
+from .models import User
+
+
+@cache
+def _parse(text: str) -> RateLimitItem:
+    return parse(text)
+
+
+def account_key(user: User | None, normalised_login: str) -> str:
+    """One key per account whether it is named by NIP or email; unknown logins count too."""
+    return f"user:{user.id}" if user is not None else "login:" + normalised_login[:254]
+
+
+def _limits(account: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+    config = current_app.config
+    return [
+        (_parse(config["LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT"]), ("login-failed", account, address)),
+        (_parse(config["LOGIN_ACCOUNT_RATE_LIMIT"]), ("login-failed", account)),
+    ]
+
+
+def check(account: str, address: str) -> None:
+    """Raise LoginLocked (with the minutes to wait) when either limit is used up."""
+    if not limiter.enabled:
+        return
+    strategy = FixedWindowRateLimiter(limiter.storage)
+    waits = [
+        strategy.get_window_stats(item, *keys).reset_time - time.time()
+        for item, keys in _limits(account, address)
+        if not strategy.test(item, *keys)
+    ]
+    if waits:
+        raise LoginLocked(max(1, math.ceil(max(waits) / 60)))
+
+
+def record_failure(account: str, address: str) -> None:
+    if not limiter.enabled:
+        return
+    strategy = FixedWindowRateLimiter(limiter.storage)
+    for item, keys in _limits(account, address):
+        strategy.hit(item, *keys)
