@@ -1,8 +1,8 @@
 """The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
 
 import os
-from types import SimpleNamespace
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -145,7 +145,10 @@ def test_0010_existing_accounts_are_verified_unless_they_look_self_registered(tm
             imported = old_user(agency, Role.LEARNER)
             staff = old_user(agency, Role.LEARNER)
             boss = old_user(agency, Role.LEARNER)
-            update = "UPDATE users SET password_hash = :hash, position_title = :title, supervisor_id = :boss WHERE id = :id"
+            update = (
+                "UPDATE users SET password_hash = :hash, position_title = :title, supervisor_id = :boss "
+                "WHERE id = :id"
+            )
             db.session.execute(sa.text(update), {"hash": "x", "title": None, "boss": None, "id": learner.id})
             db.session.execute(
                 sa.text(update), {"hash": None, "title": None, "boss": None, "id": imported.id}
@@ -160,7 +163,8 @@ def test_0010_existing_accounts_are_verified_unless_they_look_self_registered(tm
             rows = dict(
                 db.session.execute(
                     sa.text(
-                        "SELECT id, identity_verified_at IS NOT NULL FROM users WHERE email_confirmed_at IS NOT NULL"
+                        "SELECT id, identity_verified_at IS NOT NULL FROM users "
+                        "WHERE email_confirmed_at IS NOT NULL"
                     )
                 ).all()
             )
