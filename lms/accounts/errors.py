@@ -23,8 +23,8 @@ class EmailNotConfirmed(AccountError):
     def __init__(self, user):
         super().__init__(
             _l(
-                "Email Anda belum dikonfirmasi. Buka tautan yang kami kirim ke email Anda "
-                "(periksa juga folder spam); kami sudah mengirimkannya lagi."
+                "Email Anda belum dikonfirmasi. Buka tautan konfirmasi yang kami kirim ke email Anda "
+                "(periksa juga folder spam). Tautan baru dikirim paling sering sekali tiap 10 menit."
             )
         )
         self.user = user
