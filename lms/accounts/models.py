@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime, enum_column
 from ..extensions import db
 from .nip import EmployeeType
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):
@@ -44,7 +42,7 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(32), default="Asia/Jakarta")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(
         back_populates="agency", order_by="Unit.name", cascade="all, delete-orphan"
@@ -76,14 +74,7 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        sa.Enum(
-            Role,
-            native_enum=False,
-            length=20,
-            create_constraint=True,
-            name="role",
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(Role, "role", 20),
         primary_key=True,
     )
 
@@ -93,16 +84,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nip: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
-    employee_type: Mapped[EmployeeType | None] = mapped_column(
-        sa.Enum(
-            EmployeeType,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="employee_type",
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    employee_type: Mapped[EmployeeType | None] = mapped_column(enum_column(EmployeeType, "employee_type", 10))
     name: Mapped[str] = mapped_column(sa.String(150))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
@@ -116,11 +98,11 @@ class User(UserMixin, db.Model):
     # A self-registered account proves its email address by a link, and its identity (that this
     # NIP is really this person) is confirmed by an agency admin or an HR import. Until then it
     # learns, but it is no supervisor, no team member, and absent from HR analytics and exports.
-    email_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    identity_verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -184,11 +166,11 @@ class UserSession(db.Model):
 
     id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
-    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -206,20 +188,11 @@ class AccountToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(
-        sa.Enum(
-            TokenPurpose,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="token_purpose",
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose", 10))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     email: Mapped[str] = mapped_column(sa.String(254))  # where the link was sent
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

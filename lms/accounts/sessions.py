@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
@@ -33,13 +33,6 @@ TOKEN_MAX = 100  # longer "tokens" in a cookie are not ours: refused before any 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they are UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def start_session(user: User, *, ip: str | None, user_agent: str | None, at: datetime) -> UserSession:
@@ -103,7 +96,7 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
 
 
 def touch_due(session: UserSession, *, now: datetime, interval: timedelta) -> bool:
-    return aware(session.last_seen_at) <= now - interval
+    return session.last_seen_at <= now - interval
 
 
 def touch(session: UserSession, *, at: datetime, ip: str | None, user_agent: str | None) -> None:

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from .errors import AccountError
 from .models import AccountToken, TokenPurpose, User
-from .sessions import aware, token_hash
+from .sessions import token_hash
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def find(token: str, purposes: Iterable[TokenPurpose], *, at: datetime) -> Accou
         raise LinkUnusable(_l("Tautan ini tidak valid. Periksa kembali tautan di email Anda."))
     if row.used_at is not None:
         raise LinkUnusable(_l("Tautan ini sudah pernah dipakai. Silakan minta tautan baru bila perlu."))
-    if aware(row.expires_at) <= at:
+    if row.expires_at <= at:
         raise LinkUnusable(_l("Tautan ini sudah kedaluwarsa. Silakan minta tautan baru."))
     return row
 

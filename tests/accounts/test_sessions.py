@@ -130,13 +130,11 @@ class TestAccountSessions:
 
 class TestOneQueryPerRequest:
     def test_user_and_session_load_in_one_statement_and_last_seen_is_not_written_every_time(
-        self, app, db, user
+        self, app, db, user, count_queries
     ):
-        from tests.webinars.conftest import count_queries
-
         browser = device(app, user)
         browser.get("/account")
-        with count_queries(app) as statements:
+        with count_queries() as statements:
             browser.get("/healthz-user-probe-does-not-exist")
         loads = [s for s in statements if "user_sessions" in s]
         assert len(loads) == 1, statements
