@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import unit_tree
+from ..accounts.identity import verified
 from ..accounts.models import Unit, User
 from ..extensions import db
 from .models import (
@@ -95,7 +96,7 @@ def _people(agency_id: int, year: int):
     return (
         sa.select(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
     )
 
 
@@ -111,7 +112,7 @@ def compliance(agency_id: int, year: int, target: int) -> ComplianceReport:
         )
         .select_from(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(User.unit_id)
     )
     for unit_id, staff, under, jp_sum in db.session.execute(query):
@@ -151,7 +152,7 @@ def under_target(
     query = (
         sa.select(User, _jp_expr())
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True), _jp_expr() < target)
+        .where(User.agency_id == agency_id, User.active.is_(True), verified(), _jp_expr() < target)
         .options(selectinload(User.unit))
         .order_by(_jp_expr(), User.name, User.id)
         .limit(per_page + 1)
@@ -169,7 +170,7 @@ def under_target_rows(agency_id: int, year: int, target: int):
         sa.select(User.nip, User.name, Unit.name, User.position_title, _jp_expr())
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
         .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.agency_id == agency_id, User.active.is_(True), _jp_expr() < target)
+        .where(User.agency_id == agency_id, User.active.is_(True), verified(), _jp_expr() < target)
         .order_by(Unit.name, User.name, User.id)
         .execution_options(yield_per=2000)
     )
@@ -399,7 +400,7 @@ def ninebox(agency_id: int) -> NineBox:
         sa.select(CareerSummary.perf_level, CareerSummary.fit_level, sa.func.count())
         .select_from(User)
         .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(CareerSummary.perf_level, CareerSummary.fit_level)
     ):
         total += n
@@ -427,7 +428,7 @@ def overview(agency_id: int, year: int, target: int) -> tuple[ComplianceReport, 
         .select_from(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
         .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(CareerSummary.perf_level, CareerSummary.fit_level)
     ):
         total.add(Counts(int(staff), int(under or 0), int(jp_sum or 0)))
@@ -456,6 +457,7 @@ def box_members(
         .where(
             User.agency_id == agency_id,
             User.active.is_(True),
+            verified(),
             CareerSummary.perf_level == perf,
             CareerSummary.fit_level == fit,
         )
@@ -487,6 +489,7 @@ def ninebox_rows(agency_id: int):
         .where(
             User.agency_id == agency_id,
             User.active.is_(True),
+            verified(),
             CareerSummary.perf_level.is_not(None),
             CareerSummary.fit_level.is_not(None),
         )
@@ -550,6 +553,7 @@ def candidate_pool(position: Position) -> sa.Select:
         .where(
             User.agency_id == position.agency_id,
             User.active.is_(True),
+            verified(),
             sa.or_(StaffPosition.position_id.in_(feeders), StaffPosition.target_position_id == position.id),
             sa.or_(StaffPosition.position_id.is_(None), StaffPosition.position_id != position.id),
         )

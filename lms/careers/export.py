@@ -25,6 +25,7 @@ from flask import Response, current_app, stream_with_context
 from flask_babel import gettext as _
 from stream_zip import ZIP_32, stream_zip
 
+from ..accounts.identity import verified
 from ..accounts.models import Agency, User
 from ..courses.models import Course, Enrolment
 from ..extensions import db
@@ -327,7 +328,7 @@ def training_history_rows(agency_id: int, year: int | None = None) -> Iterator[l
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Agency, Agency.id == Course.owner_agency_id)
-        .where(User.agency_id == agency_id, Enrolment.completed_at.is_not(None))
+        .where(User.agency_id == agency_id, verified(), Enrolment.completed_at.is_not(None))
     )
     others = (
         sa.select(
@@ -348,7 +349,7 @@ def training_history_rows(agency_id: int, year: int | None = None) -> Iterator[l
         )
         .select_from(JpRecord)
         .join(User, User.id == JpRecord.user_id)
-        .where(User.agency_id == agency_id)
+        .where(User.agency_id == agency_id, verified())
     )
     if year is not None:
         zone = ZoneInfo(agency_zone)
@@ -361,7 +362,12 @@ def training_history_rows(agency_id: int, year: int | None = None) -> Iterator[l
         courses.where(User.id.between(low, high)), others.where(User.id.between(low, high))
     ).subquery("history")
     query = sa.select(union).order_by(union.c.user_id, union.c.ended, union.c.end_day)
-    people = sa.select(User.id).where(User.agency_id == agency_id).order_by(User.id).limit(HISTORY_PEOPLE)
+    people = (
+        sa.select(User.id)
+        .where(User.agency_id == agency_id, verified())
+        .order_by(User.id)
+        .limit(HISTORY_PEOPLE)
+    )
     course_kind = _("E-learning (kursus daring)")
     last = 0
     # A batch of people at a time, in the order of the file: sorting the history of a whole

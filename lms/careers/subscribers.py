@@ -10,8 +10,8 @@
   in the session's flushes): when the transaction commits, the records and JP of everyone who
   completed the course or was present at the webinar follow (awards.follow_courses,
   awards.follow_webinars);
-- a person's agency, unit or active flag changed (accounts, through the ORM): move their
-  contribution to the heatmap; a person deleted: take it out.
+- a person's agency, unit, active flag or identity verification changed (accounts, through the
+  ORM): move their contribution to the heatmap; a person deleted: take it out.
 
 Everything runs in the transaction that made the change: all of it happens, or none.
 """
@@ -38,7 +38,7 @@ from .models import RecordSource
 
 logger = logging.getLogger(__name__)
 
-WATCHED = ("agency_id", "unit_id", "active")
+WATCHED = ("agency_id", "unit_id", "active", "identity_verified_at")
 # Keys in Session.info: ids of the courses whose JP or awards changed, of the webinars whose awards did.
 EDITED_COURSES = "careers_edited_courses"
 EDITED_WEBINARS = "careers_edited_webinars"
