@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import AccountToken, UserSession
+from lms.accounts.models import AccountToken, Role, UserSession
 from tests.factories import PASSWORD
 
 ANDROID = "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"
@@ -250,3 +250,23 @@ class TestLockout:
         for _ in range(12):
             browser = app.test_client()
             assert self.attempt(browser, user, "10.0.0.5", password=PASSWORD).status_code == 302
+
+
+class TestDeactivation:
+    def test_deactivating_a_person_ends_their_sessions(self, app, db, make_user, agency, user, login, client):
+        phone = device(app, user, ua=ANDROID, remember=True)
+        remember = phone.get_cookie("remember_token").value
+        login(make_user(agency, roles=(Role.AGENCY_ADMIN,)))
+        response = client.post(f"/admin/people/{user.id}", data={"roles": ["learner"], "unit_id": ""})
+        assert response.status_code == 302
+        assert phone.get("/account").status_code == 302
+        with app.app_context():
+            assert (
+                db.session.scalar(
+                    sa.select(sa.func.count()).where(
+                        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+                    )
+                )
+                == 0
+            )
+        assert replay(app, remember_token=remember).get("/account").status_code == 302
