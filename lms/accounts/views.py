@@ -61,8 +61,10 @@ def login():
                 at=utcnow(),
             )
         except EmailNotConfirmed as exc:
-            _send_email_confirmation(exc.user, again=True)
+            mail = _email_confirmation(exc.user, again=True)
             db.session.commit()
+            if mail:
+                send_mail(*mail)
             form_error(form, exc)
         except LoginLocked as exc:
             form_error(form, exc)
@@ -112,8 +114,9 @@ def register():
         except AccountError as exc:
             form_error(form, exc)
         else:
-            _send_email_confirmation(user)
+            mail = _email_confirmation(user)
             db.session.commit()
+            send_mail(*mail)
             flash(
                 _(
                     "Pendaftaran diterima, %(name)s. Kami telah mengirim tautan konfirmasi ke %(email)s: "
@@ -127,18 +130,16 @@ def register():
     return render_template("accounts/register.html", form=form, groups=groups)
 
 
-def _send_email_confirmation(user, *, again: bool = False) -> None:
-    """Mail a confirmation link; when asked again, at most one link per 10 minutes."""
+def _email_confirmation(user, *, again: bool = False) -> tuple[str, str, str] | None:
+    """A new confirmation link and the mail that carries it, sent once the link is committed;
+    when asked again, at most one link per 10 minutes (None)."""
     now = utcnow()
     if again and services.confirmation_recently_sent(user, at=now):
-        return
+        return None
     token = services.make_email_confirmation_token(user, at=now)
     link = url_for(".confirm_email", token=token, _external=True)
-    send_mail(
-        user.email,
-        _("Konfirmasi email akun Anda"),
-        render_template("accounts/mail/confirm_email.txt", user=user, link=link),
-    )
+    body = render_template("accounts/mail/confirm_email.txt", user=user, link=link)
+    return user.email, _("Konfirmasi email akun Anda"), body
 
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
