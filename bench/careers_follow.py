@@ -31,7 +31,7 @@ from lms import create_app  # noqa: E402
 from lms.accounts.models import Agency, Unit, User  # noqa: E402
 from lms.careers import positions, summaries  # noqa: E402
 from lms.careers.models import CompetencyRecord, JpTotal, StaffPosition  # noqa: E402
-from lms.careers.services import competency_by_code  # noqa: E402
+from lms.competencies.services import competency_by_code  # noqa: E402
 from lms.courses import services as course_services  # noqa: E402
 from lms.courses.models import Enrolment  # noqa: E402
 from lms.extensions import db  # noqa: E402
@@ -60,7 +60,8 @@ def seed(count: int):
                 "email": f"p{i}@bench.go.id",
                 "agency_id": agency.id,
                 "unit_id": units[i % len(units)].id,
-                "session_token": f"{i:032d}",
+                "email_confirmed_at": now,
+                "identity_verified_at": now,
             }
             for i in range(count)
         ],

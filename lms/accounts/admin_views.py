@@ -14,7 +14,7 @@ from . import admin_bp as bp
 from . import agencies, identity
 from .access import roles_required
 from .errors import AccountError, PermissionDenied
-from .forms import AgencyForm, StaffForm, StaffImportForm, UnitForm
+from .forms import AgencyForm, CsvImportForm, StaffForm, UnitForm
 from .models import Agency, Role, User, utcnow
 from .staff_import import ImportConflicts, ImportFailed, import_staff
 
@@ -145,7 +145,7 @@ def person(user_id: int):
 @roles_required(*MANAGERS)
 def staff_import(agency_id: int):
     agency = managed_agency(agency_id)
-    form = StaffImportForm()
+    form = CsvImportForm()
     errors, conflicts, result, content = [], [], None, None
     if request.method == "POST" and "content" in request.form:
         # The second step: the file came back as text with HR's decision for each conflict.

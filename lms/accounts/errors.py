@@ -37,3 +37,7 @@ class LoginLocked(AccountError):
             )
         )
         self.minutes = minutes
+
+
+class HrPermissionDenied(PermissionDenied):
+    """The actor is not HR of the agency whose careers, catalogue or reports they touch."""
