@@ -8,6 +8,7 @@ rate-limit storage of Flask-Limiter (Redis when RATELIMIT_STORAGE_URI is set), t
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from functools import cache
@@ -19,6 +20,8 @@ from limits.strategies import FixedWindowRateLimiter
 from ..extensions import limiter
 from .errors import LoginLocked
 from .models import User
+
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -39,23 +42,42 @@ def _limits(account: str, address: str) -> list[tuple[RateLimitItem, tuple[str, 
     ]
 
 
+def _storage_failed() -> bool:
+    """With RATELIMIT_SWALLOW_ERRORS (as Flask-Limiter itself), a storage outage lets logins
+    through unlimited rather than failing them all; otherwise the error propagates."""
+    if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+        return False
+    logger.exception("login limits: rate-limit storage failed; not counting this attempt")
+    return True
+
+
 def check(account: str, address: str) -> None:
     """Raise LoginLocked (with the minutes to wait) when either limit is used up."""
     if not limiter.enabled:
         return
     strategy = FixedWindowRateLimiter(limiter.storage)
-    waits = [
-        strategy.get_window_stats(item, *keys).reset_time - time.time()
-        for item, keys in _limits(account, address)
-        if not strategy.test(item, *keys)
-    ]
+    try:
+        waits = [
+            strategy.get_window_stats(item, *keys).reset_time - time.time()
+            for item, keys in _limits(account, address)
+            if not strategy.test(item, *keys)
+        ]
+    except Exception:
+        if _storage_failed():
+            return
+        raise
     if waits:
         raise LoginLocked(max(1, math.ceil(max(waits) / 60)))
 
 
 def record_failure(account: str, address: str) -> None:
+    """Count one failed login against both limits."""
     if not limiter.enabled:
         return
     strategy = FixedWindowRateLimiter(limiter.storage)
-    for item, keys in _limits(account, address):
-        strategy.hit(item, *keys)
+    try:
+        for item, keys in _limits(account, address):
+            strategy.hit(item, *keys)
+    except Exception:
+        if not _storage_failed():
+            raise

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts import login_limits
 from lms.accounts.models import AccountToken, Role, UserSession
 from tests.factories import PASSWORD
 
@@ -250,6 +251,18 @@ class TestLockout:
         for _ in range(12):
             browser = app.test_client()
             assert self.attempt(browser, user, "10.0.0.5", password=PASSWORD).status_code == 302
+
+    def test_a_storage_outage_lets_people_in_when_errors_are_swallowed(self, app, client, user, monkeypatch):
+        class Broken(login_limits.FixedWindowRateLimiter):
+            def test(self, *args, **kwargs):
+                raise ConnectionError("redis is down")
+
+            hit = test
+
+        monkeypatch.setattr(login_limits, "FixedWindowRateLimiter", Broken)  # only the login limits
+        monkeypatch.setitem(app.config, "RATELIMIT_SWALLOW_ERRORS", True)
+        assert self.attempt(client, user, "10.0.0.9").status_code == 200  # wrong password, not counted
+        assert self.attempt(client, user, "10.0.0.9", password=PASSWORD).status_code == 302
 
 
 class TestDeactivation:
