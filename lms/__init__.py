@@ -32,6 +32,7 @@ from .core.security import register as register_core_security
 from .core.sockets import register as register_default_namespace
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
+from .core.urls import register_converters
 from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
@@ -56,6 +57,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config, overrides)
+    register_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     configure_extensions(app)
