@@ -53,6 +53,11 @@ class Config:
 
     # Flask-Limiter: memory in one process; Redis (RATELIMIT_STORAGE_URI) when scaled out.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis is an accelerator, not a single point of failure: while it is unreachable, limits count
+    # in each process's memory (logged), and Redis is tried again until it answers (no restart).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # A Redis that is down answers at once (connection refused); one that hangs must not hang pages.
+    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_HEADERS_ENABLED = True
     # Per address: generous, since a whole office often shares one public address (NAT).
     LOGIN_RATE_LIMIT = "60 per minute"

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
+from .core.realtime import ResilientRedisManager, queue_split
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +81,13 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # Always given (None: no queue), so a manager of an earlier app in this process never lingers.
+    manager = ResilientRedisManager(queue, channel=app.config["SOCKETIO_CHANNEL"]) if queue else None
     socketio.init_app(
         app,
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        message_queue=queue,
+        client_manager=manager,
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
@@ -114,9 +119,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_namespaces(app: Flask) -> None:
-    from .webinars.events import WebinarNamespace
+    from .webinars.events import WebinarNamespace, on_queue_split
 
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    queue_split.connect(on_queue_split)
 
 
 def register_api(app: Flask) -> None:

@@ -19,16 +19,14 @@ from __future__ import annotations
 import hmac
 import logging
 from datetime import UTC, datetime
-from functools import cache
 
 from flask import current_app, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
+from ..core.ratelimit import counter
 from ..extensions import db, limiter, socketio
 from . import presence, services
 from .errors import WebinarError
@@ -91,16 +89,10 @@ def poll_payload(poll: Poll, results: dict[int, int] | None = None) -> dict:
 # ---------------------------------------------------------------- limits
 
 
-@cache
-def _limit(text: str):
-    return parse(text)
-
-
 def _hit(config_key: str, key: str) -> bool:
-    """Count one event against a per-user limit in the app's rate-limit storage."""
-    return FixedWindowRateLimiter(limiter.storage).hit(
-        _limit(current_app.config[config_key]), config_key, key
-    )
+    """Count one event against a per-user limit in the app's rate-limit storage (Redis when scaled
+    out; this process's memory while Redis is unreachable, see core/ratelimit.py)."""
+    return counter.hit(limiter.storage, current_app.config[config_key], config_key, key)
 
 
 def _session_user_key() -> str:
@@ -269,6 +261,7 @@ class WebinarNamespace(Namespace):
         }
         if access.moderator:
             reply["present"] = [person(u) for u in services.present_users(webinar)]
+            reply["split"] = room_split()
         return reply
 
     def do_heartbeat(self, access, user, webinar, data):
@@ -403,6 +396,21 @@ def announce_end(webinar: Webinar) -> None:
     socketio.emit("ended", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
     socketio.close_room(webinar.moderator_room, namespace=NAMESPACE)
     socketio.close_room(webinar.room, namespace=NAMESPACE)
+
+
+def room_split() -> bool:
+    """True while the message queue is unreachable and this process's rooms are on their own."""
+    return bool(getattr(socketio.server.manager, "split", False))
+
+
+def on_queue_split(manager, *, split: bool) -> None:
+    """Tell this process's moderators that the room is split over processes, or whole again
+    (lms/core/realtime.py). Only local clients: the queue is what is missing."""
+    for room in list(manager.rooms.get(NAMESPACE, {})):
+        if isinstance(room, str) and room.endswith("-mod"):
+            manager.server.emit(
+                "room_split", {"split": split}, to=room, namespace=NAMESPACE, ignore_queue=True
+            )
 
 
 def announce_departures(departures) -> None:
