@@ -37,6 +37,8 @@ def post_fork(server, worker):
     app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)
+
+
 # gunicorn 24+ opens a control socket at one fixed path per user: several processes on one machine
 # would take it from each other, and the units' ProtectHome hides it anyway.
 control_socket_disable = True

@@ -20,6 +20,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402 - after the monkey patching, as gevent requires
+import contextlib  # noqa: E402
 import logging  # noqa: E402
 import socket  # noqa: E402
 import zlib  # noqa: E402
@@ -63,10 +64,8 @@ def pipe(source: socket.socket, target: socket.socket) -> None:
         pass
     finally:
         for sock in (target, source):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Router:

@@ -116,16 +116,16 @@ class PostgresCluster:
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.base} "
             "-c max_connections=60 -c shared_buffers=32MB"
         )
-        self.run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start"
-        )
+        pg_ctl = str(self.bindir / "pg_ctl")
+        self.run(pg_ctl, "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     def stop(self) -> None:
         # "fast": what an operator's restart or a crash of the service does to open connections.
         self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def destroy(self) -> None:
-        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
+        pg_ctl = str(self.bindir / "pg_ctl")
+        self.run(pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.base, ignore_errors=True)
 
     def database(self, name: str) -> str:

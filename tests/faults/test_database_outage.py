@@ -15,7 +15,7 @@ from lms.accounts.models import Role
 from lms.courses import learning
 from lms.quizzes.models import Attempt, AttemptState
 from tests import factories
-from tests.faults.conftest import Browser, migrated, server_env, wait_for
+from tests.faults.conftest import CSRF, Browser, migrated, server_env, wait_for
 from tests.quizzes.conftest import build_quiz
 
 LEARNERS = 6
@@ -66,42 +66,39 @@ class Learner(threading.Thread):
         return None
 
     def run(self):
-        if self.request(lambda: self._login(), 302) is None:
+        if self.request(self._login, 302) is None:
             return
         # The session starts afresh at login: a new CSRF token, from the quiz page.
         if self.request(lambda: self._csrf(f"/quizzes/{self.quiz_id}"), 200) is None:
             return
-        while not self.stop.is_set():
-            response = self.request(lambda: self.browser.post(f"/quizzes/{self.quiz_id}/start"), 302)
-            if response is None:
-                return
-            attempt_id = int(re.search(r"/attempts/(\d+)", response.headers["Location"]).group(1))
-            page = self.request(
-                lambda: self.browser.http.get(self.browser.url(f"/quizzes/attempts/{attempt_id}"), timeout=10),
-                200,
-            )
-            if page is None:
-                return
-            slot = re.search(r'name="slots" value="(\d+)"', page.text).group(1)
-            saved = self.request(
-                lambda: self.browser.post(
-                    f"/quizzes/attempts/{attempt_id}/answer",
-                    {"slots": slot, f"q{slot}-answer": "true"},
-                    headers={"Accept": "application/json"},
-                ),
-                200,
-            )
-            if saved is None or not saved.json()["saved"]:
-                return
-            finished = self.request(lambda: self.browser.post(f"/quizzes/attempts/{attempt_id}/finish"), 302)
-            if finished is None:
-                return
-            self.acknowledged.append((attempt_id, time.monotonic()))
+        while not self.stop.is_set() and self.cycle():
+            pass
+
+    def cycle(self) -> bool:
+        """One attempt: start, open, answer, submit. False when something unexpected happened."""
+        browser = self.browser
+        response = self.request(lambda: browser.post(f"/quizzes/{self.quiz_id}/start"), 302)
+        if response is None:
+            return False
+        attempt = "/quizzes/attempts/" + re.search(r"/attempts/(\d+)", response.headers["Location"])[1]
+        page = self.request(lambda: browser.http.get(browser.url(attempt), timeout=10), 200)
+        if page is None:
+            return False
+        slot = re.search(r'name="slots" value="(\d+)"', page.text)[1]
+        answer = {"slots": slot, f"q{slot}-answer": "true"}
+        json = {"Accept": "application/json"}
+        saved = self.request(lambda: browser.post(attempt + "/answer", answer, headers=json), 200)
+        if saved is None or not saved.json()["saved"]:
+            return False
+        if self.request(lambda: browser.post(attempt + "/finish"), 302) is None:
+            return False
+        self.acknowledged.append((int(attempt.rsplit("/", 1)[1]), time.monotonic()))
+        return True
 
     def _csrf(self, path):
         response = self.browser.http.get(self.browser.url(path), timeout=10)
         if response.status_code == 200:
-            self.browser.token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', response.text)[1]
+            self.browser.token = CSRF.search(response.text)[1]
         return response
 
     def _login(self):
