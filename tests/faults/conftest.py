@@ -13,12 +13,14 @@ import glob
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -253,65 +255,128 @@ def server_env(database_url: str, redis_url: str | None, instance: Path, **extra
     return env
 
 
-class Server:
-    """A gunicorn started with one of the deploy/ configurations."""
+LEARNERS = 6
+QUIZ_GIFT = "::jp::Satu JP sama dengan 45 menit. {T}\n"
+# Short webinar intervals, so that an outage longer than the heartbeat timeout fits in a test.
+WEBINAR_SETTINGS = {
+    "LMS_WEBINAR_FLUSH_SECONDS": "1",
+    "LMS_WEBINAR_SWEEP_SECONDS": "2",
+    "LMS_WEBINAR_HEARTBEAT_TIMEOUT": "6",
+    "LMS_WEBINAR_HEARTBEAT_GRACE": "1",
+}
 
-    def __init__(self, config: str, env: dict, log: Path, bind_variable: str):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self.log = open(log, "w+")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "gunicorn"), "-c", config, "wsgi:app"],
+
+def seed(app) -> dict:
+    """What every fault test needs: learners enrolled in a course with a quiz, and a webinar."""
+    from lms.accounts.models import Role
+    from lms.courses import learning
+    from tests.quizzes.conftest import build_quiz
+
+    agency = factories.agency(code="FAULT")
+    trainer = factories.user(agency, roles=(Role.TRAINER,), name="Pemandu")
+    course = factories.course(by=trainer, modules=1, lessons=1)
+    quiz = build_quiz(course, QUIZ_GIFT, max_attempts=None)
+    learners = [factories.user(agency, name=f"Peserta {n}") for n in range(LEARNERS)]
+    for learner in learners:
+        learning.enrol(learner, course)
+    webinar = factories.webinar(trainer)  # ended by the Redis test
+    other = factories.webinar(trainer, title="Webinar kedua")  # for the topology test
+    for learner in learners[:2]:
+        factories.registration(webinar, learner)
+        factories.registration(other, learner)
+    return {
+        "quiz": quiz.id,
+        "learners": [u.email for u in learners],
+        "webinar": webinar.id,
+        "other_webinar": other.id,
+        "trainer": trainer.email,
+        "attendees": {u.email: u.id for u in learners[:2]},
+    }
+
+
+class Topology:
+    """deploy/run-local.sh on spare ports: front door, page workers, two room processes."""
+
+    def __init__(self, database_url: str, redis_url: str, folder: Path):
+        self.database_url = database_url
+        self.port, self.web_port = free_port(), free_port()
+        self.room_ports = [free_port(), free_port()]
+        self.front = f"http://127.0.0.1:{self.port}"
+        self.rooms = [f"http://127.0.0.1:{p}" for p in self.room_ports]
+        env = server_env(database_url, None, folder, **WEBINAR_SETTINGS)
+        env.update(
+            {
+                "REDIS_URL": redis_url,
+                "SOCKETIO_CHANNEL": f"lms-faults-{uuid.uuid4().hex}",
+                "PORT": str(self.port),
+                "WEB_PORT": str(self.web_port),
+                "ROOMS_PORTS": " ".join(map(str, self.room_ports)),
+                "LMS_BIN": str(BIN),
+                "WEB_CONCURRENCY": "2",
+                "LMS_WEB_THREADS": "4",
+                # Stopping need not wait for slow clients: the tests closed theirs.
+                "LMS_WEB_GRACEFUL_TIMEOUT": "3",
+                "LMS_ROOMS_GRACEFUL_TIMEOUT": "3",
+            }
+        )
+        self.log_path = folder / "run-local.log"
+        self.log = open(self.log_path, "w+")  # noqa: SIM115 - closed in stop()
+        # A session of its own: the script and everything it started are stopped together.
+        self.script = subprocess.Popen(  # noqa: S603
+            ["bash", str(ROOT / "deploy" / "run-local.sh")],
             cwd=ROOT,
-            env={**env, bind_variable: f"127.0.0.1:{self.port}"},
+            env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        import requests
-
-        def up():
-            if self.process.poll() is not None:
-                pytest.fail(f"{self.base} exited:\n{self.output()[-3000:]}")
-            try:
-                return requests.get(f"{self.base}/login", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        wait_for(up, timeout, f"server {self.base}", interval=0.2)
 
     def output(self) -> str:
         return self.log_path.read_text()
 
+    def running(self) -> bool:
+        return self.script.poll() is None
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        import requests
+
+        def ready():
+            if not self.running():
+                pytest.fail(f"run-local.sh exited:\n{self.output()[-3000:]}")
+            try:
+                pages = requests.get(self.front + "/login", timeout=2).status_code == 200
+                return pages and all(
+                    requests.get(room + "/socket.io/?EIO=4&transport=polling", timeout=2).status_code == 200
+                    for room in self.rooms
+                )
+            except requests.RequestException:
+                return False
+
+        wait_for(ready, timeout, "the topology of deploy/run-local.sh", interval=0.3)
+
     def stop(self) -> None:
-        self.process.terminate()
+        os.killpg(self.script.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=15)
+            self.script.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            os.killpg(self.script.pid, signal.SIGKILL)
+            self.script.wait()
         self.log.close()
 
 
-@pytest.fixture
-def start_server(tmp_path):
-    started: list[Server] = []
-
-    def start(kind: str, env: dict) -> Server:
-        config, bind = {
-            "web": ("deploy/gunicorn.conf.py", "LMS_WEB_BIND"),
-            "rooms": ("deploy/gunicorn-rooms.conf.py", "LMS_ROOMS_BIND"),
-        }[kind]
-        env = {**env, "LMS_SOCKETIO_ASYNC_MODE": "gevent" if kind == "rooms" else "threading"}
-        server = Server(config, env, tmp_path / f"{kind}-{len(started)}.log", bind)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+@pytest.fixture(scope="session")
+def topology(postgres, redis_server, tmp_path_factory):
+    """The production topology, started once for every fault test (they leave it as they found it:
+    whatever they stop, they start again)."""
+    url = postgres.database("lms")
+    world = migrated(url, seed)
+    started = Topology(url, redis_server.url, tmp_path_factory.mktemp("topology"))
+    try:
+        started.wait_ready()
+        started.world = world
+        yield started
+    finally:
+        started.stop()
 
 
 # ---------------------------------------------------------------- clients

@@ -1,6 +1,7 @@
-"""PostgreSQL stopped and started under learners submitting quizzes, served by the page workers of
-deploy/gunicorn.conf.py: 503 pages with Retry-After (never 500) during the outage, recovery without
-a restart, and every acknowledged submission graded exactly once."""
+"""PostgreSQL stopped and started under learners submitting quizzes through the front door of
+deploy/run-local.sh (page workers of deploy/gunicorn.conf.py): 503 pages with Retry-After (never
+500) during the outage, recovery without a restart, and every acknowledged submission graded
+exactly once."""
 
 from __future__ import annotations
 
@@ -11,26 +12,9 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from lms.accounts.models import Role
-from lms.courses import learning
 from lms.quizzes.models import Attempt, AttemptState
 from tests import factories
-from tests.faults.conftest import CSRF, Browser, migrated, server_env, wait_for
-from tests.quizzes.conftest import build_quiz
-
-LEARNERS = 6
-GIFT = "::jp::Satu JP sama dengan 45 menit. {T}\n"
-
-
-def seed(app):
-    agency = factories.agency(code="FAULT")
-    trainer = factories.user(agency, roles=(Role.TRAINER,))
-    course = factories.course(by=trainer, modules=1, lessons=1)
-    quiz = build_quiz(course, GIFT, max_attempts=None)
-    learners = [factories.user(agency, name=f"Peserta {n}") for n in range(LEARNERS)]
-    for learner in learners:
-        learning.enrol(learner, course)
-    return {"quiz": quiz.id, "emails": [u.email for u in learners]}
+from tests.faults.conftest import CSRF, LEARNERS, Browser, wait_for
 
 
 class Learner(threading.Thread):
@@ -106,16 +90,13 @@ class Learner(threading.Thread):
         return self.browser.post("/login", {"login": self.email, "password": factories.PASSWORD})
 
 
-def test_postgres_outage_answers_503_and_loses_nothing(postgres, start_server, tmp_path):
+def test_postgres_outage_answers_503_and_loses_nothing(postgres, topology):
     import requests
 
-    url = postgres.database("quiz_outage")
-    world = migrated(url, seed)
-    web = start_server("web", server_env(url, None, tmp_path, WEB_CONCURRENCY="2", LMS_WEB_THREADS="4"))
-    web.wait_ready()
+    url, world, front = topology.database_url, topology.world, topology.front
 
     stop, seen = threading.Event(), Counter()
-    learners = [Learner(web.base, email, world["quiz"], stop, seen) for email in world["emails"]]
+    learners = [Learner(front, email, world["quiz"], stop, seen) for email in world["learners"]]
     for learner in learners:
         learner.start()
 
@@ -131,12 +112,12 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, start_server, t
         outage_pages = []
         while time.monotonic() - down_at < 4:
             for path in ("/courses/", "/healthz", "/api/v1/courses"):
-                outage_pages.append((path, requests.get(web.base + path, timeout=10)))
+                outage_pages.append((path, requests.get(front + path, timeout=10)))
             time.sleep(0.2)
         postgres.start()
         up_at = time.monotonic()
         wait_for(
-            lambda: requests.get(web.base + "/healthz", timeout=10).status_code == 200,
+            lambda: requests.get(front + "/healthz", timeout=10).status_code == 200,
             30,
             "recovery after PostgreSQL returned",
             interval=0.2,
@@ -152,7 +133,7 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, start_server, t
         for learner in learners:
             learner.join(timeout=30)
 
-    assert web.process.poll() is None, "the page server had to be restarted"
+    assert topology.running(), "the topology had to be restarted"
     problems = [p for x in learners for p in x.problems]
     assert not problems, problems[:10]
     assert seen[500] == 0, seen
@@ -187,6 +168,6 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, start_server, t
         row = rows[attempt_id]
         assert row.state == AttemptState.FINISHED and row.graded_at is not None, row
         assert row.score == row.max_score == 1, row
-    grading_lines = Counter(re.findall(r"attempt (\d+) finished", web.output()))
+    grading_lines = Counter(re.findall(r"attempt (\d+) finished", topology.output()))
     assert all(grading_lines[str(a)] == 1 for a in acknowledged), grading_lines
     assert max(grading_lines.values()) == 1  # no attempt was graded twice, acknowledged or not

@@ -7,32 +7,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from lms.accounts.models import Role
 from lms.webinars.models import Attendance, Webinar, WebinarConnection
-from tests import factories
-from tests.faults.conftest import Browser, Participant, migrated, server_env, wait_for
+from tests.faults.conftest import Browser, Participant, wait_for
 
-OUTAGE_SECONDS = 8
-HEARTBEAT_TIMEOUT = 6  # shorter than the outage: lost heartbeats would close the intervals
-
-
-def seed(app):
-    agency = factories.agency(code="REDIS")
-    trainer = factories.user(agency, roles=(Role.TRAINER,), name="Pemandu")
-    ani, budi, citra = (factories.user(agency, name=name) for name in ("Ani", "Budi", "Citra"))
-    webinar = factories.webinar(trainer)
-    for user in (ani, budi):
-        factories.registration(webinar, user)
-    return {
-        "webinar": webinar.id,
-        "emails": {"trainer": trainer.email, "ani": ani.email, "budi": budi.email, "citra": citra.email},
-        "ids": {"ani": ani.id, "budi": budi.id},
-    }
+OUTAGE_SECONDS = 8  # longer than the heartbeat timeout (WEBINAR_SETTINGS): lost heartbeats would show
 
 
 class Heartbeats(threading.Thread):
@@ -54,28 +36,23 @@ class Heartbeats(threading.Thread):
                     self.failures.append((name, reply))
 
 
-def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, start_server, tmp_path):
-    url = postgres.database("room_outage")
-    world = migrated(url, seed)
-    webinar_id, emails = world["webinar"], world["emails"]
-    env = server_env(
-        url,
-        redis_server.url,
-        tmp_path,
-        SOCKETIO_CHANNEL=f"lms-faults-{uuid.uuid4().hex}",
-        LMS_WEBINAR_FLUSH_SECONDS="1",
-        LMS_WEBINAR_SWEEP_SECONDS="2",
-        LMS_WEBINAR_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT),
-        LMS_WEBINAR_HEARTBEAT_GRACE="1",
-    )
-    first, second = start_server("rooms", env), start_server("rooms", env)
-    first.wait_ready()
-    second.wait_ready()
+def test_redis_outage_keeps_logins_rooms_and_attendance(redis_server, topology):
+    url, world = topology.database_url, topology.world
+    webinar_id = world["webinar"]
+    ani_email, budi_email = list(world["attendees"])
+    emails = {
+        "trainer": world["trainer"],
+        "ani": ani_email,
+        "budi": budi_email,
+        "citra": world["learners"][-1],
+    }
+    first, second = topology.rooms  # each room process directly: the front door would pick one
+    log_before = len(topology.output())
 
-    def enter(server, who) -> Participant:
-        browser = Browser(server.base)
+    def enter(base, who) -> Participant:
+        browser = Browser(base)
         assert browser.login(emails[who]) == 302
-        participant = Participant(server.base, browser)
+        participant = Participant(base, browser)
         assert participant.call("join", webinar_id=webinar_id)["ok"]
         return participant
 
@@ -97,8 +74,8 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, 
         assert people["budi"].call("chat", webinar_id=webinar_id, text="saat Redis mati")["ok"]
         people["trainer"].wait_for("chat", lambda m: m["text"] == "saat Redis mati")
         # Logging in needs no Redis: the rate limits count in each process's memory.
-        for server in (first, second):
-            assert Browser(server.base).login(emails["citra"]) == 302
+        for base in (topology.front, first, second):
+            assert Browser(base).login(emails["citra"]) == 302
         time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
 
         redis_server.start()
@@ -119,11 +96,9 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, 
     left_at = datetime.now(UTC)
 
     assert beats.sent > 0 and not beats.failures, beats.failures[:5]
-    for server in (first, second):
-        assert server.process.poll() is None, "a room process had to be restarted"
-        log = server.output()
-        assert "Traceback" not in log, log[-3000:]
-    logs = first.output() + second.output()
+    assert topology.running(), "the topology had to be restarted"
+    logs = topology.output()[log_before:]
+    assert "Traceback" not in logs, logs[-3000:]
     assert "falling back to in-memory storage" in logs  # the login limits, logged
     assert "Socket.IO message queue unreachable" in logs
     assert "rooms are shared by every process" in logs  # and whole again
@@ -133,7 +108,9 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, 
 
         def all_closed():
             with engine.connect() as conn:
-                rows = conn.execute(sa.select(WebinarConnection)).all()
+                rows = conn.execute(
+                    sa.select(WebinarConnection).where(WebinarConnection.webinar_id == webinar_id)
+                ).all()
             return rows if rows and all(r.closed_at for r in rows) else None
 
         connections = wait_for(all_closed, 30, "the room processes closing the connections")
@@ -142,7 +119,7 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, 
 
     # One interval per participant, from before the outage to the end: no hole, nothing swept.
     for name in ("ani", "budi"):
-        mine = [c for c in connections if c.user_id == world["ids"][name]]
+        mine = [c for c in connections if c.user_id == world["attendees"][emails[name]]]
         assert len(mine) == 1, mine
         (connection,) = mine
         assert connection.joined_at <= joined_at + timedelta(seconds=1)
@@ -150,7 +127,7 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(postgres, redis_server, 
     ended = final_attendance(url, webinar_id, left_at)
     for name in ("ani", "budi"):
         span = (left_at - joined_at).total_seconds()
-        assert ended[world["ids"][name]] >= span - 3, (name, ended, span)
+        assert ended[world["attendees"][emails[name]]] >= span - 3, (name, ended, span)
 
 
 def final_attendance(url: str, webinar_id: int, at: datetime) -> dict[int, int]:
