@@ -133,6 +133,7 @@ def register_api(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
+    from .backup.cli import register as register_backup_cli
     from .careers.cli import register as register_careers_cli
     from .certificates.cli import register as register_certificates_cli
     from .core.cli import lms_group
@@ -146,6 +147,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_backup_cli(lms_group)
     app.cli.add_command(lms_group)
 
 
