@@ -37,12 +37,6 @@ NS = "/webinar"
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/faults/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.faults)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -10,11 +10,14 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 
 from lms.quizzes.models import Attempt, AttemptState
 from tests import factories
 from tests.faults.conftest import CSRF, LEARNERS, Browser, wait_for
+
+pytestmark = pytest.mark.faults
 
 
 class Learner(threading.Thread):

@@ -9,10 +9,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from lms.webinars.models import Attendance, Webinar, WebinarConnection
 from tests.faults.conftest import Browser, Participant, wait_for
+
+pytestmark = pytest.mark.faults
 
 OUTAGE_SECONDS = 8  # longer than the heartbeat timeout (WEBINAR_SETTINGS): lost heartbeats would show
 

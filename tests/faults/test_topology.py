@@ -3,10 +3,13 @@ page, static files, a login and a Socket.IO connection (websocket and long-polli
 
 from __future__ import annotations
 
+import pytest
 import requests
 import socketio
 
 from tests.faults.conftest import Browser, Participant
+
+pytestmark = pytest.mark.faults
 
 
 def test_run_local_serves_pages_logins_and_rooms_through_one_front_door(topology):
