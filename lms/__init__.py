@@ -72,6 +72,13 @@ def configure_extensions(app: Flask) -> None:
             "pool_size": 1,
             "max_overflow": 0,
         }
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A stopped Redis refuses at once; one that hangs must not hang every page for long.
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            **(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -26,6 +26,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy.exc import OperationalError
 
+from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
 from ..extensions import db, limiter, socketio
 from . import presence, services
@@ -227,7 +228,13 @@ class WebinarNamespace(Namespace):
             if isinstance(exc, Refused) and exc.cut:
                 disconnect()
             return {"ok": False, "error": str(message)}
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                discard_session()
+                logger.warning("webinar event %s: database unavailable (%s)", event, type(exc).__name__)
+                message = _("Layanan sedang tidak tersedia sebentar. Silakan coba lagi dalam beberapa saat.")
+                emit("error", {"event": event, "message": message})
+                return {"ok": False, "error": message, "retry": True}
             db.session.rollback()
             logger.exception("webinar event %s failed", event)
             message = _("Maaf, terjadi kesalahan. Silakan coba lagi.")

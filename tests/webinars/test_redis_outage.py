@@ -115,3 +115,26 @@ def test_the_queue_listener_reports_the_split_and_stops_publishing(monkeypatch):
         assert seen == [True, False]
     finally:
         realtime.queue_split.disconnect(record)
+
+
+def test_an_unreachable_database_is_said_plainly_in_the_room(
+    app,
+    db,
+    connect,  # noqa: F811 - the fixture
+    people,
+    room,  # noqa: F811
+    monkeypatch,
+):
+    from sqlalchemy.exc import OperationalError
+
+    from lms.webinars import services
+
+    ani = connect(people["ani"], join=room)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(services, "room_access", unreachable)
+    reply = call(ani, "heartbeat", webinar_id=room.id)
+    assert reply["ok"] is False and reply["retry"] is True
+    assert "tidak tersedia" in reply["error"]
