@@ -66,7 +66,11 @@ if [ "$LMS_FRONT" = "nginx" ]; then
   {
     echo "pid $prefix/nginx.pid; error_log stderr; worker_processes 1;"
     echo "events { worker_connections 4096; }"
-    echo "http { include /etc/nginx/mime.types; access_log off;"
+    echo "http { access_log off;"
+    mime="$(dirname "$(command -v nginx)")/../../etc/nginx/mime.types"
+    for types in /etc/nginx/mime.types "$mime"; do
+      if [ -f "$types" ]; then echo "include $types;"; break; fi
+    done
     echo "client_body_temp_path $prefix; proxy_temp_path $prefix; fastcgi_temp_path $prefix;"
     echo "uwsgi_temp_path $prefix; scgi_temp_path $prefix;"
     sed -e "s#server 127.0.0.1:8000;#server 127.0.0.1:$WEB_PORT;#" \

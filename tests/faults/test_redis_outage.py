@@ -90,6 +90,15 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(redis_server, topology):
             "chat after Redis returned",
         )
         people["trainer"].wait_for("chat", lambda m: m["text"] == "kembali", timeout=20)
+
+        # The page limits go back to Redis too, checked again at the next requests (no restart).
+        def limits_shared_again():
+            for base in (first, second):
+                assert Browser(base).login(emails["citra"]) == 302
+            log = topology.output()[log_before:]
+            return log.count("Rate limit storage recovered") >= 2
+
+        wait_for(limits_shared_again, 40, "the login limits back on Redis", interval=1)
         time.sleep(1.5)  # a last flush of the buffered heartbeats
     finally:
         beats.stop.set()
@@ -105,6 +114,7 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(redis_server, topology):
     assert "falling back to in-memory storage" in logs  # the login limits, logged
     assert "Socket.IO message queue unreachable" in logs
     assert "rooms are shared by every process" in logs  # and whole again
+    assert "webinar limits are shared again" in logs
 
     engine = sa.create_engine(url)
     try:
