@@ -33,6 +33,22 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "bench-rahasia-123")
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SLOT = re.compile(r'name="slots" value="(\d+)"')
 
+
+def answer_for(html: str, slot: str) -> dict:
+    """Form fields that answer question `slot` of an attempt page, whatever its type."""
+    name = re.escape(f"q{slot}-answer")
+    choice = re.search(rf'type="(?:radio|checkbox)" name="{name}" value="([^"]+)"', html)
+    if choice:
+        return {f"q{slot}-answer": choice[1]}
+    fields = {}
+    selects = re.findall(rf'<select id="[^"]*" name="(q{slot}-match-[^"]+)">(.*?)</select>', html, re.S)
+    for select, body in selects:
+        option = re.search(r'<option value="([^"]+)"', body)
+        if option:
+            fields[select] = option[1]
+    return fields or {f"q{slot}-answer": "20"}  # a short answer, a number or an essay
+
+
 WORLD: dict = {}
 
 
@@ -162,7 +178,7 @@ class Learner(Person):
         for slot in slots[:3]:  # the page script autosaves each answer as it is given
             self.post(
                 attempt + "/answer",
-                {"slots": slot, f"q{slot}-answer": "true"},
+                {"slots": slot, **answer_for(page.text, slot)},
                 "/quizzes/attempts/<id>/answer [autosave]",
                 expect=200,
                 headers={"Accept": "application/json"},
