@@ -18,6 +18,7 @@ from ..core.forms import form_error
 from ..core.home import register_home_panel
 from ..core.i18n import LANG_COOKIE
 from ..core.mail import send_mail
+from ..core.outage import UNAVAILABLE
 from ..core.urls import safe_next
 from ..extensions import db, limiter
 from . import bp, services
@@ -37,7 +38,12 @@ from .models import Role
 def _login_account_key() -> str:
     """Count attempts per account, whether it is named by NIP or by email."""
     login = request.form.get("login", "")
-    user = services.find_login(login)
+    try:
+        user = services.find_login(login)
+    except UNAVAILABLE:
+        # The database is down: the view answers 503 in a moment. Raised here, the error would
+        # make Flask-Limiter believe its own storage (Redis) failed and switch to memory.
+        user = None
     return f"login:user:{user.id}" if user else "login:" + services.normalise_login(login)
 
 

@@ -133,3 +133,14 @@ def test_only_unreachable_database_errors_count():
     assert database_unavailable(OperationalError("x", {}, Exception("could not connect")))
     assert database_unavailable(PendingRollbackError("rolled back"))
     assert not database_unavailable(ValueError("x"))
+
+
+def test_a_login_during_the_outage_leaves_the_rate_limit_storage_alone(down_app):
+    """The per-account limit's key reads the database; its failure is not Redis's."""
+    from lms.extensions import limiter
+
+    app, _folder = down_app
+    assert not limiter._storage_dead
+    response = app.test_client().post("/login", data={"login": "x@contoh.go.id", "password": "salah"})
+    assert response.status_code == 503
+    assert not limiter._storage_dead
