@@ -10,6 +10,7 @@ from limits.storage import storage_from_string
 
 from lms.core import ratelimit, realtime
 from lms.extensions import limiter, socketio
+from lms.webinars import broadcast
 from lms.webinars import events as webinar_events
 from lms.webinars import presence
 from lms.webinars.models import WebinarConnection
@@ -79,10 +80,10 @@ def test_moderators_are_told_when_the_room_splits_and_joins_again(
     trainer = connect(people["trainer"], join=room)
     ani = connect(people["ani"], join=room)
     manager = socketio.server.manager
-    webinar_events.on_queue_split(manager, split=True)
+    broadcast.on_queue_split(manager, split=True)
     assert events(trainer, "room_split") == [{"split": True}]
     assert events(ani, "room_split") == []
-    webinar_events.on_queue_split(manager, split=False)
+    broadcast.on_queue_split(manager, split=False)
     assert events(trainer, "room_split") == [{"split": False}]
 
 
@@ -127,14 +128,12 @@ def test_an_unreachable_database_is_said_plainly_in_the_room(
 ):
     from sqlalchemy.exc import OperationalError
 
-    from lms.webinars import services
-
     ani = connect(people["ani"], join=room)
 
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(services, "room_access", unreachable)
+    monkeypatch.setattr(webinar_events, "room_access", unreachable)
     reply = call(ani, "heartbeat", webinar_id=room.id)
     assert reply["ok"] is False and reply["retry"] is True
     assert "tidak tersedia" in reply["error"]
