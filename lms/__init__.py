@@ -40,8 +40,8 @@ from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
 from .reports import bp as reports_bp
 from .webinars import bp as webinars_bp
-from .webinars.cli import register as register_webinars_cli
 from .webinars.broadcast import on_queue_split
+from .webinars.cli import register as register_webinars_cli
 from .webinars.events import WebinarNamespace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,7 +70,9 @@ def on_queue_split(manager, *, split: bool) -> None:
     (lms/core/realtime.py). Only local clients: the queue is what is missing."""
     for name in list(manager.rooms.get(NAMESPACE, {})):
         if isinstance(name, str) and name.endswith("-mod"):
-            manager.server.emit("room_split", {"split": split}, to=name, namespace=NAMESPACE, ignore_queue=True)
+            manager.server.emit(
+                "room_split", {"split": split}, to=name, namespace=NAMESPACE, ignore_queue=True
+            )
 
 
 def announce_departures(departures) -> None:

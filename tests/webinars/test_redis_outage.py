@@ -10,9 +10,8 @@ from limits.storage import storage_from_string
 
 from lms.core import ratelimit, realtime
 from lms.extensions import limiter, socketio
-from lms.webinars import broadcast
+from lms.webinars import broadcast, presence
 from lms.webinars import events as webinar_events
-from lms.webinars import presence
 from lms.webinars.models import WebinarConnection
 from tests.webinars.test_events import NS, call, connect, events, room  # noqa: F401 - fixtures
 
