@@ -147,12 +147,12 @@ def final_attendance(url: str, webinar_id: int, at: datetime) -> dict[int, int]:
     """End the webinar as its host would, and read each participant's attended seconds."""
     from lms import create_app
     from lms.extensions import db
-    from lms.webinars import services
+    from lms.webinars import attendance
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         webinar = db.session.get(Webinar, webinar_id)
-        services.end_webinar(webinar, by=webinar.host, at=at)
+        attendance.end_webinar(webinar, by=webinar.host, at=at)
         db.session.commit()
         rows = db.session.execute(
             sa.select(Attendance.user_id, Attendance.attended_seconds).where(
