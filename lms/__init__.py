@@ -17,6 +17,7 @@ from . import careers, certificates
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
+from .accounts.signals import sessions_ended
 from .api import register as register_api_blueprints
 from .backup.cli import register as register_backup_cli
 from .careers.cli import register as register_careers_cli
@@ -42,7 +43,7 @@ from .reports import bp as reports_bp
 from .webinars import bp as webinars_bp
 from .webinars.broadcast import on_queue_split
 from .webinars.cli import register as register_webinars_cli
-from .webinars.events import WebinarNamespace
+from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
 def register_socket_namespaces(app: Flask) -> None:
     socketio.on_namespace(WebinarNamespace("/webinar"))
     queue_split.connect(on_queue_split)
+    sessions_ended.connect(close_connections_of_sessions)
 
 
 def register_api(app: Flask) -> None:

@@ -3,8 +3,9 @@
 Pages use Flask-Limiter's own fallback (`RATELIMIT_IN_MEMORY_FALLBACK_ENABLED` in config.py): when
 its storage raises, it logs "Rate limit storage unreachable - falling back to in-memory storage",
 counts in this process, and checks the storage again with a growing pause (1, 2, 4 ... 32 s) until
-it answers ("Rate limit storage recovered"). Webinar events count against the same storage without
-a request, so they get the same behaviour here: the shared storage while it answers, this process's
+it answers ("Rate limit storage recovered"). Webinar events and the failed-login limits
+(accounts/login_limits.py) count against the same storage outside those hooks, so they get the
+same behaviour here: the shared storage while it answers, this process's
 memory while it does not, and a new try of the shared storage every `RETRY_SECONDS`.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -23,6 +26,7 @@ from limits.strategies import FixedWindowRateLimiter
 logger = logging.getLogger(__name__)
 
 RETRY_SECONDS = 5.0
+T = TypeVar("T")
 
 
 @cache
@@ -45,17 +49,21 @@ class FallbackCounter:
     def hit(self, storage: Storage, limit: str, *identifiers: str) -> bool:
         """Count one hit; False when the limit is exceeded."""
         item = parse_limit(limit)
+        return self.run(storage, lambda strategy: strategy.hit(item, *identifiers))
+
+    def run(self, storage: Storage, use: Callable[[FixedWindowRateLimiter], T], strategy_class=None) -> T:
+        """`use(strategy)` on the shared storage, or on this process's memory while it is unreachable."""
         if time.monotonic() >= self._down_until:
             try:
-                allowed = FixedWindowRateLimiter(storage).hit(item, *identifiers)
+                result = use((strategy_class or FixedWindowRateLimiter)(storage))
             except (StorageError, *_exceptions(storage)) as exc:
                 self._went_down(exc)
             else:
                 if self._down_until:
                     self._down_until = 0.0
-                    logger.info("rate-limit storage answers again: webinar limits are shared again")
-                return allowed
-        return self._memory.hit(item, *identifiers)
+                    logger.info("rate-limit storage answers again: these limits are shared again")
+                return result
+        return use(self._memory)
 
     def _went_down(self, exc: Exception) -> None:
         with self._lock:
@@ -63,13 +71,15 @@ class FallbackCounter:
             self._down_until = time.monotonic() + RETRY_SECONDS
         if first:
             logger.warning(
-                "rate-limit storage unreachable (%s): webinar limits count in this process's memory "
-                "until it returns",
+                "rate-limit storage unreachable (%s): login and webinar limits count in this "
+                "process's memory until it returns",
                 exc,
             )
 
     def reset(self) -> None:
+        """Forget the per-process counts and try the shared storage again at once (tests)."""
         self._memory.storage.reset()
+        self._down_until = 0.0
 
 
 def _exceptions(storage: Storage) -> tuple[type[Exception], ...]:

@@ -109,7 +109,7 @@ def test_a_poisoned_session_still_gets_the_503_page(tmp_path):
         upgrade()
         user = factories.user(factories.agency())
         db.session.commit()
-        session_id = f"{user.id}:{user.session_token}"
+        email = user.email
 
         @sa.event.listens_for(db.engine, "before_cursor_execute")
         def drop(conn, cursor, statement, *args):
@@ -117,9 +117,7 @@ def test_a_poisoned_session_still_gets_the_503_page(tmp_path):
                 raise OperationalError(statement, {}, Exception("server closed the connection unexpectedly"))
 
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
+    assert client.post("/login", data={"login": email, "password": factories.PASSWORD}).status_code == 302
     response = client.post("/test-flush")
     assert response.status_code == 503
     assert "Layanan sedang tidak tersedia" in response.text

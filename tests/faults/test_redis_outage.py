@@ -114,7 +114,7 @@ def test_redis_outage_keeps_logins_rooms_and_attendance(redis_server, topology):
     assert "falling back to in-memory storage" in logs  # the login limits, logged
     assert "Socket.IO message queue unreachable" in logs
     assert "rooms are shared by every process" in logs  # and whole again
-    assert "webinar limits are shared again" in logs
+    assert "these limits are shared again" in logs
 
     engine = sa.create_engine(url)
     try:
