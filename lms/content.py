@@ -202,6 +202,24 @@ def sanitize_html(fragment: str) -> str:
     return _cleaner(None).clean(fragment or "")
 
 
+def render_plain(text: str) -> str:
+    """HTML that shows a plain text exactly as written: escaped, blank lines as paragraphs."""
+    paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return "".join(
+        "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+        if p.strip()
+    )
+
+
+def render_auto_format(text: str) -> str:
+    """Moodle's "auto-format" text as sanitised HTML: tags kept, new lines become line breaks."""
+    paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return sanitize_html(
+        "".join("<p>" + "<br>\n".join(p.split("\n")) + "</p>" for p in paragraphs if p.strip())
+    )
+
+
 def plain_text(text: str, limit: int | None = None) -> str:
     """The words of a Markdown text without markup, for search and excerpts."""
     words = " ".join(html.unescape(_PLAIN_CLEANER.clean(_MD.render(text or ""))).split())

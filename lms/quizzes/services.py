@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User, utcnow
-from ..content import render_markdown, sanitize_html
+from ..content import render_markdown, render_plain, sanitize_html
 from ..courses import media as media_store
 from ..courses import services as course_services
 from ..courses.models import Course, Module
@@ -147,6 +147,8 @@ def renderer(course: Course, text_format: TextFormat):
     """Text -> sanitised HTML for a question of the course (course media resolve by name)."""
     if text_format == TextFormat.HTML:
         return sanitize_html
+    if text_format == TextFormat.PLAIN:
+        return render_plain
     links = media_store.media_links(course)
     return lambda text: render_markdown(text, links)
 

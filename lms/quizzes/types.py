@@ -68,6 +68,16 @@ def parse_number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# Moodle accepts a weight within 0.00001 of one of its grades (match_grade_options), so each
+# weight may be that far from the exact fraction: three times 33.33333% is full marks.
+WEIGHT_TOLERANCE = 0.00001
+
+
+def full_marks(total: float, weights: int) -> bool:
+    """Whether weights adding up to total are 100 % (each within Moodle's tolerance)."""
+    return abs(total - 1) <= WEIGHT_TOLERANCE * max(weights, 1) + 1e-12
+
+
 def _fraction(value: Any) -> float | None:
     try:
         number = float(value)
@@ -190,12 +200,14 @@ class ChoiceType(QuestionTypeBase):
                 positive = sum(o["fraction"] for o in options if o["fraction"] > 0)
                 if positive <= 0:
                     problems.append(str(_l("Minimal satu pilihan harus berbobot positif.")))
-                elif abs(positive - 1) > 0.011:
+                elif not full_marks(positive, sum(1 for o in options if o["fraction"] > 0)):
                     problems.append(
                         str(
                             _l(
-                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
-                                p=round(positive * 100, 2),
+                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%): "
+                                "jawaban yang sempurna tidak akan mendapat nilai penuh. Tulis "
+                                "sepertiga sebagai 33.33333%%.",
+                                p=format_number(round(positive * 100, 5)),
                             )
                         )
                     )
@@ -249,7 +261,10 @@ class ChoiceType(QuestionTypeBase):
         return [o for o in snap["options"] if o["token"] in picked]
 
     def grade(self, snap, response):
-        total = sum(o["fraction"] for o in self._chosen(snap, response))
+        chosen = self._chosen(snap, response)
+        total = sum(o["fraction"] for o in chosen)
+        if full_marks(total, len(chosen)):
+            return 1.0  # thirds written 33.33333% add up to 0.9999999: that is full marks
         return min(max(total, 0.0), 1.0)
 
     def feedback(self, snap, response):

@@ -34,6 +34,93 @@ class QuestionSpec:
     mark: float = 1.0
     category: str = ""
     line: int | None = None
+    # What the reader changed to bring the question in (shown per question after the import).
+    notes: list[str] = field(default_factory=list)
+
+
+class Text(str):
+    """A text read from a file with the format it was written in ("markdown", "html", "plain",
+    "moodle"), until `unify` settles one format for the whole question."""
+
+    fmt: str = "markdown"
+
+    def __new__(cls, value: str, fmt: str = "markdown"):
+        text = super().__new__(cls, value)
+        text.fmt = fmt
+        return text
+
+
+def _texts(value, found: list) -> None:
+    if isinstance(value, Text):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _texts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, found)
+
+
+def to_html(text: str, fmt: str) -> str:
+    """A text of any format as (unsanitised-safe) HTML; the question's renderer sanitises it."""
+    from ...content import render_auto_format, render_markdown, render_plain
+    from ..types import inline
+
+    if fmt == "html":
+        return str(text)
+    if fmt == "plain":
+        return inline(render_plain(text))
+    if fmt == "moodle":
+        return inline(render_auto_format(text))
+    return inline(render_markdown(text))
+
+
+def _convert(value, to):
+    if isinstance(value, Text):
+        return to(value)
+    if isinstance(value, dict):
+        return {key: _convert(item, to) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_convert(item, to) for item in value]
+    return value
+
+
+def unify(spec: QuestionSpec) -> None:
+    """One text format for the question, as Moodle shows it: where its texts were written in
+    different formats, or in Moodle's auto-format, every text becomes HTML (and a note says so)."""
+    found: list[Text] = []
+    _texts([spec.prompt, spec.general_feedback, spec.data], found)
+    if not found:
+        return
+    used = {t.fmt for t in found if t.strip()} or {"markdown"}
+    if len(used) == 1 and "moodle" not in used:
+        spec.text_format = {"html": TextFormat.HTML, "plain": TextFormat.PLAIN}.get(
+            used.pop(), TextFormat.MARKDOWN
+        )
+        convert = str
+    else:
+        if len(used) > 1:
+            spec.notes.append(
+                str(
+                    _l(
+                        "Teks soal ini ditulis dalam beberapa format (%(f)s); semuanya disimpan sebagai HTML.",
+                        f=", ".join(sorted(used)),
+                    )
+                )
+            )
+        else:
+            spec.notes.append(
+                str(_l("Format teks Moodle otomatis disimpan sebagai HTML (baris baru tetap)."))
+            )
+        spec.text_format = TextFormat.HTML
+
+        def convert(t):
+            return to_html(t, t.fmt) if t.strip() else ""
+
+    spec.prompt = convert(spec.prompt) if isinstance(spec.prompt, Text) else str(spec.prompt)
+    if isinstance(spec.general_feedback, Text):
+        spec.general_feedback = convert(spec.general_feedback)
+    spec.data = _convert(spec.data, convert)
 
 
 @dataclass(frozen=True)
@@ -110,6 +197,7 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
             FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
         )
     for spec in parsed.questions:
+        unify(spec)
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
         if not spec.prompt.strip():
@@ -135,9 +223,13 @@ def parse(data: bytes | str, fmt: str | None = None) -> list[QuestionSpec]:
     return check(reader(text))
 
 
-def default_name(prompt: str) -> str:
+def default_name(prompt: str, *, plain: bool = False) -> str:
+    """A question's name from its text (a plain text is taken as written, not as Markdown)."""
     from ...content import plain_text
 
+    if plain:
+        words = " ".join(prompt.split())
+        return (words[:57] + "…" if len(words) > 60 else words) or str(_l("Soal"))
     return plain_text(prompt, limit=60) or str(_l("Soal"))
 
 

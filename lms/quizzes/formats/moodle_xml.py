@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types import format_number
-from . import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
+from . import FormatProblem, Parsed, QuestionSpec, Text, clean_category, default_name
 
 TYPES = {
     "multichoice": None,  # single or multiple, from <single>
@@ -51,6 +51,12 @@ class _LineParser(DefusedXMLParser):
         self._builder.data(data)
 
     def close(self):  # noqa: D102 - the target's close
+        # End the document first: expat then refuses a file that stops before </quiz>, which
+        # the tree builder alone would return as the questions read so far.
+        try:
+            self.parser.Parse(b"", True)
+        except self._error as exc:
+            self._raiseerror(exc)
         return self._builder.close()
 
 
@@ -59,9 +65,16 @@ def _text(element, path: str = "text") -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def _format(element) -> TextFormat:
-    name = (element.get("format") or "") if element is not None else ""
-    return TextFormat.HTML if name == "html" else TextFormat.MARKDOWN
+_FORMATS = {"html": "html", "plain_text": "plain", "moodle_auto_format": "moodle", "markdown": "markdown"}
+_WRITE_FORMATS = {TextFormat.HTML: "html", TextFormat.PLAIN: "plain_text", TextFormat.MARKDOWN: "markdown"}
+
+
+def _rich(element, path: str, default: str) -> Text:
+    """The text at path with the format Moodle wrote on its element (or the question's)."""
+    found = element.find(path) if element is not None else None
+    if found is None:
+        return Text("", default)
+    return Text(_text(found), _FORMATS.get(found.get("format") or "", default))
 
 
 def _number(raw: str | None, default: float = 0.0) -> float | None:
@@ -128,7 +141,7 @@ def read(text: str) -> Parsed:
 
 
 def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> QuestionSpec | None:
-    qtext = element.find("questiontext")
+    prompt = _rich(element, "questiontext", "markdown")
     mark = _number(_text(element, "defaultgrade") or None, 1.0)
     if mark is None or mark < 0:
         parsed.problems.append(
@@ -138,10 +151,9 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     spec = QuestionSpec(
         qtype=TYPES[kind] or QuestionType.SINGLE,
         name=name,
-        prompt=_text(qtext),
+        prompt=prompt,
         data={},
-        text_format=_format(qtext),
-        general_feedback=_text(element, "generalfeedback/text"),
+        general_feedback=_rich(element, "generalfeedback", prompt.fmt),
         mark=mark or 1.0,
         category=category,
         line=element.line,
@@ -158,7 +170,14 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
                 )
             )
             continue
-        answers.append((answer, fraction / 100, _text(answer), _text(answer, "feedback/text")))
+        answers.append(
+            (
+                answer,
+                fraction / 100,
+                Text(_text(answer), _FORMATS.get(answer.get("format") or "", prompt.fmt)),
+                _rich(answer, "feedback", prompt.fmt),
+            )
+        )
     if kind == "multichoice":
         single = _text(element, "single").lower() in ("true", "1")
         spec.qtype = QuestionType.SINGLE if single else QuestionType.MULTIPLE
@@ -179,7 +198,7 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
         }
     elif kind == "shortanswer":
         spec.data = {
-            "answers": [{"text": t, "fraction": f, "feedback": fb} for _, f, t, fb in answers],
+            "answers": [{"text": str(t), "fraction": f, "feedback": fb} for _, f, t, fb in answers],
             "case_sensitive": _text(element, "usecase") == "1",
         }
     elif kind == "numerical":
@@ -189,7 +208,7 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
                 wrong = feedback
                 continue
             tolerance = _number(_text(answer, "tolerance") or None, 0.0)
-            number = _number(value, None)  # type: ignore[arg-type]
+            number = _number(str(value), None)  # type: ignore[arg-type]
             if number is None or tolerance is None:
                 parsed.problems.append(
                     FormatProblem(answer.line, name, str(_l("Jawaban numerik '%(a)s' bukan angka.", a=value)))
@@ -202,12 +221,15 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     elif kind == "matching":
         spec.data = {
             "pairs": [
-                {"left": _text(sub), "right": _text(sub, "answer/text")}
+                {
+                    "left": Text(_text(sub), _FORMATS.get(sub.get("format") or "", prompt.fmt)),
+                    "right": _text(sub, "answer/text"),
+                }
                 for sub in element.findall("subquestion")
             ]
         }
     elif kind == "essay":
-        spec.data = {"grader_info": _text(element, "graderinfo/text")}
+        spec.data = {"grader_info": _rich(element, "graderinfo", prompt.fmt)}
     return spec
 
 
@@ -237,7 +259,7 @@ def write(questions, category_of=lambda q: "") -> str:
             _add_text(element, "category", f"$course$/top/{category}")
             current = category
         qtype = QuestionType(q.qtype)
-        fmt = "html" if q.text_format == TextFormat.HTML else "markdown"
+        fmt = _WRITE_FORMATS[TextFormat(q.text_format)]
         kind = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice"}.get(
             qtype, qtype.value
         )
