@@ -103,7 +103,8 @@ def unify(spec: QuestionSpec) -> None:
             spec.notes.append(
                 str(
                     _l(
-                        "Teks soal ini ditulis dalam beberapa format (%(f)s); semuanya disimpan sebagai HTML.",
+                        "Teks soal ini ditulis dalam beberapa format (%(f)s); "
+                        "semuanya disimpan sebagai HTML.",
                         f=", ".join(sorted(used)),
                     )
                 )
