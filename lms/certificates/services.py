@@ -114,7 +114,7 @@ def _build(award: Award) -> Certificate:
         achievement_url=award.achievement_url,
         site_name=current_app.config["SITE_NAME"],
     )
-    cert.credential_jwt, cert.key_id = signing.sign(payload)
+    cert.credential_jwt, cert.key_id = signing.sign(payload, base_url=public_base_url())
     return cert
 
 
