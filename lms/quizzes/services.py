@@ -160,6 +160,8 @@ def _check(spec: QuestionSpec) -> dict:
         raise QuizError(_l("Teks soal wajib diisi."), "prompt")
     if not 0 < float(spec.mark) <= 100:
         raise QuizError(_l("Nilai soal harus lebih dari 0 dan paling besar 100."), "mark")
+    if spec.qtype == QuestionType.CLOZE:  # the gaps are written in the question text
+        spec.data = {**spec.data, "text": spec.prompt}
     data, problems = strategy(spec.qtype).clean(spec.data)
     if problems:
         raise QuizError(" ".join(problems), "data")
@@ -172,11 +174,11 @@ def _apply(question: Question, spec: QuestionSpec, data: dict, course: Course) -
     question.name = (" ".join((spec.name or "").split()) or formats.default_name(spec.prompt))[:255]
     question.text_format = spec.text_format
     question.prompt = spec.prompt.strip()
-    question.prompt_html = render(question.prompt)
     question.general_feedback = (spec.general_feedback or "").strip()
     question.general_feedback_html = render(question.general_feedback) if question.general_feedback else ""
     question.mark = float(spec.mark)
     question.data = strategy(spec.qtype).render(data, render)
+    question.prompt_html = strategy(spec.qtype).prompt_html(question.data, render(question.prompt))
 
 
 def add_question(
@@ -288,7 +290,9 @@ def export_questions(questions: list[Question], fmt: str) -> tuple[str, int]:
         return q.category.name
 
     if fmt == "gift":
-        return gift.write(questions, category_of), 0
+        # GIFT has no embedded answers (Moodle's GIFT cannot write them either): left out, counted.
+        writable = [q for q in questions if q.qtype != QuestionType.CLOZE]
+        return gift.write(writable, category_of), len(questions) - len(writable)
     if fmt == "xml":
         return moodle_xml.write(questions, category_of), 0
     if fmt == "aiken":

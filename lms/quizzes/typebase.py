@@ -117,6 +117,10 @@ class QuestionTypeBase:
         """The definition with the sanitised HTML of its texts added."""
         return data
 
+    def prompt_html(self, data: dict, html: str) -> str:
+        """The question text as shown outside an attempt (lists, reviews), from its rendered HTML."""
+        return html
+
     # ------------------------------------------------------------ attempts
     def snapshot(self, data: dict, *, shuffle: bool, rng: random.Random) -> dict:
         raise NotImplementedError

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from .cloze import Cloze
 from .models import QuestionType
 from .typebase import (  # noqa: F401 - re-exported: the names other modules know from here
     ANSWER_MAX,
@@ -601,7 +602,16 @@ class Essay(QuestionTypeBase):
 
 TYPES: dict[QuestionType, QuestionTypeBase] = {
     t.qtype: t
-    for t in (SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numerical(), Matching(), Essay())
+    for t in (
+        SingleChoice(),
+        MultipleChoice(),
+        TrueFalse(),
+        ShortAnswer(),
+        Numerical(),
+        Matching(),
+        Essay(),
+        Cloze(),
+    )
 }
 
 

@@ -199,6 +199,8 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
         )
     for spec in parsed.questions:
         unify(spec)
+        if spec.qtype == QuestionType.CLOZE:
+            spec.data = {**spec.data, "text": spec.prompt}
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
         if not spec.prompt.strip():

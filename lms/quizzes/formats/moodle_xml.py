@@ -14,6 +14,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import lazy_gettext as _l
 
+from ..cloze import total_weight
 from ..models import QuestionType, TextFormat
 from ..types import format_number
 from . import FormatProblem, Parsed, QuestionSpec, Text, clean_category, default_name
@@ -25,6 +26,7 @@ TYPES = {
     "numerical": QuestionType.NUMERICAL,
     "matching": QuestionType.MATCHING,
     "essay": QuestionType.ESSAY,
+    "cloze": QuestionType.CLOZE,  # Moodle's "embedded answers" (multianswer)
 }
 
 
@@ -126,8 +128,8 @@ def read(text: str) -> Parsed:
                     str(
                         _l(
                             "Jenis soal '%(t)s' tidak didukung di platform ini "
-                            "(yang didukung: pilihan ganda, "
-                            "benar/salah, isian singkat, numerik, menjodohkan, esai).",
+                            "(yang didukung: pilihan ganda, benar/salah, isian singkat, numerik, "
+                            "menjodohkan, esai, isian rumpang).",
                             t=kind or "?",
                         )
                     ),
@@ -230,6 +232,10 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
         }
     elif kind == "essay":
         spec.data = {"grader_info": _rich(element, "graderinfo", prompt.fmt)}
+    elif kind == "cloze":
+        # Moodle ignores <defaultgrade> here: the question is worth the sum of its gaps' weights.
+        spec.data = {"text": prompt}
+        spec.mark = float(total_weight(prompt))
     return spec
 
 
@@ -296,6 +302,8 @@ def write(questions, category_of=lambda q: "") -> str:
             for p in data["pairs"]:
                 sub = _add_text(element, "subquestion", p["left"], fmt)
                 _add_text(sub, "answer", p["right"])
+        elif qtype == QuestionType.CLOZE:
+            pass  # the gaps are in the question text, as Moodle writes them
         elif qtype == QuestionType.ESSAY:
             ET.SubElement(element, "responseformat").text = "editor"
             _add_text(element, "graderinfo", data.get("grader_info", ""), fmt)
