@@ -253,3 +253,16 @@ def test_discrimination_index_formula():
     # Weak learners right, strong ones wrong: negative, the item needs review.
     assert analysis.discrimination([(p, 1.0 if p < 40 else 0.0) for p in range(0, 100, 10)]) == -1.0
     assert analysis.discrimination([(50, 1.0)]) is None
+
+
+def test_upload_page_lists_what_was_adapted_per_question(app, as_trainer, bank_id):
+    data = (FIXTURES / "moodle-media-cloze.xml").read_bytes()
+    response = upload(as_trainer, bank_id, "bank.xml", data)
+    assert response.status_code == 302
+    page = as_trainer.get(response.location).text
+    assert "4 soal diimpor" in page
+    assert "Disesuaikan:" in page and "soal Peta Papua" in page and "peta_papua.png" in page
+    refused = upload(as_trainer, bank_id, "bank.xml", data.replace(b'name="salam.mp3"', b'name="lain.mp3"'))
+    assert (
+        refused.status_code == 422 and "salam.mp3" in refused.text and "Salam dalam rekaman" in refused.text
+    )

@@ -18,7 +18,8 @@ from ..models import QuestionType, TextFormat
 from ..types import strategy
 
 FORMATS = ("gift", "aiken", "xml")
-MAX_BYTES = 5 * 1024 * 1024
+# Moodle XML carries its images and audio inline (base64), so a real bank can be large.
+MAX_BYTES = 32 * 1024 * 1024
 MAX_QUESTIONS = 2000
 NAME_MAX = 255
 
@@ -36,6 +37,8 @@ class QuestionSpec:
     line: int | None = None
     # What the reader changed to bring the question in (shown per question after the import).
     notes: list[str] = field(default_factory=list)
+    # Files embedded in the question (Moodle XML <file>), by the name its texts link to them with.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class Text(str):
@@ -234,6 +237,22 @@ def default_name(prompt: str, *, plain: bool = False) -> str:
         words = " ".join(prompt.split())
         return (words[:57] + "…" if len(words) > 60 else words) or str(_l("Soal"))
     return plain_text(prompt, limit=60) or str(_l("Soal"))
+
+
+# A link to a file embedded in a Moodle XML question, and a link to a course media file.
+PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'<>\s)]+)")
+MEDIA_REF = re.compile(r"(?<=[\"'(])(?:\.\./)?media/([A-Za-z0-9][A-Za-z0-9._-]{0,119})")
+
+
+def rewrite(value, replace):
+    """value (a text, or the lists and dicts of a question's data) with replace applied to every text."""
+    if isinstance(value, str):
+        return replace(value)
+    if isinstance(value, dict):
+        return {key: rewrite(item, replace) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rewrite(item, replace) for item in value]
+    return value
 
 
 def clean_category(path: str) -> str:

@@ -8,7 +8,10 @@ description, ...) are reported one by one: a bank is never imported with questio
 
 from __future__ import annotations
 
+import base64
+import binascii
 import xml.etree.ElementTree as ET  # noqa: S405 - only used to build trees and write; parsing is defused
+from urllib.parse import quote, unquote
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -17,7 +20,16 @@ from flask_babel import lazy_gettext as _l
 from ..cloze import total_weight
 from ..models import QuestionType, TextFormat
 from ..types import format_number
-from . import FormatProblem, Parsed, QuestionSpec, Text, clean_category, default_name
+from . import (
+    MEDIA_REF,
+    PLUGINFILE,
+    FormatProblem,
+    Parsed,
+    QuestionSpec,
+    Text,
+    clean_category,
+    default_name,
+)
 
 TYPES = {
     "multichoice": None,  # single or multiple, from <single>
@@ -138,8 +150,41 @@ def read(text: str) -> Parsed:
             continue
         spec = _question(element, kind, name, category, parsed)
         if spec is not None:
+            _files(element, spec, parsed)
             parsed.questions.append(spec)
     return parsed
+
+
+def _files(element, spec: QuestionSpec, parsed: Parsed) -> None:
+    """The question's embedded files (<file name path encoding="base64">), and a problem for every
+    @@PLUGINFILE@@ link to a file the question does not carry."""
+    for found in element.iter("file"):
+        key = ((found.get("path") or "/").strip("/") + "/" + (found.get("name") or "")).lstrip("/")
+        try:
+            data = base64.b64decode("".join((found.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            parsed.problems.append(
+                FormatProblem(found.line, spec.name, str(_l("Berkas %(f)s bukan base64 yang sah.", f=key)))
+            )
+            continue
+        spec.files[key] = data
+    for text in element.iter("text"):
+        for link in PLUGINFILE.findall(text.text or ""):
+            key = unquote(link)
+            if key not in spec.files:
+                parsed.problems.append(
+                    FormatProblem(
+                        text.line,
+                        spec.name,
+                        str(
+                            _l(
+                                "Berkas %(f)s dipakai dalam soal tetapi tidak disertakan dalam berkas XML "
+                                "(ekspor ulang dari Moodle beserta berkasnya).",
+                                f=key,
+                            )
+                        ),
+                    )
+                )
 
 
 def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> QuestionSpec | None:
@@ -242,20 +287,37 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
 # ---------------------------------------------------------------- writing
 
 
-def _add_text(parent, tag: str, text: str, fmt: str | None = None, **attrs) -> ET.Element:
+def _add_text_with_media(parent, tag: str, text: str, fmt: str | None, media_of, **attrs) -> ET.Element:
     element = ET.SubElement(parent, tag, **({"format": fmt} if fmt else {}), **attrs)
+    names = []
+    if media_of is not None and text:
+        names = [name for name in dict.fromkeys(MEDIA_REF.findall(text)) if media_of(name) is not None]
+        for name in names:
+            text = text.replace(f"../media/{name}", f"media/{name}")
+            text = text.replace(f"media/{name}", f"@@PLUGINFILE@@/{quote(name)}")
     ET.SubElement(element, "text").text = text
+    for name in names:
+        # Moodle keeps a text's files beside it, base64-encoded.
+        file = ET.SubElement(element, "file", name=name, path="/", encoding="base64")
+        file.text = base64.b64encode(media_of(name)).decode("ascii")
     return element
 
 
-def _answer(parent, fraction: float, text: str, feedback: str, fmt: str) -> ET.Element:
-    answer = _add_text(parent, "answer", text, fmt, fraction=format_number(round(fraction * 100, 5)))
-    _add_text(answer, "feedback", feedback, fmt)
-    return answer
+def write(questions, category_of=lambda q: "", media_of=None) -> str:
+    """Questions as a Moodle XML file that Moodle and this reader both import.
 
+    media_of(name) gives the bytes of a course media file the texts link to: such files are
+    embedded as Moodle does, and their links become @@PLUGINFILE@@ links.
+    """
 
-def write(questions, category_of=lambda q: "") -> str:
-    """Questions as a Moodle XML file that Moodle and this reader both import."""
+    def _add_text(parent, tag, text, fmt=None, **attrs):
+        return _add_text_with_media(parent, tag, text, fmt, media_of, **attrs)
+
+    def _answer(parent, fraction, text, feedback, fmt):
+        answer = _add_text(parent, "answer", text, fmt, fraction=format_number(round(fraction * 100, 5)))
+        _add_text(answer, "feedback", feedback, fmt)
+        return answer
+
     root = ET.Element("quiz")
     current = None
     for q in questions:
