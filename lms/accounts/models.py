@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime, enum_column
 from ..extensions import db
 from .nip import EmployeeType
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):
@@ -45,7 +43,7 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(32), default="Asia/Jakarta")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(
         back_populates="agency", order_by="Unit.name", cascade="all, delete-orphan"
@@ -77,14 +75,7 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        sa.Enum(
-            Role,
-            native_enum=False,
-            length=20,
-            create_constraint=True,
-            name="role",
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(Role, "role", 20),
         primary_key=True,
     )
 
@@ -94,16 +85,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nip: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
-    employee_type: Mapped[EmployeeType | None] = mapped_column(
-        sa.Enum(
-            EmployeeType,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="employee_type",
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    employee_type: Mapped[EmployeeType | None] = mapped_column(enum_column(EmployeeType, "employee_type", 10))
     name: Mapped[str] = mapped_column(sa.String(150))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
@@ -117,9 +99,9 @@ class User(UserMixin, db.Model):
     # Part of the login session id: changing it (password change or reset) ends every
     # other session of this user, including "remember me" cookies.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()

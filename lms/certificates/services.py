@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_agency
-from ..accounts.models import Agency, Role, User, utcnow
+from ..accounts.models import Agency, Role, User
+from ..core.clock import utcnow
+from ..core.domain import DomainError
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import credential, numbers, signing
@@ -33,16 +35,8 @@ logger = logging.getLogger(__name__)
 NUMBER_ATTEMPTS = 3
 
 
-class CertificateError(ValueError):
-    """A domain problem; str() is a message for the user, `field` names the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+class CertificateError(DomainError):
+    """A rule of certificates refused the action."""
 
 
 # ---------------------------------------------------------------- URLs

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role
+from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
 from ..extensions import db, limiter
@@ -212,9 +213,8 @@ def verify_many():
         else:
             rows = bulk.verify_many(typed)
             if request.form.get("format") == "csv":
-                response = Response(bulk.to_csv(rows), mimetype="text/csv")
-                response.headers["Content-Disposition"] = 'attachment; filename="hasil-verifikasi.csv"'
-                return response
+                chunks = tabular.csv_chunks(bulk.RESULT_HEADER, bulk.result_rows(rows), delimiter=",")
+                return tabular.download("hasil-verifikasi.csv", chunks)
     return render_template(
         "certificates/bulk.html",
         form=form,

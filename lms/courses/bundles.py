@@ -29,9 +29,10 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
 from ..careers.services import competencies_by_code
 from ..content import is_relative, media_name, references
+from ..core.clock import utcnow
 from ..extensions import db
 from . import media as media_store
 from . import services
