@@ -94,7 +94,7 @@ class ChoiceType(QuestionTypeBase):
                             )
                         )
                     )
-            elif max(o["fraction"] for o in options) < 0.999:
+            elif not full_marks(max(o["fraction"] for o in options), 1):
                 problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%).")))
         return {"options": options}, problems
 
@@ -273,7 +273,7 @@ class ShortAnswer(QuestionTypeBase):
             )
         if not answers:
             problems.append(str(_l("Tulis minimal satu jawaban yang diterima.")))
-        elif max(a["fraction"] for a in answers) < 0.999:
+        elif not full_marks(max(a["fraction"] for a in answers), 1):
             problems.append(str(_l("Minimal satu jawaban yang diterima harus bernilai 100%.")))
         return {"answers": answers, "case_sensitive": bool(data.get("case_sensitive"))}, problems
 
@@ -384,7 +384,7 @@ class Numerical(QuestionTypeBase):
             answers.append(entry)
         if not answers and not problems:
             problems.append(str(_l("Tulis minimal satu jawaban angka.")))
-        elif answers and max(a["fraction"] for a in answers) < 0.999:
+        elif answers and not full_marks(max(a["fraction"] for a in answers), 1):
             problems.append(str(_l("Minimal satu jawaban harus bernilai 100%.")))
         return {"answers": answers, "wrong_feedback": _text(data.get("wrong_feedback"))}, problems
 

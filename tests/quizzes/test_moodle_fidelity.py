@@ -145,3 +145,24 @@ def test_thirds_as_moodle_writes_them_reach_full_marks(app, course, third):
     )
     right = [o["token"] for o in snap["options"][:3]]
     assert strategy(question.qtype).grade(snap, right) == 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "::isian::Ibu kota {=%99%Jayapura}\n",
+        "::angka::Berapa JP? {#=%99.5%20}\n",
+    ],
+)
+def test_other_types_that_cannot_reach_full_marks_are_refused(app, text):
+    (problem,) = problems_of(text, "gift")
+    assert "100%" in problem.message
+
+
+def test_single_choice_needs_an_option_worth_exactly_full_marks(app):
+    from lms.quizzes.models import QuestionType
+    from lms.quizzes.types import strategy
+
+    options = [{"text": "benar", "fraction": 0.999}, {"text": "salah", "fraction": 0}]
+    _, problems = strategy(QuestionType.SINGLE).clean({"options": options})
+    assert problems and "100%" in problems[0]

@@ -15,7 +15,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
-from ..types import strategy
+from ...content import render_auto_format, render_markdown, render_plain
+from ..types import inline, strategy
 
 FORMATS = ("gift", "aiken", "xml")
 # Moodle XML carries its images and audio inline (base64), so a real bank can be large.
@@ -65,10 +66,7 @@ def _texts(value, found: list) -> None:
 
 
 def to_html(text: str, fmt: str) -> str:
-    """A text of any format as (unsanitised-safe) HTML; the question's renderer sanitises it."""
-    from ...content import render_auto_format, render_markdown, render_plain
-    from ..types import inline
-
+    """A text of any format as HTML; the question's renderer sanitises it when it is saved."""
     if fmt == "html":
         return str(text)
     if fmt == "plain":
