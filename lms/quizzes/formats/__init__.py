@@ -14,8 +14,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import QuestionType, TextFormat
 from ...content import render_auto_format, render_markdown, render_plain
+from ..models import QuestionType, TextFormat
 from ..types import inline, strategy
 
 FORMATS = ("gift", "aiken", "xml")
