@@ -123,7 +123,7 @@ with app.app_context():
     enrolment.completed_at = datetime.now(UTC)
     db.session.flush()
     if certificates.certificate_for_source(certificates.CertificateSource.COURSE, enrolment.id) is None:
-        certificates.issue_for_enrolment(enrolment)
+        certificates.issue_for_enrolment(enrolment, base_url="http://localhost")
     db.session.commit()
 """
 

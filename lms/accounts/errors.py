@@ -9,3 +9,7 @@ class AccountError(DomainError):
 
 class PermissionDenied(AccountError):
     pass
+
+
+class HrPermissionDenied(PermissionDenied):
+    """The actor is not HR of the agency whose careers, catalogue or reports they touch."""

@@ -18,6 +18,7 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.urls import public_base_url
 from ..extensions import db, limiter
 from . import bp, bulk, numbers, pdf, services, signing
 from .forms import BulkVerifyForm, CredentialForm, RevokeForm
@@ -111,7 +112,7 @@ def _public_json(document: dict):
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    return _public_json(signing.keyring().jwks(services.public_base_url()))
+    return _public_json(signing.keyring().jwks(public_base_url()))
 
 
 @bp.get("/.well-known/jwks/<kid>.json")
@@ -120,7 +121,7 @@ def jwk(kid: str):
     key = signing.keyring().find(kid)
     if key is None:
         abort(404)
-    return _public_json(key.public_jwk(signing.key_url(services.public_base_url(), key.kid)))
+    return _public_json(key.public_jwk(signing.key_url(public_base_url(), key.kid)))
 
 
 # ---------------------------------------------------------------- the learner's certificates
@@ -157,7 +158,8 @@ def _lookup_or_404(code: str):
 def download_pdf(code: str):
     cert = _downloadable(code)
     try:
-        data = pdf.render(cert, services.verify_url(cert.number), site_name=current_app.config["SITE_NAME"])
+        verify_url = services.verify_url(cert.number, public_base_url())
+        data = pdf.render(cert, verify_url, site_name=current_app.config["SITE_NAME"])
     except pdf.FontMissing as exc:
         current_app.logger.error("%s", exc)
         abort(503, description=_("Sertifikat PDF sedang tidak dapat dibuat. Silakan coba lagi nanti."))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Unit, User
-from ..careers.models import Competency
+from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
 from .completion import check_completion

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Agency, User
-from ..careers.models import Competency
+from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.columns import UTCDateTime
 from ..extensions import db

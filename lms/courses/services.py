@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role, User
-from ..careers.services import competencies_by_code
+from ..competencies.services import competencies_by_code
 from ..content import render_markdown
 from ..core.clock import utcnow
 from ..extensions import db

@@ -46,7 +46,8 @@ from .models import (
     QuizOverride,
     Visibility,
 )
-from .types import BadAnswer, strategy
+from .types import strategy
+from .types.base import BadAnswer
 
 logger = logging.getLogger(__name__)
 

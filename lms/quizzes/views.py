@@ -23,7 +23,8 @@ from . import attempts as service
 from . import bp, services
 from .errors import AttemptClosed, QuizError
 from .models import Attempt, AttemptState, Layout, Quiz
-from .types import BadAnswer, strategy
+from .types import strategy
+from .types.base import BadAnswer
 
 ANSWER_MAX_BYTES = 256 * 1024
 _FIELD = re.compile(r"^q(\d{1,4})-(.+)$")

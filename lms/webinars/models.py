@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..careers.models import Competency
+from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.columns import UTCDateTime, enum_column
 from ..courses.models import Course

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts import audit
 from lms.accounts.models import Role
-from lms.careers import audit, awards, jp, records, summaries
+from lms.careers import awards, jp, records, summaries
 from lms.careers.models import (
     CareerSummary,
     CompetencyRecord,

@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.quizzes import attempts, corrections, formats, services
 from lms.quizzes.errors import AttemptClosed, QuizError, QuizNotAvailable
 from lms.quizzes.models import Attempt, AttemptState, FinishReason, QuizAudit
-from lms.quizzes.types import BadAnswer
+from lms.quizzes.types.base import BadAnswer
 
 from .conftest import build_quiz, enrol
 

@@ -126,7 +126,7 @@ def test_grading_gives_partial_credit_per_gap(app):
 def test_forged_cloze_answers_are_refused(app):
     kind = strategy(QuestionType.CLOZE)
     snap = snapshot(parsed())
-    from lms.quizzes.types import BadAnswer
+    from lms.quizzes.types.base import BadAnswer
 
     for forged in ({"gap-3": "bukan-token"}, {"gap-9": "x"}, {"gap-1": "x" * 501}, {"gap-3": ["a", "b"]}):
         with pytest.raises(BadAnswer):

@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 
 from ...content import render_auto_format, render_markdown, render_plain
 from ..models import QuestionType, TextFormat
-from ..types import inline, strategy
+from ..types import strategy
+from ..types.base import inline
 
 FORMATS = ("gift", "aiken", "xml")
 # Moodle XML carries its images and audio inline (base64), so a real bank can be large.

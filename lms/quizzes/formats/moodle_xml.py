@@ -17,9 +17,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 from flask_babel import lazy_gettext as _l
 
-from ..cloze import total_weight
 from ..models import QuestionType, TextFormat
-from ..types import format_number
+from ..types.base import format_number
+from ..types.cloze import total_weight
 from . import (
     MEDIA_REF,
     PLUGINFILE,
