@@ -6,12 +6,10 @@ overrides and regrading are in `attempts.py`; results and item analysis in `anal
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import unquote
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,10 +19,9 @@ from ..content import render_markdown, render_plain, sanitize_html
 from ..core.clock import as_utc, utcnow
 from ..courses import media as media_store
 from ..courses import services as course_services
-from ..courses.errors import MediaRejected
 from ..courses.models import Course, Module
 from ..extensions import db
-from . import formats
+from . import bank_media, formats
 from .errors import QuizError, QuizPermissionDenied
 from .formats import QuestionSpec
 from .models import (
@@ -276,59 +273,6 @@ class ImportSummary:
         return [str(note) for note in self.notes]
 
 
-def _media_problems(specs: list[QuestionSpec]) -> list[formats.FormatProblem]:
-    """Every embedded file the course media store would refuse (checked before anything is written)."""
-    problems = []
-    for spec in specs:
-        for key, blob in spec.files.items():
-            try:
-                media_store.check_media(key.rsplit("/", 1)[-1], blob)
-            except MediaRejected as exc:
-                problems.append(formats.FormatProblem(spec.line, spec.name, f"{key}: {exc}"))
-    return problems
-
-
-def _store_media(course: Course, spec: QuestionSpec, *, by: User | None) -> None:
-    """Keep a question's embedded files as course media and point its links at them.
-
-    A different file under a name the course already uses gets the name with part of its hash,
-    so an import never changes the images of other questions or lessons.
-    """
-    names: dict[str, str] = {}
-    for key, blob in spec.files.items():
-        name, _ = media_store.check_media(key.rsplit("/", 1)[-1], blob)
-        existing = media_store.media_by_name(course, name)
-        digest = hashlib.sha256(blob).hexdigest()
-        if existing is not None and existing.sha256 != digest:
-            stem, _, extension = name.rpartition(".")
-            name = f"{stem[:100]}-{digest[:8]}.{extension}"
-            spec.notes.append(
-                str(
-                    _l(
-                        "Berkas %(f)s disimpan sebagai %(n)s: nama itu sudah dipakai berkas lain.",
-                        f=key,
-                        n=name,
-                    )
-                )
-            )
-        media, _ = media_store.put_media(course, name, blob, by=by)
-        names[key] = media.original_name
-    if not names:
-        return
-
-    def replace(text: str) -> str:
-        return formats.PLUGINFILE.sub(
-            lambda m: f"media/{names.get(unquote(m.group(1)), unquote(m.group(1)))}", text
-        )
-
-    spec.prompt = replace(spec.prompt)
-    spec.general_feedback = replace(spec.general_feedback)
-    spec.data = formats.rewrite(spec.data, replace)
-    spec.notes.append(
-        str(_l("Berkas media disimpan di kursus: %(names)s.", names=", ".join(sorted(set(names.values())))))
-    )
-
-
 def import_questions(
     bank: QuestionBank, data: bytes | str, fmt: str | None = None, *, by: User | None
 ) -> ImportSummary:
@@ -338,31 +282,17 @@ def import_questions(
     """
     require_manager(by, bank.course)
     specs = formats.parse(data, fmt)
-    problems = _media_problems(specs)
+    problems = bank_media.media_problems(specs)
     if problems:
         raise formats.ImportInvalid(problems)
     summary = ImportSummary()
     for spec in specs:
-        _store_media(bank.course, spec, by=by)
+        bank_media.store_media(bank.course, spec, by=by)
         add_question(bank, spec, by=None)
         summary.counts[spec.qtype.value] += 1
         summary.notes.extend(formats.FormatProblem(spec.line, spec.name, note) for note in spec.notes)
     logger.info("%s questions imported into bank %s by %s", summary.total, bank.id, by and by.id)
     return summary
-
-
-def _media_reader(questions: list[Question]):
-    """name -> bytes of the course media the questions may link to (None for unknown names)."""
-    courses = {q.bank.course_id: q.bank.course for q in questions}
-
-    def media_of(name: str) -> bytes | None:
-        for course in courses.values():
-            media = media_store.media_by_name(course, name)
-            if media is not None and media_store.file_path(media).is_file():
-                return media_store.file_path(media).read_bytes()
-        return None
-
-    return media_of
 
 
 def export_questions(questions: list[Question], fmt: str) -> tuple[str, int]:
@@ -377,7 +307,7 @@ def export_questions(questions: list[Question], fmt: str) -> tuple[str, int]:
         writable = [q for q in questions if q.qtype != QuestionType.CLOZE]
         return gift.write(writable, category_of), len(questions) - len(writable)
     if fmt == "xml":
-        return moodle_xml.write(questions, category_of, _media_reader(questions)), 0
+        return moodle_xml.write(questions, category_of, bank_media.media_reader(questions)), 0
     if fmt == "aiken":
         return aiken.write(questions)
     raise QuizError(_l("Format %(f)s tidak dikenal.", f=fmt))
