@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..accounts.models import Agency, User
 from ..careers.models import JpRecord, LearningKind
+from ..core.clock import as_utc
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 
@@ -35,11 +36,8 @@ def training_history_header() -> list[str]:
 
 
 def _local_date(value: datetime | None, zone: ZoneInfo) -> date | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).date()
+    """A stored time (naive from SQLite when read through a raw union) as a date in the zone."""
+    return as_utc(value).astimezone(zone).date() if value is not None else None
 
 
 def training_history_rows(

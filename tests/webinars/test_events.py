@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User
 from lms.extensions import socketio
 from lms.webinars import presence
+from lms.webinars import room as webinar_room
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
 
@@ -270,7 +271,7 @@ class TestModeration:
         with app.app_context():
             trainer_user = db.session.get(User, people["trainer"].id)
             webinar = services.get_webinar(room.id)
-            poll = services.create_poll(
+            poll = webinar_room.create_poll(
                 trainer_user, webinar, "Sudah 20 JP?", ["Sudah", "Belum"], at=webinar.starts_at
             )
             poll_id, first = poll.id, poll.options[0].id

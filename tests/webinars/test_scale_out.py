@@ -31,6 +31,7 @@ from flask_migrate import upgrade
 from lms import create_app
 from lms.accounts.models import Role
 from lms.extensions import db
+from lms.webinars import attendance as webinar_attendance
 from tests import factories
 from tests.conftest import POSTGRES_URL, postgres_schema
 
@@ -230,7 +231,6 @@ class Participant:
 
 
 def test_two_processes_share_rooms_and_one_timeline(two_servers):
-    from lms.webinars import services
     from lms.webinars.models import Attendance, Webinar, WebinarConnection
 
     app, (first, second), people, webinar_id = two_servers
@@ -281,7 +281,7 @@ def test_two_processes_share_rooms_and_one_timeline(two_servers):
         assert len({c.sid for c in connections}) == 2 and all(c.closed_at for c in connections), connections
         webinar = db.session.get(Webinar, webinar_id)
         trainer_user = db.session.get(type(webinar.host), webinar.host_id)
-        services.end_webinar(webinar, by=trainer_user, at=datetime.now(UTC) + timedelta(seconds=1))
+        webinar_attendance.end_webinar(webinar, by=trainer_user, at=datetime.now(UTC) + timedelta(seconds=1))
         db.session.commit()
         ani = db.session.scalar(
             sa.select(Attendance).where(

@@ -3,14 +3,13 @@
 Every reader returns `QuestionSpec`s (format-free questions) or raises `ImportInvalid` with every
 problem found, each with its line and question; a file with any problem is rejected whole. The
 questions are then checked by their type's `clean`, so a file can never bring in a question the
-editor would refuse.
+editor would refuse. The shared shapes (QuestionSpec, FormatProblem, ...) are in spec.py, which
+the readers import; this package reads and checks a whole file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -18,41 +17,44 @@ from ...content import render_auto_format, render_markdown, render_plain
 from ..models import QuestionType, TextFormat
 from ..types import strategy
 from ..types.base import inline
+from . import aiken, gift, moodle_xml
+from .spec import (  # noqa: F401 - the shared shapes, also known by this package's name
+    MEDIA_REF,
+    NAME_MAX,
+    PLUGINFILE,
+    FormatProblem,
+    ImportInvalid,
+    Parsed,
+    QuestionSpec,
+    Text,
+    rewrite,
+)
 
 FORMATS = ("gift", "aiken", "xml")
 # Moodle XML carries its images and audio inline (base64), so a real bank can be large.
 MAX_BYTES = 32 * 1024 * 1024
 MAX_QUESTIONS = 2000
-NAME_MAX = 255
 
 
-@dataclass
-class QuestionSpec:
-    qtype: QuestionType
-    name: str
-    prompt: str
-    data: dict[str, Any]
-    text_format: TextFormat = TextFormat.MARKDOWN
-    general_feedback: str = ""
-    mark: float = 1.0
-    category: str = ""
-    line: int | None = None
-    # What the reader changed to bring the question in (shown per question after the import).
-    notes: list[str] = field(default_factory=list)
-    # Files embedded in the question (Moodle XML <file>), by the name its texts link to them with.
-    files: dict[str, bytes] = field(default_factory=dict)
-
-
-class Text(str):
-    """A text read from a file with the format it was written in ("markdown", "html", "plain",
-    "moodle"), until `unify` settles one format for the whole question."""
-
-    fmt: str = "markdown"
-
-    def __new__(cls, value: str, fmt: str = "markdown"):
-        text = super().__new__(cls, value)
-        text.fmt = fmt
-        return text
+def decode(data: bytes | str) -> str:
+    """Text of an uploaded file: UTF-8 (with or without BOM); refuses anything else."""
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    if len(data) > MAX_BYTES:
+        raise ImportInvalid(
+            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
+        )
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportInvalid(
+            [
+                FormatProblem(
+                    line, None, str(_l("Berkas harus berupa teks UTF-8 (simpan ulang sebagai UTF-8)."))
+                )
+            ]
+        ) from None
 
 
 def _texts(value, found: list) -> None:
@@ -126,57 +128,6 @@ def unify(spec: QuestionSpec) -> None:
     spec.data = _convert(spec.data, convert)
 
 
-@dataclass(frozen=True)
-class FormatProblem:
-    line: int | None
-    question: str | None
-    message: str
-    file: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(self.file + (f":{self.line}" if self.line else ""))
-        elif self.line:
-            where.append(str(_l("baris %(n)d", n=self.line)))
-        if self.question:
-            where.append(str(_l("soal %(name)s", name=self.question)))
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-class ImportInvalid(Exception):
-    def __init__(self, problems: list[FormatProblem]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass
-class Parsed:
-    questions: list[QuestionSpec] = field(default_factory=list)
-    problems: list[FormatProblem] = field(default_factory=list)
-
-
-def decode(data: bytes | str) -> str:
-    """Text of an uploaded file: UTF-8 (with or without BOM); refuses anything else."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    if len(data) > MAX_BYTES:
-        raise ImportInvalid(
-            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
-        )
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportInvalid(
-            [
-                FormatProblem(
-                    line, None, str(_l("Berkas harus berupa teks UTF-8 (simpan ulang sebagai UTF-8)."))
-                )
-            ]
-        ) from None
-
-
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
 
 
@@ -218,45 +169,9 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
 
 def parse(data: bytes | str, fmt: str | None = None) -> list[QuestionSpec]:
     """Questions of a file in GIFT, Aiken or Moodle XML (detected when fmt is None)."""
-    from . import aiken, gift, moodle_xml
-
     text = decode(data)
     fmt = fmt or detect(text)
     reader = {"gift": gift.read, "aiken": aiken.read, "xml": moodle_xml.read}.get(fmt)
     if reader is None:
         raise ImportInvalid([FormatProblem(None, None, str(_l("Format %(f)s tidak dikenal.", f=fmt)))])
     return check(reader(text))
-
-
-def default_name(prompt: str, *, plain: bool = False) -> str:
-    """A question's name from its text (a plain text is taken as written, not as Markdown)."""
-    from ...content import plain_text
-
-    if plain:
-        words = " ".join(prompt.split())
-        return (words[:57] + "…" if len(words) > 60 else words) or str(_l("Soal"))
-    return plain_text(prompt, limit=60) or str(_l("Soal"))
-
-
-# A link to a file embedded in a Moodle XML question, and a link to a course media file.
-PLUGINFILE = re.compile(r"@@PLUGINFILE@@/([^\"'<>\s)]+)")
-MEDIA_REF = re.compile(r"(?<=[\"'(])(?:\.\./)?media/([A-Za-z0-9][A-Za-z0-9._-]{0,119})")
-
-
-def rewrite(value, replace):
-    """value (a text, or the lists and dicts of a question's data) with replace applied to every text."""
-    if isinstance(value, str):
-        return replace(value)
-    if isinstance(value, dict):
-        return {key: rewrite(item, replace) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rewrite(item, replace) for item in value]
-    return value
-
-
-def clean_category(path: str) -> str:
-    """Moodle's category paths ("$course$/top/Default for X/Bab 1") as our names ("Default for X/Bab 1")."""
-    parts = [p.strip() for p in (path or "").replace("\\", "/").split("/") if p.strip()]
-    while parts and (re.fullmatch(r"\$\w+\$", parts[0]) or parts[0].lower() == "top"):
-        parts.pop(0)
-    return "/".join(parts)[:255]

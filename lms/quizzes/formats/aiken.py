@@ -18,7 +18,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
-from . import FormatProblem, Parsed, QuestionSpec, default_name
+from .spec import FormatProblem, Parsed, QuestionSpec, default_name
 
 _OPTION = re.compile(r"^\s*([A-Z])[.)][ \t]?(.*\S)\s*$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*:\s*(\S*)\s*$")

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
 from ..types.cloze import total_weight
-from . import (
+from .spec import (
     MEDIA_REF,
     PLUGINFILE,
     FormatProblem,
