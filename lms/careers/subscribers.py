@@ -8,8 +8,8 @@
 - `webinar_competencies_changed` (webinars): the records of the people present follow at once,
   with the moderator as the actor of the audit entries;
 - `certificate_revoked` (certificates): the records it evidences are revoked, its JP stops counting;
-- a person's agency, unit or active flag changed (accounts, through the ORM events of `User`):
-  move their contribution to the heatmap; a person deleted: take it out.
+- a person's agency, unit, active flag or identity verification changed (accounts, through the
+  ORM events of `User`): move their contribution to the heatmap; a person deleted: take it out.
 
 `connect()` subscribes all of it; `careers.init_app` calls it when the app is built. Everything
 runs in the transaction that made the change: all of it happens, or none.
@@ -33,7 +33,7 @@ from .models import RecordSource
 
 logger = logging.getLogger(__name__)
 
-WATCHED = ("agency_id", "unit_id", "active")
+WATCHED = ("agency_id", "unit_id", "active", "identity_verified_at")
 
 
 def on_course_completed(sender, enrolment, **extra) -> None:
