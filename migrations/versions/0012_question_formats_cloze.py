@@ -1,7 +1,7 @@
 """quizzes: embedded-answer (cloze) questions and plain-text questions
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 10:30:00
 
 `questions.qtype` gains 'cloze' (Moodle's embedded answers, "multianswer": short answer, numerical
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
