@@ -27,6 +27,7 @@ from lms.accounts.models import Role, User
 from lms.careers.models import Position
 from lms.courses.models import Course, Media
 from lms.extensions import db
+from lms.quizzes import formats
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Question
 from tests import factories
@@ -120,7 +121,7 @@ QUESTIONS = {
     "external-entity": lambda: (corpus.external_entity_xml().encode(), "DTD atau entitas"),
     "deep-xml": lambda: (corpus.deep_xml().encode(), "bersarang"),
     "nul": lambda: (b"::S:: Benar\x00? {T}\n", "NUL"),
-    "oversize": lambda: (b"// " + b"x" * (6 * 2**20) + b"\n::S:: Benar? {T}\n", "melebihi batas"),
+    "oversize": lambda: (b"// " + b"x" * formats.max_bytes() + b"\n::S:: Benar? {T}\n", "melebihi batas"),
 }
 
 CSV = {
