@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
+    from .offline import bp as offline_bp
     from .quizzes import bp as quizzes_bp
     from .quizzes import manage_bp as quizzes_manage_bp
     from .webinars import bp as webinars_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_socket_namespaces(app: Flask) -> None:

@@ -34,8 +34,13 @@ def register(app: Flask) -> None:
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
+    from ..offline.sync import LessonCompletedItem, QuizAttemptItem
     from .certificates import blp as certificates_blp
     from .courses import blp as courses_blp
+    from .sync import blp as sync_blp
 
+    api.spec.components.schema("LessonCompletedItem", schema=LessonCompletedItem)
+    api.spec.components.schema("QuizAttemptItem", schema=QuizAttemptItem)
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)
+    api.register_blueprint(sync_blp)

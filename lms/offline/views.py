@@ -1,0 +1,1 @@
+"""The service worker, the web app manifest and the offline shell page."""
