@@ -127,6 +127,12 @@ MATRIX = [
     row("GET", "/api/v1/courses/{draft}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/api/v1/courses/{c1}/enrolment", UNAUTHORIZED, OK, OK, OK, OK),
     row("GET", "/api/v1/me/progress", UNAUTHORIZED, OK, OK, OK, OK),
+    row("GET", "/api/v1/sync", UNAUTHORIZED, OK, OK, OK, OK),
+    row("POST", "/api/v1/sync", UNAUTHORIZED, OK, OK, OK, OK),
+    row("GET", "/sw.js", OK, OK, OK, OK, OK),
+    row("GET", "/manifest.webmanifest", OK, OK, OK, OK, OK),
+    row("GET", "/offline", OK, OK, OK, OK, OK),
+    row("POST", "/account/low-data", LOGIN, OK, OK, OK, OK),
     row("PUT", "/api/v1/lessons/{c1_lesson}/completion", UNAUTHORIZED, OK, OK, OK, OK),
     row(
         "PUT",
