@@ -164,6 +164,7 @@
   var doc = root.document, html = doc.documentElement, found = doc.querySelector("meta[name=rb-user]");
   var user = found ? found.content : "";
   RB.user = user;
+  RB.later = function () { laterSync(); };
 
   function $(selector) { return doc.querySelector(selector); }
   function each(selector, fn) { Array.prototype.forEach.call(doc.querySelectorAll(selector), fn); }
@@ -231,12 +232,14 @@
         var p = doc.createElement("p"), res = n.result;
         p.className = "flash" + (res.status === "refused" || res.status === "error" ? " flash-error" : " flash-success");
         p.setAttribute("role", "status");
-        p.textContent = res.message || (res.detail && res.detail.message) || main.getAttribute("data-sent") || "";
-        if (n.item.kind === "quiz_attempt" && res.detail && res.detail.attempt_id) {
+        var finished = res.detail && res.detail.finished;
+        p.textContent = res.message || (res.detail && res.detail.message) ||
+          main.getAttribute(finished ? "data-graded" : "data-synced");
+        if (finished && res.detail.attempt_id) {
           var a = doc.createElement("a");
           a.href = "/quizzes/attempts/" + res.detail.attempt_id + "/review";
-          a.textContent = " " + (main.getAttribute("data-review") || "");
-          p.textContent = p.textContent || main.getAttribute("data-graded") || "";
+          a.textContent = main.getAttribute("data-review");
+          p.appendChild(doc.createTextNode(" "));
           p.appendChild(a);
         }
         main.insertBefore(p, main.firstChild);

@@ -94,14 +94,14 @@ function page(event) {
     var key = response.headers.get("X-Offline-User");
     var cleared = response.headers.get("X-Offline-Clear");
     var html = (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
-    var work = Promise.resolve();
+    var work = Promise.resolve(), copy = response.clone(); // the browser reads the original
     if (cleared) {
       work = RB.forget(cleared).then(function () { return dropCaches(cleared); });
     }
     if (html && response.type === "basic") {
       work = work.then(function () { return setUser(key || null); });
       if (key && response.ok && !/no-store/.test(response.headers.get("Cache-Control") || "")) {
-        work = work.then(function () { return keepPage(key, request.url, response); });
+        work = work.then(function () { return keepPage(key, request.url, copy); });
       }
     }
     event.waitUntil(work.catch(function () {}));

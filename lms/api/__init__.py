@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     from ..offline.sync import LessonCompletedItem, QuizAttemptItem
     from .certificates import blp as certificates_blp
     from .courses import blp as courses_blp
+    from .offline import blp as offline_blp
     from .sync import blp as sync_blp
 
     api.spec.components.schema("LessonCompletedItem", schema=LessonCompletedItem)
@@ -44,3 +45,4 @@ def register(app: Flask) -> None:
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)
     api.register_blueprint(sync_blp)
+    api.register_blueprint(offline_blp)

@@ -155,3 +155,39 @@ class SyncResult(Schema):
 class SyncResults(Schema):
     results = fields.List(fields.Nested(SyncResult), required=True)
     user = fields.String(required=True)
+
+
+# ---------------------------------------------------------------- course downloads
+
+
+class OfflineCourse(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class OfflinePage(Schema):
+    url = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["course", "lesson", "quiz", "practice"]))
+    bytes = fields.Integer(required=True, metadata={"description": "Estimated size"})
+
+
+class OfflineFile(Schema):
+    url = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["image", "document", "video"]))
+    content_type = fields.String(required=True)
+    bytes = fields.Integer(required=True)
+    optional = fields.Boolean(required=True, metadata={"description": "Stored only when asked (videos)"})
+
+
+class OfflinePack(Schema):
+    course = fields.Nested(OfflineCourse, required=True)
+    user = fields.String(required=True, metadata={"description": "Opaque key of the signed-in user"})
+    cache = fields.String(required=True, metadata={"description": "Name of the Cache API cache to use"})
+    assets = fields.List(fields.String(), required=True, metadata={"description": "Versioned static files"})
+    pages = fields.List(fields.Nested(OfflinePage), required=True)
+    files = fields.List(fields.Nested(OfflineFile), required=True)
+    bytes = fields.Integer(required=True, metadata={"description": "Total without the optional videos"})
+    video_bytes = fields.Integer(required=True)

@@ -21,10 +21,8 @@ from ..core.home import register_panel
 from ..core.templating import asset_url
 from ..extensions import db
 from . import bp, preferences
+from .downloads import SHELL_ASSETS
 from .keys import user_key
-
-# Versioned static files the worker stores when it installs: what every page needs to show.
-SHELL_ASSETS = ("app.css", "offline.js")
 
 
 @cache
@@ -133,3 +131,14 @@ def account_panel(user):
 
 
 register_panel("account", account_panel)
+
+
+# ---------------------------------------------------------------- course downloads
+
+
+def course_panel(course, user, enrolment=None):
+    """ "Unduh untuk luring" on the course page, for an enrolled learner (shown by the script)."""
+    return "offline/_course_panel.html", {"enrolled": enrolment is not None}
+
+
+register_panel("course", course_panel, order=90)
