@@ -64,3 +64,125 @@ def test_a_visited_lesson_opens_and_is_marked_done_offline(contexts, live_db, li
             break
         page.wait_for_timeout(100)
     assert live_scalar(count) == 1
+
+
+# ---------------------------------------------------------------- the whole story
+
+
+PRACTICE = """\
+::jp::Satu JP sama dengan 45 menit. {T}
+
+::skj::Integritas adalah kompetensi manajerial. {T}
+"""
+
+
+def _seed_story() -> dict:
+    from lms.courses import services as course_services
+    from tests.quizzes.conftest import build_quiz
+
+    agency = factories.agency(units=("UMUM",))
+    trainer = factories.user(agency, roles=(Role.TRAINER,))
+    learner = factories.user(agency, name="Yakobus Wenda", email="yakobus.luring@uji.go.id")
+    course = factories.course(by=trainer, title="Manajemen ASN", modules=1, lessons=2)
+    course_services.upload_media(course, "peta.png", factories.png(60, 40), by=trainer)
+    first, second = learning.outline(course).lessons
+    course_services.update_lesson(
+        second,
+        course_services.LessonData(
+            title="Peta Karier", body_md="Lihat ![Peta](media/peta.png).", duration_minutes=5
+        ),
+        by=trainer,
+    )
+    learning.enrol(learner, course)
+    quiz = build_quiz(course, PRACTICE, practice=True, title="Latihan Mandiri")
+    return {
+        "email": learner.email,
+        "slug": course.slug,
+        "lessons": [first.id, second.id],
+        "quiz": quiz.id,
+        "learner": learner.id,
+    }
+
+
+def _eventually(check, page, seconds=10):
+    for _ in range(seconds * 10):
+        if check():
+            return True
+        page.wait_for_timeout(100)
+    return check()
+
+
+def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(contexts, live_db, live_scalar):
+    from lms.quizzes.models import Attempt, AttemptState
+
+    seeded = live_db(_seed_story)
+    context = contexts.new()
+    page = context.new_page()
+    log_in(page, seeded["email"])
+    wait_for_worker(page)
+
+    # Download the course: size first, then the progress bar, then "Selesai".
+    page.goto(f"/courses/{seeded['slug']}")
+    panel = page.locator("[data-offline-download]")
+    expect(panel.locator("[data-summary]")).to_contain_text(re.compile(r"Perlu sekitar [\d,]+ KB"))
+    expect(panel.locator("[data-summary]")).to_contain_text("Ruang tersisa di perangkat")
+    panel.get_by_role("button", name="Unduh untuk luring").click()
+    expect(panel.locator("[data-status]")).to_have_text("Selesai. Kursus ini dapat dibuka tanpa koneksi.")
+    expect(panel.locator("[data-bar]")).to_have_attribute("value", "100")
+    expect(panel.get_by_role("button", name="Hapus unduhan")).to_be_visible()
+
+    network = Network(context, page)
+    network.off()
+    # A lesson never opened before, with its image, from the download.
+    page.goto(f"/courses/{seeded['slug']}/learn/{seeded['lessons'][1]}")
+    expect(page.locator("h1")).to_have_text("Peta Karier")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("Sedang luring. Halaman ini disimpan pada")
+    page.wait_for_function("document.querySelector('.prose img').naturalWidth === 60")
+    page.get_by_role("button", name="Tandai selesai").click()
+    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
+
+    # The outline and progress, offline: the queued lesson counts.
+    page.goto(f"/courses/{seeded['slug']}")
+    expect(page.locator(f"[data-lesson-id='{seeded['lessons'][1]}']")).to_contain_text("✓")
+    expect(page.locator("progress[data-total]")).to_have_attribute("value", "50")
+
+    # The practice quiz, offline.
+    page.goto(f"/quizzes/{seeded['quiz']}/practice")
+    for question in page.locator("fieldset.question").all():
+        question.get_by_label("Benar").check()
+    page.get_by_role("button", name="Kirim jawaban latihan").click()
+    expect(page.locator("[data-practice-note]")).to_have_text(
+        "Jawaban disimpan di perangkat ini dan akan dinilai saat koneksi kembali."
+    )
+    expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
+
+    # The tab is closed and opened again, still offline: nothing was lost.
+    page.close()
+    page = context.new_page()
+    network.attach(page)
+    network.off()
+    page.goto(f"/courses/{seeded['slug']}")
+    expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
+    completions = sa.select(sa.func.count()).select_from(LessonCompletion)
+    assert live_scalar(completions) == 0
+
+    # Back online: sent once, graded once.
+    network.on()
+    expect(page.locator("[data-offline-queue]")).to_be_hidden()
+    expect(page.locator("main")).to_contain_text("Jawaban kuis Anda sudah terkirim dan dinilai.")
+    page.reload()
+    page.goto(f"/courses/{seeded['slug']}")
+    assert _eventually(lambda: live_scalar(completions) == 1, page)
+    graded = (
+        sa.select(sa.func.count())
+        .select_from(Attempt)
+        .where(
+            Attempt.quiz_id == seeded["quiz"],
+            Attempt.state == AttemptState.FINISHED,
+            Attempt.percent == 100.0,
+        )
+    )
+    assert live_scalar(graded) == 1
+    assert live_scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+    page.wait_for_timeout(500)  # a late Background Sync changes nothing
+    assert live_scalar(completions) == 1 and live_scalar(graded) == 1
