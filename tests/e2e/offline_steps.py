@@ -17,9 +17,16 @@ def log_in(page: Page, email: str) -> None:
 
 def wait_for_worker(page: Page) -> None:
     """The service worker is active and controls this page (it claims pages when it activates)."""
-    page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=10_000
-    )
+    # Polled from Python: wait_for_function would evaluate a string, which the CSP forbids.
+    for _attempt in range(2):
+        for _ in range(100):
+            if page.evaluate("() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"):
+                return
+            page.wait_for_timeout(100)
+        # The worker activated but did not claim this page (a slow install): a reload puts it in control.
+        page.evaluate("() => navigator.serviceWorker.ready")
+        page.reload()
+    raise AssertionError("the service worker never took control of the page")
 
 
 class Network:

@@ -58,7 +58,11 @@ def test_a_visited_lesson_opens_and_is_marked_done_offline(contexts, live_db, li
     network.on()
     page.goto(lesson_url)
     expect(page.locator("[data-offline-queue]")).to_be_hidden()
-    count = sa.select(sa.func.count()).select_from(LessonCompletion)
+    count = (
+        sa.select(sa.func.count())
+        .select_from(LessonCompletion)
+        .where(LessonCompletion.lesson_id.in_(seeded["lessons"]))
+    )
     for _ in range(50):
         if live_scalar(count) == 1:
             break
@@ -104,6 +108,12 @@ def _seed_story() -> dict:
     }
 
 
+def db_rows(statement):
+    from lms.extensions import db
+
+    return db.session.execute(statement).all()
+
+
 def _eventually(check, page, seconds=10):
     for _ in range(seconds * 10):
         if check():
@@ -137,7 +147,8 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     page.goto(f"/courses/{seeded['slug']}/learn/{seeded['lessons'][1]}")
     expect(page.locator("h1")).to_have_text("Peta Karier")
     expect(page.locator("[data-offline-banner]")).to_contain_text("Sedang luring. Halaman ini disimpan pada")
-    page.wait_for_function("document.querySelector('.prose img').naturalWidth === 60")
+    image = page.locator(".prose img")
+    assert _eventually(lambda: image.evaluate("img => img.complete && img.naturalWidth") == 60, page)
     page.get_by_role("button", name="Tandai selesai").click()
     expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
 
@@ -163,7 +174,11 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     network.off()
     page.goto(f"/courses/{seeded['slug']}")
     expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
-    completions = sa.select(sa.func.count()).select_from(LessonCompletion)
+    completions = (
+        sa.select(sa.func.count())
+        .select_from(LessonCompletion)
+        .where(LessonCompletion.lesson_id.in_(seeded["lessons"]))
+    )
     assert live_scalar(completions) == 0
 
     # Back online: sent once, graded once.
@@ -183,6 +198,96 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
         )
     )
     assert live_scalar(graded) == 1
-    assert live_scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+    assert (
+        live_scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.quiz_id == seeded["quiz"]))
+        == 1
+    )
     page.wait_for_timeout(500)  # a late Background Sync changes nothing
     assert live_scalar(completions) == 1 and live_scalar(graded) == 1
+
+
+# ---------------------------------------------------------------- a timed quiz loses its link
+
+
+TIMED = """\
+::satu::Satu JP sama dengan 45 menit. {T}
+
+::dua::Integritas adalah kompetensi manajerial. {T}
+
+::tiga::SIASN adalah sistem informasi ASN. {T}
+"""
+
+
+def _seed_timed() -> dict:
+    from tests.quizzes.conftest import build_quiz
+
+    agency = factories.agency(units=("UMUM",))
+    trainer = factories.user(agency, roles=(Role.TRAINER,))
+    learner = factories.user(agency, email="maria.waktu@uji.go.id")
+    course = factories.course(by=trainer, modules=1, lessons=1)
+    learning.enrol(learner, course)
+    quiz = build_quiz(course, TIMED, time_limit_minutes=30, title="Ujian Berwaktu")
+    return {"email": learner.email, "quiz": quiz.id}
+
+
+def _expire(attempt_id: int) -> None:
+    """The deadline (and its 30 s grace) passed while the learner was offline."""
+    from datetime import timedelta
+
+    from lms.accounts.models import utcnow
+    from lms.extensions import db
+    from lms.quizzes.models import Attempt
+
+    db.session.get(Attempt, attempt_id).deadline_at = utcnow() - timedelta(minutes=2)
+
+
+def test_a_timed_attempt_keeps_answers_offline_and_the_server_applies_the_deadline(
+    contexts, live_db, live_scalar
+):
+    from lms.quizzes.models import Attempt, AttemptItem
+
+    seeded = live_db(_seed_timed)
+    context = contexts.new()
+    page = context.new_page()
+    log_in(page, seeded["email"])
+    wait_for_worker(page)
+    page.goto(f"/quizzes/{seeded['quiz']}")
+    expect(page.locator("main")).to_contain_text("Kuis berwaktu memerlukan koneksi internet")
+    page.get_by_role("button", name="Mulai mengerjakan").click()
+    attempt_id = int(page.locator("form[data-attempt]").get_attribute("data-attempt"))
+
+    def question(text):
+        return page.locator("fieldset.question", has_text=text)
+
+    def answered():
+        query = sa.select(AttemptItem.snapshot, AttemptItem.response).where(
+            AttemptItem.attempt_id == attempt_id
+        )
+        with_answers = live_db(lambda: [snap["name"] for snap, response in db_rows(query) if response])
+        return sorted(with_answers)
+
+    question("Satu JP").get_by_label("Benar").check()
+    expect(question("Satu JP").locator(".saved")).to_have_text("Tersimpan")
+
+    network = Network(context, page)
+    network.off()
+    question("Integritas").get_by_label("Benar").check()
+    expect(question("Integritas").locator(".saved")).to_contain_text("jawaban disimpan di perangkat")
+    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
+
+    # The link returns in time: the answer counts.
+    network.on()
+    expect(page.locator("[data-offline-queue]")).to_be_hidden()
+    expect(page.locator("main")).to_contain_text("Jawaban yang tersimpan di perangkat sudah terkirim.")
+    assert _eventually(lambda: answered() == ["dua", "satu"], page)
+
+    # It drops again, and returns after the deadline: the late answer is refused and said so.
+    network.off()
+    question("SIASN").get_by_label("Benar").check()
+    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
+    live_db(_expire, attempt_id)
+    network.on()
+    expect(page.locator("main")).to_contain_text("Jawaban tiba setelah batas waktu dan tidak dihitung.")
+    assert answered() == ["dua", "satu"]
+    attempt = sa.select(Attempt.state, Attempt.finish_reason, Attempt.score).where(Attempt.id == attempt_id)
+    assert live_db(lambda: tuple(db_rows(attempt)[0])) == ("finished", "timeout", 2.0)
