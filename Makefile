@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers clean
+.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,15 @@ bench-webinar: install
 bench-careers: install
 	$(BIN)/python bench/careers_hr.py $(BENCH_ARGS)
 
+# Lesson, catalogue, home and verify pages against the bare-stack ceiling, interleaved (issue 15).
+# Needs wrk (apt-get install wrk) and PostgreSQL (BENCH_DATABASE_URL); BENCH_ARGS="--rounds 1".
+bench-pages: install
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
 bench: install
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do \
+		case $$b in bench/generate_agency.py) continue;; esac; \
+		$(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

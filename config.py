@@ -18,6 +18,7 @@ DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"  # noqa: S105 - refused by P
 
 class Config:
     SITE_NAME = os.environ.get("SITE_NAME", "Ruang Belajar ASN")
+    DEV_COMMANDS = False  # development commands (the benchmark data generator); never in production
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -121,10 +122,12 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    DEV_COMMANDS = True  # `flask lms generate` (bench/generate_agency.py), from a source checkout
 
 
 class TestConfig(Config):
     TESTING = True
+    DEV_COMMANDS = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False

@@ -31,7 +31,7 @@ from lms import create_app  # noqa: E402
 from lms.accounts.models import Agency, Unit, User  # noqa: E402
 from lms.careers import positions, summaries  # noqa: E402
 from lms.careers.models import CompetencyRecord, JpTotal, StaffPosition  # noqa: E402
-from lms.careers.services import competency_by_code  # noqa: E402
+from lms.competencies.services import competency_by_code  # noqa: E402
 from lms.courses import services as course_services  # noqa: E402
 from lms.courses.models import Enrolment  # noqa: E402
 from lms.extensions import db  # noqa: E402

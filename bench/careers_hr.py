@@ -12,7 +12,7 @@ What it does:
 
 1. Creates a dedicated PostgreSQL database (`lms_bench_<users>` on the server of
    BENCH_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/) unless it exists,
-   runs the migrations, and fills it with `lms.careers.generate` (the code behind
+   runs the migrations, and fills it with `bench/generate_agency.py` (the code behind
    `flask lms generate`). The parameters are remembered in the database: a second run with the
    same parameters reuses the data (generating 2 million rows takes minutes); other parameters,
    or --regenerate, drop and recreate it. The test suites' `test` database is never touched.
@@ -55,9 +55,9 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.generate_agency import PASSWORD, Plan, generate  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.accounts.models import Agency, User, UserRole  # noqa: E402
-from lms.careers.generate import PASSWORD, Plan, generate  # noqa: E402
 from lms.extensions import db  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/"

@@ -69,26 +69,52 @@ def seed(count: int) -> list[int]:
     agency = Agency(code="BENCH", name="Badan Pengembangan Sumber Daya Manusia Provinsi Uji")
     db.session.add(agency)
     db.session.flush()
-    trainer = User(name="Pengajar", email="trainer@bench.go.id", agency_id=agency.id,
-                   role_rows=[UserRole(role=Role.TRAINER)])
+    trainer = User(
+        name="Pengajar",
+        email="trainer@bench.go.id",
+        agency_id=agency.id,
+        role_rows=[UserRole(role=Role.TRAINER)],
+    )
     db.session.add(trainer)
     db.session.flush()
-    course = course_services.create_course(course_services.CourseData(
-        title="Pengembangan Kompetensi ASN: Hak 20 JP dan Cara Mencapainya", jp=20,
-        competencies=[("KOM", 3), ("INT", 2), ("PP", 2)]), by=trainer)
+    course = course_services.create_course(
+        course_services.CourseData(
+            title="Pengembangan Kompetensi ASN: Hak 20 JP dan Cara Mencapainya",
+            jp=20,
+            competencies=[("KOM", 3), ("INT", 2), ("PP", 2)],
+        ),
+        by=trainer,
+    )
     module = course_services.add_module(course, "Modul 1", by=trainer)
     lesson = course_services.LessonData(title="Pelajaran", body_md="Isi.")
     course_services.add_lesson(module, lesson, by=trainer)
     course_services.publish(course, by=trainer)
     now = datetime.now(UTC)
-    users = [{"name": f"Pegawai Uji Nomor {i:04d}", "email": f"p{i}@bench.go.id", "agency_id": agency.id,
-              "nip": f"19{70 + i % 25:02d}0{1 + i % 9}1{i % 10}2010011{i % 2 + 1}{i % 1000:03d}",
-              "session_token": f"{i:032d}"} for i in range(count)]
+    users = [
+        {
+            "name": f"Pegawai Uji Nomor {i:04d}",
+            "email": f"p{i}@bench.go.id",
+            "agency_id": agency.id,
+            "nip": f"19{70 + i % 25:02d}0{1 + i % 9}1{i % 10}2010011{i % 2 + 1}{i % 1000:03d}",
+            "session_token": f"{i:032d}",
+        }
+        for i in range(count)
+    ]
     db.session.execute(sa.insert(User), users)
     user_ids = db.session.scalars(sa.select(User.id).where(User.email.like("p%@bench.go.id"))).all()
-    db.session.execute(sa.insert(Enrolment), [
-        {"user_id": uid, "course_id": course.id, "enrolled_at": now, "completed_at": now,
-         "completed_version": course.version} for uid in user_ids])
+    db.session.execute(
+        sa.insert(Enrolment),
+        [
+            {
+                "user_id": uid,
+                "course_id": course.id,
+                "enrolled_at": now,
+                "completed_at": now,
+                "completed_version": course.version,
+            }
+            for uid in user_ids
+        ],
+    )
     db.session.commit()
     return list(db.session.scalars(sa.select(Enrolment.id).where(Enrolment.course_id == course.id)))
 
@@ -96,15 +122,20 @@ def seed(count: int) -> list[int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes rendering PDFs (the default uses every core)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes rendering PDFs (the default uses every core)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lms-bench-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
         global _app
-        app = _app = create_app("test", SQLALCHEMY_DATABASE_URI=url,
-                                PUBLIC_BASE_URL="https://belajar.example.go.id")
+        app = _app = create_app(
+            "test", SQLALCHEMY_DATABASE_URI=url, PUBLIC_BASE_URL="https://belajar.example.go.id"
+        )
         app.instance_path = tmp
         with app.app_context():
             upgrade()
@@ -116,7 +147,7 @@ def main() -> int:
             load_before = os.getloadavg()[0]
             started, cpu_started = time.perf_counter(), time.process_time()
             enrolments = db.session.scalars(sa.select(Enrolment).where(Enrolment.id.in_(enrolment_ids))).all()
-            certificates = [services.issue_for_enrolment(e) for e in enrolments]
+            certificates = [services.issue_for_enrolment(e, base_url="http://localhost") for e in enrolments]
             db.session.commit()
             issued, cpu_issued = time.perf_counter(), time.process_time()
 
@@ -124,7 +155,7 @@ def main() -> int:
             count, distinct = len(certificates), len({c.number for c in certificates})
             db.session.remove()
             db.engine.dispose()  # no connection may cross a fork
-            chunks = [ids[i::args.workers] for i in range(args.workers)]
+            chunks = [ids[i :: args.workers] for i in range(args.workers)]
             if args.workers == 1:
                 results = [render_chunk(chunks[0])]
             else:
@@ -141,11 +172,15 @@ def main() -> int:
                 ("PDF (A4, QR code, DejaVu subset)", rendered - issued, pdf_cpu),
                 ("total", rendered - started, cpu_issued - cpu_started + pdf_cpu),
             ]
-            print(f"certificates_bulk: {count} certificates, PDFs in {args.workers} process(es), "
-                  f"on {machine()}; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+            print(
+                f"certificates_bulk: {count} certificates, PDFs in {args.workers} process(es), "
+                f"on {machine()}; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+            )
             for name, wall, cpu in phases:
-                print(f"  {name:34} wall {wall:6.2f} s ({1000 * wall / count:6.2f} ms each)   "
-                      f"cpu {cpu:6.2f} s ({1000 * cpu / count:6.2f} ms each)")
+                print(
+                    f"  {name:34} wall {wall:6.2f} s ({1000 * wall / count:6.2f} ms each)   "
+                    f"cpu {cpu:6.2f} s ({1000 * cpu / count:6.2f} ms each)"
+                )
             print(f"  PDF size {size / count / 1024:.1f} KB each; target: total < {TARGET_SECONDS} s")
             total = phases[-1][2]
         with app.app_context():

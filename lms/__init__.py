@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 
@@ -94,21 +95,25 @@ def register_blueprints(app: Flask) -> None:
     from .accounts import admin_bp as accounts_admin_bp
     from .accounts import bp as accounts_bp
     from .certificates import bp as certificates_bp
+    from .competencies import bp as competencies_bp
     from .core import bp as core_bp
     from .courses import bp as courses_bp
     from .courses import manage_bp as courses_manage_bp
     from .offline import bp as offline_bp
     from .quizzes import bp as quizzes_bp
     from .quizzes import manage_bp as quizzes_manage_bp
+    from .reports import bp as reports_bp
     from .webinars import bp as webinars_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
+    app.register_blueprint(competencies_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     app.register_blueprint(certificates_bp)
     careers.init_app(app)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)
@@ -131,17 +136,27 @@ def register_cli(app: Flask) -> None:
     from .accounts.cli import register as register_accounts_cli
     from .careers.cli import register as register_careers_cli
     from .certificates.cli import register as register_certificates_cli
+    from .competencies.cli import register as register_competencies_cli
     from .core.cli import lms_group
     from .courses.cli import register as register_courses_cli
     from .quizzes.cli import register as register_quizzes_cli
     from .webinars.cli import register as register_webinars_cli
 
     register_accounts_cli(lms_group)
+    register_competencies_cli(lms_group)
     register_courses_cli(lms_group)
     register_certificates_cli(lms_group)
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
+        # The benchmark data generator is not part of the package: only a source checkout has
+        # it, and only development and test configurations offer it.
+        from bench.generate_agency import generate_command
+
+        lms_group.add_command(generate_command)
+    else:  # the group is shared by every app of the process
+        lms_group.commands.pop("generate", None)
     app.cli.add_command(lms_group)
 
 

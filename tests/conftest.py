@@ -6,6 +6,7 @@ SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (an unreachable serv
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -135,3 +136,30 @@ def login(client):
         return response
 
     return do
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` records the SQL statements run inside the block
+    (transaction control left out). Pin a page's count for 2 and for 10 rows: an N+1 makes it grow."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = _db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counting

@@ -148,7 +148,7 @@ def webinar(host, *, starts_at=None, minutes=60, jp=2, threshold=80, video_url="
     `competencies` are (code, level) pairs it awards to the people present."""
     from datetime import UTC, datetime, timedelta
 
-    from lms.careers.services import competencies_by_code
+    from lms.competencies.services import competencies_by_code
     from lms.webinars.models import Webinar, WebinarCompetency
 
     starts_at = starts_at or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)

@@ -11,7 +11,7 @@ from . import admin_bp as bp
 from . import agencies
 from .access import roles_required
 from .errors import AccountError, PermissionDenied
-from .forms import AgencyForm, StaffForm, StaffImportForm, UnitForm
+from .forms import AgencyForm, CsvImportForm, StaffForm, UnitForm
 from .models import Agency, Role, User
 from .staff_import import ImportFailed, import_staff
 
@@ -142,7 +142,7 @@ def person(user_id: int):
 @roles_required(*MANAGERS)
 def staff_import(agency_id: int):
     agency = managed_agency(agency_id)
-    form = StaffImportForm()
+    form = CsvImportForm()
     errors, result = [], None
     if form.validate_on_submit():
         try:

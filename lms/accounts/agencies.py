@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .errors import AccountError, PermissionDenied
+from .errors import AccountError, HrPermissionDenied, PermissionDenied
 from .models import Agency, Role, Unit, User, UserRole
 from .services import TIMEZONE_CHOICES
 
@@ -31,6 +31,19 @@ def can_manage_agency(actor: User, agency_id: int | None) -> bool:
     if actor.is_admin:
         return True
     return agency_id is not None and actor.has_role(Role.AGENCY_ADMIN) and actor.agency_id == agency_id
+
+
+def can_manage_hr(actor: User | None, agency_id: int | None) -> bool:
+    """HR of the agency (its agency admins) and administrators: careers, catalogue and reports."""
+    return bool(actor and actor.is_authenticated) and can_manage_agency(actor, agency_id)
+
+
+def require_hr(actor: User | None, agency_id: int | None, message=None) -> None:
+    """Raise HrPermissionDenied unless the actor is HR of the agency (None: the system, allowed)."""
+    if actor is not None and not can_manage_hr(actor, agency_id):
+        raise HrPermissionDenied(
+            message or _l("Anda tidak memiliki hak untuk mengelola jabatan instansi ini.")
+        )
 
 
 def can_manage_user(actor: User, user: User) -> bool:

@@ -102,5 +102,7 @@ class StaffForm(FlaskForm):
     active = BooleanField(_l("Akun aktif"))
 
 
-class StaffImportForm(FlaskForm):
+class CsvImportForm(FlaskForm):
+    """One CSV file: the staff import, and the HR imports of competencies, positions and staffing."""
+
     file = FileField(_l("Berkas CSV"), validators=[FileRequired(_l("Pilih berkas CSV."))])

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime, enum_column
 from ..extensions import db
 from .nip import EmployeeType
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):
@@ -45,7 +43,7 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(32), default="Asia/Jakarta")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(
         back_populates="agency", order_by="Unit.name", cascade="all, delete-orphan"
@@ -77,14 +75,7 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        sa.Enum(
-            Role,
-            native_enum=False,
-            length=20,
-            create_constraint=True,
-            name="role",
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(Role, "role", 20),
         primary_key=True,
     )
 
@@ -94,16 +85,7 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nip: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
-    employee_type: Mapped[EmployeeType | None] = mapped_column(
-        sa.Enum(
-            EmployeeType,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="employee_type",
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    employee_type: Mapped[EmployeeType | None] = mapped_column(enum_column(EmployeeType, "employee_type", 10))
     name: Mapped[str] = mapped_column(sa.String(150))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
@@ -117,9 +99,9 @@ class User(UserMixin, db.Model):
     # Part of the login session id: changing it (password change or reset) ends every
     # other session of this user, including "remember me" cookies.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency: Mapped[Agency | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -155,3 +137,31 @@ class User(UserMixin, db.Model):
         if self.agency is not None:
             return self.agency.timezone
         return "Asia/Jakarta"
+
+
+class AuditEntry(db.Model):
+    """The HR audit log: every change to a competency (record), JP record, appraisal or position.
+
+    Rows are never updated or deleted by the application. They outlive the people they are about
+    (the user references are set to NULL, the snapshots keep the values). The table keeps the name
+    it had when careers alone wrote it.
+    """
+
+    __tablename__ = "career_audit_log"
+    __table_args__ = (
+        sa.Index("ix_career_audit_log_entity", "entity", "entity_id"),
+        sa.Index("ix_career_audit_log_subject_at", "subject_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(sa.String(30))  # "competency_record", "appraisal", "jp_record"
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(20))  # "create", "update", "revoke", "respond", ...
+    # The person the entity is about, and who changed it (None: the system, e.g. a course completion).
+    subject_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
 from ..extensions import db
 from .errors import AccountError
 from .models import Agency, Role, Unit, User, UserRole
@@ -79,60 +80,22 @@ class _Row:
     supervisor_nip: str | None
 
 
-def _header_key(value: str) -> str:
-    return "_".join(value.strip().lower().replace("-", " ").split())
-
-
 ALIASES = {alias: canonical for canonical, names in COLUMNS.items() for alias in names}
 
 
 def decode(data: bytes) -> str:
     """Bytes of a CSV file to text; raise ImportFailed with a clear message when not UTF-8."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportFailed(
-            [
-                RowError(
-                    1,
-                    "-",
-                    _('Berkas tersimpan dalam UTF-16. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'),
-                )
-            ]
-        )
-    if b"\x00" in data:
-        raise ImportFailed([RowError(1, "-", _("Berkas ini bukan berkas teks CSV."))])
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed(
-            [
-                RowError(
-                    line,
-                    "-",
-                    _(
-                        "Berkas bukan UTF-8 (ada karakter yang tidak terbaca). Simpan ulang dari Excel "
-                        'sebagai "CSV UTF-8" lalu unggah lagi.'
-                    ),
-                )
-            ]
-        ) from None
-
-
-def _detect_delimiter(first_line: str) -> str:
-    def score(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
-        return sum(_header_key(c) in ALIASES for c in cells), len(cells)
-
-    return max(DELIMITERS, key=score)
+        return decode_csv(data)
+    except CsvUnreadable as exc:
+        raise ImportFailed([RowError(exc.line, "-", str(exc))]) from None
 
 
 def _read_header(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     errors: list[RowError] = []
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
-        key = _header_key(cell)
+        key = header_key(cell)
         canonical = ALIASES.get(key)
         if canonical is None:
             errors.append(
@@ -183,7 +146,8 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise ImportFailed([RowError(1, "-", _("Berkas kosong: baris pertama harus berisi nama kolom."))])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(lines[0]))
+    delimiter = sniff_delimiter(lines[0], ALIASES, DELIMITERS)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error:

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 
 from ..certificates import numbers, services
 from ..certificates.credential import iso
+from ..core.urls import public_base_url
 from ..extensions import limiter
 
 blp = Blueprint(
@@ -75,8 +76,8 @@ def certificate_status(code):
         abort(400, description=str(exc))
     if cert is None:
         abort(404, description="Unknown certificate number")
-    base = services.public_base_url()
-    verify_url = f"{base}/verify/{cert.number}"
+    base = public_base_url()
+    verify_url = services.verify_url(cert.number, base)
     revoked = [{"id": verify_url, "revocationReason": cert.revocation_reason}] if cert.is_revoked else []
     return {
         "number": cert.number,

@@ -61,16 +61,21 @@ def published_course(slug: str) -> Course:
 def enrolment_view(enrolment: Enrolment, outline: learning.Outline | None = None) -> dict:
     outline = outline or learning.outline(enrolment.course)
     done = learning.completed_lesson_ids(enrolment)
-    progress = learning.progress(enrolment, outline.lessons, done)
-    next_lesson = learning.continue_lesson(outline.lessons, done)
+    lessons = outline.lessons
+    entry = learning.EnrolmentProgress(enrolment, lessons, done, learning.progress(enrolment, lessons, done))
+    return progress_entry(entry)
+
+
+def progress_entry(entry: learning.EnrolmentProgress) -> dict:
+    enrolment, next_lesson = entry.enrolment, entry.continue_at
     return {
         "course": course_summary(enrolment.course),
         "enrolled_at": enrolment.enrolled_at,
         "due_date": enrolment.due_date,
         "completed_at": enrolment.completed_at,
         "completed_version": enrolment.completed_version,
-        "completed_lesson_ids": sorted(done),
-        "progress": progress_view(progress),
+        "completed_lesson_ids": sorted(entry.done_ids),
+        "progress": progress_view(entry.progress),
         "continue_url": lesson_url(enrolment.course, next_lesson) if next_lesson else None,
     }
 
@@ -153,13 +158,11 @@ def enrol(slug):
 @blp.response(200, schemas.MyProgress)
 def my_progress():
     """Every enrolment of the signed-in user with its progress, and JP earned this year."""
-    enrolments = db.session.scalars(
-        db.select(Enrolment)
-        .where(Enrolment.user_id == current_user.id)
-        .order_by(Enrolment.enrolled_at.desc())
-    ).all()
-    summary = learning.learner_summary(current_user)
-    return {"enrolments": [enrolment_view(e) for e in enrolments], "jp_this_year": summary.jp_this_year}
+    entries = learning.enrolments_with_progress(current_user)
+    return {
+        "enrolments": [progress_entry(e) for e in entries],
+        "jp_this_year": learning.jp_this_year(current_user),
+    }
 
 
 @blp.put("/lessons/<int:lesson_id>/completion")

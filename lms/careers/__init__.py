@@ -1,8 +1,8 @@
-"""Careers: competencies, positions, competency records, JP, appraisals, career profiles, HR analytics.
+"""Careers: positions and staffing, competency records, JP, appraisals, career profiles, training
+requests, and the derived tables the HR reports read (lms.reports, above this package).
 
-The catalogue (models and `services`) sits below courses: courses import it. Everything else
-here builds on courses, so this package's `__init__` imports no views: `init_app` does, when the
-application is built (importing them here would close an import cycle through courses.models).
+The competency catalogue is lms.competencies (below courses). Careers builds on courses, webinars
+and certificates; `init_app` imports the views and subscribers when the application is built.
 """
 
 from flask import Blueprint, Flask

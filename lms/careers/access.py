@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..accounts.agencies import can_manage_agency
+from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User
 from ..extensions import db
 
@@ -58,17 +58,12 @@ def is_supervisor_of(actor: User, person: User) -> bool:
     return actor.id in supervisor_chain_ids(person.id)
 
 
-def can_manage_careers(actor: User, agency_id: int | None) -> bool:
-    """HR of the agency (its agency admins) and administrators."""
-    return bool(actor and actor.is_authenticated) and can_manage_agency(actor, agency_id)
-
-
 def can_view_profile(actor: User, person: User) -> bool:
     """The privacy rule of career profiles (see the module docstring)."""
     if not (actor and actor.is_authenticated):
         return False
     if actor.id == person.id or actor.is_admin:
         return True
-    if person.agency_id is not None and can_manage_careers(actor, person.agency_id):
+    if person.agency_id is not None and can_manage_hr(actor, person.agency_id):
         return True
     return is_supervisor_of(actor, person)

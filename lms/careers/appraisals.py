@@ -18,10 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User, utcnow
+from ..accounts.audit import log_change
+from ..accounts.models import User
+from ..core.clock import utcnow
 from ..extensions import db
 from . import summaries
-from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
 from .models import (
     BERAKHLAK_VALUES,

@@ -28,13 +28,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.audit import log_changes
+from ..accounts.models import Agency, User
 from ..certificates.models import Certificate, CertificateSource
+from ..core.clock import utcnow
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar, WebinarCompetency
 from . import summaries
-from .audit import log_changes
 from .models import CompetencyRecord, RecordSource, RevokeCause
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
-"""`flask lms` commands of careers: CSV imports, the analytics refresh, the benchmark data
-generator, and the careers part of `seed-demo`."""
+"""`flask lms` commands of careers: the positions import, the analytics refresh, and the careers
+part of `seed-demo` (the benchmark data generator is bench/generate_agency.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
+from ..accounts.csv_rows import ImportRejected
 from ..accounts.models import Agency
+from ..competencies import csv_io as competency_csv
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import csv_io, summaries
 
 
 def register(group: AppGroup) -> None:
-    group.add_command(import_competencies_command)
     group.add_command(import_positions_command)
     group.add_command(refresh_command)
-    group.add_command(generate_command)
     register_demo_seeder(seed_demo, order=30)
 
 
@@ -32,34 +32,20 @@ def _agency(code: str) -> Agency:
     return agency
 
 
-def _import(kind: str, agency_code: str, path: Path) -> None:
-    agency = _agency(agency_code)
-    importer = csv_io.import_competencies if kind == "competencies" else csv_io.import_positions
-    try:
-        result = importer(agency, path.read_bytes(), by=None)
-    except csv_io.ImportRejected as exc:
-        db.session.rollback()
-        fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])
-    db.session.commit()
-    click.echo(f"{kind} of {agency.code}: {result.created} created, {result.updated} updated")
-
-
-@click.command("import-competencies")
-@with_appcontext
-@click.argument("agency_code")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_competencies_command(agency_code: str, path: Path):
-    """Import an agency's technical competencies (kode;nama;jenis;deskripsi;level;deskriptor)."""
-    _import("competencies", agency_code, path)
-
-
 @click.command("import-positions")
 @with_appcontext
 @click.argument("agency_code")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_positions_command(agency_code: str, path: Path):
     """Import an agency's positions (kode;nama;jenis;deskripsi;kompetensi;jabatan_berikutnya)."""
-    _import("positions", agency_code, path)
+    agency = _agency(agency_code)
+    try:
+        result = csv_io.import_positions(agency, path.read_bytes(), by=None)
+    except ImportRejected as exc:
+        db.session.rollback()
+        fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])
+    db.session.commit()
+    click.echo(f"positions of {agency.code}: {result.created} created, {result.updated} updated")
 
 
 @click.command("careers-refresh")
@@ -72,44 +58,6 @@ def refresh_command(agency_code: str | None):
     summaries.rebuild(db.session, agency.id if agency else None)
     db.session.commit()
     click.echo(f"careers analytics rebuilt in {time.perf_counter() - started:.1f} s")
-
-
-@click.command("generate")
-@with_appcontext
-@click.option("--users", default=1000, show_default=True)
-@click.option("--positions", default=30, show_default=True)
-@click.option("--courses", default=50, show_default=True)
-@click.option("--enrolments", default=20_000, show_default=True)
-@click.option("--records", default=20_000, show_default=True)
-@click.option("--agencies", default=1, show_default=True)
-@click.option("--units", default=40, show_default=True)
-@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-def generate_command(users, positions, courses, enrolments, records, agencies, units, seed):
-    """Add generated agencies, staff, positions, courses, enrolments and records (benchmarks)."""
-    from .generate import PASSWORD, Plan, generate
-
-    if min(users, positions, courses, agencies, units) < 1 or min(enrolments, records) < 0:
-        fail(["every number must be positive"])
-    started = time.perf_counter()
-    counts = generate(
-        Plan(
-            users=users,
-            positions=positions,
-            courses=courses,
-            enrolments=enrolments,
-            records=records,
-            agencies=agencies,
-            units=units,
-            seed=seed,
-        ),
-        echo=lambda line: click.echo(f"  {line} ({time.perf_counter() - started:.0f} s)"),
-    )
-    db.session.commit()
-    click.echo(
-        f"generated in {time.perf_counter() - started:.0f} s: "
-        + ", ".join(f"{key} {value}" for key, value in counts.items())
-    )
-    click.echo(f"every generated person's password: {PASSWORD}")
 
 
 # ---------------------------------------------------------------- demo data
@@ -151,14 +99,15 @@ def seed_demo() -> list[str]:
     assessment and an appraisal (only what is missing)."""
     from ..accounts import services as account_services
     from ..accounts.demo import AGENCY
+    from ..competencies.models import Competency
     from . import appraisals, positions, records
-    from .models import Competency, Position
+    from .models import Position
 
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == AGENCY[0]))
     if agency is None:
         return []
     if db.session.scalar(sa.select(Competency.id).where(Competency.code == "DEMO-KEP")) is None:
-        csv_io.import_competencies(agency, DEMO_COMPETENCIES.encode(), by=None)
+        competency_csv.import_competencies(agency, DEMO_COMPETENCIES.encode(), by=None)
     if db.session.scalar(sa.select(Position.id).where(Position.agency_id == agency.id)) is None:
         csv_io.import_positions(agency, DEMO_POSITIONS.encode(), by=None)
         by_code = {p.code: p for p in positions.positions_of(agency.id)}

@@ -5,7 +5,6 @@ Choices are filled by the views; services validate the values and say what is wr
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -153,10 +152,6 @@ class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("Pesan untuk pegawai"), validators=[required(), max_length(2000)])
 
 
-class ImportForm(FlaskForm):
-    file = FileField(_l("Berkas CSV"), validators=[FileRequired(message=_l("Pilih berkas CSV."))])
-
-
 class ConfirmForm(FlaskForm):
     """A POST with only the CSRF token."""
 
@@ -227,25 +222,3 @@ def position_form(competencies, others, position=None, *, prefill=False) -> Posi
         (p.code, f"{p.name} ({p.code})") for p in others if position is None or p.id != position.id
     )
     return form
-
-
-DESCRIPTOR = DataRequired(message=_l("Deskriptor level ini wajib diisi."))
-
-
-class CompetencyForm(FlaskForm):
-    """A technical competency: code (fixed once created), name, description, a descriptor per level."""
-
-    code = StringField(
-        _l("Kode kompetensi"),
-        description=_l("Huruf besar, angka, titik, garis bawah atau tanda hubung, misalnya TK-KEU-01."),
-    )
-    name = StringField(_l("Nama kompetensi"))
-    description = TextAreaField(_l("Deskripsi"), validators=[max_length(5000)])
-    level_1 = TextAreaField(_l("Level 1"), validators=[DESCRIPTOR, max_length(2000)])
-    level_2 = TextAreaField(_l("Level 2"), validators=[DESCRIPTOR, max_length(2000)])
-    level_3 = TextAreaField(_l("Level 3"), validators=[DESCRIPTOR, max_length(2000)])
-    level_4 = TextAreaField(_l("Level 4"), validators=[DESCRIPTOR, max_length(2000)])
-    level_5 = TextAreaField(_l("Level 5"), validators=[DESCRIPTOR, max_length(2000)])
-
-    def levels(self) -> dict[int, str]:
-        return {n: self[f"level_{n}"].data or "" for n in range(1, 6)}

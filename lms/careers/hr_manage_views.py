@@ -1,39 +1,39 @@
-"""HR of an agency: the competency catalogue and positions (with CSV import/export), and a
+"""HR of an agency: positions (with CSV import/export), staff positions, and a
 person's career data (position, assessments, JP from elsewhere, audit log)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..accounts.access import roles_required
+from ..accounts import audit
+from ..accounts.access import HR_ROLES, managed_agency, roles_required
+from ..accounts.agencies import can_manage_hr
+from ..accounts.errors import AccountError
+from ..accounts.forms import CsvImportForm
 from ..accounts.models import User
+from ..competencies.services import available_competencies
+from ..core import tabular
 from ..core.forms import choices, form_error
 from ..extensions import db
-from . import audit, catalogue, csv_io, export, forms, jp, position_input, records, staffing
+from . import csv_io, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
 from . import positions as position_services
-from .access import can_manage_careers
 from .errors import CareerError
 from .forms import (
     AssessmentForm,
-    CompetencyForm,
     ConfirmForm,
-    ImportForm,
     JpRecordForm,
     PositionAssignForm,
     RevokeForm,
 )
-from .hr_views import MANAGERS, managed_agency
-from .models import Competency, CompetencyRecord, JpRecord, RecordSource
-from .services import available_competencies
+from .models import CompetencyRecord, JpRecord, RecordSource
 
 
 def managed_person(user_id: int) -> User:
     person = db.get_or_404(User, user_id)
-    if person.agency_id is None or not can_manage_careers(current_user, person.agency_id):
+    if person.agency_id is None or not can_manage_hr(current_user, person.agency_id):
         abort(403)
     return person
 
@@ -42,102 +42,14 @@ def _import_page(template: str, agency, form, problems=None, status=200, **conte
     return render_template(template, agency=agency, form=form, problems=problems or [], **context), status
 
 
-# ---------------------------------------------------------------- competency catalogue
-
-
-@bp.route("/<int:agency_id>/competencies", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def competencies(agency_id: int):
-    agency = managed_agency(agency_id)
-    form = ImportForm()
-    catalogue = available_competencies(agency.id, with_levels=True)
-    if form.validate_on_submit():
-        try:
-            result = csv_io.import_competencies(agency, form.file.data.read(), by=current_user)
-        except csv_io.ImportRejected as exc:
-            db.session.rollback()
-            return _import_page(
-                "careers/hr/competencies.html", agency, form, exc.problems, 422, catalogue=catalogue
-            )
-        db.session.commit()
-        flash(
-            _(
-                "Impor selesai: %(new)d kompetensi baru, %(updated)d diperbarui.",
-                new=result.created,
-                updated=result.updated,
-            ),
-            "success",
-        )
-        return redirect(url_for(".competencies", agency_id=agency.id))
-    return _import_page("careers/hr/competencies.html", agency, form, catalogue=catalogue)
-
-
-def _competency_form_page(agency, competency=None):
-    form = CompetencyForm(obj=competency)
-    failed = False
-    if request.method == "GET" and competency is not None:
-        for row in competency.levels:
-            form[f"level_{row.level}"].data = row.descriptor
-    if form.validate_on_submit():
-        data = catalogue.CompetencyData(
-            code=competency.code if competency else (form.code.data or ""),
-            name=form.name.data or "",
-            description=form.description.data or "",
-            levels=form.levels(),
-        )
-        try:
-            saved = catalogue.save_technical(agency, data, by=current_user, competency=competency)
-        except CareerError as exc:
-            db.session.rollback()
-            failed = True
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Kompetensi %(name)s disimpan.", name=saved.name), "success")
-            return redirect(url_for(".competencies", agency_id=agency.id) + f"#c-{saved.id}")
-    status = 422 if failed or form.errors else 200
-    return render_template(
-        "careers/hr/competency_form.html",
-        agency=agency,
-        competency=competency,
-        form=form,
-        history=audit.history_of_entity("competency", competency.id) if competency else [],
-    ), status
-
-
-@bp.route("/<int:agency_id>/competencies/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def new_competency(agency_id: int):
-    return _competency_form_page(managed_agency(agency_id))
-
-
-@bp.route("/competencies/<int:competency_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def edit_competency(competency_id: int):
-    competency = db.get_or_404(Competency, competency_id)
-    if competency.agency_id is None:  # SKJ competencies are national: nobody edits them here
-        abort(404)
-    return _competency_form_page(managed_agency(competency.agency_id), competency)
-
-
-@bp.get("/<int:agency_id>/competencies.csv")
-@roles_required(*MANAGERS)
-def competencies_csv(agency_id: int):
-    agency = managed_agency(agency_id)
-    header = ["kode", "nama", "jenis", "deskripsi", "level", "deskriptor"]
-    return export.csv_response(
-        f"{agency.code.lower()}-kompetensi-teknis.csv", header, csv_io.competency_rows(agency.id)
-    )
-
-
 # ---------------------------------------------------------------- positions
 
 
 @bp.route("/<int:agency_id>/positions", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def positions(agency_id: int):
     agency = managed_agency(agency_id)
-    form = ImportForm()
+    form = CsvImportForm()
     if form.validate_on_submit():
         try:
             result = csv_io.import_positions(agency, form.file.data.read(), by=current_user)
@@ -170,15 +82,16 @@ def positions(agency_id: int):
 
 
 @bp.get("/<int:agency_id>/positions.csv")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["kode", "nama", "jenis", "deskripsi", "kompetensi", "jabatan_berikutnya"]
-    return export.csv_response(f"{agency.code.lower()}-jabatan.csv", header, csv_io.position_rows(agency.id))
+    rows = csv_io.position_rows(agency.id)
+    return tabular.download(f"{agency.code.lower()}-jabatan.csv", tabular.csv_chunks(header, rows))
 
 
 @bp.get("/positions/<int:position_id>")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def position_detail(position_id: int):
     position = position_services.load_position(position_id)
     if position is None:
@@ -233,13 +146,13 @@ def _position_form_page(agency, position=None):
 
 
 @bp.route("/<int:agency_id>/positions/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_position(agency_id: int):
     return _position_form_page(managed_agency(agency_id))
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def edit_position(position_id: int):
     position = position_services.load_position(position_id)
     if position is None:
@@ -251,7 +164,7 @@ def edit_position(position_id: int):
 
 
 @bp.route("/people/<int:user_id>/position", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def assign_position(user_id: int):
     person = managed_person(user_id)
     staff = position_services.staff_position_of(person.id)
@@ -274,7 +187,7 @@ def assign_position(user_id: int):
                 raise CareerError(_("Jabatan tidak ditemukan di instansi ini."), "position_id")
             supervisor = staffing.supervisor_by_nip(form.supervisor_nip.data, person.agency_id)
             staffing.set_assignment(person, position, supervisor, by=current_user, since=form.since.data)
-        except CareerError as exc:
+        except (CareerError, AccountError) as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
@@ -291,10 +204,10 @@ def assign_position(user_id: int):
 
 
 @bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def staff_positions(agency_id: int):
     agency = managed_agency(agency_id)
-    form = ImportForm()
+    form = CsvImportForm()
     if form.validate_on_submit():
         try:
             result = staffing.import_assignments(agency, form.file.data.read(), by=current_user)
@@ -315,13 +228,12 @@ def staff_positions(agency_id: int):
 
 
 @bp.get("/<int:agency_id>/staff-positions.csv")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def staff_positions_csv(agency_id: int):
     agency = managed_agency(agency_id)
     header = ["nip", "nama", "kode_jabatan", "nip_atasan"]
-    return export.csv_response(
-        f"{agency.code.lower()}-jabatan-pegawai.csv", header, staffing.assignment_rows(agency.id)
-    )
+    rows = staffing.assignment_rows(agency.id)
+    return tabular.download(f"{agency.code.lower()}-jabatan-pegawai.csv", tabular.csv_chunks(header, rows))
 
 
 def _assessment_choices(form: AssessmentForm, person: User) -> None:
@@ -341,7 +253,7 @@ def _assessment_data(form: AssessmentForm) -> records.AssessmentData:
 
 
 @bp.route("/people/<int:user_id>/assessments/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_assessment(user_id: int):
     person = managed_person(user_id)
     form = AssessmentForm()
@@ -365,7 +277,7 @@ def new_assessment(user_id: int):
 
 
 @bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def edit_record(record_id: int):
     record = db.get_or_404(CompetencyRecord, record_id)
     person = managed_person(record.user_id)
@@ -394,7 +306,7 @@ def edit_record(record_id: int):
 
 
 @bp.post("/records/<int:record_id>/revoke")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def revoke_record(record_id: int):
     record = db.get_or_404(CompetencyRecord, record_id)
     person = managed_person(record.user_id)
@@ -413,7 +325,7 @@ def revoke_record(record_id: int):
 
 
 @bp.route("/people/<int:user_id>/jp/new", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def new_jp_record(user_id: int):
     person = managed_person(user_id)
     form = JpRecordForm()
@@ -437,9 +349,7 @@ def new_jp_record(user_id: int):
             db.session.commit()
             flash(_("JP pembelajaran dicatat."), "success")
             return redirect(url_for("careers.person_profile", user_id=person.id) + "#jp")
-    existing = db.session.scalars(
-        sa.select(JpRecord).where(JpRecord.user_id == person.id).order_by(JpRecord.ended_on.desc()).limit(50)
-    ).all()
+    existing = jp.records_of(person, limit=50)
     return render_template(
         "careers/hr/jp_form.html",
         person=person,
@@ -451,7 +361,7 @@ def new_jp_record(user_id: int):
 
 
 @bp.post("/jp-records/<int:record_id>/delete")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def delete_jp_record(record_id: int):
     record = db.get_or_404(JpRecord, record_id)
     person = managed_person(record.user_id)
@@ -463,7 +373,7 @@ def delete_jp_record(record_id: int):
 
 
 @bp.get("/people/<int:user_id>/audit")
-@roles_required(*MANAGERS)
+@roles_required(*HR_ROLES)
 def audit_log(user_id: int):
     person = managed_person(user_id)
     return render_template("careers/hr/audit.html", person=person, entries=audit.history_of(person.id))

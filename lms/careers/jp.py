@@ -13,14 +13,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.agencies import can_manage_agency
+from ..accounts.audit import log_change
 from ..accounts.models import User
 from ..extensions import db
 from . import summaries
-from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import CourseSource, JpItem, JpRecordSource, WebinarSource
 from .models import JpRecord, LearningKind
@@ -160,6 +161,18 @@ def _clean_record(data: JpRecordData, today: date) -> dict:
 def _require_hr(actor: User, person: User) -> None:
     if not can_manage_agency(actor, person.agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola data karier pegawai ini."))
+
+
+def records_of(person: User, *, limit: int = 50) -> list[JpRecord]:
+    """The person's JP records from elsewhere, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(JpRecord)
+            .where(JpRecord.user_id == person.id)
+            .order_by(JpRecord.ended_on.desc(), JpRecord.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None = None) -> JpRecord:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.agencies import require_hr
 from ..accounts.models import Agency, User
+from ..competencies.models import LEVELS, Competency
 from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
-from .models import LEVELS, Competency, Position, PositionPath, PositionType
+from .models import Position, PositionPath, PositionType
 from .positions import (
     CODE_PATTERN,
     PositionData,
@@ -26,7 +28,6 @@ from .positions import (
     clean_name,
     clean_type,
     find_cycle,
-    require_hr,
     save_position,
 )
 

@@ -16,20 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.agencies import require_hr
+from ..accounts.models import Agency, User
+from ..competencies.models import LEVELS, Competency
+from ..core.clock import utcnow
 from ..extensions import db
 from . import summaries
-from .access import can_manage_careers
-from .errors import CareerError, CareerPermissionDenied
-from .models import (
-    LEVELS,
-    Competency,
-    Position,
-    PositionPath,
-    PositionRequirement,
-    PositionType,
-    StaffPosition,
-)
+from .errors import CareerError
+from .models import Position, PositionPath, PositionRequirement, PositionType, StaffPosition
 
 logger = logging.getLogger(__name__)
 
@@ -195,11 +189,6 @@ def agency_edges(agency_id: int) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------- writing (HR)
-
-
-def require_hr(actor: User | None, agency_id: int) -> None:
-    if actor is not None and not can_manage_careers(actor, agency_id):
-        raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola jabatan instansi ini."))
 
 
 def _check_requirements(agency_id: int, wanted: Mapping[int, int]) -> None:

@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..competencies.models import Competency
 from ..courses.models import Course, CourseCompetency, CourseStatus, Enrolment
 from ..extensions import db
-from . import appraisals, jp, records, training_requests
+from . import access, appraisals, jp, records, training_requests
 from .models import (
     Appraisal,
-    Competency,
+    CareerSummary,
     CompetencyRecord,
+    JpTotal,
     Position,
     PositionPath,
     PositionRequirement,
@@ -315,3 +317,25 @@ def next_positions(position_id: int) -> list[Position]:
             .order_by(Position.name)
         )
     )
+
+
+def team_members(supervisor: User, year: int, *, page: int = 1, per_page: int = 50) -> tuple[list, bool]:
+    """The active people below a supervisor (direct reports first), each as (user, depth, JP of the
+    year, predikat): one page, and whether there is a next one."""
+    down = access.subordinates_cte(supervisor.id)
+    query = (
+        sa.select(
+            User, sa.func.min(down.c.depth), sa.func.max(JpTotal.jp), sa.func.max(CareerSummary.predikat)
+        )
+        .join(down, down.c.id == User.id)
+        .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
+        .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
+        .where(User.agency_id == supervisor.agency_id, User.active.is_(True), User.id != supervisor.id)
+        .group_by(User.id)
+        .order_by(sa.func.min(down.c.depth), User.name, User.id)
+        .options(selectinload(User.unit))
+        .limit(per_page + 1)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    rows = db.session.execute(query).all()
+    return rows[:per_page], len(rows) > per_page

@@ -14,14 +14,16 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User, utcnow
+from ..accounts.agencies import can_manage_hr
+from ..accounts.audit import log_change
+from ..accounts.models import User
+from ..competencies.models import LEVELS, Competency
+from ..core.clock import utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import summaries
-from .access import can_manage_careers
-from .audit import log_change
 from .errors import CareerError, CareerPermissionDenied
-from .models import LEVELS, Competency, CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
+from .models import CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
 from .positions import allowed_competency
 
 logger = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ def award_course(enrolment: Enrolment) -> list[CompetencyRecord]:
 
 
 def _require_hr(actor: User, person: User) -> None:
-    if not can_manage_careers(actor, person.agency_id):
+    if not can_manage_hr(actor, person.agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk mengelola data karier pegawai ini."))
 
 

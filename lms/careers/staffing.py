@@ -21,17 +21,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from ..accounts.agencies import require_hr
+from ..accounts.audit import log_change
 from ..accounts.errors import AccountError
 from ..accounts.models import Agency, User
 from ..accounts.services import parse_nip
 from ..extensions import db
 from . import summaries
 from .access import supervisor_chain_ids
-from .audit import log_change
 from .csv_io import ImportRejected, Problem, read_rows
 from .errors import CareerError
 from .models import Position, StaffPosition
-from .positions import place, require_hr, staff_position_of
+from .positions import place, staff_position_of
 
 logger = logging.getLogger(__name__)
 

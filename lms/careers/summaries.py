@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.models import Agency, User
+from ..core.clock import utcnow
 from ..extensions import db
 from .models import (
     Appraisal,

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..accounts.models import User, utcnow
+from ..accounts.agencies import can_manage_hr
+from ..accounts.models import User
+from ..competencies.models import Competency
+from ..core.clock import utcnow
 from ..extensions import db
-from .access import can_manage_careers
 from .errors import CareerError, CareerPermissionDenied
-from .models import Competency, RequestStatus, TrainingRequest
+from .models import RequestStatus, TrainingRequest
 from .positions import allowed_competency
 
 logger = logging.getLogger(__name__)
@@ -30,6 +32,19 @@ def requests_of(user_id: int, limit: int = 20) -> list[TrainingRequest]:
             .order_by(TrainingRequest.created_at.desc(), TrainingRequest.id.desc())
             .limit(limit)
         )
+    )
+
+
+def open_count(agency_id: int) -> int:
+    """How many requests of the agency's people wait for an answer."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(TrainingRequest)
+            .join(User, User.id == TrainingRequest.user_id)
+            .where(User.agency_id == agency_id, TrainingRequest.status == RequestStatus.OPEN)
+        )
+        or 0
     )
 
 
@@ -84,7 +99,7 @@ def submit(person: User, competency_id: int | None, message: str) -> TrainingReq
 
 def answer(request: TrainingRequest, status: str, text: str, *, by: User) -> TrainingRequest:
     """HR of the person's agency answers a request (and may change the answer later)."""
-    if not can_manage_careers(by, request.user.agency_id):
+    if not can_manage_hr(by, request.user.agency_id):
         raise CareerPermissionDenied(_l("Anda tidak memiliki hak untuk menjawab permintaan ini."))
     try:
         new_status = RequestStatus(status)

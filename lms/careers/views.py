@@ -3,24 +3,25 @@ the target position, training requests, the supervisor's team and performance ap
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
+from ..accounts import audit
+from ..accounts.agencies import can_manage_hr
 from ..accounts.models import User
+from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
+from ..core.urls import int_arg
 from ..extensions import db
-from . import access, appraisals, audit, jp, summaries, training_requests
+from . import access, appraisals, jp, summaries, training_requests
 from . import bp as bp
 from . import positions as position_services
 from .errors import CareerError, CareerPermissionDenied
 from .forms import AppraisalForm, ResponseForm, TargetForm, TrainingRequestForm
-from .models import Appraisal, CareerSummary, JpTotal
-from .profile import career_profile, target_choices
-from .services import available_competencies
+from .models import Appraisal
+from .profile import career_profile, target_choices, team_members
 
 TEAM_PAGE_SIZE = 50
 
@@ -30,11 +31,6 @@ def viewable_person(user_id: int) -> User:
     if not access.can_view_profile(current_user, person):
         abort(403)
     return person
-
-
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 def _profile_page(person: User, *, target_form=None, request_form=None, status: int = 200):
@@ -59,7 +55,7 @@ def _profile_page(person: User, *, target_form=None, request_form=None, status: 
         profile=profile,
         person=person,
         is_self=is_self,
-        is_hr=access.can_manage_careers(current_user, person.agency_id),
+        is_hr=can_manage_hr(current_user, person.agency_id),
         can_appraise=appraisals.can_appraise(current_user, person),
         target_form=target_form,
         request_form=request_form,
@@ -123,28 +119,13 @@ def submit_request():
 @bp.get("/team")
 @login_required
 def team():
-    down = access.subordinates_cte(current_user.id)
     year = jp.current_year(current_user)
     page_number = max(int_arg("page") or 1, 1)
-    query = (
-        sa.select(
-            User, sa.func.min(down.c.depth), sa.func.max(JpTotal.jp), sa.func.max(CareerSummary.predikat)
-        )
-        .join(down, down.c.id == User.id)
-        .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == current_user.agency_id, User.active.is_(True), User.id != current_user.id)
-        .group_by(User.id)
-        .order_by(sa.func.min(down.c.depth), User.name, User.id)
-        .options(selectinload(User.unit))
-        .limit(TEAM_PAGE_SIZE + 1)
-        .offset((page_number - 1) * TEAM_PAGE_SIZE)
-    )
-    rows = db.session.execute(query).all()
+    rows, has_next = team_members(current_user, year, page=page_number, per_page=TEAM_PAGE_SIZE)
     return render_template(
         "careers/team.html",
-        rows=rows[:TEAM_PAGE_SIZE],
-        has_next=len(rows) > TEAM_PAGE_SIZE,
+        rows=rows,
+        has_next=has_next,
         page=page_number,
         year=year,
         target=jp.yearly_target(),

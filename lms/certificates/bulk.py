@@ -6,14 +6,14 @@ match the result with their own list. A batch is limited (BULK_VERIFY_MAX, 500 b
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core import csv_input
 from ..extensions import db
 from . import numbers
 from .models import Certificate
@@ -52,30 +52,15 @@ class BulkRow:
     certificate: Certificate | None = None
 
 
-def _header_key(value: str) -> str:
-    return "_".join(value.strip().lower().replace("-", " ").split())
-
-
 def read_csv(data: bytes) -> list[str]:
     """The numbers of a CSV file: the column named like "nomor" or "number", else the first one."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise CertificateError(_l("Berkas ini bukan berkas teks CSV."), "file")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CertificateError(
-            _l('Berkas bukan UTF-8. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.'), "file"
-        ) from None
-    lines = text.splitlines()
-    if not lines:
-        return []
-    delimiter = max((",", ";", "\t"), key=lambda d: lines[0].count(d))
-    rows = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row]
+        rows = [row for row in csv_input.read_csv(data) if row]
+    except csv_input.CsvUnreadable as exc:
+        raise CertificateError(exc.message, "file") from None
     if not rows:
         return []
-    header = [_header_key(cell) for cell in rows[0]]
+    header = [csv_input.header_key(cell) for cell in rows[0]]
     column = next((i for i, name in enumerate(header) if name in HEADER_NAMES), None)
     if column is not None:
         rows = rows[1:]
@@ -139,52 +124,38 @@ def verify_many(typed: list[str]) -> list[BulkRow]:
     return rows
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+RESULT_HEADER = [
+    "nomor_diketik",
+    "nomor",
+    "status",
+    "pemegang",
+    "nip",
+    "judul",
+    "jp",
+    "tanggal_terbit",
+    "instansi_penerbit",
+    "tanggal_dicabut",
+    "alasan_pencabutan",
+    "keterangan",
+]
 
 
-def to_csv(rows: list[BulkRow]) -> str:
-    """The result as CSV (UTF-8 with a BOM, so Excel reads it), one line per typed number."""
+def result_rows(rows: list[BulkRow]) -> Iterator[list]:
+    """The result for the CSV download, one row per typed number, in the order of RESULT_HEADER."""
     labels = status_labels()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "nomor_diketik",
-            "nomor",
-            "status",
-            "pemegang",
-            "nip",
-            "judul",
-            "jp",
-            "tanggal_terbit",
-            "instansi_penerbit",
-            "tanggal_dicabut",
-            "alasan_pencabutan",
-            "keterangan",
-        ]
-    )
     for row in rows:
         cert = row.certificate
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    row.typed,
-                    row.number or "",
-                    labels[row.status],
-                    cert.holder_name if cert else "",
-                    mask_nip(cert.holder_nip) if cert else "",
-                    cert.title if cert else "",
-                    cert.jp if cert else "",
-                    cert.issued_on.isoformat() if cert else "",
-                    cert.issuer_name if cert else "",
-                    cert.revoked_on.isoformat() if cert and cert.revoked_on else "",
-                    cert.revocation_reason if cert else "",
-                    row.message or "",
-                )
-            ]
-        )
-    return "\ufeff" + out.getvalue()
+        yield [
+            row.typed,
+            row.number or "",
+            labels[row.status],
+            cert.holder_name if cert else "",
+            mask_nip(cert.holder_nip) if cert else "",
+            cert.title if cert else "",
+            cert.jp if cert else "",
+            cert.issued_on.isoformat() if cert else "",
+            cert.issuer_name if cert else "",
+            cert.revoked_on.isoformat() if cert and cert.revoked_on else "",
+            cert.revocation_reason if cert else "",
+            row.message or "",
+        ]

@@ -53,7 +53,7 @@ def issue_certificates_command():
             ]
         )
     try:
-        issued = services.issue_missing()
+        issued = services.issue_missing(base_url=current_app.config["PUBLIC_BASE_URL"])
     except signing.SigningKeyError as exc:
         db.session.rollback()
         fail([str(exc)])

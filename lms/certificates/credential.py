@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
+from ..core.clock import as_utc
 from .models import Certificate, CertificateSource
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -24,9 +25,7 @@ SKJ_FRAMEWORK = "Standar Kompetensi Jabatan ASN (PermenPAN-RB Nomor 38 Tahun 201
 
 
 def iso(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return as_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _nip_identity(nip: str) -> dict:
@@ -156,7 +155,7 @@ def build(cert: Certificate, *, base_url: str, achievement_url: str | None, site
         },
         "credentialStatus": {"id": status_url, "type": STATUS_TYPE},
     }
-    timestamp = int(cert.issued_at.replace(tzinfo=cert.issued_at.tzinfo or UTC).timestamp())
+    timestamp = int(cert.issued_at.timestamp())
     return {
         **credential,
         "iss": base_url,

@@ -10,14 +10,16 @@ one source (a course enrolment, a webinar attendance), at most once: the unique 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Agency, User, utcnow
+from ..accounts.models import Agency, User
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime, enum_column
 from ..extensions import db
 
 
@@ -42,14 +44,7 @@ class Certificate(db.Model):
     # Random, in the credential as the subject's id: says nothing about the person.
     uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
     source: Mapped[CertificateSource] = mapped_column(
-        sa.Enum(
-            CertificateSource,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="certificate_source",
-            values_callable=lambda e: [m.value for m in e],
-        )
+        enum_column(CertificateSource, "certificate_source", 10)
     )
     source_id: Mapped[int]
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -70,14 +65,14 @@ class Certificate(db.Model):
     issuer_name: Mapped[str] = mapped_column(sa.String(200))
     # The holder's time zone at issue: the dates printed on the certificate are dates there.
     timezone: Mapped[str] = mapped_column(sa.String(32), default="Asia/Jakarta")
-    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    issued_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     # The signed credential (compact JWS) and the key that signed it.
     credential_jwt: Mapped[str] = mapped_column(sa.Text)
     key_id: Mapped[str] = mapped_column(sa.String(64))
 
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     revocation_reason: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -96,8 +91,6 @@ class Certificate(db.Model):
         """A timestamp of this certificate as a date in the holder's zone at issue time."""
         if value is None:
             return None
-        if value.tzinfo is None:  # SQLite returns naive UTC
-            value = value.replace(tzinfo=UTC)
         return value.astimezone(ZoneInfo(self.timezone)).date()
 
     @property

@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import can_manage_agency
-from ..accounts.models import Agency, Role, User, utcnow
+from ..accounts.models import Agency, Role, User
+from ..core.clock import utcnow
+from ..core.domain import DomainError
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import credential, numbers, signing
@@ -33,34 +35,16 @@ logger = logging.getLogger(__name__)
 NUMBER_ATTEMPTS = 3
 
 
-class CertificateError(ValueError):
-    """A domain problem; str() is a message for the user, `field` names the input."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
+class CertificateError(DomainError):
+    """A rule of certificates refused the action."""
 
 
 # ---------------------------------------------------------------- URLs
 
 
-def public_base_url() -> str:
-    """The site's absolute address for QR codes and credentials: PUBLIC_BASE_URL, else the request's."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    logger.warning("PUBLIC_BASE_URL is not set; certificate links use http://localhost")
-    return "http://localhost"
-
-
-def verify_url(number: str) -> str:
-    return f"{public_base_url()}/verify/{number}"
+def verify_url(number: str, base_url: str) -> str:
+    """The public verification page of a certificate, under the site's public base URL."""
+    return f"{base_url.rstrip('/')}/verify/{number}"
 
 
 # ---------------------------------------------------------------- issuing
@@ -88,7 +72,7 @@ def certificate_for_source(source: CertificateSource, source_id: int) -> Certifi
     )
 
 
-def _build(award: Award) -> Certificate:
+def _build(award: Award, base_url: str) -> Certificate:
     learner = award.learner
     cert = Certificate(
         number=numbers.generate(),
@@ -110,7 +94,7 @@ def _build(award: Award) -> Certificate:
     )
     payload = credential.build(
         cert,
-        base_url=public_base_url(),
+        base_url=base_url.rstrip("/"),
         achievement_url=award.achievement_url,
         site_name=current_app.config["SITE_NAME"],
     )
@@ -118,13 +102,14 @@ def _build(award: Award) -> Certificate:
     return cert
 
 
-def issue(award: Award) -> Certificate:
-    """Issue the certificate of an award, or return the one already issued for the same source."""
+def issue(award: Award, *, base_url: str) -> Certificate:
+    """Issue the certificate of an award, or return the one already issued for the same source.
+    `base_url` is the site's public address, signed into the credential (core.urls.public_base_url)."""
     existing = certificate_for_source(award.source, award.source_id)
     if existing is not None:
         return existing
     for _attempt in range(NUMBER_ATTEMPTS):
-        cert = _build(award)
+        cert = _build(award, base_url)
         try:
             with db.session.begin_nested():
                 db.session.add(cert)
@@ -165,7 +150,7 @@ def course_competencies(course: Course) -> list[dict]:
     ]
 
 
-def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
+def issue_for_enrolment(enrolment: Enrolment, *, base_url: str) -> Certificate:
     """The certificate of a completed course enrolment (issued now if it does not exist yet)."""
     if enrolment.completed_at is None:
         raise CertificateError(_l("Kursus ini belum selesai, sertifikat belum dapat diterbitkan."))
@@ -182,8 +167,9 @@ def issue_for_enrolment(enrolment: Enrolment) -> Certificate:
             competencies=course_competencies(course),
             agency=agency,
             course_id=course.id,
-            achievement_url=f"{public_base_url()}/courses/{course.slug}",
-        )
+            achievement_url=f"{base_url.rstrip('/')}/courses/{course.slug}",
+        ),
+        base_url=base_url,
     )
 
 
@@ -213,6 +199,7 @@ def issue_for_webinar(
     agency: Agency | None = None,
     course: Course | None = None,
     webinar_url: str | None = None,
+    base_url: str,
 ) -> Certificate:
     """The certificate of a webinar attendance (issued now if it does not exist yet).
 
@@ -235,49 +222,12 @@ def issue_for_webinar(
             agency=agency,
             course_id=course.id if course is not None else None,
             achievement_url=webinar_url,
-        )
-    )
-
-
-def _issue_safely(what: str, issue_fn) -> Certificate | None:
-    # A certificate that cannot be issued (say, unreadable keys) must not undo the learner's
-    # completion: it is logged and `flask lms issue-certificates` issues it later.
-    try:
-        with db.session.begin_nested():
-            return issue_fn()
-    except Exception:
-        logger.exception("certificate for %s could not be issued", what)
-        return None
-
-
-def on_course_completed(sender, enrolment: Enrolment, **extra) -> None:
-    """Subscriber of courses' `course_completed`: issue the certificate at once."""
-    _issue_safely(f"enrolment {enrolment.id}", lambda: issue_for_enrolment(enrolment))
-
-
-def on_webinar_attended(sender, attendance, **extra) -> None:
-    """Subscriber of webinars' `webinar_attended`.
-
-    Reads attendance.id, .user, .webinar (title, jp, course, competencies), .jp_credited and
-    .finalized_at.
-    """
-    webinar = attendance.webinar
-    jp = getattr(attendance, "jp_credited", None) or webinar.jp
-    _issue_safely(
-        f"webinar attendance {attendance.id}",
-        lambda: issue_for_webinar(
-            attendance.id,
-            attendance.user,
-            title=webinar.title,
-            jp=jp,
-            attended_at=getattr(attendance, "finalized_at", None) or utcnow(),
-            competencies=webinar_competencies(webinar),
-            course=getattr(webinar, "course", None),
         ),
+        base_url=base_url,
     )
 
 
-def issue_missing() -> list[Certificate]:
+def issue_missing(*, base_url: str) -> list[Certificate]:
     """Issue the certificates of completed enrolments that have none (idempotent)."""
     missing = db.session.scalars(
         sa.select(Enrolment)
@@ -289,7 +239,7 @@ def issue_missing() -> list[Certificate]:
         )
         .order_by(Enrolment.completed_at)
     ).all()
-    return [issue_for_enrolment(enrolment) for enrolment in missing]
+    return [issue_for_enrolment(enrolment, base_url=base_url) for enrolment in missing]
 
 
 # ---------------------------------------------------------------- finding

@@ -15,8 +15,10 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role
+from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.urls import public_base_url
 from ..extensions import db, limiter
 from . import bp, bulk, numbers, pdf, services, signing
 from .forms import BulkVerifyForm, CredentialForm, RevokeForm
@@ -145,7 +147,8 @@ def _lookup_or_404(code: str):
 def download_pdf(code: str):
     cert = _downloadable(code)
     try:
-        data = pdf.render(cert, services.verify_url(cert.number), site_name=current_app.config["SITE_NAME"])
+        verify_url = services.verify_url(cert.number, public_base_url())
+        data = pdf.render(cert, verify_url, site_name=current_app.config["SITE_NAME"])
     except pdf.FontMissing as exc:
         current_app.logger.error("%s", exc)
         abort(503, description=_("Sertifikat PDF sedang tidak dapat dibuat. Silakan coba lagi nanti."))
@@ -201,9 +204,8 @@ def verify_many():
         else:
             rows = bulk.verify_many(typed)
             if request.form.get("format") == "csv":
-                response = Response(bulk.to_csv(rows), mimetype="text/csv")
-                response.headers["Content-Disposition"] = 'attachment; filename="hasil-verifikasi.csv"'
-                return response
+                chunks = tabular.csv_chunks(bulk.RESULT_HEADER, bulk.result_rows(rows), delimiter=",")
+                return tabular.download("hasil-verifikasi.csv", chunks)
     return render_template(
         "certificates/bulk.html",
         form=form,

@@ -1,4 +1,24 @@
+"""URLs: safe redirect targets and the site's public address."""
+
+import logging
 from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
+
+logger = logging.getLogger(__name__)
+
+
+def public_base_url() -> str:
+    """The site's absolute address for QR codes, credentials and links in mail: PUBLIC_BASE_URL,
+    else the current request's. Computed at the edge (views, subscribers, CLI) and passed to the
+    services as a plain argument."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    logger.warning("PUBLIC_BASE_URL is not set; certificate links use http://localhost")
+    return "http://localhost"
 
 
 def safe_next(target: str | None, default: str) -> str:

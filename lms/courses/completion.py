@@ -24,7 +24,7 @@ from flask import current_app
 from flask.signals import Namespace
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import utcnow
+from ..core.clock import utcnow
 from ..extensions import db
 from .models import Enrolment, Lesson, LessonCompletion
 

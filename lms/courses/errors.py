@@ -1,14 +1,10 @@
 """Domain errors of courses; str(error) is a message for the user, `field` names the input."""
 
+from ..core.domain import DomainError
 
-class CourseError(ValueError):
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
-    def __str__(self) -> str:
-        return str(self.message)
+class CourseError(DomainError):
+    """A rule of courses refused the action."""
 
 
 class CoursePermissionDenied(CourseError):

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role
-from ..careers.services import available_competencies
+from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.uploads import upload_limit
 from ..extensions import db

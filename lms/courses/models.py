@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Agency, User, utcnow
-from ..careers.models import Competency
+from ..accounts.models import Agency, User
+from ..competencies.models import Competency
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime
 from ..extensions import db
 
 # Lesson HTML is stored with media URLs in it, so the path must not depend on a request.
@@ -66,9 +68,9 @@ class Course(db.Model):
     completion_rule: Mapped[dict] = mapped_column(sa.JSON, default=lambda: {"lessons": "required"})
     # 0 until first published; incremented at every publish.
     version: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner_agency: Mapped[Agency | None] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -129,7 +131,7 @@ class Module(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
@@ -167,9 +169,9 @@ class Lesson(db.Model):
     )
     # The lesson's file in a course bundle (lessons/01-pengantar.md): how re-imports find it.
     source_file: Mapped[str] = mapped_column(sa.String(200))
-    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     module: Mapped[Module] = relationship(back_populates="lessons")
     course: Mapped[Course] = relationship()
@@ -196,7 +198,7 @@ class Media(db.Model):
     width: Mapped[int | None]
     height: Mapped[int | None]
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="media")
 
@@ -218,10 +220,10 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    enrolled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_date: Mapped[date | None] = mapped_column(sa.Date)
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The course version the learner completed (the course may be re-published later).
     completed_version: Mapped[int | None]
 
@@ -241,7 +243,7 @@ class LessonCompletion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id"), index=True)
-    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     enrolment: Mapped[Enrolment] = relationship()
     lesson: Mapped[Lesson] = relationship()

@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import Role, User, utcnow
-from ..careers.services import competencies_by_code
+from ..accounts.models import Role, User
+from ..competencies.services import competencies_by_code
 from ..content import render_markdown
+from ..core.clock import utcnow
 from ..extensions import db
 from . import completion
 from . import media as media_store

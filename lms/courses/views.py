@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ..accounts import agencies
 from ..accounts.models import Role, Unit
-from ..careers.services import available_competencies
+from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..extensions import db

@@ -13,7 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..accounts.models import utcnow
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime
 from ..extensions import db
 
 
@@ -28,7 +29,7 @@ class SyncReceipt(db.Model):
     # "recorded" or "refused", and what the client was told the first time.
     status: Mapped[str] = mapped_column(sa.String(10))
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OfflinePreferences(db.Model):
@@ -39,4 +40,4 @@ class OfflinePreferences(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     # Videos and conference rooms never load by themselves; big images wait for a tap.
     low_data: Mapped[bool] = mapped_column(default=False)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -31,7 +31,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
+from ..core.clock import utcnow
 from ..courses import learning
 from ..courses.errors import CourseError
 from ..courses.models import Lesson
@@ -39,7 +40,8 @@ from ..extensions import db
 from ..quizzes import attempts as quiz_attempts
 from ..quizzes.errors import AttemptClosed
 from ..quizzes.models import Attempt, FinishReason
-from ..quizzes.types import BadAnswer, strategy
+from ..quizzes.types import strategy
+from ..quizzes.types.base import BadAnswer
 from .models import SyncReceipt
 
 logger = logging.getLogger(__name__)

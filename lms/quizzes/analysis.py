@@ -14,15 +14,15 @@ Item analysis uses every finished, fully graded attempt of the quiz:
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
+from ..core.clock import as_utc
 from ..extensions import db
 from . import attempts as attempt_services
 from . import grading
@@ -76,57 +76,47 @@ def results(quiz: Quiz) -> list[LearnerResult]:
     return sorted(rows.values(), key=lambda r: (r.user.name.lower(), r.user.id))
 
 
-def results_csv(quiz: Quiz) -> str:
-    """One line per finished attempt: who, when, how, score; the learner's grade and pass."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "nama",
-            "nip",
-            "email",
-            "percobaan",
-            "mulai_utc",
-            "selesai_utc",
-            "cara_selesai",
-            "skor",
-            "skor_maksimal",
-            "persen",
-            "menunggu_penilaian",
-            "nilai_akhir",
-            "lulus",
-        ]
-    )
+RESULTS_HEADER = [
+    "nama",
+    "nip",
+    "email",
+    "percobaan",
+    "mulai_utc",
+    "selesai_utc",
+    "cara_selesai",
+    "skor",
+    "skor_maksimal",
+    "persen",
+    "menunggu_penilaian",
+    "nilai_akhir",
+    "lulus",
+]
+
+
+def results_rows(quiz: Quiz) -> Iterator[list]:
+    """One row per finished attempt (RESULTS_HEADER): who, when, how, score; grade and pass."""
     for row in results(quiz):
         for attempt in row.attempts:
-            writer.writerow(
-                [
-                    _safe(row.user.name),
-                    row.user.nip or "",
-                    row.user.email,
-                    attempt.number,
-                    _iso(attempt.started_at),
-                    _iso(attempt.finished_at),
-                    attempt.finish_reason.value if attempt.finish_reason else "",
-                    attempt.score,
-                    attempt.max_score,
-                    attempt.percent,
-                    "ya" if attempt.needs_grading else "tidak",
-                    row.grade if row.grade is not None else "",
-                    "ya" if row.passed else "tidak",
-                ]
-            )
-    return out.getvalue()
+            yield [
+                row.user.name,
+                row.user.nip or "",
+                row.user.email,
+                attempt.number,
+                _iso(attempt.started_at),
+                _iso(attempt.finished_at),
+                attempt.finish_reason.value if attempt.finish_reason else "",
+                attempt.score,
+                attempt.max_score,
+                attempt.percent,
+                "ya" if attempt.needs_grading else "tidak",
+                row.grade if row.grade is not None else "",
+                "ya" if row.passed else "tidak",
+            ]
 
 
 def _iso(value) -> str:
-    value = attempt_services.aware(value)
+    value = as_utc(value)
     return value.isoformat(timespec="seconds") if value else ""
-
-
-def _safe(text: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass

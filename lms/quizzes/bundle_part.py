@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..courses.bundle_io import Problem
-from ..courses.bundles import BundlePart, register_bundle_part
+from ..courses.bundle_spec import BundlePart, register_bundle_part
 from ..courses.models import Course
 from ..courses.services import slugify
 from ..extensions import db

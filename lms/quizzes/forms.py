@@ -26,6 +26,7 @@ from wtforms.validators import NumberRange, Optional
 from ..core.forms import choices, max_length, required
 from .formats import QuestionSpec
 from .models import GradingMethod, Layout, QuestionType, TextFormat, Visibility
+from .types.base import format_number
 
 ROWS = 8
 
@@ -131,8 +132,6 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
 
 def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
     """Rows to show in the editor for a question's definition, plus blank ones to add more."""
-    from .types import format_number
-
     rows: list[dict] = []
     if qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         rows = [

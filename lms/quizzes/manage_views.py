@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.access import roles_required
-from ..accounts.models import Role, User
+from ..accounts.models import Role
+from ..core import tabular
+from ..core.clock import as_utc
 from ..core.forms import choices, form_error
-from ..courses.models import Course, Enrolment
+from ..courses.models import Course
 from ..extensions import db
-from . import analysis, attempts, formats, forms, manage_bp, services
+from . import analysis, corrections, formats, forms, manage_bp, services
 from .errors import QuizError
 from .models import Attempt, AttemptItem, Question, QuestionBank, QuestionType, Quiz, QuizAudit
 
@@ -222,7 +224,7 @@ def _quiz_form(course, quiz=None):
         from zoneinfo import ZoneInfo
 
         for name in ("opens_at", "closes_at"):
-            value = attempts.aware(getattr(quiz, name))
+            value = as_utc(getattr(quiz, name))
             getattr(form, name).data = (
                 value.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if value else None
             )
@@ -343,11 +345,8 @@ def results(quiz_id: int):
 @roles_required(*AUTHORS)
 def results_csv(quiz_id: int):
     item = managed(Quiz, quiz_id)
-    return Response(
-        "\ufeff" + analysis.results_csv(item),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=hasil-kuis-{item.id}.csv"},
-    )
+    chunks = tabular.csv_chunks(analysis.RESULTS_HEADER, analysis.results_rows(item), delimiter=",")
+    return tabular.download(f"hasil-kuis-{item.id}.csv", chunks)
 
 
 @bp.get("/quizzes/<int:quiz_id>/analysis")
@@ -380,7 +379,7 @@ def regrade(quiz_id: int):
     try:
         if not form.validate_on_submit():
             raise QuizError(_("Tuliskan alasannya (minimal 3 karakter)."))
-        summary = attempts.regrade_quiz(item, reason=form.reason.data, by=current_user)
+        summary = corrections.regrade_quiz(item, reason=form.reason.data, by=current_user)
     except QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -416,7 +415,7 @@ def grade_item(attempt_id: int):
     try:
         if answer is None or answer.attempt_id != item.id or not form.validate_on_submit():
             raise QuizError(_("Isi nilai dengan angka."))
-        attempts.grade_item_manually(answer, form.number(), form.comment.data or "", by=current_user)
+        corrections.grade_item_manually(answer, form.number(), form.comment.data or "", by=current_user)
     except QuizError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -434,7 +433,7 @@ def reopen(attempt_id: int):
     try:
         if not form.validate_on_submit():
             raise QuizError(_("Tuliskan alasannya (minimal 3 karakter)."))
-        attempts.reopen_attempt(
+        corrections.reopen_attempt(
             item, minutes=form.minutes.data or 0, reason=form.reason.data, by=current_user
         )
     except QuizError as exc:
@@ -451,12 +450,7 @@ def reopen(attempt_id: int):
 def overrides(quiz_id: int):
     item = managed(Quiz, quiz_id)
     form = forms.OverrideForm()
-    learners = db.session.scalars(
-        sa.select(User)
-        .join(Enrolment, Enrolment.user_id == User.id)
-        .where(Enrolment.course_id == item.course_id)
-        .order_by(User.name)
-    ).all()
+    learners = corrections.enrolled_learners(item)
     form.user_id.choices = choices(
         [("", _("Pilih peserta"))] + [(u.id, f"{u.name} ({u.nip or u.email})") for u in learners]
     )
@@ -465,7 +459,7 @@ def overrides(quiz_id: int):
         try:
             if person is None:
                 raise QuizError(_("Peserta tidak terdaftar di kursus ini."), "user_id")
-            attempts.grant_override(
+            corrections.grant_override(
                 item,
                 person,
                 extra_minutes=form.extra_minutes.data or 0,
@@ -481,9 +475,7 @@ def overrides(quiz_id: int):
             db.session.commit()
             flash(_("Pengecualian untuk %(name)s disimpan.", name=person.name), "success")
             return redirect(url_for(".overrides", quiz_id=item.id))
-    existing = db.session.scalars(
-        sa.select(attempts.QuizOverride).where(attempts.QuizOverride.quiz_id == item.id)
-    ).all()
+    existing = corrections.overrides_of(item)
     return render_template(
         "quizzes/manage/overrides.html", quiz=item, course=item.course, form=form, overrides=existing
     )

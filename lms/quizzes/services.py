@@ -14,8 +14,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import User, utcnow
+from ..accounts.models import User
 from ..content import render_markdown, sanitize_html
+from ..core.clock import as_utc, utcnow
 from ..courses import media as media_store
 from ..courses import services as course_services
 from ..courses.models import Course, Module
@@ -35,7 +36,6 @@ from .models import (
     TextFormat,
     Visibility,
 )
-from .models._common import aware, to_utc
 from .types import strategy
 
 logger = logging.getLogger(__name__)
@@ -348,7 +348,7 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
         raise QuizError(
             _l("Latihan tanpa batas waktu tidak boleh memiliki batas waktu."), "time_limit_minutes"
         )
-    opens, closes = to_utc(data.opens_at), to_utc(data.closes_at)
+    opens, closes = as_utc(data.opens_at), as_utc(data.closes_at)
     if opens and closes and closes <= opens:
         raise QuizError(_l("Waktu tutup harus setelah waktu buka."), "closes_at")
     if len(data.description or "") > PROMPT_MAX:
@@ -420,8 +420,8 @@ def quiz_data(quiz: Quiz) -> QuizData:
         required=quiz.required,
         time_limit_minutes=quiz.time_limit_minutes,
         practice=quiz.practice,
-        opens_at=aware(quiz.opens_at),
-        closes_at=aware(quiz.closes_at),
+        opens_at=as_utc(quiz.opens_at),
+        closes_at=as_utc(quiz.closes_at),
         max_attempts=quiz.max_attempts,
         pass_mark=quiz.pass_mark,
         grading_method=quiz.grading_method,

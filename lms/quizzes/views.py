@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.models import utcnow
+from ..core.clock import utcnow
 from ..core.home import register_home_panel, register_panel
 from ..courses import learning
 from ..extensions import db
@@ -23,7 +23,8 @@ from . import attempts as service
 from . import bp, services
 from .errors import AttemptClosed, QuizError
 from .models import Attempt, AttemptState, Layout, Quiz
-from .types import BadAnswer, strategy
+from .types import strategy
+from .types.base import BadAnswer
 
 ANSWER_MAX_BYTES = 256 * 1024
 _FIELD = re.compile(r"^q(\d{1,4})-(.+)$")
@@ -188,12 +189,7 @@ def answer(attempt_id: int):
     attempt = own_attempt(attempt_id)
     try:
         by_slot = _answers_by_slot(request.form, attempt)
-        # Check every answer first, so a forged one changes nothing at all.
-        for slot, values in by_slot.items():
-            item = next(i for i in attempt.items if i.slot == slot)
-            strategy(item.qtype).parse(item.snapshot, values)
-        for slot, values in by_slot.items():
-            service.save_answer(attempt, slot, values)
+        service.save_answers(attempt, by_slot)
     except BadAnswer:
         db.session.rollback()
         message = _("Jawaban tidak sesuai dengan soal pada percobaan ini.")

@@ -17,8 +17,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..careers.models import Competency
-from ..careers.services import available_competencies, competencies_by_code
+from ..competencies.models import Competency
+from ..competencies.services import available_competencies, competencies_by_code
 from ..extensions import db
 from .errors import WebinarError
 from .models import Webinar, WebinarCompetency

@@ -8,32 +8,17 @@ and the final attendance all see the same thing.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User, utcnow
-from ..careers.models import Competency
+from ..accounts.models import User
+from ..competencies.models import Competency
+from ..core.clock import utcnow
+from ..core.columns import UTCDateTime, enum_column
 from ..courses.models import Course
 from ..extensions import db
-
-
-class UTCDateTime(sa.types.TypeDecorator):
-    """A timestamp that is always aware UTC in Python (SQLite hands back naive values)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC) if value is not None else None
 
 
 class Webinar(db.Model):
@@ -311,14 +296,7 @@ class Poll(db.Model):
     webinar_id: Mapped[int] = mapped_column(sa.ForeignKey("webinars.id", ondelete="CASCADE"), index=True)
     question: Mapped[str] = mapped_column(sa.String(300))
     status: Mapped[PollStatus] = mapped_column(
-        sa.Enum(
-            PollStatus,
-            native_enum=False,
-            length=10,
-            create_constraint=True,
-            name="poll_status",
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        enum_column(PollStatus, "poll_status", 10),
         default=PollStatus.DRAFT,
     )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,23 +1,19 @@
-"""The attendance report as CSV (for Excel: UTF-8 with BOM, semicolons) and XLSX.
-
-XLSX is written with XlsxWriter in constant_memory mode (rows streamed in order), the choice
-for every spreadsheet export of the platform.
-"""
+"""The attendance report as CSV (for Excel: UTF-8 with BOM, semicolons) and XLSX, both through
+the platform's one export writer (lms/core/tabular.py, lms/core/xlsx.py): streamed, and names
+people typed themselves cannot run as spreadsheet formulas."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 
 import sqlalchemy as sa
-import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
+from ..core import tabular
 from ..core.i18n import TIMEZONE_ABBREVIATIONS
+from ..core.xlsx import xlsx_chunks
 from ..extensions import db
 from .models import Attendance, AttendanceCorrection, Webinar
 from .services import ReportRow, to_local
@@ -67,45 +63,29 @@ def values(row: ReportRow, zone: str) -> list:
     ]
 
 
-def to_csv(rows: Iterable[ReportRow], zone: str) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header(zone))
+def csv_rows(rows: Iterable[ReportRow], zone: str) -> Iterator[list]:
+    """The rows for the CSV: times as "YYYY-MM-DD HH:MM" of the zone, the share as "83.3%"."""
     for row in rows:
         cells = values(row, zone)
         for index in (3, 4):
-            cells[index] = (
-                cells[index].strftime("%Y-%m-%d %H:%M") if isinstance(cells[index], datetime) else ""
-            )
+            cells[index] = cells[index].strftime("%Y-%m-%d %H:%M") if cells[index] is not None else ""
         cells[6] = f"{cells[6] * 100:.1f}%"
-        writer.writerow(cells)
-    return buffer.getvalue()
+        yield cells
 
 
-def to_xlsx(rows: Iterable[ReportRow], zone: str, title: str) -> bytes:
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        output, {"constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm"}
+def to_csv(rows: Iterable[ReportRow], zone: str) -> Iterator[bytes]:
+    """The attendance report as CSV for Excel (UTF-8 with BOM, semicolons), streamed and guarded."""
+    return tabular.csv_chunks(header(zone), csv_rows(rows, zone))
+
+
+def to_xlsx(rows: Iterable[ReportRow], zone: str, title: str) -> Iterator[bytes]:
+    """The attendance report as XLSX: the webinar's title above the header, real date-times in
+    the zone, the share as a percentage; streamed and guarded like every export."""
+    return xlsx_chunks(
+        header(zone),
+        (values(row, zone) for row in rows),
+        sheet=_("Kehadiran"),
+        title=title,
+        formats={0: "text", 3: "datetime", 4: "datetime", 6: "percent"},
+        widths={0: 20, 1: 32, 2: 32, 3: 18, 4: 18},
     )
-    sheet = workbook.add_worksheet(_("Kehadiran")[:31])
-    bold = workbook.add_format({"bold": True})
-    percent = workbook.add_format({"num_format": "0.0%"})
-    sheet.set_column(0, 0, 20)
-    sheet.set_column(1, 2, 32)
-    sheet.set_column(3, 4, 18)
-    sheet.write_string(0, 0, title, bold)
-    sheet.write_row(1, 0, header(zone), bold)
-    for number, row in enumerate(rows, start=2):
-        cells = values(row, zone)
-        sheet.write_string(number, 0, cells[0])  # a NIP is text, never an 18-digit number
-        sheet.write_string(number, 1, cells[1])
-        sheet.write_string(number, 2, cells[2])
-        for column in (3, 4):
-            if cells[column] is not None:
-                sheet.write_datetime(number, column, cells[column])
-        sheet.write_number(number, 5, cells[5])
-        sheet.write_number(number, 6, cells[6], percent)
-        sheet.write_string(number, 7, cells[7])
-    workbook.close()
-    return output.getvalue()

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
 from ..accounts.models import Role, User
+from ..core import tabular
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.security import CONTENT_SECURITY_POLICY
@@ -319,24 +320,16 @@ def attendance(webinar_id: int):
 @login_required
 def attendance_csv(webinar_id: int):
     webinar = report_viewer(webinar_id)
-    body = report.to_csv(services.attendance_report(webinar), str(get_timezone()))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="kehadiran-webinar-{webinar.id}.csv"'},
-    )
+    chunks = report.to_csv(services.attendance_report(webinar), str(get_timezone()))
+    return tabular.download(f"kehadiran-webinar-{webinar.id}.csv", chunks)
 
 
 @bp.get("/<int:webinar_id>/attendance.xlsx")
 @login_required
 def attendance_xlsx(webinar_id: int):
     webinar = report_viewer(webinar_id)
-    body = report.to_xlsx(services.attendance_report(webinar), str(get_timezone()), webinar.title)
-    return Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="kehadiran-webinar-{webinar.id}.xlsx"'},
-    )
+    chunks = report.to_xlsx(services.attendance_report(webinar), str(get_timezone()), webinar.title)
+    return tabular.download(f"kehadiran-webinar-{webinar.id}.xlsx", chunks)
 
 
 @bp.post("/<int:webinar_id>/end")

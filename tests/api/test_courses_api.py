@@ -115,3 +115,34 @@ def test_api_writes_need_the_csrf_header(app, client, login, world, monkeypatch)
     page = client.get("/account").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert client.post(url, headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_my_progress_costs_the_same_queries_for_2_or_10_enrolments(
+    app, client, login, make_agency, make_user, make_course, count_queries
+):
+    agency = make_agency()
+    trainer = make_user(agency, roles=(Role.TRAINER,))
+    learner = make_user(agency)
+    login(learner)
+    counts, bodies = {}, {}
+    made = 0
+    for n in (2, 10):
+        while made < n:
+            made += 1
+            course = make_course(
+                by=trainer, title=f"Kursus {made}", modules=2, lessons=2, competencies=(("PK", 2),)
+            )
+            assert client.post(f"/api/v1/courses/{course.slug}/enrolment").status_code == 201
+            first = client.get(f"/api/v1/courses/{course.slug}").get_json()["modules"][0]["lessons"][0]
+            assert client.put(f"/api/v1/lessons/{first['id']}/completion").status_code == 200
+        with count_queries() as statements:
+            response = client.get("/api/v1/me/progress")
+        assert response.status_code == 200
+        counts[n], bodies[n] = len(statements), response.get_json()
+    assert counts[2] == counts[10], counts
+    assert counts[10] <= 11, counts  # user, enrolments+courses+awards+competencies, outline, done, JP
+    assert len(bodies[10]["enrolments"]) == 10
+    entry = bodies[10]["enrolments"][-1]
+    assert entry["progress"] == {"done": 1, "total": 4, "percent": 25, "complete": False}
+    assert entry["course"]["competencies"][0]["code"] == "PK"
+    assert entry["continue_url"] and len(entry["completed_lesson_ids"]) == 1

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from lms.accounts import agencies as agency_services
 from lms.accounts.models import Role, User
-from lms.careers import positions, services
+from lms.careers import positions
+from lms.competencies import services
 from lms.courses import learning
 from lms.courses.models import Course, Lesson
 from lms.extensions import db

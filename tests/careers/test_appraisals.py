@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from lms.careers import appraisals, audit
+from lms.accounts import audit
+from lms.careers import appraisals
 from lms.careers.errors import CareerError, CareerPermissionDenied
 from lms.careers.models import (
     BERAKHLAK_VALUES,

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from lms.accounts import audit
 from lms.accounts.models import Role
-from lms.careers import audit, awards, jp, records, summaries
+from lms.careers import awards, jp, records, summaries
 from lms.careers.models import (
     CareerSummary,
     CompetencyRecord,
@@ -347,9 +348,9 @@ def test_publishing_an_unchanged_course_changes_nothing(org, make_course):
     assert len(audit.history_of(org.staff.id)) == entries
 
 
-def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(app, org, make_course):
-    from tests.careers.test_views import count_queries
-
+def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(
+    app, org, make_course, count_queries
+):
     counts = []
     for n in (2, 8):
         course = make_course(title=f"Kursus {n}", jp=2, competencies=[("KOM", 2)])
@@ -359,7 +360,7 @@ def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(a
         course.jp = 3
         course.competencies[0].level = 3
         db.session.flush()
-        with count_queries(app) as statements:
+        with count_queries() as statements:
             db.session.commit()
         counts.append(len(statements))
     assert counts[0] == counts[1]
@@ -466,9 +467,8 @@ def test_a_webinar_edited_directly_in_the_orm_is_followed_on_commit(org, host):
     assert records.cached_levels(org.staff.id) == {code("KOM"): 4}
 
 
-def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host):
+def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host, count_queries):
     from lms.webinars import competencies
-    from tests.careers.test_views import count_queries
 
     counts = []
     for n in (2, 8):
@@ -478,7 +478,7 @@ def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(a
             attend(webinar, person, 60, f"w{n}-{i}")
         webinars.finalize(webinar, at=at(70))
         db.session.commit()
-        with count_queries(app) as statements:
+        with count_queries() as statements:
             competencies.set_competencies(webinar, [("KOM", 3)], by=host)  # one level up, one revoked
             db.session.commit()
         counts.append(len(statements))

@@ -2,8 +2,9 @@
 
 import sqlalchemy as sa
 
+from lms import create_app
 from lms.accounts.models import Agency, User
-from lms.careers import analytics, summaries
+from lms.careers import summaries
 from lms.careers.models import (
     Appraisal,
     CareerSummary,
@@ -13,7 +14,8 @@ from lms.careers.models import (
     behaviour_rating_for,
 )
 from lms.courses.models import Course, Enrolment
-from tests.careers.test_analytics import snapshot
+from lms.reports import compliance, talent
+from tests.reports.test_reports import snapshot
 
 
 def test_generate_writes_the_planned_data_and_the_analytics(app, db):
@@ -102,8 +104,8 @@ def test_generate_writes_the_planned_data_and_the_analytics(app, db):
         generated = snapshot(agency.id)
         summaries.rebuild(db.session, agency.id)
         assert snapshot(agency.id) == generated
-        assert analytics.ninebox(agency.id).total == 60
-        report = analytics.compliance(agency.id, 2026, 20)
+        assert talent.ninebox(agency.id).total == 60
+        report = compliance.compliance(agency.id, 2026, 20)
         assert report.total.staff == 60
     again = runner.invoke(
         args=[
@@ -161,3 +163,11 @@ def test_seed_demo_is_idempotent(app, db):
         assert staff.position.code == "PERAWAT-PERTAMA" and staff.target_position.code == "PERAWAT-MUDA"
         assert siti.position_title == "Perawat Ahli Pertama"
         assert db.session.get(CareerSummary, siti.id).predikat.value == "butuh_perbaikan"
+
+
+def test_the_generator_is_a_development_command_only(app):
+    production_like = create_app("test", DEV_COMMANDS=False)
+    result = production_like.test_cli_runner().invoke(args=["lms", "generate", "--help"])
+    assert result.exit_code != 0 and "No such command" in result.output
+    create_app("test")  # the tests' own app offers it again
+    assert "generate" in app.test_cli_runner().invoke(args=["lms", "--help"]).output

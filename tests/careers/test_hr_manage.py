@@ -9,18 +9,16 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from lms.careers import appraisals, audit, catalogue, csv_io, position_input, staffing, training_requests
-from lms.careers.errors import CareerError, CareerPermissionDenied
-from lms.careers.models import (
-    AuditEntry,
-    Competency,
-    Position,
-    PositionPath,
-    RequestStatus,
-    StaffGap,
-    StaffPosition,
-    TrainingRequest,
-)
+from lms.accounts import audit
+from lms.accounts.errors import HrPermissionDenied
+from lms.accounts.models import AuditEntry
+from lms.careers import appraisals, position_input, staffing, training_requests
+from lms.careers.errors import CareerError
+from lms.careers.models import Position, PositionPath, RequestStatus, StaffGap, StaffPosition, TrainingRequest
+from lms.competencies import csv_io
+from lms.competencies import services as catalogue
+from lms.competencies.errors import CompetencyError, CompetencyPermissionDenied
+from lms.competencies.models import Competency
 from lms.extensions import db, limiter
 from tests import factories
 from tests.careers.conftest import build_org, code
@@ -96,7 +94,7 @@ def test_the_same_code_may_be_used_by_another_agency_but_not_its_competencies(or
     with pytest.raises(position_input.PositionRejected) as info:
         position_input.save_position_input(org.agency, raw(requirements=[("TK-LAIN", "2")]), by=org.hr)
     assert "tidak dikenal" in info.value.issues[0].message
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(HrPermissionDenied):
         position_input.save_position_input(org.agency, raw(), by=org.staff)
 
 
@@ -197,7 +195,7 @@ def test_single_person_assignment(org):
         staffing.set_assignment(org.peer, None, factories.user(other), by=org.hr)
     with pytest.raises(CareerError):
         staffing.set_assignment(org.peer, None, org.peer, by=org.hr)
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(HrPermissionDenied):
         staffing.set_assignment(org.peer, None, None, by=org.head)
     with pytest.raises(CareerError) as info:
         staffing.supervisor_by_nip("123", org.agency.id)
@@ -244,7 +242,7 @@ def test_hr_edits_technical_competencies_and_descriptors_audited(org):
     create, update = audit.history_of_entity("competency", created.id)
     assert create.before is None and update.before["levels"]["3"] == "Deskriptor 3"
     assert update.after["levels"]["3"] == "Baru" and update.actor_id == org.hr.id
-    with pytest.raises(CareerError):
+    with pytest.raises(CompetencyError):
         catalogue.save_technical(
             org.agency,
             catalogue.CompetencyData("X", "Pengelolaan Arsip", "", levels | {5: " "}),
@@ -261,7 +259,7 @@ def test_hr_edits_technical_competencies_and_descriptors_audited(org):
     assert [e.action for e in entries] == ["create", "update", "import"]
     assert entries[-1].after["levels"]["3"] == "Diubah lewat CSV"
     skj = db.session.scalar(sa.select(Competency).where(Competency.code == "INT"))
-    with pytest.raises(CareerPermissionDenied):
+    with pytest.raises(CompetencyPermissionDenied):
         catalogue.save_technical(
             org.agency, catalogue.CompetencyData("INT", "Integritas", "", levels), by=org.hr, competency=skj
         )

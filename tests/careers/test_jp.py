@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from lms.careers import audit, jp, summaries
+from lms.accounts import audit
+from lms.careers import jp, summaries
 from lms.careers.errors import CareerError, CareerPermissionDenied
 from lms.careers.models import JpRecord
 from lms.courses import learning

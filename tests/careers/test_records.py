@@ -5,9 +5,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from lms.careers import audit, records, summaries
+from lms.accounts import audit
+from lms.accounts.models import AuditEntry
+from lms.careers import records, summaries
 from lms.careers.errors import CareerError, CareerPermissionDenied
-from lms.careers.models import AuditEntry, CompetencyRecord, RecordSource, StaffCompetency
+from lms.careers.models import CompetencyRecord, RecordSource, StaffCompetency
 from lms.courses import learning
 from lms.extensions import db
 from tests import factories
@@ -103,8 +105,8 @@ def test_only_hr_of_the_agency_records_assessments(org):
         with pytest.raises(CareerPermissionDenied):
             records.record_assessment(org.staff, data, by=actor)
     # another agency's technical competency cannot be recorded here
-    from lms.careers import services
-    from lms.careers.models import CompetencyType
+    from lms.competencies import services
+    from lms.competencies.models import CompetencyType
 
     foreign = services.create_competency(
         "LAIN-T1", "Teknis Lain", CompetencyType.TECHNICAL, {n: "x" for n in range(1, 6)}, agency_id=other.id

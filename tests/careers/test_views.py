@@ -2,7 +2,6 @@
 
 import gzip
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,22 +11,6 @@ from lms.careers.models import Appraisal, CompetencyRecord, JpRecord, Position, 
 from lms.extensions import db, limiter
 from tests import factories
 from tests.careers.conftest import Ids, build_org, code, complete
-
-
-@contextmanager
-def count_queries(app):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def values(rating):
@@ -325,7 +308,7 @@ def populate(app, org_code, n):
         )
 
 
-def test_pages_use_a_bounded_number_of_queries(app, client, login):
+def test_pages_use_a_bounded_number_of_queries(app, client, login, count_queries):
     counts = {}
     for n in (2, 12):
         ids = populate(app, f"Q{n}", n)
@@ -349,7 +332,7 @@ def test_pages_use_a_bounded_number_of_queries(app, client, login):
         counts[n] = {}
         for name, (email, path) in pages.items():
             as_user(client, login, email)
-            with count_queries(app) as statements:
+            with count_queries() as statements:
                 assert client.get(path).status_code == 200, path
             counts[n][name] = len(statements)
     print("queries per page:", counts[12])

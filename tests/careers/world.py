@@ -3,8 +3,9 @@
 from datetime import date
 
 from lms.accounts.models import Agency, User
-from lms.careers import appraisals, jp, positions, records, services, training_requests
+from lms.careers import appraisals, jp, positions, records, training_requests
 from lms.careers.models import Position
+from lms.competencies import services
 from lms.extensions import db
 from tests import factories
 

@@ -61,7 +61,7 @@ def test_two_concurrent_completion_events_issue_one_certificate(app, committed):
         try:
             with app.test_request_context():
                 enrolment = db.session.get(Enrolment, committed["enrolment"])
-                cert = services.issue_for_enrolment(enrolment)
+                cert = services.issue_for_enrolment(enrolment, base_url="http://localhost")
                 db.session.commit()
                 results.append(cert.number)
         except Exception as exc:  # reported below

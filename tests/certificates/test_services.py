@@ -1,3 +1,5 @@
+import base64
+import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -6,12 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role
-from lms.certificates import services, signing
+from lms.certificates import handlers, services, signing
 from lms.certificates.models import Certificate, CertificateSource
 from lms.courses import learning
 from lms.extensions import db
 from tests import factories
 from tests.certificates.conftest import certificate_of, complete
+
+BASE = "http://localhost"
 
 
 @pytest.fixture
@@ -47,8 +51,8 @@ def test_completing_a_course_issues_one_certificate_with_a_snapshot(world):
 def test_issuing_again_returns_the_same_certificate(world):
     enrolment = complete(world.learner, world.course)
     first = certificate_of(enrolment)
-    assert services.issue_for_enrolment(enrolment) is first
-    assert services.issue_missing() == []
+    assert services.issue_for_enrolment(enrolment, base_url=BASE) is first
+    assert services.issue_missing(base_url=BASE) == []
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
     assert count == 1
 
@@ -66,7 +70,7 @@ def test_the_loser_of_a_race_gets_the_winners_certificate(world, monkeypatch):
         return None if len(calls) == 1 else real(source, source_id)
 
     monkeypatch.setattr(services, "certificate_for_source", miss_first_time)
-    assert services.issue_for_enrolment(enrolment) is winner
+    assert services.issue_for_enrolment(enrolment, base_url=BASE) is winner
     assert len(calls) == 2
 
 
@@ -99,7 +103,7 @@ def test_issuing_agency_falls_back_to_the_learners_agency_then_the_site(world, a
 def test_an_incomplete_enrolment_gets_no_certificate(world):
     enrolment = learning.enrol(world.learner, world.course)
     with pytest.raises(services.CertificateError):
-        services.issue_for_enrolment(enrolment)
+        services.issue_for_enrolment(enrolment, base_url=BASE)
     assert certificate_of(enrolment) is None
 
 
@@ -112,17 +116,23 @@ def test_a_failure_to_issue_does_not_undo_the_completion(world, monkeypatch, cap
     assert enrolment.completed_at is not None and certificate_of(enrolment) is None
     assert "could not be issued" in caplog.text
     monkeypatch.undo()
-    issued = services.issue_missing()
+    issued = services.issue_missing(base_url=BASE)
     assert [c.source_id for c in issued] == [enrolment.id]
 
 
 def test_webinar_attendance_issues_a_certificate_once(world):
     attended = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
     first = services.issue_for_webinar(
-        9001, world.learner, title="Webinar Etika ASN", jp=2, attended_at=attended, course=world.course
+        9001,
+        world.learner,
+        title="Webinar Etika ASN",
+        jp=2,
+        attended_at=attended,
+        course=world.course,
+        base_url=BASE,
     )
     again = services.issue_for_webinar(
-        9001, world.learner, title="Webinar Etika ASN", jp=2, attended_at=attended
+        9001, world.learner, title="Webinar Etika ASN", jp=2, attended_at=attended, base_url=BASE
     )
     assert again is first
     assert first.source is CertificateSource.WEBINAR and first.source_id == 9001
@@ -143,7 +153,7 @@ def test_the_webinar_signal_handler_reads_an_attendance(world):
         jp_credited=1,
         finalized_at=datetime(2026, 5, 1, tzinfo=UTC),
     )
-    services.on_webinar_attended(None, attendance=attendance)
+    handlers.on_webinar_attended(None, attendance=attendance)
     cert = services.certificate_for_source(CertificateSource.WEBINAR, 77)
     assert (cert.title, cert.jp, cert.competencies) == ("Webinar Inovasi", 1, [])
 
@@ -157,12 +167,18 @@ def test_jp_by_year_counts_unrevoked_certificates_in_the_holders_year(world):
         title="Malam tahun baru",
         jp=2,
         attended_at=datetime(2025, 12, 31, 20, 0, tzinfo=UTC),
+        base_url=BASE,
     )
     services.issue_for_webinar(
-        2, world.learner, title="Tahun lalu", jp=5, attended_at=datetime(2025, 6, 1, tzinfo=UTC)
+        2,
+        world.learner,
+        title="Tahun lalu",
+        jp=5,
+        attended_at=datetime(2025, 6, 1, tzinfo=UTC),
+        base_url=BASE,
     )
     revoked = services.issue_for_webinar(
-        3, world.learner, title="Dicabut", jp=7, attended_at=datetime(2025, 6, 2, tzinfo=UTC)
+        3, world.learner, title="Dicabut", jp=7, attended_at=datetime(2025, 6, 2, tzinfo=UTC), base_url=BASE
     )
     services.revoke(revoked, "Kehadiran tidak sah", by=None)
     this_year = services.this_year(world.learner)
@@ -212,7 +228,7 @@ def test_manage_query_scopes_agency_admins_to_their_agency(world):
 
 
 def test_webinar_attended_signal_issues_a_certificate(world, app):
-    from lms.careers.services import competencies_by_code
+    from lms.competencies.services import competencies_by_code
     from lms.webinars.signals import webinar_attended
 
     known = competencies_by_code(["PB"])
@@ -258,3 +274,17 @@ def test_a_webinar_certificate_snapshots_the_webinars_competencies_when_issued(w
     db.session.commit()
     db.session.refresh(cert)
     assert cert.competencies == snapshot and cert.credential_jwt == credential
+
+
+def test_the_public_base_url_is_a_plain_argument(world):
+    """No request is read by the services: the address signed into the credential is the one given."""
+    assert not hasattr(services, "request") and not hasattr(services, "public_base_url")
+    enrolment = learning.enrol(world.learner, world.course)
+    enrolment.completed_at = datetime(2026, 3, 4, tzinfo=UTC)
+    db.session.flush()
+    cert = services.issue_for_enrolment(enrolment, base_url="https://belajar.uji.go.id/")
+    body = cert.credential_jwt.split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    page = f"https://belajar.uji.go.id/verify/{cert.number}"
+    assert payload["jti"] == page and payload["iss"] == "https://belajar.uji.go.id"
+    assert services.verify_url(cert.number, "https://belajar.uji.go.id/") == page

@@ -316,7 +316,7 @@ def test_bulk_verification_limits_the_batch(client, login, app, hr, monkeypatch)
         content_type="multipart/form-data",
         data={"file": (io.BytesIO("nomor\n".encode("utf-16")), "x.csv")},
     )
-    assert "bukan berkas teks CSV" in utf16.text or "bukan UTF-8" in utf16.text
+    assert "tersimpan dalam UTF-16" in utf16.text
 
 
 def test_learners_cannot_bulk_verify_or_manage(client, login, make_user, issued):

@@ -4,7 +4,6 @@ import io
 import json
 import re
 import zipfile
-from contextlib import contextmanager
 from datetime import date, timedelta
 from html.parser import HTMLParser
 
@@ -407,24 +406,8 @@ def test_lesson_page_weighs_at_most_30_kb_gzipped(client, login, make_user, app)
     assert re.search(r'<img [^>]*width="\d+" height="\d+" loading="lazy"', html)
 
 
-@contextmanager
-def count_queries(app):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
-
 def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
-    client, login, make_user, make_course, trainer, app
+    client, login, make_user, make_course, trainer, app, count_queries
 ):
     learner = make_user()
     login(learner)
@@ -443,11 +426,11 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
         client.post(f"/courses/{big.slug}/enrol")
         ids = lesson_ids(app, big.id)
         client.post(f"/courses/{big.slug}/learn/{ids[0]}/done")
-        with count_queries(app) as catalogue:
+        with count_queries() as catalogue:
             assert client.get(f"/courses/?category=Seri+{n}").status_code == 200
-        with count_queries(app) as lesson:
+        with count_queries() as lesson:
             assert client.get(f"/courses/{big.slug}/learn/{ids[1]}").status_code == 200
-        with count_queries(app) as home:
+        with count_queries() as home:
             assert client.get("/").status_code == 200
         counts[n] = (len(catalogue), len(lesson), len(home))
     print(f"queries (catalogue, lesson, home): {counts}")

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role, User
-from lms.careers.models import CompetencyType
-from lms.careers.services import competency_by_code, create_competency
+from lms.competencies.models import CompetencyType
+from lms.competencies.services import competency_by_code, create_competency
 from lms.courses import learning, services
 from lms.courses.models import Course, CourseCompetency, Enrolment, Lesson, LessonCompletion
 from lms.extensions import db

@@ -9,10 +9,10 @@ from werkzeug.datastructures import MultiDict
 from lms.accounts.models import utcnow
 from lms.courses import completion
 from lms.extensions import db
-from lms.quizzes import attempts, formats, services
+from lms.quizzes import attempts, corrections, formats, services
 from lms.quizzes.errors import AttemptClosed, QuizError, QuizNotAvailable
 from lms.quizzes.models import Attempt, AttemptState, FinishReason, QuizAudit
-from lms.quizzes.types import BadAnswer
+from lms.quizzes.types.base import BadAnswer
 
 from .conftest import build_quiz, enrol
 
@@ -89,9 +89,9 @@ def test_answers_are_saved_and_graded_from_the_snapshot(quiz, taker):
 def test_submitting_twice_grades_once(quiz, taker):
     attempt = attempts.start_attempt(quiz, taker)
     assert attempts.finish_attempt(attempt) is True
-    graded_at = attempts.aware(attempt.graded_at)
+    graded_at = attempt.graded_at
     assert attempts.finish_attempt(attempt) is False
-    assert attempts.aware(attempt.graded_at) == graded_at
+    assert attempt.graded_at == graded_at
 
 
 def test_forged_slot_or_option_changes_nothing(quiz, taker):
@@ -138,8 +138,8 @@ def test_attempt_limit_and_extra_attempt_override(quiz, taker, trainer):
     with pytest.raises(QuizNotAvailable):
         attempts.start_attempt(quiz, taker)
     with pytest.raises(QuizError):
-        attempts.grant_override(quiz, taker, extra_attempts=1, reason="", by=trainer)
-    attempts.grant_override(quiz, taker, extra_attempts=1, reason="Listrik padam", by=trainer)
+        corrections.grant_override(quiz, taker, extra_attempts=1, reason="", by=trainer)
+    corrections.grant_override(quiz, taker, extra_attempts=1, reason="Listrik padam", by=trainer)
     third = attempts.start_attempt(quiz, taker)
     assert third.number == 3
     log = db.session.scalars(sa.select(QuizAudit).where(QuizAudit.action == "override")).one()
@@ -149,22 +149,22 @@ def test_attempt_limit_and_extra_attempt_override(quiz, taker, trainer):
 def test_extra_time_moves_an_open_deadline(quiz, taker, trainer):
     attempt = attempts.start_attempt(quiz, taker)
     before = attempt.deadline
-    attempts.grant_override(quiz, taker, extra_minutes=15, reason="Disabilitas netra", by=trainer)
+    corrections.grant_override(quiz, taker, extra_minutes=15, reason="Disabilitas netra", by=trainer)
     assert attempt.deadline - before == timedelta(minutes=15)
 
 
 def test_close_date_caps_the_deadline(quiz, taker):
     quiz.closes_at = utcnow() + timedelta(minutes=3)
     attempt = attempts.start_attempt(quiz, taker)
-    assert attempt.deadline == attempts.aware(quiz.closes_at)
+    assert attempt.deadline == quiz.closes_at
 
 
 def test_reopen_after_lost_connection_is_logged(quiz, taker, trainer):
     attempt = attempts.start_attempt(quiz, taker)
     attempts.close_overdue_attempts(now=utcnow() + timedelta(hours=1))
     with pytest.raises(QuizError):
-        attempts.reopen_attempt(attempt, minutes=5, reason="", by=trainer)
-    attempts.reopen_attempt(attempt, minutes=5, reason="Koneksi putus di Merauke", by=trainer)
+        corrections.reopen_attempt(attempt, minutes=5, reason="", by=trainer)
+    corrections.reopen_attempt(attempt, minutes=5, reason="Koneksi putus di Merauke", by=trainer)
     assert attempt.is_open and attempt.score is None
     answer_all_right(attempt)
     assert attempts.finish_attempt(attempt) and attempt.percent == 100
@@ -179,7 +179,7 @@ def test_other_trainers_cannot_manage(quiz, taker, make_user):
 
     other = make_user(roles=(Role.TRAINER,))
     with pytest.raises(QuizError):
-        attempts.grant_override(quiz, taker, extra_attempts=1, reason="tolong", by=other)
+        corrections.grant_override(quiz, taker, extra_attempts=1, reason="tolong", by=other)
 
 
 def test_editing_or_deleting_a_question_never_changes_a_past_attempt(quiz, taker, trainer):
@@ -208,7 +208,7 @@ def test_regrade_uses_the_new_key_keeps_the_display_and_is_logged(quiz, taker, t
     spec = services.spec_of(question)
     spec.prompt, spec.data = "Teks baru", dict(spec.data, correct=not spec.data["correct"])
     services.update_question(question, spec, by=trainer)
-    summary = attempts.regrade_quiz(quiz, reason="Kunci soal a salah", by=trainer)
+    summary = corrections.regrade_quiz(quiz, reason="Kunci soal a salah", by=trainer)
     assert (summary.attempts, summary.changed) == (1, 1)
     assert attempt.score == 1
     assert [i.snapshot["prompt_html"] for i in attempt.items] == prompts
@@ -227,8 +227,8 @@ def test_essay_waits_for_the_trainer_then_counts(ctx, course, taker, trainer):
     assert attempt.needs_grading and attempt.percent is None and attempt.passed is None
     essay = next(i for i in attempt.items if i.qtype == "essay")
     with pytest.raises(QuizError):
-        attempts.grade_item_manually(essay, 5, "", by=trainer)
-    attempts.grade_item_manually(essay, 0.5, "Cukup", by=trainer)
+        corrections.grade_item_manually(essay, 5, "", by=trainer)
+    corrections.grade_item_manually(essay, 0.5, "Cukup", by=trainer)
     assert (attempt.needs_grading, attempt.percent, attempt.passed) == (False, 75, True)
 
 

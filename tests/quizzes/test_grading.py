@@ -6,7 +6,8 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from lms.quizzes import grading
-from lms.quizzes.types import BadAnswer, normalise, parse_number, strategy
+from lms.quizzes.types import strategy
+from lms.quizzes.types.base import BadAnswer, normalise, parse_number
 
 
 def snap(qtype, data, mark=1.0, shuffle=False):

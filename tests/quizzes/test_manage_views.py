@@ -1,5 +1,6 @@
 """Trainer pages through the client: import, editor, settings, results, analysis, grading, overrides."""
 
+import csv
 import io
 from pathlib import Path
 
@@ -166,7 +167,7 @@ def test_quiz_settings_and_the_learner_journey_to_results(
     with app.app_context():
         quiz = db.session.scalar(sa.select(Quiz))
         assert (quiz.time_limit_minutes, quiz.max_attempts, quiz.layout.value) == (15, 2, "one")
-        assert attempts.aware(quiz.opens_at).hour == 1  # 08:00 WIB is 01:00 UTC
+        assert quiz.opens_at.hour == 1  # 08:00 WIB is 01:00 UTC
         quiz_id = quiz.id
         learning.enrol(db.session.get(type(learner), learner.id), db.session.get(type(course), course.id))
         attempt = attempts.start_attempt(
@@ -253,3 +254,19 @@ def test_discrimination_index_formula():
     # Weak learners right, strong ones wrong: negative, the item needs review.
     assert analysis.discrimination([(p, 1.0 if p < 40 else 0.0) for p in range(0, 100, 10)]) == -1.0
     assert analysis.discrimination([(50, 1.0)]) is None
+
+
+def test_results_csv_neutralises_formulas_in_names(app, as_trainer, course, make_user):
+    hostile = '=HYPERLINK("http://x","y")'
+    taker = make_user(name=hostile)
+    with app.app_context():
+        course_row = db.session.get(type(course), course.id)
+        user = db.session.get(type(taker), taker.id)
+        learning.enrol(user, course_row)
+        quiz = build_quiz(course_row, "::a::Benar? {T}\n")
+        attempts.finish_attempt(attempts.start_attempt(quiz, user))
+        db.session.commit()
+        quiz_id = quiz.id
+    text = as_trainer.get(f"/teach/quizzes/{quiz_id}/results.csv").data.decode("utf-8-sig")
+    name = next(csv.reader(io.StringIO(text.splitlines()[1])))[0]
+    assert name == "'" + hostile

@@ -1,11 +1,8 @@
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.extensions import db as _db
 from tests import factories
 
 # A fixed, whole-minute start keeps the arithmetic of the attendance tests readable.
@@ -37,27 +34,6 @@ def people(make_agency, make_user):
         "budi": make_user(agency, name="Budi Santoso"),
         "citra": make_user(agency, name="Citra Dewi"),
     }
-
-
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextmanager
-def count_queries(app):
-    """The SQL statements run inside the block (transaction control left out)."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = _db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.careers import services as careers
-from lms.careers.models import Competency, CompetencyRecord, CompetencyType, RevokeCause
+from lms.careers.models import CompetencyRecord, RevokeCause
+from lms.competencies import services as careers
+from lms.competencies.models import Competency, CompetencyType
 from lms.extensions import db as _db
 from lms.webinars import competencies, services
 from lms.webinars.errors import NotAllowed, WebinarError

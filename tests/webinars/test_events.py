@@ -6,7 +6,6 @@ from lms.extensions import socketio
 from lms.webinars import presence
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
-from tests.webinars.conftest import count_queries
 
 NS = "/webinar"
 
@@ -320,15 +319,15 @@ def tick(app, at=None, sweep=True):
 class TestStatementsPerEvent:
     """The room's cost at 2,000 participants is its statements per event (bench/webinar_load.py)."""
 
-    def test_heartbeat_is_one_statement_chat_two_join_five(self, app, connect, people, room):
+    def test_heartbeat_is_one_statement_chat_two_join_five(self, app, connect, people, room, count_queries):
         ani = connect(people["ani"])
         budi = connect(people["budi"], join=room)
-        with count_queries(app) as joining:
+        with count_queries() as joining:
             assert call(ani, "join", webinar_id=room.id)["ok"]
-        with count_queries(app) as beating:
+        with count_queries() as beating:
             for _ in range(3):
                 assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
-        with count_queries(app) as chatting:
+        with count_queries() as chatting:
             assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"]
         assert events(budi, "chat")[0]["text"] == "halo"
         # access (user, session token, webinar, roles, co-host, registration, enrolment, mute),
@@ -337,14 +336,16 @@ class TestStatementsPerEvent:
         assert len(beating) == 3, beating  # the access check only: the time is buffered
         assert len(chatting) == 2, chatting  # the access check and the insert
 
-    def test_a_flush_writes_every_buffered_heartbeat_in_one_statement(self, app, db, connect, people, room):
+    def test_a_flush_writes_every_buffered_heartbeat_in_one_statement(
+        self, app, db, connect, people, room, count_queries
+    ):
         ani = connect(people["ani"], join=room)
         budi = connect(people["budi"], join=room)
         joined = {u: connection_rows(app, db, people[u].id)[0].last_seen_at for u in ("ani", "budi")}
         call(ani, "heartbeat", webinar_id=room.id)
         call(budi, "heartbeat", webinar_id=room.id)
         assert connection_rows(app, db, people["ani"].id)[0].last_seen_at == joined["ani"]  # not yet
-        with count_queries(app) as flushing:
+        with count_queries() as flushing:
             assert tick(app, sweep=False) == 2
         assert len(flushing) == 1, flushing
         for name in ("ani", "budi"):

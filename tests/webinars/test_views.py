@@ -4,6 +4,7 @@ import re
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -253,6 +254,24 @@ class TestAttendanceReport:
         first_join_wib = finished.starts_at.replace(tzinfo=None) + timedelta(hours=7)  # Excel serial days
         assert cells["D3"] == pytest.approx((first_join_wib - datetime(1899, 12, 30)) / timedelta(days=1))
         assert (cells["B5"], cells["F5"], cells["H5"]) == ("Citra Dewi", 0, "Tidak") and "D5" not in cells
+
+    def test_exports_neutralise_formulas_in_names(self, app, db, client, login, people, finished):
+        hostile = '=HYPERLINK("http://x","y")'
+        with app.app_context():
+            db.session.execute(
+                sa.update(type(people["ani"]))
+                .where(type(people["ani"]).id == people["ani"].id)
+                .values(name=hostile)
+            )
+            db.session.commit()
+        login(people["trainer"])
+        text = client.get(f"/webinars/{finished.id}/attendance.csv").text
+        assert '"\'=HYPERLINK(""http://x"",""y"")"' in text
+        assert ";=HYPERLINK" not in text and ';"=HYPERLINK' not in text
+        response = client.get(f"/webinars/{finished.id}/attendance.xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        names = [row[1] for row in book.active.iter_rows(min_row=3, values_only=True)]
+        assert "'" + hostile in names and hostile not in names
 
     def test_page_lists_people_who_never_joined(self, client, login, people, finished):
         login(people["trainer"])

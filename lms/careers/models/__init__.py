@@ -1,4 +1,4 @@
-"""Careers models, one module per aggregate. Nothing here imports courses (courses import us)."""
+"""Careers models, one module per aggregate; the catalogue they refer to is lms.competencies."""
 
 from .appraisals import (
     BERAKHLAK,
@@ -11,8 +11,6 @@ from .appraisals import (
     behaviour_rating_for,
     predikat_for,
 )
-from .audit import AuditEntry
-from .catalogue import COMPETENCY_TYPE_LABELS, LEVELS, Competency, CompetencyLevel, CompetencyType
 from .positions import (
     POSITION_TYPE_LABELS,
     Position,
@@ -28,18 +26,12 @@ from .summaries import CareerSummary, JpTotal, StaffCompetency, StaffGap, UnitCo
 __all__ = [
     "BERAKHLAK",
     "BERAKHLAK_VALUES",
-    "COMPETENCY_TYPE_LABELS",
-    "LEVELS",
     "POSITION_TYPE_LABELS",
     "PREDIKAT_MATRIX",
     "Appraisal",
     "AppraisalPeriod",
-    "AuditEntry",
     "CareerSummary",
-    "Competency",
-    "CompetencyLevel",
     "CompetencyRecord",
-    "CompetencyType",
     "JpRecord",
     "JpTotal",
     "LearningKind",

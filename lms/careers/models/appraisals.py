@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...core.clock import utcnow
+from ...core.columns import enum_column
 from ...extensions import db
-from .common import enum_type
 
 
 class Rating(enum.StrEnum):
@@ -142,7 +143,7 @@ def behaviour_rating_for(values: Mapping[str, Rating]) -> Rating:
 
 
 def _value_column(code: str):
-    return mapped_column(f"behaviour_{code}", enum_type(Rating, f"behaviour_{code}", 8))
+    return mapped_column(f"behaviour_{code}", enum_column(Rating, f"behaviour_{code}", 8))
 
 
 class Appraisal(db.Model):
@@ -158,12 +159,12 @@ class Appraisal(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     year: Mapped[int]
-    period: Mapped[AppraisalPeriod] = mapped_column(enum_type(AppraisalPeriod, "appraisal_period", 8))
+    period: Mapped[AppraisalPeriod] = mapped_column(enum_column(AppraisalPeriod, "appraisal_period", 8))
     period_end: Mapped[date] = mapped_column(sa.Date)
-    work_rating: Mapped[Rating] = mapped_column(enum_type(Rating, "work_rating", 8))
+    work_rating: Mapped[Rating] = mapped_column(enum_column(Rating, "work_rating", 8))
     # The overall behaviour rating: from the seven values below (their median); appraisals
     # recorded before the values were rated one by one have only this (values are NULL).
-    behaviour_rating: Mapped[Rating] = mapped_column(enum_type(Rating, "behaviour_rating", 8))
+    behaviour_rating: Mapped[Rating] = mapped_column(enum_column(Rating, "behaviour_rating", 8))
     behaviour_pelayanan: Mapped[Rating | None] = _value_column("pelayanan")
     behaviour_akuntabel: Mapped[Rating | None] = _value_column("akuntabel")
     behaviour_kompeten: Mapped[Rating | None] = _value_column("kompeten")
@@ -171,7 +172,7 @@ class Appraisal(db.Model):
     behaviour_loyal: Mapped[Rating | None] = _value_column("loyal")
     behaviour_adaptif: Mapped[Rating | None] = _value_column("adaptif")
     behaviour_kolaboratif: Mapped[Rating | None] = _value_column("kolaboratif")
-    predikat: Mapped[Predikat] = mapped_column(enum_type(Predikat, "predikat", 16))
+    predikat: Mapped[Predikat] = mapped_column(enum_column(Predikat, "predikat", 16))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     response: Mapped[str | None] = mapped_column(sa.Text)
     responded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

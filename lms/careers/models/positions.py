@@ -13,10 +13,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...competencies.models import Competency
+from ...core.clock import utcnow
+from ...core.columns import enum_column
 from ...extensions import db
-from .catalogue import Competency
-from .common import enum_type
 
 
 class PositionType(enum.StrEnum):
@@ -44,7 +45,7 @@ class Position(db.Model):
     agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(200))
-    type: Mapped[PositionType] = mapped_column(enum_type(PositionType, "position_type", 12))
+    type: Mapped[PositionType] = mapped_column(enum_column(PositionType, "position_type", 12))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...competencies.models import Competency
+from ...core.clock import utcnow
+from ...core.columns import enum_column
 from ...extensions import db
-from .catalogue import Competency
-from .common import enum_type
 
 
 class RecordSource(enum.StrEnum):
@@ -80,7 +81,7 @@ class CompetencyRecord(db.Model):
         sa.ForeignKey("competencies.id", ondelete="CASCADE"), index=True
     )
     level: Mapped[int] = mapped_column(sa.SmallInteger)
-    source: Mapped[RecordSource] = mapped_column(enum_type(RecordSource, "record_source", 12))
+    source: Mapped[RecordSource] = mapped_column(enum_column(RecordSource, "record_source", 12))
     # The enrolment (course) or attendance (webinar) id; None for assessments.
     source_id: Mapped[int | None]
     # What proves it: an assessment report number, a document reference, a note by HR.
@@ -90,7 +91,7 @@ class CompetencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    revoked_cause: Mapped[RevokeCause | None] = mapped_column(enum_type(RevokeCause, "revoke_cause", 12))
+    revoked_cause: Mapped[RevokeCause | None] = mapped_column(enum_column(RevokeCause, "revoke_cause", 12))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     competency: Mapped[Competency] = relationship()
@@ -150,7 +151,7 @@ class JpRecord(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[LearningKind] = mapped_column(enum_type(LearningKind, "learning_kind", 12))
+    kind: Mapped[LearningKind] = mapped_column(enum_column(LearningKind, "learning_kind", 12))
     title: Mapped[str] = mapped_column(sa.String(200))
     organizer: Mapped[str] = mapped_column(sa.String(200), default="")
     jp: Mapped[int]

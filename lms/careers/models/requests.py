@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...competencies.models import Competency
+from ...core.clock import utcnow
+from ...core.columns import enum_column
 from ...extensions import db
-from .catalogue import Competency
-from .common import enum_type
 
 
 class RequestStatus(enum.StrEnum):
@@ -43,7 +44,7 @@ class TrainingRequest(db.Model):
     )
     message: Mapped[str] = mapped_column(sa.String(500))
     status: Mapped[RequestStatus] = mapped_column(
-        enum_type(RequestStatus, "request_status", 10), default=RequestStatus.OPEN, index=True
+        enum_column(RequestStatus, "request_status", 10), default=RequestStatus.OPEN, index=True
     )
     answer: Mapped[str | None] = mapped_column(sa.Text)
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

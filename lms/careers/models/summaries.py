@@ -18,10 +18,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...accounts.models import utcnow
+from ...core.clock import utcnow
+from ...core.columns import enum_column
 from ...extensions import db
 from .appraisals import Predikat
-from .common import enum_type
 
 
 class StaffCompetency(db.Model):
@@ -87,7 +87,7 @@ class CareerSummary(db.Model):
     level_sum: Mapped[int] = mapped_column(default=0)  # sum of min(level, required)
     fit: Mapped[int | None] = mapped_column(sa.SmallInteger)  # percent; None without requirements
     fit_level: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1 low, 2 medium, 3 high
-    predikat: Mapped[Predikat | None] = mapped_column(enum_type(Predikat, "summary_predikat", 16))
+    predikat: Mapped[Predikat | None] = mapped_column(enum_column(Predikat, "summary_predikat", 16))
     perf_level: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1 low, 2 medium, 3 high
     appraisal_end: Mapped[date | None] = mapped_column(sa.Date)
     synced_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -19,7 +19,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
-from ..types import format_number
+from ..types.base import format_number
 from . import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
 
 _ESCAPES = {

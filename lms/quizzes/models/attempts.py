@@ -12,9 +12,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...core.clock import as_utc, utcnow
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
-from ._common import aware, enum_column
 from .quizzes import Quiz
 
 
@@ -49,10 +50,10 @@ class Attempt(db.Model):
     state: Mapped[AttemptState] = mapped_column(
         enum_column(AttemptState, "attempt_state", 15), default=AttemptState.IN_PROGRESS, index=True
     )
-    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # min(start + time limit (+ extra time), close date); None when neither applies.
-    deadline_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finish_reason: Mapped[FinishReason | None] = mapped_column(enum_column(FinishReason, "finish_reason", 15))
     score: Mapped[float | None] = mapped_column(sa.Float)
     max_score: Mapped[float | None] = mapped_column(sa.Float)
@@ -60,7 +61,7 @@ class Attempt(db.Model):
     passed: Mapped[bool | None]
     # Essays wait for the trainer; the attempt has no final score until they are graded.
     needs_grading: Mapped[bool] = mapped_column(default=False)
-    graded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     quiz: Mapped[Quiz] = relationship()
     user: Mapped[User] = relationship()
@@ -77,7 +78,7 @@ class Attempt(db.Model):
 
     @property
     def deadline(self) -> datetime | None:
-        return aware(self.deadline_at)
+        return as_utc(self.deadline_at)
 
 
 class AttemptItem(db.Model):
@@ -95,14 +96,14 @@ class AttemptItem(db.Model):
     # The question as drawn for this attempt: texts, options with per-attempt tokens, the key.
     snapshot: Mapped[dict] = mapped_column(sa.JSON)
     response: Mapped[dict | None] = mapped_column(sa.JSON)
-    answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fraction: Mapped[float | None] = mapped_column(sa.Float)
     score: Mapped[float | None] = mapped_column(sa.Float)
     # A trainer's mark for an essay; kept apart so regrading never overwrites it.
     manual_score: Mapped[float | None] = mapped_column(sa.Float)
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     graded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    graded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
 

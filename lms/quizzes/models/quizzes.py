@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ...accounts.models import User, utcnow
+from ...accounts.models import User
+from ...core.clock import utcnow
+from ...core.columns import UTCDateTime, enum_column
 from ...courses.models import Course, Module
 from ...extensions import db
-from ._common import enum_column
 from .banks import QuestionCategory
 
 
@@ -80,8 +81,8 @@ class Quiz(db.Model):
     # Counted by the "quizzes" completion criterion of the course.
     required: Mapped[bool] = mapped_column(default=True)
     time_limit_minutes: Mapped[int | None]
-    opens_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    closes_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     max_attempts: Mapped[int | None]
     pass_mark: Mapped[float] = mapped_column(sa.Float, default=70.0)
     grading_method: Mapped[GradingMethod] = mapped_column(
@@ -103,8 +104,8 @@ class Quiz(db.Model):
     practice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The GIFT file of a course bundle this quiz comes from (quizzes/evaluasi.gift).
     source_file: Mapped[str | None] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     course: Mapped[Course] = relationship()
     module: Mapped[Module | None] = relationship()
@@ -147,8 +148,8 @@ class QuizOverride(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     extra_minutes: Mapped[int] = mapped_column(default=0)
     extra_attempts: Mapped[int] = mapped_column(default=0)
-    closes_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
 
@@ -166,7 +167,7 @@ class QuizAudit(db.Model):
     action: Mapped[str] = mapped_column(sa.String(40))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

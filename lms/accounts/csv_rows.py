@@ -1,0 +1,97 @@
+"""Reading the rows of an uploaded CSV by named columns, every problem reported at once.
+
+Used by the imports of the competency catalogue, positions and staffing: a file is validated whole
+before anything is written; problems come back as (row, column, message). Files may be UTF-8 with
+or without BOM, separated by ";", "," or tabs; headers are matched through aliases.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from .staff_import import ImportFailed, decode
+
+DELIMITERS = (";", ",", "\t")
+MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the line in the file; 1 is the header
+    column: str
+    message: str
+
+
+@dataclass
+class ImportRejected(Exception):
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{len(self.problems)} problem(s)"
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+
+
+def _key(value: str) -> str:
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
+def read_rows(
+    data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int = MAX_ROWS
+) -> list[tuple[int, dict[str, str]]]:
+    """(line, {canonical column: value}) of every non-empty row; ImportRejected on a bad file."""
+    try:
+        text = decode(data)
+    except ImportFailed as exc:
+        raise ImportRejected([Problem(e.row, e.column, e.message) for e in exc.errors]) from None
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise ImportRejected([Problem(1, "-", _("Berkas kosong."))])
+    aliases = {alias: name for name, names in columns.items() for alias in names}
+
+    def score(delimiter):
+        cells = next(csv.reader([lines[0]], delimiter=delimiter), [])
+        return sum(_key(c) in aliases for c in cells), len(cells)
+
+    reader = csv.reader(io.StringIO(text), delimiter=max(DELIMITERS, key=score))
+    header = next(reader)
+    problems, positions = [], {}
+    for index, cell in enumerate(header):
+        name = aliases.get(_key(cell))
+        if name is None:
+            problems.append(
+                Problem(
+                    1,
+                    cell.strip() or f"#{index + 1}",
+                    _("Kolom tidak dikenal. Kolom yang diterima: %(names)s.", names=", ".join(columns)),
+                )
+            )
+        elif name in positions:
+            problems.append(Problem(1, cell.strip(), _("Kolom ini muncul dua kali.")))
+        else:
+            positions[name] = index
+    for name in required:
+        if name not in positions:
+            problems.append(Problem(1, name, _("Kolom wajib tidak ada.")))
+    if problems:
+        raise ImportRejected(problems)
+    rows = []
+    for line, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(rows) >= max_rows:
+            raise ImportRejected([Problem(line, "-", _("Berkas melebihi %(n)d baris.", n=max_rows))])
+        rows.append(
+            (line, {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()})
+        )
+    if not rows:
+        raise ImportRejected([Problem(2, "-", _("Berkas tidak berisi data."))])
+    return rows
