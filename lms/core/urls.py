@@ -31,3 +31,9 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+def int_arg(name: str) -> int | None:
+    """A whole number from the query string (at most 9 digits), or None."""
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
