@@ -302,6 +302,19 @@
     });
   }
 
+  // Low-data mode: a large image loads when tapped.
+  doc.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.img-wait[data-src]");
+    if (!link) { return; }
+    event.preventDefault();
+    var img = doc.createElement("img");
+    ["alt", "width", "height"].forEach(function (name) {
+      if (link.hasAttribute("data-" + name)) { img.setAttribute(name, link.getAttribute("data-" + name)); }
+    });
+    img.src = link.getAttribute("data-src");
+    link.parentNode.replaceChild(img, link);
+  });
+
   root.addEventListener("online", function () { banner(); trySync(); });
   root.addEventListener("offline", banner);
   root.addEventListener("rb-queue", refresh);

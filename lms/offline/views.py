@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, user_logged_out
 from ..core.home import register_panel
 from ..core.templating import asset_url
 from ..extensions import db
-from . import bp, preferences
+from . import bp, lowdata, preferences
 from .downloads import SHELL_ASSETS
 from .keys import user_key
 
@@ -110,7 +110,14 @@ user_logged_out.connect(_on_logout)
 
 @bp.app_context_processor
 def offline_globals():
-    return {"offline_user": user_key(current_user) if current_user.is_authenticated else ""}
+    return {
+        "offline_user": user_key(current_user) if current_user.is_authenticated else "",
+        "low_data_mode": lowdata.low_data_mode,
+        "human_size": lowdata.human_size,
+    }
+
+
+bp.add_app_template_filter(lowdata.hold_large_images, "low_data_images")
 
 
 # ---------------------------------------------------------------- low-data mode
