@@ -291,3 +291,57 @@ def test_a_timed_attempt_keeps_answers_offline_and_the_server_applies_the_deadli
     assert answered() == ["dua", "satu"]
     attempt = sa.select(Attempt.state, Attempt.finish_reason, Attempt.score).where(Attempt.id == attempt_id)
     assert live_db(lambda: tuple(db_rows(attempt)[0])) == ("finished", "timeout", 2.0)
+
+
+# ---------------------------------------------------------------- a shared phone
+
+COUNT_QUEUE = """() => new Promise((resolve) => {
+  const open = indexedDB.open("rb-offline", 1);
+  open.onsuccess = () => {
+    const request = open.result.transaction("queue").objectStore("queue").count();
+    request.onsuccess = () => resolve(request.result);
+  };
+})"""
+USER_CACHES = "() => caches.keys().then((keys) => keys.filter((k) => k.startsWith('rb-u-')))"
+
+
+def test_logging_out_clears_the_users_pages_and_queue_and_the_next_user_sees_none(
+    contexts, live_db, live_scalar
+):
+    seeded = live_db(_seed)
+    other = live_db(lambda: factories.user(name="Andi Saputra", email="andi.hp@uji.go.id").email)
+    context = contexts.new()
+    page = context.new_page()
+    log_in(page, seeded["email"])
+    wait_for_worker(page)
+    lesson_url = f"/courses/{seeded['slug']}/learn/{seeded['lessons'][0]}"
+    page.goto(lesson_url)
+    assert page.evaluate(USER_CACHES)  # the page was saved for this user
+
+    network = Network(context, page)
+    network.off()
+    page.get_by_role("button", name="Tandai selesai").click()
+    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
+    # The connection returns but the sync cannot get through: logging out asks first.
+    context.route("**/api/v1/sync", lambda route: route.abort())
+    network.on()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator("header form[action='/logout'] button").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    assert asked and asked[0].startswith("1 data belum terkirim")
+    assert page.evaluate(USER_CACHES) == [] and page.evaluate(COUNT_QUEUE) == 0
+    context.unroute("**/api/v1/sync")
+
+    # Another learner on the same phone, offline: the first one's lesson is not there.
+    log_in(page, other)
+    network.off()
+    page.goto(lesson_url)
+    expect(page.locator("h1")).to_have_text("Sedang luring")
+    network.on()
+    completions = (
+        sa.select(sa.func.count())
+        .select_from(LessonCompletion)
+        .where(LessonCompletion.lesson_id.in_(seeded["lessons"]))
+    )
+    assert live_scalar(completions) == 0
