@@ -19,10 +19,10 @@ from .offline_steps import Network, log_in, wait_for_worker
 pytestmark = pytest.mark.e2e
 
 
-def _seed() -> dict:
+def _seed(email: str = "naomi@uji.go.id") -> dict:
     agency = factories.agency(units=("UMUM",))
     trainer = factories.user(agency, roles=(Role.TRAINER,))
-    learner = factories.user(agency, name="Naomi Rumbewas", email="naomi@uji.go.id")
+    learner = factories.user(agency, name="Naomi Rumbewas", email=email)
     course = factories.course(by=trainer, title="Pelayanan Publik", modules=1, lessons=3)
     learning.enrol(learner, course)
     lessons = [lesson.id for lesson in learning.outline(course).lessons]
@@ -308,7 +308,7 @@ USER_CACHES = "() => caches.keys().then((keys) => keys.filter((k) => k.startsWit
 def test_logging_out_clears_the_users_pages_and_queue_and_the_next_user_sees_none(
     contexts, live_db, live_scalar
 ):
-    seeded = live_db(_seed)
+    seeded = live_db(_seed, "naomi.hp@uji.go.id")
     other = live_db(lambda: factories.user(name="Andi Saputra", email="andi.hp@uji.go.id").email)
     context = contexts.new()
     page = context.new_page()
