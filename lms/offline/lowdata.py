@@ -36,7 +36,8 @@ def low_data_mode() -> bool:
 
 def human_size(size: int) -> str:
     if size >= 1024 * 1024:
-        return _("%(n)s MB", n=f"{size / (1024 * 1024):.1f}".replace(".", ","))
+        megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+        return _("%(n)s MB", n=megabytes)
     return _("%(n)s KB", n=max(1, round(size / 1024)))
 
 
