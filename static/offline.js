@@ -315,6 +315,21 @@
     link.parentNode.replaceChild(img, link);
   });
 
+  // The offline shell (no user in it): the courses the last signed-in user downloaded here.
+  var shelf = $("[data-offline-downloads]");
+  if (shelf) {
+    meta("user").then(function (key) { return key ? all("downloads", key) : []; }).then(function (rows) {
+      rows.forEach(function (row) {
+        var li = doc.createElement("li"), a = doc.createElement("a");
+        a.href = row.url;
+        a.textContent = row.title;
+        li.appendChild(a);
+        shelf.querySelector("[data-list]").appendChild(li);
+      });
+      shelf.hidden = !rows.length;
+    }).catch(function () {});
+  }
+
   root.addEventListener("online", function () { banner(); trySync(); });
   root.addEventListener("offline", banner);
   root.addEventListener("rb-queue", refresh);

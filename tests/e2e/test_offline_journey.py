@@ -167,6 +167,11 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     )
     expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
 
+    # A page never saved: the offline shell lists the downloaded course.
+    page.goto("/webinars/")
+    expect(page.locator("h1")).to_have_text("Sedang luring")
+    expect(page.locator("[data-offline-downloads]")).to_contain_text("Manajemen ASN")
+
     # The tab is closed and opened again, still offline: nothing was lost.
     page.close()
     page = context.new_page()
