@@ -11,9 +11,10 @@ and id (`SyncReceipt`), inside its own savepoint, so:
 - a domain refusal ("pelajaran sudah dihapus pengajar") keeps its receipt: resending it gives the
   same answer.
 
-Items are processed in the order of their ids, so two concurrent batches holding the same items
-take their receipt locks in the same order and never deadlock (PostgreSQL waits, then reports
-the loser's items as duplicates).
+Items are processed by what they touch (lessons by id, attempts by id, each attempt's items in
+the order sent, so a later answer wins), not in the order sent: two concurrent batches holding
+the same items take their locks in the same order and never deadlock (PostgreSQL waits, then
+reports the second batch's items as duplicates). Results keep the order sent.
 """
 
 from __future__ import annotations
@@ -306,6 +307,11 @@ def _process(user: User, item: dict, now: datetime) -> ItemResult:
     return result
 
 
+def _lock_order(pair: tuple[int, dict]) -> tuple:
+    index, item = pair
+    return (item["kind"], item.get("lesson_id") or item.get("attempt_id") or 0, index)
+
+
 def process_batch(
     user: User, items: list, *, now: datetime | None = None, limit: int = DEFAULT_MAX_ITEMS
 ) -> list[dict]:
@@ -345,7 +351,7 @@ def process_batch(
             continue
         seen.add(item["id"])
         valid.append((index, item))
-    for index, item in sorted(valid, key=lambda pair: pair[1]["id"]):
+    for index, item in sorted(valid, key=_lock_order):
         results[index] = _process(user, item, now)
     counts: dict[str, int] = {}
     for result in results:

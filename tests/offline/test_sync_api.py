@@ -280,3 +280,16 @@ def test_the_openapi_document_describes_the_sync(client):
     assert {"LessonCompletedItem", "QuizAttemptItem", "SyncResult"} <= set(schemas)
     assert "lesson_id" in schemas["LessonCompletedItem"]["properties"]
     assert "get" in doc["paths"]["/api/v1/sync"]
+
+
+def test_a_later_answer_to_the_same_question_wins_within_a_batch(client, login, world, app):
+    login(world["learner"])
+    attempt_id, answers = start(app, world)
+    tf_slot = next(slot for slot, values in answers.items() if values == {"answer": ["true"]})
+    first = answer_item(attempt_id, {tf_slot: {"answer": ["true"]}}, submit=False)
+    second = answer_item(attempt_id, {tf_slot: {"answer": ["false"]}}, submit=False)
+    results = send(client, first, second)
+    assert [r["status"] for r in results] == ["recorded", "recorded"]
+    with app.app_context():
+        item = next(i for i in db.session.get(Attempt, attempt_id).items if i.slot == tf_slot)
+        assert item.response == {"value": "false"}
