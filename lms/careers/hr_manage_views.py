@@ -181,12 +181,14 @@ def assign_position(user_id: int):
         ]
     )
     if form.validate_on_submit():
-        position = position_services.position_in_agency(form.position_id.data, person.agency_id)
         try:
-            if form.position_id.data and position is None:
-                raise CareerError(_("Jabatan tidak ditemukan di instansi ini."), "position_id")
-            supervisor = staffing.supervisor_by_nip(form.supervisor_nip.data, person.agency_id)
-            staffing.set_assignment(person, position, supervisor, by=current_user, since=form.since.data)
+            staffing.assign_from_form(
+                person,
+                form.position_id.data,
+                form.supervisor_nip.data,
+                by=current_user,
+                since=form.since.data,
+            )
         except (CareerError, AccountError) as exc:
             db.session.rollback()
             form_error(form, exc)

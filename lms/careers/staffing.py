@@ -23,16 +23,16 @@ from sqlalchemy.orm import aliased
 
 from ..accounts.agencies import require_hr
 from ..accounts.audit import log_change
+from ..accounts.csv_rows import ImportRejected, Problem, read_rows
 from ..accounts.errors import AccountError
 from ..accounts.models import Agency, User
 from ..accounts.services import parse_nip
 from ..extensions import db
 from . import summaries
 from .access import supervisor_chain_ids
-from .csv_io import ImportRejected, Problem, read_rows
 from .errors import CareerError
 from .models import Position, StaffPosition
-from .positions import place, staff_position_of
+from .positions import place, position_in_agency, staff_position_of
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,18 @@ def set_assignment(
         summaries.sync_people(db.session, [person.id])
     logger.info("user %s assignment set by %s (changed: %s)", person.id, by and by.id, changed)
     return changed
+
+
+def assign_from_form(
+    person: User, position_id: int | None, supervisor_nip: str, *, by: User | None, since: date | None = None
+) -> bool:
+    """The HR form: a position of the person's agency by id (none: no position) and the direct
+    supervisor by NIP or email; True when something changed."""
+    position = position_in_agency(position_id, person.agency_id)
+    if position_id and position is None:
+        raise CareerError(_l("Jabatan tidak ditemukan di instansi ini."), "position_id")
+    supervisor = supervisor_by_nip(supervisor_nip, person.agency_id)
+    return set_assignment(person, position, supervisor, by=by, since=since)
 
 
 def supervisor_by_nip(raw: str, agency_id: int | None) -> User | None:

@@ -480,3 +480,13 @@ def test_training_request_answered_by_hr_is_seen_by_the_learner(app, client, log
     assert "Kuota tahun ini sudah penuh." in page and "Belum dapat dipenuhi" in page
     with app.app_context():
         assert training_requests.requests_of(world.staff_id)[0].answered_by_id is not None
+
+
+def test_the_assignment_form_service_checks_position_and_supervisor(org):
+    other = build_org("LAIN")
+    with pytest.raises(CareerError) as info:
+        staffing.assign_from_form(org.staff, other.muda.id, "", by=org.hr)
+    assert info.value.field == "position_id"
+    assert staffing.assign_from_form(org.staff, org.muda.id, org.head.email, by=org.hr)
+    assert org.staff.supervisor_id == org.head.id
+    assert staffing.assign_from_form(org.staff, org.muda.id, org.head.email, by=org.hr) is False
