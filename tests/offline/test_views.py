@@ -46,12 +46,20 @@ def test_the_manifest_is_indonesian_with_icons(client):
         image.close()
 
 
-def test_every_page_links_the_manifest_and_the_script_without_inline_code(client):
-    html = client.get("/login").text
+def test_every_page_links_the_manifest_and_a_learners_pages_the_script_without_inline_code(
+    client, login, make_user
+):
+    public = client.get("/login").text
+    assert '<link rel="manifest" href="/manifest.webmanifest">' in public
+    assert "<script" not in public  # public pages (the certificate check) stay script-free
+    login(make_user())
+    html = client.get("/").text
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
     assert re.search(r'<script src="/static/offline\.js\?v=\w+" defer></script>', html)
     assert "<script>" not in html and " on" + "click=" not in html
     assert "data-offline-banner" in html and "Sedang luring" in html
+    shell = client.get("/offline").text
+    assert len(re.findall(r"<script src=\"/static/offline\.js", shell)) == 1
 
 
 def test_the_offline_shell_has_no_users_data(client, login, make_user):
