@@ -188,9 +188,12 @@
   }
 
   // What waits in the queue shows at once: the count, lessons ticked, progress moved on.
+  var waiting = null; // items in this user's queue, once read
+
   function refresh() {
     if (!user) { return Promise.resolve(); }
     return all("queue", user).then(function (entries) {
+      waiting = entries.length;
       var el = $("[data-offline-queue]");
       if (el) {
         el.textContent = el.getAttribute("data-format").replace("{n}", entries.length);
@@ -281,13 +284,15 @@
       });
       return;
     }
-    if (form.getAttribute("action") === "/logout" && user && !form.hasAttribute("data-cleared")) {
+    // Nothing waiting: a plain logout; the next page tells the service worker to forget this user.
+    if (form.getAttribute("action") === "/logout" && user && waiting !== 0 && !form.hasAttribute("data-cleared")) {
       event.preventDefault();
       logout(form);
     }
   });
 
-  // Logging out: send what can be sent, ask before dropping the rest, then forget this user here.
+  // Logging out with items waiting: send what can be sent, ask before dropping the rest, then
+  // forget this user here.
   function logout(form) {
     var sent = navigator.onLine ? flush().catch(function () {}) : Promise.resolve();
     sent.then(function () { return all("queue", user); }).then(function (left) {

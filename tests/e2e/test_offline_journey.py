@@ -344,6 +344,12 @@ def test_logging_out_clears_the_users_pages_and_queue_and_the_next_user_sees_non
     page.goto(lesson_url)
     expect(page.locator("h1")).to_have_text("Sedang luring")
     network.on()
+    # A plain logout (nothing waiting): the next page tells the service worker to forget this user.
+    page.goto("/courses/")
+    assert page.evaluate(USER_CACHES)
+    page.locator("header form[action='/logout'] button").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    assert _eventually(lambda: page.evaluate(USER_CACHES) == [], page)
     completions = (
         sa.select(sa.func.count())
         .select_from(LessonCompletion)
