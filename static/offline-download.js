@@ -20,6 +20,7 @@
     var text = box.getAttribute("data-" + name);
     Object.keys(values || {}).forEach(function (k) { text = text.replace("{" + k + "}", values[k]); });
     status.textContent = text;
+    status.hidden = false;
   }
 
   function showSaved() {
