@@ -141,22 +141,25 @@
     });
   }
 
+  function clear(stores, user) {
+    return Promise.all(stores.map(function (store) {
+      return all(store, user).then(function (rows) {
+        return Promise.all(rows.map(function (row) { return remove(store, row.id); }));
+      });
+    }));
+  }
+
   // Everything of one user on this device: caches, downloads, queue, notices.
   function forget(user) {
     return userCaches(user).then(function (keys) {
       return Promise.all(keys.map(function (k) { return caches.delete(k); }));
-    }).then(function () {
-      return Promise.all(["queue", "downloads", "notices"].map(function (store) {
-        return all(store, user).then(function (rows) {
-          return Promise.all(rows.map(function (row) { return remove(store, row.id); }));
-        });
-      }));
-    });
+    }).then(function () { return clear(["queue", "downloads", "notices"], user); });
   }
 
   var RB = root.RBOffline = {
     all: all, put: put, remove: remove, meta: meta, enqueue: enqueue, flush: flush,
-    savePage: savePage, userCaches: userCaches, forget: forget, uuid: uuid
+    savePage: savePage, userCaches: userCaches, forget: forget, uuid: uuid,
+    forgetDownloads: function (user) { return clear(["downloads", "notices"], user); }
   };
   if (!root.document) { return; }
 

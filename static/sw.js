@@ -96,7 +96,9 @@ function page(event) {
     var html = (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
     var work = Promise.resolve(), copy = response.clone(); // the browser reads the original
     if (cleared) {
-      work = RB.forget(cleared).then(function () { return dropCaches(cleared); });
+      // Logged out: the user's pages and downloads go. A queue still holding items (a logout from
+      // a page without the offline script) stays, unseen, until this user signs in again.
+      work = dropCaches(cleared).then(function () { return RB.forgetDownloads(cleared); });
     }
     if (html && response.type === "basic") {
       work = work.then(function () { return setUser(key || null); });
