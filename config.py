@@ -57,8 +57,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Per address: generous, since a whole office often shares one public address (NAT).
     LOGIN_RATE_LIMIT = "60 per minute"
-    # Per account (NIP/email), whatever the address: what actually stops password guessing.
-    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Failed logins only (accounts/login_limits.py). Per account and address together, so that a
+    # stranger elsewhere cannot lock the owner out; and, slower, per account from anywhere.
+    LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = "10 per 15 minutes"
+    LOGIN_ACCOUNT_RATE_LIMIT = "50 per hour"
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # noqa: S105 - not a password
 
     # Mail: "log" writes the message to the log (development), "smtp" sends it,
@@ -70,7 +72,13 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@lms.localhost")
-    PASSWORD_RESET_MAX_AGE = 60 * 60
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a "Lupa kata sandi" link works (once)
+    SET_PASSWORD_MAX_AGE = 7 * 24 * 60 * 60  # the first-password link HR's confirmation sends
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # the link that confirms a self-registered address
+    # Server-side login sessions (accounts/sessions.py): one unused this long has ended; the
+    # "last seen" time is written at most this often per session, never on every request.
+    SESSION_IDLE_TIMEOUT = 60 * 60 * 24 * 30
+    SESSION_TOUCH_SECONDS = 5 * 60
 
     REGISTRATION_OPEN = os.environ.get("REGISTRATION_OPEN", "1") == "1"
     # Number of proxies in front of the app that set X-Forwarded-For/-Proto (0 = none).
@@ -107,9 +115,11 @@ class Config:
     # Certificates. The absolute address printed in QR codes and signed into credentials
     # (e.g. https://belajar.example.go.id); without it the address of the current request is used.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
-    # Ed25519 signing keys: unset = instance/signing-keys/ (created on first use); or a folder,
-    # a PEM file, or PEM text (the first private key signs). See lms/certificates/signing.py.
+    # Signing keys: unset = instance/signing-keys/ (created on first use); or a folder, a PEM file,
+    # or PEM text (the first private key of CERT_SIGNING_ALG signs). See lms/certificates/signing.py.
     CERT_SIGNING_KEYS = os.environ.get("CERT_SIGNING_KEYS")
+    # RS256 (RSA, what every Open Badges 3.0 verifier must accept) or EdDSA (Ed25519).
+    CERT_SIGNING_ALG = os.environ.get("CERT_SIGNING_ALG", "RS256")
     CERT_FONT_DIR = os.environ.get("CERT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
     JWKS_MAX_AGE = 3600
     # Per address, shared by /verify, /verify/<code>, /verify/credential and the JSON status.

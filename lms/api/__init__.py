@@ -11,6 +11,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
+from ..offline.sync import LessonCompletedItem, QuizAttemptItem
+from .certificates import blp as certificates_blp
+from .courses import blp as courses_blp
+from .offline import blp as offline_blp
+from .sync import blp as sync_blp
+
 
 class Api(SmorestApi):
     def _register_error_handlers(self):
@@ -33,12 +39,6 @@ def register(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
-
-    from ..offline.sync import LessonCompletedItem, QuizAttemptItem
-    from .certificates import blp as certificates_blp
-    from .courses import blp as courses_blp
-    from .offline import blp as offline_blp
-    from .sync import blp as sync_blp
 
     api.spec.components.schema("LessonCompletedItem", schema=LessonCompletedItem)
     api.spec.components.schema("QuizAttemptItem", schema=QuizAttemptItem)

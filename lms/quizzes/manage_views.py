@@ -3,6 +3,8 @@ essay grading, overrides, reopening and regrading. Only who may edit the course 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -102,6 +104,8 @@ def import_questions(bank_id: int):
                 _("%(n)d soal diimpor: %(detail)s", n=summary.total, detail=", ".join(summary.lines())),
                 "success",
             )
+            for line in summary.note_lines()[:50]:
+                flash(_("Disesuaikan: %(note)s", note=line), "info")
             return redirect(url_for(".bank", bank_id=item.id))
     return render_template(
         "quizzes/manage/bank.html",
@@ -221,8 +225,6 @@ def _quiz_form(course, quiz=None):
         for name in ("grading_method", "layout", "show_score", "show_feedback", "show_answers"):
             getattr(form, name).data = getattr(quiz, name).value
         zone = current_user.effective_timezone
-        from zoneinfo import ZoneInfo
-
         for name in ("opens_at", "closes_at"):
             value = as_utc(getattr(quiz, name))
             getattr(form, name).data = (

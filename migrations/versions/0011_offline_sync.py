@@ -1,8 +1,11 @@
 """offline: sync receipts (one per client item id and user), practice quizzes, low-data mode
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-03 10:00:00
+
+Chained after 0012, main's head when this branch was merged (0011 was reserved for it), so there is
+one head.
 
 `sync_receipts` remembers every item the offline sync processed, unique per user and client id,
 so a batch sent twice is recorded once. `quizzes.practice` marks untimed practice quizzes that
@@ -15,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0009'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
