@@ -88,6 +88,8 @@ def shell():
 
 @bp.after_app_request
 def offline_headers(response):
+    if response.status_code >= 500:
+        return response  # an error page (the database may be down): nothing to name or clear
     if request.endpoint == "accounts.logout":
         # The view has just cleared the session: the next page tells the worker whose caches to drop.
         if g.get("offline_cleared"):
