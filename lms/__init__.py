@@ -39,6 +39,7 @@ from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .offline import bp as offline_bp
 from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
@@ -148,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_socket_namespaces(app: Flask) -> None:

@@ -13,9 +13,12 @@ from http import HTTPStatus
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
+from ..offline.sync import LessonCompletedItem, QuizAttemptItem
 from .certificates import blp as certificates_blp
 from .courses import blp as courses_blp
+from .offline import blp as offline_blp
 from .schemas import ErrorBody
+from .sync import blp as sync_blp
 
 # Every operation documents the error answers the application really gives (lms.core.errors).
 ERROR_STATUSES = ("BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT")
@@ -46,8 +49,12 @@ def register(app: Flask) -> None:
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
+    api.spec.components.schema("LessonCompletedItem", schema=LessonCompletedItem)
+    api.spec.components.schema("QuizAttemptItem", schema=QuizAttemptItem)
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)
+    api.register_blueprint(sync_blp)
+    api.register_blueprint(offline_blp)
     document_errors(api)
 
 

@@ -256,6 +256,7 @@ def _quiz_data(form, course) -> services.QuizData:
         published=form.published.data,
         required=form.required.data,
         time_limit_minutes=form.time_limit_minutes.data,
+        practice=form.practice.data,
         opens_at=opens,
         closes_at=closes,
         max_attempts=form.max_attempts.data,
