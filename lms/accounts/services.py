@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from . import passwords
@@ -172,7 +173,8 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = (session_id or "").partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # One statement with the roles (every page's menu) and the agency (the time zone).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows), joinedload(User.agency)])
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user

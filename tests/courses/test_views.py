@@ -420,8 +420,11 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     print(f"queries (catalogue, lesson, home): {counts}")
     assert counts[3] == counts[30]
     catalogue_count, lesson_count, home_count = counts[3]
-    assert catalogue_count <= 12
-    assert lesson_count <= 12
+    # Issue 15's budgets, the logged-in user included: pinned, so an added statement fails here.
+    # catalogue: user with roles; courses of the page with competencies and total; filter options.
+    assert catalogue_count == 3
+    # lesson: user; course with the enrolment; outline with the lessons done.
+    assert lesson_count == 3
     assert home_count <= 20  # the home page gathers one panel per feature
 
 
