@@ -249,6 +249,15 @@ def course_and_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolmen
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
+    """The enrolment of a user in a course, with its course, in one statement."""
+    return db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .options(joinedload(Enrolment.course))
+    )
+
+
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(
         sa.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
