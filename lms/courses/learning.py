@@ -441,49 +441,61 @@ def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def _lesson_count(*, required_only: bool) -> sa.ScalarSelect:
+    query = sa.select(sa.func.count(Lesson.id)).where(
+        Lesson.course_id == Enrolment.course_id, Lesson.archived_at.is_(None)
+    )
+    return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
+
+
+def _done_count(*, required_only: bool) -> sa.ScalarSelect:
+    query = (
+        sa.select(sa.func.count(LessonCompletion.id))
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.enrolment_id == Enrolment.id, Lesson.archived_at.is_(None))
+    )
+    return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
+
+
 def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
-    """Courses in progress and assigned (with progress) and JP this year, in five queries."""
-    enrolments = db.session.scalars(
-        sa.select(Enrolment)
+    """Courses in progress and assigned (with progress) and JP this year, in one statement: the
+    enrolments with their courses, and for the open ones the lessons counted and done."""
+    open_only = Enrolment.completed_at.is_(None)
+    rows = db.session.execute(
+        sa.select(
+            Enrolment,
+            *(
+                sa.case((open_only, count), else_=0)
+                for count in (
+                    _lesson_count(required_only=True),
+                    _lesson_count(required_only=False),
+                    _done_count(required_only=True),
+                    _done_count(required_only=False),
+                )
+            ),
+        )
         .where(Enrolment.user_id == user.id)
-        .options(selectinload(Enrolment.course))
+        .options(joinedload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
     ).all()
-    open_ones = [e for e in enrolments if e.completed_at is None]
-    course_ids = {e.course_id for e in open_ones}
-    totals: dict[tuple[int, bool], int] = {}
-    done: dict[tuple[int, bool], int] = {}
-    if open_ones:
-        for course_id, required, count in db.session.execute(
-            sa.select(Lesson.course_id, Lesson.required, sa.func.count())
-            .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None))
-            .group_by(Lesson.course_id, Lesson.required)
-        ):
-            totals[(course_id, required)] = count
-        for enrolment_id, required, count in db.session.execute(
-            sa.select(LessonCompletion.enrolment_id, Lesson.required, sa.func.count())
-            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .where(LessonCompletion.enrolment_id.in_([e.id for e in open_ones]), Lesson.archived_at.is_(None))
-            .group_by(LessonCompletion.enrolment_id, Lesson.required)
-        ):
-            done[(enrolment_id, required)] = count
     summaries = []
-    for e in open_ones:
+    for e, required_total, all_total, required_done, all_done in rows:
+        if e.completed_at is not None:
+            continue
         rule = e.course.completion_rule
-        total = _counts(
-            rule,
-            totals.get((e.course_id, True), 0),
-            totals.get((e.course_id, True), 0) + totals.get((e.course_id, False), 0),
+        progress = Progress(
+            _counts(rule, required_done, all_done), _counts(rule, required_total, all_total), False
         )
-        finished = _counts(
-            rule, done.get((e.id, True), 0), done.get((e.id, True), 0) + done.get((e.id, False), 0)
-        )
-        summaries.append(EnrolmentSummary(e, Progress(finished, total, False)))
+        summaries.append(EnrolmentSummary(e, progress))
+    zone = user.effective_timezone
+    year = (today or datetime.now(ZoneInfo(zone)).date()).year
+    start, end = year_start_utc(year, zone), year_start_utc(year + 1, zone)
+    completed = [row[0] for row in rows if row[0].completed_at is not None]
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(enrolments) - len(open_ones),
-        jp_this_year=jp_this_year(user, today=today),
+        completed_count=len(completed),
+        jp_this_year=sum(e.course.jp for e in completed if start <= e.completed_at < end),
     )
 
 

@@ -425,7 +425,10 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     assert catalogue_count == 3
     # lesson: user; course with the enrolment; outline with the lessons done.
     assert lesson_count == 3
-    assert home_count <= 20  # the home page gathers one panel per feature
+    # home: user; one statement per panel that reads: courses (enrolments with courses, progress
+    # counts and JP in one), open quiz attempts, certificates, upcoming webinars (this learner has
+    # no agency, so no career panel). Issue 15 asks for 4: not reached yet.
+    assert home_count == 5
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):
