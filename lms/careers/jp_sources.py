@@ -9,7 +9,7 @@ revoked is left out of the totals and listed, marked, in the items.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,24 +17,21 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Agency, User
 from ..certificates.models import Certificate, CertificateSource
+from ..core.clock import as_utc
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar
-from . import summaries
 from .models import JpRecord
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _zone_expr():
     return sa.func.coalesce(User.timezone, Agency.timezone, "Asia/Jakarta")
+
+
+def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
+    """The start of a calendar year and of the next one, in a time zone."""
+    zone = ZoneInfo(timezone)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -73,15 +70,15 @@ class CourseSource:
     """JP of the courses completed in the year."""
 
     def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        start, end = summaries.year_bounds(year, timezone)
+        start, end = year_bounds(year, timezone)
         return int(
             conn.execute(
                 sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
                 .join(Enrolment, Enrolment.course_id == Course.id)
                 .where(
                     Enrolment.user_id == user_id,
-                    Enrolment.completed_at >= _utc(start),
-                    Enrolment.completed_at < _utc(end),
+                    Enrolment.completed_at >= as_utc(start),
+                    Enrolment.completed_at < as_utc(end),
                     _not_revoked(CertificateSource.COURSE, Enrolment.id),
                 )
             ).scalar()
@@ -122,10 +119,10 @@ class CourseSource:
             )
         )
         for user_id, completed_at, zone, jp in conn.execute(query):
-            yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
+            yield user_id, as_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
 
     def items(self, user: User, year: int) -> list[JpItem]:
-        start, end = summaries.year_bounds(year, user.effective_timezone)
+        start, end = year_bounds(year, user.effective_timezone)
         rows = db.session.execute(
             sa.select(
                 Course.title,
@@ -139,8 +136,8 @@ class CourseSource:
             .outerjoin(Certificate, _certificate_join(CertificateSource.COURSE, Enrolment.id))
             .where(
                 Enrolment.user_id == user.id,
-                Enrolment.completed_at >= _utc(start),
-                Enrolment.completed_at < _utc(end),
+                Enrolment.completed_at >= as_utc(start),
+                Enrolment.completed_at < as_utc(end),
             )
             .order_by(Enrolment.completed_at)
         )
@@ -150,7 +147,7 @@ class CourseSource:
             JpItem(
                 "course",
                 title,
-                _naive_utc(at).astimezone(zone).date(),
+                as_utc(at).astimezone(zone).date(),
                 jp,
                 str(_l("Kursus daring")),
                 course_slug=slug,
@@ -172,13 +169,13 @@ class WebinarSource:
         )
 
     def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        start, end = summaries.year_bounds(year, timezone)
+        start, end = year_bounds(year, timezone)
         return int(
             conn.execute(
                 self._base(sa.func.coalesce(sa.func.sum(Attendance.jp_credited), 0)).where(
                     Attendance.user_id == user_id,
-                    Webinar.starts_at >= _utc(start),
-                    Webinar.starts_at < _utc(end),
+                    Webinar.starts_at >= as_utc(start),
+                    Webinar.starts_at < as_utc(end),
                     _not_revoked(CertificateSource.WEBINAR, Attendance.id),
                 )
             ).scalar()
@@ -207,11 +204,11 @@ class WebinarSource:
             .where(where, _not_revoked(CertificateSource.WEBINAR, Attendance.id))
         )
         for user_id, starts_at, zone, jp in conn.execute(query):
-            yield user_id, _naive_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
+            yield user_id, as_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
 
     def items(self, user: User, year: int) -> list[JpItem]:
 
-        start, end = summaries.year_bounds(year, user.effective_timezone)
+        start, end = year_bounds(year, user.effective_timezone)
         rows = db.session.execute(
             self._base(
                 Webinar.id,
@@ -224,8 +221,8 @@ class WebinarSource:
             .outerjoin(Certificate, _certificate_join(CertificateSource.WEBINAR, Attendance.id))
             .where(
                 Attendance.user_id == user.id,
-                Webinar.starts_at >= _utc(start),
-                Webinar.starts_at < _utc(end),
+                Webinar.starts_at >= as_utc(start),
+                Webinar.starts_at < as_utc(end),
             )
             .order_by(Webinar.starts_at)
         )
@@ -234,7 +231,7 @@ class WebinarSource:
             JpItem(
                 "webinar",
                 title,
-                _naive_utc(at).astimezone(zone).date(),
+                as_utc(at).astimezone(zone).date(),
                 jp,
                 str(_l("Webinar")),
                 webinar_id=webinar_id,
@@ -291,3 +288,17 @@ class JpRecordSource:
             .order_by(JpRecord.ended_on, JpRecord.id)
         )
         return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
+
+
+_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
+
+
+def sources() -> list:
+    """The JP sources (courses, webinars, JP records) the yearly totals add up."""
+    return list(_sources)
+
+
+def register_source(source) -> None:
+    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
+    if all(type(existing) is not type(source) for existing in _sources):
+        _sources.append(source)

@@ -31,7 +31,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from . import media as media_store
 from . import services
-from .bundle_io import BundleInvalid, Problem, read_bundle
+from .bundle_io import BundleInvalid, Problem, read_bundle, write_bundle
 from .bundle_spec import (
     COURSE_FILE,
     FORMAT,
@@ -231,6 +231,4 @@ def export_bundle(course: Course) -> dict[str, bytes]:
 
 
 def export_to(course: Course, dest: Path) -> None:
-    from .bundle_io import write_bundle
-
     write_bundle(export_bundle(course), dest)

@@ -15,12 +15,11 @@ from flask_babel import lazy_gettext as _l
 from ..courses.completion import register_criterion
 from ..courses.models import Enrolment
 from ..extensions import db
+from .attempts import result_for
 from .models import Quiz
 
 
 def quizzes_passed(enrolment: Enrolment, option: Any) -> bool:
-    from .attempts import result_for
-
     query = sa.select(Quiz).where(Quiz.course_id == enrolment.course_id, Quiz.published.is_(True))
     if option != "all":
         query = query.where(Quiz.required.is_(True))
