@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=10)
     parser.add_argument("--pages", default="lesson,catalogue,home,verify,quiz")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request per page")
+    parser.add_argument("--profile", action="store_true", help="print each page's top functions (cProfile)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pages-cpu-"))
@@ -226,6 +227,8 @@ def main() -> None:
         path = paths[page]
         for client in clients:  # warm up
             (anonymous if page == "verify" else client).get(path, headers=gzip)
+        if args.profile:
+            profile(lambda: [(anonymous if page == "verify" else c).get(path, headers=gzip) for c in clients * 5])
         app_cpu, sizes = [], []
         statements.clear()
         trips, db_cpu = wire.round_trips(), wire.backend_cpu()
@@ -241,6 +244,15 @@ def main() -> None:
         report(page, app_cpu, db_cpu, statements, trips, args.requests, statistics.median(sizes))
         if args.show_sql:
             show_one(client if page != "verify" else anonymous, path, statements)
+
+
+def profile(work) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.runcall(work)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def create_app_options() -> dict:

@@ -27,6 +27,7 @@ from .core import bp as core_bp
 from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
+from .core.reads import register as register_reads
 from .core.security import register as register_core_security
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
@@ -205,3 +206,4 @@ def register_compression(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     register_core_templating(app)
     register_upload_limits(app)
+    register_reads(app)

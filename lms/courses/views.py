@@ -8,6 +8,7 @@ from ..accounts import agencies
 from ..accounts.models import Role, Unit
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
+from ..core.reads import read_only
 from ..extensions import db
 from . import bp, learning, services
 from .errors import CourseError
@@ -32,6 +33,7 @@ def visible_or_404(course, *, preview: bool = True):
 
 
 @bp.get("/")
+@read_only
 def catalogue():
     flt = learning.CatalogueFilter(
         search=request.args.get("q", "").strip()[:100],
@@ -52,6 +54,7 @@ def catalogue():
 
 
 @bp.get("/<slug>")
+@read_only
 def detail(slug: str):
     if current_user.is_authenticated:
         course, enrolment = learning.course_and_enrolment(slug, current_user)
@@ -110,6 +113,7 @@ def learn(slug: str):
 
 
 @bp.get("/<slug>/learn/<int:lesson_id>")
+@read_only
 @login_required
 def lesson(slug: str, lesson_id: int):
     course, enrolment, outline, done = _learning_context(slug)
