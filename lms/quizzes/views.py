@@ -259,7 +259,9 @@ def review(attempt_id: int):
 def quiz_panel(user):
     """Open attempts on the learner's home page, so a lost connection is one tap from resuming."""
     open_attempts = db.session.scalars(
-        db.select(Attempt).where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+        db.select(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .options(joinedload(Attempt.quiz))
     ).all()
     if not open_attempts:
         return None

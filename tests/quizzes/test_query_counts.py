@@ -91,3 +91,25 @@ def test_saving_and_finishing_cost_the_same_statements_for_10_or_20_answers(
     # user; the attempt with its quiz; the finishing UPDATE ... RETURNING; items; the grade (attempt,
     # items); then, passed: the enrolment with its course, and its completion check.
     assert finishing == 8
+
+
+def test_home_lists_open_attempts_with_their_quizzes_in_one_statement(
+    app, client, login, trainer, learner, count_queries
+):
+    login(learner)
+    counts, made = {}, 0
+    for n in (1, 3):
+        while made < n:
+            made += 1
+            with app.app_context():
+                course = factories.course(by=db.session.get(User, trainer.id), modules=1, lessons=1)
+                user = db.session.get(User, learner.id)
+                learning.enrol(user, course)
+                quiz = build_quiz(course, "::a::Benar? {T}\n", title=f"Kuis Terbuka {made}")
+                attempts.start_attempt(quiz, user)
+                db.session.commit()
+        with count_queries() as statements:
+            page = client.get("/")
+        assert page.status_code == 200 and page.text.count("Kuis Terbuka ") == n
+        counts[n] = len(statements)
+    assert counts[1] == counts[3], counts
