@@ -18,6 +18,7 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.reads import read_only
 from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
@@ -56,6 +57,7 @@ def verify_form():
 
 
 @bp.get("/verify/<code>")
+@read_only
 @verify_limit()
 def verify(code: str):
     try:

@@ -436,9 +436,15 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     print(f"queries (catalogue, lesson, home): {counts}")
     assert counts[3] == counts[30]
     catalogue_count, lesson_count, home_count = counts[3]
-    assert catalogue_count <= 12
-    assert lesson_count <= 12
-    assert home_count <= 20  # the home page gathers one panel per feature
+    # Issue 15's budgets, the logged-in user included: pinned, so an added statement fails here.
+    # catalogue: user with roles; courses of the page with competencies and total; filter options.
+    assert catalogue_count == 3
+    # lesson: user; course with the enrolment; outline with the lessons done.
+    assert lesson_count == 3
+    # home: user; one statement per panel that reads: courses (enrolments with courses, progress
+    # counts and JP in one), open quiz attempts, certificates, upcoming webinars (this learner has
+    # no agency, so no career panel). Issue 15 asks for 4: not reached yet.
+    assert home_count == 5
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):
