@@ -8,7 +8,7 @@ the number of courses or lessons.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
-from .completion import check_completion
+from .completion import RequiredItem, check_completion, required_items
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 
@@ -194,27 +194,64 @@ def mark_lesson_done(enrolment: Enrolment, lesson: Lesson) -> bool:
 
 @dataclass(frozen=True)
 class Progress:
+    """Progress against everything the course's rule requires: the lessons it counts and the
+    required quizzes and webinars. 100 % means complete, and only complete is 100 %."""
+
     done: int
     total: int
     complete: bool
+    lessons_done: int = 0
+    lessons_total: int = 0
+    items: tuple[RequiredItem, ...] = field(default=())
 
     @property
     def percent(self) -> int:
         if self.complete:
             return 100
-        return (100 * self.done // self.total) if self.total else 0
+        return min(99, 100 * self.done // self.total) if self.total else 0
+
+    @property
+    def pending_items(self) -> list[RequiredItem]:
+        """Required quizzes and webinars not met yet."""
+        return [item for item in self.items if not item.met]
+
+    @property
+    def lessons_finished(self) -> bool:
+        return self.lessons_done >= self.lessons_total
 
 
 def _counts(rule: dict, required_count: int, all_count: int) -> int:
     return all_count if (rule or {}).get("lessons") == "all" else required_count
 
 
-def progress(enrolment: Enrolment, lessons: list[Lesson], done_ids: set[int]) -> Progress:
-    """Progress against the lessons the course's rule counts (the required ones by default)."""
+def make_progress(
+    enrolment: Enrolment, lessons_done: int, lessons_total: int, items: list[RequiredItem]
+) -> Progress:
+    met = sum(1 for item in items if item.met)
+    return Progress(
+        lessons_done + met,
+        lessons_total + len(items),
+        enrolment.is_complete,
+        lessons_done,
+        lessons_total,
+        tuple(items),
+    )
+
+
+def progress(
+    enrolment: Enrolment,
+    lessons: list[Lesson],
+    done_ids: set[int],
+    items: list[RequiredItem] | None = None,
+) -> Progress:
+    """Progress against the lessons the course's rule counts (the required ones by default) and
+    the quizzes and webinars it requires (`items`, looked up when not given)."""
     every = (enrolment.course.completion_rule or {}).get("lessons") == "all"
     counted = [lesson for lesson in lessons if lesson.required or every]
     done = sum(1 for lesson in counted if lesson.id in done_ids)
-    return Progress(done, len(counted), enrolment.is_complete)
+    if items is None:
+        items = required_items([enrolment.course], enrolment.user_id)[enrolment.course_id]
+    return make_progress(enrolment, done, len(counted), items)
 
 
 def continue_lesson(lessons: list[Lesson], done_ids: set[int]) -> Lesson | None:
@@ -272,12 +309,13 @@ def enrolments_with_progress(user: User) -> list[EnrolmentProgress]:
         )
     ):
         done[enrolment_id].add(lesson_id)
+    items = required_items(list({e.course_id: e.course for e in enrolments}.values()), user.id)
     return [
         EnrolmentProgress(
             e,
             lessons.get(e.course_id, []),
             done[e.id],
-            progress(e, lessons.get(e.course_id, []), done[e.id]),
+            progress(e, lessons.get(e.course_id, []), done[e.id], items.get(e.course_id, [])),
         )
         for e in enrolments
     ]
@@ -342,6 +380,7 @@ def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
             .group_by(LessonCompletion.enrolment_id, Lesson.required)
         ):
             done[(enrolment_id, required)] = count
+    items = required_items(list({e.course_id: e.course for e in open_ones}.values()), user.id)
     summaries = []
     for e in open_ones:
         rule = e.course.completion_rule
@@ -353,7 +392,7 @@ def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
         finished = _counts(
             rule, done.get((e.id, True), 0), done.get((e.id, True), 0) + done.get((e.id, False), 0)
         )
-        summaries.append(EnrolmentSummary(e, Progress(finished, total, False)))
+        summaries.append(EnrolmentSummary(e, make_progress(e, finished, total, items.get(e.course_id, []))))
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],

@@ -218,7 +218,7 @@ def test_editing_and_republishing_keeps_progress(trainer, learner, make_course):
     assert [x.id for x in lessons][:2] == ids
     assert "<strong>baru</strong>" in lessons[0].body_html
     assert learning.completed_lesson_ids(enrolment) == {first.id}
-    assert learning.progress(enrolment, lessons, {first.id}) == learning.Progress(1, 3, False)
+    assert learning.progress(enrolment, lessons, {first.id}) == learning.Progress(1, 3, False, 1, 3)
     for lesson in lessons[1:]:
         learning.mark_lesson_done(enrolment, lesson)
     assert enrolment.completed_version == 2
