@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)
 
-from . import handlers, models, views  # noqa: E402, F401
+from . import handlers, models, review_views, views  # noqa: E402, F401
