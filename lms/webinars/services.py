@@ -35,6 +35,7 @@ from .attendance import (  # noqa: F401 - re-exported
     heartbeat,
     join,
     leave,
+    open_sockets,
     present_users,
     room_state,
 )
