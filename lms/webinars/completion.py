@@ -68,7 +68,7 @@ def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:
 def _ignored(n: int, titles: str):
     return _l(
         "Kursus ini memiliki %(n)d webinar yang ditandai wajib untuk kelulusan (%(titles)s), tetapi "
-        "syarat kelulusan Webinar diatur \"Tidak dipakai\". Pilih syarat webinar, atau hapus tanda "
+        'syarat kelulusan Webinar diatur "Tidak dipakai". Pilih syarat webinar, atau hapus tanda '
         "wajib pada webinarnya.",
         n=n,
         titles=titles,

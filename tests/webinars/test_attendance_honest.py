@@ -31,14 +31,16 @@ def test_ended_early_the_share_is_of_the_time_it_ran(w):  # noqa: F811
     assert (budi.minutes, budi.share_bp, budi.present) == (10, 10000, True)
 
 
-def test_the_room_says_what_the_record_says(app, db, connect, people, room):
+def test_the_room_says_what_the_record_says(app, db, connect, people, room):  # noqa: F811
     trainer = connect(people["trainer"], join=room)
     ani = connect(people["ani"], join=room)
     assert call(trainer, "end", webinar_id=room.id)["ok"]
     [ended] = events(ani, "ended")
     with app.app_context():
         record_ = db.session.scalar(
-            sa.select(Attendance).where(Attendance.webinar_id == room.id, Attendance.user_id == people["ani"].id)
+            sa.select(Attendance).where(
+                Attendance.webinar_id == room.id, Attendance.user_id == people["ani"].id
+            )
         )
         assert ended["present"] is record_.present is False  # joined ten minutes late, ended at once
         assert ended["minutes"] == record_.minutes
