@@ -8,11 +8,39 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
+from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
+from . import careers, certificates
+from .accounts import admin_bp as accounts_admin_bp
+from .accounts import bp as accounts_bp
+from .accounts.cli import register as register_accounts_cli
+from .accounts.signals import sessions_ended
+from .api import register as register_api_blueprints
+from .careers.cli import register as register_careers_cli
+from .certificates.cli import register as register_certificates_cli
+from .competencies import bp as competencies_bp
+from .competencies.cli import register as register_competencies_cli
+from .core import bp as core_bp
+from .core.cli import lms_group
+from .core.errors import register as register_core_errorhandlers
+from .core.i18n import select_locale, select_timezone
+from .core.security import register as register_core_security
+from .core.templating import register as register_core_templating
+from .core.uploads import register as register_upload_limits
+from .courses import bp as courses_bp
+from .courses import manage_bp as courses_manage_bp
+from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .quizzes import bp as quizzes_bp
+from .quizzes import manage_bp as quizzes_manage_bp
+from .quizzes.cli import register as register_quizzes_cli
+from .reports import bp as reports_bp
+from .webinars import bp as webinars_bp
+from .webinars.cli import register as register_webinars_cli
+from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,8 +88,6 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
-    from .core.i18n import select_locale, select_timezone
-
     sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
@@ -91,27 +117,14 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import careers
-    from .accounts import admin_bp as accounts_admin_bp
-    from .accounts import bp as accounts_bp
-    from .certificates import bp as certificates_bp
-    from .competencies import bp as competencies_bp
-    from .core import bp as core_bp
-    from .courses import bp as courses_bp
-    from .courses import manage_bp as courses_manage_bp
-    from .quizzes import bp as quizzes_bp
-    from .quizzes import manage_bp as quizzes_manage_bp
-    from .reports import bp as reports_bp
-    from .webinars import bp as webinars_bp
-
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(competencies_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
-    app.register_blueprint(certificates_bp)
-    careers.init_app(app)
+    certificates.init_app(app)  # also connects its signal subscribers
+    careers.init_app(app)  # also connects its signal subscribers
     app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
@@ -119,27 +132,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_namespaces(app: Flask) -> None:
-    from .webinars.events import WebinarNamespace
-
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    sessions_ended.connect(close_connections_of_sessions)
 
 
 def register_api(app: Flask) -> None:
-    from .api import register
-
-    register(app)
+    register_api_blueprints(app)
 
 
 def register_cli(app: Flask) -> None:
-    from .accounts.cli import register as register_accounts_cli
-    from .careers.cli import register as register_careers_cli
-    from .certificates.cli import register as register_certificates_cli
-    from .competencies.cli import register as register_competencies_cli
-    from .core.cli import lms_group
-    from .courses.cli import register as register_courses_cli
-    from .quizzes.cli import register as register_quizzes_cli
-    from .webinars.cli import register as register_webinars_cli
-
     register_accounts_cli(lms_group)
     register_competencies_cli(lms_group)
     register_courses_cli(lms_group)
@@ -159,20 +160,15 @@ def register_cli(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .core.errors import register
-
-    register(app)
+    register_core_errorhandlers(app)
 
 
 def register_security_headers(app: Flask) -> None:
-    from .core.security import register
-
-    register(app)
+    register_core_security(app)
 
 
 def register_compression(app: Flask) -> None:
     """gzip text responses in the app itself: learners on slow links get small pages without a proxy."""
-    from flask_compress import Compress
 
     for key, value in {
         "COMPRESS_ALGORITHM": ["gzip"],
@@ -207,8 +203,5 @@ def register_compression(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .core.templating import register
-    from .core.uploads import register as register_upload_limits
-
-    register(app)
+    register_core_templating(app)
     register_upload_limits(app)

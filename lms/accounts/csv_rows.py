@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from .staff_import import ImportFailed, decode
+from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
 
 DELIMITERS = (";", ",", "\t")
 MAX_ROWS = 20_000
@@ -40,32 +40,23 @@ class ImportSummary:
     updated: int
 
 
-def _key(value: str) -> str:
-    return "_".join(value.strip().lower().replace("-", " ").split())
-
-
 def read_rows(
     data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int = MAX_ROWS
 ) -> list[tuple[int, dict[str, str]]]:
     """(line, {canonical column: value}) of every non-empty row; ImportRejected on a bad file."""
     try:
-        text = decode(data)
-    except ImportFailed as exc:
-        raise ImportRejected([Problem(e.row, e.column, e.message) for e in exc.errors]) from None
+        text = decode_csv(data)
+    except CsvUnreadable as exc:
+        raise ImportRejected([Problem(exc.line, "-", str(exc))]) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise ImportRejected([Problem(1, "-", _("Berkas kosong."))])
     aliases = {alias: name for name, names in columns.items() for alias in names}
-
-    def score(delimiter):
-        cells = next(csv.reader([lines[0]], delimiter=delimiter), [])
-        return sum(_key(c) in aliases for c in cells), len(cells)
-
-    reader = csv.reader(io.StringIO(text), delimiter=max(DELIMITERS, key=score))
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(lines[0], aliases, DELIMITERS))
     header = next(reader)
     problems, positions = [], {}
     for index, cell in enumerate(header):
-        name = aliases.get(_key(cell))
+        name = aliases.get(header_key(cell))
         if name is None:
             problems.append(
                 Problem(

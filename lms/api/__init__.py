@@ -11,6 +11,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
+from .certificates import blp as certificates_blp
+from .courses import blp as courses_blp
+
 
 class Api(SmorestApi):
     def _register_error_handlers(self):
@@ -33,9 +36,6 @@ def register(app: Flask) -> None:
         },
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
-
-    from .certificates import blp as certificates_blp
-    from .courses import blp as courses_blp
 
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)

@@ -2,7 +2,7 @@
 requests, and the derived tables the HR reports read (lms.reports, above this package).
 
 The competency catalogue is lms.competencies (below courses). Careers builds on courses, webinars
-and certificates; `init_app` imports the views and subscribers when the application is built.
+and certificates; `init_app` registers the blueprints and connects the subscribers.
 """
 
 from flask import Blueprint, Flask
@@ -10,12 +10,13 @@ from flask import Blueprint, Flask
 bp = Blueprint("careers", __name__, url_prefix="/careers")
 hr_bp = Blueprint("careers_hr", __name__, url_prefix="/hr")
 
+from . import hr_manage_views, hr_views, subscribers, views  # noqa: E402, F401
+
 
 def init_app(app: Flask) -> None:
     """Register the blueprints, settings and subscriptions of careers."""
-    from . import hr_manage_views, hr_views, subscribers, views  # noqa: F401
-
     app.config.setdefault("JP_MINUTES", 45)
     app.config.setdefault("JP_YEARLY_TARGET", 20)
     app.register_blueprint(bp)
     app.register_blueprint(hr_bp)
+    subscribers.connect()

@@ -11,12 +11,16 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
+from ..accounts import services as account_services
 from ..accounts.csv_rows import ImportRejected
+from ..accounts.demo import AGENCY
 from ..accounts.models import Agency
 from ..competencies import csv_io as competency_csv
+from ..competencies.models import Competency
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
-from . import csv_io, summaries
+from . import appraisals, csv_io, positions, records, summaries
+from .models import Position
 
 
 def register(group: AppGroup) -> None:
@@ -97,12 +101,6 @@ DEMO_ASSIGNMENTS = {  # email -> position code
 def seed_demo() -> list[str]:
     """Positions, SKJ and career paths of the demo agency, positions of the demo people, an
     assessment and an appraisal (only what is missing)."""
-    from ..accounts import services as account_services
-    from ..accounts.demo import AGENCY
-    from ..competencies.models import Competency
-    from . import appraisals, positions, records
-    from .models import Position
-
     agency = db.session.scalar(sa.select(Agency).where(Agency.code == AGENCY[0]))
     if agency is None:
         return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,9 +22,9 @@ from ..accounts.agencies import can_manage_agency
 from ..accounts.audit import log_change
 from ..accounts.models import User
 from ..extensions import db
-from . import summaries
+from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
-from .jp_sources import CourseSource, JpItem, JpRecordSource, WebinarSource
+from .jp_sources import JpItem
 from .models import JpRecord, LearningKind
 
 logger = logging.getLogger(__name__)
@@ -39,19 +40,6 @@ def jp_minutes() -> int:
 
 def yearly_target() -> int:
     return int(current_app.config.get("JP_YEARLY_TARGET", DEFAULT_YEARLY_TARGET))
-
-
-_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
-
-
-def sources() -> list:
-    return list(_sources)
-
-
-def register_source(source) -> None:
-    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
-    if all(type(existing) is not type(source) for existing in _sources):
-        _sources.append(source)
 
 
 # ---------------------------------------------------------------- the year of a person
@@ -80,14 +68,13 @@ class JpYear:
 def jp_year(user: User, year: int) -> JpYear:
     """Everything that counts toward a person's JP of a year (one query per source)."""
     items = sorted(
-        (item for source in _sources for item in source.items(user, year)), key=lambda item: item.on
+        (item for source in jp_sources.sources() for item in source.items(user, year)),
+        key=lambda item: item.on,
     )
     return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
 def current_year(user: User) -> int:
-    from zoneinfo import ZoneInfo
-
     return datetime.now(ZoneInfo(user.effective_timezone)).year
 
 

@@ -20,7 +20,6 @@ from ..certificates.models import Certificate, CertificateSource
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar
-from . import summaries
 from .models import JpRecord
 
 
@@ -35,6 +34,12 @@ def _naive_utc(value: datetime) -> datetime:
 
 def _zone_expr():
     return sa.func.coalesce(User.timezone, Agency.timezone, "Asia/Jakarta")
+
+
+def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
+    """The start of a calendar year and of the next one, in a time zone."""
+    zone = ZoneInfo(timezone)
+    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class CourseSource:
     """JP of the courses completed in the year."""
 
     def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        start, end = summaries.year_bounds(year, timezone)
+        start, end = year_bounds(year, timezone)
         return int(
             conn.execute(
                 sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
@@ -125,7 +130,7 @@ class CourseSource:
             yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
 
     def items(self, user: User, year: int) -> list[JpItem]:
-        start, end = summaries.year_bounds(year, user.effective_timezone)
+        start, end = year_bounds(year, user.effective_timezone)
         rows = db.session.execute(
             sa.select(
                 Course.title,
@@ -172,7 +177,7 @@ class WebinarSource:
         )
 
     def total(self, conn, user_id: int, year: int, timezone: str) -> int:
-        start, end = summaries.year_bounds(year, timezone)
+        start, end = year_bounds(year, timezone)
         return int(
             conn.execute(
                 self._base(sa.func.coalesce(sa.func.sum(Attendance.jp_credited), 0)).where(
@@ -211,7 +216,7 @@ class WebinarSource:
 
     def items(self, user: User, year: int) -> list[JpItem]:
 
-        start, end = summaries.year_bounds(year, user.effective_timezone)
+        start, end = year_bounds(year, user.effective_timezone)
         rows = db.session.execute(
             self._base(
                 Webinar.id,
@@ -291,3 +296,17 @@ class JpRecordSource:
             .order_by(JpRecord.ended_on, JpRecord.id)
         )
         return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
+
+
+_sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]
+
+
+def sources() -> list:
+    """The JP sources (courses, webinars, JP records) the yearly totals add up."""
+    return list(_sources)
+
+
+def register_source(source) -> None:
+    """Add a JP source: total(), yearly_sql(), yearly_rows() and items() as above."""
+    if all(type(existing) is not type(source) for existing in _sources):
+        _sources.append(source)

@@ -17,11 +17,12 @@ from sqlalchemy.orm import selectinload
 from ..accounts.agencies import can_manage_hr
 from ..accounts.audit import log_change
 from ..accounts.models import User
+from ..certificates.models import Certificate
 from ..competencies.models import LEVELS, Competency
 from ..core.clock import utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db
-from . import summaries
+from . import awards, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .models import CompetencyRecord, RecordSource, RevokeCause, StaffCompetency
 from .positions import allowed_competency
@@ -87,8 +88,6 @@ def course_titles(records: list[CompetencyRecord]) -> dict[int, tuple[str, str]]
 def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, int], tuple[str, bool]]:
     """(source, source id) -> (certificate number, revoked) for the course and webinar records
     among these: the certificate issued for the same completion or attendance (one query)."""
-    from ..certificates.models import Certificate
-
     pairs = {(str(r.source), r.source_id) for r in records if r.source is not RecordSource.ASSESSMENT}
     if not pairs:
         return {}
@@ -109,8 +108,6 @@ def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, in
 def award_course(enrolment: Enrolment) -> list[CompetencyRecord]:
     """Award each competency of a completed course at its level, once per enrolment; returns the
     records created or changed now (see awards.follow)."""
-    from . import awards  # awards reads webinars and certificates, which import courses
-
     if enrolment.completed_at is None:
         return []
     return awards.follow(RecordSource.COURSE, [enrolment.id])

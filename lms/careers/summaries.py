@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..accounts.models import Agency, User
 from ..core.clock import utcnow
 from ..extensions import db
+from . import jp_sources
 from .models import (
     Appraisal,
     CareerSummary,
@@ -159,7 +158,13 @@ def _gap_rows(where) -> sa.Select:
             levels,
             sa.and_(levels.c.user_id == users.c.id, levels.c.competency_id == requirements.c.competency_id),
         )
-        .where(where, users.c.active.is_(True), users.c.unit_id.is_not(None), users.c.agency_id.is_not(None))
+        .where(
+            where,
+            users.c.active.is_(True),
+            users.c.identity_verified_at.is_not(None),  # unverified accounts count nowhere in HR views
+            users.c.unit_id.is_not(None),
+            users.c.agency_id.is_not(None),
+        )
     )
 
 
@@ -352,23 +357,11 @@ def user_timezone(user: User) -> str:
     return user.effective_timezone
 
 
-def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
-    """The start of a calendar year and of the next one, in a time zone."""
-    zone = ZoneInfo(timezone)
-    return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
-
-
-def _jp_sources():
-    from . import jp  # the JP sources (courses, JP records, webinars) live with the JP services
-
-    return jp.sources()
-
-
 def refresh_jp(conn, user: User, years: Iterable[int]) -> None:
     """Recompute a person's JP total of these calendar years from every JP source."""
     timezone = user_timezone(user)
     for year in sorted(set(years)):
-        total = sum(source.total(conn, user.id, year, timezone) for source in _jp_sources())
+        total = sum(source.total(conn, user.id, year, timezone) for source in jp_sources.sources())
         stmt = _insert(conn, jp_totals).values(user_id=user.id, year=year, jp=total)
         conn.execute(
             stmt.on_conflict_do_update(
@@ -438,7 +431,7 @@ def rebuild(conn, agency_id: int | None = None) -> None:
 
 
 def _rebuild_jp(conn, where) -> None:
-    sources = _jp_sources()
+    sources = jp_sources.sources()
     if _dialect(conn) == "postgresql":
         parts = [source.yearly_sql(where) for source in sources]
         union = sa.union_all(*parts).subquery("jp_parts")

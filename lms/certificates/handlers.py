@@ -1,4 +1,5 @@
-"""Subscriptions to other features' signals: issue a certificate the moment one is earned.
+"""Subscriptions to other features' signals: issue a certificate the moment one is earned (a
+course completed, a webinar attended). `connect()` is called by `certificates.init_app`.
 
 This is an edge, like a view: it works out the site's public address (PUBLIC_BASE_URL, else
 the request's) and hands it to the services as a plain argument.
@@ -10,8 +11,8 @@ import logging
 
 from ..core.clock import utcnow
 from ..core.urls import public_base_url
-from ..courses.completion import course_completed
 from ..courses.models import Enrolment
+from ..courses.signals import course_completed
 from ..extensions import db
 from ..webinars.signals import webinar_attended
 from . import services
@@ -62,5 +63,8 @@ def on_webinar_attended(sender, attendance, **extra) -> None:
     )
 
 
-course_completed.connect(on_course_completed)
-webinar_attended.connect(on_webinar_attended)
+def connect() -> None:
+    """Subscribe to the signals; connecting again (another app in the same process) changes
+    nothing, since blinker keeps one connection per receiver."""
+    course_completed.connect(on_course_completed)
+    webinar_attended.connect(on_webinar_attended)

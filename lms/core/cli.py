@@ -3,6 +3,8 @@
 import click
 from flask.cli import AppGroup
 
+from ..extensions import db
+
 lms_group = AppGroup("lms", help="Perintah operator platform pembelajaran ASN.")
 
 
@@ -27,8 +29,6 @@ def register_demo_seeder(seeder, order: int = 50) -> None:
 @lms_group.command("seed-demo")
 def seed_demo_command():
     """Create the demo agency, accounts and content (safe to run again)."""
-    from ..extensions import db
-
     lines: list[str] = []
     for _, seeder in _demo_seeders:
         lines.extend(seeder())

@@ -32,7 +32,7 @@ from ..core.clock import utcnow
 from ..extensions import db
 from . import completion, services
 from . import media as media_store
-from .bundle_io import BundleInvalid, Problem, read_bundle
+from .bundle_io import BundleInvalid, Problem, read_bundle, write_bundle
 from .bundle_spec import (
     COURSE_FILE,
     FORMAT,
@@ -250,6 +250,4 @@ def export_bundle(course: Course) -> dict[str, bytes]:
 
 
 def export_to(course: Course, dest: Path) -> None:
-    from .bundle_io import write_bundle
-
     write_bundle(export_bundle(course), dest)

@@ -8,6 +8,9 @@ import click
 import yaml
 from flask.cli import AppGroup
 
+from ..accounts import demo
+from ..accounts import services as account_services
+from ..accounts.models import Role
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import bundles, services
@@ -63,10 +66,6 @@ def export_course_command(slug: str, path: Path):
 
 
 def _demo_trainer():
-    from ..accounts import demo
-    from ..accounts import services as account_services
-    from ..accounts.models import Role
-
     for _nip, _name, email, _unit, _position, roles in demo.PEOPLE:
         if Role.TRAINER in roles:
             return account_services.user_by_email(email)

@@ -13,8 +13,7 @@ items give the outline its list, progress its count, and `rule_problems` the che
 never ignores an item the course page calls required. A feature
 whose state changes (a quiz passed, a webinar attended) calls `check_completion(enrolment)`.
 When every criterion of the rule is met the enrolment is marked complete exactly once (even
-under concurrent requests) and `course_completed` is sent with the enrolment; certificates and
-careers subscribe to it: `course_completed.connect(handler)`, handler(sender, enrolment).
+under concurrent requests) and `signals.course_completed` is sent with the enrolment.
 """
 
 from __future__ import annotations
@@ -26,17 +25,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.signals import Namespace
 from flask_babel import lazy_gettext as _l
 
 from ..core.clock import utcnow
 from ..extensions import db
 from .models import Course, Enrolment, Lesson, LessonCompletion
+from .signals import course_completed
 
 logger = logging.getLogger(__name__)
-
-signals = Namespace()
-course_completed = signals.signal("course-completed")
 
 Evaluate = Callable[[Enrolment, Any], bool]
 

@@ -15,7 +15,7 @@ from . import manage_bp as bp
 from .bundle_io import BundleInvalid, read_zip, zip_bytes
 from .errors import CourseError
 from .forms import BundleForm, LessonForm, MediaForm, ModuleForm, course_form
-from .models import Course, Lesson, Module
+from .models import Course, Lesson, Media, Module
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 
@@ -270,8 +270,6 @@ def media(course_id: int):
 @bp.post("/media/<int:media_id>/delete")
 @roles_required(*AUTHORS)
 def delete_media(media_id: int):
-    from .models import Media
-
     item = editable(Media, media_id)
     course_id = item.course_id
     services.remove_media(item, by=current_user)

@@ -18,22 +18,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import Agency, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
-from ..core.columns import UTCDateTime
+from ..core.columns import UTCDateTime, enum_column
 from ..extensions import db
 
 # Lesson HTML is stored with media URLs in it, so the path must not depend on a request.
 MEDIA_URL_PREFIX = "/courses/media/"
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int) -> sa.Enum:
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        length=length,
-        create_constraint=True,
-        name=name,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class CourseStatus(enum.StrEnum):
@@ -56,7 +45,7 @@ class Course(db.Model):
     category: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
     jp: Mapped[int] = mapped_column(default=0)
     status: Mapped[CourseStatus] = mapped_column(
-        _enum(CourseStatus, "course_status", 10), default=CourseStatus.DRAFT, index=True
+        enum_column(CourseStatus, "course_status", 10), default=CourseStatus.DRAFT, index=True
     )
     owner_agency_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("agencies.id", ondelete="SET NULL"), index=True

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role, User
@@ -25,6 +26,7 @@ from . import completion
 from . import media as media_store
 from .errors import CourseError, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Lesson, LessonCompletion, Media, Module
+from .signals import course_awards_changed
 
 logger = logging.getLogger(__name__)
 
@@ -225,13 +227,31 @@ def create_course(data: CourseData, *, by: User | None) -> Course:
 
 
 def update_course(course: Course, data: CourseData, *, by: User | None) -> Course:
-    """Change a course's settings; learners' progress is untouched."""
+    """Change a course's settings; learners' progress is untouched. When its JP or competencies
+    change, `course_awards_changed` lets the records of those who completed it follow."""
     if by is not None:
         require_editor(by, course)
+    before = awards_of(course)
     if apply_course_data(course, data):
         touch(course)
     db.session.flush()
+    announce_awards(course, before, by=by)
     return course
+
+
+def awards_of(course: Course) -> tuple[int, frozenset[tuple[int, int]]]:
+    """What completing the course earns: its JP and its (competency id, level) pairs."""
+    return course.jp, frozenset((cc.competency_id, cc.level) for cc in course.competencies)
+
+
+def announce_awards(
+    course: Course, before: tuple[int, frozenset[tuple[int, int]]], *, by: User | None
+) -> None:
+    """Send `course_awards_changed` when what the course earns differs from `before` (flushed)."""
+    if awards_of(course) == before:
+        return
+    logger.info("course %s: JP or competencies changed by %s", course.id, by and by.id)
+    course_awards_changed.send(current_app._get_current_object(), course=course, by=by)
 
 
 def touch(course: Course) -> None:

@@ -3,6 +3,8 @@ essay grading, overrides, reopening and regrading. Only who may edit the course 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -221,8 +223,6 @@ def _quiz_form(course, quiz=None):
         for name in ("grading_method", "layout", "show_score", "show_feedback", "show_answers"):
             getattr(form, name).data = getattr(quiz, name).value
         zone = current_user.effective_timezone
-        from zoneinfo import ZoneInfo
-
         for name in ("opens_at", "closes_at"):
             value = as_utc(getattr(quiz, name))
             getattr(form, name).data = (

@@ -24,7 +24,8 @@ from ..courses.models import Course, Module
 from ..extensions import db
 from . import formats
 from .errors import QuizError, QuizPermissionDenied
-from .formats import QuestionSpec
+from .formats import QuestionSpec, aiken, gift, moodle_xml
+from .formats.spec import clean_category, default_name
 from .models import (
     GradingMethod,
     Layout,
@@ -102,7 +103,7 @@ def create_bank(course: Course, name: str, *, by: User | None) -> QuestionBank:
 
 def category(bank: QuestionBank, name: str) -> QuestionCategory:
     """The bank's category of that name, created when missing."""
-    name = formats.clean_category(name) or DEFAULT_CATEGORY
+    name = clean_category(name) or DEFAULT_CATEGORY
     found = db.session.scalar(
         sa.select(QuestionCategory).where(QuestionCategory.bank_id == bank.id, QuestionCategory.name == name)
     )
@@ -168,7 +169,7 @@ def _check(spec: QuestionSpec) -> dict:
 def _apply(question: Question, spec: QuestionSpec, data: dict, course: Course) -> None:
     render = renderer(course, spec.text_format)
     question.qtype = QuestionType(spec.qtype)
-    question.name = (" ".join((spec.name or "").split()) or formats.default_name(spec.prompt))[:255]
+    question.name = (" ".join((spec.name or "").split()) or default_name(spec.prompt))[:255]
     question.text_format = spec.text_format
     question.prompt = spec.prompt.strip()
     question.prompt_html = render(question.prompt)
@@ -281,7 +282,6 @@ def import_questions(
 
 def export_questions(questions: list[Question], fmt: str) -> tuple[str, int]:
     """(file text, questions left out) of questions in "gift", "xml" or "aiken"."""
-    from .formats import aiken, gift, moodle_xml
 
     def category_of(q):
         return q.category.name

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..accounts.identity import verified
 from ..accounts.models import Agency, User
 from ..careers.models import JpRecord, LearningKind
+from ..core.clock import as_utc
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 
@@ -35,11 +37,8 @@ def training_history_header() -> list[str]:
 
 
 def _local_date(value: datetime | None, zone: ZoneInfo) -> date | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(zone).date()
+    """A stored time (naive from SQLite when read through a raw union) as a date in the zone."""
+    return as_utc(value).astimezone(zone).date() if value is not None else None
 
 
 def training_history_rows(
@@ -74,7 +73,7 @@ def training_history_rows(
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Agency, Agency.id == Course.owner_agency_id)
-        .where(User.agency_id == agency_id, Enrolment.completed_at.is_not(None))
+        .where(User.agency_id == agency_id, verified(), Enrolment.completed_at.is_not(None))
     )
     others = (
         sa.select(
@@ -95,7 +94,7 @@ def training_history_rows(
         )
         .select_from(JpRecord)
         .join(User, User.id == JpRecord.user_id)
-        .where(User.agency_id == agency_id)
+        .where(User.agency_id == agency_id, verified())
     )
     if year is not None:
         zone = ZoneInfo(agency_zone)
@@ -108,7 +107,12 @@ def training_history_rows(
         courses.where(User.id.between(low, high)), others.where(User.id.between(low, high))
     ).subquery("history")
     query = sa.select(union).order_by(union.c.user_id, union.c.ended, union.c.end_day)
-    people = sa.select(User.id).where(User.agency_id == agency_id).order_by(User.id).limit(HISTORY_PEOPLE)
+    people = (
+        sa.select(User.id)
+        .where(User.agency_id == agency_id, verified())
+        .order_by(User.id)
+        .limit(HISTORY_PEOPLE)
+    )
     course_kind = _("E-learning (kursus daring)")
     last = 0
     # A batch of people at a time, in the order of the file: sorting the history of a whole

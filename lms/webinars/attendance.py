@@ -20,6 +20,8 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..extensions import db
 from . import timeline
+from .access import can_enter, participant_ids, require_moderator
+from .completion import attendance_changed
 from .errors import NotAllowed, WebinarError
 from .models import (
     Attendance,
@@ -42,8 +44,6 @@ def _seconds(key: str) -> timedelta:
 def _access(user: User, webinar: Webinar, access=None) -> None:
     """Refuse a user who may not be in the room; `access` is a RoomAccess the caller already
     read in this transaction (the Socket.IO events read one per event)."""
-    from .services import can_enter
-
     allowed = access.allowed if access is not None else can_enter(user, webinar)
     if not allowed:
         raise NotAllowed(_l("Anda belum terdaftar di webinar ini."))
@@ -119,7 +119,7 @@ def close_stale(webinar_id: int | None, at: datetime) -> list[Departure]:
 
 
 def join(
-    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None
+    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None, login_session_id: str | None = None
 ) -> tuple[WebinarConnection, bool]:
     """Open an attendance interval for this connection; True when the person just arrived
     (no other tab or device of theirs is in the room)."""
@@ -129,7 +129,12 @@ def join(
     connection = next((c for c in mine if c.sid == sid), None)
     if connection is None:
         connection = WebinarConnection(
-            webinar_id=webinar.id, user_id=user.id, sid=sid, joined_at=at, last_seen_at=at
+            webinar_id=webinar.id,
+            user_id=user.id,
+            sid=sid,
+            joined_at=at,
+            last_seen_at=at,
+            login_session_id=login_session_id,
         )
         db.session.add(connection)
     else:
@@ -138,7 +143,9 @@ def join(
     return connection, not mine
 
 
-def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime, access=None) -> bool:
+def heartbeat(
+    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None, login_session_id: str | None = None
+) -> bool:
     """Keep this connection's interval open (one UPDATE); a connection closed for silence starts
     a new interval (the gap is not counted). True when the person just (re)arrived."""
     _access(user, webinar, access)
@@ -155,7 +162,7 @@ def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime, access=No
     ).rowcount
     if touched:
         return False
-    _connection, first = join(user, webinar, sid, at=at, access=access)
+    _connection, first = join(user, webinar, sid, at=at, access=access, login_session_id=login_session_id)
     return first
 
 
@@ -193,8 +200,6 @@ def present_users(webinar: Webinar) -> list[User]:
 
 def end_webinar(webinar: Webinar, *, by: User, at: datetime) -> list[Attendance]:
     """A moderator ends the session: every connection closes now and attendance is final."""
-    from .services import require_moderator
-
     require_moderator(by, webinar)
     if at < webinar.starts_at:
         raise WebinarError(_l("Webinar belum dimulai, jadi belum dapat diakhiri."))
@@ -225,8 +230,6 @@ def _measure(webinar: Webinar, attendance: Attendance, seconds: int) -> None:
 def finalize(webinar: Webinar, *, at: datetime) -> list[Attendance]:
     """Close what is still open and compute everyone's final attendance (idempotent; corrected
     records are kept). Newly present people are announced with `webinar_attended`."""
-    from .services import participant_ids
-
     grace = _seconds("WEBINAR_HEARTBEAT_GRACE")
     close_at = min(at, webinar.window_end) if webinar.ended_at is not None else at
     for connection in db.session.scalars(_open_connections(webinar.id)):
@@ -297,8 +300,6 @@ def correct_attendance(
     webinar: Webinar, user: User, *, present: bool, minutes: int | None, reason: str, by: User, at: datetime
 ) -> Attendance:
     """A moderator corrects one final record; the reason and the values before and after are kept."""
-    from .services import require_moderator
-
     require_moderator(by, webinar)
     if webinar.finalized_at is None:
         raise WebinarError(_l("Kehadiran baru dapat dikoreksi setelah webinar selesai dan dihitung."))
@@ -344,8 +345,6 @@ def correct_attendance(
 
 
 def _announce(webinar: Webinar, newly_present: list[Attendance], changed: set[int]) -> None:
-    from .completion import attendance_changed
-
     for attendance in newly_present:
         webinar_attended.send(current_app._get_current_object(), attendance=attendance)
     attendance_changed(webinar, changed)

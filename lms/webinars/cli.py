@@ -14,7 +14,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..core.cli import register_demo_seeder
 from ..extensions import db
-from . import demo, services
+from . import attendance, demo, reminders
+from .broadcast import announce_departures
 
 
 def register(group: AppGroup) -> None:
@@ -28,7 +29,7 @@ def register(group: AppGroup) -> None:
 def send_reminders_command():
     """Mail participants of webinars starting soon (each person once per webinar)."""
     with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
-        sent = services.send_reminders(
+        sent = reminders.send_reminders(
             datetime.now(UTC), room_url=lambda w: url_for("webinars.room", webinar_id=w.id, _external=True)
         )
     db.session.commit()
@@ -39,11 +40,9 @@ def send_reminders_command():
 @with_appcontext
 def close_stale_command():
     """Close room connections that stopped sending heartbeats, and finalize finished webinars."""
-    from .events import announce_departures
-
     at = datetime.now(UTC)
-    departures = services.close_stale(None, at)
-    finalized = services.finalize_due(at)
+    departures = attendance.close_stale(None, at)
+    finalized = attendance.finalize_due(at)
     db.session.commit()
     announce_departures(departures)
     click.echo(

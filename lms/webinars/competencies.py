@@ -20,6 +20,7 @@ from ..accounts.models import User
 from ..competencies.models import Competency
 from ..competencies.services import available_competencies, competencies_by_code
 from ..extensions import db
+from .access import require_moderator
 from .errors import WebinarError
 from .models import Webinar, WebinarCompetency
 from .signals import webinar_competencies_changed
@@ -120,8 +121,6 @@ def set_competencies(webinar: Webinar, pairs: Iterable[tuple[str, int | str]], *
     """A moderator sets the competencies a webinar awards, also after it is over; returns whether
     anything changed. When it did, `webinar_competencies_changed` lets the records of the people
     present follow (careers), in this transaction."""
-    from .services import require_moderator
-
     require_moderator(by, webinar)
     wanted = clean_levels(webinar, pairs)
     before = apply_levels(webinar, wanted)

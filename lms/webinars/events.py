@@ -1,7 +1,7 @@
 """Socket.IO events of the webinar room (namespace /webinar).
 
 Every event goes through one pipeline (`_dispatch`): a per-user flood limit (a flooder is
-disconnected), then one SQL statement (`services.room_access`) that reads the user named by the
+disconnected), then one SQL statement (`access.room_access`) that reads the user named by the
 login session, the webinar and the user's standing in it. A user who is deactivated or whose
 session was ended (logout everywhere, password change: a new session token) is disconnected; one
 who may no longer be in the room (registration cancelled) is taken out of it. Then the payload is
@@ -16,12 +16,11 @@ one batch every few seconds (presence.py), so a heartbeat costs that one reading
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import UTC, datetime
 from functools import cache
 
-from flask import current_app, request, session
+from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
@@ -29,63 +28,27 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
+from ..accounts.sessions import parse_cookie_id, token_hash
 from ..extensions import db, limiter, socketio
-from . import presence, services
+from . import attendance, presence, room
+from .access import require_moderator, room_access
+from .broadcast import (
+    NAMESPACE,
+    announce_departures,
+    announce_end,
+    message_payload,
+    person,
+    poll_payload,
+    question_payload,
+)
 from .errors import WebinarError
-from .models import Poll, Question, Webinar, WebinarConnection
-
-NAMESPACE = "/webinar"
+from .models import Webinar, WebinarConnection
 
 logger = logging.getLogger(__name__)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def room_of(webinar_id: int) -> str:
-    return f"webinar-{webinar_id}"
-
-
-def moderator_room_of(webinar_id: int) -> str:
-    return f"webinar-{webinar_id}-mod"
-
-
-# ---------------------------------------------------------------- payloads
-
-
-def person(user) -> dict:
-    return {"id": user.id, "name": user.name}
-
-
-def message_payload(message) -> dict:
-    return {
-        "id": message.id,
-        "user": person(message.user),
-        "text": message.body,
-        "at": message.created_at.isoformat(),
-        "pinned": message.pinned_at is not None,
-    }
-
-
-def question_payload(question: Question) -> dict:
-    return {
-        "id": question.id,
-        "user": person(question.user),
-        "html": question.body_html,
-        "votes": question.votes,
-        "answered": question.answered_at is not None,
-    }
-
-
-def poll_payload(poll: Poll, results: dict[int, int] | None = None) -> dict:
-    options = []
-    for option in poll.options:
-        item = {"id": option.id, "text": option.text}
-        if results is not None:
-            item["votes"] = results.get(option.id, 0)
-        options.append(item)
-    return {"id": poll.id, "question": poll.question, "status": str(poll.status), "options": options}
 
 
 # ---------------------------------------------------------------- limits
@@ -109,9 +72,9 @@ def _session_user_key() -> str:
 
 
 def _session_login() -> tuple[int, str] | None:
-    """The user id and session token of the login session (Flask-Login's "<id>:<token>")."""
-    user_id, _, token = str(session.get("_user_id") or "").partition(":")
-    return (int(user_id), token) if user_id.isdigit() and token else None
+    """The user id and the `UserSession` id of the login session (cookie "<id>:<token>")."""
+    parsed = parse_cookie_id(session.get("_user_id"))
+    return (parsed[0], token_hash(parsed[1])) if parsed else None
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -172,7 +135,7 @@ class WebinarNamespace(Namespace):
         presence.beats().forget(request.sid)
         for attempt in (1, 2):
             try:
-                departures = services.leave(request.sid, at=now())
+                departures = attendance.leave(request.sid, at=now())
                 db.session.commit()
             except OperationalError:
                 # SQLite (development) lets one writer in at a time; try once more, and otherwise
@@ -208,12 +171,8 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
-            access = services.room_access(login[0], webinar_id) if login else None
-            if (
-                access is None
-                or not hmac.compare_digest(access.user.session_token, login[1])
-                or not access.user.is_active
-            ):
+            access = room_access(login[0], webinar_id, login[1]) if login else None
+            if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
                 raise malformed
@@ -247,8 +206,10 @@ class WebinarNamespace(Namespace):
 
     def do_join(self, access, user, webinar, data):
         at = now()
-        _connection, first = services.join(user, webinar, request.sid, at=at, access=access)
-        pinned, poll = services.live_state(webinar)  # in the same transaction: fewer round trips
+        _connection, first = attendance.join(
+            user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
+        )
+        pinned, poll = room.live_state(webinar)  # in the same transaction: fewer round trips
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
@@ -268,16 +229,18 @@ class WebinarNamespace(Namespace):
             "poll": poll_payload(poll) if poll else None,
         }
         if access.moderator:
-            reply["present"] = [person(u) for u in services.present_users(webinar)]
+            reply["present"] = [person(u) for u in attendance.present_users(webinar)]
         return reply
 
     def do_heartbeat(self, access, user, webinar, data):
         at = now()
-        services.check_open(webinar, at)
+        attendance.check_open(webinar, at)
         beats = presence.beats()
         if beats.beat(request.sid, webinar.id, user.id, at):
             return None  # written with the others at the next flush
-        arrived = services.heartbeat(user, webinar, request.sid, at=at, access=access)
+        arrived = attendance.heartbeat(
+            user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
+        )
         db.session.commit()
         beats.track(request.sid, webinar.id, user.id, at)
         if arrived:
@@ -286,15 +249,15 @@ class WebinarNamespace(Namespace):
 
     def do_leave(self, access, user, webinar, data):
         presence.beats().forget(request.sid)
-        departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
+        departures = attendance.leave(request.sid, at=now(), webinar_id=webinar.id)
         db.session.commit()
         leave_room(webinar.room)
         leave_room(webinar.moderator_room)
         announce_departures(departures)
 
     def do_presence(self, access, user, webinar, data):
-        services.require_moderator(user, webinar)
-        return {"present": [person(u) for u in services.present_users(webinar)]}
+        require_moderator(user, webinar)
+        return {"present": [person(u) for u in attendance.present_users(webinar)]}
 
     def do_end(self, access, user, webinar, data):
         end_session(webinar, by=user)
@@ -302,27 +265,27 @@ class WebinarNamespace(Namespace):
     # ------------------------------------------------------------ chat
 
     def do_history(self, access, user, webinar, data):
-        messages, more = services.chat_page(webinar, before_id=data.get("before_id"))
+        messages, more = room.chat_page(webinar, before_id=data.get("before_id"))
         return {"messages": [message_payload(m) for m in messages], "more": more}
 
     def do_chat(self, access, user, webinar, data):
-        message = services.post_message(user, webinar, data["text"], at=now(), muted=access.muted)
+        message = room.post_message(user, webinar, data["text"], at=now(), muted=access.muted)
         db.session.commit()
         emit("chat", message_payload(message), to=webinar.room)
         return {"id": message.id}
 
     def do_pin(self, access, user, webinar, data):
-        message = services.pin_message(user, webinar, data.get("message_id"), at=now())
+        message = room.pin_message(user, webinar, data.get("message_id"), at=now())
         db.session.commit()
         emit("pinned", message_payload(message) if message else None, to=webinar.room)
 
     def do_delete(self, access, user, webinar, data):
-        message = services.delete_message(user, webinar, data["message_id"], at=now())
+        message = room.delete_message(user, webinar, data["message_id"], at=now())
         db.session.commit()
         emit("message_deleted", {"id": message.id}, to=webinar.room)
 
     def do_mute(self, access, user, webinar, data):
-        target = services.set_mute(user, webinar, data["user_id"], data["muted"], at=now())
+        target = room.set_mute(user, webinar, data["user_id"], data["muted"], at=now())
         db.session.commit()
         emit("muted", {"user_id": target.id, "muted": data["muted"]}, to=webinar.moderator_room)
         for sid in _open_sids(webinar.id, target.id):
@@ -331,43 +294,43 @@ class WebinarNamespace(Namespace):
     # ------------------------------------------------------------ questions
 
     def do_ask(self, access, user, webinar, data):
-        question = services.ask(user, webinar, data["text"], at=now(), muted=access.muted)
+        question = room.ask(user, webinar, data["text"], at=now(), muted=access.muted)
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
         return {"id": question.id}
 
     def do_upvote(self, access, user, webinar, data):
-        question = services.upvote(user, webinar, data["question_id"])
+        question = room.upvote(user, webinar, data["question_id"])
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
 
     def do_answer(self, access, user, webinar, data):
-        question = services.mark_answered(user, webinar, data["question_id"], at=now())
+        question = room.mark_answered(user, webinar, data["question_id"], at=now())
         db.session.commit()
         emit("question", question_payload(question), to=webinar.room)
 
     def do_delete_question(self, access, user, webinar, data):
-        question = services.delete_question(user, webinar, data["question_id"], at=now())
+        question = room.delete_question(user, webinar, data["question_id"], at=now())
         db.session.commit()
         emit("question_deleted", {"id": question.id}, to=webinar.room)
 
     # ------------------------------------------------------------ polls
 
     def do_poll_open(self, access, user, webinar, data):
-        poll = services.open_poll(user, webinar, data["poll_id"], at=now())
+        poll = room.open_poll(user, webinar, data["poll_id"], at=now())
         db.session.commit()
         emit("poll", poll_payload(poll), to=webinar.room)
 
     def do_poll_close(self, access, user, webinar, data):
-        poll = services.close_poll(user, webinar, data["poll_id"], at=now())
+        poll = room.close_poll(user, webinar, data["poll_id"], at=now())
         db.session.commit()
-        emit("poll", poll_payload(poll, services.poll_results(poll)), to=webinar.room)
+        emit("poll", poll_payload(poll, room.poll_results(poll)), to=webinar.room)
 
     def do_vote(self, access, user, webinar, data):
-        poll = services.vote(user, webinar, data["poll_id"], data["option_id"])
+        poll = room.vote(user, webinar, data["poll_id"], data["option_id"])
         db.session.commit()
         # Everyone sees the results when the poll closes; moderators watch them come in.
-        emit("poll_results", poll_payload(poll, services.poll_results(poll)), to=webinar.moderator_room)
+        emit("poll_results", poll_payload(poll, room.poll_results(poll)), to=webinar.moderator_room)
 
 
 def _open_sids(webinar_id: int, user_id: int) -> list[str]:
@@ -383,7 +346,7 @@ def _drop_from_room(webinar: Webinar) -> None:
     """A user who lost the right to be here (unregistered, say) leaves the room at once."""
     if webinar.room in rooms():
         presence.beats().forget(request.sid)
-        departures = services.leave(request.sid, at=now(), webinar_id=webinar.id)
+        departures = attendance.leave(request.sid, at=now(), webinar_id=webinar.id)
         db.session.commit()
         leave_room(webinar.room)
         leave_room(webinar.moderator_room)
@@ -393,37 +356,32 @@ def _drop_from_room(webinar: Webinar) -> None:
 def end_session(webinar: Webinar, *, by) -> None:
     """A moderator ends the session (live event or plain form): final attendance, then everyone told."""
     presence.beats().flush()  # this process's newest heartbeats count in the final attendance
-    sockets = services.open_sockets(webinar)
-    records = services.end_webinar(webinar, by=by, at=now())
+    sockets = attendance.open_sockets(webinar)
+    records = attendance.end_webinar(webinar, by=by, at=now())
     db.session.commit()
     announce_end(webinar, sockets, {record.user_id: record for record in records})
 
 
-def announce_end(webinar: Webinar, sockets=(), records=None) -> None:
-    """Tell each connection in the room that the session ended, with the attendance decision just
-    recorded for its person (so the room never thanks someone the report calls absent), then
-    everyone else in the room, and close the room (any server process)."""
-    moderators = webinar.moderator_ids()
-    for sid, user_id in sockets:
-        payload = {"webinar_id": webinar.id}
-        record = (records or {}).get(user_id)
-        if user_id in moderators:
-            payload["moderator"] = True
-        elif record is not None:
-            payload.update(record.closing())
-        socketio.emit("ended", payload, to=sid, namespace=NAMESPACE)
-    socketio.emit("closed", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
-    socketio.close_room(webinar.moderator_room, namespace=NAMESPACE)
-    socketio.close_room(webinar.room, namespace=NAMESPACE)
+def close_connections_of_sessions(user_id, *, session_ids) -> None:
+    """Listener of accounts' `sessions_ended`: close the Socket.IO connections those login
+    sessions opened (through the message queue, whichever process holds them)."""
+    query = db.select(WebinarConnection.sid).where(
+        WebinarConnection.login_session_id.in_(list(session_ids)),
+        WebinarConnection.user_id == user_id,
+        WebinarConnection.closed_at.is_(None),
+    )
+    sids = list(db.session.scalars(query))
+    if not sids:
+        return
 
+    def close(response=None):
+        for sid in sids:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        return response
 
-def announce_departures(departures) -> None:
-    """Tell moderators who left the room (no tab or device of theirs is still in it)."""
-    for departure in departures:
-        if departure.gone:
-            socketio.emit(
-                "absent",
-                {"id": departure.user_id},
-                to=moderator_room_of(departure.webinar_id),
-                namespace=NAMESPACE,
-            )
+    # In a page request the view commits first; the room's own disconnect handler then writes
+    # the departure in its own transaction instead of waiting on this one's lock.
+    if has_request_context() and not getattr(request, "sid", None):
+        after_this_request(close)
+    else:
+        close()

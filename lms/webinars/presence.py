@@ -33,6 +33,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..extensions import db, socketio
+from .attendance import close_stale
+from .broadcast import announce_departures
 from .models import WebinarConnection
 
 logger = logging.getLogger(__name__)
@@ -179,9 +181,6 @@ def tune_garbage_collector() -> None:
 def tick(beats_: Beats, at: datetime, *, sweep: bool = True) -> int:
     """One round of the background task: flush the buffer, sweep stale connections, announce
     who left. Returns the number of heartbeats written."""
-    from .attendance import close_stale
-    from .events import announce_departures
-
     written = beats_.flush()
     db.session.commit()  # short transactions: the flush's row locks go at once
     if sweep:

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..core.i18n import TIMEZONE_ABBREVIATIONS
 from ..core.mail import send_mail
 from ..extensions import db
+from .access import participant_ids
 from .models import Reminder, Webinar
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ def send_reminders(now: datetime, *, room_url) -> int:
 
     `room_url(webinar)` gives the absolute address of the room page.
     """
-    from .services import participant_ids
-
     lead = timedelta(hours=current_app.config["WEBINAR_REMINDER_HOURS"])
     webinars = db.session.scalars(
         sa.select(Webinar).where(

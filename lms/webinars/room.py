@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import User
 from ..content import plain_text, render_markdown
 from ..extensions import db
+from .access import is_moderator, require_moderator
 from .errors import NotAllowed, NotFound, WebinarError
 from .models import (
     ChatMessage,
@@ -32,12 +33,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _moderator(by: User, webinar: Webinar) -> None:
-    from .services import require_moderator
-
-    require_moderator(by, webinar)
 
 
 def _writable(webinar: Webinar) -> None:
@@ -126,7 +121,7 @@ def pinned_message(webinar: Webinar) -> ChatMessage | None:
 
 def pin_message(by: User, webinar: Webinar, message_id: int | None, *, at: datetime) -> ChatMessage | None:
     """Pin one message (replacing the pinned one), or unpin with None."""
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     message = _message(webinar, message_id) if message_id is not None else None
     db.session.execute(
         sa.update(ChatMessage)
@@ -141,7 +136,7 @@ def pin_message(by: User, webinar: Webinar, message_id: int | None, *, at: datet
 
 def delete_message(by: User, webinar: Webinar, message_id: int, *, at: datetime) -> ChatMessage:
     """Hide a message from everyone (kept, with who deleted it)."""
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     message = _message(webinar, message_id)
     message.deleted_at, message.deleted_by_id, message.pinned_at = at, by.id, None
     db.session.flush()
@@ -151,9 +146,7 @@ def delete_message(by: User, webinar: Webinar, message_id: int, *, at: datetime)
 
 def set_mute(by: User, webinar: Webinar, user_id: int, muted: bool, *, at: datetime) -> User:
     """Silence (or let speak again) a participant in this webinar's chat and Q&A."""
-    from .services import is_moderator
-
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None:
         raise NotFound(_l("Peserta tidak ditemukan."))
@@ -222,7 +215,7 @@ def upvote(user: User, webinar: Webinar, question_id: int) -> Question:
 
 
 def mark_answered(by: User, webinar: Webinar, question_id: int, *, at: datetime) -> Question:
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     question = _question(webinar, question_id)
     question.answered_at = question.answered_at or at
     db.session.flush()
@@ -230,7 +223,7 @@ def mark_answered(by: User, webinar: Webinar, question_id: int, *, at: datetime)
 
 
 def delete_question(by: User, webinar: Webinar, question_id: int, *, at: datetime) -> Question:
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     question = _question(webinar, question_id)
     question.deleted_at = at
     db.session.flush()
@@ -243,7 +236,7 @@ def delete_question(by: User, webinar: Webinar, question_id: int, *, at: datetim
 
 def create_poll(by: User, webinar: Webinar, question: str, options: list[str], *, at: datetime) -> Poll:
     """A draft poll with 2 to 6 options, opened later by a moderator."""
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     _writable(webinar)
     question = " ".join((question or "").split())
     if not 3 <= len(question) <= 300:
@@ -273,7 +266,7 @@ def polls(webinar: Webinar) -> list[Poll]:
 
 def open_poll(by: User, webinar: Webinar, poll_id: int, *, at: datetime) -> Poll:
     """Open a draft poll for voting; one poll is open at a time."""
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     _writable(webinar)
     poll = _poll(webinar, poll_id)
     if poll.status is not PollStatus.DRAFT:
@@ -287,7 +280,7 @@ def open_poll(by: User, webinar: Webinar, poll_id: int, *, at: datetime) -> Poll
 
 
 def close_poll(by: User, webinar: Webinar, poll_id: int, *, at: datetime) -> Poll:
-    _moderator(by, webinar)
+    require_moderator(by, webinar)
     poll = _poll(webinar, poll_id)
     if poll.status is not PollStatus.OPEN:
         raise WebinarError(_l("Jajak pendapat ini tidak sedang dibuka."))
@@ -322,3 +315,20 @@ def poll_results(poll: Poll) -> dict[int, int]:
         ).all()
     )
     return {option.id: counts.get(option.id, 0) for option in poll.options}
+
+
+def live_state(webinar: Webinar) -> tuple[ChatMessage | None, Poll | None]:
+    """What a participant joining the room sees first: the pinned message and the open poll."""
+    pinned = pinned_message(webinar)
+    poll = (
+        db.session.scalars(
+            sa.select(Poll)
+            .where(Poll.webinar_id == webinar.id, Poll.status == PollStatus.OPEN)
+            .options(joinedload(Poll.options))
+            .order_by(Poll.id)
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )
+    return pinned, poll

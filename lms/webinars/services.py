@@ -1,9 +1,9 @@
-"""Webinars: scheduling, registration, who may enter a room, reminders and the attendance report.
+"""Webinars: scheduling, co-hosts, listing, registration and the attendance report.
 
-Attendance (join, heartbeat, leave, finalize, corrections) lives in attendance.py and the room
-(chat, Q&A, polls, moderation) in room.py; both are re-exported here, so callers use
-`services.<verb>` for everything. Services take the actor and the time as arguments, `flush()`
-and never `commit()`.
+Who may do what is in access.py, attendance (join, heartbeat, leave, finalize, corrections) in
+attendance.py, the room (chat, Q&A, polls, moderation) in room.py, reminders in reminders.py;
+callers import each name from the module that defines it. Services take the actor and the time
+as arguments, `flush()` and never `commit()`.
 """
 
 from __future__ import annotations
@@ -11,70 +11,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
-from ..accounts.models import Role, User, UserRole
-from ..accounts.services import TIMEZONE_CHOICES
+from ..accounts.models import Role, User
+from ..accounts.services import TIMEZONE_CHOICES, find_login
 from ..content import render_markdown
 from ..courses import services as course_services
 from ..courses.models import Course, Enrolment
 from ..extensions import db
-from .attendance import (  # noqa: F401 - re-exported
-    check_open,
-    close_stale,
-    correct_attendance,
-    end_webinar,
-    finalize,
-    finalize_due,
-    heartbeat,
-    join,
-    leave,
-    open_sockets,
-    present_users,
-    room_state,
-)
+from .access import can_schedule, participant_ids, require_moderator
 from .competencies import apply_levels, clean_levels
-from .completion import require_in_rule  # noqa: F401 - re-exported
+from .completion import require_in_rule
 from .errors import NotAllowed, NotFound, WebinarError
-from .models import (
-    Attendance,
-    ChatMessage,
-    Poll,
-    PollStatus,
-    Registration,
-    Webinar,
-    WebinarCohost,
-    WebinarConnection,
-    WebinarMute,
-)
-from .reminders import local_time_for, send_reminders  # noqa: F401 - re-exported
-from .room import (  # noqa: F401 - re-exported
-    ask,
-    chat_page,
-    close_poll,
-    create_poll,
-    delete_message,
-    delete_question,
-    is_muted,
-    mark_answered,
-    muted_ids,
-    open_poll,
-    pin_message,
-    pinned_message,
-    poll_results,
-    polls,
-    post_message,
-    questions,
-    set_mute,
-    upvote,
-    vote,
-)
+from .models import Attendance, Registration, Webinar, WebinarCohost, WebinarConnection
+from .signals import webinar_competencies_changed
 
 logger = logging.getLogger(__name__)
 
@@ -83,159 +39,6 @@ MAX_DURATION = timedelta(hours=12)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# ---------------------------------------------------------------- who may do what
-
-
-def is_moderator(user: User, webinar: Webinar) -> bool:
-    """The host, the co-hosts and administrators moderate a webinar."""
-    return user.is_admin or user.id in webinar.moderator_ids()
-
-
-def agency_ids(webinar: Webinar) -> set[int]:
-    """The agencies a webinar is run for: its host's, and the owner of its course."""
-    ids = {webinar.host.agency_id, webinar.course.owner_agency_id if webinar.course else None}
-    return ids - {None}
-
-
-def can_view_attendance(user: User, webinar: Webinar) -> bool:
-    """Moderators, and the agency admins of an agency the webinar is run for (read-only)."""
-    if is_moderator(user, webinar):
-        return True
-    return user.has_role(Role.AGENCY_ADMIN) and user.agency_id in agency_ids(webinar)
-
-
-def attendance_reports(user: User) -> sa.Select:
-    """The webinars whose attendance report `user` may read, newest first (for db.paginate)."""
-    query = (
-        sa.select(Webinar)
-        .options(selectinload(Webinar.host))
-        .order_by(Webinar.starts_at.desc(), Webinar.id.desc())
-    )
-    if user.is_admin:
-        return query
-    cohosted = sa.select(WebinarCohost.webinar_id).where(WebinarCohost.user_id == user.id)
-    allowed = [Webinar.host_id == user.id, Webinar.id.in_(cohosted)]
-    if user.has_role(Role.AGENCY_ADMIN) and user.agency_id is not None:
-        hosts = sa.select(User.id).where(User.agency_id == user.agency_id)
-        courses = sa.select(Course.id).where(Course.owner_agency_id == user.agency_id)
-        allowed += [Webinar.host_id.in_(hosts), Webinar.course_id.in_(courses)]
-    return query.where(sa.or_(*allowed))
-
-
-def can_schedule(user: User) -> bool:
-    return user.has_role(Role.TRAINER, Role.ADMIN)
-
-
-def is_registered(user: User, webinar: Webinar) -> bool:
-    query = sa.select(Registration.id).where(
-        Registration.webinar_id == webinar.id, Registration.user_id == user.id
-    )
-    return db.session.scalar(query) is not None
-
-
-def is_assigned(user: User, webinar: Webinar) -> bool:
-    """Enrolled in the course the webinar belongs to."""
-    if webinar.course_id is None:
-        return False
-    query = sa.select(Enrolment.id).where(
-        Enrolment.course_id == webinar.course_id, Enrolment.user_id == user.id
-    )
-    return db.session.scalar(query) is not None
-
-
-def can_enter(user: User | None, webinar: Webinar) -> bool:
-    """Active users who registered, are enrolled in its course, or moderate it."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return is_moderator(user, webinar) or is_registered(user, webinar) or is_assigned(user, webinar)
-
-
-@dataclass
-class RoomAccess:
-    """A user's standing in one webinar, as the room checks it on every event.
-
-    `webinar` is None when there is no such webinar. Read by `room_access` in one statement."""
-
-    user: User
-    webinar: Webinar | None
-    admin: bool
-    cohost: bool
-    registered: bool
-    enrolled: bool
-    muted: bool
-
-    @property
-    def moderator(self) -> bool:
-        webinar = self.webinar
-        return webinar is not None and (self.admin or self.cohost or webinar.host_id == self.user.id)
-
-    @property
-    def allowed(self) -> bool:
-        """Active, and registered, enrolled in the webinar's course, or moderating it."""
-        return (
-            self.user.is_active
-            and self.webinar is not None
-            and (self.moderator or self.registered or self.enrolled)
-        )
-
-
-@cache
-def _room_access_query() -> sa.Select:
-    # Built once: composing this statement costs more CPU than running it.
-    user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
-    return (
-        sa.select(
-            User,
-            Webinar,
-            sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.ADMIN),
-            sa.exists().where(WebinarCohost.webinar_id == Webinar.id, WebinarCohost.user_id == User.id),
-            sa.exists().where(Registration.webinar_id == Webinar.id, Registration.user_id == User.id),
-            sa.exists().where(Enrolment.course_id == Webinar.course_id, Enrolment.user_id == User.id),
-            sa.exists().where(WebinarMute.webinar_id == Webinar.id, WebinarMute.user_id == User.id),
-        )
-        .select_from(User)
-        .outerjoin(Webinar, Webinar.id == webinar_id)
-        .where(User.id == user_id)
-        # Roles and co-hosts are answered above; load the collections only if something asks.
-        .options(lazyload(User.role_rows), lazyload(Webinar.cohosts))
-    )
-
-
-def room_access(user_id: int, webinar_id: int | None) -> RoomAccess | None:
-    """The user, the webinar and the user's standing in it (roles, co-host, registration,
-    enrolment, mute) in one statement; None when there is no such user."""
-    webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
-    row = db.session.execute(
-        _room_access_query(), {"user_id": user_id, "webinar_id": webinar_key}
-    ).one_or_none()
-    if row is None:
-        return None
-    user, webinar, admin, cohost, registered, enrolled, muted = row
-    return RoomAccess(user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted))
-
-
-def live_state(webinar: Webinar) -> tuple[ChatMessage | None, Poll | None]:
-    """What a participant joining the room sees first: the pinned message and the open poll."""
-    pinned = pinned_message(webinar)
-    poll = (
-        db.session.scalars(
-            sa.select(Poll)
-            .where(Poll.webinar_id == webinar.id, Poll.status == PollStatus.OPEN)
-            .options(joinedload(Poll.options))
-            .order_by(Poll.id)
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
-    return pinned, poll
-
-
-def require_moderator(user: User, webinar: Webinar) -> None:
-    if not user.is_active or not is_moderator(user, webinar):
-        raise NotAllowed(_l("Hanya pemandu webinar yang dapat melakukan ini."))
 
 
 def get_webinar(webinar_id: int) -> Webinar:
@@ -291,7 +94,8 @@ def courses_for(user: User) -> list[Course]:
     return course_services.courses_for_editor(user)
 
 
-def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
+def _apply(webinar: Webinar, data: WebinarData, by: User) -> dict[int, int] | None:
+    """Validate and copy the input; returns the competencies awarded before when they changed."""
     title = " ".join((data.title or "").split())
     if not 3 <= len(title) <= 200:
         raise WebinarError(_l("Judul wajib diisi (3 sampai 200 karakter)."), "title")
@@ -318,10 +122,10 @@ def _apply(webinar: Webinar, data: WebinarData, by: User) -> None:
     webinar.video_url = clean_video_url(data.video_url)
     webinar.course_id = data.course_id
     webinar.required_for_course = bool(data.course_id and data.required_for_course)
-    if levels is not None:
-        apply_levels(webinar, levels)
+    before = apply_levels(webinar, levels) if levels is not None else None
     if webinar.required_for_course:
         require_in_rule(db.session.get(Course, data.course_id))
+    return before
 
 
 def schedule_webinar(data: WebinarData, *, by: User, now: datetime | None = None) -> Webinar:
@@ -344,8 +148,12 @@ def update_webinar(webinar: Webinar, data: WebinarData, *, by: User) -> Webinar:
     if webinar.is_over:
         raise WebinarError(_l("Webinar yang sudah selesai tidak dapat diubah."))
     before = (webinar.starts_at.isoformat(), webinar.ends_at.isoformat(), webinar.jp)
-    _apply(webinar, data, by)
+    awarded_before = _apply(webinar, data, by)
     db.session.flush()
+    if awarded_before is not None:
+        webinar_competencies_changed.send(
+            current_app._get_current_object(), webinar=webinar, before=awarded_before, by=by
+        )
     logger.info(
         "webinar %s changed by %s: (start, end, jp) %s -> %s",
         webinar.id,
@@ -358,8 +166,6 @@ def update_webinar(webinar: Webinar, data: WebinarData, *, by: User) -> Webinar:
 
 def add_cohost(webinar: Webinar, login: str, *, by: User) -> User:
     """Make another trainer (found by NIP or email) a co-host."""
-    from ..accounts.services import find_login
-
     require_moderator(by, webinar)
     user = find_login(login)
     if user is None or not user.active:
@@ -456,18 +262,6 @@ def unregister(user: User, webinar: Webinar, *, now: datetime) -> None:
         sa.delete(Registration).where(Registration.webinar_id == webinar.id, Registration.user_id == user.id)
     )
     logger.info("user %s unregistered from webinar %s", user.id, webinar.id)
-
-
-def participant_ids(webinar: Webinar) -> set[int]:
-    """Registered people and, for a course webinar, the people enrolled in the course."""
-    ids = set(
-        db.session.scalars(sa.select(Registration.user_id).where(Registration.webinar_id == webinar.id))
-    )
-    if webinar.course_id is not None:
-        ids |= set(
-            db.session.scalars(sa.select(Enrolment.user_id).where(Enrolment.course_id == webinar.course_id))
-        )
-    return ids
 
 
 # ---------------------------------------------------------------- report

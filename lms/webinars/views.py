@@ -14,7 +14,9 @@ from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.security import CONTENT_SECURITY_POLICY
 from ..extensions import db
-from . import bp, competencies, report, services
+from . import access, bp, competencies, report, services
+from . import attendance as attendance_services
+from . import room as room_services
 from .errors import WebinarError
 from .events import end_session
 from .forms import (
@@ -34,18 +36,27 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def standing(webinar_id: int) -> access.RoomAccess:
+    """The webinar and the current user's standing in it, in one statement (404 when missing):
+    the same check every Socket.IO event of the room makes."""
+    found = access.room_access(current_user.id, webinar_id)
+    if found is None or found.webinar is None:
+        abort(404)
+    return found
+
+
 def moderated(webinar_id: int) -> Webinar:
-    webinar = db.get_or_404(Webinar, webinar_id)
-    if not services.is_moderator(current_user, webinar):
+    found = standing(webinar_id)
+    if not found.moderator:
         abort(403)
-    return webinar
+    return found.webinar
 
 
 def report_viewer(webinar_id: int) -> Webinar:
     """The webinar, if the current user may read its attendance report (moderators, and the
     admins of the agency it is run for)."""
     webinar = db.get_or_404(Webinar, webinar_id)
-    if not services.can_view_attendance(current_user, webinar):
+    if not access.can_view_attendance(current_user, webinar):
         abort(403)
     return webinar
 
@@ -71,7 +82,7 @@ def index():
         page=page,
         recent=recent,
         registered=registered,
-        can_schedule=services.can_schedule(current_user),
+        can_schedule=access.can_schedule(current_user),
         can_report=current_user.has_role(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN),
     )
 
@@ -80,7 +91,7 @@ def index():
 @roles_required(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN)
 def reports():
     """The attendance reports the user may read: their own webinars, their agency's, or all."""
-    page = db.paginate(services.attendance_reports(current_user), per_page=30)
+    page = db.paginate(access.attendance_reports(current_user), per_page=30)
     return render_template("webinars/reports.html", page=page, now=now())
 
 
@@ -185,15 +196,15 @@ def _edit_competencies(webinar: Webinar, catalogue):
 @bp.get("/<int:webinar_id>")
 @login_required
 def detail(webinar_id: int):
-    webinar = db.get_or_404(Webinar, webinar_id)
+    found = standing(webinar_id)
     return render_template(
         "webinars/detail.html",
-        webinar=webinar,
+        webinar=found.webinar,
         now=now(),
-        registered=services.is_registered(current_user, webinar),
-        assigned=services.is_assigned(current_user, webinar),
-        moderator=services.is_moderator(current_user, webinar),
-        can_report=services.can_view_attendance(current_user, webinar),
+        registered=found.registered,
+        assigned=found.enrolled,
+        moderator=found.moderator,
+        can_report=found.moderator or access.can_view_attendance(current_user, found.webinar),
         cohost_form=CohostForm(),
     )
 
@@ -245,15 +256,15 @@ def add_cohost(webinar_id: int):
 @bp.get("/<int:webinar_id>/room")
 @login_required
 def room(webinar_id: int):
-    webinar = db.get_or_404(Webinar, webinar_id)
-    if not services.can_enter(current_user, webinar):
+    found = standing(webinar_id)
+    webinar, moderator = found.webinar, found.moderator
+    if not found.allowed:
         return render_template("webinars/not_registered.html", webinar=webinar), 403
     before = request.args.get("before", type=int)
-    messages, more = services.chat_page(webinar, before_id=before)
-    moderator = services.is_moderator(current_user, webinar)
+    messages, more = room_services.chat_page(webinar, before_id=before)
     embed = embed_for(webinar.video_url, current_app.config["WEBINAR_JITSI_HOSTS"])
-    polls = services.polls(webinar)
-    state = services.room_state(webinar, now())
+    polls = room_services.polls(webinar)
+    state = attendance_services.room_state(webinar, now())
     # After the end every poll that was opened shows its results, even if nobody closed it.
     shown = (PollStatus.CLOSED, PollStatus.OPEN) if state == "over" else (PollStatus.CLOSED,)
     response = Response(
@@ -266,12 +277,12 @@ def room(webinar_id: int):
             before=before,
             moderator=moderator,
             embed=embed,
-            pinned=services.pinned_message(webinar),
-            questions=services.questions(webinar),
+            pinned=room_services.pinned_message(webinar),
+            questions=room_services.questions(webinar),
             polls=polls,
-            results={p.id: services.poll_results(p) for p in polls if p.status in shown},
+            results={p.id: room_services.poll_results(p) for p in polls if p.status in shown},
             poll_form=PollForm() if moderator else None,
-            muted=services.muted_ids(webinar) if moderator else [],
+            muted=room_services.muted_ids(webinar) if moderator else [],
         )
     )
     if embed is not None:
@@ -287,7 +298,7 @@ def create_poll(webinar_id: int):
     form = PollForm()
     if form.validate_on_submit():
         try:
-            services.create_poll(
+            room_services.create_poll(
                 current_user, webinar, form.question.data, form.options.data.splitlines(), at=now()
             )
         except WebinarError as exc:
@@ -310,7 +321,7 @@ def attendance(webinar_id: int):
         webinar=webinar,
         rows=rows,
         now=now(),
-        moderator=services.is_moderator(current_user, webinar),
+        moderator=access.is_moderator(current_user, webinar),
         never_joined=[row for row in rows if not row.joined],
         corrections=report.corrections(webinar),
     )
@@ -354,7 +365,7 @@ def finalize(webinar_id: int):
     if now() < webinar.window_end:
         flash(_("Kehadiran baru dapat dihitung setelah webinar selesai."), "error")
     else:
-        services.finalize(webinar, at=now())
+        attendance_services.finalize(webinar, at=now())
         db.session.commit()
         flash(_("Kehadiran dihitung."), "success")
     return redirect(url_for(".attendance", webinar_id=webinar.id))
@@ -370,7 +381,7 @@ def correct(webinar_id: int, user_id: int):
         flash(_("Tuliskan alasan koreksi."), "error")
         return redirect(url_for(".attendance", webinar_id=webinar.id))
     try:
-        services.correct_attendance(
+        attendance_services.correct_attendance(
             webinar,
             person,
             present=form.present.data == "1",

@@ -24,7 +24,7 @@ from lms.certificates.models import Certificate, CertificateSource
 from lms.courses import learning
 from lms.courses import services as courses
 from lms.extensions import db
-from lms.webinars import services as webinars
+from lms.webinars import attendance as webinar_attendance
 from lms.webinars.models import Attendance
 from tests import factories
 from tests.careers.conftest import code, complete
@@ -43,10 +43,10 @@ def host(ctx, org):
 
 def attend(webinar, person, minutes: int, sid: str) -> None:
     """Present for `minutes` of the webinar (heartbeats every minute), then leave."""
-    webinars.join(person, webinar, sid, at=at(0))
+    webinar_attendance.join(person, webinar, sid, at=at(0))
     for minute in range(1, minutes):
-        webinars.heartbeat(person, webinar, sid, at=at(minute))
-    webinars.leave(sid, at=at(minutes))
+        webinar_attendance.heartbeat(person, webinar, sid, at=at(minute))
+    webinar_attendance.leave(sid, at=at(minutes))
 
 
 def webinar_for(host, people, *, course=None, jp_value=3, title="Webinar Pelayanan Publik", competencies=()):
@@ -136,7 +136,7 @@ def test_present_participants_earn_the_webinar_jp_and_its_own_competencies(org, 
     webinar = webinar_for(host, [org.staff, org.junior], course=course, competencies=[("PP", 2)])
     attend(webinar, org.staff, 55, "s")  # 92 %: present
     attend(webinar, org.junior, 20, "j")  # 33 %: absent
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
 
     assert jp_now(org.staff) == 3 and jp_now(org.junior) == 0
     (item,) = jp.jp_year(org.staff, year_of(org.staff)).items
@@ -174,7 +174,7 @@ def test_a_webinar_without_competencies_credits_jp_only_even_in_a_course_that_aw
     alone = webinar_for(host, [org.staff], jp_value=2)
     for webinar in (alone, webinar_for(host, [org.staff], course=course)):
         attend(webinar, org.staff, 60, f"s{webinar.id}")
-        webinars.finalize(webinar, at=at(70))
+        webinar_attendance.finalize(webinar, at=at(70))
         certificate = certificates.certificate_for_source(
             CertificateSource.WEBINAR, attendance_of(webinar, org.staff).id
         )
@@ -187,10 +187,10 @@ def test_a_webinar_without_competencies_credits_jp_only_even_in_a_course_that_aw
 def test_correcting_attendance_moves_jp_and_records_both_ways(org, host):
     webinar = webinar_for(host, [org.staff], jp_value=3, competencies=[("INT", 2)])
     attend(webinar, org.staff, 60, "s")
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
     assert jp_now(org.staff) == 3
 
-    webinars.correct_attendance(
+    webinar_attendance.correct_attendance(
         webinar,
         org.staff,
         present=False,
@@ -208,7 +208,7 @@ def test_correcting_attendance_moves_jp_and_records_both_ways(org, host):
     assert entries[1].before["revoked_at"] is None and entries[1].after["revoked_cause"] == "attendance"
     rebuilt_equals_incremental(org.agency.id)
 
-    webinars.correct_attendance(
+    webinar_attendance.correct_attendance(
         webinar,
         org.staff,
         present=True,
@@ -311,7 +311,7 @@ def test_editing_a_completed_course_moves_jp_levels_and_summaries_on_save(org, h
     complete(org.junior, course)
     webinar = webinar_for(host, [org.peer], course=course, jp_value=1, competencies=[("KOM", 1)])
     attend(webinar, org.peer, 60, "p")
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
     db.session.commit()
     assert jp_now(org.staff) == 2 and records.cached_levels(org.staff.id) == {code("KOM"): 1, code("PB"): 2}
 
@@ -357,10 +357,9 @@ def test_following_a_course_edit_takes_the_same_statements_for_2_or_8_learners(
         for i in range(n):
             complete(factories.user(org.agency, unit=org.units.org, name=f"Pegawai {n}-{i}"), course)
         db.session.commit()
-        course.jp = 3
-        course.competencies[0].level = 3
-        db.session.flush()
+        edit = _data(course, jp=3, competencies=[("KOM", 3)])
         with count_queries() as statements:
+            courses.update_course(course, edit, by=None)
             db.session.commit()
         counts.append(len(statements))
     assert counts[0] == counts[1]
@@ -381,7 +380,7 @@ def test_moving_a_webinar_to_another_course_leaves_its_records_alone(org, host, 
     second = make_course(title="Kursus Kedua", jp=2, competencies=[("PK", 3)])
     webinar = webinar_for(host, [org.staff], course=first, competencies=[("KS", 1)])
     attend(webinar, org.staff, 60, "s")
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
     db.session.commit()
     assert records.cached_levels(org.staff.id) == {code("KS"): 1}
 
@@ -402,7 +401,7 @@ def test_editing_a_final_webinars_competencies_moves_the_records_of_the_people_p
     attend(webinar, org.staff, 60, "s")
     attend(webinar, org.peer, 55, "p")
     attend(webinar, org.junior, 10, "j")  # absent: earns nothing whatever the webinar awards
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
     db.session.commit()
     certificate = certificates.certificate_for_source(
         CertificateSource.WEBINAR, attendance_of(webinar, org.staff).id
@@ -457,14 +456,21 @@ def test_editing_a_final_webinars_competencies_moves_the_records_of_the_people_p
     rebuilt_equals_incremental(org.agency.id)
 
 
-def test_a_webinar_edited_directly_in_the_orm_is_followed_on_commit(org, host):
+def test_records_follow_the_services_that_announce_not_the_session(org, host, make_course):
+    """Reactions are named signals sent by the service that changed something (STYLE.md §11):
+    a bare ORM edit committed without a service is nobody's announcement, so careers stays put."""
     webinar = webinar_for(host, [org.staff], competencies=[("KOM", 1)])
     attend(webinar, org.staff, 60, "s")
-    webinars.finalize(webinar, at=at(70))
+    webinar_attendance.finalize(webinar, at=at(70))
+    course = make_course(title="Tanpa Layanan", jp=2, competencies=[("PB", 2)])
+    complete(org.junior, course)
     db.session.commit()
     webinar.competencies[0].level = 4
     db.session.commit()
-    assert records.cached_levels(org.staff.id) == {code("KOM"): 4}
+    assert records.cached_levels(org.staff.id) == {code("KOM"): 1}
+    courses.update_course(course, _data(course, jp=6), by=None)
+    db.session.commit()
+    assert jp_now(org.junior) == 6
 
 
 def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(app, org, host, count_queries):
@@ -476,7 +482,7 @@ def test_following_a_webinar_edit_takes_the_same_statements_for_2_or_8_present(a
         webinar = webinar_for(host, people, title=f"Webinar {n}", competencies=[("KOM", 2), ("PB", 1)])
         for i, person in enumerate(people):
             attend(webinar, person, 60, f"w{n}-{i}")
-        webinars.finalize(webinar, at=at(70))
+        webinar_attendance.finalize(webinar, at=at(70))
         db.session.commit()
         with count_queries() as statements:
             competencies.set_competencies(webinar, [("KOM", 3)], by=host)  # one level up, one revoked

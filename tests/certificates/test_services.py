@@ -12,6 +12,7 @@ from lms.certificates import handlers, services, signing
 from lms.certificates.models import Certificate, CertificateSource
 from lms.courses import learning
 from lms.extensions import db
+from lms.webinars import attendance as webinar_attendance
 from tests import factories
 from tests.certificates.conftest import certificate_of, complete
 
@@ -256,15 +257,14 @@ def test_webinar_attended_signal_issues_a_certificate(world, app):
 
 def test_a_webinar_certificate_snapshots_the_webinars_competencies_when_issued(world):
     from lms.webinars import competencies
-    from lms.webinars import services as webinars
 
     webinar = factories.webinar(
         world.trainer, course_id=world.course.id, jp=2, competencies=[("PP", 3), ("INT", 1)]
     )
     factories.registration(webinar, world.learner)
-    webinars.join(world.learner, webinar, "sid-1", at=webinar.starts_at)
-    webinars.leave("sid-1", at=webinar.ends_at)
-    webinars.finalize(webinar, at=webinar.ends_at)
+    webinar_attendance.join(world.learner, webinar, "sid-1", at=webinar.starts_at)
+    webinar_attendance.leave("sid-1", at=webinar.ends_at)
+    webinar_attendance.finalize(webinar, at=webinar.ends_at)
     (cert,) = services.certificates_of(world.learner)
     assert cert.source is CertificateSource.WEBINAR and cert.jp == 2
     assert sorted((c["code"], c["level"]) for c in cert.competencies) == [("INT", 1), ("PP", 3)]

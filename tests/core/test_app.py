@@ -148,3 +148,27 @@ def test_two_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
         assert db.session.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         db.engine.dispose()
     assert errors == []
+
+
+def test_another_app_in_the_same_process_connects_no_subscriber_twice(app, tmp_path):
+    import sqlalchemy as sa
+
+    from lms.accounts.models import User
+    from lms.careers import subscribers
+    from lms.certificates.signals import certificate_revoked
+    from lms.courses.signals import course_awards_changed, course_completed
+    from lms.webinars.signals import attendance_corrected, webinar_attended, webinar_competencies_changed
+
+    signals = [
+        course_completed,
+        course_awards_changed,
+        webinar_attended,
+        attendance_corrected,
+        webinar_competencies_changed,
+        certificate_revoked,
+    ]
+    before = [len(signal.receivers) for signal in signals]
+    assert all(before), "every signal has its subscribers once the app is built"
+    create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    assert [len(signal.receivers) for signal in signals] == before
+    assert sa.event.contains(User, "after_update", subscribers.on_user_updated)

@@ -13,6 +13,7 @@ from lms.accounts.models import Role
 from lms.courses import completion, learning, services
 from lms.courses.errors import CourseError, CourseNotOpen, CoursePermissionDenied, MediaRejected
 from lms.courses.models import Enrolment, Lesson, LessonCompletion
+from lms.courses.signals import course_awards_changed, course_completed
 from lms.extensions import db
 from tests import factories
 
@@ -141,7 +142,7 @@ def test_completion_happens_once_with_signal_and_version(trainer, learner, make_
     def on_completed(sender, enrolment):
         received.append(enrolment.id)
 
-    completion.course_completed.connect(on_completed)
+    course_completed.connect(on_completed)
     try:
         first, second = lessons_of(course)
         assert learning.mark_lesson_done(enrolment, first) is False
@@ -151,7 +152,7 @@ def test_completion_happens_once_with_signal_and_version(trainer, learner, make_
         assert learning.mark_lesson_done(enrolment, second) is False
         assert completion.check_completion(enrolment) is False
     finally:
-        completion.course_completed.disconnect(on_completed)
+        course_completed.disconnect(on_completed)
     assert received == [enrolment.id]
     assert enrolment.completed_at is not None and enrolment.completed_version == 1
     count = db.session.scalar(
@@ -416,3 +417,28 @@ def test_path_traversal_names_cannot_escape(trainer, make_course, name):
     assert not media.original_name.startswith(".")
     uploads = Path(current_app.instance_path) / "uploads"
     assert (uploads / media.stored_name).resolve().parent == uploads.resolve()
+
+
+def test_editing_jp_or_competencies_announces_the_change_and_nothing_else_does(trainer, make_course):
+    course = make_course(by=trainer, modules=1, lessons=1)
+    received = []
+
+    def on_changed(sender, course, by):
+        received.append((course.id, by.id, course.jp))
+
+    def data(**over):
+        values = {
+            "title": course.title,
+            "summary": course.summary,
+            "category": course.category,
+            "jp": course.jp,
+            "completion_rule": dict(course.completion_rule or {}),
+            "competencies": [(cc.competency.code, cc.level) for cc in course.competencies],
+        }
+        return services.CourseData(**{**values, **over})
+
+    with course_awards_changed.connected_to(on_changed):
+        services.update_course(course, data(title="Judul Baru Saja"), by=trainer)
+        assert received == []  # the title earns nothing
+        services.update_course(course, data(jp=course.jp + 2), by=trainer)
+        assert received == [(course.id, trainer.id, course.jp)]

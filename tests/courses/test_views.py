@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from config import Config
 from lms.accounts.models import Role
 from lms.courses import bundles, learning
-from lms.courses.bundle_io import zip_bytes
+from lms.courses.bundle_io import read_bundle, zip_bytes
 from lms.courses.cli import SAMPLES_DIR
 from lms.courses.models import Course, Enrolment, Lesson
 from lms.extensions import db
@@ -313,7 +313,7 @@ def test_bundle_zip_upload(client, login, trainer):
     assert "../evil.md" in response.text
     folder = sorted(SAMPLES_DIR.glob("*/course.yaml"))[0].parent
     with client.application.app_context():
-        data = zip_bytes(bundles.read_bundle(folder))
+        data = zip_bytes(read_bundle(folder))
     response = client.post(
         "/teach/import",
         data={"file": (io.BytesIO(data), "k.zip"), "publish": "y"},

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lms.accounts.models import Role
-from lms.webinars import services
+from lms.webinars import attendance as webinar_attendance
 from tests import factories
 
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -30,11 +30,11 @@ def seed_finished_webinar():
         trainer, starts_at=start, title="Webinar Pelayanan Lama", competencies=[("KOM", 2)]
     )
     factories.registration(webinar, ani)
-    services.join(ani, webinar, "ani-laptop", at=start)
+    webinar_attendance.join(ani, webinar, "ani-laptop", at=start)
     for minute in range(1, 60):
-        services.heartbeat(ani, webinar, "ani-laptop", at=start + timedelta(minutes=minute))
-    services.leave("ani-laptop", at=start + timedelta(minutes=60))
-    services.finalize(webinar, at=start + timedelta(minutes=61))
+        webinar_attendance.heartbeat(ani, webinar, "ani-laptop", at=start + timedelta(minutes=minute))
+    webinar_attendance.leave("ani-laptop", at=start + timedelta(minutes=60))
+    webinar_attendance.finalize(webinar, at=start + timedelta(minutes=61))
     return webinar.id, trainer.email, ani.email
 
 

@@ -12,9 +12,11 @@ from lms.careers.models import CompetencyRecord, RevokeCause
 from lms.competencies import services as careers
 from lms.competencies.models import Competency, CompetencyType
 from lms.extensions import db as _db
+from lms.webinars import attendance as webinar_attendance
 from lms.webinars import competencies, services
 from lms.webinars.errors import NotAllowed, WebinarError
 from lms.webinars.models import Webinar, WebinarCompetency
+from lms.webinars.signals import webinar_competencies_changed
 from tests import factories
 from tests.webinars.test_views import schedule_form
 
@@ -112,12 +114,24 @@ def test_update_leaves_competencies_alone_unless_given(world):
     webinar = services.schedule_webinar(
         data(competencies=[("PB", 2), ("KOM", 1)]), by=world["trainer"], now=datetime(2030, 1, 1, tzinfo=UTC)
     )
-    services.update_webinar(webinar, data(jp=3), by=world["trainer"])
-    assert levels_of(webinar.id) == {"PB": 2, "KOM": 1}
-    services.update_webinar(webinar, data(competencies=[("KOM", 4)]), by=world["trainer"])
-    assert levels_of(webinar.id) == {"KOM": 4}
-    services.update_webinar(webinar, data(competencies=[]), by=world["trainer"])
-    assert levels_of(webinar.id) == {}
+    announced = []
+
+    def on_changed(sender, webinar, before, by):
+        announced.append((webinar.id, before, by.id))
+
+    with webinar_competencies_changed.connected_to(on_changed):
+        services.update_webinar(webinar, data(jp=3), by=world["trainer"])
+        assert levels_of(webinar.id) == {"PB": 2, "KOM": 1}
+        assert announced == []
+        services.update_webinar(webinar, data(competencies=[("KOM", 4)]), by=world["trainer"])
+        assert levels_of(webinar.id) == {"KOM": 4}
+        services.update_webinar(webinar, data(competencies=[]), by=world["trainer"])
+        assert levels_of(webinar.id) == {}
+    kom, pb = (
+        _db.session.scalar(sa.select(Competency.id).where(Competency.code == c)) for c in ("KOM", "PB")
+    )
+    trainer = world["trainer"].id
+    assert announced == [(webinar.id, {pb: 2, kom: 1}, trainer), (webinar.id, {kom: 4}, trainer)]
 
 
 def test_only_moderators_set_the_competencies_of_a_webinar_that_is_over(world):
@@ -211,11 +225,11 @@ class TestAfterTheEnd:
         with app.app_context():
             webinar = db.session.get(Webinar, webinar.id)
             ani = db.session.get(type(people["ani"]), people["ani"].id)
-            services.join(ani, webinar, "a1", at=start)
+            webinar_attendance.join(ani, webinar, "a1", at=start)
             for minute in range(1, 60):
-                services.heartbeat(ani, webinar, "a1", at=start + timedelta(minutes=minute))
-            services.leave("a1", at=start + timedelta(minutes=60))
-            services.finalize(webinar, at=start + timedelta(minutes=61))
+                webinar_attendance.heartbeat(ani, webinar, "a1", at=start + timedelta(minutes=minute))
+            webinar_attendance.leave("a1", at=start + timedelta(minutes=60))
+            webinar_attendance.finalize(webinar, at=start + timedelta(minutes=61))
             db.session.commit()
         return webinar
 

@@ -5,6 +5,11 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Role
 from lms.courses.models import Course, Enrolment
+from lms.webinars import access as webinar_access
+from lms.webinars import attendance as webinar_attendance
+from lms.webinars import completion as webinar_completion
+from lms.webinars import reminders as webinar_reminders
+from lms.webinars import room as webinar_room
 from lms.webinars import services, timeline
 from lms.webinars.errors import NotAllowed, WebinarError
 from lms.webinars.models import (
@@ -47,12 +52,12 @@ def record(w, user) -> Attendance:
 
 def attend(w, user, sid, start, end, beat=1.0):
     """A connection from `start` to `end` minutes that sends heartbeats every `beat` minutes, then leaves."""
-    services.join(user, w.webinar, sid, at=at(start))
+    webinar_attendance.join(user, w.webinar, sid, at=at(start))
     minute = start + beat
     while minute < end:
-        services.heartbeat(user, w.webinar, sid, at=at(minute))
+        webinar_attendance.heartbeat(user, w.webinar, sid, at=at(minute))
         minute += beat
-    services.leave(sid, at=at(end))
+    webinar_attendance.leave(sid, at=at(end))
 
 
 # ---------------------------------------------------------------- pure timeline arithmetic
@@ -87,12 +92,12 @@ class TestAttendance:
         for minute in range(60):  # events arrive in time order, as on the server
             for sid, start in opened.items():
                 if minute == start:
-                    services.join(w.ani, w.webinar, sid, at=at(minute))
+                    webinar_attendance.join(w.ani, w.webinar, sid, at=at(minute))
                 elif minute > start:
-                    services.heartbeat(w.ani, w.webinar, sid, at=at(minute))
+                    webinar_attendance.heartbeat(w.ani, w.webinar, sid, at=at(minute))
         for sid in ("tab-1", "tab-2", "phone"):
-            services.leave(sid, at=at(60))
-        services.finalize(w.webinar, at=at(70))
+            webinar_attendance.leave(sid, at=at(60))
+        webinar_attendance.finalize(w.webinar, at=at(70))
         ani = record(w, w.ani)
         assert ani.attended_seconds == 60 * 60
         assert ani.share_bp == 10000
@@ -100,7 +105,7 @@ class TestAttendance:
     def test_reconnects_merge_and_gaps_are_not_counted(self, w):
         attend(w, w.budi, "a", 0, 20)
         attend(w, w.budi, "b", 30, 60)  # ten minutes away (train tunnel)
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         budi = record(w, w.budi)
         assert budi.minutes == 50
         assert budi.share_bp == 8333
@@ -109,53 +114,55 @@ class TestAttendance:
 
     def test_joining_early_and_staying_late_is_clipped_to_the_schedule(self, w):
         attend(w, w.citra, "early", -20, 30)
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         assert record(w, w.citra).minutes == 30
         assert record(w, w.citra).first_join_at == at(-20)  # the report shows the real first join
 
     def test_room_is_closed_before_it_opens_and_after_the_end(self, w):
         with pytest.raises(WebinarError, match="dibuka 30 menit"):
-            services.join(w.ani, w.webinar, "x", at=at(-31))
+            webinar_attendance.join(w.ani, w.webinar, "x", at=at(-31))
         with pytest.raises(WebinarError, match="sudah selesai"):
-            services.join(w.ani, w.webinar, "x", at=at(60))
+            webinar_attendance.join(w.ani, w.webinar, "x", at=at(60))
 
     def test_silent_connection_is_closed_at_last_heartbeat_plus_grace(self, w):
-        services.join(w.dedi, w.webinar, "lost", at=at(0))
+        webinar_attendance.join(w.dedi, w.webinar, "lost", at=at(0))
         for minute in range(1, 11):
-            services.heartbeat(w.dedi, w.webinar, "lost", at=at(minute))
+            webinar_attendance.heartbeat(w.dedi, w.webinar, "lost", at=at(minute))
         # Nothing more from Dedi's phone after minute 10; other people's events go on, and every
         # server process sweeps stale connections every few seconds.
-        services.join(w.ani, w.webinar, "ani", at=at(11.4))
-        assert services.close_stale(None, at(11.4)) == []  # 84 s of silence: within the 90 s timeout
+        webinar_attendance.join(w.ani, w.webinar, "ani", at=at(11.4))
+        assert (
+            webinar_attendance.close_stale(None, at(11.4)) == []
+        )  # 84 s of silence: within the 90 s timeout
         connection = w.db.session.scalar(sa.select(WebinarConnection).where(WebinarConnection.sid == "lost"))
         assert connection.closed_at is None
-        services.heartbeat(w.ani, w.webinar, "ani", at=at(11.6))
-        [departure] = services.close_stale(None, at(11.6))  # the next sweep
+        webinar_attendance.heartbeat(w.ani, w.webinar, "ani", at=at(11.6))
+        [departure] = webinar_attendance.close_stale(None, at(11.6))  # the next sweep
         assert (departure.user_id, departure.gone) == (w.dedi.id, True)
         w.db.session.refresh(connection)
         assert connection.closed_at == at(10) + timedelta(seconds=30)
         assert connection.close_reason == CloseReason.TIMEOUT
-        services.leave("ani", at=at(12))
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.leave("ani", at=at(12))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         assert record(w, w.dedi).attended_seconds == 10 * 60 + 30
 
     def test_heartbeat_after_a_timeout_opens_a_new_interval(self, w):
-        services.join(w.dedi, w.webinar, "s", at=at(0))
-        services.close_stale(w.webinar.id, at(5))  # the cron: silent since minute 0
-        services.heartbeat(w.dedi, w.webinar, "s", at=at(20))  # the phone woke up
-        services.leave("s", at=at(30))
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.join(w.dedi, w.webinar, "s", at=at(0))
+        webinar_attendance.close_stale(w.webinar.id, at(5))  # the cron: silent since minute 0
+        webinar_attendance.heartbeat(w.dedi, w.webinar, "s", at=at(20))  # the phone woke up
+        webinar_attendance.leave("s", at=at(30))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         assert record(w, w.dedi).attended_seconds == 30 + 10 * 60
 
     def test_the_cron_finalizes_with_open_connections_closed_at_last_heartbeat(self, w, app):
-        services.join(w.ani, w.webinar, "gone", at=at(0))
+        webinar_attendance.join(w.ani, w.webinar, "gone", at=at(0))
         for minute in range(1, 56):
-            services.heartbeat(w.ani, w.webinar, "gone", at=at(minute))
-        services.join(w.budi, w.webinar, "stays", at=at(0))
+            webinar_attendance.heartbeat(w.ani, w.webinar, "gone", at=at(minute))
+        webinar_attendance.join(w.budi, w.webinar, "stays", at=at(0))
         for half in range(1, 120):  # Budi's tab beats every 30 s like the room page, to the end
-            services.heartbeat(w.budi, w.webinar, "stays", at=at(half / 2))
-        assert services.finalize_due(at(61)) == []  # not yet a timeout past the end
-        assert services.finalize_due(at(62)) == [w.webinar]
+            webinar_attendance.heartbeat(w.budi, w.webinar, "stays", at=at(half / 2))
+        assert webinar_attendance.finalize_due(at(61)) == []  # not yet a timeout past the end
+        assert webinar_attendance.finalize_due(at(62)) == [w.webinar]
         assert record(w, w.ani).attended_seconds == 55 * 60 + 30  # last heartbeat + grace
         assert record(w, w.budi).attended_seconds == 60 * 60  # clipped at the scheduled end
         assert w.webinar.finalized_at == at(62)
@@ -163,7 +170,7 @@ class TestAttendance:
     def test_threshold_is_inclusive_and_jp_only_for_the_present(self, w):
         attend(w, w.ani, "a", 0, 48)  # exactly 80 %
         attend(w, w.budi, "b", 0, 47.5)  # 79.2 %
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         ani, budi, citra = record(w, w.ani), record(w, w.budi), record(w, w.citra)
         assert (ani.present, ani.jp_credited) == (True, 2)
         assert (budi.present, budi.jp_credited) == (False, 0)
@@ -172,24 +179,24 @@ class TestAttendance:
     def test_custom_threshold(self, w):
         w.webinar.present_threshold = 50
         attend(w, w.budi, "b", 0, 30)
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         assert record(w, w.budi).present
 
     def test_ending_early_measures_against_the_time_held(self, w):
-        services.join(w.trainer, w.webinar, "t", at=at(0))
-        services.join(w.ani, w.webinar, "a", at=at(0))
+        webinar_attendance.join(w.trainer, w.webinar, "t", at=at(0))
+        webinar_attendance.join(w.ani, w.webinar, "a", at=at(0))
         for half in range(1, 90):  # every 30 s, as the room page does
-            services.heartbeat(w.ani, w.webinar, "a", at=at(half / 2))
-        services.end_webinar(w.webinar, by=w.trainer, at=at(45))
+            webinar_attendance.heartbeat(w.ani, w.webinar, "a", at=at(half / 2))
+        webinar_attendance.end_webinar(w.webinar, by=w.trainer, at=at(45))
         ani = record(w, w.ani)
         assert ani.attended_seconds == 45 * 60 and ani.present
         assert record(w, w.trainer) is None  # moderators are not participants
         with pytest.raises(WebinarError):
-            services.join(w.ani, w.webinar, "again", at=at(46))
+            webinar_attendance.join(w.ani, w.webinar, "again", at=at(46))
 
     def test_only_moderators_end(self, w):
         with pytest.raises(NotAllowed):
-            services.end_webinar(w.webinar, by=w.ani, at=at(30))
+            webinar_attendance.end_webinar(w.webinar, by=w.ani, at=at(30))
 
     def test_signal_once_per_newly_present_person(self, w, app):
         received = []
@@ -199,20 +206,20 @@ class TestAttendance:
 
         attend(w, w.ani, "a", 0, 60)
         with webinar_attended.connected_to(listener, sender=app):
-            services.finalize(w.webinar, at=at(61))
-            services.finalize(w.webinar, at=at(65))  # idempotent: nobody is announced twice
+            webinar_attendance.finalize(w.webinar, at=at(61))
+            webinar_attendance.finalize(w.webinar, at=at(65))  # idempotent: nobody is announced twice
         assert received == [w.ani.id]
 
 
 class TestCorrections:
     def test_correction_is_logged_with_reason_and_values_and_survives_recomputation(self, w, app):
         attend(w, w.budi, "b", 0, 30)
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         received = []
         with webinar_attended.connected_to(
             lambda s, attendance: received.append(attendance.user_id), sender=app
         ):
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar,
                 w.budi,
                 present=True,
@@ -230,25 +237,25 @@ class TestCorrections:
         assert log.before == {"present": False, "minutes": 30, "share_bp": 5000, "jp_credited": 0}
         assert log.after == {"present": True, "minutes": 55, "share_bp": 9166, "jp_credited": 2}
         assert received == [w.budi.id]
-        services.finalize(w.webinar, at=at(120))
+        webinar_attendance.finalize(w.webinar, at=at(120))
         assert record(w, w.budi).present  # a correction wins over recomputation
 
     def test_reason_required_moderator_only_and_only_after_finalizing(self, w):
         with pytest.raises(WebinarError, match="setelah webinar selesai"):
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar, w.ani, present=True, minutes=None, reason="alasan cukup", by=w.trainer, at=at(30)
             )
-        services.finalize(w.webinar, at=at(61))
+        webinar_attendance.finalize(w.webinar, at=at(61))
         with pytest.raises(WebinarError, match="alasan"):
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar, w.ani, present=True, minutes=None, reason=" ", by=w.trainer, at=at(70)
             )
         with pytest.raises(NotAllowed):
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar, w.ani, present=True, minutes=None, reason="saya hadir kok", by=w.ani, at=at(70)
             )
         with pytest.raises(WebinarError, match="antara 0 dan 60"):
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar, w.ani, present=True, minutes=61, reason="alasan cukup", by=w.trainer, at=at(70)
             )
 
@@ -300,23 +307,23 @@ class TestSchedule:
 class TestAccess:
     def test_registered_enrolled_and_moderators_enter(self, w, db):
         outsider = factories.user(w.agency, name="Orang Luar")
-        assert services.can_enter(w.ani, w.webinar)
-        assert services.can_enter(w.trainer, w.webinar)
-        assert not services.can_enter(outsider, w.webinar)
+        assert webinar_access.can_enter(w.ani, w.webinar)
+        assert webinar_access.can_enter(w.trainer, w.webinar)
+        assert not webinar_access.can_enter(outsider, w.webinar)
         course = Course(slug="kursus-uji", title="Kursus Uji")
         db.session.add(course)
         db.session.flush()
         w.webinar.course_id = course.id
         db.session.add(Enrolment(user_id=outsider.id, course_id=course.id))
         db.session.flush()
-        assert services.can_enter(outsider, w.webinar)
-        assert outsider.id in services.participant_ids(w.webinar)
+        assert webinar_access.can_enter(outsider, w.webinar)
+        assert outsider.id in webinar_access.participant_ids(w.webinar)
 
     def test_deactivated_users_do_not_enter(self, w):
         w.ani.active = False
-        assert not services.can_enter(w.ani, w.webinar)
+        assert not webinar_access.can_enter(w.ani, w.webinar)
         with pytest.raises(NotAllowed):
-            services.join(w.ani, w.webinar, "s", at=at(0))
+            webinar_attendance.join(w.ani, w.webinar, "s", at=at(0))
 
     def test_register_twice_and_unregister_before_the_start(self, w):
         outsider = factories.user(w.agency, name="Eka")
@@ -325,7 +332,7 @@ class TestAccess:
         with pytest.raises(WebinarError):
             services.unregister(outsider, w.webinar, now=at(1))
         services.unregister(outsider, w.webinar, now=at(-1))
-        assert not services.is_registered(outsider, w.webinar)
+        assert not webinar_access.is_registered(outsider, w.webinar)
         with pytest.raises(WebinarError, match="sudah selesai"):
             services.register(outsider, w.webinar, now=at(60))
 
@@ -334,9 +341,9 @@ class TestReminders:
     def test_each_participant_is_mailed_once_in_their_own_zone(self, w, outbox):
         w.ani.timezone = "Asia/Jayapura"
         room_url = lambda webinar: f"http://lms.test/webinars/{webinar.id}/room"  # noqa: E731
-        assert services.send_reminders(at(-60 * 25), room_url=room_url) == 0  # too early
-        assert services.send_reminders(at(-60), room_url=room_url) == 4
-        assert services.send_reminders(at(-30), room_url=room_url) == 0
+        assert webinar_reminders.send_reminders(at(-60 * 25), room_url=room_url) == 0  # too early
+        assert webinar_reminders.send_reminders(at(-60), room_url=room_url) == 4
+        assert webinar_reminders.send_reminders(at(-30), room_url=room_url) == 0
         to_ani = next(m for m in outbox if m["To"] == w.ani.email)
         assert "Pengingat webinar" in to_ani["Subject"]
         assert "11.00 WIT" in to_ani.get_content() or "11:00 WIT" in to_ani.get_content()
@@ -348,7 +355,7 @@ class TestReminders:
 
 class TestRoom:
     def test_chat_is_stored_as_plain_text(self, w):
-        message = services.post_message(
+        message = webinar_room.post_message(
             w.ani, w.webinar, "Halo <script>alert(1)</script> **semua**", at=at(1)
         )
         assert "<" not in message.body and "script>" not in message.body
@@ -356,97 +363,99 @@ class TestRoom:
 
     def test_oversized_and_empty_messages_are_refused(self, w, app):
         with pytest.raises(WebinarError, match="terlalu panjang"):
-            services.post_message(
+            webinar_room.post_message(
                 w.ani, w.webinar, "a" * (app.config["WEBINAR_CHAT_MAX_CHARS"] + 1), at=at(1)
             )
         with pytest.raises(WebinarError, match="kosong"):
-            services.post_message(w.ani, w.webinar, "   ", at=at(1))
+            webinar_room.post_message(w.ani, w.webinar, "   ", at=at(1))
 
     def test_muted_participants_cannot_speak_and_moderators_cannot_be_muted(self, w):
-        services.set_mute(w.trainer, w.webinar, w.ani.id, True, at=at(1))
+        webinar_room.set_mute(w.trainer, w.webinar, w.ani.id, True, at=at(1))
         with pytest.raises(NotAllowed):
-            services.post_message(w.ani, w.webinar, "halo", at=at(2))
+            webinar_room.post_message(w.ani, w.webinar, "halo", at=at(2))
         with pytest.raises(NotAllowed):
-            services.ask(w.ani, w.webinar, "boleh tanya?", at=at(2))
+            webinar_room.ask(w.ani, w.webinar, "boleh tanya?", at=at(2))
         with pytest.raises(WebinarError):
-            services.set_mute(w.trainer, w.webinar, w.trainer.id, True, at=at(1))
+            webinar_room.set_mute(w.trainer, w.webinar, w.trainer.id, True, at=at(1))
         with pytest.raises(NotAllowed):
-            services.set_mute(w.budi, w.webinar, w.citra.id, True, at=at(1))
-        services.set_mute(w.trainer, w.webinar, w.ani.id, False, at=at(3))
-        services.post_message(w.ani, w.webinar, "terima kasih", at=at(4))
+            webinar_room.set_mute(w.budi, w.webinar, w.citra.id, True, at=at(1))
+        webinar_room.set_mute(w.trainer, w.webinar, w.ani.id, False, at=at(3))
+        webinar_room.post_message(w.ani, w.webinar, "terima kasih", at=at(4))
 
     def test_history_pages_and_stays_after_the_end(self, w, app):
-        ids = [services.post_message(w.ani, w.webinar, f"pesan {i}", at=at(1)).id for i in range(7)]
-        services.delete_message(w.trainer, w.webinar, ids[3], at=at(2))
-        page, more = services.chat_page(w.webinar, limit=3)
+        ids = [webinar_room.post_message(w.ani, w.webinar, f"pesan {i}", at=at(1)).id for i in range(7)]
+        webinar_room.delete_message(w.trainer, w.webinar, ids[3], at=at(2))
+        page, more = webinar_room.chat_page(w.webinar, limit=3)
         assert [m.body for m in page] == ["pesan 4", "pesan 5", "pesan 6"] and more
-        page, more = services.chat_page(w.webinar, before_id=page[0].id, limit=3)
+        page, more = webinar_room.chat_page(w.webinar, before_id=page[0].id, limit=3)
         assert [m.body for m in page] == ["pesan 0", "pesan 1", "pesan 2"] and not more
-        services.end_webinar(w.webinar, by=w.trainer, at=at(30))
-        assert len(services.chat_page(w.webinar)[0]) == 6
+        webinar_attendance.end_webinar(w.webinar, by=w.trainer, at=at(30))
+        assert len(webinar_room.chat_page(w.webinar)[0]) == 6
         with pytest.raises(WebinarError, match="sudah selesai"):
-            services.post_message(w.ani, w.webinar, "masih ada?", at=at(31))
+            webinar_room.post_message(w.ani, w.webinar, "masih ada?", at=at(31))
 
     def test_pin_one_message_at_a_time(self, w):
-        first = services.post_message(w.ani, w.webinar, "satu", at=at(1))
-        second = services.post_message(w.budi, w.webinar, "dua", at=at(1))
-        services.pin_message(w.trainer, w.webinar, first.id, at=at(2))
-        services.pin_message(w.trainer, w.webinar, second.id, at=at(3))
-        assert services.pinned_message(w.webinar) is second
-        services.pin_message(w.trainer, w.webinar, None, at=at(4))
-        assert services.pinned_message(w.webinar) is None
+        first = webinar_room.post_message(w.ani, w.webinar, "satu", at=at(1))
+        second = webinar_room.post_message(w.budi, w.webinar, "dua", at=at(1))
+        webinar_room.pin_message(w.trainer, w.webinar, first.id, at=at(2))
+        webinar_room.pin_message(w.trainer, w.webinar, second.id, at=at(3))
+        assert webinar_room.pinned_message(w.webinar) is second
+        webinar_room.pin_message(w.trainer, w.webinar, None, at=at(4))
+        assert webinar_room.pinned_message(w.webinar) is None
 
     def test_questions_are_sanitised_and_upvoted_once_per_person(self, w):
-        question = services.ask(
+        question = webinar_room.ask(
             w.ani, w.webinar, "Apakah **JP** <img src=x onerror=alert(1)> dihitung?", at=at(1)
         )
         assert "<strong>JP</strong>" in question.body_html and "onerror" not in question.body_html
-        assert services.upvote(w.budi, w.webinar, question.id).votes == 1
+        assert webinar_room.upvote(w.budi, w.webinar, question.id).votes == 1
         with pytest.raises(WebinarError, match="sudah mendukung"):
-            services.upvote(w.budi, w.webinar, question.id)
+            webinar_room.upvote(w.budi, w.webinar, question.id)
         with pytest.raises(WebinarError, match="sendiri"):
-            services.upvote(w.ani, w.webinar, question.id)
-        assert services.upvote(w.citra, w.webinar, question.id).votes == 2
-        services.mark_answered(w.trainer, w.webinar, question.id, at=at(5))
-        assert services.questions(w.webinar)[0].answered_at == at(5)
+            webinar_room.upvote(w.ani, w.webinar, question.id)
+        assert webinar_room.upvote(w.citra, w.webinar, question.id).votes == 2
+        webinar_room.mark_answered(w.trainer, w.webinar, question.id, at=at(5))
+        assert webinar_room.questions(w.webinar)[0].answered_at == at(5)
 
     def test_polls_open_one_at_a_time_and_take_one_vote_per_person(self, w):
-        poll = services.create_poll(
+        poll = webinar_room.create_poll(
             w.trainer, w.webinar, "Sudah mencatat 20 JP?", ["Sudah", "Belum", " "], at=at(1)
         )
-        other = services.create_poll(w.trainer, w.webinar, "Perlu sesi lanjutan?", ["Ya", "Tidak"], at=at(1))
+        other = webinar_room.create_poll(
+            w.trainer, w.webinar, "Perlu sesi lanjutan?", ["Ya", "Tidak"], at=at(1)
+        )
         assert [o.text for o in poll.options] == ["Sudah", "Belum"]
         with pytest.raises(WebinarError, match="tidak sedang dibuka"):
-            services.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
-        services.open_poll(w.trainer, w.webinar, poll.id, at=at(2))
+            webinar_room.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
+        webinar_room.open_poll(w.trainer, w.webinar, poll.id, at=at(2))
         with pytest.raises(WebinarError, match="Tutup dulu"):
-            services.open_poll(w.trainer, w.webinar, other.id, at=at(2))
-        services.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
-        services.vote(w.budi, w.webinar, poll.id, poll.options[1].id)
+            webinar_room.open_poll(w.trainer, w.webinar, other.id, at=at(2))
+        webinar_room.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
+        webinar_room.vote(w.budi, w.webinar, poll.id, poll.options[1].id)
         with pytest.raises(WebinarError, match="sudah memberikan suara"):
-            services.vote(w.ani, w.webinar, poll.id, poll.options[1].id)
+            webinar_room.vote(w.ani, w.webinar, poll.id, poll.options[1].id)
         with pytest.raises(WebinarError):
-            services.vote(w.citra, w.webinar, poll.id, other.options[0].id)
-        services.close_poll(w.trainer, w.webinar, poll.id, at=at(3))
-        assert services.poll_results(poll) == {poll.options[0].id: 1, poll.options[1].id: 1}
+            webinar_room.vote(w.citra, w.webinar, poll.id, other.options[0].id)
+        webinar_room.close_poll(w.trainer, w.webinar, poll.id, at=at(3))
+        assert webinar_room.poll_results(poll) == {poll.options[0].id: 1, poll.options[1].id: 1}
         with pytest.raises(NotAllowed):
-            services.open_poll(w.ani, w.webinar, other.id, at=at(4))
+            webinar_room.open_poll(w.ani, w.webinar, other.id, at=at(4))
         with pytest.raises(WebinarError):
-            services.create_poll(w.trainer, w.webinar, "Satu pilihan saja?", ["Ya"], at=at(1))
+            webinar_room.create_poll(w.trainer, w.webinar, "Satu pilihan saja?", ["Ya"], at=at(1))
 
     def test_a_poll_left_open_closes_with_the_session(self, w, db):
-        poll = services.create_poll(w.trainer, w.webinar, "Materi jelas?", ["Ya", "Belum"], at=at(1))
-        services.open_poll(w.trainer, w.webinar, poll.id, at=at(2))
-        services.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
-        services.end_webinar(w.webinar, by=w.trainer, at=at(30))
+        poll = webinar_room.create_poll(w.trainer, w.webinar, "Materi jelas?", ["Ya", "Belum"], at=at(1))
+        webinar_room.open_poll(w.trainer, w.webinar, poll.id, at=at(2))
+        webinar_room.vote(w.ani, w.webinar, poll.id, poll.options[0].id)
+        webinar_attendance.end_webinar(w.webinar, by=w.trainer, at=at(30))
         db.session.refresh(poll)
         assert poll.status is PollStatus.CLOSED and poll.closed_at == at(30)
-        assert services.poll_results(poll) == {poll.options[0].id: 1, poll.options[1].id: 0}
+        assert webinar_room.poll_results(poll) == {poll.options[0].id: 1, poll.options[1].id: 0}
 
 
 def test_report_lists_everyone_registered_by_name(w):
     attend(w, w.budi, "b", 0, 60)
-    services.finalize(w.webinar, at=at(61))
+    webinar_attendance.finalize(w.webinar, at=at(61))
     rows = services.attendance_report(w.webinar)
     assert [row.user.name for row in rows] == ["Ani", "Budi", "Citra", "Dedi"]
     assert [row.joined for row in rows] == [False, True, False, False]
@@ -456,11 +465,11 @@ def test_report_lists_everyone_registered_by_name(w):
 class TestCourseCompletion:
     def test_a_required_webinar_completes_the_course_when_attended(self, w, app):
         from lms.courses import learning
-        from lms.courses.completion import course_completed
+        from lms.courses.signals import course_completed
 
         course = factories.course(by=w.trainer, title="Kursus Webinar", modules=1, lessons=1, competencies=())
         w.webinar.course_id, w.webinar.required_for_course = course.id, True
-        services.require_in_rule(course)
+        webinar_completion.require_in_rule(course)
         assert course.completion_rule == {"lessons": "required", "webinars": "required"}
         enrolments = {user.id: learning.enrol(user, course) for user in (w.ani, w.budi)}
         for enrolment in enrolments.values():
@@ -471,9 +480,9 @@ class TestCourseCompletion:
         ):
             attend(w, w.ani, "a", 0, 60)
             attend(w, w.budi, "b", 0, 10)
-            services.finalize(w.webinar, at=at(61))
+            webinar_attendance.finalize(w.webinar, at=at(61))
             assert completed == [w.ani.id]
-            services.correct_attendance(
+            webinar_attendance.correct_attendance(
                 w.webinar,
                 w.budi,
                 present=True,

@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.webinars import services
+from lms.webinars import attendance as webinar_attendance
+from lms.webinars import room as webinar_room
 from lms.webinars.models import Attendance, AttendanceCorrection, ChatMessage, Registration, Webinar
 from tests import factories
 from tests.webinars.conftest import at
@@ -127,9 +128,9 @@ class TestRoom:
         with app.app_context():
             webinar = db.session.get(Webinar, room.id)
             trainer, ani = (db.session.get(type(people[n]), people[n].id) for n in ("trainer", "ani"))
-            poll = services.create_poll(trainer, webinar, "Materi jelas?", ["Ya", "Belum"], at=LIVE)
-            services.open_poll(trainer, webinar, poll.id, at=LIVE)
-            services.vote(ani, webinar, poll.id, poll.options[0].id)
+            poll = webinar_room.create_poll(trainer, webinar, "Materi jelas?", ["Ya", "Belum"], at=LIVE)
+            webinar_room.open_poll(trainer, webinar, poll.id, at=LIVE)
+            webinar_room.vote(ani, webinar, poll.id, poll.options[0].id)
             webinar.ended_at = LIVE + timedelta(minutes=5)
             db.session.commit()
         login(people["ani"])
@@ -205,11 +206,11 @@ class TestAttendanceReport:
             webinar = db.session.get(Webinar, webinar.id)
             users = {name: db.session.get(type(people[name]), people[name].id) for name in ("ani", "budi")}
             for sid, name, begin, end in (("a1", "ani", 0, 30), ("a2", "ani", 10, 50), ("b1", "budi", 5, 25)):
-                services.join(users[name], webinar, sid, at=at(begin, start))
+                webinar_attendance.join(users[name], webinar, sid, at=at(begin, start))
                 for half in range(begin * 2 + 1, end * 2):
-                    services.heartbeat(users[name], webinar, sid, at=at(half / 2, start))
-                services.leave(sid, at=at(end, start))
-            services.finalize(webinar, at=at(61, start))
+                    webinar_attendance.heartbeat(users[name], webinar, sid, at=at(half / 2, start))
+                webinar_attendance.leave(sid, at=at(end, start))
+            webinar_attendance.finalize(webinar, at=at(61, start))
             db.session.commit()
         return webinar
 
@@ -320,7 +321,7 @@ class TestAgencyAdmin:
         webinar = make_webinar(people["trainer"], starts_at=start, title="Webinar Instansi Sendiri")
         make_registration(webinar, people["ani"])
         with app.app_context():
-            services.finalize(db.session.get(Webinar, webinar.id), at=at(61, start))
+            webinar_attendance.finalize(db.session.get(Webinar, webinar.id), at=at(61, start))
             db.session.commit()
         return webinar
 

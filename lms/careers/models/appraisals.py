@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ...accounts.models import User
 from ...core.clock import utcnow
-from ...core.columns import enum_column
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
 
 
@@ -175,9 +175,9 @@ class Appraisal(db.Model):
     predikat: Mapped[Predikat] = mapped_column(enum_column(Predikat, "predikat", 16))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     response: Mapped[str | None] = mapped_column(sa.Text)
-    responded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     appraiser: Mapped[User | None] = relationship(foreign_keys=[appraiser_id])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import User
 from ...competencies.models import Competency
 from ...core.clock import utcnow
-from ...core.columns import enum_column
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
 
 
@@ -47,8 +47,8 @@ class Position(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     type: Mapped[PositionType] = mapped_column(enum_column(PositionType, "position_type", 12))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     requirements: Mapped[list[PositionRequirement]] = relationship(
         back_populates="position",
@@ -117,7 +117,7 @@ class StaffPosition(db.Model):
         sa.ForeignKey("positions.id", ondelete="SET NULL"), index=True
     )
     since: Mapped[date | None] = mapped_column(sa.Date)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
     position: Mapped[Position | None] = relationship(foreign_keys=[position_id])

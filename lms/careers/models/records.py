@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import User
 from ...competencies.models import Competency
 from ...core.clock import utcnow
-from ...core.columns import enum_column
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
 
 
@@ -88,9 +88,9 @@ class CompetencyRecord(db.Model):
     evidence: Mapped[str] = mapped_column(sa.String(500), default="")
     achieved_on: Mapped[date] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_cause: Mapped[RevokeCause | None] = mapped_column(enum_column(RevokeCause, "revoke_cause", 12))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -162,7 +162,7 @@ class JpRecord(db.Model):
     evidence: Mapped[str] = mapped_column(sa.String(500), default="")
     certificate_number: Mapped[str] = mapped_column(sa.String(100), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 

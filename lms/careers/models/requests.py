@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ...accounts.models import User
 from ...competencies.models import Competency
 from ...core.clock import utcnow
-from ...core.columns import enum_column
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
 
 
@@ -48,8 +48,8 @@ class TrainingRequest(db.Model):
     )
     answer: Mapped[str | None] = mapped_column(sa.Text)
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     competency: Mapped[Competency] = relationship()

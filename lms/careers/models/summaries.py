@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...core.clock import utcnow
-from ...core.columns import enum_column
+from ...core.columns import UTCDateTime, enum_column
 from ...extensions import db
 from .appraisals import Predikat
 
@@ -90,4 +90,4 @@ class CareerSummary(db.Model):
     predikat: Mapped[Predikat | None] = mapped_column(enum_column(Predikat, "summary_predikat", 16))
     perf_level: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1 low, 2 medium, 3 high
     appraisal_end: Mapped[date | None] = mapped_column(sa.Date)
-    synced_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,67 +3,23 @@
 Every reader returns `QuestionSpec`s (format-free questions) or raises `ImportInvalid` with every
 problem found, each with its line and question; a file with any problem is rejected whole. The
 questions are then checked by their type's `clean`, so a file can never bring in a question the
-editor would refuse.
+editor would refuse. The shared shapes (QuestionSpec, FormatProblem, ...) are in spec.py, which
+the readers import; this package reads and checks a whole file.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import QuestionType, TextFormat
 from ..types import strategy
+from . import aiken, gift, moodle_xml
+from .spec import NAME_MAX, FormatProblem, ImportInvalid, Parsed, QuestionSpec
 
 FORMATS = ("gift", "aiken", "xml")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_QUESTIONS = 2000
-NAME_MAX = 255
-
-
-@dataclass
-class QuestionSpec:
-    qtype: QuestionType
-    name: str
-    prompt: str
-    data: dict[str, Any]
-    text_format: TextFormat = TextFormat.MARKDOWN
-    general_feedback: str = ""
-    mark: float = 1.0
-    category: str = ""
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class FormatProblem:
-    line: int | None
-    question: str | None
-    message: str
-    file: str | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(self.file + (f":{self.line}" if self.line else ""))
-        elif self.line:
-            where.append(str(_l("baris %(n)d", n=self.line)))
-        if self.question:
-            where.append(str(_l("soal %(name)s", name=self.question)))
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-
-class ImportInvalid(Exception):
-    def __init__(self, problems: list[FormatProblem]):
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass
-class Parsed:
-    questions: list[QuestionSpec] = field(default_factory=list)
-    problems: list[FormatProblem] = field(default_factory=list)
 
 
 def decode(data: bytes | str) -> str:
@@ -125,25 +81,9 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
 
 def parse(data: bytes | str, fmt: str | None = None) -> list[QuestionSpec]:
     """Questions of a file in GIFT, Aiken or Moodle XML (detected when fmt is None)."""
-    from . import aiken, gift, moodle_xml
-
     text = decode(data)
     fmt = fmt or detect(text)
     reader = {"gift": gift.read, "aiken": aiken.read, "xml": moodle_xml.read}.get(fmt)
     if reader is None:
         raise ImportInvalid([FormatProblem(None, None, str(_l("Format %(f)s tidak dikenal.", f=fmt)))])
     return check(reader(text))
-
-
-def default_name(prompt: str) -> str:
-    from ...content import plain_text
-
-    return plain_text(prompt, limit=60) or str(_l("Soal"))
-
-
-def clean_category(path: str) -> str:
-    """Moodle's category paths ("$course$/top/Default for X/Bab 1") as our names ("Default for X/Bab 1")."""
-    parts = [p.strip() for p in (path or "").replace("\\", "/").split("/") if p.strip()]
-    while parts and (re.fullmatch(r"\$\w+\$", parts[0]) or parts[0].lower() == "top"):
-        parts.pop(0)
-    return "/".join(parts)[:255]

@@ -16,7 +16,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType
-from . import FormatProblem, Parsed, QuestionSpec, default_name
+from .spec import FormatProblem, Parsed, QuestionSpec, default_name
 
 _OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*\S)\s*$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*:\s*(\S*)\s*$")

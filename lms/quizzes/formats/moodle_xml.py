@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
-from . import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
+from .spec import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
 
 TYPES = {
     "multichoice": None,  # single or multiple, from <single>

@@ -1,0 +1,20 @@
+"""The named signals courses sends; other features connect to them in their `init_app`.
+
+Every signal is sent with the application as sender, in the transaction of the change (a
+receiver only flushes, the caller commits):
+
+- `course_completed`, `enrolment=` the `Enrolment` just completed, exactly once per enrolment
+  (completion.check_completion). Certificates issue the certificate; careers award the course's
+  competencies and count its JP.
+- `course_awards_changed`, `course=` the `Course` whose JP or awarded competencies changed and
+  `by=` the editor (None for an operator), sent by the service that made the change
+  (services.update_course, bundles.import_files). Careers bring the records and JP of everyone
+  who completed the course in line.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+course_completed = _signals.signal("course-completed")
+course_awards_changed = _signals.signal("course-awards-changed")

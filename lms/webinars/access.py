@@ -1,0 +1,178 @@
+"""Who may do what in a webinar: the one place that answers it, for the views and the room.
+
+The Socket.IO events read a user's standing in one statement per event (`room_access`); pages
+and services ask the plain questions (`is_moderator`, `can_enter`, `require_moderator`, ...).
+`participant_ids` says who takes part: the registered people and those enrolled in its course.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload, selectinload
+
+from ..accounts.models import Role, User, UserRole, UserSession
+from ..courses.models import Course, Enrolment
+from ..extensions import db
+from .errors import NotAllowed
+from .models import Registration, Webinar, WebinarCohost, WebinarMute
+
+logger = logging.getLogger(__name__)
+
+
+def is_moderator(user: User, webinar: Webinar) -> bool:
+    """The host, the co-hosts and administrators moderate a webinar."""
+    return user.is_admin or user.id in webinar.moderator_ids()
+
+
+def agency_ids(webinar: Webinar) -> set[int]:
+    """The agencies a webinar is run for: its host's, and the owner of its course."""
+    ids = {webinar.host.agency_id, webinar.course.owner_agency_id if webinar.course else None}
+    return ids - {None}
+
+
+def can_view_attendance(user: User, webinar: Webinar) -> bool:
+    """Moderators, and the agency admins of an agency the webinar is run for (read-only)."""
+    if is_moderator(user, webinar):
+        return True
+    return user.has_role(Role.AGENCY_ADMIN) and user.agency_id in agency_ids(webinar)
+
+
+def attendance_reports(user: User) -> sa.Select:
+    """The webinars whose attendance report `user` may read, newest first (for db.paginate)."""
+    query = (
+        sa.select(Webinar)
+        .options(selectinload(Webinar.host))
+        .order_by(Webinar.starts_at.desc(), Webinar.id.desc())
+    )
+    if user.is_admin:
+        return query
+    cohosted = sa.select(WebinarCohost.webinar_id).where(WebinarCohost.user_id == user.id)
+    allowed = [Webinar.host_id == user.id, Webinar.id.in_(cohosted)]
+    if user.has_role(Role.AGENCY_ADMIN) and user.agency_id is not None:
+        hosts = sa.select(User.id).where(User.agency_id == user.agency_id)
+        courses = sa.select(Course.id).where(Course.owner_agency_id == user.agency_id)
+        allowed += [Webinar.host_id.in_(hosts), Webinar.course_id.in_(courses)]
+    return query.where(sa.or_(*allowed))
+
+
+def can_schedule(user: User) -> bool:
+    return user.has_role(Role.TRAINER, Role.ADMIN)
+
+
+def is_registered(user: User, webinar: Webinar) -> bool:
+    query = sa.select(Registration.id).where(
+        Registration.webinar_id == webinar.id, Registration.user_id == user.id
+    )
+    return db.session.scalar(query) is not None
+
+
+def is_assigned(user: User, webinar: Webinar) -> bool:
+    """Enrolled in the course the webinar belongs to."""
+    if webinar.course_id is None:
+        return False
+    query = sa.select(Enrolment.id).where(
+        Enrolment.course_id == webinar.course_id, Enrolment.user_id == user.id
+    )
+    return db.session.scalar(query) is not None
+
+
+def can_enter(user: User | None, webinar: Webinar) -> bool:
+    """Active users who registered, are enrolled in its course, or moderate it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_moderator(user, webinar) or is_registered(user, webinar) or is_assigned(user, webinar)
+
+
+@dataclass
+class RoomAccess:
+    """A user's standing in one webinar, as the room checks it on every event.
+
+    `webinar` is None when there is no such webinar. Read by `room_access` in one statement."""
+
+    user: User
+    webinar: Webinar | None
+    admin: bool
+    cohost: bool
+    registered: bool
+    enrolled: bool
+    muted: bool
+
+    @property
+    def moderator(self) -> bool:
+        webinar = self.webinar
+        return webinar is not None and (self.admin or self.cohost or webinar.host_id == self.user.id)
+
+    @property
+    def allowed(self) -> bool:
+        """Active, and registered, enrolled in the webinar's course, or moderating it."""
+        return (
+            self.user.is_active
+            and self.webinar is not None
+            and (self.moderator or self.registered or self.enrolled)
+        )
+
+
+@cache
+def _room_access_query(with_session: bool) -> sa.Select:
+    # Built once per shape: composing this statement costs more CPU than running it.
+    user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
+    query = (
+        sa.select(
+            User,
+            Webinar,
+            sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.ADMIN),
+            sa.exists().where(WebinarCohost.webinar_id == Webinar.id, WebinarCohost.user_id == User.id),
+            sa.exists().where(Registration.webinar_id == Webinar.id, Registration.user_id == User.id),
+            sa.exists().where(Enrolment.course_id == Webinar.course_id, Enrolment.user_id == User.id),
+            sa.exists().where(WebinarMute.webinar_id == Webinar.id, WebinarMute.user_id == User.id),
+        )
+        .select_from(User)
+        .outerjoin(Webinar, Webinar.id == webinar_id)
+        .where(User.id == user_id)
+        # Roles and co-hosts are answered above; load the collections only if something asks.
+        .options(lazyload(User.role_rows), lazyload(Webinar.cohosts))
+    )
+    if with_session:
+        live_session = sa.and_(
+            UserSession.user_id == User.id,
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.ended_at.is_(None),
+        )
+        query = query.join(UserSession, live_session)
+    return query
+
+
+def room_access(user_id: int, webinar_id: int | None, session_id: str | None = None) -> RoomAccess | None:
+    """The user, the webinar and the user's standing in it (roles, co-host, registration,
+    enrolment, mute) in one statement; None when there is no such user or, when `session_id`
+    (a `UserSession` id, given by the Socket.IO events) is given, that login session has ended.
+    Pages pass no session: the login already checked it for the request."""
+    webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
+    params = {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id}
+    row = db.session.execute(_room_access_query(session_id is not None), params).one_or_none()
+    if row is None:
+        return None
+    user, webinar, admin, cohost, registered, enrolled, muted = row
+    return RoomAccess(user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted))
+
+
+def require_moderator(user: User, webinar: Webinar) -> None:
+    if not user.is_active or not is_moderator(user, webinar):
+        raise NotAllowed(_l("Hanya pemandu webinar yang dapat melakukan ini."))
+
+
+def participant_ids(webinar: Webinar) -> set[int]:
+    """Registered people and, for a course webinar, the people enrolled in the course."""
+    ids = set(
+        db.session.scalars(sa.select(Registration.user_id).where(Registration.webinar_id == webinar.id))
+    )
+    if webinar.course_id is not None:
+        ids |= set(
+            db.session.scalars(sa.select(Enrolment.user_id).where(Enrolment.course_id == webinar.course_id))
+        )
+    return ids

@@ -1,0 +1,83 @@
+"""What is sent to a webinar room: the payloads of the room's events and the announcements.
+
+The Socket.IO events (events.py) answer with these payloads and emit them to `webinar.room`
+(everyone in the room) or `webinar.moderator_room` (its moderators). The announcements here go
+through the message queue, so any process can send them (the end of a session, the departures
+found by a sweep or by the cron).
+"""
+
+from __future__ import annotations
+
+from ..extensions import socketio
+from .models import Poll, Question, Webinar
+
+NAMESPACE = "/webinar"
+
+
+def moderator_room_of(webinar_id: int) -> str:
+    """`Webinar.moderator_room` for a webinar known by its id."""
+    return f"webinar-{webinar_id}-mod"
+
+
+def person(user) -> dict:
+    return {"id": user.id, "name": user.name}
+
+
+def message_payload(message) -> dict:
+    return {
+        "id": message.id,
+        "user": person(message.user),
+        "text": message.body,
+        "at": message.created_at.isoformat(),
+        "pinned": message.pinned_at is not None,
+    }
+
+
+def question_payload(question: Question) -> dict:
+    return {
+        "id": question.id,
+        "user": person(question.user),
+        "html": question.body_html,
+        "votes": question.votes,
+        "answered": question.answered_at is not None,
+    }
+
+
+def poll_payload(poll: Poll, results: dict[int, int] | None = None) -> dict:
+    options = []
+    for option in poll.options:
+        item = {"id": option.id, "text": option.text}
+        if results is not None:
+            item["votes"] = results.get(option.id, 0)
+        options.append(item)
+    return {"id": poll.id, "question": poll.question, "status": str(poll.status), "options": options}
+
+
+def announce_end(webinar: Webinar, sockets=(), records=None) -> None:
+    """Tell each connection in the room that the session ended, with the attendance decision just
+    recorded for its person (so the room never thanks someone the report calls absent), then
+    everyone else in the room, and close the room (any server process)."""
+    moderators = webinar.moderator_ids()
+    for sid, user_id in sockets:
+        payload = {"webinar_id": webinar.id}
+        record = (records or {}).get(user_id)
+        if user_id in moderators:
+            payload["moderator"] = True
+        elif record is not None:
+            payload.update(record.closing())
+        socketio.emit("ended", payload, to=sid, namespace=NAMESPACE)
+    socketio.emit("closed", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
+    socketio.close_room(webinar.moderator_room, namespace=NAMESPACE)
+    socketio.close_room(webinar.room, namespace=NAMESPACE)
+
+
+def announce_departures(departures) -> None:
+    """Tell moderators who left the room (no tab or device of theirs is still in it)."""
+    for departure in departures:
+        if departure.gone:
+            socketio.emit(
+                "absent",
+                {"id": departure.user_id},
+                to=moderator_room_of(departure.webinar_id),
+                namespace=NAMESPACE,
+            )
