@@ -3,7 +3,7 @@ closing message in the room that agrees with the decision recorded (issue 14, fi
 
 import sqlalchemy as sa
 
-from lms.webinars import report, services
+from lms.webinars import attendance, report
 from lms.webinars.models import Attendance
 from lms.webinars.services import ReportRow
 from tests.webinars.conftest import at
@@ -14,7 +14,7 @@ from tests.webinars.test_services import attend, record, w  # noqa: F401 - the f
 def test_minutes_are_rounded_not_cut(w):  # noqa: F811
     # A 4-minute webinar ended early: 74.6 % of 4 minutes is 179 s, shown as 3 minutes (not 2).
     attend(w, w.ani, "a", 0, 179 / 60, beat=0.5)
-    services.end_webinar(w.webinar, by=w.trainer, at=at(4))
+    attendance.end_webinar(w.webinar, by=w.trainer, at=at(4))
     ani = record(w, w.ani)
     assert ani.attended_seconds == 179
     assert ani.share_bp == 7458  # of the 4 minutes the session ran, not of the 60 scheduled
@@ -26,7 +26,7 @@ def test_minutes_are_rounded_not_cut(w):  # noqa: F811
 
 def test_ended_early_the_share_is_of_the_time_it_ran(w):  # noqa: F811
     attend(w, w.budi, "b", 0, 10)
-    services.end_webinar(w.webinar, by=w.trainer, at=at(10))
+    attendance.end_webinar(w.webinar, by=w.trainer, at=at(10))
     budi = record(w, w.budi)
     assert (budi.minutes, budi.share_bp, budi.present) == (10, 10000, True)
 
