@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -335,27 +334,12 @@ class LearnerSummary:
     in_progress: list[EnrolmentSummary]
     assigned: list[EnrolmentSummary]
     completed_count: int
-    jp_this_year: int
+    # JP is not counted here: the careers JP ledger is its one source (home panel of careers).
 
 
-def year_start_utc(year: int, timezone: str) -> datetime:
-    """Local midnight of 1 January, in UTC: SQLite compares datetimes as text, ignoring zones."""
-    return datetime(year, 1, 1, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:
-    """JP of the courses the user completed in a calendar year of their time zone."""
-    start, end = year_start_utc(year, timezone), year_start_utc(year + 1, timezone)
-    query = (
-        sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Enrolment.completed_at >= start, Enrolment.completed_at < end)
-    )
-    return int(db.session.scalar(query) or 0)
-
-
-def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
-    """Courses in progress and assigned (with progress) and JP this year, in five queries."""
+def learner_summary(user: User) -> LearnerSummary:
+    """Courses in progress and assigned (with progress) and the number completed, in a fixed
+    number of queries."""
     enrolments = db.session.scalars(
         sa.select(Enrolment)
         .where(Enrolment.user_id == user.id)
@@ -397,14 +381,7 @@ def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
         completed_count=len(enrolments) - len(open_ones),
-        jp_this_year=jp_this_year(user, today=today),
     )
-
-
-def jp_this_year(user: User, *, today: date | None = None) -> int:
-    """JP of the courses the user completed this calendar year of their own time zone."""
-    year = (today or datetime.now(ZoneInfo(user.effective_timezone)).date()).year
-    return jp_earned(user, year, user.effective_timezone)
 
 
 # ---------------------------------------------------------------- assignment by an agency admin
