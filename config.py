@@ -115,9 +115,11 @@ class Config:
     # Certificates. The absolute address printed in QR codes and signed into credentials
     # (e.g. https://belajar.example.go.id); without it the address of the current request is used.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
-    # Ed25519 signing keys: unset = instance/signing-keys/ (created on first use); or a folder,
-    # a PEM file, or PEM text (the first private key signs). See lms/certificates/signing.py.
+    # Signing keys: unset = instance/signing-keys/ (created on first use); or a folder, a PEM file,
+    # or PEM text (the first private key of CERT_SIGNING_ALG signs). See lms/certificates/signing.py.
     CERT_SIGNING_KEYS = os.environ.get("CERT_SIGNING_KEYS")
+    # RS256 (RSA, what every Open Badges 3.0 verifier must accept) or EdDSA (Ed25519).
+    CERT_SIGNING_ALG = os.environ.get("CERT_SIGNING_ALG", "RS256")
     CERT_FONT_DIR = os.environ.get("CERT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
     JWKS_MAX_AGE = 3600
     # Per address, shared by /verify, /verify/<code>, /verify/credential and the JSON status.

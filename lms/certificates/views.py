@@ -101,16 +101,27 @@ def verify_credential():
     )
 
 
-@bp.get("/.well-known/jwks.json")
-def jwks():
-    response = current_app.response_class(
-        current_app.json.dumps(signing.keyring().jwks()), mimetype="application/json"
-    )
+def _public_json(document: dict):
+    response = current_app.response_class(current_app.json.dumps(document), mimetype="application/json")
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["JWKS_MAX_AGE"]
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    return _public_json(signing.keyring().jwks(public_base_url()))
+
+
+@bp.get("/.well-known/jwks/<kid>.json")
+def jwk(kid: str):
+    """The public JWK a credential's kid names (OB 3.0 section 8.2: kid dereferences to a JWK)."""
+    key = signing.keyring().find(kid)
+    if key is None:
+        abort(404)
+    return _public_json(key.public_jwk(signing.key_url(public_base_url(), key.kid)))
 
 
 # ---------------------------------------------------------------- the learner's certificates

@@ -1,7 +1,7 @@
 """Course media: type checked by content, stored under instance/uploads/ with random names.
 
 A file is accepted when its bytes are one of the types we serve (PNG, JPEG, GIF, WebP, PDF,
-MP4, WebM, or an SVG without scripts) and its name's extension agrees with the content. The
+MP4, WebM, MP3, Ogg, WAV, or an SVG without scripts) and its name's extension agrees with the content. The
 original name is kept only as a label (lessons refer to media by it); the file on disk gets a
 random name chosen here, so no user input ever becomes a path.
 """
@@ -45,6 +45,10 @@ TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "application/pdf": ("pdf", frozenset({"pdf"})),
     "video/mp4": ("mp4", frozenset({"mp4", "m4v"})),
     "video/webm": ("webm", frozenset({"webm"})),
+    # Audio: listening questions of imported Moodle banks, recorded explanations in lessons.
+    "audio/mpeg": ("mp3", frozenset({"mp3"})),
+    "audio/ogg": ("ogg", frozenset({"ogg", "oga"})),
+    "audio/x-wav": ("wav", frozenset({"wav"})),
 }
 ACCEPTED_EXTENSIONS = sorted({ext for _, exts in TYPES.values() for ext in exts})
 
@@ -194,7 +198,7 @@ def sniff(data: bytes, name: str) -> Sniffed:
         raise MediaRejected(
             _l(
                 "Jenis berkas tidak didukung. Yang diterima: gambar PNG, JPEG, GIF, WebP atau SVG, "
-                "dokumen PDF, dan video MP4 atau WebM."
+                "dokumen PDF, video MP4 atau WebM, dan audio MP3, Ogg atau WAV."
             ),
             "file",
         )
@@ -244,11 +248,8 @@ def media_by_name(course: Course, name: str) -> Media | None:
     return next((m for m in course.media if m.original_name == name), None)
 
 
-def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tuple[Media, bool]:
-    """Store a file under a name of the course (replacing a different file of the same name).
-
-    Returns the media and whether anything changed. Callers re-render the course's lessons.
-    """
+def check_media(name: str, data: bytes) -> tuple[str, Sniffed]:
+    """(clean name, type) of a file the store would accept; MediaRejected says why not."""
     name = clean_media_name(name)
     limit = max_bytes()
     if len(data) > limit:
@@ -257,7 +258,15 @@ def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tup
         )
     if not data:
         raise MediaRejected(_l("Berkas kosong."), "file")
-    sniffed = sniff(data, name)
+    return name, sniff(data, name)
+
+
+def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tuple[Media, bool]:
+    """Store a file under a name of the course (replacing a different file of the same name).
+
+    Returns the media and whether anything changed. Callers re-render the course's lessons.
+    """
+    name, sniffed = check_media(name, data)
     digest = hashlib.sha256(data).hexdigest()
     media = media_by_name(course, name)
     if media is not None and media.sha256 == digest:

@@ -56,6 +56,10 @@ def import_questions_command(slug: str, file: Path, fmt: str | None, bank_name: 
     click.echo(f"Imported {summary.total} questions into {course.slug} / {bank.name}:")
     for qtype, count in sorted(summary.counts.items()):
         click.echo(f"  {qtype}: {count}")
+    if summary.notes:
+        click.echo("Adapted to import them:")
+        for line in summary.note_lines():
+            click.echo(f"  {line}")
 
 
 @click.command("export-questions")

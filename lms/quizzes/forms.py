@@ -113,6 +113,8 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
         data = {"answers": answers, "wrong_feedback": form.wrong_feedback.data or ""}
     elif qtype == QuestionType.MATCHING:
         data["pairs"] = [{"left": t, "right": extra} for t, _, _, extra in rows]
+    elif qtype == QuestionType.CLOZE:
+        data = {"text": form.prompt.data or ""}  # the gaps are written in the question text
     elif qtype == QuestionType.TRUEFALSE:
         data = {
             "correct": form.correct.data == "true",
@@ -173,7 +175,7 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
             {"text": p["left"], "fraction": "", "feedback": "", "extra": p["right"]}
             for p in data.get("pairs", [])
         ]
-    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY):
+    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY, QuestionType.CLOZE):
         rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, ROWS - len(rows))
     return rows
 

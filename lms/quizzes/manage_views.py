@@ -104,6 +104,8 @@ def import_questions(bank_id: int):
                 _("%(n)d soal diimpor: %(detail)s", n=summary.total, detail=", ".join(summary.lines())),
                 "success",
             )
+            for line in summary.note_lines()[:50]:
+                flash(_("Disesuaikan: %(note)s", note=line), "info")
             return redirect(url_for(".bank", bank_id=item.id))
     return render_template(
         "quizzes/manage/bank.html",

@@ -13,12 +13,26 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from ...content import render_auto_format, render_markdown, render_plain
+from ..models import QuestionType, TextFormat
 from ..types import strategy
+from ..types.base import inline
 from . import aiken, gift, moodle_xml
-from .spec import NAME_MAX, FormatProblem, ImportInvalid, Parsed, QuestionSpec
+from .spec import (  # noqa: F401 - the shared shapes, also known by this package's name
+    MEDIA_REF,
+    NAME_MAX,
+    PLUGINFILE,
+    FormatProblem,
+    ImportInvalid,
+    Parsed,
+    QuestionSpec,
+    Text,
+    rewrite,
+)
 
 FORMATS = ("gift", "aiken", "xml")
-MAX_BYTES = 5 * 1024 * 1024
+# Moodle XML carries its images and audio inline (base64), so a real bank can be large.
+MAX_BYTES = 32 * 1024 * 1024
 MAX_QUESTIONS = 2000
 
 
@@ -41,6 +55,77 @@ def decode(data: bytes | str) -> str:
                 )
             ]
         ) from None
+
+
+def _texts(value, found: list) -> None:
+    if isinstance(value, Text):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _texts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, found)
+
+
+def to_html(text: str, fmt: str) -> str:
+    """A text of any format as HTML; the question's renderer sanitises it when it is saved."""
+    if fmt == "html":
+        return str(text)
+    if fmt == "plain":
+        return inline(render_plain(text))
+    if fmt == "moodle":
+        return inline(render_auto_format(text))
+    return inline(render_markdown(text))
+
+
+def _convert(value, to):
+    if isinstance(value, Text):
+        return to(value)
+    if isinstance(value, dict):
+        return {key: _convert(item, to) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_convert(item, to) for item in value]
+    return value
+
+
+def unify(spec: QuestionSpec) -> None:
+    """One text format for the question, as Moodle shows it: where its texts were written in
+    different formats, or in Moodle's auto-format, every text becomes HTML (and a note says so)."""
+    found: list[Text] = []
+    _texts([spec.prompt, spec.general_feedback, spec.data], found)
+    if not found:
+        return
+    used = {t.fmt for t in found if t.strip()} or {"markdown"}
+    if len(used) == 1 and "moodle" not in used:
+        spec.text_format = {"html": TextFormat.HTML, "plain": TextFormat.PLAIN}.get(
+            used.pop(), TextFormat.MARKDOWN
+        )
+        convert = str
+    else:
+        if len(used) > 1:
+            spec.notes.append(
+                str(
+                    _l(
+                        "Teks soal ini ditulis dalam beberapa format (%(f)s); "
+                        "semuanya disimpan sebagai HTML.",
+                        f=", ".join(sorted(used)),
+                    )
+                )
+            )
+        else:
+            spec.notes.append(
+                str(_l("Format teks Moodle otomatis disimpan sebagai HTML (baris baru tetap)."))
+            )
+        spec.text_format = TextFormat.HTML
+
+        def convert(t):
+            return to_html(t, t.fmt) if t.strip() else ""
+
+    spec.prompt = convert(spec.prompt) if isinstance(spec.prompt, Text) else str(spec.prompt)
+    if isinstance(spec.general_feedback, Text):
+        spec.general_feedback = convert(spec.general_feedback)
+    spec.data = _convert(spec.data, convert)
 
 
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
@@ -66,6 +151,9 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
             FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
         )
     for spec in parsed.questions:
+        unify(spec)
+        if spec.qtype == QuestionType.CLOZE:
+            spec.data = {**spec.data, "text": spec.prompt}
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
         if not spec.prompt.strip():
