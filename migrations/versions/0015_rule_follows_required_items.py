@@ -1,7 +1,7 @@
 """courses: the completion rule counts every quiz and webinar marked required
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03 11:00:00
 
 Until now a quiz form's "Wajib untuk kelulusan kursus" (ticked by default) told learners a quiz
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
