@@ -184,13 +184,8 @@ def download_credential(code: str):
 
 def certificates_panel(user):
     certificates = services.certificates_of(user)
-    year = services.this_year(user)
-    return "certificates/_home_panel.html", {
-        "certificates": certificates[:3],
-        "count": len(certificates),
-        "jp_this_year": services.jp_by_year(user, certificates).get(year, 0),
-        "year": year,
-    }
+    # JP is shown once on the home page, from the careers ledger (careers' panel).
+    return "certificates/_home_panel.html", {"certificates": certificates[:3], "count": len(certificates)}
 
 
 register_home_panel(certificates_panel, order=30)

@@ -8,9 +8,8 @@ the number of courses or lessons.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
-from .completion import check_completion
+from .completion import RequiredItem, check_completion, required_items
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 
@@ -319,27 +318,64 @@ def mark_lesson_done(enrolment: Enrolment, lesson: Lesson) -> bool:
 
 @dataclass(frozen=True)
 class Progress:
+    """Progress against everything the course's rule requires: the lessons it counts and the
+    required quizzes and webinars. 100 % means complete, and only complete is 100 %."""
+
     done: int
     total: int
     complete: bool
+    lessons_done: int = 0
+    lessons_total: int = 0
+    items: tuple[RequiredItem, ...] = field(default=())
 
     @property
     def percent(self) -> int:
         if self.complete:
             return 100
-        return (100 * self.done // self.total) if self.total else 0
+        return min(99, 100 * self.done // self.total) if self.total else 0
+
+    @property
+    def pending_items(self) -> list[RequiredItem]:
+        """Required quizzes and webinars not met yet."""
+        return [item for item in self.items if not item.met]
+
+    @property
+    def lessons_finished(self) -> bool:
+        return self.lessons_done >= self.lessons_total
 
 
 def _counts(rule: dict, required_count: int, all_count: int) -> int:
     return all_count if (rule or {}).get("lessons") == "all" else required_count
 
 
-def progress(enrolment: Enrolment, lessons: list[Lesson], done_ids: set[int]) -> Progress:
-    """Progress against the lessons the course's rule counts (the required ones by default)."""
+def make_progress(
+    enrolment: Enrolment, lessons_done: int, lessons_total: int, items: list[RequiredItem]
+) -> Progress:
+    met = sum(1 for item in items if item.met)
+    return Progress(
+        lessons_done + met,
+        lessons_total + len(items),
+        enrolment.is_complete,
+        lessons_done,
+        lessons_total,
+        tuple(items),
+    )
+
+
+def progress(
+    enrolment: Enrolment,
+    lessons: list[Lesson],
+    done_ids: set[int],
+    items: list[RequiredItem] | None = None,
+) -> Progress:
+    """Progress against the lessons the course's rule counts (the required ones by default) and
+    the quizzes and webinars it requires (`items`, looked up when not given)."""
     every = (enrolment.course.completion_rule or {}).get("lessons") == "all"
     counted = [lesson for lesson in lessons if lesson.required or every]
     done = sum(1 for lesson in counted if lesson.id in done_ids)
-    return Progress(done, len(counted), enrolment.is_complete)
+    if items is None:
+        items = required_items([enrolment.course], enrolment.user_id)[enrolment.course_id]
+    return make_progress(enrolment, done, len(counted), items)
 
 
 def continue_lesson(lessons: list[Lesson], done_ids: set[int]) -> Lesson | None:
@@ -397,12 +433,13 @@ def enrolments_with_progress(user: User) -> list[EnrolmentProgress]:
         )
     ):
         done[enrolment_id].add(lesson_id)
+    items = required_items(list({e.course_id: e.course for e in enrolments}.values()), user.id)
     return [
         EnrolmentProgress(
             e,
             lessons.get(e.course_id, []),
             done[e.id],
-            progress(e, lessons.get(e.course_id, []), done[e.id]),
+            progress(e, lessons.get(e.course_id, []), done[e.id], items.get(e.course_id, [])),
         )
         for e in enrolments
     ]
@@ -422,23 +459,7 @@ class LearnerSummary:
     in_progress: list[EnrolmentSummary]
     assigned: list[EnrolmentSummary]
     completed_count: int
-    jp_this_year: int
-
-
-def year_start_utc(year: int, timezone: str) -> datetime:
-    """Local midnight of 1 January, in UTC: SQLite compares datetimes as text, ignoring zones."""
-    return datetime(year, 1, 1, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:
-    """JP of the courses the user completed in a calendar year of their time zone."""
-    start, end = year_start_utc(year, timezone), year_start_utc(year + 1, timezone)
-    query = (
-        sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Enrolment.completed_at >= start, Enrolment.completed_at < end)
-    )
-    return int(db.session.scalar(query) or 0)
+    # JP is not counted here: the careers JP ledger is its one source (home panel of careers).
 
 
 def _lesson_count(*, required_only: bool) -> sa.ScalarSelect:
@@ -457,9 +478,10 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
-    """Courses in progress and assigned (with progress) and JP this year, in one statement: the
-    enrolments with their courses, and for the open ones the lessons counted and done."""
+def learner_summary(user: User) -> LearnerSummary:
+    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
+    and the number completed: the enrolments with their lessons counted and done in one
+    statement, then the required items of the open courses."""
     open_only = Enrolment.completed_at.is_(None)
     rows = db.session.execute(
         sa.select(
@@ -478,31 +500,19 @@ def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
         .options(joinedload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
     ).all()
+    open_rows = [row for row in rows if row[0].completed_at is None]
+    items = required_items(list({row[0].course_id: row[0].course for row in open_rows}.values()), user.id)
     summaries = []
-    for e, required_total, all_total, required_done, all_done in rows:
-        if e.completed_at is not None:
-            continue
+    for e, required_total, all_total, required_done, all_done in open_rows:
         rule = e.course.completion_rule
-        progress = Progress(
-            _counts(rule, required_done, all_done), _counts(rule, required_total, all_total), False
-        )
-        summaries.append(EnrolmentSummary(e, progress))
-    zone = user.effective_timezone
-    year = (today or datetime.now(ZoneInfo(zone)).date()).year
-    start, end = year_start_utc(year, zone), year_start_utc(year + 1, zone)
-    completed = [row[0] for row in rows if row[0].completed_at is not None]
+        finished = _counts(rule, required_done, all_done)
+        total = _counts(rule, required_total, all_total)
+        summaries.append(EnrolmentSummary(e, make_progress(e, finished, total, items.get(e.course_id, []))))
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(completed),
-        jp_this_year=sum(e.course.jp for e in completed if start <= e.completed_at < end),
+        completed_count=len(rows) - len(open_rows),
     )
-
-
-def jp_this_year(user: User, *, today: date | None = None) -> int:
-    """JP of the courses the user completed this calendar year of their own time zone."""
-    year = (today or datetime.now(ZoneInfo(user.effective_timezone)).date()).year
-    return jp_earned(user, year, user.effective_timezone)
 
 
 # ---------------------------------------------------------------- assignment by an agency admin
