@@ -99,7 +99,8 @@ def register():
             db.session.commit()
             session.clear()
             login_user(user)
-            flash(_("Selamat datang, %(name)s. Akun Anda sudah aktif.", name=user.name), "success")
+            # The name often ends in a degree's full stop ("S.Sos."): no sentence ends right after it.
+            flash(_("Akun Anda sudah aktif. Selamat datang, %(name)s", name=user.name), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/register.html", form=form, groups=groups)
 

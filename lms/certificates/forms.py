@@ -1,12 +1,11 @@
 """Forms of the certificate pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from ..core.forms import max_length, required
+from ..core.forms import FlaskForm, max_length, required
 
 
 class RevokeForm(FlaskForm):

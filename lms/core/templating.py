@@ -7,13 +7,12 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
 from babel.numbers import parse_pattern
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, get_timezone
 
 from .home import panels
 from .i18n import LANGUAGE_NAMES, TIMEZONE_ABBREVIATIONS
-
 
 STYLES = ("short", "medium", "long", "full")
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import choices, max_length, required
+from ..core.forms import FlaskForm, choices, max_length, required
 from .formats import QuestionSpec
 from .models import GradingMethod, Layout, QuestionType, TextFormat, Visibility
 from .types.base import format_number

@@ -51,7 +51,7 @@ def test_new_asn_registers_then_logs_in_with_nip_and_email(contexts, page, live_
     fill_registration(page, nip="19900517 201503 1 123", name=name, email=email, unit="Puskesmas Sentani")
 
     expect_greeting(page, name)
-    expect(page.get_by_role("status")).to_have_text(f"Selamat datang, {name}. Akun Anda sudah aktif.")
+    expect(page.get_by_role("status")).to_have_text(f"Akun Anda sudah aktif. Selamat datang, {name}")
     expect(page.get_by_text("Puskesmas Sentani · Dinas Kesehatan Kabupaten Jayapura")).to_be_visible()
     assert live_scalar(sa.select(User.nip).where(User.email == email)) == "199005172015031123"
 
