@@ -6,3 +6,7 @@ bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
 from . import access, admin_views, views  # noqa: E402, F401
+from . import audit_words  # noqa: E402
+
+bp.add_app_template_global(audit_words.headline, "audit_headline")
+bp.add_app_template_global(audit_words.changes, "audit_changes")

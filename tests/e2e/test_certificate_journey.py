@@ -86,7 +86,7 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
     # A third-party JOSE library verifies the downloaded credential with the published keys.
     page.goto(f"{base}/certificates/")
     with page.expect_download() as info:
-        page.click("text=Unduh kredensial digital")
+        page.click("text=Unduh sertifikat digital")
     token = tmp_path / "credential.jwt"
     info.value.save_as(token)
     jwks = page.request.get(f"{base}/.well-known/jwks.json").json()
