@@ -57,8 +57,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Per address: generous, since a whole office often shares one public address (NAT).
     LOGIN_RATE_LIMIT = "60 per minute"
-    # Per account (NIP/email), whatever the address: what actually stops password guessing.
-    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    # Failed logins only (accounts/login_limits.py). Per account and address together, so that a
+    # stranger elsewhere cannot lock the owner out; and, slower, per account from anywhere.
+    LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT = "10 per 15 minutes"
+    LOGIN_ACCOUNT_RATE_LIMIT = "50 per hour"
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # noqa: S105 - not a password
 
     # Mail: "log" writes the message to the log (development), "smtp" sends it,
@@ -70,7 +72,13 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@lms.localhost")
-    PASSWORD_RESET_MAX_AGE = 60 * 60
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds a "Lupa kata sandi" link works (once)
+    SET_PASSWORD_MAX_AGE = 7 * 24 * 60 * 60  # the first-password link HR's confirmation sends
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 60 * 60  # the link that confirms a self-registered address
+    # Server-side login sessions (accounts/sessions.py): one unused this long has ended; the
+    # "last seen" time is written at most this often per session, never on every request.
+    SESSION_IDLE_TIMEOUT = 60 * 60 * 24 * 30
+    SESSION_TOUCH_SECONDS = 5 * 60
 
     REGISTRATION_OPEN = os.environ.get("REGISTRATION_OPEN", "1") == "1"
     # Number of proxies in front of the app that set X-Forwarded-For/-Proto (0 = none).

@@ -60,7 +60,8 @@ def seed(count: int):
                 "email": f"p{i}@bench.go.id",
                 "agency_id": agency.id,
                 "unit_id": units[i % len(units)].id,
-                "session_token": f"{i:032d}",
+                "email_confirmed_at": now,
+                "identity_verified_at": now,
             }
             for i in range(count)
         ],

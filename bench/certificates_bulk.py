@@ -96,7 +96,8 @@ def seed(count: int) -> list[int]:
             "email": f"p{i}@bench.go.id",
             "agency_id": agency.id,
             "nip": f"19{70 + i % 25:02d}0{1 + i % 9}1{i % 10}2010011{i % 2 + 1}{i % 1000:03d}",
-            "session_token": f"{i:032d}",
+            "email_confirmed_at": now,
+            "identity_verified_at": now,
         }
         for i in range(count)
     ]

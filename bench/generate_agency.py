@@ -396,6 +396,7 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
                 supervisor = heads[unit]
                 position = rng.choice(others)
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            rng.getrandbits(128)  # was the session token: kept so the same seed gives the same data
             user_rows.append(
                 (
                     user_id,
@@ -409,7 +410,8 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
                     None,
                     supervisor,
                     True,
-                    f"{rng.getrandbits(128):032x}",
+                    now,
+                    now,
                     now,
                     now,
                 )
@@ -433,7 +435,8 @@ def generate(plan: Plan, echo: Callable[[str], None] = logger.info) -> dict[str,
             "position_title",
             "supervisor_id",
             "active",
-            "session_token",
+            "email_confirmed_at",
+            "identity_verified_at",
             "created_at",
             "updated_at",
         ],

@@ -17,6 +17,7 @@ from . import careers, certificates
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
+from .accounts.signals import sessions_ended
 from .api import register as register_api_blueprints
 from .careers.cli import register as register_careers_cli
 from .certificates.cli import register as register_certificates_cli
@@ -39,7 +40,7 @@ from .quizzes.cli import register as register_quizzes_cli
 from .reports import bp as reports_bp
 from .webinars import bp as webinars_bp
 from .webinars.cli import register as register_webinars_cli
-from .webinars.events import WebinarNamespace
+from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_socket_namespaces(app: Flask) -> None:
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    sessions_ended.connect(close_connections_of_sessions)
 
 
 def register_api(app: Flask) -> None:

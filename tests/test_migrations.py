@@ -2,6 +2,7 @@
 
 import os
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -11,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from lms import create_app
 from lms.accounts.models import Role
 from lms.extensions import db
+from tests import factories
 from tests.conftest import POSTGRES_URL, postgres_schema
 
 
@@ -45,12 +47,40 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path, database_url):
             postgres_schema(POSTGRES_URL, schema, drop=True)
 
 
+def old_user(agency, role):
+    """A user row written with SQL: the User model may have columns an old revision lacks."""
+    now = datetime.now(UTC)
+    user_id = db.session.execute(
+        sa.text(
+            "INSERT INTO users (nip, name, email, agency_id, active, session_token, created_at, updated_at) "
+            "VALUES (:nip, 'Pengguna Lama', :email, :agency, :active, :token, :now, :now) RETURNING id"
+        ),
+        {
+            "nip": factories.unique_nip(),
+            "email": f"lama-{factories.unique_nip()}@uji.go.id",
+            "agency": agency.id,
+            "active": True,
+            "token": "0" * 32,
+            "now": now,
+        },
+    ).scalar_one()
+    db.session.execute(
+        sa.text("INSERT INTO user_roles (user_id, role) VALUES (:user, :role)"),
+        {"user": user_id, "role": str(role)},
+    )
+    return SimpleNamespace(
+        id=user_id,
+        agency_id=agency.id,
+        is_authenticated=True,
+        is_admin=False,
+        has_role=lambda *roles: role in roles,
+    )
+
+
 def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_down(tmp_path, database_url):
     """A webinar whose attendance is final gets its course's competencies (what its participants
     were awarded and their signed certificates list); a webinar not final yet gets none. Going
     down, the 'webinar' revoke cause becomes the old 'course'."""
-    from tests import factories
-
     schema = f"migrations_0009_{os.getpid()}"
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path / 'migrate-0009.sqlite3'}"
@@ -60,7 +90,7 @@ def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_
     try:
         with app.app_context():
             upgrade(revision="0008")
-            trainer = factories.user(factories.agency(code="MIG"), roles=(Role.TRAINER,))
+            trainer = old_user(factories.agency(code="MIG"), Role.TRAINER)
             course = factories.course(by=trainer, title="Kursus Lama", competencies=[("KOM", 3), ("PB", 2)])
             final = factories.webinar(trainer, course_id=course.id, title="Sudah final")
             factories.webinar(trainer, course_id=course.id, title="Belum final")
@@ -92,6 +122,64 @@ def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_
             causes = db.session.execute(sa.text("SELECT revoked_cause FROM competency_records")).scalars()
             assert sorted(causes) == ["course", "course"]
             assert "webinar_competencies" not in sa.inspect(db.engine).get_table_names()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def test_0010_existing_accounts_are_verified_unless_they_look_self_registered(tmp_path, database_url):
+    schema = f"migrations_0010_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0010.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0009")
+            agency = factories.agency(code="MIG10")
+            trainer = old_user(agency, Role.TRAINER)
+            learner = old_user(agency, Role.LEARNER)  # password, nothing from HR: self-registered
+            imported = old_user(agency, Role.LEARNER)
+            staff = old_user(agency, Role.LEARNER)
+            boss = old_user(agency, Role.LEARNER)
+            update = (
+                "UPDATE users SET password_hash = :hash, position_title = :title, supervisor_id = :boss "
+                "WHERE id = :id"
+            )
+            db.session.execute(sa.text(update), {"hash": "x", "title": None, "boss": None, "id": learner.id})
+            db.session.execute(
+                sa.text(update), {"hash": None, "title": None, "boss": None, "id": imported.id}
+            )
+            db.session.execute(
+                sa.text(update), {"hash": "x", "title": "Analis", "boss": boss.id, "id": staff.id}
+            )
+            db.session.execute(sa.text(update), {"hash": "x", "title": None, "boss": None, "id": boss.id})
+            db.session.commit()
+
+            upgrade(revision="0010")
+            rows = dict(
+                db.session.execute(
+                    sa.text(
+                        "SELECT id, identity_verified_at IS NOT NULL FROM users "
+                        "WHERE email_confirmed_at IS NOT NULL"
+                    )
+                ).all()
+            )
+            assert {k: bool(v) for k, v in rows.items()} == {
+                trainer.id: True,
+                learner.id: False,
+                imported.id: True,
+                staff.id: True,
+                boss.id: True,  # somebody's supervisor
+            }
+            db.session.commit()
+
+            downgrade(revision="0009")
+            tokens = db.session.execute(sa.text("SELECT session_token FROM users")).scalars().all()
+            assert len(tokens) == 5 and all(len(t) == 32 for t in tokens)
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -1,19 +1,23 @@
 """Administration of agencies, units and people (administrators and agency admins)."""
 
+from datetime import timedelta
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.clock import utcnow
 from ..core.forms import choices, form_error
+from ..core.mail import send_mail
 from ..core.uploads import upload_limit
 from ..extensions import db
 from . import admin_bp as bp
-from . import agencies
+from . import agencies, identity
 from .access import roles_required
 from .errors import AccountError, PermissionDenied
 from .forms import AgencyForm, CsvImportForm, StaffForm, UnitForm
 from .models import Agency, Role, User
-from .staff_import import ImportFailed, import_staff
+from .staff_import import ImportConflicts, ImportFailed, import_staff
 
 MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)
 PAGE_SIZE = 50
@@ -143,29 +147,93 @@ def person(user_id: int):
 def staff_import(agency_id: int):
     agency = managed_agency(agency_id)
     form = CsvImportForm()
-    errors, result = [], None
-    if form.validate_on_submit():
+    errors, conflicts, result, content = [], [], None, None
+    if request.method == "POST" and "content" in request.form:
+        # The second step: the file came back as text with HR's decision for each conflict.
+        content = request.form["content"].encode()
+    elif form.validate_on_submit():
+        content = form.file.data.read()
+    if content is not None:
+        decisions = {
+            key.removeprefix("decision-"): value
+            for key, value in request.form.items()
+            if key.startswith("decision-")
+        }
         try:
             result = import_staff(
                 agency,
-                form.file.data.read(),
+                content,
                 by=current_user,
                 max_rows=current_app.config["CSV_IMPORT_MAX_ROWS"],
+                decisions=decisions,
+                at=utcnow(),
+                link_ttl=timedelta(seconds=current_app.config["SET_PASSWORD_MAX_AGE"]),
             )
         except ImportFailed as exc:
             db.session.rollback()
             errors = exc.errors
+        except ImportConflicts as exc:
+            db.session.rollback()
+            conflicts = exc.conflicts
         else:
             db.session.commit()
-    status = 422 if errors else 200
+            for person, token in result.links:
+                _send_set_password_link(person, token)
+    status = 422 if errors else 409 if conflicts else 200
     return render_template(
         "admin/staff_import.html",
         agency=agency,
         form=form,
         errors=errors,
+        conflicts=conflicts,
+        content=content.decode("utf-8", "replace") if conflicts else None,
         result=result,
         max_mb=current_app.config["CSV_IMPORT_MAX_BYTES"] // 2**20,
     ), status
+
+
+def _send_set_password_link(person: User, token: str) -> None:
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    send_mail(
+        person.email,
+        _("Akun Anda telah dikonfirmasi: buat kata sandi"),
+        render_template("accounts/mail/set_password.txt", user=person, link=link),
+    )
+
+
+@bp.get("/agencies/<int:agency_id>/unverified")
+@roles_required(*MANAGERS)
+def unverified(agency_id: int):
+    agency = managed_agency(agency_id)
+    return render_template(
+        "admin/unverified.html", agency=agency, people=identity.unverified_people(agency.id)
+    )
+
+
+def _decide(user_id: int, action, message: str):
+    user = db.get_or_404(User, user_id)
+    if not agencies.can_manage_user(current_user, user):
+        abort(403)
+    agency_id = user.agency_id
+    try:
+        action(user, by=current_user, at=utcnow())
+    except identity.NotUnverified as exc:
+        abort(409, str(exc))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".unverified", agency_id=agency_id))
+
+
+@bp.post("/people/<int:user_id>/verify")
+@roles_required(*MANAGERS)
+def verify_person(user_id: int):
+    return _decide(user_id, identity.confirm_identity, _("Identitas pegawai telah dikonfirmasi."))
+
+
+@bp.post("/people/<int:user_id>/remove-registration")
+@roles_required(*MANAGERS)
+def remove_registration(user_id: int):
+    return _decide(user_id, identity.remove_registration, _("Pendaftaran tersebut telah dihapus."))
 
 
 @bp.get("/agencies/<int:agency_id>/import/template.csv")

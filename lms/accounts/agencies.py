@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..core.clock import utcnow
 from ..extensions import db
+from . import sessions
 from .errors import AccountError, HrPermissionDenied, PermissionDenied
 from .models import Agency, Role, Unit, User, UserRole
 from .services import TIMEZONE_CHOICES
@@ -204,6 +206,8 @@ def update_staff(
     user.unit_id = unit_id
     user.active = active
     db.session.flush()
+    if before[2] and not active:  # deactivated: every login and room connection ends now
+        sessions.end_sessions(user, at=utcnow())
     logger.info(
         "user %s changed by %s: (roles, unit, active) %s -> %s",
         user.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -96,9 +95,11 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     timezone: Mapped[str | None] = mapped_column(sa.String(32))
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login session id: changing it (password change or reset) ends every
-    # other session of this user, including "remember me" cookies.
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
+    # A self-registered account proves its email address by a link, and its identity (that this
+    # NIP is really this person) is confirmed by an agency admin or an HR import. Until then it
+    # learns, but it is no supervisor, no team member, and absent from HR analytics and exports.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -116,8 +117,21 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # The server-side login session this object was loaded with (or just started); set by
+    # accounts.sessions, never stored on the user row.
+    login_session = None  # UserSession | None
+    login_token = None  # str | None
+
+    def get_id(self) -> str | None:
+        """What the session and remember cookies carry: "<user id>:<login session token>"."""
+        if self.login_token is None:
+            return None
+        return f"{self.id}:{self.login_token}"
+
+    @property
+    def is_verified(self) -> bool:
+        """An agency admin or an HR import confirmed who this person is."""
+        return self.identity_verified_at is not None
 
     @property
     def roles(self) -> set[Role]:
@@ -137,6 +151,51 @@ class User(UserMixin, db.Model):
         if self.agency is not None:
             return self.agency.timezone
         return "Asia/Jakarta"
+
+
+class UserSession(db.Model):
+    """One login (a browser or device): the session and remember cookies both name it.
+
+    `id` is the SHA-256 of the random token in the cookies, so the table alone opens nothing.
+    Ending it (logout, "end this session", password change or reset) makes both cookies useless
+    at once, on every server process.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (sa.Index("ix_user_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.StrEnum):
+    RESET_PASSWORD = "reset"  # noqa: S105 - "Lupa kata sandi"
+    SET_PASSWORD = "set"  # noqa: S105 - HR confirmed an identity: the person sets a first password
+    CONFIRM_EMAIL = "email"  # a self-registered account proves its address
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by mail. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose, "token_purpose", 10))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))  # where the link was sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class AuditEntry(db.Model):

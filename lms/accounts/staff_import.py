@@ -12,15 +12,18 @@ import csv
 import io
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from ..core.clock import utcnow
 from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
 from ..extensions import db
+from . import identity, tokens
 from .errors import AccountError
-from .models import Agency, Role, Unit, User, UserRole
+from .models import Agency, Role, TokenPurpose, Unit, User, UserRole
 from .nip import EmployeeNumber
 from .services import clean_email, clean_name, parse_nip
 
@@ -59,6 +62,19 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    confirmed: int = 0  # unverified accounts HR confirmed (a set-password link each, see links)
+    removed: int = 0  # unverified registrations HR removed
+    links: tuple[tuple[User, str], ...] = ()  # (person, set-password token) to mail
+
+
+@dataclass
+class ImportConflicts(Exception):
+    """Rows name NIPs of unverified self-registered accounts: HR decides each; nothing written."""
+
+    conflicts: list[identity.Conflict] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{len(self.conflicts)} unverified account(s) named in the staff file"
 
 
 @dataclass
@@ -274,7 +290,8 @@ def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: 
     by_email = _users_by(User.email, [r.email for r in rows])
     for row in rows:
         existing = by_nip.get(row.number.number)
-        if existing is not None and existing.agency_id != agency.id:
+        # An unverified account in the way is a conflict HR decides, wherever it registered.
+        if existing is not None and existing.is_verified and existing.agency_id != agency.id:
             errors.append(RowError(row.line, "nip", _("NIP ini terdaftar di instansi lain.")))
         owner = by_email.get(row.email)
         if owner is not None and owner.nip != row.number.number:
@@ -294,11 +311,28 @@ def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: 
         )
     }
     agency_nips = set(
-        db.session.scalars(sa.select(User.nip).where(User.agency_id == agency.id, User.nip.is_not(None)))
+        db.session.scalars(
+            sa.select(User.nip).where(User.agency_id == agency.id, User.nip.is_not(None), identity.verified())
+        )
     )
+    unverified = _users_by(User.nip, sorted({r.supervisor_nip for r in rows if r.supervisor_nip} - in_file))
     for row in rows:
         edges[row.number.number] = row.supervisor_nip
-        if row.supervisor_nip and row.supervisor_nip not in in_file and row.supervisor_nip not in agency_nips:
+        if row.supervisor_nip in unverified and not unverified[row.supervisor_nip].is_verified:
+            errors.append(
+                RowError(
+                    row.line,
+                    "nip_atasan",
+                    _(
+                        "Akun dengan NIP ini belum diverifikasi, sehingga belum dapat menjadi atasan. "
+                        'Konfirmasi akunnya di halaman "Akun belum diverifikasi", atau sertakan '
+                        "pegawai tersebut di berkas ini."
+                    ),
+                )
+            )
+        elif (
+            row.supervisor_nip and row.supervisor_nip not in in_file and row.supervisor_nip not in agency_nips
+        ):
             errors.append(
                 RowError(
                     row.line,
@@ -323,13 +357,40 @@ def _check_against_database(agency: Agency, rows: list[_Row], with_supervisors: 
     return errors
 
 
-def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int = 20_000) -> ImportResult:
+def import_staff(
+    agency: Agency,
+    data: bytes,
+    *,
+    by: User | None,
+    max_rows: int = 20_000,
+    decisions: dict[str, str] | None = None,
+    at: datetime | None = None,
+    link_ttl: timedelta = timedelta(days=7),
+) -> ImportResult:
     """Validate the whole CSV, then create or update the agency's people in one go.
 
     Optional columns (jabatan, nip_atasan) left out of the file leave those fields as they are.
+    A row whose NIP belongs to an unverified self-registered account is never merged silently:
+    without a decision ("confirm" or "remove", by NIP in `decisions`) for every such row,
+    ImportConflicts lists them and nothing is written. People created or confirmed here are
+    verified; a confirmed one gets a set-password link (in the result, to mail) at HR's address.
     """
+    at = at or utcnow()
     plan = parse_rows(agency, decode(data), max_rows=max_rows)
     existing = _users_by(User.nip, [r.number.number for r in plan.rows])
+    conflicts = identity.find_conflicts(plan.rows, existing)
+    decisions = decisions or {}
+    if any(decisions.get(c.nip) not in identity.DECISIONS for c in conflicts):
+        raise ImportConflicts(conflicts)
+    confirmed: list[User] = []
+    for conflict in conflicts:
+        user = existing[conflict.nip]
+        if decisions[conflict.nip] == identity.REMOVE:
+            identity.remove_registration(user, by=by, at=at)
+            del existing[conflict.nip]
+        else:
+            identity.confirm_from_import(user, by=by, at=at)
+            confirmed.append(user)
     users: dict[str, User] = {}
     changed: set[str] = set()
     for row in plan.rows:
@@ -337,6 +398,7 @@ def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int 
         fields = {
             "name": row.name,
             "email": row.email,
+            "agency_id": agency.id,
             "unit_id": row.unit.id,
             "employee_type": row.number.employee_type,
         }
@@ -344,7 +406,7 @@ def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int 
             fields["position_title"] = row.position
         user = existing.get(nip)
         if user is None:
-            user = User(nip=nip, agency_id=agency.id, **fields)
+            user = User(nip=nip, **fields, email_confirmed_at=at, identity_verified_at=at)
             user.role_rows = [UserRole(role=Role.LEARNER)]
             db.session.add(user)
         elif any(getattr(user, key) != value for key, value in fields.items()):
@@ -363,17 +425,25 @@ def import_staff(agency: Agency, data: bytes, *, by: User | None, max_rows: int 
                 if row.number.number in existing:
                     changed.add(row.number.number)
         db.session.flush()
+    links = tuple(
+        (user, tokens.issue(user, TokenPurpose.SET_PASSWORD, at=at, ttl=link_ttl)) for user in confirmed
+    )
     result = ImportResult(
         created=len(plan.rows) - len(existing),
         updated=len(changed),
         unchanged=len(existing) - len(changed),
+        confirmed=len(confirmed),
+        removed=len(conflicts) - len(confirmed),
+        links=links,
     )
     logger.info(
-        "staff import into agency %s by %s: %d created, %d updated, %d unchanged",
+        "staff import into agency %s by %s: %d created, %d updated, %d unchanged, %d confirmed, %d removed",
         agency.id,
         by and by.id,
         result.created,
         result.updated,
         result.unchanged,
+        result.confirmed,
+        result.removed,
     )
     return result

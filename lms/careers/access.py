@@ -2,7 +2,8 @@
 
 - everyone sees their own profile;
 - a supervisor sees their direct and indirect subordinates (the supervisor chain, followed with
-  a recursive CTE over users.supervisor_id) within their own agency;
+  a recursive CTE over users.supervisor_id) within their own agency; only verified accounts
+  supervise or are in a team (a self-registered NIP may not be the registrant's own);
 - an agency admin (HR) sees the people of their own agency; an administrator sees everyone;
 - nobody else, and never people of another agency.
 """
@@ -37,20 +38,27 @@ def supervisor_chain_ids(person_id: int) -> set[int]:
 def subordinates_cte(supervisor_id: int) -> sa.CTE:
     """A CTE of (id, depth) of everyone below a supervisor, direct reports at depth 1."""
     users = User.__table__
+    # Unverified (self-registered) accounts are in no team and lead none.
+    verified = users.c.identity_verified_at.is_not(None)
+    boss = users.alias("boss")
+    boss_verified = sa.exists().where(boss.c.id == supervisor_id, boss.c.identity_verified_at.is_not(None))
     down = (
         sa.select(users.c.id.label("id"), sa.literal(1).label("depth"))
-        .where(users.c.supervisor_id == supervisor_id)
+        .where(users.c.supervisor_id == supervisor_id, verified, boss_verified)
         .cte("subordinates", recursive=True)
     )
     return down.union(
         sa.select(users.c.id, down.c.depth + 1)
         .join(down, users.c.supervisor_id == down.c.id)
-        .where(down.c.depth < MAX_DEPTH)
+        .where(down.c.depth < MAX_DEPTH, verified)
     )
 
 
 def is_supervisor_of(actor: User, person: User) -> bool:
-    """Whether the actor is above the person in the supervisor chain, in the same agency."""
+    """Whether the actor is above the person in the supervisor chain, in the same agency; an
+    unverified account supervises nobody (its NIP may not be its own)."""
+    if not actor.is_verified or not person.is_verified:
+        return False
     if person.supervisor_id is None or actor.agency_id is None or actor.agency_id != person.agency_id:
         return False
     if person.supervisor_id == actor.id:

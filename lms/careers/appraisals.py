@@ -75,8 +75,14 @@ def latest_of(user_id: int) -> Appraisal | None:
 
 
 def can_appraise(actor: User, person: User) -> bool:
-    """Only the direct supervisor (pejabat penilai kinerja) records a person's appraisal."""
-    return person.supervisor_id is not None and person.supervisor_id == actor.id and actor.id != person.id
+    """Only the direct supervisor (pejabat penilai kinerja), a verified account, records a person's
+    appraisal."""
+    return (
+        person.supervisor_id is not None
+        and person.supervisor_id == actor.id
+        and actor.id != person.id
+        and actor.is_verified
+    )
 
 
 def _clean(data: AppraisalData, today: date) -> dict:

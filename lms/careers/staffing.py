@@ -43,6 +43,9 @@ STAFF_COLUMNS = {
     "nip_atasan": ("nip_atasan", "supervisor_nip", "atasan"),
 }
 CHUNK = 500
+UNVERIFIED_SUPERVISOR = _l(
+    "Akun atasan ini belum diverifikasi oleh SDM, sehingga belum dapat menjadi atasan."
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ def set_assignment(
             raise CareerError(_l("Atasan tidak boleh dirinya sendiri."), "supervisor_nip")
         if supervisor.agency_id != person.agency_id:
             raise CareerError(_l("Atasan harus pegawai di instansi yang sama."), "supervisor_nip")
+        if not supervisor.is_verified:
+            raise CareerError(UNVERIFIED_SUPERVISOR, "supervisor_nip")
         if person.id in supervisor_chain_ids(supervisor.id):
             raise CareerError(
                 _l("Hubungan atasan membentuk lingkaran (pegawai menjadi atasan dari atasannya sendiri)."),
@@ -233,6 +238,14 @@ def import_assignments(agency: Agency, data: bytes, *, by: User | None) -> Assig
                 )
             elif person is not None and supervisor.id == person.id:  # named by email
                 problems.append(Problem(line, "nip_atasan", _("Atasan tidak boleh dirinya sendiri.")))
+            elif not supervisor.is_verified:
+                problems.append(
+                    Problem(
+                        line,
+                        "nip_atasan",
+                        str(UNVERIFIED_SUPERVISOR),
+                    )
+                )
     if "nip_atasan" in columns and not problems:
         problems += _supervisor_cycles(
             agency.id, [(line, people[nip], people.get(s) if s else None) for line, nip, _c, s in parsed]

@@ -158,7 +158,13 @@ def _gap_rows(where) -> sa.Select:
             levels,
             sa.and_(levels.c.user_id == users.c.id, levels.c.competency_id == requirements.c.competency_id),
         )
-        .where(where, users.c.active.is_(True), users.c.unit_id.is_not(None), users.c.agency_id.is_not(None))
+        .where(
+            where,
+            users.c.active.is_(True),
+            users.c.identity_verified_at.is_not(None),  # unverified accounts count nowhere in HR views
+            users.c.unit_id.is_not(None),
+            users.c.agency_id.is_not(None),
+        )
     )
 
 

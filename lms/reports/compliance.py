@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.agencies import unit_tree
+from ..accounts.identity import verified
 from ..accounts.models import Unit, User
 from ..careers.models import (
     JpTotal,
@@ -61,7 +62,7 @@ def _people(agency_id: int, year: int):
     return (
         sa.select(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
     )
 
 
@@ -77,7 +78,7 @@ def compliance(agency_id: int, year: int, target: int) -> ComplianceReport:
         )
         .select_from(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(User.unit_id)
     )
     for unit_id, staff, under, jp_sum in db.session.execute(query):
@@ -117,7 +118,7 @@ def under_target(
     query = (
         sa.select(User, jp_expr())
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
-        .where(User.agency_id == agency_id, User.active.is_(True), jp_expr() < target)
+        .where(User.agency_id == agency_id, User.active.is_(True), verified(), jp_expr() < target)
         .options(selectinload(User.unit))
         .order_by(jp_expr(), User.name, User.id)
         .limit(per_page + 1)
@@ -135,7 +136,7 @@ def under_target_rows(agency_id: int, year: int, target: int):
         sa.select(User.nip, User.name, Unit.name, User.position_title, jp_expr())
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
         .outerjoin(Unit, Unit.id == User.unit_id)
-        .where(User.agency_id == agency_id, User.active.is_(True), jp_expr() < target)
+        .where(User.agency_id == agency_id, User.active.is_(True), verified(), jp_expr() < target)
         .order_by(Unit.name, User.name, User.id)
         .execution_options(yield_per=2000)
     )

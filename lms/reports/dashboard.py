@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..accounts.identity import verified
 from ..accounts.models import User
 from ..careers.models import (
     CareerSummary,
@@ -31,7 +32,7 @@ def overview(agency_id: int, year: int, target: int) -> tuple[ComplianceReport, 
         .select_from(User)
         .outerjoin(JpTotal, sa.and_(JpTotal.user_id == User.id, JpTotal.year == year))
         .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(CareerSummary.perf_level, CareerSummary.fit_level)
     ):
         total.add(Counts(int(staff), int(under or 0), int(jp_sum or 0)))

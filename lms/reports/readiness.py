@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..accounts.identity import verified
 from ..accounts.models import User
 from ..careers.models import (
     CareerSummary,
@@ -69,6 +70,7 @@ def candidate_pool(position: Position) -> sa.Select:
         .where(
             User.agency_id == position.agency_id,
             User.active.is_(True),
+            verified(),
             sa.or_(StaffPosition.position_id.in_(feeders), StaffPosition.target_position_id == position.id),
             sa.or_(StaffPosition.position_id.is_(None), StaffPosition.position_id != position.id),
         )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..accounts.identity import verified
 from ..accounts.models import Unit, User
 from ..careers.models import (
     CareerSummary,
@@ -69,7 +70,7 @@ def ninebox(agency_id: int) -> NineBox:
         sa.select(CareerSummary.perf_level, CareerSummary.fit_level, sa.func.count())
         .select_from(User)
         .outerjoin(CareerSummary, CareerSummary.user_id == User.id)
-        .where(User.agency_id == agency_id, User.active.is_(True))
+        .where(User.agency_id == agency_id, User.active.is_(True), verified())
         .group_by(CareerSummary.perf_level, CareerSummary.fit_level)
     ):
         total += n
@@ -98,6 +99,7 @@ def box_members(
         .where(
             User.agency_id == agency_id,
             User.active.is_(True),
+            verified(),
             CareerSummary.perf_level == perf,
             CareerSummary.fit_level == fit,
         )
@@ -129,6 +131,7 @@ def ninebox_rows(agency_id: int):
         .where(
             User.agency_id == agency_id,
             User.active.is_(True),
+            verified(),
             CareerSummary.perf_level.is_not(None),
             CareerSummary.fit_level.is_not(None),
         )

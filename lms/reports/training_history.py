@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..accounts.identity import verified
 from ..accounts.models import Agency, User
 from ..careers.models import JpRecord, LearningKind
 from ..core.clock import as_utc
@@ -72,7 +73,7 @@ def training_history_rows(
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Agency, Agency.id == Course.owner_agency_id)
-        .where(User.agency_id == agency_id, Enrolment.completed_at.is_not(None))
+        .where(User.agency_id == agency_id, verified(), Enrolment.completed_at.is_not(None))
     )
     others = (
         sa.select(
@@ -93,7 +94,7 @@ def training_history_rows(
         )
         .select_from(JpRecord)
         .join(User, User.id == JpRecord.user_id)
-        .where(User.agency_id == agency_id)
+        .where(User.agency_id == agency_id, verified())
     )
     if year is not None:
         zone = ZoneInfo(agency_zone)
@@ -106,7 +107,12 @@ def training_history_rows(
         courses.where(User.id.between(low, high)), others.where(User.id.between(low, high))
     ).subquery("history")
     query = sa.select(union).order_by(union.c.user_id, union.c.ended, union.c.end_day)
-    people = sa.select(User.id).where(User.agency_id == agency_id).order_by(User.id).limit(HISTORY_PEOPLE)
+    people = (
+        sa.select(User.id)
+        .where(User.agency_id == agency_id, verified())
+        .order_by(User.id)
+        .limit(HISTORY_PEOPLE)
+    )
     course_kind = _("E-learning (kursus daring)")
     last = 0
     # A batch of people at a time, in the order of the file: sorting the history of a whole

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload, selectinload
 
-from ..accounts.models import Role, User, UserRole
+from ..accounts.models import Role, User, UserRole, UserSession
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .errors import NotAllowed
@@ -118,10 +118,10 @@ class RoomAccess:
 
 
 @cache
-def _room_access_query() -> sa.Select:
-    # Built once: composing this statement costs more CPU than running it.
+def _room_access_query(with_session: bool) -> sa.Select:
+    # Built once per shape: composing this statement costs more CPU than running it.
     user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
-    return (
+    query = (
         sa.select(
             User,
             Webinar,
@@ -137,15 +137,24 @@ def _room_access_query() -> sa.Select:
         # Roles and co-hosts are answered above; load the collections only if something asks.
         .options(lazyload(User.role_rows), lazyload(Webinar.cohosts))
     )
+    if with_session:
+        live_session = sa.and_(
+            UserSession.user_id == User.id,
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.ended_at.is_(None),
+        )
+        query = query.join(UserSession, live_session)
+    return query
 
 
-def room_access(user_id: int, webinar_id: int | None) -> RoomAccess | None:
+def room_access(user_id: int, webinar_id: int | None, session_id: str | None = None) -> RoomAccess | None:
     """The user, the webinar and the user's standing in it (roles, co-host, registration,
-    enrolment, mute) in one statement; None when there is no such user."""
+    enrolment, mute) in one statement; None when there is no such user or, when `session_id`
+    (a `UserSession` id, given by the Socket.IO events) is given, that login session has ended.
+    Pages pass no session: the login already checked it for the request."""
     webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
-    row = db.session.execute(
-        _room_access_query(), {"user_id": user_id, "webinar_id": webinar_key}
-    ).one_or_none()
+    params = {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id}
+    row = db.session.execute(_room_access_query(session_id is not None), params).one_or_none()
     if row is None:
         return None
     user, webinar, admin, cohost, registered, enrolled, muted = row

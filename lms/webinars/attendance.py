@@ -119,7 +119,7 @@ def close_stale(webinar_id: int | None, at: datetime) -> list[Departure]:
 
 
 def join(
-    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None
+    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None, login_session_id: str | None = None
 ) -> tuple[WebinarConnection, bool]:
     """Open an attendance interval for this connection; True when the person just arrived
     (no other tab or device of theirs is in the room)."""
@@ -129,7 +129,12 @@ def join(
     connection = next((c for c in mine if c.sid == sid), None)
     if connection is None:
         connection = WebinarConnection(
-            webinar_id=webinar.id, user_id=user.id, sid=sid, joined_at=at, last_seen_at=at
+            webinar_id=webinar.id,
+            user_id=user.id,
+            sid=sid,
+            joined_at=at,
+            last_seen_at=at,
+            login_session_id=login_session_id,
         )
         db.session.add(connection)
     else:
@@ -138,7 +143,9 @@ def join(
     return connection, not mine
 
 
-def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime, access=None) -> bool:
+def heartbeat(
+    user: User, webinar: Webinar, sid: str, *, at: datetime, access=None, login_session_id: str | None = None
+) -> bool:
     """Keep this connection's interval open (one UPDATE); a connection closed for silence starts
     a new interval (the gap is not counted). True when the person just (re)arrived."""
     _access(user, webinar, access)
@@ -155,7 +162,7 @@ def heartbeat(user: User, webinar: Webinar, sid: str, *, at: datetime, access=No
     ).rowcount
     if touched:
         return False
-    _connection, first = join(user, webinar, sid, at=at, access=access)
+    _connection, first = join(user, webinar, sid, at=at, access=access, login_session_id=login_session_id)
     return first
 
 

@@ -16,12 +16,11 @@ one batch every few seconds (presence.py), so a heartbeat costs that one reading
 
 from __future__ import annotations
 
-import hmac
 import logging
 from datetime import UTC, datetime
 from functools import cache
 
-from flask import current_app, request, session
+from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
@@ -29,10 +28,12 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
-from ..extensions import db, limiter
+from ..accounts.sessions import parse_cookie_id, token_hash
+from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import require_moderator, room_access
 from .broadcast import (
+    NAMESPACE,
     announce_departures,
     announce_end,
     message_payload,
@@ -71,9 +72,9 @@ def _session_user_key() -> str:
 
 
 def _session_login() -> tuple[int, str] | None:
-    """The user id and session token of the login session (Flask-Login's "<id>:<token>")."""
-    user_id, _, token = str(session.get("_user_id") or "").partition(":")
-    return (int(user_id), token) if user_id.isdigit() and token else None
+    """The user id and the `UserSession` id of the login session (cookie "<id>:<token>")."""
+    parsed = parse_cookie_id(session.get("_user_id"))
+    return (parsed[0], token_hash(parsed[1])) if parsed else None
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -170,12 +171,8 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
-            access = room_access(login[0], webinar_id) if login else None
-            if (
-                access is None
-                or not hmac.compare_digest(access.user.session_token, login[1])
-                or not access.user.is_active
-            ):
+            access = room_access(login[0], webinar_id, login[1]) if login else None
+            if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
                 raise malformed
@@ -209,7 +206,9 @@ class WebinarNamespace(Namespace):
 
     def do_join(self, access, user, webinar, data):
         at = now()
-        _connection, first = attendance.join(user, webinar, request.sid, at=at, access=access)
+        _connection, first = attendance.join(
+            user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
+        )
         pinned, poll = room.live_state(webinar)  # in the same transaction: fewer round trips
         db.session.commit()
         beats = presence.beats()
@@ -239,7 +238,9 @@ class WebinarNamespace(Namespace):
         beats = presence.beats()
         if beats.beat(request.sid, webinar.id, user.id, at):
             return None  # written with the others at the next flush
-        arrived = attendance.heartbeat(user, webinar, request.sid, at=at, access=access)
+        arrived = attendance.heartbeat(
+            user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
+        )
         db.session.commit()
         beats.track(request.sid, webinar.id, user.id, at)
         if arrived:
@@ -358,3 +359,28 @@ def end_session(webinar: Webinar, *, by) -> None:
     attendance.end_webinar(webinar, by=by, at=now())
     db.session.commit()
     announce_end(webinar)
+
+
+def close_connections_of_sessions(user_id, *, session_ids) -> None:
+    """Listener of accounts' `sessions_ended`: close the Socket.IO connections those login
+    sessions opened (through the message queue, whichever process holds them)."""
+    query = db.select(WebinarConnection.sid).where(
+        WebinarConnection.login_session_id.in_(list(session_ids)),
+        WebinarConnection.user_id == user_id,
+        WebinarConnection.closed_at.is_(None),
+    )
+    sids = list(db.session.scalars(query))
+    if not sids:
+        return
+
+    def close(response=None):
+        for sid in sids:
+            socketio.server.disconnect(sid, namespace=NAMESPACE)
+        return response
+
+    # In a page request the view commits first; the room's own disconnect handler then writes
+    # the departure in its own transaction instead of waiting on this one's lock.
+    if has_request_context() and not getattr(request, "sid", None):
+        after_this_request(close)
+    else:
+        close()

@@ -162,6 +162,7 @@ class WebinarConnection(db.Model):
     __table_args__ = (
         sa.Index("ix_webinar_connections_open", "webinar_id", "closed_at", "last_seen_at"),
         sa.Index("ix_webinar_connections_sid", "sid"),
+        sa.Index("ix_webinar_connections_login_session", "login_session_id", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,6 +173,8 @@ class WebinarConnection(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_reason: Mapped[str | None] = mapped_column(sa.String(10))
+    # The login session (accounts.UserSession id) it came in with: logging out closes it.
+    login_session_id: Mapped[str | None] = mapped_column(sa.String(64))
 
     user: Mapped[User] = relationship()
 

@@ -40,8 +40,8 @@ def test_typed_values_stay_and_passwords_ask_to_be_typed_again(client, agency):
     assert "Ketik ulang kata sandi" in page
 
 
-def test_welcome_after_a_degree_has_no_double_full_stop(client, agency):
+def test_a_name_ending_in_a_degree_gets_no_double_full_stop(client, agency):
     client.post("/register", data=registration(agency, name="Budi Santoso, S.Sos."))
-    page = client.get("/").text
+    page = client.get("/login").text
+    assert "Pendaftaran Budi Santoso, S.Sos. diterima." in page
     assert "S.Sos.." not in page
-    assert "Selamat datang, Budi Santoso, S.Sos." in page

@@ -1,10 +1,10 @@
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from itsdangerous import URLSafeTimedSerializer
 
-from lms.accounts import agencies, services
+from lms.accounts import agencies, services, sessions
 from lms.accounts.errors import AccountError, PermissionDenied
 from lms.accounts.models import Role, User
 from lms.accounts.nip import EmployeeType
@@ -117,17 +117,27 @@ class TestAuthenticate:
         assert "t=2" in user.password_hash
 
 
+def start(user, at=None):
+    return sessions.start_session(user, ip="10.0.0.1", user_agent="uji", at=at or datetime.now(UTC))
+
+
+def load(cookie_id):
+    return sessions.load_user(cookie_id, now=datetime.now(UTC), idle=timedelta(days=30))
+
+
 class TestPasswords:
-    def test_change_checks_current_and_rotates_session_token(self, ctx, db):
+    def test_change_checks_current_and_ends_other_sessions(self, ctx, db):
         user = services.create_user(new_user())
-        token = user.session_token
+        start(user)
+        other_id = user.get_id()
         with pytest.raises(AccountError) as info:
             services.change_password(user, "salah", "kata-sandi-baru-1")
         assert info.value.field == "current_password"
+        assert load(other_id) is not None
+        start(user)  # the session in use
         services.change_password(user, PASSWORD, "kata-sandi-baru-1")
-        assert user.session_token != token
-        assert services.load_session_user(f"{user.id}:{token}") is None
-        assert services.load_session_user(user.get_id()) is user
+        assert load(other_id) is None
+        assert load(user.get_id()) is user
         assert services.authenticate(user.email, "kata-sandi-baru-1") is user
 
     def test_reset_token_works_once(self, ctx, db):
@@ -135,27 +145,56 @@ class TestPasswords:
         token = services.make_reset_token(user)
         services.reset_password(token, "kata-sandi-baru-1")
         assert services.authenticate(user.email, "kata-sandi-baru-1") is user
-        with pytest.raises(AccountError, match="tidak valid atau sudah dipakai"):
+        with pytest.raises(AccountError, match="sudah pernah dipakai"):
             services.reset_password(token, "kata-sandi-lain-2")
 
-    def test_reset_token_expires(self, ctx, db, app, monkeypatch):
+    def test_reset_token_expires_after_the_configured_age(self, ctx, db):
+        user = services.create_user(new_user())
+        now = datetime.now(UTC)
+        token = services.make_reset_token(user, at=now)
+        services.user_for_reset_token(token, at=now + timedelta(minutes=59))
+        with pytest.raises(AccountError, match="kedaluwarsa"):
+            services.reset_password(token, "kata-sandi-baru-1", at=now + timedelta(minutes=60))
+
+    def test_a_bad_password_does_not_use_up_the_link(self, ctx, db):
         user = services.create_user(new_user())
         token = services.make_reset_token(user)
-        monkeypatch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
-        with pytest.raises(AccountError, match="kedaluwarsa"):
-            services.reset_password(token, "kata-sandi-baru-1")
+        with pytest.raises(AccountError, match="minimal 8"):
+            services.reset_password(token, "pendek")
+        services.reset_password(token, "kata-sandi-baru-1")
 
-    def test_forged_reset_token_is_refused(self, ctx, db):
+    def test_unknown_and_forged_tokens_are_refused(self, ctx, db):
         user = services.create_user(new_user())
-        forged = URLSafeTimedSerializer("other-secret", salt="password-reset").dumps(
-            {"u": user.id, "s": user.session_token}
-        )
-        with pytest.raises(AccountError):
-            services.reset_password(forged, "kata-sandi-baru-1")
+        real = services.make_reset_token(user)
+        for forged in ("", "abc", real[:-1] + ("A" if real[-1] != "A" else "B"), "x" * 5000):
+            with pytest.raises(AccountError, match="tidak valid"):
+                services.reset_password(forged, "kata-sandi-baru-1")
+
+    def test_a_new_reset_link_voids_nothing_but_a_reset_voids_every_link(self, ctx, db):
+        user = services.create_user(new_user())
+        first, second = services.make_reset_token(user), services.make_reset_token(user)
+        services.reset_password(second, "kata-sandi-baru-1")
+        with pytest.raises(AccountError, match="sudah pernah dipakai"):
+            services.reset_password(first, "kata-sandi-lain-2")
 
     def test_session_loader_refuses_garbage(self, ctx, db):
-        for value in ("", "abc", "1", "1:", "x:y", "999999:token"):
-            assert services.load_session_user(value) is None
+        user = services.create_user(new_user())
+        start(user)
+        for value in ("", "abc", "1", "1:", "x:y", "999999:token", f"{user.id}:" + "x" * 500, None):
+            assert load(value) is None
+        assert load(f"{user.id + 1}:{user.login_token}") is None  # the token is this user's only
+
+    def test_session_idle_too_long_has_ended(self, ctx, db):
+        user = services.create_user(new_user())
+        start(user, at=datetime.now(UTC) - timedelta(days=31))
+        assert load(user.get_id()) is None
+
+    def test_deactivated_user_has_no_session(self, ctx, db):
+        user = services.create_user(new_user())
+        start(user)
+        user.active = False
+        db.session.flush()
+        assert load(user.get_id()) is None
 
 
 class TestPreferences:

@@ -44,6 +44,9 @@ MATRIX = [
     row("GET", "/account/password", LOGIN, OK, OK, OK, OK),
     row("GET", "/password/forgot", OK, OK, OK, OK, OK),
     row("GET", "/password/reset/not-a-token", OK, OK, OK, OK, OK),
+    row("GET", "/register/confirm/not-a-token", OK, OK, OK, OK, OK),
+    row("POST", "/account/sessions/" + "0" * 64 + "/end", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/account/sessions/end-others", LOGIN, OK, OK, OK, OK),
     row("POST", "/language", OK, OK, OK, OK, OK),
     row("GET", "/admin/", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/admin/agencies", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
@@ -69,6 +72,20 @@ MATRIX = [
     row("GET", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/admin/people/{admin_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/admin/people/{other_person}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # Confirming or removing is for unverified accounts only: verified people are a conflict.
+    row("GET", "/admin/agencies/{own}/unverified", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/admin/agencies/{other}/unverified", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/admin/people/{own_person}/verify", LOGIN, FORBIDDEN, FORBIDDEN, CONFLICT, CONFLICT),
+    row("POST", "/admin/people/{other_person}/verify", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CONFLICT),
+    row(
+        "POST",
+        "/admin/people/{other_person}/remove-registration",
+        LOGIN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        CONFLICT,
+    ),
     # {webinar}: live now, hosted by the trainer; nobody is registered yet (rooms before register).
     # {webinar_other}: another agency's. Agency admins read (not correct) their agency's reports.
     row("GET", "/webinars/", LOGIN, OK, OK, OK, OK),

@@ -14,6 +14,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from tests.e2e.steps import (  # noqa: E402
     LOGOUT_BUTTON,
+    PASSWORD,
     PHONE,
     expect_greeting,
     expect_language,
@@ -37,7 +38,15 @@ def users_with_email(email: str):
 # ---------------------------------------------------------------- 1. register, log out, log in
 
 
-def test_new_asn_registers_then_logs_in_with_nip_and_email(contexts, page, live_db, live_scalar):
+def confirmation_link(live_app, email: str) -> str:
+    """The path of the confirmation link in the last mail the live app sent to `email`."""
+    mail = [m for m in live_app.extensions.get("mail_outbox", []) if m["To"] == email][-1]
+    return re.search(r"http://[^/\s]+(/register/confirm/\S+)", mail.get_content()).group(1)
+
+
+def test_new_asn_registers_confirms_email_then_logs_in_with_nip_and_email(
+    contexts, page, live_app, live_db, live_scalar
+):
     live_db(
         make_agency_with_units,
         "Dinas Kesehatan Kabupaten Jayapura",
@@ -50,19 +59,53 @@ def test_new_asn_registers_then_logs_in_with_nip_and_email(contexts, page, live_
     expect(page).to_have_url(re.compile(r"/register$"))
     fill_registration(page, nip="19900517 201503 1 123", name=name, email=email, unit="Puskesmas Sentani")
 
-    expect_greeting(page, name)
-    expect(page.get_by_role("status")).to_have_text(f"Akun Anda sudah aktif. Selamat datang, {name}")
-    expect(page.get_by_text("Puskesmas Sentani · Dinas Kesehatan Kabupaten Jayapura")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("status")).to_contain_text(f"Kami telah mengirim tautan konfirmasi ke {email}")
     assert live_scalar(sa.select(User.nip).where(User.email == email)) == "199005172015031123"
+    log_in(page, email)  # not yet: the address is not confirmed
+    expect(page.get_by_text("Email Anda belum dikonfirmasi")).to_be_visible()
 
-    log_out(page)
-    expect(page.get_by_role("status")).to_have_text("Anda telah keluar.")
+    page.goto(confirmation_link(live_app, email))
+    page.get_by_role("button", name="Konfirmasi email saya").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("status")).to_have_text("Email Anda sudah dikonfirmasi. Silakan masuk.")
+
     log_in(page, "19900517 201503 1 123")
     expect_greeting(page, name)
+    expect(page.get_by_text("Puskesmas Sentani · Dinas Kesehatan Kabupaten Jayapura")).to_be_visible()
 
     other = contexts.new().new_page()
     log_in(other, "Siti.Rahmawati@dinkes.jayapurakab.go.id")
     expect_greeting(other, name)
+
+
+def test_ingat_saya_then_logout_really_logs_the_browser_out(contexts, live_agency, live_user, live_server):
+    user = live_user(live_agency(), name="Yohana Wenda, S.Pd.")
+    context = contexts.new()
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("NIP atau email").fill(user.email)
+    page.get_by_label("Kata sandi", exact=True).fill(PASSWORD)
+    page.get_by_label("Ingat saya di perangkat ini").check()
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect_greeting(page, user.name)
+    copied = {c["name"]: c for c in context.cookies()}
+    assert {"session", "remember_token"} <= copied.keys()
+
+    log_out(page)
+    expect(page.get_by_role("status")).to_have_text("Anda telah keluar.")
+    assert "remember_token" not in {c["name"] for c in context.cookies()}
+    page.goto("/account")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Faccount$"))
+    page.goto("/")
+    expect(page.locator(LOGOUT_BUTTON)).to_have_count(0)
+
+    # Someone who copied both cookies before the logout gets nothing either.
+    thief = contexts.new()
+    thief.add_cookies([copied["session"], copied["remember_token"]])
+    stolen = thief.new_page()
+    stolen.goto("/account")
+    expect(stolen).to_have_url(re.compile(r"/login\?next=%2Faccount$"))
 
 
 # ---------------------------------------------------------------- 2. bad input
@@ -90,7 +133,7 @@ def test_malformed_nip_is_refused_next_to_the_field(page, live_db, live_scalar):
     assert dialogs == []
 
 
-def test_markup_in_a_name_is_shown_as_text(page, live_db, live_scalar):
+def test_markup_in_a_name_is_shown_as_text(page, live_app, live_db, live_scalar):
     live_db(make_agency_with_units, "Badan Pusat Uji XSS", {"UJI": "Bagian Uji Markup"})
     name = "Rudi <img src=x onerror=alert(1)>"
     dialogs = []
@@ -100,6 +143,11 @@ def test_markup_in_a_name_is_shown_as_text(page, live_db, live_scalar):
     fill_registration(
         page, nip="19881103 201203 1 045", name=name, email="rudi.markup@uji.go.id", unit="Bagian Uji Markup"
     )
+    expect(page.get_by_role("status")).to_contain_text(f"Pendaftaran {name} diterima.")
+    expect(page.locator("img")).to_have_count(0)
+    page.goto(confirmation_link(live_app, "rudi.markup@uji.go.id"))
+    page.get_by_role("button", name="Konfirmasi email saya").click()
+    log_in(page, "rudi.markup@uji.go.id")
     expect_greeting(page, name)
     expect(page.locator("img")).to_have_count(0)
 
@@ -281,15 +329,17 @@ def test_log_in_and_out_without_javascript(contexts, live_agency, live_user):
 # ---------------------------------------------------------------- 7. password guessing
 
 
-def test_repeated_wrong_passwords_are_stopped(page, live_rate_limits, live_agency, live_user, monkeypatch):
-    monkeypatch.setitem(live_rate_limits, "LOGIN_ACCOUNT_RATE_LIMIT", "3 per 15 minutes")
+def test_repeated_wrong_passwords_are_stopped(
+    contexts, page, live_rate_limits, live_agency, live_user, monkeypatch
+):
+    monkeypatch.setitem(live_rate_limits, "LOGIN_ACCOUNT_ADDRESS_RATE_LIMIT", "3 per 15 minutes")
     user = live_user(live_agency(), name="Korban Tebakan")
 
     for _ in range(3):
         log_in(page, user.email, "tebakan-salah-1")
         expect(page.get_by_text("NIP/email atau kata sandi salah.")).to_be_visible()
-    log_in(page, user.email.upper(), "tebakan-salah-2")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Terlalu banyak percobaan")
-    log_in(page, user.email)  # even the right password has to wait
-    expect(page.get_by_role("heading", level=1)).to_have_text("Terlalu banyak percobaan")
+    assert log_in(page, user.email.upper(), "tebakan-salah-2").status == 429
+    expect(page.get_by_text("Coba lagi dalam 15 menit.")).to_be_visible()
+    log_in(page, user.email)  # from this address even the right password has to wait
+    expect(page.get_by_text("Coba lagi dalam 15 menit.")).to_be_visible()
     expect(page.locator(LOGOUT_BUTTON)).to_have_count(0)

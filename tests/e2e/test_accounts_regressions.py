@@ -52,7 +52,7 @@ def test_the_login_limit_counts_per_account_not_per_spelling(
     for _ in range(3):
         log_in(page, user.email, "tebakan-salah")
     assert log_in(page, user.nip, "tebakan-salah").status == 429
-    expect(page.get_by_role("heading", level=1)).to_have_text("Terlalu banyak percobaan")
+    expect(page.get_by_text("Terlalu banyak percobaan masuk yang gagal untuk akun ini.")).to_be_visible()
 
 
 def test_the_fingerprinted_stylesheet_is_fetched_once(page, live_server):

@@ -1,7 +1,7 @@
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import User
+from lms.accounts.models import User, UserSession
 from lms.extensions import socketio
 from lms.webinars import presence
 from lms.webinars import room as webinar_room
@@ -118,11 +118,56 @@ class TestEveryEventIsChecked:
         assert call(ani, "chat", webinar_id=room.id, text="masih bisa?")["ok"] is False
         assert not ani.is_connected(NS)
 
-    def test_logged_out_everywhere_user_is_cut(self, app, db, connect, people, room):
+    def test_ended_session_is_cut_at_the_next_event(self, app, db, connect, people, room):
         ani = connect(people["ani"], join=room)
-        set_user(app, db, people["ani"].id, session_token="0" * 32)  # a password change elsewhere
+        with app.app_context():  # ended by another process, say, without telling this one
+            db.session.execute(
+                sa.update(UserSession)
+                .where(UserSession.user_id == people["ani"].id)
+                .values(ended_at=sa.func.now())
+            )
+            db.session.commit()
         call(ani, "heartbeat", webinar_id=room.id)
         assert not ani.is_connected(NS)
+
+
+class TestLogoutClosesConnections:
+    def login(self, app, user):
+        http = app.test_client()
+        assert http.post("/login", data={"login": user.email, "password": PASSWORD}).status_code == 302
+        return http
+
+    def test_logout_closes_that_sessions_connections_at_once(self, app, db, people, room):
+        phone, laptop = self.login(app, people["ani"]), self.login(app, people["ani"])
+        on_phone = socketio.test_client(app, namespace=NS, flask_test_client=phone)
+        on_laptop = socketio.test_client(app, namespace=NS, flask_test_client=laptop)
+        assert call(on_phone, "join", webinar_id=room.id)["ok"]
+        assert call(on_laptop, "join", webinar_id=room.id)["ok"]
+        assert phone.post("/logout").status_code == 302
+        assert not on_phone.is_connected(NS)  # without sending anything
+        assert on_laptop.is_connected(NS)  # another login of the same person stays
+        with app.app_context():
+            closed = db.session.scalars(
+                sa.select(WebinarConnection.closed_at).order_by(WebinarConnection.id)
+            ).all()
+        assert closed[0] is not None and closed[1] is None
+        on_laptop.disconnect(namespace=NS)
+
+    def test_a_socket_of_an_ended_session_cannot_connect_again(self, app, db, people, room):
+        phone = self.login(app, people["ani"])
+        cookie = phone.get_cookie("session").value
+        phone.post("/logout")
+        replay = app.test_client()
+        replay.set_cookie("session", cookie)
+        sock = socketio.test_client(app, namespace=NS, flask_test_client=replay)
+        assert not sock.is_connected(NS)
+
+    def test_end_all_other_sessions_closes_their_connections(self, app, db, people, room):
+        phone, laptop = self.login(app, people["ani"]), self.login(app, people["ani"])
+        on_phone = socketio.test_client(app, namespace=NS, flask_test_client=phone)
+        assert call(on_phone, "join", webinar_id=room.id)["ok"]
+        laptop.post("/account/sessions/end-others")
+        assert not on_phone.is_connected(NS)
 
     def test_unregistered_user_is_refused_and_leaves_the_room(self, app, db, connect, people, room):
         ani = connect(people["ani"], join=room)

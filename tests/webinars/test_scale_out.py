@@ -191,7 +191,7 @@ class Participant:
     def __init__(self, base: str, email: str):
         import requests
 
-        http = requests.Session()
+        self.http = http = requests.Session()
         form = http.get(f"{base}/login", timeout=10).text
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form).group(1)
         response = http.post(
@@ -228,6 +228,32 @@ class Participant:
 
     def close(self):
         self.client.disconnect()
+
+    def log_out(self, base: str) -> None:
+        """Log out over HTTP on `base` (any process): the login session ends."""
+        page = self.http.get(f"{base}/account", timeout=10).text
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        response = self.http.post(
+            f"{base}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10
+        )
+        assert response.status_code == 302
+
+
+def test_logout_on_one_process_closes_the_sessions_socket_on_the_other(two_servers):
+    """The page worker that handles the logout is not the one holding the room connection: the
+    disconnect travels through the Redis message queue."""
+    _app, (first, second), people, webinar_id = two_servers
+    ani = Participant(second, people["ani"])  # logged in over HTTP on the second process
+    try:
+        assert ani.call("join", webinar_id=webinar_id)["ok"]
+        ani.log_out(first)
+        deadline = time.monotonic() + 30
+        while ani.client.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not ani.client.connected
+    finally:
+        if ani.client.connected:
+            ani.close()
 
 
 def test_two_processes_share_rooms_and_one_timeline(two_servers):

@@ -1,0 +1,177 @@
+"""Server-side login sessions: what the session and remember cookies name, and how they end.
+
+A login creates a `UserSession` row whose id is the SHA-256 of a random token; both cookies carry
+"<user id>:<token>" (Flask-Login's `get_id`). Every request loads the user, their roles and agency
+and the session in one statement; `last_seen_at` is written at most once per `SESSION_TOUCH_SECONDS`.
+Ending a session (logout, "end this session", password change or reset, an identity reset by HR)
+makes both cookies useless at once, in every process, and `sessions_ended` lets the webinar rooms
+close that session's Socket.IO connections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import cache
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from .models import User, UserSession
+from .signals import sessions_ended
+
+logger = logging.getLogger(__name__)
+
+TOKEN_MAX = 100  # longer "tokens" in a cookie are not ours: refused before any hashing
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, ip: str | None, user_agent: str | None, at: datetime) -> UserSession:
+    """Open a new login session for the user; `user.get_id()` then names it."""
+    token = secrets.token_urlsafe(32)
+    row = UserSession(
+        id=token_hash(token),
+        user_id=user.id,
+        created_at=at,
+        last_seen_at=at,
+        ip_address=(ip or "")[:45] or None,
+        user_agent=(user_agent or "")[:255] or None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    user.login_session, user.login_token = row, token
+    logger.info("user %s: session %s started from %s", user.id, row.id[:12], row.ip_address)
+    return row
+
+
+def parse_cookie_id(cookie_id: str | None) -> tuple[int, str] | None:
+    """The user id and token in a cookie's "<user id>:<token>", or None when malformed."""
+    user_id, _, token = str(cookie_id or "").partition(":")
+    if not user_id.isdigit() or not token or len(token) > TOKEN_MAX:
+        return None
+    return int(user_id), token
+
+
+@cache
+def _load_query() -> sa.Select:
+    # Built once; one statement reads the user, roles, agency (for the time zone) and the session.
+    return (
+        sa.select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == sa.bindparam("user_id"),
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= sa.bindparam("since"),
+            User.active.is_(True),
+        )
+        .options(joinedload(User.role_rows), joinedload(User.agency))
+    )
+
+
+def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User | None:
+    """The active user of a live session named by a cookie, in one SQL statement; else None.
+
+    A session unused for longer than `idle` has ended on its own."""
+    parsed = parse_cookie_id(cookie_id)
+    if parsed is None:
+        return None
+    user_id, token = parsed
+    params = {"user_id": user_id, "session_id": token_hash(token), "since": now - idle}
+    row = db.session.execute(_load_query(), params).unique().one_or_none()
+    if row is None:
+        return None
+    user, session = row
+    user.login_session, user.login_token = session, token
+    return user
+
+
+def touch_due(session: UserSession, *, now: datetime, interval: timedelta) -> bool:
+    return session.last_seen_at <= now - interval
+
+
+def touch(session: UserSession, *, at: datetime, ip: str | None, user_agent: str | None) -> None:
+    """Record that the session was used (one UPDATE); callers do it once every few minutes."""
+    values = {"last_seen_at": at, "ip_address": (ip or "")[:45] or None}
+    if user_agent:
+        values["user_agent"] = user_agent[:255]
+    db.session.execute(sa.update(UserSession).where(UserSession.id == session.id).values(**values))
+    for key, value in values.items():
+        setattr(session, key, value)
+
+
+def active_sessions(user: User, *, now: datetime, idle: timedelta) -> list[UserSession]:
+    """The user's live sessions, the most recently used first."""
+    query = (
+        sa.select(UserSession)
+        .where(
+            UserSession.user_id == user.id,
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= now - idle,
+        )
+        .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def _end(user_id: int, ids: Iterable[str] | None, *, at: datetime, keep: str | None = None) -> list[str]:
+    query = sa.select(UserSession.id).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+    if ids is not None:
+        query = query.where(UserSession.id.in_(list(ids)))
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    ended = list(db.session.scalars(query))
+    if ended:
+        db.session.execute(sa.update(UserSession).where(UserSession.id.in_(ended)).values(ended_at=at))
+        sessions_ended.send(user_id, session_ids=ended)
+        logger.info("user %s: %d session(s) ended", user_id, len(ended))
+    return ended
+
+
+def end_session(user: User, session_id: str, *, at: datetime) -> bool:
+    """End one of the user's sessions (logout, or "end" on the account page)."""
+    return bool(_end(user.id, [session_id], at=at))
+
+
+def end_sessions(user: User, *, at: datetime, keep: UserSession | None = None) -> list[str]:
+    """End every session of the user, or every one but `keep` (the one in use)."""
+    return _end(user.id, None, at=at, keep=keep.id if keep is not None else None)
+
+
+# ---------------------------------------------------------------- device labels
+
+_BROWSERS = (
+    ("Edge", re.compile(r"Edg(e|A|iOS)?/")),
+    ("Opera", re.compile(r"OPR/|Opera")),
+    ("Samsung Internet", re.compile(r"SamsungBrowser/")),
+    ("Firefox", re.compile(r"Firefox/|FxiOS/")),
+    ("Chrome", re.compile(r"Chrome/|CriOS/")),
+    ("Safari", re.compile(r"Safari/")),
+)
+_SYSTEMS = (
+    ("Android", re.compile(r"Android")),
+    ("iPhone", re.compile(r"iPhone")),
+    ("iPad", re.compile(r"iPad")),
+    ("Windows", re.compile(r"Windows")),
+    ("macOS", re.compile(r"Mac OS X|Macintosh")),
+    ("Linux", re.compile(r"Linux|X11")),
+)
+
+
+def device_label(user_agent: str | None) -> str:
+    """A short human name for a browser's user agent, e.g. "Chrome di Android"."""
+    text = user_agent or ""
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(text)), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(text)), None)
+    if browser and system:
+        return str(_l("%(browser)s di %(system)s", browser=browser, system=system))
+    return browser or system or str(_l("Perangkat tidak dikenal"))
