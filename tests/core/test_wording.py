@@ -36,7 +36,9 @@ FORBIDDEN = [
     "(Ed25519)",
     "kredensial digital (.jwt)",
 ]
-NOT_PAGES = re.compile(r"^/(static|api|\.well-known|healthz)|^/courses/media/|\.(csv|xlsx|pdf|jwt|zip|gift|json)(\?|$)")
+NOT_PAGES = re.compile(
+    r"^/(static|api|\.well-known|healthz)|^/courses/media/|\.(csv|xlsx|pdf|jwt|zip|gift|json)(\?|$)"
+)
 
 
 def problems_in(html: str) -> list[str]:
@@ -52,7 +54,9 @@ def world(app, make_agency, make_user):
     clients = {"anonymous": app.test_client()}
     for name, user in actors.items():
         clients[name] = app.test_client()
-        assert clients[name].post("/login", data={"login": user.email, "password": PASSWORD}).status_code == 302
+        assert (
+            clients[name].post("/login", data={"login": user.email, "password": PASSWORD}).status_code == 302
+        )
     return clients, ids
 
 
@@ -72,24 +76,49 @@ def test_no_english_or_raw_values_on_any_page(world):
     assert not failures, "\n".join(failures)
 
 
-# Forms sent with values of the wrong kind: (actor, path template, form data).
-BAD_FORMS = [
-    ("trainer", "/webinars/new", {"title": "Webinar", "starts_at": "kemarin", "minutes": "satu jam", "jp": "x"}),
-    ("trainer", "/webinars/{webinar}/edit", {"title": "Webinar", "starts_at": "2026-13-45T99:99", "jp": "dua"}),
-    ("trainer", "/teach/{c1_id}/quizzes/new", {"title": "Kuis", "time_limit": "lama", "attempts": "banyak"}),
-    ("trainer", "/teach/{c1_id}/settings", {"title": "Kursus", "jp": "sepuluh", "category": "x"}),
-    ("agency_admin", "/hr/people/{own_person}/jp/new", {"kind": "bukan-jenis", "jp": "tiga", "started_on": "x"}),
-    ("agency_admin", "/admin/people/{own_person}", {"unit_id": "bukan-angka"}),
-    ("learner", "/account", {"locale": "xx", "timezone": "Mars/Olympus"}),
+# Form pages sent back with a value of the wrong kind in every field: (actor, path template).
+FORM_PAGES = [
+    ("trainer", "/webinars/new"),
+    ("trainer", "/webinars/{webinar}/edit"),
+    ("trainer", "/teach/{c1_id}/quizzes/new"),
+    ("trainer", "/teach/quizzes/{q1}"),
+    ("trainer", "/teach/{c1_id}/settings"),
+    ("trainer", "/teach/banks/{b1}/questions/new"),
+    ("agency_admin", "/hr/people/{own_person}/jp/new"),
+    ("agency_admin", "/hr/people/{own_person}/assessments/new"),
+    ("agency_admin", "/hr/people/{own_person}/position"),
+    ("agency_admin", "/admin/people/{own_person}"),
+    ("trainer", "/careers/people/{own_person}/appraisals/new"),
+    ("learner", "/account"),
+    ("anonymous", "/register"),
 ]
 
 
-@pytest.mark.parametrize(("actor", "template", "data"), BAD_FORMS)
-def test_library_validators_speak_indonesian(world, actor, template, data):
+@pytest.mark.parametrize(("actor", "template"), FORM_PAGES)
+def test_library_validators_speak_indonesian(world, actor, template):
     clients, ids = world
-    response = clients[actor].post(template.format(**ids), data=data)
-    assert response.status_code in (200, 302, 422)
-    assert not problems_in(response.text), response.text
+    path = template.format(**ids)
+    form = clients[actor].get(path).text
+    names = set(re.findall(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', form)) - {
+        "csrf_token",
+        "lang",
+        "next",
+    }
+    assert names, f"no form on {path}"
+    response = clients[actor].post(path, data={name: "x-bukan-nilai" for name in names})
+    assert response.status_code in (200, 302, 400, 422)
+    assert not problems_in(response.text), problems_in(response.text)
+
+
+def test_a_wrong_date_and_number_are_explained_in_indonesian(world):
+    clients, ids = world
+    page = (
+        clients["trainer"]
+        .post("/webinars/new", data={"title": "Webinar", "starts_local": "kemarin", "jp": "x"})
+        .text
+    )
+    assert "Tanggal dan jam tidak sah" in page
+    assert "Isi dengan bilangan bulat" in page
 
 
 def test_lockout_message_in_words(app, client, make_user, monkeypatch):
@@ -100,9 +129,25 @@ def test_lockout_message_in_words(app, client, make_user, monkeypatch):
     user = make_user(roles=(Role.LEARNER,))
     try:
         texts = [
-            client.post("/login", data={"login": user.email, "password": "salah-sekali-1"}).text for _ in range(12)
+            client.post("/login", data={"login": user.email, "password": "salah-sekali-1"}).text
+            for _ in range(12)
         ]
     finally:
         limiter.reset()
     assert "per 15 minute" not in texts[-1]
     assert "15 menit" in texts[-1]
+
+
+def test_every_form_derives_from_the_translated_base(app):
+    """A form built on flask_wtf.FlaskForm directly would show WTForms' English messages."""
+    import flask_wtf
+
+    from lms.core.forms import FlaskForm
+
+    found, stack = [], [flask_wtf.FlaskForm]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("lms.") and not issubclass(sub, FlaskForm):
+                found.append(f"{sub.__module__}.{sub.__name__}")
+    assert not found, f"forms that bypass lms.core.forms.FlaskForm: {found}"
