@@ -69,7 +69,7 @@ class Change:
 
 
 def headline(entry: AuditEntry) -> str:
-    """"Penilaian kinerja dicatat" for ("appraisal", "create")."""
+    """ "Penilaian kinerja dicatat" for ("appraisal", "create")."""
     entity = ENTITIES.get(entry.entity, entry.entity.replace("_", " "))
     action = ACTIONS.get(entry.action, entry.action)
     return f"{entity} {action}"

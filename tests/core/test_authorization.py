@@ -176,6 +176,8 @@ MATRIX = [
     ),
     row("GET", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/signatory/{own}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/certificates/signatory/{other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/certificates/manage", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/certificates/manage/{cert}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/certificates/manage/{cert_other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),

@@ -31,7 +31,9 @@ AXE_PATHS = [
     Path.home() / ".cache" / "lms-ci" / "node_modules" / "axe-core" / "axe.min.js",
 ]
 SCREENSHOTS = ARTIFACTS / "screenshots"
-NOT_PAGES = re.compile(r"^/(static|api|\.well-known|healthz)|^/courses/media/|\.(csv|xlsx|pdf|jwt|zip|gift|json)(\?|$)")
+NOT_PAGES = re.compile(
+    r"^/(static|api|\.well-known|healthz)|^/courses/media/|\.(csv|xlsx|pdf|jwt|zip|gift|json)(\?|$)"
+)
 # The pages a reviewer looks at first, as (actor, matrix path template).
 MAIN_PAGES = {
     ("anonymous", "/register"),
@@ -70,7 +72,7 @@ def _axe_source() -> str | None:
 def axe() -> str:
     source = _axe_source()
     if source is None:
-        message = "axe-core is not installed: run `npm install --prefix .ci/node axe-core@4` (as .ci/run does)"
+        message = "axe-core is not installed: `npm install --prefix .ci/node axe-core@4` (as .ci/run does)"
         if REQUIRE_BROWSER:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
@@ -105,10 +107,11 @@ WIDEST = """(limit) => {
     const out = [];
     for (const el of document.body.querySelectorAll('*')) {
         const box = el.getBoundingClientRect();
-        if (box.right > limit + 1 && ![...el.children].some(c => c.getBoundingClientRect().right > limit + 1)) {
-            out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-                (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
-                ' "' + (el.textContent || '').trim().slice(0, 30) + '" ' + Math.round(box.right) + 'px');
+        const sticks = (e) => e.getBoundingClientRect().right > limit + 1;
+        if (sticks(el) && ![...el.children].some(sticks)) {
+            const cls = typeof el.className === 'string' && el.className ? '.' + el.className.trim() : '';
+            const text = (el.textContent || '').trim().slice(0, 30);
+            out.push(`${el.tagName.toLowerCase()}${cls} "${text}" ${Math.round(box.right)}px`);
         }
         if (out.length >= 3) break;
     }
@@ -138,7 +141,9 @@ def serious_violations(page: Page, axe_source: str) -> list[str]:
         }"""
     )
     return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps(v['nodes'])}" for v in found if v["impact"] in SERIOUS
+        f"{v['id']} ({v['impact']}): {v['help']} at {json.dumps(v['nodes'])}"
+        for v in found
+        if v["impact"] in SERIOUS
     ]
 
 
