@@ -27,7 +27,7 @@ from .formats import QuestionSpec
 from .models import GradingMethod, Layout, QuestionType, TextFormat, Visibility
 from .types.base import format_number
 
-ROWS = 8
+MIN_ROWS = 4
 
 
 def optional_int(value):
@@ -173,7 +173,8 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
             for p in data.get("pairs", [])
         ]
     if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY):
-        rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, ROWS - len(rows))
+        # Two empty rows to grow into (a script adds more on the page), at least MIN_ROWS in all.
+        rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, MIN_ROWS - len(rows))
     return rows
 
 
