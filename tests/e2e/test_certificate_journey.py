@@ -56,6 +56,7 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
     page.goto(f"{base}/courses/{people['slug']}")
     page.click("text=Daftar kursus")
     page.click("text=Tandai selesai")
+    page.click("text=Lanjut ke pelajaran berikutnya")
     page.click("text=Tandai selesai")
     assert "Selamat! Anda telah menyelesaikan kursus" in page.content()
 
