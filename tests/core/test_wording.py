@@ -151,3 +151,19 @@ def test_every_form_derives_from_the_translated_base(app):
             if sub.__module__.startswith("lms.") and not issubclass(sub, FlaskForm):
                 found.append(f"{sub.__module__}.{sub.__name__}")
     assert not found, f"forms that bypass lms.core.forms.FlaskForm: {found}"
+
+
+def test_quiz_results_and_item_analysis_speak_in_words(world):
+    clients, ids = world
+    assert clients["learner"].post(f"/quizzes/attempts/{ids['a1']}/finish").status_code == 302
+    regraded = clients["trainer"].post(
+        f"/teach/quizzes/{ids['q1']}/regrade", data={"reason": "Kunci diperbaiki"}
+    )
+    assert regraded.status_code == 302
+    results = clients["trainer"].get(f"/teach/quizzes/{ids['q1']}/results").text
+    assert "Kuis dinilai ulang" in results
+    analysis = clients["trainer"].get(f"/teach/quizzes/{ids['q1']}/analysis").text
+    assert "Benar/salah" in analysis
+    for page in (results, analysis):
+        assert not problems_in(page), problems_in(page)
+        assert "regrade" not in page.replace("/regrade", "")
