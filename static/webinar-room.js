@@ -74,8 +74,9 @@
 
   function clock(iso) {
     try {
-      return new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "id-ID",
-        { hour: "2-digit", minute: "2-digit", timeZone: zone });
+      // The same style as the server's Babel times: "17.07" in Indonesian, "5:07 PM" in English.
+      return new Date(iso).toLocaleTimeString(lang === "en" ? "en-US" : "id-ID",
+        { hour: lang === "en" ? "numeric" : "2-digit", minute: "2-digit", timeZone: zone });
     } catch (e) { return ""; }
   }
 

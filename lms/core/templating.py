@@ -38,9 +38,13 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return f"{text} {zone_name()}"
 
 
-def local_time(value: datetime | None) -> str:
-    """Only the time (hours and minutes) in the viewer's zone, with the zone."""
-    return f"{format_time(value, 'short')} {zone_name()}" if value is not None else ""
+def local_time(value: datetime | None, zone: bool = True) -> str:
+    """Only the time (hours and minutes) in the viewer's zone, with the zone unless told not to
+    (chat lines: the room's header names the zone once)."""
+    if value is None:
+        return ""
+    text = format_time(value, "short")
+    return f"{text} {zone_name()}" if zone else text
 
 
 def local_date(value, fmt: str = "medium") -> str:
