@@ -188,7 +188,12 @@ def test_hr_records_position_assessment_and_jp_and_sees_the_audit(app, client, l
     assert client.post(f"/hr/records/{record_id}/revoke", data={"revoke-reason": "Keliru"}).status_code == 302
     assert client.post(f"/hr/jp-records/{jp_id}/delete").status_code == 302
     audit = client.get(f"/hr/people/{person}/audit").text
-    for words in ("Bukti kompetensi dicatat", "Bukti kompetensi diubah", "Bukti kompetensi dicabut", "Catatan JP dihapus"):
+    for words in (
+        "Bukti kompetensi dicatat",
+        "Bukti kompetensi diubah",
+        "Bukti kompetensi dicabut",
+        "Catatan JP dihapus",
+    ):
         assert words in audit
     profile = client.get(f"/careers/people/{person}").text
     assert "Analis Ahli Pertama" in profile and "Tetapkan jabatan" in profile

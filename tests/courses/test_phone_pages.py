@@ -1,4 +1,4 @@
-"""The catalogue leads with courses (filters folded), and an enrolled learner's course page links its lessons."""
+"""The catalogue leads with courses (filters folded); an enrolled learner's course page links lessons."""
 
 import re
 

@@ -3,12 +3,28 @@ published state that follows the course."""
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from lms.extensions import db
+from lms.quizzes import services
 from lms.quizzes.models import QuestionBank, Quiz
 
-from .test_manage_views import as_trainer, bank_id, upload  # noqa: F401 - fixtures
+from .test_manage_views import upload
+
+
+@pytest.fixture
+def bank_id(app, course):
+    with app.app_context():
+        bank = services.default_bank(db.session.get(type(course), course.id))
+        db.session.commit()
+        return bank.id
+
+
+@pytest.fixture
+def as_trainer(client, login, trainer):
+    login(trainer)
+    return client
 
 
 def category_of(app, bank_id):
