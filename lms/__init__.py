@@ -19,6 +19,7 @@ from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
 from .accounts.signals import sessions_ended
 from .api import register as register_api_blueprints
+from .backup.cli import register as register_backup_cli
 from .careers.cli import register as register_careers_cli
 from .certificates.cli import register as register_certificates_cli
 from .competencies import bp as competencies_bp
@@ -27,9 +28,13 @@ from .core import bp as core_bp
 from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
+from .core.input_guard import register as register_core_input_guard
+from .core.realtime import ResilientRedisManager, queue_split
 from .core.security import register as register_core_security
+from .core.sockets import register as register_default_namespace
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
+from .core.urls import register_converters
 from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
@@ -39,6 +44,7 @@ from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
 from .reports import bp as reports_bp
 from .webinars import bp as webinars_bp
+from .webinars.broadcast import on_queue_split
 from .webinars.cli import register as register_webinars_cli
 from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
@@ -54,6 +60,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config, overrides)
+    register_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     configure_extensions(app)
@@ -65,6 +72,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     register_security_headers(app)
     register_template_helpers(app)
     register_compression(app)
+    register_input_guard(app)
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -97,6 +105,13 @@ def configure_extensions(app: Flask) -> None:
             "pool_size": 1,
             "max_overflow": 0,
         }
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A stopped Redis refuses at once; one that hangs must not hang every page for long.
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            **(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -107,9 +122,13 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # Always given (None: no queue), so a manager of an earlier app in this process never lingers.
+    manager = ResilientRedisManager(queue, channel=app.config["SOCKETIO_CHANNEL"]) if queue else None
     socketio.init_app(
         app,
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        message_queue=queue,
+        client_manager=manager,
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
@@ -132,7 +151,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_socket_namespaces(app: Flask) -> None:
+    register_default_namespace(socketio)
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    queue_split.connect(on_queue_split)
     sessions_ended.connect(close_connections_of_sessions)
 
 
@@ -148,6 +169,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_backup_cli(lms_group)
     if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
         # The benchmark data generator is not part of the package: only a source checkout has
         # it, and only development and test configurations offer it.
@@ -165,6 +187,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     register_core_security(app)
+
+
+def register_input_guard(app: Flask) -> None:
+    register_core_input_guard(app)
 
 
 def register_compression(app: Flask) -> None:

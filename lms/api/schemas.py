@@ -106,3 +106,18 @@ class CompletionResult(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Dict(required=True)
+
+
+class ErrorDetail(Schema):
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    title = fields.String(required=True, metadata={"description": "Short title, in the user's language"})
+    message = fields.String(required=True, metadata={"description": "What happened, in the user's language"})
+    errors = fields.Dict(
+        metadata={"description": "Invalid request fields by location (query, json, ...) and name"}
+    )
+
+
+class ErrorBody(Schema):
+    """The body of every error answer under /api/ (lms.core.errors.render_error)."""
+
+    error = fields.Nested(ErrorDetail, required=True)

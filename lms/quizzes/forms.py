@@ -112,6 +112,8 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
         data = {"answers": answers, "wrong_feedback": form.wrong_feedback.data or ""}
     elif qtype == QuestionType.MATCHING:
         data["pairs"] = [{"left": t, "right": extra} for t, _, _, extra in rows]
+    elif qtype == QuestionType.CLOZE:
+        data = {"text": form.prompt.data or ""}  # the gaps are written in the question text
     elif qtype == QuestionType.TRUEFALSE:
         data = {
             "correct": form.correct.data == "true",
@@ -172,7 +174,7 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
             {"text": p["left"], "fraction": "", "feedback": "", "extra": p["right"]}
             for p in data.get("pairs", [])
         ]
-    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY):
+    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY, QuestionType.CLOZE):
         # Two empty rows to grow into (a script adds more on the page), at least MIN_ROWS in all.
         rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, MIN_ROWS - len(rows))
     return rows

@@ -1,7 +1,7 @@
 """certificates name the signing official, configured per agency
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03 11:10:00
 
 - `certificate_signatories`: per agency, the official (name and position) who signs its
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -161,6 +161,7 @@ MATRIX = [
     row("GET", "/verify/credential", OK, OK, OK, OK, OK),
     row("POST", "/verify/credential", OK, OK, OK, OK, OK),
     row("GET", "/.well-known/jwks.json", OK, OK, OK, OK, OK),
+    row("GET", "/.well-known/jwks/no-such-key.json", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("GET", "/certificates/", LOGIN, OK, OK, OK, OK),
     row("GET", "/certificates/{cert}/sertifikat.pdf", LOGIN, OK, FORBIDDEN, OK, OK),
     row("GET", "/certificates/{cert}/credential.jwt", LOGIN, OK, FORBIDDEN, OK, OK),

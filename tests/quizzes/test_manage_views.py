@@ -256,6 +256,19 @@ def test_discrimination_index_formula():
     assert analysis.discrimination([(50, 1.0)]) is None
 
 
+def test_upload_page_lists_what_was_adapted_per_question(app, as_trainer, bank_id):
+    data = (FIXTURES / "moodle-media-cloze.xml").read_bytes()
+    response = upload(as_trainer, bank_id, "bank.xml", data)
+    assert response.status_code == 302
+    page = as_trainer.get(response.location).text
+    assert "4 soal diimpor" in page
+    assert "Disesuaikan:" in page and "soal Peta Papua" in page and "peta_papua.png" in page
+    refused = upload(as_trainer, bank_id, "bank.xml", data.replace(b'name="salam.mp3"', b'name="lain.mp3"'))
+    assert (
+        refused.status_code == 422 and "salam.mp3" in refused.text and "Salam dalam rekaman" in refused.text
+    )
+
+
 def test_results_csv_neutralises_formulas_in_names(app, as_trainer, course, make_user):
     hostile = '=HYPERLINK("http://x","y")'
     taker = make_user(name=hostile)
