@@ -354,7 +354,7 @@ def test_learner_enrols_reads_and_completes_a_course(
     page.get_by_role("link", name="Beranda", exact=True).click()
     in_progress = learning_panel(page).get_by_role("listitem").filter(has_text=course.title)
     expect(learning_panel(page).get_by_role("heading", name="Sedang dipelajari")).to_be_visible()
-    expect(in_progress).to_contain_text("50%")
+    expect(in_progress).to_contain_text("50\u00a0%")
     open_catalogue(page)
     search_catalogue(page, search="puskesmas")
     page.get_by_role("link", name=course.title).click()
