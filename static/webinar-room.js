@@ -74,8 +74,9 @@
 
   function clock(iso) {
     try {
-      return new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "id-ID",
-        { hour: "2-digit", minute: "2-digit", timeZone: zone });
+      // The same style as the server's Babel times: "17.07" in Indonesian, "5:07 PM" in English.
+      return new Date(iso).toLocaleTimeString(lang === "en" ? "en-US" : "id-ID",
+        { hour: lang === "en" ? "numeric" : "2-digit", minute: "2-digit", timeZone: zone });
     } catch (e) { return ""; }
   }
 
@@ -256,10 +257,12 @@
       var li = el("li");
       li.dataset.optionId = o.id;
       if (p.status === "open" && !("votes" in o)) {
-        li.appendChild(button(o.text, function () {
-          var done = function (text) { list.replaceWith(el("p", "muted", text)); };
+        var vote = button(o.text, function () {
+          var done = function (text) { list.replaceWith(el("p", "muted", text)); announcePoll(null); };
           send("vote", { poll_id: p.id, option_id: o.id }, function () { done(T.voted); }, done);
-        }));
+        });
+        vote.className = "vote";
+        li.appendChild(vote);
       } else {
         li.appendChild(el("span", "option-text", o.text));
         if ("votes" in o) li.appendChild(document.createTextNode(" — " + o.votes + " " + T.votes));
@@ -268,6 +271,20 @@
     });
     box.appendChild(list);
     pollControls(box, p.id, p.status);
+    var canVote = p.status === "open" && p.options.some(function (o) { return !("votes" in o); });
+    if (canVote) announcePoll(p);
+    else if (notice.dataset.pollId === String(p.id)) announcePoll(null);
+  }
+
+  // An open poll is announced at the top of the room, with a link down to it.
+  var notice = document.getElementById("poll-notice");
+  function announcePoll(p) {
+    if (!notice) return;
+    if (!p) { notice.hidden = true; delete notice.dataset.pollId; return; }
+    notice.dataset.pollId = p.id;
+    notice.querySelector(".poll-question").textContent = p.question;
+    notice.querySelector("a").setAttribute("href", "#poll-" + p.id);
+    notice.hidden = false;
   }
 
   function pollControls(box, id, state) {

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -9,10 +8,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import choices, max_length, required, same_as
+from ..core.forms import FlaskForm, choices, max_length, required, same_as
 from ..core.i18n import LANGUAGE_NAMES, TIMEZONES
+from . import passwords, services
+from .errors import AccountError
 
 
 def optional_int(value):
@@ -42,6 +44,27 @@ class RegisterForm(FlaskForm):
         description=_l("Minimal 8 karakter."),
     )
     password_confirm = PasswordField(_l("Ulangi kata sandi"), validators=[required(), same_as("password")])
+
+    # Each field is checked by the same rules the service applies, so one submit shows every
+    # problem next to its field instead of one per round trip.
+    def validate_nip(self, field):
+        _check(services.parse_nip, field.data)
+
+    def validate_name(self, field):
+        _check(services.clean_name, field.data)
+
+    def validate_email(self, field):
+        _check(services.clean_email, field.data)
+
+    def validate_password(self, field):
+        _check(passwords.check_password_rules, field.data, personal=(self.nip.data, self.email.data))
+
+
+def _check(rule, *args, **kwargs) -> None:
+    try:
+        rule(*args, **kwargs)
+    except AccountError as exc:
+        raise StopValidation(str(exc)) from None
 
 
 class PasswordChangeForm(FlaskForm):

@@ -120,7 +120,8 @@ def register():
             send_mail(*mail)
             flash(
                 _(
-                    "Pendaftaran diterima, %(name)s. Kami telah mengirim tautan konfirmasi ke %(email)s: "
+                    # The name often ends in a degree's full stop ("S.Sos."): no sentence ends right after it.
+                    "Pendaftaran %(name)s diterima. Kami telah mengirim tautan konfirmasi ke %(email)s: "
                     "buka tautan itu untuk mengaktifkan akun, lalu masuk.",
                     name=user.name,
                     email=user.email,

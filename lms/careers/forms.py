@@ -4,12 +4,11 @@ Choices are filled by the views; services validate the values and say what is wr
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import choices, max_length, required
+from ..core.forms import FlaskForm, choices, max_length, required
 from .models import (
     BERAKHLAK_VALUES,
     POSITION_TYPE_LABELS,

@@ -82,7 +82,7 @@ class ChartRow:
 class Chart:
     rows: list[ChartRow]
     label_width: int = 84
-    unit: int = 56
+    unit: int = 40  # narrow enough that a 360 px phone draws the labels near their real size
     row_height: int = 30
     top: int = 24
 

@@ -1,12 +1,20 @@
 """Forms of the certificate pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..core.forms import max_length, required
+from ..core.forms import FlaskForm, max_length, required
+
+
+class SignatoryForm(FlaskForm):
+    name = StringField(_l("Nama penanda tangan (dengan gelar)"), validators=[max_length(150)])
+    position = StringField(
+        _l("Jabatan penanda tangan"),
+        validators=[max_length(200)],
+        description=_l("Misalnya: Kepala Badan Kepegawaian dan Pengembangan Sumber Daya Manusia."),
+    )
 
 
 class RevokeForm(FlaskForm):

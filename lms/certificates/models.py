@@ -63,6 +63,9 @@ class Certificate(db.Model):
     # [{"code", "name", "type", "level"}], in the order shown.
     competencies: Mapped[list] = mapped_column(sa.JSON, default=list)
     issuer_name: Mapped[str] = mapped_column(sa.String(200))
+    # The official who signed, as the agency had it configured at issue (None: nobody configured).
+    signatory_name: Mapped[str | None] = mapped_column(sa.String(150))
+    signatory_position: Mapped[str | None] = mapped_column(sa.String(200))
     # The holder's time zone at issue: the dates printed on the certificate are dates there.
     timezone: Mapped[str] = mapped_column(sa.String(32), default="Asia/Jakarta")
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -104,3 +107,15 @@ class Certificate(db.Model):
     @property
     def revoked_on(self) -> date | None:
         return self.local_date(self.revoked_at)
+
+
+class CertificateSignatory(db.Model):
+    """The official who signs an agency's certificates: printed on those issued from now on."""
+
+    __tablename__ = "certificate_signatories"
+
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(150))
+    position: Mapped[str] = mapped_column(sa.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -139,6 +139,20 @@ class CertificatePDF(FPDF):
                     c += 1
 
 
+def signatory(pdf: CertificatePDF, cert: Certificate) -> None:
+    """The signing official, centred in the column above the QR code."""
+    x, width = 178, 100
+    pdf.set_font(FAMILY, "", 9.5)
+    pdf.set_xy(x, 133)
+    pdf.cell(width, 4.5, "Ditandatangani secara elektronik oleh", align="C")
+    pdf.set_font(FAMILY, "B", 11)
+    pdf.set_xy(x, 138)
+    pdf.cell(width, 5, printable(cert.signatory_name), align="C")
+    pdf.set_font(FAMILY, "", 9.5)
+    pdf.set_xy(x, 143.5)
+    pdf.multi_cell(width, 4.2, printable(cert.signatory_position or ""), align="C", max_line_height=4.2)
+
+
 def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
     """The certificate as an A4 landscape PDF whose QR code opens `verify_url`."""
     fonts = font_files()
@@ -163,13 +177,12 @@ def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
     pdf.set_draw_color(0)
     pdf.set_fill_color(0)
 
-    # A double frame with corner marks: reads as an official document, costs no ink to speak of.
+    # A double frame: reads as an official document, costs no ink to speak of. (Square corner
+    # marks used to sit inside it; printed, they looked like empty checkboxes.)
     pdf.set_line_width(1.2)
     pdf.rect(8, 8, PAGE_W - 16, PAGE_H - 16)
     pdf.set_line_width(0.3)
     pdf.rect(11.5, 11.5, PAGE_W - 23, PAGE_H - 23)
-    for x, y in ((11.5, 11.5), (PAGE_W - 21.5, 11.5), (11.5, PAGE_H - 21.5), (PAGE_W - 21.5, PAGE_H - 21.5)):
-        pdf.rect(x + 2, y + 2, 6, 6)
 
     pdf.centred(20, cert.issuer_name.upper(), 13, "B", width=230)
     pdf.centred(27, f"melalui {site_name}", 9.5)
@@ -209,7 +222,7 @@ def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
         f"Diterbitkan pada {long_date(cert.issued_on)}",
         f"Diselesaikan pada {long_date(cert.completed_on)}",
         f"Instansi penerbit: {cert.issuer_name}",
-        "Sertifikat elektronik ini ditandatangani secara digital (Ed25519).",
+        "Sertifikat elektronik ini bertanda tangan digital instansi penerbit.",
         "Periksa keasliannya dengan memindai kode QR atau membuka:",
     ]
     for fact in facts:
@@ -224,6 +237,9 @@ def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
     pdf.set_font(FAMILY, "", 8)
     pdf.set_xy(qr_x - 6, qr_y + size + 1)
     pdf.cell(size + 12, 4, "Pindai untuk memeriksa", align="C")
+
+    if cert.signatory_name:
+        signatory(pdf, cert)
 
     if cert.is_revoked:
         with pdf.rotation(18, PAGE_W / 2, PAGE_H / 2):

@@ -27,7 +27,7 @@ from ..core.domain import DomainError
 from ..courses import services as course_services
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
-from . import credential, numbers, signing
+from . import credential, numbers, signatories, signing
 from .models import Certificate, CertificateSource
 from .signals import certificate_revoked
 
@@ -75,6 +75,7 @@ def certificate_for_source(source: CertificateSource, source_id: int) -> Certifi
 
 def _build(award: Award, base_url: str) -> Certificate:
     learner = award.learner
+    signer = signatories.signatory_of(award.agency)
     cert = Certificate(
         number=numbers.generate(),
         uuid=str(uuid.uuid4()),
@@ -89,6 +90,8 @@ def _build(award: Award, base_url: str) -> Certificate:
         jp=award.jp,
         competencies=list(award.competencies),
         issuer_name=award.agency.name if award.agency else current_app.config["SITE_NAME"],
+        signatory_name=signer.name if signer else None,
+        signatory_position=signer.position if signer else None,
         timezone=learner.effective_timezone,
         completed_at=award.completed_at,
         issued_at=utcnow().replace(microsecond=0),

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..accounts.access import roles_required
-from ..accounts.models import Role
+from ..accounts.agencies import can_manage_agency
+from ..accounts.models import Agency, Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
@@ -22,8 +23,8 @@ from ..core.reads import read_only
 from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
-from . import bp, bulk, numbers, pdf, services, signing
-from .forms import BulkVerifyForm, CredentialForm, RevokeForm
+from . import bp, bulk, numbers, pdf, services, signatories, signing
+from .forms import BulkVerifyForm, CredentialForm, RevokeForm, SignatoryForm
 
 
 def verify_limit():
@@ -273,3 +274,24 @@ def revoke(code: str):
             flash(_("Sertifikat %(number)s telah dicabut.", number=cert.number), "success")
             return redirect(url_for(".manage_detail", code=cert.number))
     return render_template("certificates/manage/detail.html", cert=cert, form=form), 422
+
+
+@bp.route("/certificates/signatory/<int:agency_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.AGENCY_ADMIN)
+def signatory(agency_id: int):
+    agency = db.get_or_404(Agency, agency_id)
+    if not can_manage_agency(current_user, agency.id):
+        abort(403)
+    current = signatories.signatory_of(agency)
+    form = SignatoryForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            signatories.set_signatory(agency, form.name.data, form.position.data, by=current_user)
+        except signatories.SignatoryError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Penanda tangan sertifikat disimpan."), "success")
+            return redirect(url_for(".signatory", agency_id=agency.id))
+    status = 422 if form.errors else 200
+    return render_template("certificates/manage/signatory.html", agency=agency, form=form), status

@@ -1,11 +1,10 @@
 """Forms of the competency catalogue's HR editor."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from ..core.forms import max_length
+from ..core.forms import FlaskForm, max_length
 
 DESCRIPTOR = DataRequired(message=_l("Deskriptor level ini wajib diisi."))
 

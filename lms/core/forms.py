@@ -1,9 +1,20 @@
-"""Validators with messages in the user's language (WTForms ships no Indonesian)."""
+"""The base form and validators with messages in the user's language (WTForms ships no Indonesian)."""
 
+import flask_wtf
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from .validator_messages import translations
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Every form of the platform: WTForms' own messages come out in the viewer's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return translations
 
 
 def required():

@@ -7,19 +7,78 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+from babel.numbers import parse_pattern
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, get_timezone
 
 from .home import panels
 from .i18n import LANGUAGE_NAMES, TIMEZONE_ABBREVIATIONS
 
+STYLES = ("short", "medium", "long", "full")
+
+
+def zone_name() -> str:
+    return TIMEZONE_ABBREVIATIONS.get(str(get_timezone()), str(get_timezone()))
+
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """Format a UTC datetime in the viewer's zone, with WIB/WITA/WIT appended."""
+    """A UTC datetime in the viewer's zone and language, with WIB/WITA/WIT appended.
+
+    A named style ("short" ... "full") sets the date's length; the time is always hours and
+    minutes in the locale's one style (Indonesian "17.07", English "5:07 PM"): nobody needs the
+    seconds. Any other `fmt` is a CLDR pattern used as is.
+    """
     if value is None:
         return ""
-    zone = TIMEZONE_ABBREVIATIONS.get(str(get_timezone()), str(get_timezone()))
-    return f"{format_datetime(value, fmt)} {zone}"
+    if fmt in STYLES:
+        pattern = get_locale().datetime_formats[fmt]
+        text = pattern.format(format_time(value, "short"), format_date(value, fmt))
+    else:
+        text = format_datetime(value, fmt)
+    return f"{text} {zone_name()}"
+
+
+def local_time(value: datetime | None, zone: bool = True) -> str:
+    """Only the time (hours and minutes) in the viewer's zone, with the zone unless told not to
+    (chat lines: the room's header names the zone once)."""
+    if value is None:
+        return ""
+    text = format_time(value, "short")
+    return f"{text} {zone_name()}" if zone else text
+
+
+def local_date(value, fmt: str = "medium") -> str:
+    """A date (or a datetime's date in the viewer's zone) in the viewer's language."""
+    return format_date(value, fmt) if value is not None else ""
+
+
+def number(value) -> str:
+    """A number as the viewer's language writes it (Indonesian 1.234,5; English 1,234.5)."""
+    return format_decimal(value) if value is not None else "–"
+
+
+def decimal(value, digits: int = 1) -> str:
+    """A number with exactly `digits` decimals in the viewer's language: "100,0"."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def percent(share, digits: int = 1) -> str:
+    """A share (0.118) as the viewer's language writes a percentage: "11,8 %" / "11.8%"."""
+    if share is None:
+        return "–"
+    locale = get_locale()
+    # Indonesian office style keeps a (non-breaking) space before the sign: "11,8 %".
+    source = "#,##0\u00a0%" if locale.language == "id" else locale.percent_formats[None].pattern
+    pattern = parse_pattern(source)
+    pattern.frac_prec = (digits, digits)
+    return pattern.apply(share, locale)
+
+
+def percent_of(value, digits: int = 0) -> str:
+    """A percentage already counted out of 100 (42 -> "42 %")."""
+    return percent(value / 100 if value is not None else None, digits)
 
 
 @cache
@@ -35,6 +94,12 @@ def asset_url(filename: str) -> str:
 
 def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
+    app.add_template_filter(local_time, "time")
+    app.add_template_filter(local_date, "date")
+    app.add_template_filter(number)
+    app.add_template_filter(decimal)
+    app.add_template_filter(percent)
+    app.add_template_filter(percent_of)
     app.add_template_global(asset_url)
     app.add_template_global(panels)
 

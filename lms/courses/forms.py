@@ -1,12 +1,11 @@
 """Forms of the course pages; labels are lazy (_l) so they follow the user's language."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import choices, max_length, required
+from ..core.forms import FlaskForm, choices, max_length, required
 
 
 def optional_int(value):

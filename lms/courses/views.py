@@ -146,9 +146,9 @@ def mark_done(slug: str, lesson_id: int):
     if completed:
         flash(_("Selamat! Anda telah menyelesaikan kursus %(title)s.", title=course.title), "success")
         return redirect(url_for(".detail", slug=slug))
-    following = outline.neighbours(current)[1]
-    target = following or current
-    return redirect(url_for(".lesson", slug=slug, lesson_id=target.id))
+    # Stay on the lesson and say so: the learner moves on when ready ("Lanjut ke pelajaran berikutnya").
+    flash(_("Pelajaran ini ditandai selesai."), "success")
+    return redirect(url_for(".lesson", slug=slug, lesson_id=current.id))
 
 
 @bp.get("/media/<name>")

@@ -26,7 +26,7 @@ from ..core.clock import as_utc
 from ..extensions import db
 from . import attempts as attempt_services
 from . import grading
-from .models import Attempt, AttemptItem, AttemptState, Quiz
+from .models import Attempt, AttemptItem, AttemptState, QuestionType, Quiz
 from .types import strategy
 
 GROUP_SHARE = 0.27
@@ -129,6 +129,11 @@ class ItemStats:
     facility: float | None = None
     discrimination: float | None = None
     choices: list[tuple[str, int]] = field(default_factory=list)  # (label html, how often)
+
+    @property
+    def qtype_label(self) -> str:
+        """The question type in words ("truefalse" -> "Benar/salah")."""
+        return QuestionType(self.qtype).label if self.qtype in set(QuestionType) else self.qtype
 
 
 def discrimination(pairs: list[tuple[float, float]]) -> float | None:

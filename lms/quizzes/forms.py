@@ -10,7 +10,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,12 +22,12 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from ..core.forms import choices, max_length, required
+from ..core.forms import FlaskForm, choices, max_length, required
 from .formats import QuestionSpec
 from .models import GradingMethod, Layout, QuestionType, TextFormat, Visibility
 from .types.base import format_number
 
-ROWS = 8
+MIN_ROWS = 4
 
 
 def optional_int(value):
@@ -176,7 +175,8 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
             for p in data.get("pairs", [])
         ]
     if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY, QuestionType.CLOZE):
-        rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, ROWS - len(rows))
+        # Two empty rows to grow into (a script adds more on the page), at least MIN_ROWS in all.
+        rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, MIN_ROWS - len(rows))
     return rows
 
 

@@ -235,9 +235,16 @@ def _quiz_form(course, quiz=None):
 
 
 def _sources(course) -> tuple[list[tuple[int, int | None]], dict[int, str]]:
+    """The categories the quiz draws from: per category a choice of none / all / some (with a
+    count). A bare count or "all" without the choice is read as before (scripts, old forms)."""
     sources, raw = [], {}
     for cat, _count in services.categories_of(course):
+        mode = request.form.get(f"src-mode-{cat.id}", "")
         value = request.form.get(f"src-{cat.id}", "").strip()
+        if mode == "none":
+            value = ""
+        elif mode == "all":
+            value = "all"
         raw[cat.id] = value
         if value == "all":
             sources.append((cat.id, None))
@@ -304,6 +311,8 @@ def _rule_notice(rule_before: dict, course) -> None:
 def new_quiz(course_id: int):
     course = managed(Course, course_id)
     form = _quiz_form(course)
+    if request.method == "GET":
+        form.published.data = course.is_published  # a new quiz follows its course's state
     if form.validate_on_submit():
         try:
             rule_before = dict(course.completion_rule or {})

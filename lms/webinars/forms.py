@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,7 +11,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from ..accounts.forms import optional_int
-from ..core.forms import choices, max_length, required, required_input
+from ..core.forms import FlaskForm, choices, max_length, required, required_input
 from ..core.i18n import TIMEZONES
 from ..courses.forms import LEVEL_CHOICES
 

@@ -398,7 +398,7 @@ def test_staff_positions_upload_and_single_edit(app, client, login, world):
     )
     assert response.status_code == 302
     audit_page = client.get(f"/hr/people/{world.peer_id}/audit").text
-    assert audit_page.count("staff_position") == 2
+    assert audit_page.count("Jabatan dan atasan diubah") == 2  # in words, not "staff_position · update"
 
 
 def test_competency_form(app, client, login, world):
@@ -425,7 +425,7 @@ def test_competency_form(app, client, login, world):
     assert response.status_code == 302
     catalogue_page = client.get(f"/hr/{world.agency}/competencies").text
     assert "Pengelolaan Arsip Dinamis" in catalogue_page and "Menata arsip aktif" in catalogue_page
-    assert "· update" in client.get(f"/hr/competencies/{competency_id}/edit").text
+    assert "Kompetensi di katalog diubah" in client.get(f"/hr/competencies/{competency_id}/edit").text
     assert client.get(f"/hr/competencies/{world.kom}/edit").status_code == 404
 
 

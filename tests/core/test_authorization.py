@@ -185,6 +185,8 @@ MATRIX = [
     ),
     row("GET", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/certificates/verify-many", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/signatory/{own}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/certificates/signatory/{other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/certificates/manage", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/certificates/manage/{cert}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/certificates/manage/{cert_other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -332,6 +334,18 @@ def outcome(response) -> str:
 
 @pytest.fixture
 def world(app, make_agency, make_user):
+    actors, ids = seed_world(app, make_agency, make_user)
+    clients = {"anonymous": app.test_client()}
+    for name, user in actors.items():
+        clients[name] = app.test_client()
+        response = clients[name].post("/login", data={"login": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+    return clients, ids
+
+
+def seed_world(app, make_agency, make_user):
+    """Every kind of object a page can show, committed: the actors (by name) and the ids the
+    matrix's paths use. The browser sweep (tests/e2e/test_every_page.py) seeds the same world."""
     own, other = make_agency(code="OWN"), make_agency(code="OTHER")
     actors = {
         "learner": make_user(own),
@@ -393,12 +407,7 @@ def world(app, make_agency, make_user):
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
-    clients = {"anonymous": app.test_client()}
-    for name, user in actors.items():
-        clients[name] = app.test_client()
-        response = clients[name].post("/login", data={"login": user.email, "password": PASSWORD})
-        assert response.status_code == 302
-    return clients, ids
+    return actors, ids
 
 
 def quiz_ids(app, c1, c2, learner):

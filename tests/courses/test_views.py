@@ -174,12 +174,13 @@ def test_learner_enrols_reads_completes_and_sees_progress(client, login, make_us
     page = client.get(f"/courses/{course.slug}/learn/{first}")
     assert "Tandai selesai" in page.text and 'value="0"' in page.text and 'rel="next"' in page.text
     response = client.post(f"/courses/{course.slug}/learn/{first}/done")
-    assert response.location.endswith(f"/learn/{second}")
+    assert response.location.endswith(f"/learn/{first}")  # it confirms before moving on
     page = client.get(f"/courses/{course.slug}/learn/{first}")
+    assert "Pelajaran ini ditandai selesai." in page.text and "Lanjut ke pelajaran berikutnya" in page.text
     assert "Pelajaran ini sudah selesai." in page.text and 'value="25"' in page.text
     assert client.get(f"/courses/{course.slug}/learn").location.endswith(f"/learn/{second}")
     home = client.get("/")
-    assert "Sedang dipelajari" in home.text and "Lanjutkan" in home.text and "25%" in home.text
+    assert "Sedang dipelajari" in home.text and "Lanjutkan" in home.text and "25\u00a0%" in home.text
     for lesson_id in (second, third):
         client.post(f"/courses/{course.slug}/learn/{lesson_id}/done")
     response = client.post(f"/courses/{course.slug}/learn/{fourth}/done")

@@ -143,7 +143,7 @@ def test_markup_in_a_name_is_shown_as_text(page, live_app, live_db, live_scalar)
     fill_registration(
         page, nip="19881103 201203 1 045", name=name, email="rudi.markup@uji.go.id", unit="Bagian Uji Markup"
     )
-    expect(page.get_by_role("status")).to_contain_text(f"Pendaftaran diterima, {name}.")
+    expect(page.get_by_role("status")).to_contain_text(f"Pendaftaran {name} diterima.")
     expect(page.locator("img")).to_have_count(0)
     page.goto(confirmation_link(live_app, "rudi.markup@uji.go.id"))
     page.get_by_role("button", name="Konfirmasi email saya").click()

@@ -94,9 +94,10 @@ def expect_jp(page: Page, total: int) -> None:
     expect(jp.get_by_role("progressbar", name="JP tahun ini")).to_have_attribute("value", str(total))
 
 
-def heatmap_cell(page: Page, unit: str, competency_code: str):
+def heatmap_cell(page: Page, unit: str, competency: str):
+    """The cell of a unit and a competency, found by the competency's name (the headers are words)."""
     headers = page.locator("table.heatmap thead th").all_inner_texts()
-    column = headers.index(competency_code)
+    column = headers.index(competency)
     row = page.locator("table.heatmap tbody tr").filter(has=page.get_by_role("link", name=unit, exact=True))
     return row.locator("th, td").nth(column)
 
@@ -122,8 +123,8 @@ def test_completing_a_course_raises_the_level_shrinks_the_gaps_and_moves_hr_anal
     open_nav(hr, "Analitik SDM")
     hr.get_by_role("link", name="Peta kesenjangan").first.click()
     expect(hr.get_by_role("heading", level=1)).to_have_text("Peta kesenjangan kompetensi")
-    expect(heatmap_cell(hr, "Sekretariat Daerah", "KOM")).to_have_text("0%")
-    expect(heatmap_cell(hr, "Sekretariat Daerah", "INT")).to_have_text("100%")
+    expect(heatmap_cell(hr, "Sekretariat Daerah", "Komunikasi")).to_have_text(re.compile(r"^0\u00a0%"))
+    expect(heatmap_cell(hr, "Sekretariat Daerah", "Integritas")).to_have_text(re.compile(r"^100\u00a0%"))
     hr.get_by_role("link", name="Kotak talenta").first.click()
     expect(box(hr, 2).locator(".count")).to_have_text("1")
     expect(box(hr, 8).locator(".count")).to_have_text("0")
@@ -169,7 +170,7 @@ def test_completing_a_course_raises_the_level_shrinks_the_gaps_and_moves_hr_anal
 
     # HR after: the heatmap cell and the 9-box placement changed.
     hr.get_by_role("link", name="Peta kesenjangan").first.click()
-    expect(heatmap_cell(hr, "Sekretariat Daerah", "KOM")).to_have_text("100%")
+    expect(heatmap_cell(hr, "Sekretariat Daerah", "Komunikasi")).to_have_text(re.compile(r"^100\u00a0%"))
     hr.get_by_role("link", name="Kotak talenta").first.click()
     expect(box(hr, 2).locator(".count")).to_have_text("0")
     expect(box(hr, 8).locator(".count")).to_have_text("1")

@@ -56,6 +56,7 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
     page.goto(f"{base}/courses/{people['slug']}")
     page.click("text=Daftar kursus")
     page.click("text=Tandai selesai")
+    page.click("text=Lanjut ke pelajaran berikutnya")
     page.click("text=Tandai selesai")
     assert "Selamat! Anda telah menyelesaikan kursus" in page.content()
 
@@ -86,7 +87,7 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
     # A third-party JOSE library verifies the downloaded credential with the published keys.
     page.goto(f"{base}/certificates/")
     with page.expect_download() as info:
-        page.click("text=Unduh kredensial digital")
+        page.click("text=Unduh sertifikat digital")
     token = tmp_path / "credential.jwt"
     info.value.save_as(token)
     # Open Badges 3.0 section 8.2: the header's kid is a URL that serves the public JWK.

@@ -63,4 +63,4 @@ def test_learner_fills_the_gaps_in_the_sentence_and_gets_partial_credit(contexts
     page.get_by_role("button", name="Simpan dan periksa sebelum mengumpulkan").click()
     page.get_by_role("button", name="Kumpulkan dan selesai").click()
     # 5 of the 6 weighted points: 83.3 %.
-    expect(page.locator(".score")).to_contain_text("Nilai: 83.3")
+    expect(page.locator(".score")).to_contain_text("Nilai: 83,3")

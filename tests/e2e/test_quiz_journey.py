@@ -70,5 +70,5 @@ def test_timed_quiz_survives_a_lost_connection(contexts, live_db):
     page.get_by_role("button", name="Simpan dan periksa sebelum mengumpulkan").click()
     expect(page.locator("main")).to_contain_text("2 dari 2 soal sudah dijawab")
     page.get_by_role("button", name="Kumpulkan dan selesai").click()
-    expect(page.locator(".score")).to_contain_text("Nilai: 100.0")
+    expect(page.locator(".score")).to_contain_text("Nilai: 100,0")
     expect(page.locator("main")).to_contain_text("Lulus")

@@ -199,7 +199,7 @@ def test_quiz_settings_and_the_learner_journey_to_results(
     csv = as_trainer.get(f"/teach/quizzes/{quiz_id}/results.csv")
     assert csv.mimetype == "text/csv" and learner.email in csv.text and ",75.0," in csv.text
     page = as_trainer.get(f"/teach/quizzes/{quiz_id}/analysis").text
-    assert "F = 100.0%" in page and "F = 50.0%" in page
+    assert "F = 100,0\u00a0%" in page and "F = 50,0\u00a0%" in page
     # Reopen (with a reason) and regrade (with a reason), both logged.
     assert (
         as_trainer.post(

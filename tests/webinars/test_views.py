@@ -46,7 +46,7 @@ class TestSchedule:
             assert webinar.timezone == "Asia/Makassar" and webinar.host_id == people["trainer"].id
             assert "<strong>tanya jawab</strong>" in webinar.description_html
         page = client.get(response.location).text
-        assert "Senin, 4 Maret 2030 08:00 WIB" in page  # the trainer's agency reads WIB
+        assert "Senin, 04 Maret 2030 08.00 WIB" in page  # the trainer's agency reads WIB
 
     def test_form_errors_are_shown_next_to_the_field(self, client, login, people):
         login(people["trainer"])
@@ -138,6 +138,21 @@ class TestRoom:
         page = client.get(f"/webinars/{room.id}/room").text
         box = page.split("Materi jelas?")[1]
         assert "(ditutup)" in box and re.search(r"Ya</span> — <span class=\"count\">1</span>", box)
+
+    def test_an_open_poll_is_announced_at_the_top_of_the_room(self, app, db, client, login, people, room):
+        with app.app_context():
+            webinar = db.session.get(Webinar, room.id)
+            trainer = db.session.get(type(people["trainer"]), people["trainer"].id)
+            poll = webinar_room.create_poll(trainer, webinar, "Materi jelas?", ["Ya", "Belum"], at=LIVE)
+            webinar_room.open_poll(trainer, webinar, poll.id, at=LIVE)
+            db.session.commit()
+            poll_id = poll.id
+        login(people["ani"])
+        page = client.get(f"/webinars/{room.id}/room").text
+        notice = re.search(r'<p id="poll-notice"[^>]*>(.*?)</p>', page, re.S)
+        assert notice and "hidden" not in notice.group(0).split(">")[0]
+        assert "Materi jelas?" in notice.group(1) and f'href="#poll-{poll_id}"' in notice.group(1)
+        assert page.index('id="poll-notice"') < page.index('id="messages"')  # above the chat
 
     def test_moderator_prepares_polls_before_the_room_opens(self, client, login, people, make_webinar):
         webinar = make_webinar(people["trainer"], starts_at=datetime.now(UTC) + timedelta(days=2))

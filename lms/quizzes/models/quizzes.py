@@ -171,3 +171,18 @@ class QuizAudit(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+
+    @property
+    def action_label(self) -> str:
+        """The action in words for the results page ("manual_grade" -> "Nilai esai diberikan")."""
+        label = QUIZ_AUDIT_ACTIONS.get(self.action)
+        return str(label) if label is not None else self.action.replace("_", " ")
+
+
+QUIZ_AUDIT_ACTIONS = {
+    "override": _l("Waktu atau kesempatan tambahan diberikan"),
+    "reopen": _l("Percobaan dibuka kembali"),
+    "manual_grade": _l("Jawaban dinilai pengajar"),
+    "regrade": _l("Kuis dinilai ulang"),
+    "regrade_attempt": _l("Nilai percobaan berubah karena penilaian ulang"),
+}
