@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
-from . import careers, certificates
+from . import careers, certificates, jobs
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
@@ -30,6 +30,7 @@ from .core.i18n import select_locale, select_timezone
 from .core.security import register as register_core_security
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
+from .jobs.cli import register as register_jobs_cli
 from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
@@ -118,6 +119,7 @@ def configure_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
+    jobs.init_app(app)  # the queue, the worker in this process when configured, the job pages
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(competencies_bp)
@@ -148,6 +150,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_jobs_cli(lms_group)
     if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
         # The benchmark data generator is not part of the package: only a source checkout has
         # it, and only development and test configurations offer it.
