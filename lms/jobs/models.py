@@ -40,13 +40,13 @@ class Job(db.Model):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        # One pending job per idempotency key; a finished one leaves the key free again.
+        # One queued job per idempotency key (a running one may have read the data already).
         sa.Index(
             "uq_jobs_pending_key",
             "key",
             unique=True,
-            sqlite_where=sa.text("state IN ('queued', 'running')"),
-            postgresql_where=sa.text("state IN ('queued', 'running')"),
+            sqlite_where=sa.text("state = 'queued'"),
+            postgresql_where=sa.text("state = 'queued'"),
         ),
         sa.Index("ix_jobs_state_created_at", "state", "created_at"),
         sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),

@@ -50,12 +50,17 @@ def enqueue(
     key: str | None = None,
     locale: str | None = None,
     delay: float = 0,
+    rerun: bool = False,
 ) -> Job:
-    """Record a job and hand it to the queue after the commit. With `key`, a pending job of that
-    key is returned instead of a second one (also when two requests race)."""
+    """Record a job and hand it to the queue after the commit.
+
+    With `key`, a pending (queued or running) job of that key is returned instead of a second
+    one, also when two requests race. With `rerun=True` only a queued one is: when the one that
+    runs may have read the data before the change that asks again, a new job follows it.
+    """
     kind = job_type(name)
     args = json.loads(json.dumps(args or {}))  # plain JSON only: what a worker elsewhere can read
-    if key is not None and (existing := pending_with_key(key)) is not None:
+    if key is not None and (existing := pending_with_key(key, running=not rerun)) is not None:
         return existing
     now = utcnow()
     job = Job(
@@ -72,7 +77,7 @@ def enqueue(
         with db.session.begin_nested():
             db.session.add(job)
     except sa.exc.IntegrityError:
-        existing = pending_with_key(key) if key is not None else None
+        existing = pending_with_key(key, running=False) if key is not None else None
         if existing is None:
             raise
         return existing
@@ -81,15 +86,19 @@ def enqueue(
     return job
 
 
-def pending_with_key(key: str) -> Job | None:
-    return db.session.scalar(sa.select(Job).where(Job.key == key, Job.state.in_(PENDING)))
+def pending_with_key(key: str, *, running: bool = True) -> Job | None:
+    """The queued (or, with `running`, running) job of an idempotency key."""
+    states = PENDING if running else (JobState.QUEUED,)
+    return db.session.scalar(
+        sa.select(Job).where(Job.key == key, Job.state.in_(states)).order_by(Job.id.desc()).limit(1)
+    )
 
 
 def retry(job: Job) -> Job:
     """An admin sends a failed job round again, with a fresh set of attempts."""
     if job.state is not JobState.FAILED:
         raise JobNotRetryable("Hanya pekerjaan yang gagal yang dapat diulang.")
-    if job.key is not None and pending_with_key(job.key) is not None:
+    if job.key is not None and pending_with_key(job.key, running=False) is not None:
         raise JobNotRetryable("Pekerjaan yang sama sedang menunggu atau berjalan.")
     job.state = JobState.QUEUED
     job.max_attempts = job.attempts + job_type(job.name).max_attempts

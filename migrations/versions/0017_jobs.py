@@ -6,7 +6,7 @@ Create Date: 2026-12-03 11:10:00
 
 `jobs` records each piece of long work (export, bulk issuance, reminders, a course edit that
 reaches many completions): its state, attempts, progress, failure reason, result file and who
-asked. One pending job per idempotency key (partial unique index). `scheduled_runs` holds when
+asked. One queued job per idempotency key (partial unique index). `scheduled_runs` holds when
 each piece of scheduled work is next due; a scheduler claims a run by moving it forward.
 """
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 STATES = ['queued', 'running', 'done', 'failed']
-PENDING = sa.text("state IN ('queued', 'running')")
+QUEUED = sa.text("state = 'queued'")
 
 
 def upgrade():
@@ -59,7 +59,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_jobs_requested_by_id'), ['requested_by_id'], unique=False)
         batch_op.create_index('ix_jobs_state_created_at', ['state', 'created_at'], unique=False)
         batch_op.create_index(
-            'uq_jobs_pending_key', ['key'], unique=True, sqlite_where=PENDING, postgresql_where=PENDING
+            'uq_jobs_pending_key', ['key'], unique=True, sqlite_where=QUEUED, postgresql_where=QUEUED
         )
 
     op.create_table(

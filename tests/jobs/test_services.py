@@ -147,3 +147,14 @@ def test_resend_and_stale_jobs(ctx):
     assert services.requeue_stale(later, older_than=timedelta(hours=2)) == [created.id]
     db.session.refresh(created)
     assert created.state is JobState.QUEUED
+
+
+def test_rerun_key_queues_behind_a_running_job(ctx):
+    first = enqueue("test.record", {"value": 1}, key="k2")
+    db.session.commit()
+    services.claim(first.id, utcnow())
+    db.session.commit()
+    assert enqueue("test.record", {"value": 2}, key="k2").id == first.id
+    second = enqueue("test.record", {"value": 2}, key="k2", rerun=True)
+    assert second.id != first.id
+    assert enqueue("test.record", {"value": 3}, key="k2", rerun=True).id == second.id
