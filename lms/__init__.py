@@ -30,11 +30,11 @@ from .core.i18n import select_locale, select_timezone
 from .core.security import register as register_core_security
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
-from .jobs.cli import register as register_jobs_cli
 from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .jobs.cli import register as register_jobs_cli
 from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
