@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from ..core.clock import utcnow
 from ..core.domain import DomainError
@@ -97,9 +98,9 @@ def pending_with_key(key: str, *, running: bool = True) -> Job | None:
 def retry(job: Job) -> Job:
     """An admin sends a failed job round again, with a fresh set of attempts."""
     if job.state is not JobState.FAILED:
-        raise JobNotRetryable("Hanya pekerjaan yang gagal yang dapat diulang.")
+        raise JobNotRetryable(_l("Hanya pekerjaan yang gagal yang dapat diulang."))
     if job.key is not None and pending_with_key(job.key, running=False) is not None:
-        raise JobNotRetryable("Pekerjaan yang sama sedang menunggu atau berjalan.")
+        raise JobNotRetryable(_l("Pekerjaan yang sama sedang menunggu atau berjalan."))
     job.state = JobState.QUEUED
     job.max_attempts = job.attempts + job_type(job.name).max_attempts
     job.run_after = utcnow()

@@ -51,7 +51,7 @@ def admin_retry(job_id: int):
     try:
         services.retry(job)
     except services.JobNotRetryable as exc:
-        flash(_(str(exc)), "error")
+        flash(str(exc), "error")
         return redirect(url_for(".admin_list"))
     db.session.commit()
     flash(_("Pekerjaan #%(id)d dijadwalkan ulang.", id=job.id), "success")
