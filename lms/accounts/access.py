@@ -8,10 +8,11 @@ from functools import wraps
 from flask import abort, current_app, request
 from flask_login import current_user, login_required
 
+from ..core.clock import utcnow
 from ..extensions import db, login_manager
 from . import sessions
 from .agencies import can_manage_hr
-from .models import Agency, Role, utcnow
+from .models import Agency, Role
 
 # Who reaches the HR pages (careers, the competency catalogue, reports): each page then checks
 # the agency with `managed_agency`.

@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.clock import utcnow
 from ..core.forms import choices, form_error
 from ..core.mail import send_mail
 from ..core.uploads import upload_limit
@@ -15,7 +16,7 @@ from . import agencies, identity
 from .access import roles_required
 from .errors import AccountError, PermissionDenied
 from .forms import AgencyForm, CsvImportForm, StaffForm, UnitForm
-from .models import Agency, Role, User, utcnow
+from .models import Agency, Role, User
 from .staff_import import ImportConflicts, ImportFailed, import_staff
 
 MANAGERS = (Role.ADMIN, Role.AGENCY_ADMIN)

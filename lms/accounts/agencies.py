@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from ..core.clock import utcnow
 from ..extensions import db
 from . import sessions
 from .errors import AccountError, HrPermissionDenied, PermissionDenied
-from .models import Agency, Role, Unit, User, UserRole, utcnow
+from .models import Agency, Role, Unit, User, UserRole
 from .services import TIMEZONE_CHOICES
 
 logger = logging.getLogger(__name__)

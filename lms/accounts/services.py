@@ -14,10 +14,11 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..core.clock import utcnow
 from ..extensions import db
 from . import login_limits, passwords, sessions, tokens
 from .errors import AccountError, EmailNotConfirmed
-from .models import Agency, Role, TokenPurpose, Unit, User, UserRole, utcnow
+from .models import Agency, Role, TokenPurpose, Unit, User, UserRole
 from .nip import EmployeeNumber, InvalidEmployeeNumber, normalise, parse_employee_number
 
 logger = logging.getLogger(__name__)

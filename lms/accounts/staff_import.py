@@ -18,11 +18,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
+from ..core.clock import utcnow
 from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
 from ..extensions import db
 from . import identity, tokens
 from .errors import AccountError
-from .models import Agency, Role, TokenPurpose, Unit, User, UserRole, utcnow
+from .models import Agency, Role, TokenPurpose, Unit, User, UserRole
 from .nip import EmployeeNumber
 from .services import clean_email, clean_name, parse_nip
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..core.clock import utcnow
 from ..core.forms import form_error
 from ..core.home import register_home_panel
 from ..core.i18n import LANG_COOKIE
@@ -32,7 +33,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from .models import Role, utcnow
+from .models import Role
 from .sessions import device_label
 from .tokens import LinkUnusable
 

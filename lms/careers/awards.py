@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..accounts.audit import log_changes
 from ..accounts.models import Agency, User
 from ..certificates.models import Certificate, CertificateSource
-from ..core.clock import utcnow
+from ..core.clock import as_utc, utcnow
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar, WebinarCompetency
@@ -61,9 +61,7 @@ def zone_expr():
 
 
 def local_date(value: datetime, zone: str) -> date:
-    if value.tzinfo is None:  # SQLite gives back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(zone)).date()
+    return as_utc(value).astimezone(ZoneInfo(zone)).date()
 
 
 def revoked_certificate(source: CertificateSource, source_id) -> sa.Exists:

@@ -9,7 +9,7 @@ revoked is left out of the totals and listed, marked, in the items.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -17,19 +17,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Agency, User
 from ..certificates.models import Certificate, CertificateSource
+from ..core.clock import as_utc
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar
 from .models import JpRecord
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they were stored in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _zone_expr():
@@ -85,8 +77,8 @@ class CourseSource:
                 .join(Enrolment, Enrolment.course_id == Course.id)
                 .where(
                     Enrolment.user_id == user_id,
-                    Enrolment.completed_at >= _utc(start),
-                    Enrolment.completed_at < _utc(end),
+                    Enrolment.completed_at >= as_utc(start),
+                    Enrolment.completed_at < as_utc(end),
                     _not_revoked(CertificateSource.COURSE, Enrolment.id),
                 )
             ).scalar()
@@ -127,7 +119,7 @@ class CourseSource:
             )
         )
         for user_id, completed_at, zone, jp in conn.execute(query):
-            yield user_id, _naive_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
+            yield user_id, as_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
 
     def items(self, user: User, year: int) -> list[JpItem]:
         start, end = year_bounds(year, user.effective_timezone)
@@ -144,8 +136,8 @@ class CourseSource:
             .outerjoin(Certificate, _certificate_join(CertificateSource.COURSE, Enrolment.id))
             .where(
                 Enrolment.user_id == user.id,
-                Enrolment.completed_at >= _utc(start),
-                Enrolment.completed_at < _utc(end),
+                Enrolment.completed_at >= as_utc(start),
+                Enrolment.completed_at < as_utc(end),
             )
             .order_by(Enrolment.completed_at)
         )
@@ -155,7 +147,7 @@ class CourseSource:
             JpItem(
                 "course",
                 title,
-                _naive_utc(at).astimezone(zone).date(),
+                as_utc(at).astimezone(zone).date(),
                 jp,
                 str(_l("Kursus daring")),
                 course_slug=slug,
@@ -182,8 +174,8 @@ class WebinarSource:
             conn.execute(
                 self._base(sa.func.coalesce(sa.func.sum(Attendance.jp_credited), 0)).where(
                     Attendance.user_id == user_id,
-                    Webinar.starts_at >= _utc(start),
-                    Webinar.starts_at < _utc(end),
+                    Webinar.starts_at >= as_utc(start),
+                    Webinar.starts_at < as_utc(end),
                     _not_revoked(CertificateSource.WEBINAR, Attendance.id),
                 )
             ).scalar()
@@ -212,7 +204,7 @@ class WebinarSource:
             .where(where, _not_revoked(CertificateSource.WEBINAR, Attendance.id))
         )
         for user_id, starts_at, zone, jp in conn.execute(query):
-            yield user_id, _naive_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
+            yield user_id, as_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
 
     def items(self, user: User, year: int) -> list[JpItem]:
 
@@ -229,8 +221,8 @@ class WebinarSource:
             .outerjoin(Certificate, _certificate_join(CertificateSource.WEBINAR, Attendance.id))
             .where(
                 Attendance.user_id == user.id,
-                Webinar.starts_at >= _utc(start),
-                Webinar.starts_at < _utc(end),
+                Webinar.starts_at >= as_utc(start),
+                Webinar.starts_at < as_utc(end),
             )
             .order_by(Webinar.starts_at)
         )
@@ -239,7 +231,7 @@ class WebinarSource:
             JpItem(
                 "webinar",
                 title,
-                _naive_utc(at).astimezone(zone).date(),
+                as_utc(at).astimezone(zone).date(),
                 jp,
                 str(_l("Webinar")),
                 webinar_id=webinar_id,

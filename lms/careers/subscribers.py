@@ -18,13 +18,13 @@ runs in the transaction that made the change: all of it happens, or none.
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..certificates.signals import certificate_revoked
+from ..core.clock import as_utc
 from ..courses.signals import course_awards_changed, course_completed
 from ..extensions import db
 from ..webinars.signals import attendance_corrected, webinar_attended, webinar_competencies_changed
@@ -38,10 +38,7 @@ WATCHED = ("agency_id", "unit_id", "active", "identity_verified_at")
 
 def on_course_completed(sender, enrolment, **extra) -> None:
     records.award_course(enrolment)
-    completed = enrolment.completed_at
-    if completed.tzinfo is None:
-        completed = completed.replace(tzinfo=UTC)
-    year = completed.astimezone(ZoneInfo(enrolment.user.effective_timezone)).year
+    year = as_utc(enrolment.completed_at).astimezone(ZoneInfo(enrolment.user.effective_timezone)).year
     summaries.refresh_jp(db.session, enrolment.user, [year])
     db.session.flush()
 
