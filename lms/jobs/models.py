@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import utcnow
 from ..core.columns import UTCDateTime, enum_column
@@ -70,6 +70,8 @@ class Job(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Named, not imported: accounts sits above this package. Read-only here.
+    requested_by = relationship("User", viewonly=True, lazy="raise")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

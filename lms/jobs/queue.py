@@ -84,6 +84,12 @@ class Queue:
         except Exception:  # noqa: BLE001 - progress is a courtesy; the job goes on without it
             logger.warning("job %s: progress not stored", job_id, exc_info=True)
 
+    def clear_progress(self, job_id: int) -> None:
+        try:
+            self.huey.delete(f"progress:{job_id}")
+        except Exception:  # noqa: BLE001
+            logger.warning("job %s: progress not cleared", job_id, exc_info=True)
+
     def get_progress(self, job_id: int) -> dict | None:
         try:
             return self.huey.get(f"progress:{job_id}", peek=True)

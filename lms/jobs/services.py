@@ -23,13 +23,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..core.clock import utcnow
 from ..core.domain import DomainError
 from ..extensions import db
 from . import queue as job_queue
 from .models import PENDING, Job, JobState
-from .registry import job_type
+from .registry import UnknownJob, job_type
 
 logger = logging.getLogger(__name__)
 
@@ -173,20 +174,24 @@ def run(job_id: int, *, now: datetime | None = None) -> Job | None:
         logger.info("job %s: not queued or not due; nothing to do", job_id)
         return None
     job = db.session.get(Job, job_id, populate_existing=True)
-    kind = job_type(job.name)
     ctx = JobContext(job)
+    backoff = 30.0
     try:
+        kind = job_type(job.name)  # an unknown name (code changed since) fails like any error
+        backoff = kind.backoff
         with force_locale(job.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             kind.func(ctx, **job.args)
         db.session.flush()
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, then retried or final
         db.session.rollback()
-        return _failed(job_id, exc, retry=not isinstance(exc, DomainError), backoff=kind.backoff)
+        retry = not isinstance(exc, DomainError | UnknownJob | TypeError)
+        return _failed(job_id, exc, retry=retry, backoff=backoff)
     job.state = JobState.DONE
     job.progress = 100
     job.error = None
     job.finished_at = utcnow()
     db.session.commit()
+    job_queue.queue_of().clear_progress(job.id)
     logger.info("job %s %s done after %d attempt(s)", job.id, job.name, job.attempts)
     return job
 
@@ -211,6 +216,7 @@ def _failed(job_id: int, exc: Exception, *, retry: bool, backoff: float) -> Job:
     else:
         job.state = JobState.FAILED
         job.finished_at = now
+        job_queue.queue_of().clear_progress(job.id)
         logger.error("job %s %s failed for good: %s", job.id, job.name, job.error, exc_info=exc)
     db.session.commit()
     return job
@@ -242,7 +248,9 @@ def result_file(job: Job) -> Path | None:
 
 
 def jobs_page(state: JobState | None, page: int, per_page: int = 50):
-    query = sa.select(Job).order_by(Job.created_at.desc(), Job.id.desc())
+    query = (
+        sa.select(Job).options(selectinload(Job.requested_by)).order_by(Job.created_at.desc(), Job.id.desc())
+    )
     if state is not None:
         query = query.where(Job.state == state)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -158,3 +158,23 @@ def test_rerun_key_queues_behind_a_running_job(ctx):
     second = enqueue("test.record", {"value": 2}, key="k2", rerun=True)
     assert second.id != first.id
     assert enqueue("test.record", {"value": 3}, key="k2", rerun=True).id == second.id
+
+
+def test_unknown_or_misnamed_job_fails_at_once_with_the_reason(ctx):
+    created = enqueue("test.record", {"value": 1})
+    created.name = "test.gone"
+    wrong = enqueue("test.record", {"nonsense": 1})
+    db.session.commit()
+    services.run(created.id)
+    services.run(wrong.id)
+    db.session.refresh(created)
+    db.session.refresh(wrong)
+    assert created.state is JobState.FAILED and "UnknownJob: test.gone" in created.error
+    assert wrong.state is JobState.FAILED and "TypeError" in wrong.error and wrong.attempts == 1
+
+
+def test_progress_is_cleared_when_done(ctx):
+    created = enqueue("test.record", {"value": 1})
+    db.session.commit()
+    services.run(created.id)
+    assert queue_of().get_progress(created.id) is None

@@ -33,6 +33,7 @@ def test_admin_sees_states_reasons_and_filters(client, login, jobs_world):
     assert "Selesai" in html and "Gagal" in html and "Menunggu" in html
     assert "DomainError: bad input" in html
     assert html.count(">Ulangi</button>") == 1  # only the failed one
+    assert f"<td>{admin.name}</td>" in html  # who asked
     failed = client.get("/admin/jobs?state=failed").get_data(as_text=True)
     assert f"<td>{bad}</td>" in failed and f"<td>{ok}</td>" not in failed
     assert f"<td>{waiting}</td>" in client.get("/admin/jobs?state=queued").get_data(as_text=True)
