@@ -33,8 +33,8 @@ def make_huey(url: str, instance_path: str, *, name: str = "lms"):
         return MemoryHuey(name, results=False)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisHuey(name, url=url, results=False)
-    if url == "sqlite" or url.startswith("sqlite:"):
-        path = url.removeprefix("sqlite:").removeprefix("///") or str(Path(instance_path) / "jobs.sqlite3")
+    if url == "sqlite" or url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite").removeprefix(":///") or str(Path(instance_path) / "jobs.sqlite3")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(name, filename=path, results=False)
     raise RuntimeError(f"JOBS_QUEUE must be redis://..., sqlite[:///path] or memory, not {url!r}")

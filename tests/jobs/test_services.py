@@ -10,6 +10,7 @@ from lms.core.domain import DomainError
 from lms.extensions import db
 from lms.jobs import enqueue, job, queue_of, services
 from lms.jobs.models import Job, JobState
+from lms.jobs.queue import make_huey
 from lms.jobs.registry import JOB_TYPES
 
 CALLS: list = []
@@ -178,3 +179,11 @@ def test_progress_is_cleared_when_done(ctx):
     db.session.commit()
     services.run(created.id)
     assert queue_of().get_progress(created.id) is None
+
+
+def test_queue_locations(tmp_path):
+    assert make_huey("sqlite", str(tmp_path)).storage.filename == str(tmp_path / "jobs.sqlite3")
+    assert make_huey(f"sqlite:///{tmp_path}/q.db", "/nowhere").storage.filename == f"{tmp_path}/q.db"
+    assert type(make_huey("redis://127.0.0.1:6379/15", "/nowhere")).__name__ == "RedisHuey"
+    with pytest.raises(RuntimeError):
+        make_huey("rabbitmq://x", "/nowhere")
