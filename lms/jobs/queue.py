@@ -12,6 +12,7 @@ JOBS_QUEUE: `redis://host:port/db` (RedisHuey), `sqlite` (a file in the instance
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -21,11 +22,37 @@ import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
+
+from ..core.outage import database_unavailable
 
 logger = logging.getLogger(__name__)
 
 DISPATCH = "lms_jobs_to_dispatch"  # Session.info key: {job id: eta or None}
+
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, sqlite3.OperationalError)
+
+
+class QueueOutage(logging.Filter):
+    """The queue's store (Redis) or the database is away: Huey's worker and scheduler log one
+    line each time they try, not a traceback; they go on by themselves when it returns (no
+    restart). A job cut short is sent again by the sweep."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, UNREACHABLE) or database_unavailable(exc):
+            record.args = (record.getMessage(), exc)
+            record.msg = "%s: %s (the job queue or the database is unreachable; trying again)"
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+for _name in ("huey", "huey.consumer", "huey.consumer.Worker", "huey.consumer.Scheduler"):
+    logging.getLogger(_name).addFilter(QueueOutage())
 
 
 def make_huey(url: str, instance_path: str, *, name: str = "lms"):
@@ -81,14 +108,14 @@ class Queue:
     def put_progress(self, job_id: int, value: dict) -> None:
         try:
             self.huey.put(f"progress:{job_id}", value)
-        except Exception:  # noqa: BLE001 - progress is a courtesy; the job goes on without it
-            logger.warning("job %s: progress not stored", job_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - progress is a courtesy; the job goes on without it
+            logger.warning("job %s: progress not stored (%s)", job_id, exc)
 
     def clear_progress(self, job_id: int) -> None:
         try:
             self.huey.delete(f"progress:{job_id}")
-        except Exception:  # noqa: BLE001
-            logger.warning("job %s: progress not cleared", job_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("job %s: progress not cleared (%s)", job_id, exc)
 
     def get_progress(self, job_id: int) -> dict | None:
         try:
@@ -137,8 +164,8 @@ def _dispatch(session: Session) -> None:
     for job_id, eta in pending.items():
         try:
             queue.send(job_id, eta)
-        except Exception:  # noqa: BLE001 - the sweep re-sends it; the request must not fail
-            logger.warning("job %s: not handed to the queue now; the sweep will", job_id, exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the sweep re-sends it; the request must not fail
+            logger.warning("job %s: not handed to the queue now (%s); the sweep will", job_id, exc)
 
 
 @sa.event.listens_for(Session, "after_rollback")

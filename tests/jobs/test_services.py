@@ -1,9 +1,11 @@
 """The job layer: enqueue, idempotency keys, claiming, retries with backoff, failure, progress."""
 
+import logging
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from lms.core.clock import utcnow
 from lms.core.domain import DomainError
@@ -187,3 +189,19 @@ def test_queue_locations(tmp_path):
     assert type(make_huey("redis://127.0.0.1:6379/15", "/nowhere")).__name__ == "RedisHuey"
     with pytest.raises(RuntimeError):
         make_huey("rabbitmq://x", "/nowhere")
+
+
+def test_an_unreachable_queue_is_logged_in_one_line(caplog):
+    worker = logging.getLogger("huey.consumer.Worker")
+    try:
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    except RedisConnectionError:
+        worker.exception("Error reading from queue")
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        worker.exception("Unhandled error")
+    outage, bug = caplog.records[-2:]
+    assert outage.levelname == "WARNING" and outage.exc_info is None
+    assert "Error reading from queue: Error 111" in outage.getMessage()
+    assert bug.levelname == "ERROR" and bug.exc_info is not None
