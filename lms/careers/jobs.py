@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -60,7 +61,14 @@ def follow_courses_job(ctx, *, course_ids: list[int]) -> None:
     logger.info("courses %s: records of %d people followed (job %s)", course_ids, people, ctx.job.id)
 
 
-@every(24 * 60 * 60, "careers.refresh-summaries")
-def refresh_summaries(now: datetime) -> None:
-    """Rebuild the analytics tables once a day, repairing anything changed outside the app."""
+REFRESH_HOUR = 2  # 02:00-02:59 WIB: once a night, away from office hours in every zone
+
+
+@every(60 * 60, "careers.refresh-summaries")
+def refresh_summaries(now: datetime) -> bool:
+    """Rebuild the analytics tables once a night, repairing anything changed outside the app
+    (looked at hourly; only the run in the night hour rebuilds)."""
+    if now.astimezone(ZoneInfo("Asia/Jakarta")).hour != REFRESH_HOUR:
+        return False
     summaries.rebuild(db.session, None)
+    return True

@@ -1,6 +1,8 @@
 """A course edit that reaches many completions follows in a job: the request answers at once and
 the records follow once."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from lms.accounts import audit
@@ -58,3 +60,9 @@ def test_a_small_course_edit_still_follows_in_the_request(org, make_course):
     db.session.commit()
     assert records.cached_levels(org.staff.id) == {code("KOM"): 3}
     assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0
+
+
+def test_summaries_are_rebuilt_in_the_night_hour_only(org):
+    night = datetime(2026, 12, 3, 19, 30, tzinfo=UTC)  # 02:30 WIB
+    assert careers_jobs.refresh_summaries(night) is True
+    assert careers_jobs.refresh_summaries(night + timedelta(hours=3)) is False
