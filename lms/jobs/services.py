@@ -217,7 +217,13 @@ def _failed(job_id: int, exc: Exception, *, retry: bool, backoff: float) -> Job:
         job.state = JobState.FAILED
         job.finished_at = now
         job_queue.queue_of().clear_progress(job.id)
-        logger.error("job %s %s failed for good: %s", job.id, job.name, job.error, exc_info=exc)
+        logger.error(
+            "job %s %s failed for good: %s",
+            job.id,
+            job.name,
+            job.error,
+            exc_info=None if isinstance(exc, DomainError) else exc,  # a refusal needs no traceback
+        )
     db.session.commit()
     return job
 

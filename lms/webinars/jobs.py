@@ -56,6 +56,9 @@ def finalize_due_job(ctx, *, at: str | None = None) -> None:
 
 @every(15 * 60, SEND_REMINDERS)
 def schedule_reminders(now: datetime) -> None:
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        logger.warning("webinar reminders not sent: set PUBLIC_BASE_URL (the address in the mails)")
+        return
     enqueue(SEND_REMINDERS, key=SEND_REMINDERS)
 
 

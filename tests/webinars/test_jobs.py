@@ -85,3 +85,10 @@ def test_the_scheduler_queues_reminders_and_finalisation_once(w):  # noqa: F811
         )
         == 1
     )
+
+
+def test_no_reminder_job_without_the_sites_address(app, w, caplog):  # noqa: F811
+    app.config["PUBLIC_BASE_URL"] = None
+    jobs.schedule_reminders(at(0))
+    assert "set PUBLIC_BASE_URL" in caplog.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0
