@@ -21,7 +21,11 @@ class Config:
     DEV_COMMANDS = False  # development commands (the benchmark data generator); never in production
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped (a
+    # restart) fails the request that meets it, and SQLAlchemy then invalidates the whole pool, so
+    # the next requests reconnect by themselves. Connections older than pool_recycle are replaced
+    # before firewalls or PgBouncer cut them.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
 
     # Sessions and cookies (see Flask docs/web-security.rst).
     SESSION_COOKIE_HTTPONLY = True
@@ -40,7 +44,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 20_000
+    QUIZ_IMPORT_MAX_BYTES = 32 * 1024 * 1024  # GIFT, Aiken or Moodle XML (its media inline, base64)
     COURSE_MEDIA_MAX_BYTES = 20 * 1024 * 1024  # one image, PDF or video of a lesson
+    COURSE_IMAGE_MAX_PIXELS = 50_000_000  # what learners' browsers must decode (PNG bombs)
     COURSE_BUNDLE_MAX_UPLOAD = 50 * 1024 * 1024  # a zipped course bundle as uploaded
     COURSE_BUNDLE_MAX_BYTES = 100 * 1024 * 1024  # the bundle unpacked
     COURSE_BUNDLE_MAX_FILES = 500
@@ -119,9 +125,11 @@ class Config:
     # Certificates. The absolute address printed in QR codes and signed into credentials
     # (e.g. https://belajar.example.go.id); without it the address of the current request is used.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")
-    # Ed25519 signing keys: unset = instance/signing-keys/ (created on first use); or a folder,
-    # a PEM file, or PEM text (the first private key signs). See lms/certificates/signing.py.
+    # Signing keys: unset = instance/signing-keys/ (created on first use); or a folder, a PEM file,
+    # or PEM text (the first private key of CERT_SIGNING_ALG signs). See lms/certificates/signing.py.
     CERT_SIGNING_KEYS = os.environ.get("CERT_SIGNING_KEYS")
+    # RS256 (RSA, what every Open Badges 3.0 verifier must accept) or EdDSA (Ed25519).
+    CERT_SIGNING_ALG = os.environ.get("CERT_SIGNING_ALG", "RS256")
     CERT_FONT_DIR = os.environ.get("CERT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
     JWKS_MAX_AGE = 3600
     # Per address, shared by /verify, /verify/<code>, /verify/credential and the JSON status.

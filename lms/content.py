@@ -26,6 +26,7 @@ ALLOWED_TAGS = frozenset(
     {
         "a",
         "abbr",
+        "audio",
         "b",
         "blockquote",
         "br",
@@ -53,6 +54,7 @@ ALLOWED_TAGS = frozenset(
         "pre",
         "s",
         "small",
+        "source",
         "strong",
         "sub",
         "summary",
@@ -67,6 +69,9 @@ ALLOWED_TAGS = frozenset(
         "ul",
     }
 )
+# Short texts written during a live session (webinar questions): the same list without images,
+# so nobody can put a tracking pixel or a wall of pictures in front of the whole room.
+COMMENT_TAGS = ALLOWED_TAGS - {"img"}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener nofollow"
 _DIGITS = re.compile(r"^[0-9]{1,5}$")
@@ -83,6 +88,10 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return name == "start" and bool(_DIGITS.match(value))
     if tag == "abbr":
         return name == "title"
+    if tag == "audio":
+        return name in ("controls", "src") or (name == "preload" and value in ("none", "metadata"))
+    if tag == "source":
+        return name in ("src", "type")
     if tag in ("th", "td"):
         return name in ("colspan", "rowspan") and bool(_DIGITS.match(value))
     return False
@@ -153,6 +162,11 @@ class _LinkFilter(Filter):
                     if link is not None:
                         attrs[(None, "href")] = link.url
                     attrs[(None, "rel")] = LINK_REL
+                elif token["name"] in ("audio", "source"):
+                    src = attrs.get((None, "src"))
+                    link = self._resolve(src) if src else None
+                    if link is not None:
+                        attrs[(None, "src")] = link.url
                 elif token["name"] == "img":
                     src = attrs.get((None, "src"))
                     link = self._resolve(src) if src else None
@@ -175,12 +189,12 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
-def _cleaner(media: Mapping[str, MediaLink] | None) -> bleach.Cleaner:
+def _cleaner(media: Mapping[str, MediaLink] | None, tags: frozenset[str] = ALLOWED_TAGS) -> bleach.Cleaner:
     def link_filter(source):
         return _LinkFilter(source, media)
 
     return bleach.Cleaner(
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
@@ -197,9 +211,32 @@ def render_markdown(text: str, media: Mapping[str, MediaLink] | None = None) -> 
     return _cleaner(media).clean(_MD.render(text or ""))
 
 
-def sanitize_html(fragment: str) -> str:
-    """Sanitise an HTML fragment with the same allow-list as rendered Markdown."""
-    return _cleaner(None).clean(fragment or "")
+def render_comment(text: str) -> str:
+    """Sanitised HTML for a short Markdown text of a live session: the allow-list without images."""
+    return _cleaner(None, COMMENT_TAGS).clean(_MD.render(text or ""))
+
+
+def sanitize_html(fragment: str, media: Mapping[str, MediaLink] | None = None) -> str:
+    """Sanitise an HTML fragment with the same allow-list as rendered Markdown (media resolved)."""
+    return _cleaner(media).clean(fragment or "")
+
+
+def render_plain(text: str) -> str:
+    """HTML that shows a plain text exactly as written: escaped, blank lines as paragraphs."""
+    paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return "".join(
+        "<p>" + "<br>\n".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+        if p.strip()
+    )
+
+
+def render_auto_format(text: str) -> str:
+    """Moodle's "auto-format" text as sanitised HTML: tags kept, new lines become line breaks."""
+    paragraphs = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return sanitize_html(
+        "".join("<p>" + "<br>\n".join(p.split("\n")) + "</p>" for p in paragraphs if p.strip())
+    )
 
 
 def plain_text(text: str, limit: int | None = None) -> str:

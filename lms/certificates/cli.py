@@ -28,12 +28,13 @@ def rotate_signing_key_command():
         fail(
             [
                 "CERT_SIGNING_KEYS is a PEM file or PEM text: rotate it yourself. Create a key "
-                "(openssl genpkey -algorithm ed25519), put it FIRST, and keep the old keys after it "
+                "(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048, or -algorithm "
+                "ed25519 with CERT_SIGNING_ALG=EdDSA), put it FIRST, and keep the old keys after it "
                 "(their public part is enough) so the credentials they signed stay verifiable.",
             ]
         )
     try:
-        current, retired = signing.rotate_folder(Path(source))
+        current, retired = signing.rotate_folder(Path(source), signing.signing_alg())
     except signing.SigningKeyError as exc:
         fail([str(exc)])
     click.echo(f"New signing key {current.kid} in {source}")

@@ -98,7 +98,7 @@ def _build(award: Award, base_url: str) -> Certificate:
         achievement_url=award.achievement_url,
         site_name=current_app.config["SITE_NAME"],
     )
-    cert.credential_jwt, cert.key_id = signing.sign(payload)
+    cert.credential_jwt, cert.key_id = signing.sign(payload, base_url=base_url.rstrip("/"))
     return cert
 
 

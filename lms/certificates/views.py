@@ -19,6 +19,8 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.reads import read_only
+from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
 from ..jobs import enqueue
@@ -57,6 +59,7 @@ def verify_form():
 
 
 @bp.get("/verify/<code>")
+@read_only
 @verify_limit()
 def verify(code: str):
     try:
@@ -103,16 +106,27 @@ def verify_credential():
     )
 
 
-@bp.get("/.well-known/jwks.json")
-def jwks():
-    response = current_app.response_class(
-        current_app.json.dumps(signing.keyring().jwks()), mimetype="application/json"
-    )
+def _public_json(document: dict):
+    response = current_app.response_class(current_app.json.dumps(document), mimetype="application/json")
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["JWKS_MAX_AGE"]
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    return _public_json(signing.keyring().jwks(public_base_url()))
+
+
+@bp.get("/.well-known/jwks/<kid>.json")
+def jwk(kid: str):
+    """The public JWK a credential's kid names (OB 3.0 section 8.2: kid dereferences to a JWK)."""
+    key = signing.keyring().find(kid)
+    if key is None:
+        abort(404)
+    return _public_json(key.public_jwk(signing.key_url(public_base_url(), key.kid)))
 
 
 # ---------------------------------------------------------------- the learner's certificates
@@ -188,6 +202,7 @@ register_home_panel(certificates_panel, order=30)
 
 
 @bp.route("/certificates/verify-many", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=256 * 1024)  # the pasted numbers come on top
 @roles_required(Role.ADMIN, Role.AGENCY_ADMIN)
 @limiter.limit(lambda: current_app.config["BULK_VERIFY_RATE_LIMIT"], methods=["POST"])
 def verify_many():

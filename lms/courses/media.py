@@ -1,7 +1,7 @@
 """Course media: type checked by content, stored under instance/uploads/ with random names.
 
 A file is accepted when its bytes are one of the types we serve (PNG, JPEG, GIF, WebP, PDF,
-MP4, WebM, or an SVG without scripts) and its name's extension agrees with the content. The
+MP4, WebM, MP3, Ogg, WAV, or an SVG without scripts) and its name's extension agrees with the content. The
 original name is kept only as a label (lessons refer to media by it); the file on disk gets a
 random name chosen here, so no user input ever becomes a path.
 """
@@ -32,6 +32,11 @@ from .models import Course, Media
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Images are not decoded here, but every learner's browser decodes them (4 bytes a pixel): a
+# small PNG can claim 10 gigapixels. 50 million pixels is more than a phone camera's photo.
+DEFAULT_MAX_PIXELS = 50_000_000
+SVG_MAX_DEPTH = 64
+SVG_MAX_ELEMENTS = 50_000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 STORED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{24}\.[a-z0-9]{3,4}$")
 
@@ -45,6 +50,10 @@ TYPES: dict[str, tuple[str, frozenset[str]]] = {
     "application/pdf": ("pdf", frozenset({"pdf"})),
     "video/mp4": ("mp4", frozenset({"mp4", "m4v"})),
     "video/webm": ("webm", frozenset({"webm"})),
+    # Audio: listening questions of imported Moodle banks, recorded explanations in lessons.
+    "audio/mpeg": ("mp3", frozenset({"mp3"})),
+    "audio/ogg": ("ogg", frozenset({"ogg", "oga"})),
+    "audio/x-wav": ("wav", frozenset({"wav"})),
 }
 ACCEPTED_EXTENSIONS = sorted({ext for _, exts in TYPES.values() for ext in exts})
 
@@ -104,6 +113,37 @@ _SVG_FORBIDDEN_ELEMENTS = {
 }
 
 
+def _parse_svg(text: str, rejected: MediaRejected) -> ElementTree.Element:
+    """The root element, parsed in pieces so that too deep or too many elements stop it early."""
+    parser = ElementTree.XMLPullParser(events=("start", "end"))  # noqa: S314 - no DTD reaches it
+    root, depth, count = None, 0, 0
+    try:
+        for offset in range(0, max(len(text), 1), 65536):
+            parser.feed(text[offset : offset + 65536])
+            for event, element in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    continue
+                root = element if root is None else root
+                depth, count = depth + 1, count + 1
+                if depth > SVG_MAX_DEPTH or count > SVG_MAX_ELEMENTS:
+                    raise MediaRejected(
+                        _l(
+                            "Berkas SVG terlalu rumit (bersarang lebih dari %(d)d tingkat atau lebih dari "
+                            "%(n)d elemen).",
+                            d=SVG_MAX_DEPTH,
+                            n=SVG_MAX_ELEMENTS,
+                        ),
+                        "file",
+                    )
+        parser.close()
+    except ElementTree.ParseError:
+        raise rejected from None
+    if root is None:
+        raise rejected
+    return root
+
+
 def check_svg(data: bytes) -> tuple[int | None, int | None]:
     """Accept only a plain drawing: no scripts, event handlers, external references or entities."""
     rejected = MediaRejected(
@@ -116,10 +156,7 @@ def check_svg(data: bytes) -> tuple[int | None, int | None]:
     lowered = text.lower()
     if "<!doctype" in lowered or "<!entity" in lowered or "javascript:" in lowered:
         raise rejected
-    try:
-        root = ElementTree.fromstring(text)  # noqa: S314 - no DTD/entities reach the parser
-    except ElementTree.ParseError:
-        raise rejected from None
+    root = _parse_svg(text, rejected)
     if root.tag.rsplit("}", 1)[-1] != "svg":
         raise rejected
     for element in root.iter():
@@ -194,7 +231,7 @@ def sniff(data: bytes, name: str) -> Sniffed:
         raise MediaRejected(
             _l(
                 "Jenis berkas tidak didukung. Yang diterima: gambar PNG, JPEG, GIF, WebP atau SVG, "
-                "dokumen PDF, dan video MP4 atau WebM."
+                "dokumen PDF, video MP4 atau WebM, dan audio MP3, Ogg atau WAV."
             ),
             "file",
         )
@@ -211,6 +248,18 @@ def sniff(data: bytes, name: str) -> Sniffed:
         width, height = check_svg(data)
     else:
         width, height = image_size(data, content_type)
+        limit = int(current_app.config.get("COURSE_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+        if width and height and width * height > limit:
+            raise MediaRejected(
+                _l(
+                    "Gambar terlalu besar (%(w)d × %(h)d piksel; paling banyak %(mp)d juta piksel). "
+                    "Perkecil gambarnya lalu unggah lagi.",
+                    w=width,
+                    h=height,
+                    mp=limit // 1_000_000,
+                ),
+                "file",
+            )
     return Sniffed(content_type, stored_extension, width, height)
 
 
@@ -244,11 +293,8 @@ def media_by_name(course: Course, name: str) -> Media | None:
     return next((m for m in course.media if m.original_name == name), None)
 
 
-def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tuple[Media, bool]:
-    """Store a file under a name of the course (replacing a different file of the same name).
-
-    Returns the media and whether anything changed. Callers re-render the course's lessons.
-    """
+def check_media(name: str, data: bytes) -> tuple[str, Sniffed]:
+    """(clean name, type) of a file the store would accept; MediaRejected says why not."""
     name = clean_media_name(name)
     limit = max_bytes()
     if len(data) > limit:
@@ -257,7 +303,15 @@ def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tup
         )
     if not data:
         raise MediaRejected(_l("Berkas kosong."), "file")
-    sniffed = sniff(data, name)
+    return name, sniff(data, name)
+
+
+def put_media(course: Course, name: str, data: bytes, *, by: User | None) -> tuple[Media, bool]:
+    """Store a file under a name of the course (replacing a different file of the same name).
+
+    Returns the media and whether anything changed. Callers re-render the course's lessons.
+    """
+    name, sniffed = check_media(name, data)
     digest = hashlib.sha256(data).hexdigest()
     media = media_by_name(course, name)
     if media is not None and media.sha256 == digest:

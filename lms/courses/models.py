@@ -197,9 +197,9 @@ class Media(db.Model):
 
     @property
     def kind(self) -> str:
-        """ "image", "video" or "document"."""
+        """ "image", "video", "audio" or "document"."""
         major = self.content_type.split("/", 1)[0]
-        return major if major in ("image", "video") else "document"
+        return major if major in ("image", "video", "audio") else "document"
 
 
 class Enrolment(db.Model):

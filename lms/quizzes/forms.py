@@ -113,6 +113,8 @@ def question_spec(form: QuestionForm, qtype: QuestionType, formdata) -> Question
         data = {"answers": answers, "wrong_feedback": form.wrong_feedback.data or ""}
     elif qtype == QuestionType.MATCHING:
         data["pairs"] = [{"left": t, "right": extra} for t, _, _, extra in rows]
+    elif qtype == QuestionType.CLOZE:
+        data = {"text": form.prompt.data or ""}  # the gaps are written in the question text
     elif qtype == QuestionType.TRUEFALSE:
         data = {
             "correct": form.correct.data == "true",
@@ -173,7 +175,7 @@ def editor_rows(qtype: QuestionType, data: dict) -> list[dict]:
             {"text": p["left"], "fraction": "", "feedback": "", "extra": p["right"]}
             for p in data.get("pairs", [])
         ]
-    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY):
+    if qtype not in (QuestionType.TRUEFALSE, QuestionType.ESSAY, QuestionType.CLOZE):
         rows += [{"text": "", "fraction": "", "feedback": "", "extra": ""}] * max(2, ROWS - len(rows))
     return rows
 
@@ -211,6 +213,10 @@ class QuizForm(FlaskForm):
     required = BooleanField(_l("Wajib untuk kelulusan kursus"), default=True)
     time_limit_minutes = IntegerField(
         _l("Batas waktu (menit)"), validators=[Optional()], description=_l("Kosongkan bila tidak dibatasi.")
+    )
+    practice = BooleanField(
+        _l("Latihan tanpa batas waktu"),
+        description=_l("Peserta dapat mengerjakannya tanpa koneksi; dinilai saat jawaban terkirim."),
     )
     opens_at = DateTimeLocalField(_l("Dibuka pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Ditutup pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")

@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..content import render_markdown, sanitize_html
+from ..content import render_markdown, render_plain, sanitize_html
 from ..core.clock import as_utc, utcnow
 from ..courses import media as media_store
 from ..courses import services as course_services
 from ..courses.models import Course, Module
 from ..extensions import db
-from . import formats
+from . import bank_media, formats
 from .errors import QuizError, QuizPermissionDenied
 from .formats import QuestionSpec, aiken, gift, moodle_xml
 from .formats.spec import clean_category, default_name
@@ -146,9 +146,11 @@ def questions_of(bank: QuestionBank, category_ids: list[int] | None = None) -> l
 
 def renderer(course: Course, text_format: TextFormat):
     """Text -> sanitised HTML for a question of the course (course media resolve by name)."""
-    if text_format == TextFormat.HTML:
-        return sanitize_html
+    if text_format == TextFormat.PLAIN:
+        return render_plain
     links = media_store.media_links(course)
+    if text_format == TextFormat.HTML:
+        return lambda text: sanitize_html(text, links)
     return lambda text: render_markdown(text, links)
 
 
@@ -159,6 +161,8 @@ def _check(spec: QuestionSpec) -> dict:
         raise QuizError(_l("Teks soal wajib diisi."), "prompt")
     if not 0 < float(spec.mark) <= 100:
         raise QuizError(_l("Nilai soal harus lebih dari 0 dan paling besar 100."), "mark")
+    if spec.qtype == QuestionType.CLOZE:  # the gaps are written in the question text
+        spec.data = {**spec.data, "text": spec.prompt}
     data, problems = strategy(spec.qtype).clean(spec.data)
     if problems:
         raise QuizError(" ".join(problems), "data")
@@ -171,11 +175,11 @@ def _apply(question: Question, spec: QuestionSpec, data: dict, course: Course) -
     question.name = (" ".join((spec.name or "").split()) or default_name(spec.prompt))[:255]
     question.text_format = spec.text_format
     question.prompt = spec.prompt.strip()
-    question.prompt_html = render(question.prompt)
     question.general_feedback = (spec.general_feedback or "").strip()
     question.general_feedback_html = render(question.general_feedback) if question.general_feedback else ""
     question.mark = float(spec.mark)
     question.data = strategy(spec.qtype).render(data, render)
+    question.prompt_html = strategy(spec.qtype).prompt_html(question.data, render(question.prompt))
 
 
 def add_question(
@@ -256,6 +260,8 @@ def spec_of(question: Question) -> QuestionSpec:
 @dataclass
 class ImportSummary:
     counts: Counter = field(default_factory=Counter)
+    # What was adapted to bring a question in, per question (its line and name).
+    notes: list[formats.FormatProblem] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -264,17 +270,28 @@ class ImportSummary:
     def lines(self) -> list[str]:
         return [f"{QuestionType(t).label}: {n}" for t, n in sorted(self.counts.items())]
 
+    def note_lines(self) -> list[str]:
+        return [str(note) for note in self.notes]
+
 
 def import_questions(
     bank: QuestionBank, data: bytes | str, fmt: str | None = None, *, by: User | None
 ) -> ImportSummary:
-    """Add every question of a GIFT, Aiken or Moodle XML file, or none (ImportInvalid lists why)."""
+    """Add every question of a GIFT, Aiken or Moodle XML file, or none (ImportInvalid lists why).
+
+    Images and audio embedded in a Moodle XML file become course media (checked like uploads).
+    """
     require_manager(by, bank.course)
     specs = formats.parse(data, fmt)
+    problems = bank_media.media_problems(specs)
+    if problems:
+        raise formats.ImportInvalid(problems)
     summary = ImportSummary()
     for spec in specs:
+        bank_media.store_media(bank.course, spec, by=by)
         add_question(bank, spec, by=None)
         summary.counts[spec.qtype.value] += 1
+        summary.notes.extend(formats.FormatProblem(spec.line, spec.name, note) for note in spec.notes)
     logger.info("%s questions imported into bank %s by %s", summary.total, bank.id, by and by.id)
     return summary
 
@@ -286,9 +303,11 @@ def export_questions(questions: list[Question], fmt: str) -> tuple[str, int]:
         return q.category.name
 
     if fmt == "gift":
-        return gift.write(questions, category_of), 0
+        # GIFT has no embedded answers (Moodle's GIFT cannot write them either): left out, counted.
+        writable = [q for q in questions if q.qtype != QuestionType.CLOZE]
+        return gift.write(writable, category_of), len(questions) - len(writable)
     if fmt == "xml":
-        return moodle_xml.write(questions, category_of), 0
+        return moodle_xml.write(questions, category_of, bank_media.media_reader(questions)), 0
     if fmt == "aiken":
         return aiken.write(questions)
     raise QuizError(_l("Format %(f)s tidak dikenal.", f=fmt))
@@ -306,6 +325,7 @@ class QuizData:
     published: bool = False
     required: bool = True
     time_limit_minutes: int | None = None
+    practice: bool = False
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     max_attempts: int | None = None
@@ -343,6 +363,10 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
         pass_mark = -1
     if not 0 <= pass_mark <= 100:
         raise QuizError(_l("Nilai lulus harus 0 sampai 100."), "pass_mark")
+    if data.practice and quiz.time_limit_minutes:
+        raise QuizError(
+            _l("Latihan tanpa batas waktu tidak boleh memiliki batas waktu."), "time_limit_minutes"
+        )
     opens, closes = as_utc(data.opens_at), as_utc(data.closes_at)
     if opens and closes and closes <= opens:
         raise QuizError(_l("Waktu tutup harus setelah waktu buka."), "closes_at")
@@ -369,6 +393,7 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
     quiz.description = (data.description or "").strip()
     quiz.description_html = render_markdown(quiz.description) if quiz.description else ""
     quiz.published, quiz.required = bool(data.published), bool(data.required)
+    quiz.practice = bool(data.practice)
     quiz.opens_at, quiz.closes_at = opens, closes
     quiz.pass_mark = pass_mark
     quiz.grading_method = GradingMethod(data.grading_method)
@@ -413,6 +438,7 @@ def quiz_data(quiz: Quiz) -> QuizData:
         published=quiz.published,
         required=quiz.required,
         time_limit_minutes=quiz.time_limit_minutes,
+        practice=quiz.practice,
         opens_at=as_utc(quiz.opens_at),
         closes_at=as_utc(quiz.closes_at),
         max_attempts=quiz.max_attempts,

@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 
 from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy.exc import OperationalError
 
 from ..accounts.sessions import parse_cookie_id, token_hash
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
+from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import require_moderator, room_access
@@ -121,8 +121,7 @@ def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
 
 class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
-        if not current_user.is_authenticated or not current_user.is_active:
-            raise ConnectionRefusedError(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+        require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False

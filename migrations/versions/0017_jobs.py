@@ -1,7 +1,7 @@
 """jobs: the record of every background job, and the claim rows of scheduled work
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 11:10:00
 
 `jobs` records each piece of long work (export, bulk issuance, reminders, a course edit that
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

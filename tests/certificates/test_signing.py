@@ -26,13 +26,13 @@ def fetch_jwks(client):
 
 
 def pyjwt_verify(token, jwks):
-    """Verify as a third party would: pick the JWK by kid, build the key with PyJWK, check EdDSA."""
+    """Verify as a third party would: pick the JWK by kid, build the key with PyJWK, check RS256."""
     kid = pyjwt.get_unverified_header(token)["kid"]
     matching = [key for key in jwks["keys"] if key["kid"] == kid]
     if not matching:
         raise LookupError(f"unknown kid {kid}")
     key = pyjwt.PyJWK(matching[0])
-    return pyjwt.decode(token, key.key, algorithms=["EdDSA"], options={"verify_aud": False})
+    return pyjwt.decode(token, key.key, algorithms=[matching[0]["alg"]], options={"verify_aud": False})
 
 
 def credential_of(app, number):
@@ -40,11 +40,11 @@ def credential_of(app, number):
         return db.session.scalar(sa.select(Certificate.credential_jwt).where(Certificate.number == number))
 
 
-def test_jwks_publishes_ed25519_keys_with_cache_headers(client, app):
+def test_jwks_publishes_rsa_keys_with_cache_headers(client, app):
     response = fetch_jwks(client)
     keys = response.get_json()["keys"]
-    assert keys and all(k["kty"] == "OKP" and k["crv"] == "Ed25519" for k in keys)
-    assert all(k["use"] == "sig" and k["alg"] == "EdDSA" and k["kid"] for k in keys)
+    assert keys and all(k["kty"] == "RSA" and k["e"] == "AQAB" for k in keys)
+    assert all(k["use"] == "sig" and k["alg"] == "RS256" and k["kid"] for k in keys)
     assert all("d" not in k for k in keys), "private key material must never be published"
     cache = response.headers["Cache-Control"]
     assert "public" in cache and "max-age=3600" in cache
@@ -57,7 +57,7 @@ def test_credential_verifies_with_pyjwt_and_has_the_ob3_vc2_fields(client, app, 
     learner, course, number = issued
     token = credential_of(app, number)
     header = pyjwt.get_unverified_header(token)
-    assert header["alg"] == "EdDSA" and header["typ"] == "vc+jwt" and header["kid"]
+    assert header["alg"] == "RS256" and header["typ"] == "JWT" and header["kid"]
     claims = pyjwt_verify(token, fetch_jwks(client).get_json())
 
     # JWT claims
@@ -198,7 +198,7 @@ def test_rotation_keeps_old_credentials_verifiable(app, key_folder, make_user, m
     ]
     client = app.test_client()
     jwks = fetch_jwks(client).get_json()
-    assert {k["kid"] for k in jwks["keys"]} == {old_kid, new_cert.key_id}
+    assert {signing.thumbprint_of(k["kid"]) for k in jwks["keys"]} == {old_kid, new_cert.key_id}
     assert pyjwt_verify(old_token, jwks)["name"] == "Sertifikat Sebelum rotasi"
     assert pyjwt_verify(new_token, jwks)["name"] == "Sertifikat Sesudah rotasi"
 

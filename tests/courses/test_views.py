@@ -1,6 +1,7 @@
 """Course pages through the HTTP client: permissions, journeys, bad input, media, weight, queries."""
 
 import io
+import json
 import re
 import zipfile
 from datetime import date, timedelta
@@ -383,6 +384,21 @@ def test_lesson_page_weighs_at_most_30_kb_gzipped(client, login, make_user, app)
         assert asset.status_code == 200 and asset.headers["Content-Encoding"] == "gzip", url
         assert "immutable" in asset.headers["Cache-Control"]
         sizes[url] = len(data)
+    # The service worker and what it stores when it installs come with the first visit too.
+    worker = client.get("/sw.js", headers=gzip)
+    assert worker.headers["Content-Encoding"] == "gzip"
+    sizes["/sw.js"] = len(worker.data)
+    source = client.get("/sw.js").text
+    precached = json.loads(re.search(r"var ASSETS = (\[.*?\]);", source).group(1))
+    precached.append(json.loads(re.search(r"var SHELL = (\".*?\");", source).group(1)))
+    precached.append("/manifest.webmanifest")
+    for url in precached:
+        if url in sizes:
+            continue  # fetched once, from the HTTP cache
+        asset = client.get(url, headers=gzip)
+        sizes[url] = len(asset.get_data())
+        asset.close()
+        assert asset.status_code == 200, url
     total = sum(sizes.values())
     print(f"lesson page weight (gzip): {sizes} total {total} bytes")
     assert total <= 30 * 1024
@@ -420,9 +436,15 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     print(f"queries (catalogue, lesson, home): {counts}")
     assert counts[3] == counts[30]
     catalogue_count, lesson_count, home_count = counts[3]
-    assert catalogue_count <= 12
-    assert lesson_count <= 12
-    assert home_count <= 20  # the home page gathers one panel per feature
+    # Issue 15's budgets, the logged-in user included: pinned, so an added statement fails here.
+    # catalogue: user with roles; courses of the page with competencies and total; filter options.
+    assert catalogue_count == 3
+    # lesson: user; course with the enrolment; outline with the lessons done.
+    assert lesson_count == 3
+    # home: user; one statement per panel that reads: courses (enrolments with courses, progress
+    # counts and JP in one), open quiz attempts, certificates, upcoming webinars (this learner has
+    # no agency, so no career panel). Issue 15 asks for 4: not reached yet.
+    assert home_count == 5
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):

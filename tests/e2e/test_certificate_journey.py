@@ -89,10 +89,13 @@ def test_certificate_journey(contexts, live_server, people, tmp_path):
         page.click("text=Unduh kredensial digital")
     token = tmp_path / "credential.jwt"
     info.value.save_as(token)
+    # Open Badges 3.0 section 8.2: the header's kid is a URL that serves the public JWK.
+    header = pyjwt.get_unverified_header(token.read_text())
+    assert header["alg"] == "RS256" and header["typ"] == "JWT"
+    jwk = page.request.get(header["kid"].replace(header["kid"].split("/.well-known/")[0], base)).json()
     jwks = page.request.get(f"{base}/.well-known/jwks.json").json()
-    kid = pyjwt.get_unverified_header(token.read_text())["kid"]
-    key = pyjwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == kid))
-    claims = pyjwt.decode(token.read_text(), key.key, algorithms=["EdDSA"])
+    assert jwk in jwks["keys"]
+    claims = pyjwt.decode(token.read_text(), pyjwt.PyJWK(jwk).key, algorithms=[jwk["alg"]])
     assert claims["credentialSubject"]["achievement"]["name"] == "Etika Pelayanan Publik"
 
     # The issuing agency's admin revokes it; the page says DICABUT with the reason.

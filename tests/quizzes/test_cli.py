@@ -54,7 +54,7 @@ def test_import_questions_lists_every_problem_and_fails(app, course, tmp_path):
     result = app.test_cli_runner().invoke(
         args=["lms", "import-questions", course.slug, str(FIXTURES / "moodle-unknown-types.xml")]
     )
-    assert result.exit_code == 1 and "'cloze'" in result.output
+    assert result.exit_code == 1 and "'calculated'" in result.output
     assert questions(app) == 0
     result = app.test_cli_runner().invoke(args=["lms", "import-questions", "tidak-ada", str(bad)])
     assert result.exit_code == 1 and "unknown course" in result.output

@@ -11,27 +11,57 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
+from ...content import render_auto_format, render_markdown, render_plain
+from ..models import QuestionType, TextFormat
 from ..types import strategy
+from ..types.base import inline
 from . import aiken, gift, moodle_xml
-from .spec import NAME_MAX, FormatProblem, ImportInvalid, Parsed, QuestionSpec
+from .spec import (  # noqa: F401 - the shared shapes, also known by this package's name
+    MAX_QUESTIONS,
+    MEDIA_REF,
+    NAME_MAX,
+    PLUGINFILE,
+    FormatProblem,
+    ImportInvalid,
+    Parsed,
+    QuestionSpec,
+    Text,
+    rewrite,
+    too_many_questions,
+)
 
 FORMATS = ("gift", "aiken", "xml")
-MAX_BYTES = 5 * 1024 * 1024
-MAX_QUESTIONS = 2000
+# Moodle XML carries its images and audio inline (base64), so a real bank can be large.
+MAX_BYTES = 32 * 1024 * 1024
+
+
+def max_bytes() -> int:
+    """The largest question file accepted (QUIZ_IMPORT_MAX_BYTES; MAX_BYTES outside an app)."""
+    return int(current_app.config.get("QUIZ_IMPORT_MAX_BYTES", MAX_BYTES)) if has_app_context() else MAX_BYTES
 
 
 def decode(data: bytes | str) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM); refuses anything else."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    if len(data) > MAX_BYTES:
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else _decode_bytes(data)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
         raise ImportInvalid(
-            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
+            [FormatProblem(line, None, str(_l("Berkas memuat karakter NUL; ini bukan berkas teks soal.")))]
+        )
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    limit = max_bytes()
+    if len(data) > limit:
+        raise ImportInvalid(
+            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=limit // 2**20)))]
         )
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportInvalid(
@@ -41,6 +71,78 @@ def decode(data: bytes | str) -> str:
                 )
             ]
         ) from None
+    return text
+
+
+def _texts(value, found: list) -> None:
+    if isinstance(value, Text):
+        found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _texts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, found)
+
+
+def to_html(text: str, fmt: str) -> str:
+    """A text of any format as HTML; the question's renderer sanitises it when it is saved."""
+    if fmt == "html":
+        return str(text)
+    if fmt == "plain":
+        return inline(render_plain(text))
+    if fmt == "moodle":
+        return inline(render_auto_format(text))
+    return inline(render_markdown(text))
+
+
+def _convert(value, to):
+    if isinstance(value, Text):
+        return to(value)
+    if isinstance(value, dict):
+        return {key: _convert(item, to) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_convert(item, to) for item in value]
+    return value
+
+
+def unify(spec: QuestionSpec) -> None:
+    """One text format for the question, as Moodle shows it: where its texts were written in
+    different formats, or in Moodle's auto-format, every text becomes HTML (and a note says so)."""
+    found: list[Text] = []
+    _texts([spec.prompt, spec.general_feedback, spec.data], found)
+    if not found:
+        return
+    used = {t.fmt for t in found if t.strip()} or {"markdown"}
+    if len(used) == 1 and "moodle" not in used:
+        spec.text_format = {"html": TextFormat.HTML, "plain": TextFormat.PLAIN}.get(
+            used.pop(), TextFormat.MARKDOWN
+        )
+        convert = str
+    else:
+        if len(used) > 1:
+            spec.notes.append(
+                str(
+                    _l(
+                        "Teks soal ini ditulis dalam beberapa format (%(f)s); "
+                        "semuanya disimpan sebagai HTML.",
+                        f=", ".join(sorted(used)),
+                    )
+                )
+            )
+        else:
+            spec.notes.append(
+                str(_l("Format teks Moodle otomatis disimpan sebagai HTML (baris baru tetap)."))
+            )
+        spec.text_format = TextFormat.HTML
+
+        def convert(t):
+            return to_html(t, t.fmt) if t.strip() else ""
+
+    spec.prompt = convert(spec.prompt) if isinstance(spec.prompt, Text) else str(spec.prompt)
+    if isinstance(spec.general_feedback, Text):
+        spec.general_feedback = convert(spec.general_feedback)
+    spec.data = _convert(spec.data, convert)
 
 
 _AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE)
@@ -62,10 +164,11 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
     if not parsed.questions and not problems:
         problems.append(FormatProblem(None, None, str(_l("Berkas tidak berisi soal."))))
     if len(parsed.questions) > MAX_QUESTIONS:
-        problems.append(
-            FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
-        )
+        problems.append(too_many_questions())
     for spec in parsed.questions:
+        unify(spec)
+        if spec.qtype == QuestionType.CLOZE:
+            spec.data = {**spec.data, "text": spec.prompt}
         cleaned, messages = strategy(spec.qtype).clean(spec.data)
         spec.data = cleaned
         if not spec.prompt.strip():

@@ -5,8 +5,10 @@
     B. Jam pelatihan
     ANSWER: A
 
-The question may span several lines, options are a letter followed by "." or ")", and the
-ANSWER line ends the question. Only single-choice questions without feedback can be written.
+The question may span several lines, options are a capital letter followed by "." or ")" and
+then, as in Moodle's importer, an optional space ("A)Jayapura", "A) Jayapura", "A. Jayapura"); the
+ANSWER line ends the question. Texts are plain text, shown exactly as written (Moodle escapes them
+too). Only single-choice questions without feedback can be written.
 """
 
 from __future__ import annotations
@@ -15,15 +17,21 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from ..models import QuestionType
-from .spec import FormatProblem, Parsed, QuestionSpec, default_name
+from ..models import QuestionType, TextFormat
+from .spec import MAX_QUESTIONS, FormatProblem, Parsed, QuestionSpec, default_name, too_many_questions
 
-_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)]\s+(.*\S)\s*$")
+_OPTION = re.compile(r"^\s*([A-Z])[.)][ \t]?(.*\S)\s*$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*:\s*(\S*)\s*$")
+
+
+_ANSWER_LINES = re.compile(r"^\s*ANSWER\s*:", re.MULTILINE)
 
 
 def read(text: str) -> Parsed:
     parsed = Parsed()
+    if len(_ANSWER_LINES.findall(text)) > MAX_QUESTIONS:
+        parsed.problems.append(too_many_questions())
+        return parsed
     prompt: list[str] = []
     options: list[tuple[str, str]] = []
     start = 0
@@ -38,7 +46,7 @@ def read(text: str) -> Parsed:
                 parsed.problems.append(
                     FormatProblem(
                         number,
-                        default_name(" ".join(prompt)),
+                        default_name(" ".join(prompt), plain=True),
                         str(_l("Baris ANSWER: belum ditulis sebelum baris kosong.")),
                     )
                 )
@@ -47,7 +55,7 @@ def read(text: str) -> Parsed:
         answer = _ANSWER.match(line)
         option = _OPTION.match(line) if prompt else None
         if answer:
-            name = default_name(" ".join(prompt))
+            name = default_name(" ".join(prompt), plain=True)
             letter = answer.group(1).upper()
             letters = [key for key, _ in options]
             if not prompt:
@@ -78,6 +86,7 @@ def read(text: str) -> Parsed:
                         qtype=QuestionType.SINGLE,
                         name=name,
                         prompt="\n".join(prompt),
+                        text_format=TextFormat.PLAIN,
                         line=start,
                         data={
                             "options": [
@@ -94,7 +103,7 @@ def read(text: str) -> Parsed:
             parsed.problems.append(
                 FormatProblem(
                     number,
-                    default_name(" ".join(prompt)),
+                    default_name(" ".join(prompt), plain=True),
                     str(_l("Setelah pilihan hanya boleh ada pilihan lain (A., B., ...) atau baris ANSWER:.")),
                 )
             )
@@ -105,7 +114,9 @@ def read(text: str) -> Parsed:
     if prompt or options:
         parsed.problems.append(
             FormatProblem(
-                start, default_name(" ".join(prompt)), str(_l("Soal terakhir belum memiliki baris ANSWER:."))
+                start,
+                default_name(" ".join(prompt), plain=True),
+                str(_l("Soal terakhir belum memiliki baris ANSWER:.")),
             )
         )
     return parsed

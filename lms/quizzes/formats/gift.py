@@ -20,7 +20,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
-from .spec import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
+from .spec import (
+    MAX_QUESTIONS,
+    FormatProblem,
+    Parsed,
+    QuestionSpec,
+    Text,
+    clean_category,
+    default_name,
+    too_many_questions,
+)
 
 _ESCAPES = {
     "\\\\": "\ue000",
@@ -93,6 +102,7 @@ class _Question:
     def __init__(self, start: int, text: str, category: str, parsed: Parsed):
         self.start, self.text, self.category, self.parsed = start, text, category, parsed
         self.name: str | None = None
+        self.fmt = "markdown"
 
     def line_at(self, offset: int) -> int:
         return self.start + self.text.count("\n", 0, max(offset, 0))
@@ -135,20 +145,20 @@ class _Question:
             return None
         before, answer, after = text[offset:opening], text[opening + 1 : closing], text[closing + 1 :]
         prompt = before + ("_____" + after if after.strip() else "")
-        prompt, fmt = self._format(prompt)
+        prompt_text = self._text(prompt, "markdown")
+        # Moodle: answers and feedback without a marker are in the question text's format.
+        self.fmt = prompt_text.fmt
         general = ""
         if "####" in answer:
             cut = answer.rfind("####")
             general, answer = answer[cut + 4 :], answer[:cut]
-        prompt_text = _restore(prompt)
         self.name = self.name or default_name(prompt_text)
         spec = QuestionSpec(
             qtype=QuestionType.ESSAY,
             name=self.name,
             prompt=prompt_text,
             data={},
-            text_format=fmt,
-            general_feedback=_restore(self._format(general)[0]),
+            general_feedback=self._text(general),
             category=self.category,
             line=self.start,
         )
@@ -169,14 +179,13 @@ class _Question:
             spec.qtype, spec.data = QuestionType.SHORTANSWER, self._shortanswer(body, base)
         return spec
 
-    @staticmethod
-    def _format(text: str) -> tuple[str, TextFormat]:
-        stripped = text.strip()
+    def _text(self, raw: str, default: str | None = None) -> Text:
+        """A text with its format marker ([html], [plain], [moodle], [markdown]) read and removed."""
+        stripped = raw.strip()
         found = _FORMAT.match(stripped)
         if not found:
-            return text, TextFormat.MARKDOWN
-        fmt = TextFormat.HTML if found.group(1).lower() == "html" else TextFormat.MARKDOWN
-        return stripped[found.end() :], fmt
+            return Text(_restore(stripped), default or self.fmt)
+        return Text(_restore(stripped[found.end() :]), found.group(1).lower())
 
     @staticmethod
     def _split(body: str, marks: str, base: int) -> list[tuple[str, str, int]]:
@@ -199,10 +208,9 @@ class _Question:
             self.problem(_l("Bobot harus ditulis seperti %50% atau %-25%."), offset)
         return default, text
 
-    @staticmethod
-    def _feedback(text: str) -> tuple[str, str]:
+    def _feedback(self, text: str) -> tuple[str, str]:
         answer, _, feedback = text.partition("#")
-        return _restore(answer), _restore(feedback)
+        return self._text(answer), self._text(feedback)
 
     def _choices(self, body: str, base: int) -> dict:
         options = []
@@ -227,14 +235,14 @@ class _Question:
                 self.problem(_l("Pasangan harus ditulis =kiri -> kanan."), offset)
                 continue
             left, _, right = text.partition("->")
-            pairs.append({"left": _restore(left), "right": _restore(right)})
+            pairs.append({"left": self._text(left), "right": _restore(right)})
         return {"pairs": pairs}
 
     def _truefalse(self, body: str) -> dict:
         parts = body.split("#", 2)
         correct = _TF[parts[0].strip()]
-        wrong = _restore(parts[1]) if len(parts) > 1 else ""
-        right = _restore(parts[2]) if len(parts) > 2 else ""
+        wrong = self._text(parts[1]) if len(parts) > 1 else ""
+        right = self._text(parts[2]) if len(parts) > 2 else ""
         # GIFT gives the feedback for a wrong answer first, then for a right one.
         return {
             "correct": correct,
@@ -252,7 +260,7 @@ class _Question:
                 continue
             fraction, text = self._weight(text, offset, 1.0)
             answer, feedback = self._feedback(text)
-            answers.append({"text": answer, "fraction": fraction, "feedback": feedback})
+            answers.append({"text": str(answer), "fraction": fraction, "feedback": feedback})
         return {"answers": answers, "case_sensitive": False}
 
     def _numerical(self, body: str, base: int) -> dict:
@@ -265,6 +273,7 @@ class _Question:
         for _mark, text, offset in self._split(body, "=", base):
             fraction, text = self._weight(text, offset, 1.0)
             answer, feedback = self._feedback(text)
+            answer = str(answer)
             entry = {"fraction": fraction, "feedback": feedback}
             try:
                 found = _RANGE.fullmatch(answer)
@@ -288,7 +297,11 @@ def read(text: str) -> Parsed:
     """Questions and problems of a GIFT text."""
     parsed = Parsed()
     category = ""
-    for start, lines in _blocks(text):
+    blocks = _blocks(text)
+    if len(blocks) > 2 * MAX_QUESTIONS:  # every other block a $CATEGORY at most, in any sane file
+        parsed.problems.append(too_many_questions())
+        return parsed
+    for start, lines in blocks:
         joined = _protect("\n".join(lines))
         stripped = joined.strip()
         if stripped.startswith("$CATEGORY:"):
@@ -299,6 +312,9 @@ def read(text: str) -> Parsed:
             start, joined = start + 1, rest
         spec = _Question(start, joined.strip(), category, parsed).parse()
         if spec is not None:
+            if len(parsed.questions) >= MAX_QUESTIONS:
+                parsed.problems.append(too_many_questions())
+                break
             parsed.questions.append(spec)
     return parsed
 
@@ -324,7 +340,7 @@ def _fb(feedback: str) -> str:
 def write_question(q) -> str:
     """One question (a Question or a QuestionSpec) as GIFT."""
     qtype, data = QuestionType(q.qtype), q.data
-    marker = "[html]" if q.text_format == TextFormat.HTML else ""
+    marker = {TextFormat.HTML: "[html]", TextFormat.PLAIN: "[plain]"}.get(TextFormat(q.text_format), "")
     head = f"::{escape(q.name)}::{marker}{escape(q.prompt)}"
     general = f"\t####{escape(q.general_feedback)}\n" if q.general_feedback else ""
     if qtype == QuestionType.ESSAY:

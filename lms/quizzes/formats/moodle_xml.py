@@ -8,7 +8,10 @@ description, ...) are reported one by one: a bank is never imported with questio
 
 from __future__ import annotations
 
+import base64
+import binascii
 import xml.etree.ElementTree as ET  # noqa: S405 - only used to build trees and write; parsing is defused
+from urllib.parse import quote, unquote
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
@@ -16,7 +19,20 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
-from .spec import FormatProblem, Parsed, QuestionSpec, clean_category, default_name
+from ..types.cloze import total_weight
+from .spec import (
+    MAX_QUESTIONS,
+    MAX_XML_DEPTH,
+    MEDIA_REF,
+    PLUGINFILE,
+    FormatProblem,
+    Parsed,
+    QuestionSpec,
+    Text,
+    clean_category,
+    default_name,
+    too_many_questions,
+)
 
 TYPES = {
     "multichoice": None,  # single or multiple, from <single>
@@ -25,6 +41,7 @@ TYPES = {
     "numerical": QuestionType.NUMERICAL,
     "matching": QuestionType.MATCHING,
     "essay": QuestionType.ESSAY,
+    "cloze": QuestionType.CLOZE,  # Moodle's "embedded answers" (multianswer)
 }
 
 
@@ -32,25 +49,49 @@ class _Element(ET.Element):
     line = 0
 
 
+class _TooLarge(Exception):
+    def __init__(self, problem: FormatProblem):
+        self.problem = problem
+
+
 class _LineParser(DefusedXMLParser):
-    """defusedxml's parser with a tree builder that notes the line of every element."""
+    """defusedxml's parser with a tree builder that notes the line of every element, and stops
+    at MAX_XML_DEPTH levels of nesting or MAX_QUESTIONS questions."""
 
     def __init__(self):
         self._builder = ET.TreeBuilder(element_factory=_Element)
+        self._depth = 0
+        self._questions = 0
         super().__init__(target=self)
 
     def start(self, tag, attrs):
+        self._depth += 1
+        line = self.parser.CurrentLineNumber
+        if self._depth > MAX_XML_DEPTH:
+            message = _l("Berkas XML terlalu dalam bersarang (lebih dari %(n)d tingkat).", n=MAX_XML_DEPTH)
+            raise _TooLarge(FormatProblem(line, None, str(message)))
+        if tag == "question" and attrs.get("type") != "category":
+            self._questions += 1
+            if self._questions > MAX_QUESTIONS:
+                raise _TooLarge(too_many_questions())
         element = self._builder.start(tag, attrs)
-        element.line = self.parser.CurrentLineNumber
+        element.line = line
         return element
 
     def end(self, tag):
+        self._depth -= 1
         return self._builder.end(tag)
 
     def data(self, data):
         self._builder.data(data)
 
     def close(self):  # noqa: D102 - the target's close
+        # End the document first: expat then refuses a file that stops before </quiz>, which
+        # the tree builder alone would return as the questions read so far.
+        try:
+            self.parser.Parse(b"", True)
+        except self._error as exc:
+            self._raiseerror(exc)
         return self._builder.close()
 
 
@@ -59,9 +100,16 @@ def _text(element, path: str = "text") -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def _format(element) -> TextFormat:
-    name = (element.get("format") or "") if element is not None else ""
-    return TextFormat.HTML if name == "html" else TextFormat.MARKDOWN
+_FORMATS = {"html": "html", "plain_text": "plain", "moodle_auto_format": "moodle", "markdown": "markdown"}
+_WRITE_FORMATS = {TextFormat.HTML: "html", TextFormat.PLAIN: "plain_text", TextFormat.MARKDOWN: "markdown"}
+
+
+def _rich(element, path: str, default: str) -> Text:
+    """The text at path with the format Moodle wrote on its element (or the question's)."""
+    found = element.find(path) if element is not None else None
+    if found is None:
+        return Text("", default)
+    return Text(_text(found), _FORMATS.get(found.get("format") or "", default))
 
 
 def _number(raw: str | None, default: float = 0.0) -> float | None:
@@ -79,6 +127,9 @@ def read(text: str) -> Parsed:
     try:
         parser.feed(text)
         root = parser.close()
+    except _TooLarge as exc:
+        parsed.problems.append(exc.problem)
+        return parsed
     except DefusedXmlException:
         parsed.problems.append(
             FormatProblem(
@@ -113,8 +164,8 @@ def read(text: str) -> Parsed:
                     str(
                         _l(
                             "Jenis soal '%(t)s' tidak didukung di platform ini "
-                            "(yang didukung: pilihan ganda, "
-                            "benar/salah, isian singkat, numerik, menjodohkan, esai).",
+                            "(yang didukung: pilihan ganda, benar/salah, isian singkat, numerik, "
+                            "menjodohkan, esai, isian rumpang).",
                             t=kind or "?",
                         )
                     ),
@@ -123,12 +174,45 @@ def read(text: str) -> Parsed:
             continue
         spec = _question(element, kind, name, category, parsed)
         if spec is not None:
+            _files(element, spec, parsed)
             parsed.questions.append(spec)
     return parsed
 
 
+def _files(element, spec: QuestionSpec, parsed: Parsed) -> None:
+    """The question's embedded files (<file name path encoding="base64">), and a problem for every
+    @@PLUGINFILE@@ link to a file the question does not carry."""
+    for found in element.iter("file"):
+        key = ((found.get("path") or "/").strip("/") + "/" + (found.get("name") or "")).lstrip("/")
+        try:
+            data = base64.b64decode("".join((found.text or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            parsed.problems.append(
+                FormatProblem(found.line, spec.name, str(_l("Berkas %(f)s bukan base64 yang sah.", f=key)))
+            )
+            continue
+        spec.files[key] = data
+    for text in element.iter("text"):
+        for link in PLUGINFILE.findall(text.text or ""):
+            key = unquote(link)
+            if key not in spec.files:
+                parsed.problems.append(
+                    FormatProblem(
+                        text.line,
+                        spec.name,
+                        str(
+                            _l(
+                                "Berkas %(f)s dipakai dalam soal tetapi tidak disertakan dalam berkas XML "
+                                "(ekspor ulang dari Moodle beserta berkasnya).",
+                                f=key,
+                            )
+                        ),
+                    )
+                )
+
+
 def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> QuestionSpec | None:
-    qtext = element.find("questiontext")
+    prompt = _rich(element, "questiontext", "markdown")
     mark = _number(_text(element, "defaultgrade") or None, 1.0)
     if mark is None or mark < 0:
         parsed.problems.append(
@@ -138,10 +222,9 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     spec = QuestionSpec(
         qtype=TYPES[kind] or QuestionType.SINGLE,
         name=name,
-        prompt=_text(qtext),
+        prompt=prompt,
         data={},
-        text_format=_format(qtext),
-        general_feedback=_text(element, "generalfeedback/text"),
+        general_feedback=_rich(element, "generalfeedback", prompt.fmt),
         mark=mark or 1.0,
         category=category,
         line=element.line,
@@ -158,7 +241,14 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
                 )
             )
             continue
-        answers.append((answer, fraction / 100, _text(answer), _text(answer, "feedback/text")))
+        answers.append(
+            (
+                answer,
+                fraction / 100,
+                Text(_text(answer), _FORMATS.get(answer.get("format") or "", prompt.fmt)),
+                _rich(answer, "feedback", prompt.fmt),
+            )
+        )
     if kind == "multichoice":
         single = _text(element, "single").lower() in ("true", "1")
         spec.qtype = QuestionType.SINGLE if single else QuestionType.MULTIPLE
@@ -179,7 +269,7 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
         }
     elif kind == "shortanswer":
         spec.data = {
-            "answers": [{"text": t, "fraction": f, "feedback": fb} for _, f, t, fb in answers],
+            "answers": [{"text": str(t), "fraction": f, "feedback": fb} for _, f, t, fb in answers],
             "case_sensitive": _text(element, "usecase") == "1",
         }
     elif kind == "numerical":
@@ -189,7 +279,7 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
                 wrong = feedback
                 continue
             tolerance = _number(_text(answer, "tolerance") or None, 0.0)
-            number = _number(value, None)  # type: ignore[arg-type]
+            number = _number(str(value), None)  # type: ignore[arg-type]
             if number is None or tolerance is None:
                 parsed.problems.append(
                     FormatProblem(answer.line, name, str(_l("Jawaban numerik '%(a)s' bukan angka.", a=value)))
@@ -202,32 +292,56 @@ def _question(element, kind: str, name: str, category: str, parsed: Parsed) -> Q
     elif kind == "matching":
         spec.data = {
             "pairs": [
-                {"left": _text(sub), "right": _text(sub, "answer/text")}
+                {
+                    "left": Text(_text(sub), _FORMATS.get(sub.get("format") or "", prompt.fmt)),
+                    "right": _text(sub, "answer/text"),
+                }
                 for sub in element.findall("subquestion")
             ]
         }
     elif kind == "essay":
-        spec.data = {"grader_info": _text(element, "graderinfo/text")}
+        spec.data = {"grader_info": _rich(element, "graderinfo", prompt.fmt)}
+    elif kind == "cloze":
+        # Moodle ignores <defaultgrade> here: the question is worth the sum of its gaps' weights.
+        spec.data = {"text": prompt}
+        spec.mark = float(total_weight(prompt))
     return spec
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _add_text(parent, tag: str, text: str, fmt: str | None = None, **attrs) -> ET.Element:
+def _add_text_with_media(parent, tag: str, text: str, fmt: str | None, media_of, **attrs) -> ET.Element:
     element = ET.SubElement(parent, tag, **({"format": fmt} if fmt else {}), **attrs)
+    names = []
+    if media_of is not None and text:
+        names = [name for name in dict.fromkeys(MEDIA_REF.findall(text)) if media_of(name) is not None]
+        for name in names:
+            text = text.replace(f"../media/{name}", f"media/{name}")
+            text = text.replace(f"media/{name}", f"@@PLUGINFILE@@/{quote(name)}")
     ET.SubElement(element, "text").text = text
+    for name in names:
+        # Moodle keeps a text's files beside it, base64-encoded.
+        file = ET.SubElement(element, "file", name=name, path="/", encoding="base64")
+        file.text = base64.b64encode(media_of(name)).decode("ascii")
     return element
 
 
-def _answer(parent, fraction: float, text: str, feedback: str, fmt: str) -> ET.Element:
-    answer = _add_text(parent, "answer", text, fmt, fraction=format_number(round(fraction * 100, 5)))
-    _add_text(answer, "feedback", feedback, fmt)
-    return answer
+def write(questions, category_of=lambda q: "", media_of=None) -> str:
+    """Questions as a Moodle XML file that Moodle and this reader both import.
 
+    media_of(name) gives the bytes of a course media file the texts link to: such files are
+    embedded as Moodle does, and their links become @@PLUGINFILE@@ links.
+    """
 
-def write(questions, category_of=lambda q: "") -> str:
-    """Questions as a Moodle XML file that Moodle and this reader both import."""
+    def _add_text(parent, tag, text, fmt=None, **attrs):
+        return _add_text_with_media(parent, tag, text, fmt, media_of, **attrs)
+
+    def _answer(parent, fraction, text, feedback, fmt):
+        answer = _add_text(parent, "answer", text, fmt, fraction=format_number(round(fraction * 100, 5)))
+        _add_text(answer, "feedback", feedback, fmt)
+        return answer
+
     root = ET.Element("quiz")
     current = None
     for q in questions:
@@ -237,7 +351,7 @@ def write(questions, category_of=lambda q: "") -> str:
             _add_text(element, "category", f"$course$/top/{category}")
             current = category
         qtype = QuestionType(q.qtype)
-        fmt = "html" if q.text_format == TextFormat.HTML else "markdown"
+        fmt = _WRITE_FORMATS[TextFormat(q.text_format)]
         kind = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice"}.get(
             qtype, qtype.value
         )
@@ -274,6 +388,8 @@ def write(questions, category_of=lambda q: "") -> str:
             for p in data["pairs"]:
                 sub = _add_text(element, "subquestion", p["left"], fmt)
                 _add_text(sub, "answer", p["right"])
+        elif qtype == QuestionType.CLOZE:
+            pass  # the gaps are in the question text, as Moodle writes them
         elif qtype == QuestionType.ESSAY:
             ET.SubElement(element, "responseformat").text = "editor"
             _add_text(element, "graderinfo", data.get("grader_info", ""), fmt)

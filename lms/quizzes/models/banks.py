@@ -29,6 +29,7 @@ class QuestionType(enum.StrEnum):
     NUMERICAL = "numerical"
     MATCHING = "matching"
     ESSAY = "essay"
+    CLOZE = "cloze"
 
     @property
     def label(self) -> str:
@@ -43,12 +44,14 @@ QUESTION_TYPE_LABELS = {
     QuestionType.NUMERICAL: _l("Numerik"),
     QuestionType.MATCHING: _l("Menjodohkan"),
     QuestionType.ESSAY: _l("Esai (dinilai pengajar)"),
+    QuestionType.CLOZE: _l("Isian rumpang (jawaban tersemat)"),
 }
 
 
 class TextFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     HTML = "html"
+    PLAIN = "plain"  # shown exactly as written (Aiken, GIFT [plain], Moodle XML plain_text)
 
 
 class QuestionBank(db.Model):

@@ -5,12 +5,22 @@ from __future__ import annotations
 from ..models import QuestionType
 from .base import QuestionTypeBase
 from .choice import MultipleChoice, SingleChoice, TrueFalse
+from .cloze import Cloze
 from .matching import Essay, Matching
 from .text import Numerical, ShortAnswer
 
 TYPES: dict[QuestionType, QuestionTypeBase] = {
     t.qtype: t
-    for t in (SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numerical(), Matching(), Essay())
+    for t in (
+        SingleChoice(),
+        MultipleChoice(),
+        TrueFalse(),
+        ShortAnswer(),
+        Numerical(),
+        Matching(),
+        Essay(),
+        Cloze(),
+    )
 }
 
 

@@ -70,6 +70,22 @@ def parse_number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+# Moodle accepts a weight within 0.00001 of one of its grades (match_grade_options), so each
+# weight may be that far from the exact fraction: three times 33.33333% is full marks.
+WEIGHT_TOLERANCE = 0.00001
+
+
+def full_marks(total: float, weights: int) -> bool:
+    """Whether weights adding up to total are 100 % (each within Moodle's tolerance)."""
+    return abs(total - 1) <= WEIGHT_TOLERANCE * max(weights, 1) + 1e-12
+
+
+def pattern(answer: str, case_sensitive: bool) -> re.Pattern:
+    """Moodle's short-answer patterns: * stands for any characters."""
+    parts = [re.escape(normalise(part, case_sensitive=case_sensitive)) for part in answer.split("*")]
+    return re.compile(".*".join(parts), re.DOTALL)
+
+
 def fraction_value(value: Any) -> float | None:
     try:
         number = float(value)
@@ -115,6 +131,10 @@ class QuestionTypeBase:
     def render(self, data: dict, render: Render) -> dict:
         """The definition with the sanitised HTML of its texts added."""
         return data
+
+    def prompt_html(self, data: dict, html: str) -> str:
+        """The question text as shown outside an attempt (lists, reviews), from its rendered HTML."""
+        return html
 
     # ------------------------------------------------------------ attempts
     def snapshot(self, data: dict, *, shuffle: bool, rng: random.Random) -> dict:

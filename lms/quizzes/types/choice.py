@@ -13,7 +13,9 @@ from .base import (
     TEXT_MAX,
     BadAnswer,
     QuestionTypeBase,
+    format_number,
     fraction_value,
+    full_marks,
     inline,
     many_values,
     single_value,
@@ -64,16 +66,18 @@ class ChoiceType(QuestionTypeBase):
                 positive = sum(o["fraction"] for o in options if o["fraction"] > 0)
                 if positive <= 0:
                     problems.append(str(_l("Minimal satu pilihan harus berbobot positif.")))
-                elif abs(positive - 1) > 0.011:
+                elif not full_marks(positive, sum(1 for o in options if o["fraction"] > 0)):
                     problems.append(
                         str(
                             _l(
-                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%).",
-                                p=round(positive * 100, 2),
+                                "Jumlah bobot pilihan yang benar harus 100%% (sekarang %(p)s%%): "
+                                "jawaban yang sempurna tidak akan mendapat nilai penuh. Tulis "
+                                "sepertiga sebagai 33.33333%%.",
+                                p=format_number(round(positive * 100, 5)),
                             )
                         )
                     )
-            elif max(o["fraction"] for o in options) < 0.999:
+            elif not full_marks(max(o["fraction"] for o in options), 1):
                 problems.append(str(_l("Tandai satu pilihan sebagai jawaban benar (100%).")))
         return {"options": options}, problems
 
@@ -123,7 +127,10 @@ class ChoiceType(QuestionTypeBase):
         return [o for o in snap["options"] if o["token"] in picked]
 
     def grade(self, snap, response):
-        total = sum(o["fraction"] for o in self._chosen(snap, response))
+        chosen = self._chosen(snap, response)
+        total = sum(o["fraction"] for o in chosen)
+        if full_marks(total, len(chosen)):
+            return 1.0  # thirds written 33.33333% add up to 0.9999999: that is full marks
         return min(max(total, 0.0), 1.0)
 
     def feedback(self, snap, response):

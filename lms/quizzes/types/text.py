@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,8 +15,10 @@ from .base import (
     QuestionTypeBase,
     format_number,
     fraction_value,
+    full_marks,
     normalise,
     parse_number,
+    pattern,
     single_value,
     text_value,
 )
@@ -25,10 +26,7 @@ from .base import (
 # ---------------------------------------------------------------- short answer
 
 
-def _pattern(answer: str, case_sensitive: bool) -> re.Pattern:
-    """Moodle's short-answer patterns: * stands for any characters."""
-    parts = [re.escape(normalise(part, case_sensitive=case_sensitive)) for part in answer.split("*")]
-    return re.compile(".*".join(parts), re.DOTALL)
+_pattern = pattern
 
 
 class ShortAnswer(QuestionTypeBase):
@@ -58,7 +56,7 @@ class ShortAnswer(QuestionTypeBase):
             )
         if not answers:
             problems.append(str(_l("Tulis minimal satu jawaban yang diterima.")))
-        elif max(a["fraction"] for a in answers) < 0.999:
+        elif not full_marks(max(a["fraction"] for a in answers), 1):
             problems.append(str(_l("Minimal satu jawaban yang diterima harus bernilai 100%.")))
         return {"answers": answers, "case_sensitive": bool(data.get("case_sensitive"))}, problems
 
@@ -165,7 +163,7 @@ class Numerical(QuestionTypeBase):
             answers.append(entry)
         if not answers and not problems:
             problems.append(str(_l("Tulis minimal satu jawaban angka.")))
-        elif answers and max(a["fraction"] for a in answers) < 0.999:
+        elif answers and not full_marks(max(a["fraction"] for a in answers), 1):
             problems.append(str(_l("Minimal satu jawaban harus bernilai 100%.")))
         return {"answers": answers, "wrong_feedback": text_value(data.get("wrong_feedback"))}, problems
 
