@@ -139,9 +139,19 @@ class Config:
     # Quizzes: an answer arriving this long after the deadline still counts (network latency).
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
 
+    # The job queue (lms/jobs): redis://... in production; "sqlite" keeps it in a file in the
+    # instance folder (one machine, no Redis); "memory" for tests (jobs run when drained).
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "sqlite")
+    JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "0") == "1"
+    JOBS_RESULT_DAYS = 7  # export files are deleted after this many days
+    JOBS_STALE_SECONDS = 2 * 60 * 60  # a job "running" this long lost its worker: queued again
+    JOBS_FOLLOW_COURSES_INLINE_MAX = 500  # more completions than this: a course edit follows in a job
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    # `make run` is one process: it runs the jobs and the scheduled work itself.
+    JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "1") == "1"
     DEV_COMMANDS = True  # `flask lms generate` (bench/generate_agency.py), from a source checkout
 
 
@@ -154,6 +164,8 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True  # the real limits; tests reset the counters
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    JOBS_QUEUE = "memory"
+    JOBS_WORKER_IN_PROCESS = False
 
 
 class ProductionConfig(Config):

@@ -3,7 +3,9 @@
 #
 #   front door :PORT  --/socket.io/ (sticky by client address)-->  rooms: gunicorn gevent, one per ROOMS_PORTS
 #                     --everything else----------------------->  pages: gunicorn gthread, preloaded, WEB_PORT
-#   all of them       --> PostgreSQL (DATABASE_URL), Redis (REDIS_URL: rate limits and the Socket.IO queue)
+#   job worker: flask lms jobs-worker (the job queue on Redis, and the scheduled work)
+#   all of them       --> PostgreSQL (DATABASE_URL), Redis (REDIS_URL: rate limits, the Socket.IO
+#                         queue and the job queue)
 #
 # The front door is nginx with deploy/nginx.conf when nginx is installed (LMS_FRONT=nginx), else
 # deploy/router.py, a small gevent path router that does what the topology needs of nginx
@@ -29,6 +31,7 @@ export DATABASE_URL FLASK_APP=wsgi.py LMS_CONFIG=production
 export SECRET_KEY="${SECRET_KEY:-$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')}"
 export RATELIMIT_STORAGE_URI="${RATELIMIT_STORAGE_URI:-$REDIS_URL}"
 export SOCKETIO_MESSAGE_QUEUE="${SOCKETIO_MESSAGE_QUEUE:-$REDIS_URL}"
+export JOBS_QUEUE="${JOBS_QUEUE:-$REDIS_URL}" JOBS_WORKER_IN_PROCESS=0
 export PROXY_FIX_X_FOR="${PROXY_FIX_X_FOR:-1}"
 # Plain http on one machine: cookies without the Secure flag, no HSTS (production has TLS: keep them).
 if [ "${LMS_TLS:-0}" != "1" ]; then
@@ -47,6 +50,9 @@ trap stop EXIT INT TERM
 
 LMS_WEB_BIND="127.0.0.1:$WEB_PORT" LMS_SOCKETIO_ASYNC_MODE=threading \
   "$BIN/gunicorn" -c deploy/gunicorn.conf.py wsgi:app &
+pids+=($!)
+
+"$BIN/flask" lms jobs-worker --workers "${JOBS_WORKERS:-2}" &
 pids+=($!)
 
 rooms=()
@@ -87,7 +93,7 @@ else
 fi
 pids+=($!)
 
-echo "front door on http://127.0.0.1:$PORT (pages :$WEB_PORT, rooms :${ROOMS_PORTS// /, :}, $LMS_FRONT)"
+echo "front door on http://127.0.0.1:$PORT (pages :$WEB_PORT, rooms :${ROOMS_PORTS// /, :}, $LMS_FRONT, job worker)"
 # Stop everything as soon as one of the processes ends.
 wait -n
 exit 1

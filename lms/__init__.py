@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
-from . import careers, certificates
+from . import careers, certificates, jobs
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
@@ -40,6 +40,7 @@ from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .jobs.cli import register as register_jobs_cli
 from .offline import bp as offline_bp
 from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
@@ -139,6 +140,7 @@ def configure_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
+    jobs.init_app(app)  # the queue, the worker in this process when configured, the job pages
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(competencies_bp)
@@ -172,6 +174,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_jobs_cli(lms_group)
     register_backup_cli(lms_group)
     if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
         # The benchmark data generator is not part of the package: only a source checkout has

@@ -23,6 +23,7 @@ LMS = Path(__file__).resolve().parent.parent / "lms"
 # Lowest first. A feature may import features of lower layers only.
 LAYERS: list[set[str]] = [
     {"core", "extensions", "content"},
+    {"jobs"},  # the job queue: below every feature, which declares its jobs with it
     {"accounts"},
     {"competencies"},
     {"courses"},

@@ -28,7 +28,7 @@ from ..core.clock import as_utc
 from ..courses.signals import course_awards_changed, course_completed
 from ..extensions import db
 from ..webinars.signals import attendance_corrected, webinar_attended, webinar_competencies_changed
-from . import awards, records, summaries
+from . import awards, jobs, records, summaries
 from .models import RecordSource
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def on_webinar_competencies_changed(sender, webinar, by=None, **extra) -> None:
 
 
 def on_course_awards_changed(sender, course, by=None, **extra) -> None:
-    awards.follow_courses([course.id], by=by)
+    jobs.follow_course_edit(course, by=by)
 
 
 # ---------------------------------------------------------------- people moved or deleted

@@ -231,9 +231,9 @@ def issue_for_webinar(
     )
 
 
-def issue_missing(*, base_url: str) -> list[Certificate]:
-    """Issue the certificates of completed enrolments that have none (idempotent)."""
-    missing = db.session.scalars(
+def missing_query() -> sa.Select:
+    """The completed enrolments that have no certificate yet, oldest completion first."""
+    return (
         sa.select(Enrolment)
         .where(Enrolment.completed_at.is_not(None))
         .where(
@@ -241,8 +241,13 @@ def issue_missing(*, base_url: str) -> list[Certificate]:
                 Certificate.source == CertificateSource.COURSE, Certificate.source_id == Enrolment.id
             )
         )
-        .order_by(Enrolment.completed_at)
-    ).all()
+        .order_by(Enrolment.completed_at, Enrolment.id)
+    )
+
+
+def issue_missing(*, base_url: str) -> list[Certificate]:
+    """Issue the certificates of completed enrolments that have none (idempotent)."""
+    missing = db.session.scalars(missing_query()).all()
     return [issue_for_enrolment(enrolment, base_url=base_url) for enrolment in missing]
 
 

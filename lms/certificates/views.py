@@ -10,6 +10,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +24,8 @@ from ..core.reads import read_only
 from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
-from . import bp, bulk, numbers, pdf, services, signatories, signing
+from ..jobs import enqueue
+from . import bp, bulk, jobs, numbers, pdf, services, signatories, signing
 from .forms import BulkVerifyForm, CredentialForm, RevokeForm, SignatoryForm
 
 
@@ -243,6 +245,20 @@ def manage():
     return render_template(
         "certificates/manage/index.html", page=page, search=search, mask_nip=services.mask_nip
     )
+
+
+@bp.post("/certificates/manage/issue-missing")
+@roles_required(Role.ADMIN)
+def issue_missing():
+    job = enqueue(
+        jobs.ISSUE_MISSING,
+        {"base_url": public_base_url()},
+        by=current_user,
+        key=jobs.ISSUE_MISSING,
+        locale=str(get_locale()),
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.status", job_id=job.id))
 
 
 def _manageable(code: str):

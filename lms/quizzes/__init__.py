@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 manage_bp = Blueprint("quizzes_manage", __name__, url_prefix="/teach")
 
-from . import bundle_part, completion, manage_views, models, views  # noqa: E402, F401
+from . import bundle_part, completion, jobs, manage_views, models, views  # noqa: E402, F401

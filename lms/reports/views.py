@@ -4,6 +4,7 @@ readiness, and the exports. Agency admins see their own agency; administrators a
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from ..accounts.access import HR_ROLES, managed_agency, roles_required
@@ -15,7 +16,8 @@ from ..competencies.models import Competency
 from ..core import tabular
 from ..core.urls import int_arg
 from ..extensions import db
-from . import bp, compliance, dashboard, exports, heatmap, readiness, talent
+from ..jobs import enqueue
+from . import bp, compliance, dashboard, exports, heatmap, jobs, readiness, talent
 from .units import subtree_ids
 
 
@@ -187,3 +189,36 @@ def export_file(agency_id: int, kind: str, fmt: str):
     return tabular.download(
         f"{export.basename}.{fmt}", tabular.chunks(fmt, export.header, export.rows, sheet=export.sheet)
     )
+
+
+@bp.post(
+    "/<int:agency_id>/export/<any(jp, heatmap, talent, readiness, 'training-history'):kind>."
+    "<any(csv, xlsx):fmt>/job"
+)
+@roles_required(*HR_ROLES)
+def export_job(agency_id: int, kind: str, fmt: str):
+    """The same export, prepared in the background: the person waits on the job's page."""
+    agency = managed_agency(agency_id)
+    position = load_position(int_arg("position") or 0) if kind == "readiness" else None
+    if kind == "readiness" and position is None:
+        abort(404)
+    args = {
+        "agency_id": agency.id,
+        "kind": kind,
+        "fmt": fmt,
+        "year": year_arg(agency),
+        "target": jp.yearly_target(),
+        "position_id": position.id if position else None,
+        "history_year": int_arg("year"),
+        "site": current_app.config.get("SITE_NAME", ""),
+        "jp_minutes": jp.jp_minutes(),
+    }
+    job = enqueue(
+        jobs.EXPORT,
+        args,
+        by=current_user,
+        key=jobs.export_key(current_user.id, args),
+        locale=str(get_locale()),
+    )
+    db.session.commit()
+    return redirect(url_for("jobs.status", job_id=job.id))

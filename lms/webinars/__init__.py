@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("webinars", __name__, url_prefix="/webinars")
 
-from . import completion, views  # noqa: E402, F401 - completion registers its criterion
+from . import completion, jobs, views  # noqa: E402, F401 - completion registers its criterion

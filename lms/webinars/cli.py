@@ -1,9 +1,7 @@
-"""`flask lms send-webinar-reminders` and `flask lms close-stale-connections`, both for cron.
+"""`flask lms send-webinar-reminders` and `flask lms close-stale-connections`, by hand.
 
-Each server process sweeps stale connections itself every few seconds (presence.py); the cron
-covers times when no server runs, and finalizes finished webinars. Run these every few minutes, e.g.
-    */5 * * * *  flask lms send-webinar-reminders
-    * * * * *    flask lms close-stale-connections
+Each server process sweeps stale connections itself every few seconds (presence.py); the job
+worker's scheduler runs both every few minutes as jobs (jobs.py), also when no server runs.
 """
 
 from datetime import UTC, datetime

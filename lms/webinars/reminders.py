@@ -29,10 +29,11 @@ def local_time_for(user: User, value: datetime) -> str:
     return f"{text} {TIMEZONE_ABBREVIATIONS.get(zone, zone)}"
 
 
-def send_reminders(now: datetime, *, room_url) -> int:
+def send_reminders(now: datetime, *, room_url, on_sent=None) -> int:
     """Mail every participant once before their webinar starts; returns the number of mails.
 
-    `room_url(webinar)` gives the absolute address of the room page.
+    `room_url(webinar)` gives the absolute address of the room page; `on_sent()` is called after
+    each mail (the job commits there, so a retry never mails twice).
     """
     lead = timedelta(hours=current_app.config["WEBINAR_REMINDER_HOURS"])
     webinars = db.session.scalars(
@@ -46,7 +47,7 @@ def send_reminders(now: datetime, *, room_url) -> int:
         todo = participant_ids(webinar) - done
         if not todo:
             continue
-        users = db.session.scalars(sa.select(User).where(User.id.in_(todo), User.active.is_(True)))
+        users = db.session.scalars(sa.select(User).where(User.id.in_(todo), User.active.is_(True))).all()
         for user in users:
             with force_locale(user.locale or "id"):
                 subject = _("Pengingat webinar: %(title)s", title=webinar.title)
@@ -63,5 +64,7 @@ def send_reminders(now: datetime, *, room_url) -> int:
             db.session.add(Reminder(webinar_id=webinar.id, user_id=user.id, sent_at=now))
             db.session.flush()
             sent += 1
+            if on_sent is not None:
+                on_sent()
         logger.info("webinar %s: reminders sent", webinar.id)
     return sent

@@ -5,6 +5,7 @@ page without deciding who may open it.
 """
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from lms.courses import learning
 from lms.courses import services as course_services
 from lms.courses.models import Course, Media
 from lms.extensions import db
+from lms.jobs.models import Job, JobState
 from tests import factories
 from tests.careers import world as careers_world
 from tests.factories import PASSWORD
@@ -317,6 +319,18 @@ MATRIX = [
     row("POST", "/teach/attempts/{a1}/reopen", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/teach/questions/{qq2}/delete", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/quizzes/attempts/{a1}/finish", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    # Jobs: admins see every job; the page and file of a job only the person who asked for it.
+    row("GET", "/admin/jobs", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/admin/jobs?state=failed", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/admin/jobs/{learner_job}/retry", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/admin/jobs/999999/retry", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    row("GET", "/jobs/{learner_job}", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/jobs/{learner_job}.json", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/jobs/{learner_job}/file", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/jobs/999999", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/hr/{own}/export/jp.csv/job", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("POST", "/hr/{other}/export/heatmap.xlsx/job", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/certificates/manage/issue-missing", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -406,8 +420,23 @@ def seed_world(app, make_agency, make_user):
         "webinar_other": factories.bind(app, factories.webinar)(other_trainer_elsewhere).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     return actors, ids
+
+
+def learner_job(app, user_id) -> int:
+    """A finished export of the learner's, with its file."""
+    with app.app_context():
+        job = Job(name="reports.export", args={}, requested_by_id=user_id, state=JobState.DONE)
+        db.session.add(job)
+        db.session.flush()
+        folder = Path(app.instance_path) / "exports" / str(job.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "laporan.csv").write_text("a;b\n")
+        job.result_path, job.result_name = f"exports/{job.id}/laporan.csv", "laporan.csv"
+        db.session.commit()
+        return job.id
 
 
 def quiz_ids(app, c1, c2, learner):

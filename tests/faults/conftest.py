@@ -268,6 +268,7 @@ def seed(app) -> dict:
 
     agency = factories.agency(code="FAULT")
     trainer = factories.user(agency, roles=(Role.TRAINER,), name="Pemandu")
+    hr = factories.user(agency, roles=(Role.AGENCY_ADMIN,), name="Pengelola SDM")  # the job test
     course = factories.course(by=trainer, modules=1, lessons=1)
     quiz = build_quiz(course, QUIZ_GIFT, max_attempts=None)
     learners = [factories.user(agency, name=f"Peserta {n}") for n in range(LEARNERS)]
@@ -284,6 +285,8 @@ def seed(app) -> dict:
         "webinar": webinar.id,
         "other_webinar": other.id,
         "trainer": trainer.email,
+        "hr": hr.email,
+        "agency": agency.id,
         "attendees": {u.email: u.id for u in learners[:2]},
     }
 

@@ -3,6 +3,8 @@ page, static files, a login and a Socket.IO connection (websocket and long-polli
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 import socketio
@@ -42,3 +44,20 @@ def test_run_local_serves_pages_logins_and_rooms_through_one_front_door(topology
         assert reply["ok"], reply
     finally:
         polling.disconnect()
+
+
+def test_run_local_runs_jobs_on_its_worker(topology):
+    """An export asked for through the front door is written by the job worker (on Redis)."""
+    front, world = topology.front, topology.world
+    browser = Browser(front)
+    assert browser.login(world["hr"]) == 302
+    browser.csrf("/account")
+    response = browser.post(f"/hr/{world['agency']}/export/jp.csv/job")
+    assert response.status_code == 302, response.text[:500]
+    status = front + response.headers["Location"] + ".json"
+    deadline = time.monotonic() + 60
+    while (data := browser.http.get(status, timeout=10).json())["state"] != "done":
+        assert data["state"] != "failed" and time.monotonic() < deadline, data
+        time.sleep(0.5)
+    download = browser.http.get(front + data["file_url"], timeout=10)
+    assert download.status_code == 200 and download.content.startswith(b"\xef\xbb\xbfNIP")
