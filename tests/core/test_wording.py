@@ -73,6 +73,7 @@ def test_no_english_or_raw_values_on_any_page(world):
             response = clients[actor].get(path)
             if response.mimetype == "text/html" and (found := problems_in(response.text)):
                 failures.append(f"{template} as {actor}: {found}")
+            response.close()  # downloads (a job's file) stream from an open file
     assert not failures, "\n".join(failures)
 
 
