@@ -121,6 +121,7 @@ def seed(url: str, secret: str, participants: int):
 
     from lms import create_app
     from lms.accounts.models import Role, User, UserRole
+    from lms.accounts.sessions import start_session
     from lms.extensions import db
     from lms.webinars.models import Registration, Webinar
 
@@ -146,6 +147,10 @@ def seed(url: str, secret: str, participants: int):
         db.session.execute(
             sa.insert(Registration), [{"webinar_id": webinar.id, "user_id": u.id} for u in users]
         )
+        # A server-side login session each (accounts.sessions), as the login page opens it.
+        now = datetime.now(UTC)
+        for user in users:
+            start_session(user, ip="127.0.0.1", user_agent="bench", at=now)
         db.session.commit()
         # The session cookie the login page would have set, signed with the server's key.
         serializer = app.session_interface.get_signing_serializer(app)

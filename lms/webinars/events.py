@@ -171,7 +171,9 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
-            access = room_access(login[0], webinar_id, login[1]) if login else None
+            # A join reads what it needs (open intervals, pinned message, open poll) right here.
+            joining = request.sid if event == "join" else None
+            access = room_access(login[0], webinar_id, login[1], joining=joining) if login else None
             if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
@@ -206,10 +208,12 @@ class WebinarNamespace(Namespace):
 
     def do_join(self, access, user, webinar, data):
         at = now()
-        _connection, first = attendance.join(
+        state = access.joining
+        first = attendance.join(
             user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
         )
-        pinned, poll = room.live_state(webinar)  # in the same transaction: fewer round trips
+        # Mostly neither exists, and the access statement said so: no statement for them then.
+        pinned, poll = room.live_state(state.pinned_id, state.poll_id)
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
