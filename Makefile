@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages clean
+.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,18 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it).
+# The production topology on this machine (deploy/run-local.sh): front door on :8080, gunicorn
+# page workers, gevent room processes, against DATABASE_URL (PostgreSQL) and REDIS_URL.
+run-prod: install
+	LMS_BIN=$(BIN) deploy/run-local.sh
+
+# SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it). The fault tests
+# (tests/faults) bring their own PostgreSQL and Redis, so they run once, in the first pass.
 test: install
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest -q $(PYTEST_ARGS); \
+		$(BIN)/pytest -q -m "not faults" $(PYTEST_ARGS); \
 	fi
 
 lint: install
@@ -64,9 +70,17 @@ bench-careers: install
 bench-pages: install
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
+# Load test of the production topology (start it first: make run-prod), loopback only, headless
+# and bounded in time; figures go in docs/benchmarks.md. LOAD_DATABASE_URL: the database it serves.
+LOAD_HOST ?= http://127.0.0.1:8080
+LOAD_ARGS ?= --users 200 --spawn-rate 20 --run-time 10m
+bench-load: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) $(LOAD_ARGS) --csv bench-load --only-summary
+
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do \
-		case $$b in bench/generate_agency.py) continue;; esac; \
+		case $$b in bench/generate_agency.py|bench/locustfile.py) continue;; esac; \
 		$(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
 
 clean:

@@ -54,6 +54,10 @@ class Config:
 
     # Flask-Limiter: memory in one process; Redis (RATELIMIT_STORAGE_URI) when scaled out.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Redis is an accelerator, not a single point of failure: while it is unreachable, limits count
+    # in each process's memory (logged), and Redis is tried again until it answers (no restart).
+    # (A Redis storage also gets 1 s socket timeouts, see create_app: one that hangs must not hang pages.)
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     # Per address: generous, since a whole office often shares one public address (NAT).
     LOGIN_RATE_LIMIT = "60 per minute"

@@ -19,6 +19,7 @@ from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
 from .accounts.signals import sessions_ended
 from .api import register as register_api_blueprints
+from .backup.cli import register as register_backup_cli
 from .careers.cli import register as register_careers_cli
 from .certificates.cli import register as register_certificates_cli
 from .competencies import bp as competencies_bp
@@ -27,6 +28,7 @@ from .core import bp as core_bp
 from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
+from .core.realtime import ResilientRedisManager, queue_split
 from .core.security import register as register_core_security
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
@@ -39,6 +41,7 @@ from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
 from .reports import bp as reports_bp
 from .webinars import bp as webinars_bp
+from .webinars.broadcast import on_queue_split
 from .webinars.cli import register as register_webinars_cli
 from .webinars.events import WebinarNamespace, close_connections_of_sessions
 
@@ -97,6 +100,13 @@ def configure_extensions(app: Flask) -> None:
             "pool_size": 1,
             "max_overflow": 0,
         }
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        # A stopped Redis refuses at once; one that hangs must not hang every page for long.
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            **(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -107,9 +117,13 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk terlebih dahulu untuk membuka halaman ini.")
     login_manager.login_message_category = "info"
+    queue = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    # Always given (None: no queue), so a manager of an earlier app in this process never lingers.
+    manager = ResilientRedisManager(queue, channel=app.config["SOCKETIO_CHANNEL"]) if queue else None
     socketio.init_app(
         app,
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        message_queue=queue,
+        client_manager=manager,
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
@@ -133,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_socket_namespaces(app: Flask) -> None:
     socketio.on_namespace(WebinarNamespace("/webinar"))
+    queue_split.connect(on_queue_split)
     sessions_ended.connect(close_connections_of_sessions)
 
 
@@ -148,6 +163,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_backup_cli(lms_group)
     if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:
         # The benchmark data generator is not part of the package: only a source checkout has
         # it, and only development and test configurations offer it.

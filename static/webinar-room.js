@@ -317,6 +317,12 @@
 
   // ------------------------------------------------------------------ connection
 
+  // Moderators are told when the room is split over server processes (message queue down).
+  function showSplit(split) {
+    var notice = document.getElementById("room-split");
+    if (notice) notice.hidden = !split;
+  }
+
   function joined(reply) {
     // Back after a disconnect: fetch what was said meanwhile.
     if (joinedOnce) send("history", {}, function (r) { r.messages.forEach(addMessage); });
@@ -329,6 +335,7 @@
     showPinned(reply.pinned);
     if (reply.poll) showPoll(reply.poll);
     if (isModerator) {
+      showSplit(reply.split);
       showPresent(reply.present || []);
       clearInterval(presenceTimer);
       presenceTimer = setInterval(function () {
@@ -352,6 +359,7 @@
   });
   socket.on("connect_error", function (err) { say(err && err.message ? err.message : T.reconnecting, true); });
   socket.on("error", function (e) { if (e && e.message && !LOCAL[e.event]) say(e.message, true); });
+  socket.on("room_split", function (d) { showSplit(d && d.split); });
   socket.on("chat", addMessage);
   socket.on("pinned", showPinned);
   socket.on("message_deleted", function (d) {

@@ -16,6 +16,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from lms import create_app
+from lms.core import ratelimit
 from lms.extensions import db as _db
 from lms.extensions import limiter
 from tests import factories
@@ -84,6 +85,7 @@ def app(database_url, tmp_path_factory):
 def db(app):
     """Every test runs inside a transaction that is rolled back; code under test may commit."""
     limiter.reset()
+    ratelimit.counter.reset()  # the per-process fallback of the limits (lms/core/ratelimit.py)
     with app.app_context():
         connection = _db.engine.connect()
     transaction = connection.begin()

@@ -31,7 +31,7 @@ LAYERS: list[set[str]] = [
     {"careers"},
     {"reports"},
     {"home"},
-    {"api"},
+    {"api", "backup"},  # backup: where courses keep uploads and certificates keep their keys
 ]
 ROOT = "__root__"  # lms/__init__.py: the composition root (create_app)
 

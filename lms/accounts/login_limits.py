@@ -3,7 +3,8 @@
 Failures count per account *and* client address together (a stranger hammering from one place is
 stopped there, and the owner elsewhere still gets in), plus a slower limit per account whatever the
 address (a guesser spread over many addresses). Only failures count. The counters live in the
-rate-limit storage of Flask-Limiter (Redis when RATELIMIT_STORAGE_URI is set), through `limits`.
+rate-limit storage of Flask-Limiter (Redis when RATELIMIT_STORAGE_URI is set), through `limits`;
+while that storage is unreachable, in this process's memory (core/ratelimit.py), logged.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import current_app
 from limits import RateLimitItem, parse
 from limits.strategies import FixedWindowRateLimiter
 
+from ..core.ratelimit import counter
 from ..extensions import limiter
 from .errors import LoginLocked
 from .models import User
@@ -55,13 +57,18 @@ def check(account: str, address: str) -> None:
     """Raise LoginLocked (with the minutes to wait) when either limit is used up."""
     if not limiter.enabled:
         return
-    strategy = FixedWindowRateLimiter(limiter.storage)
-    try:
-        waits = [
+    limits = _limits(account, address)
+
+    def waits_in(strategy):
+        return [
             strategy.get_window_stats(item, *keys).reset_time - time.time()
-            for item, keys in _limits(account, address)
+            for item, keys in limits
             if not strategy.test(item, *keys)
         ]
+
+    try:
+        # Redis unreachable: counted in this process's memory meanwhile (core/ratelimit.py).
+        waits = counter.run(limiter.storage, waits_in, FixedWindowRateLimiter)
     except Exception:
         if _storage_failed():
             return
@@ -74,10 +81,14 @@ def record_failure(account: str, address: str) -> None:
     """Count one failed login against both limits."""
     if not limiter.enabled:
         return
-    strategy = FixedWindowRateLimiter(limiter.storage)
-    try:
-        for item, keys in _limits(account, address):
+    limits = _limits(account, address)
+
+    def hit_all(strategy):
+        for item, keys in limits:
             strategy.hit(item, *keys)
+
+    try:
+        counter.run(limiter.storage, hit_all, FixedWindowRateLimiter)
     except Exception:
         if not _storage_failed():
             raise

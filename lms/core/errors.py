@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
+from . import outage
+
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
@@ -50,6 +52,8 @@ def render_error(code: int, detail: str | None = None, errors: dict | None = Non
 
 
 def register(app: Flask) -> None:
+    outage.register(app)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return render_error(
@@ -74,4 +78,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def internal_error(exc):
         # Unhandled exceptions arrive here wrapped (Flask logs them); in tests they propagate.
+        # An unreachable database can arrive wrapped too (raised while another error was handled).
+        if outage.database_unavailable(exc.original_exception):
+            return outage.unavailable_response(exc.original_exception)
         return render_error(500)

@@ -60,6 +60,21 @@ def announce_end(webinar: Webinar) -> None:
     socketio.close_room(webinar.room, namespace=NAMESPACE)
 
 
+def room_split() -> bool:
+    """True while the message queue is unreachable and this process's rooms are on their own."""
+    return bool(getattr(socketio.server.manager, "split", False))
+
+
+def on_queue_split(manager, *, split: bool) -> None:
+    """Tell this process's moderators that the room is split over processes, or whole again
+    (lms/core/realtime.py). Only local clients: the queue is what is missing."""
+    for name in list(manager.rooms.get(NAMESPACE, {})):
+        if isinstance(name, str) and name.endswith("-mod"):
+            manager.server.emit(
+                "room_split", {"split": split}, to=name, namespace=NAMESPACE, ignore_queue=True
+            )
+
+
 def announce_departures(departures) -> None:
     """Tell moderators who left the room (no tab or device of theirs is still in it)."""
     for departure in departures:

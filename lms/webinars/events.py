@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import cache
 
 from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.exc import OperationalError
 
 from ..accounts.sessions import parse_cookie_id, token_hash
+from ..core.outage import database_unavailable, discard_session
+from ..core.ratelimit import counter
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import require_moderator, room_access
@@ -40,6 +39,7 @@ from .broadcast import (
     person,
     poll_payload,
     question_payload,
+    room_split,
 )
 from .errors import WebinarError
 from .models import Webinar, WebinarConnection
@@ -54,16 +54,10 @@ def now() -> datetime:
 # ---------------------------------------------------------------- limits
 
 
-@cache
-def _limit(text: str):
-    return parse(text)
-
-
 def _hit(config_key: str, key: str) -> bool:
-    """Count one event against a per-user limit in the app's rate-limit storage."""
-    return FixedWindowRateLimiter(limiter.storage).hit(
-        _limit(current_app.config[config_key]), config_key, key
-    )
+    """Count one event against a per-user limit in the app's rate-limit storage (Redis when scaled
+    out; this process's memory while Redis is unreachable, see core/ratelimit.py)."""
+    return counter.hit(limiter.storage, current_app.config[config_key], config_key, key)
 
 
 def _session_user_key() -> str:
@@ -196,7 +190,13 @@ class WebinarNamespace(Namespace):
             if isinstance(exc, Refused) and exc.cut:
                 disconnect()
             return {"ok": False, "error": str(message)}
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                discard_session()
+                logger.warning("webinar event %s: database unavailable (%s)", event, type(exc).__name__)
+                message = _("Layanan sedang tidak tersedia sebentar. Silakan coba lagi dalam beberapa saat.")
+                emit("error", {"event": event, "message": message})
+                return {"ok": False, "error": message, "retry": True}
             db.session.rollback()
             logger.exception("webinar event %s failed", event)
             message = _("Maaf, terjadi kesalahan. Silakan coba lagi.")
@@ -234,6 +234,7 @@ class WebinarNamespace(Namespace):
         }
         if access.moderator:
             reply["present"] = [person(u) for u in attendance.present_users(webinar)]
+            reply["split"] = room_split()
         return reply
 
     def do_heartbeat(self, access, user, webinar, data):

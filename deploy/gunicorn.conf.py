@@ -1,0 +1,44 @@
+"""gunicorn for the pages: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Threads, not gevent: a page is a short burst of Python and SQL, and threads let a slow query of
+one request leave the others running. Socket.IO rooms run in their own gevent process
+(deploy/gunicorn-rooms.conf.py); the proxy sends /socket.io/ there.
+
+Every value can be changed through the environment (the systemd unit reads /etc/lms/lms.env).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("LMS_WEB_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+# One process per core, a few threads each: threads wait on PostgreSQL, processes use the cores.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("LMS_WEB_THREADS", "4"))
+# Load the application once in the master, then fork: faster restarts, shared memory pages.
+preload_app = True
+timeout = int(os.environ.get("LMS_WEB_TIMEOUT", "60"))
+graceful_timeout = int(os.environ.get("LMS_WEB_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+# A worker is replaced after this many requests: memory stays flat whatever leaks.
+max_requests = int(os.environ.get("LMS_WEB_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("LMS_WEB_ACCESSLOG", "-")
+errorlog = "-"
+# The proxy in front is trusted for X-Forwarded-* (set PROXY_FIX_X_FOR=1 for the application too).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections: a socket made in the master before the
+    fork would be shared by every worker (the preloaded app has not connected, but be sure)."""
+    from lms.extensions import db
+
+    app = server.app.wsgi()
+    with app.app_context():
+        db.engine.dispose(close=False)
+
+
+# gunicorn 24+ opens a control socket at one fixed path per user: several processes on one machine
+# would take it from each other, and the units' ProtectHome hides it anyway.
+control_socket_disable = True
