@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -161,6 +163,51 @@ class TestLogoutClosesConnections:
         replay.set_cookie("session", cookie)
         sock = socketio.test_client(app, namespace=NS, flask_test_client=replay)
         assert not sock.is_connected(NS)
+
+    def test_a_deactivated_user_or_an_idle_session_cannot_connect(self, app, db, people, room):
+        for change in ("deactivate", "idle"):
+            name = "ani" if change == "deactivate" else "budi"
+            browser = self.login(app, people[name])
+            with app.app_context():
+                if change == "deactivate":
+                    db.session.execute(sa.update(User).where(User.id == people[name].id).values(active=False))
+                else:
+                    idle = presence.now() - timedelta(seconds=app.config["SESSION_IDLE_TIMEOUT"] + 60)
+                    db.session.execute(
+                        sa.update(UserSession)
+                        .where(UserSession.user_id == people[name].id)
+                        .values(last_seen_at=idle)
+                    )
+                db.session.commit()
+            sock = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+            assert not sock.is_connected(NS), change
+
+    def test_connect_is_one_statement_and_records_the_use_of_the_session(
+        self, app, db, people, room, count_queries
+    ):
+        browser = self.login(app, people["ani"])
+        long_ago = presence.now() - timedelta(hours=1)
+        with app.app_context():
+            db.session.execute(
+                sa.update(UserSession)
+                .where(UserSession.user_id == people["ani"].id)
+                .values(last_seen_at=long_ago)
+            )
+            db.session.commit()
+        with count_queries() as first:
+            sock = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+        assert sock.is_connected(NS)
+        assert len(first) == 2, first  # the check, and the touch (due: last used an hour ago)
+        with app.app_context():
+            [seen] = db.session.scalars(
+                sa.select(UserSession.last_seen_at).where(UserSession.user_id == people["ani"].id)
+            )
+        assert seen > long_ago
+        with count_queries() as again:
+            other = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+        assert other.is_connected(NS) and len(again) == 1, again
+        sock.disconnect(namespace=NS)
+        other.disconnect(namespace=NS)
 
     def test_end_all_other_sessions_closes_their_connections(self, app, db, people, room):
         phone, laptop = self.login(app, people["ani"]), self.login(app, people["ani"])
