@@ -28,7 +28,7 @@ from .core import bp as core_bp
 from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
-from .core.realtime import ResilientRedisManager, queue_split
+from .core.realtime import ResilientRedisManager, SocketSessionInterface, queue_split
 from .core.security import register as register_core_security
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
@@ -91,6 +91,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    app.session_interface = SocketSessionInterface()
     sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         # Greenlets then queue for one SQLite connection cooperatively, instead of one of them

@@ -429,6 +429,25 @@ class TestStatementsPerEvent:
         assert len(beating) == 3, beating  # the access check only: the time is buffered
         assert len(chatting) == 2, chatting  # the access check and the insert
 
+    def test_events_reuse_the_connections_session_without_decoding_the_cookie(
+        self, app, connect, people, room, monkeypatch
+    ):
+        ani = connect(people["ani"], join=room)
+        decoded = []
+        original = type(app.session_interface).get_signing_serializer
+
+        def counting(interface, app_):
+            decoded.append(1)
+            return original(interface, app_)
+
+        monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", counting)
+        for _ in range(3):
+            assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        assert call(ani, "chat", webinar_id=room.id, text="masih saya")["ok"]
+        assert decoded == []
+        assert app.test_client().get("/").status_code in (200, 302)  # pages decode theirs
+        assert decoded
+
     def test_a_latecomer_sees_the_pinned_message_and_the_open_poll(
         self, app, db, connect, people, room, count_queries
     ):
