@@ -40,7 +40,9 @@ class Config:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     CSV_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     CSV_IMPORT_MAX_ROWS = 20_000
+    QUIZ_IMPORT_MAX_BYTES = 32 * 1024 * 1024  # GIFT, Aiken or Moodle XML (its media inline, base64)
     COURSE_MEDIA_MAX_BYTES = 20 * 1024 * 1024  # one image, PDF or video of a lesson
+    COURSE_IMAGE_MAX_PIXELS = 50_000_000  # what learners' browsers must decode (PNG bombs)
     COURSE_BUNDLE_MAX_UPLOAD = 50 * 1024 * 1024  # a zipped course bundle as uploaded
     COURSE_BUNDLE_MAX_BYTES = 100 * 1024 * 1024  # the bundle unpacked
     COURSE_BUNDLE_MAX_FILES = 500

@@ -28,14 +28,18 @@ from .core import bp as core_bp
 from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
+from .core.input_guard import register as register_core_input_guard
 from .core.realtime import ResilientRedisManager, SocketSessionInterface, queue_split
 from .core.security import register as register_core_security
+from .core.sockets import register as register_default_namespace
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
+from .core.urls import register_converters
 from .courses import bp as courses_bp
 from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .offline import bp as offline_bp
 from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
@@ -57,6 +61,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config, overrides)
+    register_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
     configure_extensions(app)
@@ -68,6 +73,7 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     register_security_headers(app)
     register_template_helpers(app)
     register_compression(app)
+    register_input_guard(app)
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
@@ -144,9 +150,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)
+    app.register_blueprint(offline_bp)
 
 
 def register_socket_namespaces(app: Flask) -> None:
+    register_default_namespace(socketio)
     socketio.on_namespace(WebinarNamespace("/webinar"))
     queue_split.connect(on_queue_split)
     sessions_ended.connect(close_connections_of_sessions)
@@ -182,6 +190,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     register_core_security(app)
+
+
+def register_input_guard(app: Flask) -> None:
+    register_core_input_guard(app)
 
 
 def register_compression(app: Flask) -> None:

@@ -69,6 +69,9 @@ ALLOWED_TAGS = frozenset(
         "ul",
     }
 )
+# Short texts written during a live session (webinar questions): the same list without images,
+# so nobody can put a tracking pixel or a wall of pictures in front of the whole room.
+COMMENT_TAGS = ALLOWED_TAGS - {"img"}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener nofollow"
 _DIGITS = re.compile(r"^[0-9]{1,5}$")
@@ -186,12 +189,12 @@ def _markdown() -> MarkdownIt:
 _MD = _markdown()
 
 
-def _cleaner(media: Mapping[str, MediaLink] | None) -> bleach.Cleaner:
+def _cleaner(media: Mapping[str, MediaLink] | None, tags: frozenset[str] = ALLOWED_TAGS) -> bleach.Cleaner:
     def link_filter(source):
         return _LinkFilter(source, media)
 
     return bleach.Cleaner(
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
@@ -206,6 +209,11 @@ _PLAIN_CLEANER = bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, str
 def render_markdown(text: str, media: Mapping[str, MediaLink] | None = None) -> str:
     """Sanitised HTML for Markdown written by a user; `media` maps media file names to URLs."""
     return _cleaner(media).clean(_MD.render(text or ""))
+
+
+def render_comment(text: str) -> str:
+    """Sanitised HTML for a short Markdown text of a live session: the allow-list without images."""
+    return _cleaner(None, COMMENT_TAGS).clean(_MD.render(text or ""))
 
 
 def sanitize_html(fragment: str, media: Mapping[str, MediaLink] | None = None) -> str:

@@ -29,9 +29,40 @@
         note.hidden = false;
       }
     }).catch(function () {
-      if (note) { note.textContent = form.dataset.offline; note.hidden = false; }
+      keep([fieldset]);
     });
   }
+
+  // No connection: the answer waits on the device (offline.js queue) and goes to /api/v1/sync
+  // when the connection returns; the server still applies the deadline and its grace period.
+  function values(fieldset) {
+    var found = {}, prefix = "q" + fieldset.dataset.slot + "-";
+    fieldset.querySelectorAll("input, select, textarea").forEach(function (el) {
+      if (el.name.indexOf(prefix) !== 0 || el.disabled || el.value === "") { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      var name = el.name.slice(prefix.length);
+      (found[name] = found[name] || []).push(el.value);
+    });
+    return {slot: Number(fieldset.dataset.slot), values: found};
+  }
+
+  function keep(fieldsets) {
+    var RB = window.RBOffline;
+    var text = RB && RB.user && form.dataset.attempt ? form.dataset.queued : form.dataset.offline;
+    fieldsets.forEach(function (fieldset) {
+      var note = fieldset.querySelector(".saved");
+      if (note) { note.textContent = text; note.hidden = false; }
+    });
+    if (!RB || !RB.user || !form.dataset.attempt) { return; }
+    RB.enqueue(RB.user, {kind: "quiz_attempt", attempt_id: Number(form.dataset.attempt),
+      answers: fieldsets.map(values), submit: false}).then(RB.later);
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine) { return; }
+    event.preventDefault();
+    keep(Array.prototype.slice.call(form.querySelectorAll("fieldset[data-slot]")));
+  });
 
   form.addEventListener("change", function (event) {
     var fieldset = event.target.closest("fieldset[data-slot]");

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"competencies"},
     {"courses"},
     {"quizzes", "webinars"},
+    {"offline"},  # the installable app, course downloads, the sync: on courses and quizzes
     {"certificates"},
     {"careers"},
     {"reports"},

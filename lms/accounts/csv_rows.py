@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
+from ..core.csv_input import (
+    CsvUnreadable,
+    broken_record,
+    decode_csv,
+    field_too_long,
+    has_long_field,
+    header_key,
+    sniff_delimiter,
+)
 
 DELIMITERS = (";", ",", "\t")
 MAX_ROWS = 20_000
@@ -40,6 +49,24 @@ class ImportSummary:
     updated: int
 
 
+def _cells(reader, lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(record number, cells) after the header; ImportRejected on a broken or too long record."""
+    line = 2
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            first = lines[start - 1] if start <= len(lines) else ""
+            raise ImportRejected([Problem(line, "-", str(broken_record(exc, first)))]) from None
+        if has_long_field(cells):
+            raise ImportRejected([Problem(line, "-", str(field_too_long()))])
+        yield line, cells
+        line += 1
+
+
 def read_rows(
     data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...], max_rows: int = MAX_ROWS
 ) -> list[tuple[int, dict[str, str]]]:
@@ -53,7 +80,12 @@ def read_rows(
         raise ImportRejected([Problem(1, "-", _("Berkas kosong."))])
     aliases = {alias: name for name, names in columns.items() for alias in names}
     reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(lines[0], aliases, DELIMITERS))
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ImportRejected([Problem(1, "-", str(broken_record(exc, lines[0])))]) from None
+    if has_long_field(header):
+        raise ImportRejected([Problem(1, "-", str(field_too_long()))])
     problems, positions = [], {}
     for index, cell in enumerate(header):
         name = aliases.get(header_key(cell))
@@ -75,7 +107,7 @@ def read_rows(
     if problems:
         raise ImportRejected(problems)
     rows = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in _cells(reader, lines):
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= max_rows:

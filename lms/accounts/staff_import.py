@@ -19,7 +19,15 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from ..core.clock import utcnow
-from ..core.csv_input import CsvUnreadable, decode_csv, header_key, sniff_delimiter
+from ..core.csv_input import (
+    CsvUnreadable,
+    broken_record,
+    decode_csv,
+    field_too_long,
+    has_long_field,
+    header_key,
+    sniff_delimiter,
+)
 from ..extensions import db
 from . import identity, tokens
 from .errors import AccountError
@@ -166,8 +174,10 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
-    except csv.Error:
-        raise ImportFailed([RowError(1, "-", _unclosed_quote())]) from None
+    except csv.Error as exc:
+        raise ImportFailed([RowError(1, "-", str(broken_record(exc, lines[0])))]) from None
+    if has_long_field(header):
+        raise ImportFailed([RowError(1, "-", str(field_too_long()))])
     positions, errors = _read_header(header)
     if errors:
         raise ImportFailed(errors)
@@ -176,24 +186,29 @@ def parse_rows(agency: Agency, text: str, *, max_rows: int) -> ImportPlan:
     seen_nip: dict[str, int] = {}
     seen_email: dict[str, int] = {}
     end_of_previous = reader.line_num
+    records = 0  # non-empty data records read so far
     while True:
         line = end_of_previous + 1  # where this record starts, as a spreadsheet numbers it
         try:
             cells = next(reader)
         except StopIteration:
             break
-        except csv.Error:  # e.g. a field past the csv module's size limit
-            errors.append(RowError(line, "-", _unclosed_quote()))
+        except csv.Error as exc:  # e.g. a field past the csv module's size limit
+            first = lines[line - 1] if line <= len(lines) else ""
+            errors.append(RowError(line, "-", str(broken_record(exc, first))))
             break
         end_of_previous = reader.line_num
         if any("\n" in cell or "\r" in cell for cell in cells):
             errors.append(RowError(line, "-", _unclosed_quote()))
             continue
+        if has_long_field(cells):
+            errors.append(RowError(line, "-", str(field_too_long())))
+            break
         if not any(cell.strip() for cell in cells):
             continue
-        if len(rows) + len({e.row for e in errors}) >= max_rows:
-            errors.append(RowError(line, "-", _("Berkas melebihi %(n)d baris data.", n=max_rows)))
-            break
+        records += 1
+        if records > max_rows:  # the one problem to fix first: the rest would only bury it
+            raise ImportFailed([RowError(line, "-", _("Berkas melebihi %(n)d baris data.", n=max_rows))])
         if len(cells) != len(positions):
             errors.append(
                 RowError(

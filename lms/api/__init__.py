@@ -8,14 +8,26 @@ writes carry the CSRF token in the X-CSRFToken header.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
+from ..offline.sync import LessonCompletedItem, QuizAttemptItem
 from .certificates import blp as certificates_blp
 from .courses import blp as courses_blp
+from .offline import blp as offline_blp
+from .schemas import ErrorBody
+from .sync import blp as sync_blp
+
+# Every operation documents the error answers the application really gives (lms.core.errors).
+ERROR_STATUSES = ("BAD_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT")
+ERROR_STATUSES += ("UNPROCESSABLE_ENTITY", "TOO_MANY_REQUESTS")
 
 
 class Api(SmorestApi):
+    ERROR_SCHEMA = ErrorBody
+
     def _register_error_handlers(self):
         # lms.core.errors answers every error, as JSON under /api/ and as a page elsewhere.
         pass
@@ -37,5 +49,21 @@ def register(app: Flask) -> None:
     )
     api.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
 
+    api.spec.components.schema("LessonCompletedItem", schema=LessonCompletedItem)
+    api.spec.components.schema("QuizAttemptItem", schema=QuizAttemptItem)
     api.register_blueprint(courses_blp)
     api.register_blueprint(certificates_blp)
+    api.register_blueprint(sync_blp)
+    api.register_blueprint(offline_blp)
+    document_errors(api)
+
+
+def document_errors(api: Api) -> None:
+    """Add the error answers (400, 401, 403, 404, 405, 409, 422, 429) to every operation."""
+    codes = {name: str(HTTPStatus[name].value) for name in ERROR_STATUSES}
+    for operations in api.spec._paths.values():  # apispec keeps the paths there; no public API
+        for method, operation in operations.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                responses = operation.setdefault("responses", {})
+                for name, code in codes.items():
+                    responses.setdefault(code, api.spec.components.get_ref("response", name))

@@ -106,3 +106,103 @@ class CompletionResult(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Dict(required=True)
+
+
+class ErrorDetail(Schema):
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    title = fields.String(required=True, metadata={"description": "Short title, in the user's language"})
+    message = fields.String(required=True, metadata={"description": "What happened, in the user's language"})
+    errors = fields.Dict(
+        metadata={"description": "Invalid request fields by location (query, json, ...) and name"}
+    )
+
+
+class ErrorBody(Schema):
+    """The body of every error answer under /api/ (lms.core.errors.render_error)."""
+
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+# ---------------------------------------------------------------- offline sync
+
+
+class SyncHandshake(Schema):
+    user = fields.String(required=True, metadata={"description": "Opaque key of the signed-in user"})
+    csrf_token = fields.String(required=True, metadata={"description": "Send it back in X-CSRFToken"})
+    max_items = fields.Integer(required=True, metadata={"description": "Most items one batch may carry"})
+
+
+class SyncBatch(Schema):
+    items = fields.List(
+        # Each item is checked on its own (one bad item never fails the batch), so the request
+        # schema takes any item; the shapes are documented as LessonCompletedItem/QuizAttemptItem.
+        fields.Raw(
+            metadata={
+                "oneOf": [
+                    {"$ref": "#/components/schemas/LessonCompletedItem"},
+                    {"$ref": "#/components/schemas/QuizAttemptItem"},
+                ]
+            }
+        ),
+        required=True,
+        validate=validate.Length(min=1, max=1000),
+    )
+
+
+class SyncResult(Schema):
+    id = fields.String(allow_none=True, metadata={"description": "The item's id as sent"})
+    kind = fields.String(allow_none=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["recorded", "duplicate", "refused", "error"])
+    )
+    code = fields.String(
+        metadata={
+            "description": "Why: lesson_removed, not_enrolled, course_closed, too_late, attempt_closed "
+            "(refused); malformed, not_found, duplicate_in_batch, batch_too_large (error)"
+        }
+    )
+    message = fields.String(metadata={"description": "For the learner, in their language"})
+    detail = fields.Dict(
+        metadata={"description": "lesson_id, course_completed; attempt_id, saved_slots, late_slots, finished"}
+    )
+
+
+class SyncResults(Schema):
+    results = fields.List(fields.Nested(SyncResult), required=True)
+    user = fields.String(required=True)
+
+
+# ---------------------------------------------------------------- course downloads
+
+
+class OfflineCourse(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class OfflinePage(Schema):
+    url = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["course", "lesson", "quiz", "practice"]))
+    bytes = fields.Integer(required=True, metadata={"description": "Estimated size"})
+
+
+class OfflineFile(Schema):
+    url = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["image", "document", "video"]))
+    content_type = fields.String(required=True)
+    bytes = fields.Integer(required=True)
+    optional = fields.Boolean(required=True, metadata={"description": "Stored only when asked (videos)"})
+
+
+class OfflinePack(Schema):
+    course = fields.Nested(OfflineCourse, required=True)
+    user = fields.String(required=True, metadata={"description": "Opaque key of the signed-in user"})
+    cache = fields.String(required=True, metadata={"description": "Name of the Cache API cache to use"})
+    assets = fields.List(fields.String(), required=True, metadata={"description": "Versioned static files"})
+    pages = fields.List(fields.Nested(OfflinePage), required=True)
+    files = fields.List(fields.Nested(OfflineFile), required=True)
+    bytes = fields.Integer(required=True, metadata={"description": "Total without the optional videos"})
+    video_bytes = fields.Integer(required=True)

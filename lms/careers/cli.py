@@ -17,6 +17,7 @@ from ..accounts.demo import AGENCY
 from ..accounts.models import Agency
 from ..competencies import csv_io as competency_csv
 from ..competencies.models import Competency
+from ..core import csv_input
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import appraisals, csv_io, positions, records, summaries
@@ -44,7 +45,9 @@ def import_positions_command(agency_code: str, path: Path):
     """Import an agency's positions (kode;nama;jenis;deskripsi;kompetensi;jabatan_berikutnya)."""
     agency = _agency(agency_code)
     try:
-        result = csv_io.import_positions(agency, path.read_bytes(), by=None)
+        with path.open("rb") as handle:  # no more than the limit + 1: the importer refuses the rest
+            data = handle.read(csv_input.max_bytes() + 1)
+        result = csv_io.import_positions(agency, data, by=None)
     except ImportRejected as exc:
         db.session.rollback()
         fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..competencies.services import available_competencies
 from ..core import tabular
 from ..core.forms import choices, form_error
+from ..core.uploads import upload_limit
 from ..extensions import db
 from . import csv_io, forms, jp, position_input, records, staffing
 from . import hr_bp as bp
@@ -46,6 +47,7 @@ def _import_page(template: str, agency, form, problems=None, status=200, **conte
 
 
 @bp.route("/<int:agency_id>/positions", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*HR_ROLES)
 def positions(agency_id: int):
     agency = managed_agency(agency_id)
@@ -206,6 +208,7 @@ def assign_position(user_id: int):
 
 
 @bp.route("/<int:agency_id>/staff-positions", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*HR_ROLES)
 def staff_positions(agency_id: int):
     agency = managed_agency(agency_id)

@@ -52,10 +52,11 @@ class BulkRow:
     certificate: Certificate | None = None
 
 
-def read_csv(data: bytes) -> list[str]:
-    """The numbers of a CSV file: the column named like "nomor" or "number", else the first one."""
+def read_csv(data: bytes, *, max_rows: int | None = None) -> list[str]:
+    """The numbers of a CSV file: the column named like "nomor" or "number", else the first one
+    (read no further than `max_rows` records: a longer list is refused anyway)."""
     try:
-        rows = [row for row in csv_input.read_csv(data) if row]
+        rows = [row for row in csv_input.read_csv(data, max_rows=max_rows) if row]
     except csv_input.CsvUnreadable as exc:
         raise CertificateError(exc.message, "file") from None
     if not rows:
@@ -79,7 +80,8 @@ def collect(text: str, file_data: bytes | None, *, limit: int) -> list[str]:
     """The typed numbers of the pasted text and the uploaded file, blank lines left out."""
     typed = [line.strip() for line in (text or "").splitlines()]
     if file_data:
-        typed += [cell.strip() for cell in read_csv(file_data)]
+        # One number past the limit (plus a header) is enough to say the list is too long.
+        typed += [cell.strip() for cell in read_csv(file_data, max_rows=limit + 2)]
     typed = [value[:100] for value in typed if value]
     if not typed:
         raise CertificateError(

@@ -18,6 +18,7 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
 from . import bp, bulk, numbers, pdf, services, signing
@@ -197,6 +198,7 @@ register_home_panel(certificates_panel, order=30)
 
 
 @bp.route("/certificates/verify-many", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=256 * 1024)  # the pasted numbers come on top
 @roles_required(Role.ADMIN, Role.AGENCY_ADMIN)
 @limiter.limit(lambda: current_app.config["BULK_VERIFY_RATE_LIMIT"], methods=["POST"])
 def verify_many():

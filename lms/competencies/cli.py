@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..accounts.csv_rows import ImportRejected
 from ..accounts.models import Agency
+from ..core import csv_input
 from ..core.cli import fail
 from ..extensions import db
 from . import csv_io
@@ -29,7 +30,9 @@ def import_competencies_command(agency_code: str, path: Path):
     if agency is None:
         fail([f"unknown agency code {agency_code!r}"])
     try:
-        result = csv_io.import_competencies(agency, path.read_bytes(), by=None)
+        with path.open("rb") as handle:  # no more than the limit + 1: the importer refuses the rest
+            data = handle.read(csv_input.max_bytes() + 1)
+        result = csv_io.import_competencies(agency, data, by=None)
     except ImportRejected as exc:
         db.session.rollback()
         fail([f"row {p.row}, column {p.column}: {p.message}" for p in exc.problems])

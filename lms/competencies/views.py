@@ -14,6 +14,7 @@ from ..accounts.errors import AccountError
 from ..accounts.forms import CsvImportForm
 from ..core import tabular
 from ..core.forms import form_error
+from ..core.uploads import upload_limit
 from ..extensions import db
 from . import bp, csv_io, services
 from .errors import CompetencyError
@@ -28,6 +29,7 @@ def _import_page(agency, form, problems=None, status=200, **context):
 
 
 @bp.route("/<int:agency_id>/competencies", methods=["GET", "POST"])
+@upload_limit("CSV_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*HR_ROLES)
 def index(agency_id: int):
     agency = managed_agency(agency_id)

@@ -4,20 +4,28 @@ Spreadsheets save CSV in many shapes; this accepts UTF-8 with or without a byte-
 separated by ",", ";" or tabs, and refuses with a message a person can act on what it cannot read
 (UTF-16, binary files, other encodings: Excel's "CSV UTF-8" is the way out). Files in legacy code
 pages (cp1252) are refused on purpose rather than guessed: a wrong guess would store wrong names.
+
+Limits (issue 12): a file over CSV_IMPORT_MAX_BYTES is refused before it is decoded, and a cell
+over FIELD_MAX_CHARS is refused with its line. The csv module stops at 131,072 characters in one
+cell with a bare `csv.Error`; readers report it through `broken_record`: a cell really too long, or
+an unclosed quote that swallowed the following lines.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from .domain import DomainError
 
 DELIMITERS = (",", ";", "\t")
 BOM = b"\xef\xbb\xbf"
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+FIELD_MAX_CHARS = 10_000  # a name, code, NIP or descriptor; far below the csv module's 131,072
 
 
 class CsvUnreadable(DomainError):
@@ -33,8 +41,46 @@ def header_key(value: str) -> str:
     return "_".join(value.strip().lower().replace("-", " ").split())
 
 
+def max_bytes() -> int:
+    """The largest CSV file accepted (CSV_IMPORT_MAX_BYTES)."""
+    if has_app_context():
+        return int(current_app.config.get("CSV_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return DEFAULT_MAX_BYTES
+
+
+def field_too_long():
+    return _l(
+        'Isi sel terlalu panjang (lebih dari %(n)d karakter); periksa juga tanda kutip (") yang tidak '
+        "ditutup.",
+        n=FIELD_MAX_CHARS,
+    )
+
+
+def has_long_field(cells: Iterable[str]) -> bool:
+    return any(len(cell) > FIELD_MAX_CHARS for cell in cells)
+
+
+def unclosed_quote():
+    return _l(
+        'Tanda kutip (") pada baris ini tidak ditutup, sehingga baris berikutnya ikut terbaca '
+        "sebagai satu isian. Hapus atau tutup tanda kutip tersebut."
+    )
+
+
+def broken_record(exc: csv.Error, first_line: str):
+    """What to tell about a record the csv module could not read: when it stopped at its cell
+    limit within the record's first line, a cell really is too long; otherwise a quote is open."""
+    if "field larger than field limit" in str(exc) and len(first_line) > FIELD_MAX_CHARS:
+        return field_too_long()
+    return unclosed_quote()
+
+
 def decode_csv(data: bytes) -> str:
-    """The text of an uploaded CSV file, without BOM; CsvUnreadable when it is not UTF-8 text."""
+    """The text of an uploaded CSV file, without BOM; CsvUnreadable when it is not UTF-8 text or
+    larger than CSV_IMPORT_MAX_BYTES."""
+    limit = max_bytes()
+    if len(data) > limit:
+        raise CsvUnreadable(_l("Berkas melebihi batas %(mb)s MB.", mb=f"{limit / 2**20:g}"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CsvUnreadable(
             _l('Berkas tersimpan dalam UTF-16. Simpan ulang sebagai "CSV UTF-8" lalu unggah lagi.')
@@ -65,12 +111,32 @@ def sniff_delimiter(first_line: str, known: Collection[str] = (), delimiters=DEL
     return max(delimiters, key=score)
 
 
-def read_csv(data: bytes, known: Collection[str] = (), delimiters=DELIMITERS) -> list[list[str]]:
-    """Every row of an uploaded CSV file (the header first), cells as text; CsvUnreadable when the
-    bytes are not UTF-8 text. `known` are the header keys that help choose the separator."""
+def read_csv(
+    data: bytes, known: Collection[str] = (), delimiters=DELIMITERS, *, max_rows: int | None = None
+) -> list[list[str]]:
+    """Every row of an uploaded CSV file (the header first), cells as text, up to `max_rows`
+    non-empty ones (the caller refuses a longer file anyway); CsvUnreadable when the bytes are
+    not UTF-8 text or a record is broken or too long. `known` are the header keys that help
+    choose the separator."""
     text = decode_csv(data)
     lines = text.splitlines()
     if not lines:
         return []
     delimiter = sniff_delimiter(lines[0], known, delimiters)
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    filled = 0  # non-empty rows: blank lines do not count toward max_rows
+    while max_rows is None or filled < max_rows:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            first = lines[start - 1] if start <= len(lines) else ""
+            raise CsvUnreadable(broken_record(exc, first), line=start) from None
+        if has_long_field(row):
+            raise CsvUnreadable(field_too_long(), line=start)
+        rows.append(row)
+        filled += bool(row)
+    return rows

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
 
 from . import outage
 
@@ -73,7 +73,10 @@ def register(app: Flask) -> None:
         # A description given at abort() (not the class default) is meant for the caller.
         detail = exc.description if exc.description != type(exc).description else None
         errors = (getattr(exc, "data", None) or {}).get("messages")  # webargs validation
-        return render_error(exc.code, detail, errors)
+        response = make_response(render_error(exc.code, detail, errors))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says what is
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(exc):

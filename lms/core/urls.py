@@ -3,7 +3,8 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
+from werkzeug.routing import IntegerConverter
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +38,20 @@ def int_arg(name: str) -> int | None:
     """A whole number from the query string (at most 9 digits), or None."""
     value = request.args.get(name, "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+DB_INT_MAX = 2**31 - 1  # PostgreSQL's integer, the type of every id column
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` that matches only ids a database integer can hold: a larger one is not found
+    (404) instead of an error from PostgreSQL ("integer out of range", a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: rules are compiled with the converters of that moment."""
+    app.url_map.converters["int"] = DatabaseIntConverter

@@ -22,6 +22,10 @@ from flask_babel import lazy_gettext as _l
 DEFAULT_MAX_FILES = 500
 DEFAULT_MAX_TOTAL = 100 * 1024 * 1024
 DEFAULT_MAX_FILE = 20 * 1024 * 1024
+# An entry that unpacks to more than this many times its packed size is refused before it is
+# read (text compresses ~5-10x, media barely); only entries over MIN_RATIO_CHECK are judged.
+MAX_COMPRESSION_RATIO = 200
+MIN_RATIO_CHECK = 1024 * 1024
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
@@ -85,6 +89,12 @@ def _strip_top_folder(files: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
+def _total_too_large(max_total: int) -> Problem:
+    return Problem(
+        "(zip)", None, str(_l("Isi zip melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1)))
+    )
+
+
 def read_zip(data: bytes) -> dict[str, bytes]:
     """The files of a zipped bundle; raises BundleInvalid listing every unsafe entry."""
     max_files, max_total, max_file = limits()
@@ -105,6 +115,9 @@ def read_zip(data: bytes) -> dict[str, bytes]:
                 )
             ]
         )
+    declared = sum(info.file_size for info in entries)
+    if declared > max_total:
+        raise BundleInvalid([_total_too_large(max_total)])
     total = 0
     for info in entries:
         name = info.filename
@@ -122,6 +135,16 @@ def read_zip(data: bytes) -> dict[str, bytes]:
         if name in files:
             problems.append(Problem(name, None, str(_l("Berkas ini ada dua kali di dalam zip."))))
             continue
+        if info.file_size > MIN_RATIO_CHECK and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            message = _l(
+                "Rasio kompresi berkas ini tidak wajar (lebih dari %(n)d kali); "
+                "berkas ditolak demi keamanan.",
+                n=MAX_COMPRESSION_RATIO,
+            )
+            problems.append(Problem(name, None, str(message)))
+            continue
         with archive.open(info) as handle:
             content = handle.read(max_file + 1)
         if len(content) > max_file:
@@ -131,15 +154,9 @@ def read_zip(data: bytes) -> dict[str, bytes]:
                 )
             )
             continue
-        total += len(content)
+        total += len(content)  # declared sizes can lie: the real bytes count too
         if total > max_total:
-            problems.append(
-                Problem(
-                    "(zip)",
-                    None,
-                    str(_l("Isi zip melebihi batas %(mb)s MB.", mb=round(max_total / 2**20, 1))),
-                )
-            )
+            problems.append(_total_too_large(max_total))
             break
         files[name] = content
     if problems:
@@ -204,6 +221,10 @@ def read_bundle(path: Path) -> dict[str, bytes]:
     if path.is_dir():
         return read_folder(path)
     if path.is_file() and path.suffix.lower() == ".zip":
+        limit = int(current_app.config.get("COURSE_BUNDLE_MAX_UPLOAD", DEFAULT_MAX_TOTAL))
+        if path.stat().st_size > limit:
+            message = _l("Berkas zip melebihi batas %(mb)s MB.", mb=round(limit / 2**20, 1))
+            raise BundleInvalid([Problem(str(path), None, str(message))])
         return read_zip(path.read_bytes())
     raise BundleInvalid(
         [Problem(str(path), None, str(_l("Bundel harus berupa folder atau berkas .zip yang ada.")))]

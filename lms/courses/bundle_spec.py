@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..competencies.services import competencies_by_code
 from ..content import is_relative, media_name, references
+from ..core import safe_yaml
 from . import media as media_store
 from . import services
 from .bundle_io import BundleInvalid, Problem
@@ -101,51 +101,19 @@ def _claimed(name: str) -> bool:
     return any(part.claims(name) for part in PARTS.values())
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of silently keeping the last one."""
-
-
-def _mapping_without_duplicates(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"kunci '{key}' ditulis dua kali", key_node.start_mark
-            )
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
-
-
 def _load_yaml(text: str, file: str, problems: list[Problem], line_offset: int = 0):
     """(data, {path: line}) or (None, {}) after recording the error with its line."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.YAMLError as exc:
+        return safe_yaml.load_with_lines(text, line_offset=line_offset)
+    except safe_yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(file, line, str(_l("YAML tidak valid: %(p)s", p=problem))))
+        if isinstance(exc, safe_yaml.YAMLLimitExceeded):
+            problems.append(Problem(file, line, problem))
+        else:
+            problems.append(Problem(file, line, str(_l("YAML tidak valid: %(p)s", p=problem))))
         return None, {}
-    lines: dict[tuple, int] = {}
-
-    def walk(current, path: tuple) -> None:
-        if current is None:
-            return
-        lines[path] = current.start_mark.line + 1 + line_offset
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                walk(value, (*path, key.value))
-        elif isinstance(current, yaml.SequenceNode):
-            for index, item in enumerate(current.value):
-                walk(item, (*path, index))
-
-    walk(node, ())
-    return data, lines
 
 
 class _Checker:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..accounts import demo
 from ..accounts import services as account_services
 from ..accounts.models import Role
+from ..core import safe_yaml
 from ..core.cli import fail, register_demo_seeder
 from ..extensions import db
 from . import bundles, services
@@ -26,6 +26,7 @@ def register(group: AppGroup) -> None:
 
 
 @click.command("import-course")
+@with_appcontext
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--publish/--draft",
@@ -77,7 +78,7 @@ def seed_sample_courses() -> list[str]:
     lines = ["Sample courses:"]
     trainer = _demo_trainer()
     for course_file in sorted(SAMPLES_DIR.glob("*/course.yaml")):
-        slug = (yaml.safe_load(course_file.read_text(encoding="utf-8")) or {}).get("slug")
+        slug = (safe_yaml.load(course_file.read_text(encoding="utf-8")) or {}).get("slug")
         course = services.course_by_slug(slug) if slug else None
         if course is None:
             course = bundles.import_bundle(course_file.parent, by=trainer, publish=True).course

@@ -32,6 +32,11 @@ from .models import Course, Media
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Images are not decoded here, but every learner's browser decodes them (4 bytes a pixel): a
+# small PNG can claim 10 gigapixels. 50 million pixels is more than a phone camera's photo.
+DEFAULT_MAX_PIXELS = 50_000_000
+SVG_MAX_DEPTH = 64
+SVG_MAX_ELEMENTS = 50_000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 STORED_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{24}\.[a-z0-9]{3,4}$")
 
@@ -108,6 +113,37 @@ _SVG_FORBIDDEN_ELEMENTS = {
 }
 
 
+def _parse_svg(text: str, rejected: MediaRejected) -> ElementTree.Element:
+    """The root element, parsed in pieces so that too deep or too many elements stop it early."""
+    parser = ElementTree.XMLPullParser(events=("start", "end"))  # noqa: S314 - no DTD reaches it
+    root, depth, count = None, 0, 0
+    try:
+        for offset in range(0, max(len(text), 1), 65536):
+            parser.feed(text[offset : offset + 65536])
+            for event, element in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    continue
+                root = element if root is None else root
+                depth, count = depth + 1, count + 1
+                if depth > SVG_MAX_DEPTH or count > SVG_MAX_ELEMENTS:
+                    raise MediaRejected(
+                        _l(
+                            "Berkas SVG terlalu rumit (bersarang lebih dari %(d)d tingkat atau lebih dari "
+                            "%(n)d elemen).",
+                            d=SVG_MAX_DEPTH,
+                            n=SVG_MAX_ELEMENTS,
+                        ),
+                        "file",
+                    )
+        parser.close()
+    except ElementTree.ParseError:
+        raise rejected from None
+    if root is None:
+        raise rejected
+    return root
+
+
 def check_svg(data: bytes) -> tuple[int | None, int | None]:
     """Accept only a plain drawing: no scripts, event handlers, external references or entities."""
     rejected = MediaRejected(
@@ -120,10 +156,7 @@ def check_svg(data: bytes) -> tuple[int | None, int | None]:
     lowered = text.lower()
     if "<!doctype" in lowered or "<!entity" in lowered or "javascript:" in lowered:
         raise rejected
-    try:
-        root = ElementTree.fromstring(text)  # noqa: S314 - no DTD/entities reach the parser
-    except ElementTree.ParseError:
-        raise rejected from None
+    root = _parse_svg(text, rejected)
     if root.tag.rsplit("}", 1)[-1] != "svg":
         raise rejected
     for element in root.iter():
@@ -215,6 +248,18 @@ def sniff(data: bytes, name: str) -> Sniffed:
         width, height = check_svg(data)
     else:
         width, height = image_size(data, content_type)
+        limit = int(current_app.config.get("COURSE_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+        if width and height and width * height > limit:
+            raise MediaRejected(
+                _l(
+                    "Gambar terlalu besar (%(w)d × %(h)d piksel; paling banyak %(mp)d juta piksel). "
+                    "Perkecil gambarnya lalu unggah lagi.",
+                    w=width,
+                    h=height,
+                    mp=limit // 1_000_000,
+                ),
+                "file",
+            )
     return Sniffed(content_type, stored_extension, width, height)
 
 

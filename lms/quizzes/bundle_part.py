@@ -19,6 +19,7 @@ import yaml
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
+from ..core import safe_yaml
 from ..courses.bundle_io import Problem
 from ..courses.bundle_spec import BundlePart, register_bundle_part
 from ..courses.models import Course
@@ -72,10 +73,11 @@ def claims(name: str) -> bool:
 
 def _settings(name: str, data: bytes, problems: list[Problem]) -> dict:
     try:
-        doc = yaml.safe_load(data.decode("utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        doc = safe_yaml.load(data.decode("utf-8")) or {}
+    except (UnicodeDecodeError, safe_yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(name, mark.line + 1 if mark else None, str(_l("YAML tidak valid."))))
+        message = exc.problem if isinstance(exc, safe_yaml.YAMLLimitExceeded) else _l("YAML tidak valid.")
+        problems.append(Problem(name, mark.line + 1 if mark else None, str(message)))
         return {}
     if not isinstance(doc, dict):
         problems.append(Problem(name, 1, str(_l("Pengaturan kuis harus berisi pasangan kunci dan nilai."))))

@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from ..core.cli import fail
 from ..courses import services as course_services
 from ..extensions import db
-from . import attempts, services
+from . import attempts, formats, services
 from .formats import FORMATS, ImportInvalid
 
 
@@ -48,7 +48,9 @@ def import_questions_command(slug: str, file: Path, fmt: str | None, bank_name: 
             (b for b in services.banks_of(course) if b.name == bank_name), None
         ) or services.create_bank(course, bank_name, by=None)
     try:
-        summary = services.import_questions(bank, file.read_bytes(), fmt, by=None)
+        with file.open("rb") as handle:  # no more than the limit + 1: decode() refuses the rest
+            data = handle.read(formats.max_bytes() + 1)
+        summary = services.import_questions(bank, data, fmt, by=None)
     except ImportInvalid as exc:
         db.session.rollback()
         fail([f"{file}: {problem}" for problem in exc.problems])

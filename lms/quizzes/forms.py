@@ -214,6 +214,10 @@ class QuizForm(FlaskForm):
     time_limit_minutes = IntegerField(
         _l("Batas waktu (menit)"), validators=[Optional()], description=_l("Kosongkan bila tidak dibatasi.")
     )
+    practice = BooleanField(
+        _l("Latihan tanpa batas waktu"),
+        description=_l("Peserta dapat mengerjakannya tanpa koneksi; dinilai saat jawaban terkirim."),
+    )
     opens_at = DateTimeLocalField(_l("Dibuka pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     closes_at = DateTimeLocalField(_l("Ditutup pada"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     max_attempts = IntegerField(

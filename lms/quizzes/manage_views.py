@@ -15,6 +15,7 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.clock import as_utc
 from ..core.forms import choices, form_error
+from ..core.uploads import upload_limit
 from ..courses.models import Course
 from ..extensions import db
 from . import analysis, corrections, formats, forms, manage_bp, services
@@ -84,10 +85,10 @@ def bank(bank_id: int):
 
 
 @bp.post("/banks/<int:bank_id>/import")
+@upload_limit("QUIZ_IMPORT_MAX_BYTES", extra=64 * 1024)
 @roles_required(*AUTHORS)
 def import_questions(bank_id: int):
     item = managed(QuestionBank, bank_id)
-    request.max_content_length = formats.MAX_BYTES + 64 * 1024
     form = forms.ImportForm()
     problems = []
     if form.validate_on_submit():
@@ -255,6 +256,7 @@ def _quiz_data(form, course) -> services.QuizData:
         published=form.published.data,
         required=form.required.data,
         time_limit_minutes=form.time_limit_minutes.data,
+        practice=form.practice.data,
         opens_at=opens,
         closes_at=closes,
         max_attempts=form.max_attempts.data,

@@ -325,6 +325,7 @@ class QuizData:
     published: bool = False
     required: bool = True
     time_limit_minutes: int | None = None
+    practice: bool = False
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     max_attempts: int | None = None
@@ -362,6 +363,10 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
         pass_mark = -1
     if not 0 <= pass_mark <= 100:
         raise QuizError(_l("Nilai lulus harus 0 sampai 100."), "pass_mark")
+    if data.practice and quiz.time_limit_minutes:
+        raise QuizError(
+            _l("Latihan tanpa batas waktu tidak boleh memiliki batas waktu."), "time_limit_minutes"
+        )
     opens, closes = as_utc(data.opens_at), as_utc(data.closes_at)
     if opens and closes and closes <= opens:
         raise QuizError(_l("Waktu tutup harus setelah waktu buka."), "closes_at")
@@ -388,6 +393,7 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
     quiz.description = (data.description or "").strip()
     quiz.description_html = render_markdown(quiz.description) if quiz.description else ""
     quiz.published, quiz.required = bool(data.published), bool(data.required)
+    quiz.practice = bool(data.practice)
     quiz.opens_at, quiz.closes_at = opens, closes
     quiz.pass_mark = pass_mark
     quiz.grading_method = GradingMethod(data.grading_method)
@@ -432,6 +438,7 @@ def quiz_data(quiz: Quiz) -> QuizData:
         published=quiz.published,
         required=quiz.required,
         time_limit_minutes=quiz.time_limit_minutes,
+        practice=quiz.practice,
         opens_at=as_utc(quiz.opens_at),
         closes_at=as_utc(quiz.closes_at),
         max_attempts=quiz.max_attempts,

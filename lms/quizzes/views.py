@@ -84,6 +84,29 @@ def start(quiz_id: int):
     return redirect(url_for(".attempt", attempt_id=attempt.id))
 
 
+@bp.get("/<int:quiz_id>/practice")
+@login_required
+def practice(quiz_id: int):
+    """A practice quiz's paper: the open attempt (started if needed), every question on one page.
+
+    The page can be stored on the device and answered offline: it holds the attempt's public
+    view only (no answer key), and static/offline-quiz.js sends the answers through /api/v1/sync.
+    """
+    quiz = visible_quiz(quiz_id)
+    if not quiz.practice:
+        abort(404)
+    try:
+        attempt = service.start_attempt(quiz, current_user)
+    except QuizError as exc:
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", quiz_id=quiz.id))
+    db.session.commit()
+    return render_template(
+        "quizzes/practice.html", attempt=attempt, quiz=quiz, items=attempt.items, views=_public(attempt.items)
+    )
+
+
 def _page_numbers(attempt: Attempt) -> int:
     return len(attempt.items) if attempt.quiz.layout == Layout.ONE else 1
 

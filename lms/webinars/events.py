@@ -21,14 +21,15 @@ from datetime import UTC, datetime, timedelta
 
 from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
+from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 from sqlalchemy.exc import OperationalError
 
 from ..accounts import sessions
 from ..accounts.sessions import parse_cookie_id, token_hash
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
+from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import require_moderator, room_access
@@ -122,19 +123,19 @@ def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
 
 class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
+        if "_user_id" not in session:  # only a "remember me" cookie: Flask-Login restores the login
+            require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+            return
         # One cheap statement (no user, roles or agency loaded): every event checks the user again.
         config = current_app.config
-        if "_user_id" in session:
-            alive = sessions.session_alive(
-                session["_user_id"],
-                now=now(),
-                idle=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
-                touch_every=timedelta(seconds=config["SESSION_TOUCH_SECONDS"]),
-            )
-        else:  # only a "remember me" cookie: Flask-Login restores the login from it
-            alive = current_user.is_authenticated and current_user.is_active
-        if not alive:
-            raise ConnectionRefusedError(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+        alive = sessions.session_alive(
+            session["_user_id"],
+            now=now(),
+            idle=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+            touch_every=timedelta(seconds=config["SESSION_TOUCH_SECONDS"]),
+        )
+        if not alive:  # the message only now: choosing its language loads the user
+            raise SocketConnectionRefused(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
-from ..content import plain_text, render_markdown
+from ..content import plain_text, render_comment
+from ..core.input_guard import remove_control_characters
 from ..extensions import db
 from .access import is_moderator, require_moderator
 from .errors import NotAllowed, NotFound, WebinarError
@@ -58,6 +59,8 @@ def _speaker(user: User, webinar: Webinar, muted: bool | None) -> None:
 
 
 def _text(raw, limit_key: str, field: str) -> str:
+    if isinstance(raw, str):
+        raw = remove_control_characters(raw)
     if not isinstance(raw, str) or not raw.strip():
         raise WebinarError(_l("Pesan tidak boleh kosong."), field)
     limit = current_app.config[limit_key]
@@ -169,8 +172,8 @@ def ask(user: User, webinar: Webinar, text: str, *, at: datetime, muted: bool | 
     """Add a question (Markdown rendered and sanitised now)."""
     _speaker(user, webinar, muted)
     body = _text(text, "WEBINAR_QUESTION_MAX_CHARS", "text")
-    html = render_markdown(body)
-    if not plain_text(body):
+    html = render_comment(body)
+    if not plain_text(html):
         raise WebinarError(_l("Pesan tidak boleh kosong."), "text")
     question = Question(webinar_id=webinar.id, user_id=user.id, body_md=body, body_html=html, created_at=at)
     question.user = user

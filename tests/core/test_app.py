@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from config import ProductionConfig
 from lms import create_app
@@ -172,3 +173,15 @@ def test_another_app_in_the_same_process_connects_no_subscriber_twice(app, tmp_p
     create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'other.sqlite3'}")
     assert [len(signal.receivers) for signal in signals] == before
     assert sa.event.contains(User, "after_update", subscribers.on_user_updated)
+
+
+def test_ids_past_the_database_integer_range_are_not_found(app, client, make_user, login):
+    """PostgreSQL's integer stops at 2**31 - 1: a larger id in a path was a 500 (found by
+    schemathesis on PUT /api/v1/lessons/2147483648/completion); it is simply not found."""
+    adapter = app.url_map.bind("localhost")
+    assert adapter.match("/webinars/2147483647")[0] == "webinars.detail"
+    for path in ("/webinars/2147483648", "/api/v1/lessons/99999999999999999999/completion"):
+        with pytest.raises(NotFound):
+            adapter.match(path, method="GET" if "webinars" in path else "PUT")
+    login(make_user())
+    assert client.put("/api/v1/lessons/2147483648/completion", json={}).status_code == 404

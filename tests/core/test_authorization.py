@@ -144,6 +144,14 @@ MATRIX = [
     row("GET", "/api/v1/courses/{draft}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/api/v1/courses/{c1}/enrolment", UNAUTHORIZED, OK, OK, OK, OK),
     row("GET", "/api/v1/me/progress", UNAUTHORIZED, OK, OK, OK, OK),
+    row("GET", "/api/v1/sync", UNAUTHORIZED, OK, OK, OK, OK),
+    row("GET", "/api/v1/courses/{c1}/offline", UNAUTHORIZED, OK, OK, OK, OK),  # enrolled above
+    row("GET", "/api/v1/courses/{draft}/offline", UNAUTHORIZED, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("POST", "/api/v1/sync", UNAUTHORIZED, OK, OK, OK, OK),
+    row("GET", "/sw.js", OK, OK, OK, OK, OK),
+    row("GET", "/manifest.webmanifest", OK, OK, OK, OK, OK),
+    row("GET", "/offline", OK, OK, OK, OK, OK),
+    row("POST", "/account/low-data", LOGIN, OK, OK, OK, OK),
     row("PUT", "/api/v1/lessons/{c1_lesson}/completion", UNAUTHORIZED, OK, OK, OK, OK),
     row(
         "PUT",
@@ -273,6 +281,7 @@ MATRIX = [
     # Quizzes: {q1} in c1 (the learner has attempt {a1} open), {q2}/{b2}/{qq2} in c2 (another trainer's).
     row("GET", "/quizzes/{q1}", LOGIN, OK, OK, OK, OK),
     row("POST", "/quizzes/{q1}/start", LOGIN, OK, OK, OK, OK),
+    row("GET", "/quizzes/{q1}/practice", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("GET", "/quizzes/{q_draft}", LOGIN, NOT_FOUND, OK, NOT_FOUND, OK),
     row("GET", "/quizzes/attempts/{a1}", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/quizzes/attempts/{a1}/answer", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),

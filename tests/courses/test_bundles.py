@@ -18,6 +18,7 @@ from lms.courses.cli import SAMPLES_DIR
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from tests import factories
+from tests.hostile.corpus import alias_bomb
 
 SAMPLES = sorted(path.parent for path in SAMPLES_DIR.glob("*/course.yaml"))
 
@@ -379,3 +380,32 @@ def test_demo_seeder_imports_the_samples_once(ctx):
     assert first == second and len(first) == 4
     assert {c.slug: (c.id, c.version) for c in db.session.scalars(sa.select(Course))} == versions
     assert sorted(versions) == sorted(path.name for path in SAMPLES)
+
+
+# ---------------------------------------------------------------- hostile YAML
+
+
+def test_alias_bomb_in_course_yaml_is_refused_with_its_line(ctx):
+    files = good_bundle()
+    files["course.yaml"] = (COURSE_YAML + alias_bomb(levels=4)).encode()
+    before_uploads, before_courses = uploads(), course_count()
+    problems = problems_of(files)
+    assert len(problems) == 1
+    file, line, message = problems[0]
+    assert file == "course.yaml" and line is not None
+    assert "alias" in message
+    assert uploads() == before_uploads and course_count() == before_courses
+
+
+def test_alias_bomb_in_front_matter_is_refused(ctx):
+    files = good_bundle()
+    files["lessons/01-satu.md"] = ("---\ntitle: Satu\n" + alias_bomb(levels=4) + "---\nIsi\n").encode()
+    problems = problems_of(files)
+    assert [p[0] for p in problems] == ["lessons/01-satu.md"] and "alias" in problems[0][2]
+
+
+def test_alias_bomb_in_quiz_settings_is_refused(ctx):
+    files = good_bundle()
+    files["quizzes/evaluasi.yaml"] = alias_bomb(levels=4).encode()
+    problems = problems_of(files)
+    assert [p[0] for p in problems] == ["quizzes/evaluasi.yaml"] and "alias" in problems[0][2]

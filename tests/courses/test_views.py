@@ -1,6 +1,7 @@
 """Course pages through the HTTP client: permissions, journeys, bad input, media, weight, queries."""
 
 import io
+import json
 import re
 import zipfile
 from datetime import date, timedelta
@@ -383,6 +384,21 @@ def test_lesson_page_weighs_at_most_30_kb_gzipped(client, login, make_user, app)
         assert asset.status_code == 200 and asset.headers["Content-Encoding"] == "gzip", url
         assert "immutable" in asset.headers["Cache-Control"]
         sizes[url] = len(data)
+    # The service worker and what it stores when it installs come with the first visit too.
+    worker = client.get("/sw.js", headers=gzip)
+    assert worker.headers["Content-Encoding"] == "gzip"
+    sizes["/sw.js"] = len(worker.data)
+    source = client.get("/sw.js").text
+    precached = json.loads(re.search(r"var ASSETS = (\[.*?\]);", source).group(1))
+    precached.append(json.loads(re.search(r"var SHELL = (\".*?\");", source).group(1)))
+    precached.append("/manifest.webmanifest")
+    for url in precached:
+        if url in sizes:
+            continue  # fetched once, from the HTTP cache
+        asset = client.get(url, headers=gzip)
+        sizes[url] = len(asset.get_data())
+        asset.close()
+        assert asset.status_code == 200, url
     total = sum(sizes.values())
     print(f"lesson page weight (gzip): {sizes} total {total} bytes")
     assert total <= 30 * 1024

@@ -283,3 +283,31 @@ def test_results_csv_neutralises_formulas_in_names(app, as_trainer, course, make
     text = as_trainer.get(f"/teach/quizzes/{quiz_id}/results.csv").data.decode("utf-8-sig")
     name = next(csv.reader(io.StringIO(text.splitlines()[1])))[0]
     assert name == "'" + hostile
+
+
+def test_a_trainer_marks_a_quiz_as_untimed_practice(app, as_trainer, bank_id, course):
+    upload(as_trainer, bank_id, "bank.gift", b"::a::Benar? {T}\n")
+    with app.app_context():
+        category_id = (
+            db.session.scalar(sa.select(QuestionBank).where(QuestionBank.id == bank_id)).categories[0].id
+        )
+    form = {
+        "title": "Latihan Modul 1",
+        f"src-{category_id}": "all",
+        "published": "y",
+        "practice": "y",
+        "pass_mark": "50",
+        "grading_method": "highest",
+        "layout": "all",
+        "show_score": "after_attempt",
+        "show_feedback": "after_attempt",
+        "show_answers": "after_attempt",
+    }
+    page = as_trainer.get(f"/teach/{course.id}/quizzes/new").text
+    assert "Latihan tanpa batas waktu" in page
+    timed = as_trainer.post(f"/teach/{course.id}/quizzes/new", data=form | {"time_limit_minutes": "10"})
+    assert timed.status_code == 200 and "tidak boleh memiliki batas waktu" in timed.text
+    assert as_trainer.post(f"/teach/{course.id}/quizzes/new", data=form).status_code == 302
+    with app.app_context():
+        quiz = db.session.scalar(sa.select(Quiz).where(Quiz.title == "Latihan Modul 1"))
+        assert quiz.practice is True and quiz.time_limit_minutes is None

@@ -417,6 +417,28 @@ class TestRoom:
         webinar_room.mark_answered(w.trainer, w.webinar, question.id, at=at(5))
         assert webinar_room.questions(w.webinar)[0].answered_at == at(5)
 
+    def test_questions_keep_no_images(self, w):
+        question = webinar_room.ask(
+            w.ani,
+            w.webinar,
+            'Lihat ![grafik](https://pelacak.example/x.png) <img src="https://p.example/y">'
+            " dan <iframe src=x></iframe> [tautan](https://contoh.go.id)",
+            at=at(1),
+        )
+        assert "<img" not in question.body_html and "iframe" not in question.body_html
+        assert '<a href="https://contoh.go.id" rel="noopener nofollow">tautan</a>' in question.body_html
+        with pytest.raises(WebinarError, match="kosong"):
+            webinar_room.ask(w.ani, w.webinar, "![x](https://p.example/z.png)", at=at(1))
+
+    def test_control_characters_are_removed_from_chat_and_questions(self, w):
+        message = webinar_room.post_message(w.ani, w.webinar, "Ha\x00lo\x1b semua", at=at(1))
+        assert message.body == "Halo semua"
+        question = webinar_room.ask(w.ani, w.webinar, "Apa\x00kah\x07 bisa?\nBaris dua", at=at(1))
+        assert "\x00" not in question.body_md and "\x07" not in question.body_md
+        assert question.body_md == "Apakah bisa?\nBaris dua"
+        with pytest.raises(WebinarError, match="kosong"):
+            webinar_room.post_message(w.ani, w.webinar, "\x00\x00", at=at(1))
+
     def test_polls_open_one_at_a_time_and_take_one_vote_per_person(self, w):
         poll = webinar_room.create_poll(
             w.trainer, w.webinar, "Sudah mencatat 20 JP?", ["Sudah", "Belum", " "], at=at(1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 from ...content import render_auto_format, render_markdown, render_plain
@@ -19,6 +20,7 @@ from ..types import strategy
 from ..types.base import inline
 from . import aiken, gift, moodle_xml
 from .spec import (  # noqa: F401 - the shared shapes, also known by this package's name
+    MAX_QUESTIONS,
     MEDIA_REF,
     NAME_MAX,
     PLUGINFILE,
@@ -28,24 +30,38 @@ from .spec import (  # noqa: F401 - the shared shapes, also known by this packag
     QuestionSpec,
     Text,
     rewrite,
+    too_many_questions,
 )
 
 FORMATS = ("gift", "aiken", "xml")
 # Moodle XML carries its images and audio inline (base64), so a real bank can be large.
 MAX_BYTES = 32 * 1024 * 1024
-MAX_QUESTIONS = 2000
+
+
+def max_bytes() -> int:
+    """The largest question file accepted (QUIZ_IMPORT_MAX_BYTES; MAX_BYTES outside an app)."""
+    return int(current_app.config.get("QUIZ_IMPORT_MAX_BYTES", MAX_BYTES)) if has_app_context() else MAX_BYTES
 
 
 def decode(data: bytes | str) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM); refuses anything else."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    if len(data) > MAX_BYTES:
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else _decode_bytes(data)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
         raise ImportInvalid(
-            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=MAX_BYTES // 2**20)))]
+            [FormatProblem(line, None, str(_l("Berkas memuat karakter NUL; ini bukan berkas teks soal.")))]
+        )
+    return text
+
+
+def _decode_bytes(data: bytes) -> str:
+    limit = max_bytes()
+    if len(data) > limit:
+        raise ImportInvalid(
+            [FormatProblem(None, None, str(_l("Berkas melebihi batas %(mb)d MB.", mb=limit // 2**20)))]
         )
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
+        text = data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportInvalid(
@@ -55,6 +71,7 @@ def decode(data: bytes | str) -> str:
                 )
             ]
         ) from None
+    return text
 
 
 def _texts(value, found: list) -> None:
@@ -147,9 +164,7 @@ def check(parsed: Parsed) -> list[QuestionSpec]:
     if not parsed.questions and not problems:
         problems.append(FormatProblem(None, None, str(_l("Berkas tidak berisi soal."))))
     if len(parsed.questions) > MAX_QUESTIONS:
-        problems.append(
-            FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))
-        )
+        problems.append(too_many_questions())
     for spec in parsed.questions:
         unify(spec)
         if spec.qtype == QuestionType.CLOZE:

@@ -18,14 +18,20 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
-from .spec import FormatProblem, Parsed, QuestionSpec, default_name
+from .spec import MAX_QUESTIONS, FormatProblem, Parsed, QuestionSpec, default_name, too_many_questions
 
 _OPTION = re.compile(r"^\s*([A-Z])[.)][ \t]?(.*\S)\s*$")
 _ANSWER = re.compile(r"^\s*ANSWER\s*:\s*(\S*)\s*$")
 
 
+_ANSWER_LINES = re.compile(r"^\s*ANSWER\s*:", re.MULTILINE)
+
+
 def read(text: str) -> Parsed:
     parsed = Parsed()
+    if len(_ANSWER_LINES.findall(text)) > MAX_QUESTIONS:
+        parsed.problems.append(too_many_questions())
+        return parsed
     prompt: list[str] = []
     options: list[tuple[str, str]] = []
     start = 0

@@ -20,7 +20,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import QuestionType, TextFormat
 from ..types.base import format_number
-from .spec import FormatProblem, Parsed, QuestionSpec, Text, clean_category, default_name
+from .spec import (
+    MAX_QUESTIONS,
+    FormatProblem,
+    Parsed,
+    QuestionSpec,
+    Text,
+    clean_category,
+    default_name,
+    too_many_questions,
+)
 
 _ESCAPES = {
     "\\\\": "\ue000",
@@ -288,7 +297,11 @@ def read(text: str) -> Parsed:
     """Questions and problems of a GIFT text."""
     parsed = Parsed()
     category = ""
-    for start, lines in _blocks(text):
+    blocks = _blocks(text)
+    if len(blocks) > 2 * MAX_QUESTIONS:  # every other block a $CATEGORY at most, in any sane file
+        parsed.problems.append(too_many_questions())
+        return parsed
+    for start, lines in blocks:
         joined = _protect("\n".join(lines))
         stripped = joined.strip()
         if stripped.startswith("$CATEGORY:"):
@@ -299,6 +312,9 @@ def read(text: str) -> Parsed:
             start, joined = start + 1, rest
         spec = _Question(start, joined.strip(), category, parsed).parse()
         if spec is not None:
+            if len(parsed.questions) >= MAX_QUESTIONS:
+                parsed.problems.append(too_many_questions())
+                break
             parsed.questions.append(spec)
     return parsed
 

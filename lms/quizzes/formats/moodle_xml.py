@@ -21,6 +21,8 @@ from ..models import QuestionType, TextFormat
 from ..types.base import format_number
 from ..types.cloze import total_weight
 from .spec import (
+    MAX_QUESTIONS,
+    MAX_XML_DEPTH,
     MEDIA_REF,
     PLUGINFILE,
     FormatProblem,
@@ -29,6 +31,7 @@ from .spec import (
     Text,
     clean_category,
     default_name,
+    too_many_questions,
 )
 
 TYPES = {
@@ -46,19 +49,37 @@ class _Element(ET.Element):
     line = 0
 
 
+class _TooLarge(Exception):
+    def __init__(self, problem: FormatProblem):
+        self.problem = problem
+
+
 class _LineParser(DefusedXMLParser):
-    """defusedxml's parser with a tree builder that notes the line of every element."""
+    """defusedxml's parser with a tree builder that notes the line of every element, and stops
+    at MAX_XML_DEPTH levels of nesting or MAX_QUESTIONS questions."""
 
     def __init__(self):
         self._builder = ET.TreeBuilder(element_factory=_Element)
+        self._depth = 0
+        self._questions = 0
         super().__init__(target=self)
 
     def start(self, tag, attrs):
+        self._depth += 1
+        line = self.parser.CurrentLineNumber
+        if self._depth > MAX_XML_DEPTH:
+            message = _l("Berkas XML terlalu dalam bersarang (lebih dari %(n)d tingkat).", n=MAX_XML_DEPTH)
+            raise _TooLarge(FormatProblem(line, None, str(message)))
+        if tag == "question" and attrs.get("type") != "category":
+            self._questions += 1
+            if self._questions > MAX_QUESTIONS:
+                raise _TooLarge(too_many_questions())
         element = self._builder.start(tag, attrs)
-        element.line = self.parser.CurrentLineNumber
+        element.line = line
         return element
 
     def end(self, tag):
+        self._depth -= 1
         return self._builder.end(tag)
 
     def data(self, data):
@@ -106,6 +127,9 @@ def read(text: str) -> Parsed:
     try:
         parser.feed(text)
         root = parser.close()
+    except _TooLarge as exc:
+        parsed.problems.append(exc.problem)
+        return parsed
     except DefusedXmlException:
         parsed.problems.append(
             FormatProblem(

@@ -12,6 +12,8 @@ from ...content import plain_text
 from ..models import QuestionType, TextFormat
 
 NAME_MAX = 255
+MAX_QUESTIONS = 2000
+MAX_XML_DEPTH = 32  # Moodle's own files nest about 6 levels
 
 
 @dataclass
@@ -103,3 +105,9 @@ def clean_category(path: str) -> str:
     while parts and (re.fullmatch(r"\$\w+\$", parts[0]) or parts[0].lower() == "top"):
         parts.pop(0)
     return "/".join(parts)[:255]
+
+
+def too_many_questions() -> FormatProblem:
+    """The problem reported as soon as a reader counts more than MAX_QUESTIONS questions (it stops
+    there, so a 100,000-question file costs no more than a full one)."""
+    return FormatProblem(None, None, str(_l("Paling banyak %(n)d soal dalam satu berkas.", n=MAX_QUESTIONS)))

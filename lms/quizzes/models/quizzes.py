@@ -100,6 +100,8 @@ class Quiz(db.Model):
     show_answers: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "show_answers", 15), default=Visibility.AFTER_CLOSE
     )
+    # Untimed practice ("latihan tanpa batas waktu"): may be taken offline and graded when it syncs.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The GIFT file of a course bundle this quiz comes from (quizzes/evaluasi.gift).
     source_file: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
