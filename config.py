@@ -21,7 +21,11 @@ class Config:
     DEV_COMMANDS = False  # development commands (the benchmark data generator); never in production
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped (a
+    # restart) fails the request that meets it, and SQLAlchemy then invalidates the whole pool, so
+    # the next requests reconnect by themselves. Connections older than pool_recycle are replaced
+    # before firewalls or PgBouncer cut them.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
 
     # Sessions and cookies (see Flask docs/web-security.rst).
     SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,7 @@ one request leave the others running. Socket.IO rooms run in their own gevent pr
 Every value can be changed through the environment (the systemd unit reads /etc/lms/lms.env).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -27,6 +28,25 @@ accesslog = os.environ.get("LMS_WEB_ACCESSLOG", "-")
 errorlog = "-"
 # The proxy in front is trusted for X-Forwarded-* (set PROXY_FIX_X_FOR=1 for the application too).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """In the master, once the application is loaded (preload_app): compile every template, then
+    move everything alive out of the garbage collector's reach (gc.freeze), so the forked workers
+    share those memory pages instead of each touching (and copying) them at its first collection
+    (issue 15: at most 120 MiB per page worker)."""
+    app = server.app.wsgi()
+    warm_templates(app)
+    gc.collect()
+    gc.freeze()
+
+
+def warm_templates(app) -> int:
+    """Compile the application's templates once, here, rather than once per worker on first use."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
 
 
 def post_fork(server, worker):

@@ -29,6 +29,7 @@ from .core.cli import lms_group
 from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
 from .core.input_guard import register as register_core_input_guard
+from .core.reads import register as register_reads
 from .core.realtime import ResilientRedisManager, SocketSessionInterface, queue_split
 from .core.security import register as register_core_security
 from .core.sockets import register as register_default_namespace
@@ -234,3 +235,4 @@ def register_compression(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     register_core_templating(app)
     register_upload_limits(app)
+    register_reads(app)

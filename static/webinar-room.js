@@ -384,7 +384,14 @@
     say(d.muted ? T.muted : T.unmuted, d.muted);
     if (!d.muted) { formError(chatForm); formError(askForm); }
   });
-  socket.on("ended", function () {
+  // The message comes from the attendance decision the server just recorded for this person.
+  function closingMessage(d) {
+    if (!d || d.moderator || d.present === undefined) return T.ended;
+    var text = d.present ? T.endedPresent : T.endedAbsent;
+    return text.replace("{minutes}", d.minutes).replace("{percent}", d.percent).replace("{threshold}", root.dataset.threshold || "");
+  }
+  function closeRoom(d) {
+    if (ended) return;
     ended = true;
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
@@ -392,9 +399,11 @@
     Array.prototype.forEach.call(root.querySelectorAll(".compose, .tools, .poll button, #pinned button, details"),
       function (node) { node.remove(); });
     if (endForm) endForm.remove();
-    say(T.ended);
+    say(closingMessage(d));
     socket.disconnect();
-  });
+  }
+  socket.on("ended", closeRoom);
+  socket.on("closed", function () { closeRoom(null); });
 
   // Leave cleanly when the page goes away, so the interval ends now and not at the timeout.
   window.addEventListener("pagehide", function () {

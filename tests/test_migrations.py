@@ -11,9 +11,13 @@ from flask_migrate import downgrade, upgrade
 
 from lms import create_app
 from lms.accounts.models import Role
+from lms.courses.models import Course
 from lms.extensions import db
+from lms.quizzes import services as quiz_services
+from lms.quizzes.models import Quiz
 from tests import factories
 from tests.conftest import POSTGRES_URL, postgres_schema
+from tests.quizzes.conftest import build_quiz
 
 
 def test_models_and_migrations_agree(app):
@@ -185,3 +189,57 @@ def test_0010_existing_accounts_are_verified_unless_they_look_self_registered(tm
     finally:
         if not url.startswith("sqlite"):
             postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def test_0015_rules_count_the_items_marked_required(tmp_path, database_url):
+    """A rule that left out a required published quiz (or a required webinar) gains its criterion;
+    a rule with only optional quizzes is left as it was."""
+    schema = f"migrations_0015_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0015.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0011")  # the revision before 0015
+            trainer = factories.user(factories.agency(code="MIG15"), roles=(Role.TRAINER,))
+            with_quiz = factories.course(by=trainer, title="Kuis wajib", modules=1, lessons=1)
+            build_quiz(with_quiz, gift="::q::Benar? {T}\n", title="Kuis Akhir")
+            optional = factories.course(by=trainer, title="Kuis pilihan", modules=1, lessons=1)
+            quiz_services.update_quiz(
+                build_quiz(optional, gift="::q::Benar? {T}\n"), _optional(optional), by=None
+            )
+            with_webinar = factories.course(by=trainer, title="Webinar wajib", modules=1, lessons=1)
+            factories.webinar(trainer, course_id=with_webinar.id, required_for_course=True)
+            ids = (with_quiz.id, optional.id, with_webinar.id)
+            db.session.commit()
+            for course_id in ids:  # the rules as main stored them before 0015
+                db.session.execute(
+                    sa.update(Course)
+                    .where(Course.id == course_id)
+                    .values(completion_rule={"lessons": "required"})
+                )
+            db.session.commit()
+
+            upgrade(revision="0015")
+            db.session.expire_all()
+            rules = [db.session.get(Course, course_id).completion_rule for course_id in ids]
+            assert rules == [
+                {"lessons": "required", "quizzes": "required"},
+                {"lessons": "required"},
+                {"lessons": "required", "webinars": "required"},
+            ]
+            downgrade(revision="0012")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def _optional(course):
+    quiz = db.session.scalar(sa.select(Quiz).where(Quiz.course_id == course.id))
+    data = quiz_services.quiz_data(quiz)
+    data.required = False
+    return data

@@ -8,6 +8,7 @@ from flask import abort, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from ..careers import jp
 from ..courses import learning, services
 from ..courses.errors import CourseError
 from ..courses.models import Course, Enrolment, Lesson
@@ -161,7 +162,7 @@ def my_progress():
     entries = learning.enrolments_with_progress(current_user)
     return {
         "enrolments": [progress_entry(e) for e in entries],
-        "jp_this_year": learning.jp_this_year(current_user),
+        "jp_this_year": jp.jp_year(current_user, jp.current_year(current_user)).total,
     }
 
 

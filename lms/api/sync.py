@@ -52,7 +52,9 @@ def sync_batch(batch):
     return {"results": results, "user": user_key(current_user)}
 
 
-@blp.before_request
-def limit_body():
+@blp.url_value_preprocessor
+def limit_body(endpoint, values):
+    # A URL value preprocessor runs before every before_request hook, so the limit is in place
+    # before the application's input guard reads the JSON body.
     if request.method == "POST":
         request.max_content_length = current_app.config.get("SYNC_MAX_BYTES", BATCH_MAX_BYTES)

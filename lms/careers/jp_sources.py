@@ -287,7 +287,12 @@ class JpRecordSource:
             )
             .order_by(JpRecord.ended_on, JpRecord.id)
         )
-        return [JpItem("jp_record", r.title, r.ended_on, r.jp, r.kind.label) for r in rows]
+        return [
+            JpItem(
+                "jp_record", r.title, r.ended_on, r.jp, r.kind.label, certificate=r.certificate_number or None
+            )
+            for r in rows
+        ]
 
 
 _sources: list = [CourseSource(), WebinarSource(), JpRecordSource()]

@@ -15,7 +15,7 @@ from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.urls import int_arg
 from ..extensions import db
-from . import access, appraisals, jp, summaries, training_requests
+from . import access, appraisals, jp, training_requests
 from . import bp as bp
 from . import positions as position_services
 from .errors import CareerError, CareerPermissionDenied
@@ -235,11 +235,15 @@ def respond_appraisal(appraisal_id: int):
 
 
 def career_panel(user):
-    if not user.agency_id:
-        return None
+    """The home page's one JP number: the ledger's (every source), for everyone who learns here."""
     year = jp.current_year(user)
-    total = summaries.jp_total(db.session, user.id, year)
-    return "careers/_home_panel.html", {"year": year, "total": total, "target": jp.yearly_target()}
+    ledger = jp.jp_year(user, year)
+    return "careers/_home_panel.html", {
+        "year": year,
+        "total": ledger.total,
+        "target": ledger.target,
+        "profile": bool(user.agency_id),
+    }
 
 
 register_home_panel(career_panel, order=30)

@@ -4,7 +4,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("certificates", __name__)
 
-from . import handlers, models, views  # noqa: E402, F401
+from . import handlers, models, review_views, views  # noqa: E402, F401
 
 
 def init_app(app: Flask) -> None:

@@ -24,6 +24,7 @@ from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Agency, Role, User
 from ..core.clock import utcnow
 from ..core.domain import DomainError
+from ..courses import services as course_services
 from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import credential, numbers, signing
@@ -313,9 +314,17 @@ def can_download(actor: User, cert: Certificate) -> bool:
     return actor.is_authenticated and (cert.user_id == actor.id or can_manage(actor, cert))
 
 
+def can_revoke(actor: User, cert: Certificate) -> bool:
+    """Who manages the certificate, or the trainer who edits the course it was issued for."""
+    if can_manage(actor, cert):
+        return True
+    course = db.session.get(Course, cert.course_id) if cert.course_id else None
+    return course is not None and course_services.can_edit(actor, course)
+
+
 def revoke(cert: Certificate, reason: str, *, by: User | None) -> Certificate:
     """Revoke a certificate with a reason (kept, with who and when); its signature stays valid."""
-    if by is not None and not can_manage(by, cert):
+    if by is not None and not can_revoke(by, cert):
         raise CertificateError(_l("Anda tidak memiliki hak untuk mencabut sertifikat ini."))
     reason = " ".join((reason or "").split())
     if not 5 <= len(reason) <= 500:

@@ -18,6 +18,7 @@ from ..accounts.models import Role
 from ..core import tabular
 from ..core.forms import form_error
 from ..core.home import register_home_panel
+from ..core.reads import read_only
 from ..core.uploads import upload_limit
 from ..core.urls import public_base_url
 from ..extensions import db, limiter
@@ -56,6 +57,7 @@ def verify_form():
 
 
 @bp.get("/verify/<code>")
+@read_only
 @verify_limit()
 def verify(code: str):
     try:
@@ -182,13 +184,8 @@ def download_credential(code: str):
 
 def certificates_panel(user):
     certificates = services.certificates_of(user)
-    year = services.this_year(user)
-    return "certificates/_home_panel.html", {
-        "certificates": certificates[:3],
-        "count": len(certificates),
-        "jp_this_year": services.jp_by_year(user, certificates).get(year, 0),
-        "year": year,
-    }
+    # JP is shown once on the home page, from the careers ledger (careers' panel).
+    return "certificates/_home_panel.html", {"certificates": certificates[:3], "count": len(certificates)}
 
 
 register_home_panel(certificates_panel, order=30)

@@ -25,12 +25,13 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..core.clock import utcnow
 from ..extensions import db
+from . import completion, services
 from . import media as media_store
-from . import services
 from .bundle_io import BundleInvalid, Problem, read_bundle, write_bundle
 from .bundle_spec import (
     COURSE_FILE,
@@ -65,6 +66,15 @@ def _set(obj, **values: Any) -> bool:
     return changed
 
 
+def _rule_follows(name: str) -> Problem:
+    """Items marked required are required: the rule follows them, and the trainer is told."""
+    message = _l(
+        "Syarat kelulusan %(name)s ditambahkan karena ada yang ditandai wajib untuk kelulusan.",
+        name=completion.criterion(name).label,
+    )
+    return Problem(COURSE_FILE, None, str(message), warning=True)
+
+
 def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bool = False) -> ImportResult:
     """Validate a bundle, then create or update its course in place (nothing written on error)."""
     spec = parse_bundle(files)
@@ -77,13 +87,22 @@ def import_files(files: dict[str, bytes], *, by: User | None = None, publish: bo
         else:
             if by is not None:
                 services.require_editor(by, course)
-            changed = services.apply_course_data(course, spec.data)
+            rule = dict(spec.data.completion_rule or {})
+            for name, _message in completion.rule_problems(course, rule):
+                rule[name] = "required"
+                spec.warnings.append(_rule_follows(name))
+            spec.data.completion_rule = rule
+            changed = services.apply_course_data(course, spec.data, check_rule=False)
     except CourseError as exc:
         raise BundleInvalid([Problem(COURSE_FILE, None, str(exc))]) from None
     changed |= _sync_media(course, spec.media, by)
     changed |= _sync_structure(course, spec.modules)
     for part in PARTS.values():
         changed |= part.apply(course, spec.parts.get(part.name), by)
+    for name, _message in completion.rule_problems(course):
+        completion.require(course, name)
+        changed = True
+        spec.warnings.append(_rule_follows(name))
     services.rerender_course(course)
     if changed:
         services.touch(course)

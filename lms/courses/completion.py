@@ -5,7 +5,12 @@ add criteria without editing this package::
 
     register_criterion("quizzes", evaluate, label=_l("Kuis"), options=[("required", _l("..."))])
 
-`evaluate(enrolment, option) -> bool` says whether the learner meets the criterion. A feature
+`evaluate(enrolment, option) -> bool` says whether the learner meets the criterion. A criterion
+whose items are marked one by one ("Wajib untuk kelulusan kursus" on a quiz or a webinar) also
+registers `items(user_id, rules) -> {course_id: [RequiredItem]}`: the items the rule requires in
+each course (rules maps course id -> option), with whether that user meets each one. The same
+items give the outline its list, progress its count, and `rule_problems` the check that a rule
+never ignores an item the course page calls required. A feature
 whose state changes (a quiz passed, a webinar attended) calls `check_completion(enrolment)`.
 When every criterion of the rule is met the enrolment is marked complete exactly once (even
 under concurrent requests) and `signals.course_completed` is sent with the enrolment.
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,12 +29,32 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.clock import utcnow
 from ..extensions import db
-from .models import Enrolment, Lesson, LessonCompletion
+from .models import Course, Enrolment, Lesson, LessonCompletion
 from .signals import course_completed
 
 logger = logging.getLogger(__name__)
 
 Evaluate = Callable[[Enrolment, Any], bool]
+
+
+@dataclass
+class RequiredItem:
+    """A quiz or webinar the course's rule requires; `met` is None when nobody was asked about."""
+
+    criterion: str
+    title: str
+    endpoint: str  # where the learner goes for it: url_for(endpoint, **values)
+    values: dict = field(default_factory=dict)
+    met: bool | None = None
+    kind: Any = ""  # what it is, for the learner ("Kuis", "Webinar")
+    labels: tuple[Any, Any] = (_l("Terpenuhi"), _l("Belum terpenuhi"))  # (met, not met)
+
+    @property
+    def state(self) -> str:
+        return str(self.labels[0] if self.met else self.labels[1])
+
+
+Items = Callable[[int | None, dict[int, str]], dict[int, list[RequiredItem]]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,9 @@ class Criterion:
     label: Any
     options: tuple[tuple[str, Any], ...]
     default: str | None
+    items: Items | None = None
+    # What the trainer reads when the rule would ignore required items: called with n, titles.
+    ignored_message: Callable[..., Any] | None = None
 
 
 _criteria: dict[str, Criterion] = {}
@@ -51,9 +79,13 @@ def register_criterion(
     label: Any = None,
     options: Sequence[tuple[str, Any]] = (),
     default: str | None = None,
+    items: Items | None = None,
+    ignored_message: Callable[..., Any] | None = None,
 ) -> None:
     """Add (or replace) a completion criterion; options are (value, label) pairs for the form."""
-    _criteria[name] = Criterion(name, evaluate, label or name, tuple(options), default)
+    _criteria[name] = Criterion(
+        name, evaluate, label or name, tuple(options), default, items, ignored_message
+    )
 
 
 def criteria() -> list[Criterion]:
@@ -66,6 +98,58 @@ def criterion(name: str) -> Criterion | None:
 
 def default_rule() -> dict[str, str]:
     return {c.name: c.default for c in _criteria.values() if c.default}
+
+
+def required_items(courses: list[Course], user_id: int | None = None) -> dict[int, list[RequiredItem]]:
+    """The quizzes and webinars each course's rule requires, with the user's state of each (one
+    query or two per criterion, whatever the number of courses)."""
+    found: dict[int, list[RequiredItem]] = {course.id: [] for course in courses}
+    for item_criterion in _criteria.values():
+        if item_criterion.items is None:
+            continue
+        rules = {
+            course.id: option
+            for course in courses
+            if (option := (course.completion_rule or {}).get(item_criterion.name))
+        }
+        if rules:
+            for course_id, items in item_criterion.items(user_id, rules).items():
+                found.setdefault(course_id, []).extend(items)
+    return found
+
+
+def rule_problems(course: Course, rule: dict[str, str | None] | None = None) -> list[tuple[str, Any]]:
+    """(criterion name, message) for every criterion the rule leaves out although the course marks
+    some of its items required: such a rule would award certificates the course page denies."""
+    rule = course.completion_rule if rule is None else rule
+    problems = []
+    if course.id is None:
+        return problems
+    for item_criterion in _criteria.values():
+        if item_criterion.items is None or (rule or {}).get(item_criterion.name):
+            continue
+        ignored = item_criterion.items(None, {course.id: "required"}).get(course.id, [])
+        if ignored:
+            titles = ", ".join(item.title for item in ignored[:3]) + (", ..." if len(ignored) > 3 else "")
+            message = (
+                item_criterion.ignored_message(n=len(ignored), titles=titles)
+                if item_criterion.ignored_message
+                else item_criterion.name
+            )
+            problems.append((item_criterion.name, message))
+    return problems
+
+
+def require(course: Course, name: str) -> bool:
+    """Make the rule require the items of criterion `name` that are marked required (when it does
+    not count them already); True when the rule changed."""
+    rule = dict(course.completion_rule or {})
+    if rule.get(name):
+        return False
+    rule[name] = "required"
+    course.completion_rule = rule
+    logger.info("course %s: completion rule now requires its required %s", course.id, name)
+    return True
 
 
 def unmet_criteria(enrolment: Enrolment) -> list[str]:

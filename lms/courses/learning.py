@@ -8,21 +8,20 @@ the number of courses or lessons.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
-from .completion import check_completion
+from .completion import RequiredItem, check_completion, required_items
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 
@@ -53,7 +52,7 @@ def catalogue_query(flt: CatalogueFilter) -> sa.Select:
     query = (
         sa.select(Course)
         .where(Course.status == CourseStatus.PUBLISHED)
-        .options(selectinload(Course.competencies).selectinload(CourseCompetency.competency))
+        .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
     for word in (flt.search or "").split()[:8]:
@@ -81,9 +80,95 @@ def catalogue_query(flt: CatalogueFilter) -> sa.Select:
     return query
 
 
-def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE):
-    """One page of the published catalogue (a Flask-SQLAlchemy Pagination)."""
-    return db.paginate(catalogue_query(flt), page=max(page, 1), per_page=per_page, error_out=False)
+@dataclass
+class CataloguePage:
+    """One page of the catalogue, shaped like Flask-SQLAlchemy's Pagination (which the templates
+    and the API read), but fetched with its total in the same statement."""
+
+    items: list[Course]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) -> CataloguePage:
+    """One page of the published catalogue with the courses' competencies and the number of
+    matching courses, in one statement (a window count instead of a second COUNT query)."""
+    page = max(page, 1)
+    query = catalogue_query(flt)
+    rows = (
+        db.session.execute(
+            query.add_columns(sa.func.count().over().label("total"))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
+    items = [course for course, _total in rows]
+    total = rows[0][1] if rows else 0
+    if not items and page > 1:  # past the last page: the window saw no row to count
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery())
+        )
+    return CataloguePage(items, page, per_page, total or 0)
+
+
+@dataclass(frozen=True)
+class CompetencyOption:
+    code: str
+    name: str
+
+
+def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
+    """What the catalogue's filters offer, in one statement: the categories that published courses
+    use, and the SKJ competencies (by type, then code)."""
+    categories = (
+        sa.select(
+            sa.literal(0).label("kind"),
+            sa.literal("").label("sort"),
+            Course.category.label("code"),
+            sa.literal("").label("name"),
+        )
+        .where(Course.status == CourseStatus.PUBLISHED, Course.category != "")
+        .distinct()
+    )
+    competencies = sa.select(
+        sa.literal(1).label("kind"),
+        sa.cast(Competency.type, sa.String).label("sort"),
+        Competency.code.label("code"),
+        Competency.name.label("name"),
+    ).where(Competency.agency_id.is_(None))
+    union = sa.union_all(categories, competencies).subquery()
+    found: tuple[list[str], list[CompetencyOption]] = ([], [])
+    for kind, _sort, code, name in db.session.execute(
+        sa.select(union).order_by(union.c.kind, union.c.sort, union.c.code)
+    ):
+        if kind == 0:
+            found[0].append(code)
+        else:
+            found[1].append(CompetencyOption(code, name))
+    return found
 
 
 def categories() -> list[str]:
@@ -120,17 +205,56 @@ class Outline:
 
 
 def outline(course: Course) -> Outline:
-    """The course's modules and lessons in two queries, archived ones left out."""
-    modules = db.session.scalars(
-        sa.select(Module)
+    """The course's modules and lessons in one query, archived ones left out."""
+    return outline_and_done(course, None)[0]
+
+
+def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outline, set[int]]:
+    """The course's outline and the ids of the lessons the enrolment completed, in one statement
+    (modules outer-joined to their active lessons and to the enrolment's completions)."""
+    query = (
+        sa.select(Module, Lesson)
+        .outerjoin(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None)))
         .where(Module.course_id == course.id, Module.archived_at.is_(None))
-        .order_by(Module.position, Module.id)
-        .options(selectinload(Module.lessons))
-    ).all()
-    return Outline([(module, sorted(module.active_lessons, key=lambda x: x.position)) for module in modules])
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+    )
+    if enrolment is not None:
+        query = query.add_columns(LessonCompletion.id).outerjoin(
+            LessonCompletion,
+            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == enrolment.id),
+        )
+    modules: dict[int, tuple[Module, list[Lesson]]] = {}
+    done: set[int] = set()
+    for row in db.session.execute(query):
+        module, lesson = row[0], row[1]
+        entry = modules.setdefault(module.id, (module, []))
+        if lesson is not None:
+            entry[1].append(lesson)
+            if enrolment is not None and row[2] is not None:
+                done.add(lesson.id)
+    return Outline(list(modules.values())), done
 
 
 # ---------------------------------------------------------------- enrolment and progress
+
+
+def course_and_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
+    """The course with this slug and the user's enrolment in it, in one statement."""
+    row = db.session.execute(
+        sa.select(Course, Enrolment)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+        .where(Course.slug == slug)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def enrolment_of(user_id: int, course_id: int) -> Enrolment | None:
+    """The enrolment of a user in a course, with its course, in one statement."""
+    return db.session.scalar(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .options(joinedload(Enrolment.course))
+    )
 
 
 def enrolment_for(user: User, course: Course) -> Enrolment | None:
@@ -194,27 +318,64 @@ def mark_lesson_done(enrolment: Enrolment, lesson: Lesson) -> bool:
 
 @dataclass(frozen=True)
 class Progress:
+    """Progress against everything the course's rule requires: the lessons it counts and the
+    required quizzes and webinars. 100 % means complete, and only complete is 100 %."""
+
     done: int
     total: int
     complete: bool
+    lessons_done: int = 0
+    lessons_total: int = 0
+    items: tuple[RequiredItem, ...] = field(default=())
 
     @property
     def percent(self) -> int:
         if self.complete:
             return 100
-        return (100 * self.done // self.total) if self.total else 0
+        return min(99, 100 * self.done // self.total) if self.total else 0
+
+    @property
+    def pending_items(self) -> list[RequiredItem]:
+        """Required quizzes and webinars not met yet."""
+        return [item for item in self.items if not item.met]
+
+    @property
+    def lessons_finished(self) -> bool:
+        return self.lessons_done >= self.lessons_total
 
 
 def _counts(rule: dict, required_count: int, all_count: int) -> int:
     return all_count if (rule or {}).get("lessons") == "all" else required_count
 
 
-def progress(enrolment: Enrolment, lessons: list[Lesson], done_ids: set[int]) -> Progress:
-    """Progress against the lessons the course's rule counts (the required ones by default)."""
+def make_progress(
+    enrolment: Enrolment, lessons_done: int, lessons_total: int, items: list[RequiredItem]
+) -> Progress:
+    met = sum(1 for item in items if item.met)
+    return Progress(
+        lessons_done + met,
+        lessons_total + len(items),
+        enrolment.is_complete,
+        lessons_done,
+        lessons_total,
+        tuple(items),
+    )
+
+
+def progress(
+    enrolment: Enrolment,
+    lessons: list[Lesson],
+    done_ids: set[int],
+    items: list[RequiredItem] | None = None,
+) -> Progress:
+    """Progress against the lessons the course's rule counts (the required ones by default) and
+    the quizzes and webinars it requires (`items`, looked up when not given)."""
     every = (enrolment.course.completion_rule or {}).get("lessons") == "all"
     counted = [lesson for lesson in lessons if lesson.required or every]
     done = sum(1 for lesson in counted if lesson.id in done_ids)
-    return Progress(done, len(counted), enrolment.is_complete)
+    if items is None:
+        items = required_items([enrolment.course], enrolment.user_id)[enrolment.course_id]
+    return make_progress(enrolment, done, len(counted), items)
 
 
 def continue_lesson(lessons: list[Lesson], done_ids: set[int]) -> Lesson | None:
@@ -272,12 +433,13 @@ def enrolments_with_progress(user: User) -> list[EnrolmentProgress]:
         )
     ):
         done[enrolment_id].add(lesson_id)
+    items = required_items(list({e.course_id: e.course for e in enrolments}.values()), user.id)
     return [
         EnrolmentProgress(
             e,
             lessons.get(e.course_id, []),
             done[e.id],
-            progress(e, lessons.get(e.course_id, []), done[e.id]),
+            progress(e, lessons.get(e.course_id, []), done[e.id], items.get(e.course_id, [])),
         )
         for e in enrolments
     ]
@@ -297,75 +459,60 @@ class LearnerSummary:
     in_progress: list[EnrolmentSummary]
     assigned: list[EnrolmentSummary]
     completed_count: int
-    jp_this_year: int
+    # JP is not counted here: the careers JP ledger is its one source (home panel of careers).
 
 
-def year_start_utc(year: int, timezone: str) -> datetime:
-    """Local midnight of 1 January, in UTC: SQLite compares datetimes as text, ignoring zones."""
-    return datetime(year, 1, 1, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-
-
-def jp_earned(user: User, year: int, timezone: str = "Asia/Jakarta") -> int:
-    """JP of the courses the user completed in a calendar year of their time zone."""
-    start, end = year_start_utc(year, timezone), year_start_utc(year + 1, timezone)
-    query = (
-        sa.select(sa.func.coalesce(sa.func.sum(Course.jp), 0))
-        .join(Enrolment, Enrolment.course_id == Course.id)
-        .where(Enrolment.user_id == user.id, Enrolment.completed_at >= start, Enrolment.completed_at < end)
+def _lesson_count(*, required_only: bool) -> sa.ScalarSelect:
+    query = sa.select(sa.func.count(Lesson.id)).where(
+        Lesson.course_id == Enrolment.course_id, Lesson.archived_at.is_(None)
     )
-    return int(db.session.scalar(query) or 0)
+    return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-def learner_summary(user: User, *, today: date | None = None) -> LearnerSummary:
-    """Courses in progress and assigned (with progress) and JP this year, in five queries."""
-    enrolments = db.session.scalars(
-        sa.select(Enrolment)
+def _done_count(*, required_only: bool) -> sa.ScalarSelect:
+    query = (
+        sa.select(sa.func.count(LessonCompletion.id))
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.enrolment_id == Enrolment.id, Lesson.archived_at.is_(None))
+    )
+    return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
+
+
+def learner_summary(user: User) -> LearnerSummary:
+    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
+    and the number completed: the enrolments with their lessons counted and done in one
+    statement, then the required items of the open courses."""
+    open_only = Enrolment.completed_at.is_(None)
+    rows = db.session.execute(
+        sa.select(
+            Enrolment,
+            *(
+                sa.case((open_only, count), else_=0)
+                for count in (
+                    _lesson_count(required_only=True),
+                    _lesson_count(required_only=False),
+                    _done_count(required_only=True),
+                    _done_count(required_only=False),
+                )
+            ),
+        )
         .where(Enrolment.user_id == user.id)
-        .options(selectinload(Enrolment.course))
+        .options(joinedload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
     ).all()
-    open_ones = [e for e in enrolments if e.completed_at is None]
-    course_ids = {e.course_id for e in open_ones}
-    totals: dict[tuple[int, bool], int] = {}
-    done: dict[tuple[int, bool], int] = {}
-    if open_ones:
-        for course_id, required, count in db.session.execute(
-            sa.select(Lesson.course_id, Lesson.required, sa.func.count())
-            .where(Lesson.course_id.in_(course_ids), Lesson.archived_at.is_(None))
-            .group_by(Lesson.course_id, Lesson.required)
-        ):
-            totals[(course_id, required)] = count
-        for enrolment_id, required, count in db.session.execute(
-            sa.select(LessonCompletion.enrolment_id, Lesson.required, sa.func.count())
-            .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-            .where(LessonCompletion.enrolment_id.in_([e.id for e in open_ones]), Lesson.archived_at.is_(None))
-            .group_by(LessonCompletion.enrolment_id, Lesson.required)
-        ):
-            done[(enrolment_id, required)] = count
+    open_rows = [row for row in rows if row[0].completed_at is None]
+    items = required_items(list({row[0].course_id: row[0].course for row in open_rows}.values()), user.id)
     summaries = []
-    for e in open_ones:
+    for e, required_total, all_total, required_done, all_done in open_rows:
         rule = e.course.completion_rule
-        total = _counts(
-            rule,
-            totals.get((e.course_id, True), 0),
-            totals.get((e.course_id, True), 0) + totals.get((e.course_id, False), 0),
-        )
-        finished = _counts(
-            rule, done.get((e.id, True), 0), done.get((e.id, True), 0) + done.get((e.id, False), 0)
-        )
-        summaries.append(EnrolmentSummary(e, Progress(finished, total, False)))
+        finished = _counts(rule, required_done, all_done)
+        total = _counts(rule, required_total, all_total)
+        summaries.append(EnrolmentSummary(e, make_progress(e, finished, total, items.get(e.course_id, []))))
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(enrolments) - len(open_ones),
-        jp_this_year=jp_this_year(user, today=today),
+        completed_count=len(rows) - len(open_rows),
     )
-
-
-def jp_this_year(user: User, *, today: date | None = None) -> int:
-    """JP of the courses the user completed this calendar year of their own time zone."""
-    year = (today or datetime.now(ZoneInfo(user.effective_timezone)).date()).year
-    return jp_earned(user, year, user.effective_timezone)
 
 
 # ---------------------------------------------------------------- assignment by an agency admin

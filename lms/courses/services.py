@@ -114,8 +114,9 @@ def clean_competencies(pairs: Iterable[tuple[str, int]]) -> list[tuple[int, int]
     return result
 
 
-def clean_rule(rule: Mapping[str, str | None] | None) -> dict[str, str]:
-    """A completion rule with known criteria and options; lessons are always part of it."""
+def clean_rule(rule: Mapping[str, str | None] | None, course: Course | None = None) -> dict[str, str]:
+    """A completion rule with known criteria and options; lessons are always part of it, and so is
+    every criterion whose items the course marks required."""
     cleaned = completion.default_rule()
     for name, option in (rule or {}).items():
         found = completion.criterion(name)
@@ -129,6 +130,9 @@ def clean_rule(rule: Mapping[str, str | None] | None) -> dict[str, str]:
         cleaned[name] = option
     if not cleaned.get("lessons"):
         raise CourseError(_l("Syarat pelajaran tidak boleh dikosongkan."), "completion")
+    if course is not None:
+        for name, message in completion.rule_problems(course, cleaned):
+            raise CourseError(message, f"rule_{name}")
     return cleaned
 
 
@@ -173,14 +177,15 @@ def clean_slug(raw: str) -> str:
     return slug
 
 
-def apply_course_data(course: Course, data: CourseData) -> bool:
-    """Validate and copy course fields; return whether anything changed."""
+def apply_course_data(course: Course, data: CourseData, *, check_rule: bool = True) -> bool:
+    """Validate and copy course fields; return whether anything changed. `check_rule=False` leaves
+    the check of required items to the caller (a bundle brings its quizzes after the course)."""
     values = {
         "title": clean_line(data.title, "title", maximum=TITLE_MAX),
         "summary": (data.summary or "").strip(),
         "category": clean_line(data.category, "category", maximum=CATEGORY_MAX, minimum=0),
         "jp": clean_int(data.jp, "jp", minimum=0, maximum=JP_MAX),
-        "completion_rule": clean_rule(data.completion_rule),
+        "completion_rule": clean_rule(data.completion_rule, course if check_rule else None),
     }
     if len(values["summary"]) > 5000:
         raise CourseError(_l("Maksimal %(n)d karakter.", n=5000), "summary")
@@ -259,6 +264,8 @@ def publish(course: Course, *, by: User | None) -> Course:
         require_editor(by, course)
     if not any(module.active_lessons for module in course.active_modules):
         raise CourseError(_l("Tambahkan minimal satu pelajaran sebelum menerbitkan kursus."))
+    for _name, message in completion.rule_problems(course):
+        raise CourseError(message)
     course.status = CourseStatus.PUBLISHED
     course.version += 1
     course.published_at = course.updated_at = utcnow()

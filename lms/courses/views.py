@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 
 from ..accounts import agencies
 from ..accounts.models import Role, Unit
-from ..competencies.services import available_competencies
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
+from ..core.reads import read_only
 from ..extensions import db
 from . import bp, learning, services
 from .errors import CourseError
@@ -23,13 +23,17 @@ def _int_arg(name: str) -> int | None:
 
 
 def course_or_404(slug: str, *, preview: bool = True):
-    course = services.course_by_slug(slug)
+    return visible_or_404(services.course_by_slug(slug), preview=preview)
+
+
+def visible_or_404(course, *, preview: bool = True):
     if course is None or not (course.is_published or (preview and services.can_edit(current_user, course))):
         abort(404)
     return course
 
 
 @bp.get("/")
+@read_only
 def catalogue():
     flt = learning.CatalogueFilter(
         search=request.args.get("q", "").strip()[:100],
@@ -39,21 +43,25 @@ def catalogue():
         jp_max=_int_arg("jp_max"),
     )
     page = learning.catalogue(flt, page=_int_arg("page") or 1)
+    categories, competencies = learning.catalogue_filters()
     return render_template(
         "courses/catalogue.html",
         page=page,
         flt=flt,
-        categories=learning.categories(),
-        competencies=available_competencies(),
+        categories=categories,
+        competencies=competencies,
     )
 
 
 @bp.get("/<slug>")
+@read_only
 def detail(slug: str):
-    course = course_or_404(slug)
-    enrolment = learning.enrolment_for(current_user, course) if current_user.is_authenticated else None
-    outline = learning.outline(course)
-    done = learning.completed_lesson_ids(enrolment) if enrolment else set()
+    if current_user.is_authenticated:
+        course, enrolment = learning.course_and_enrolment(slug, current_user)
+    else:
+        course, enrolment = services.course_by_slug(slug), None
+    visible_or_404(course)
+    outline, done = learning.outline_and_done(course, enrolment)
     progress = learning.progress(enrolment, outline.lessons, done) if enrolment else None
     return render_template(
         "courses/detail.html",
@@ -82,14 +90,14 @@ def enrol(slug: str):
 
 
 def _learning_context(slug: str):
-    """The course, the learner's enrolment (None in a trainer's preview), outline and done lessons."""
-    course = course_or_404(slug)
-    enrolment = learning.enrolment_for(current_user, course)
+    """The course, the learner's enrolment (None in a trainer's preview), outline and done lessons,
+    in two statements."""
+    course, enrolment = learning.course_and_enrolment(slug, current_user)
+    visible_or_404(course)
     if enrolment is None and not services.can_edit(current_user, course):
         flash(_("Daftar ke kursus ini terlebih dahulu untuk mulai belajar."), "info")
         abort(redirect(url_for(".detail", slug=slug)))
-    outline = learning.outline(course)
-    done = learning.completed_lesson_ids(enrolment) if enrolment else set()
+    outline, done = learning.outline_and_done(course, enrolment)
     return course, enrolment, outline, done
 
 
@@ -105,6 +113,7 @@ def learn(slug: str):
 
 
 @bp.get("/<slug>/learn/<int:lesson_id>")
+@read_only
 @login_required
 def lesson(slug: str, lesson_id: int):
     course, enrolment, outline, done = _learning_context(slug)

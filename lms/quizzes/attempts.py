@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..core.clock import as_utc, utcnow
@@ -235,26 +236,44 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return deadline is not None and now > deadline + grace()
 
 
-def _locked(attempt: Attempt) -> Attempt:
-    """The attempt row again, locked until the transaction ends (PostgreSQL; SQLite serialises writes)."""
-    db.session.execute(sa.select(Attempt.id).where(Attempt.id == attempt.id).with_for_update())
-    db.session.refresh(attempt)
-    return attempt
+def _lock(attempt: Attempt) -> None:
+    """Lock the attempt row until the transaction ends (FOR UPDATE on PostgreSQL; SQLite serialises
+    writes) and read its state and deadline again, in one statement. The rest of the object (its
+    items above all) stays loaded: nothing else of an attempt changes while it is open."""
+    state, deadline_at = db.session.execute(
+        sa.select(Attempt.state, Attempt.deadline_at).where(Attempt.id == attempt.id).with_for_update()
+    ).one()
+    set_committed_value(attempt, "state", state)
+    set_committed_value(attempt, "deadline_at", deadline_at)
 
 
 def save_answer(attempt: Attempt, slot: int, values: Mapping, *, now: datetime | None = None) -> AttemptItem:
-    """Save the answer to one question of an open attempt, as it is given.
+    """Save the answer to one question of an open attempt, as it is given (see save_answers)."""
+    return save_answers(attempt, {slot: values}, now=now)[0]
 
-    Raises BadAnswer for a slot or option that is not part of the attempt (nothing is changed) and
-    AttemptClosed when the attempt is finished or its deadline (plus grace) has passed; an overdue
-    attempt is then graded from the answers saved in time.
+
+def save_answers(
+    attempt: Attempt, by_slot: Mapping[int, Mapping], *, now: datetime | None = None
+) -> list[AttemptItem]:
+    """Save the answers of several questions of an open attempt, all or nothing.
+
+    Every answer is checked against its question first: BadAnswer for a slot or option that is not
+    part of the attempt, and nothing is changed. Then the attempt is locked once and the answers
+    are written in one batched UPDATE, whatever their number. AttemptClosed when the attempt is
+    finished or its deadline (plus grace) has passed; an overdue attempt is then graded from the
+    answers saved in time.
     """
     now = _now(now)
-    item = next((i for i in attempt.items if i.slot == slot), None) if isinstance(slot, int) else None
-    if item is None:
+    items = {item.slot: item for item in attempt.items}
+    if any(not isinstance(slot, int) or slot not in items for slot in by_slot):
         raise BadAnswer("question not in this attempt")
-    response = strategy(item.qtype).parse(item.snapshot, values)
-    _locked(attempt)
+    responses = {
+        slot: strategy(items[slot].qtype).parse(items[slot].snapshot, values)
+        for slot, values in by_slot.items()
+    }
+    if not responses:
+        return []
+    _lock(attempt)
     if not attempt.is_open:
         raise AttemptClosed(_l("Percobaan ini sudah selesai; jawaban tidak dapat diubah lagi."))
     if is_overdue(attempt, now):
@@ -262,22 +281,11 @@ def save_answer(attempt: Attempt, slot: int, values: Mapping, *, now: datetime |
         raise AttemptClosed(
             _l("Waktu mengerjakan sudah habis. Jawaban yang tersimpan sebelum batas waktu sudah dinilai.")
         )
-    item.response = None if response is None else {"value": response}
-    item.answered_at = now
-    db.session.flush()
-    return item
-
-
-def save_answers(attempt: Attempt, by_slot: Mapping[int, Mapping], *, now: datetime | None = None) -> None:
-    """Save the answers of several questions, all or nothing: every answer is checked against its
-    question first (BadAnswer), so a forged one changes nothing at all."""
-    items = {item.slot: item for item in attempt.items}
-    if any(slot not in items for slot in by_slot):
-        raise BadAnswer("answer for a question that was not sent")
-    for slot, values in by_slot.items():
-        strategy(items[slot].qtype).parse(items[slot].snapshot, values)
-    for slot, values in by_slot.items():
-        save_answer(attempt, slot, values, now=now)
+    for slot, response in responses.items():
+        items[slot].response = None if response is None else {"value": response}
+        items[slot].answered_at = now
+    db.session.flush()  # one executemany UPDATE: every row sets the same columns
+    return [items[slot] for slot in responses]
 
 
 def response_of(item: AttemptItem):
@@ -295,15 +303,20 @@ def finish_attempt(
     finished_at = now
     if reason == FinishReason.TIMEOUT and attempt.deadline is not None:
         finished_at = min(now, attempt.deadline)
-    result = db.session.execute(
+    # The conditional UPDATE decides who finishes; RETURNING reads the row back in the same statement.
+    finished = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
         .values(state=AttemptState.FINISHED, finished_at=finished_at, finish_reason=reason)
+        .returning(Attempt.id)
         .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(attempt)
-    if result.rowcount != 1:
+    ).first()
+    if finished is None:
+        db.session.refresh(attempt)  # finished by another request: show what it stored
         return False
+    set_committed_value(attempt, "state", AttemptState.FINISHED)
+    set_committed_value(attempt, "finished_at", finished_at)
+    set_committed_value(attempt, "finish_reason", reason)
     grade(attempt, now=now)
     logger.info("attempt %s finished (%s): %s/%s", attempt.id, reason.value, attempt.score, attempt.max_score)
     return True
@@ -311,7 +324,7 @@ def finish_attempt(
 
 def grade(attempt: Attempt, *, now: datetime | None = None) -> grading.AttemptGrade:
     """Store the grade of a finished attempt (items and total); a pass may complete the course."""
-    items = list(attempt.items)
+    quiz, items = attempt.quiz, list(attempt.items)  # loaded before any change: no autoflush between
     result = grading.grade_attempt(
         [i.snapshot for i in items], [response_of(i) for i in items], [i.manual_score for i in items]
     )
@@ -320,11 +333,11 @@ def grade(attempt: Attempt, *, now: datetime | None = None) -> grading.AttemptGr
     attempt.score, attempt.max_score = result.score, result.max_score
     attempt.needs_grading = result.pending
     attempt.percent = None if result.pending else result.percent
-    attempt.passed = None if result.pending else result.percent >= attempt.quiz.pass_mark
+    attempt.passed = None if result.pending else result.percent >= quiz.pass_mark
     attempt.graded_at = _now(now)
-    db.session.flush()
+    db.session.flush()  # the attempt, and one executemany UPDATE of its items
     if attempt.passed:
-        enrolment = learning.enrolment_for(attempt.user, attempt.quiz.course)
+        enrolment = learning.enrolment_of(attempt.user_id, quiz.course_id)
         if enrolment is not None:
             check_completion(enrolment)
     return result

@@ -210,7 +210,14 @@ class QuizForm(FlaskForm):
     description = TextAreaField(_l("Petunjuk (Markdown)"), validators=[max_length(20_000)])
     module_id = SelectField(_l("Modul"), coerce=optional_int, validate_choice=False)
     published = BooleanField(_l("Terbit (peserta dapat mengerjakan)"))
-    required = BooleanField(_l("Wajib untuk kelulusan kursus"), default=True)
+    required = BooleanField(
+        _l("Wajib untuk kelulusan kursus"),
+        default=True,
+        description=_l(
+            "Kuis wajib menjadi syarat kelulusan kursus: peserta harus lulus kuis ini sebelum "
+            "kursus dinyatakan selesai dan sertifikat terbit."
+        ),
+    )
     time_limit_minutes = IntegerField(
         _l("Batas waktu (menit)"), validators=[Optional()], description=_l("Kosongkan bila tidak dibatasi.")
     )

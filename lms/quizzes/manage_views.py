@@ -288,6 +288,17 @@ def _settings_page(course, quiz, form):
     )
 
 
+def _rule_notice(rule_before: dict, course) -> None:
+    if rule_before.get("quizzes") != (course.completion_rule or {}).get("quizzes"):
+        flash(
+            _(
+                "Kuis wajib kini menjadi syarat kelulusan kursus: peserta harus lulus kuis ini "
+                "untuk menyelesaikan kursus dan mendapat sertifikat."
+            ),
+            "info",
+        )
+
+
 @bp.route("/<int:course_id>/quizzes/new", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def new_quiz(course_id: int):
@@ -295,6 +306,7 @@ def new_quiz(course_id: int):
     form = _quiz_form(course)
     if form.validate_on_submit():
         try:
+            rule_before = dict(course.completion_rule or {})
             quiz = services.create_quiz(course, _quiz_data(form, course), by=current_user)
         except QuizError as exc:
             db.session.rollback()
@@ -302,6 +314,7 @@ def new_quiz(course_id: int):
         else:
             db.session.commit()
             flash(_("Kuis dibuat."), "success")
+            _rule_notice(rule_before, course)
             return redirect(url_for(".quiz", quiz_id=quiz.id))
     return _settings_page(course, None, form)
 
@@ -313,6 +326,7 @@ def quiz(quiz_id: int):
     form = _quiz_form(item.course, item)
     if form.validate_on_submit():
         try:
+            rule_before = dict(item.course.completion_rule or {})
             services.update_quiz(item, _quiz_data(form, item.course), by=current_user)
         except QuizError as exc:
             db.session.rollback()
@@ -320,6 +334,7 @@ def quiz(quiz_id: int):
         else:
             db.session.commit()
             flash(_("Pengaturan kuis disimpan."), "success")
+            _rule_notice(rule_before, item.course)
             return redirect(url_for(".quiz", quiz_id=item.id))
     return _settings_page(item.course, item, form)
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..content import render_markdown, render_plain, sanitize_html
 from ..core.clock import as_utc, utcnow
+from ..courses import completion
 from ..courses import media as media_store
 from ..courses import services as course_services
 from ..courses.models import Course, Module
@@ -394,6 +395,9 @@ def apply_quiz_data(quiz: Quiz, data: QuizData, course: Course) -> None:
     quiz.description_html = render_markdown(quiz.description) if quiz.description else ""
     quiz.published, quiz.required = bool(data.published), bool(data.required)
     quiz.practice = bool(data.practice)
+    if quiz.required and completion.require(course, "quizzes"):
+        # What the course page calls required is what the rule enforces (see quizzes.completion).
+        course_services.touch(course)
     quiz.opens_at, quiz.closes_at = opens, closes
     quiz.pass_mark = pass_mark
     quiz.grading_method = GradingMethod(data.grading_method)

@@ -13,6 +13,7 @@ import re
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..core.clock import utcnow
@@ -40,8 +41,9 @@ def visible_quiz(quiz_id: int) -> Quiz:
 
 
 def own_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt (404 for anyone else's: ids are not secrets, answers are)."""
-    attempt = db.get_or_404(Attempt, attempt_id)
+    """The current user's attempt, with its quiz (404 for anyone else's: ids are not secrets,
+    answers are)."""
+    attempt = db.get_or_404(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
     if attempt.user_id != current_user.id:
         abort(404)
     return attempt
@@ -280,7 +282,9 @@ def review(attempt_id: int):
 def quiz_panel(user):
     """Open attempts on the learner's home page, so a lost connection is one tap from resuming."""
     open_attempts = db.session.scalars(
-        db.select(Attempt).where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+        db.select(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .options(joinedload(Attempt.quiz))
     ).all()
     if not open_attempts:
         return None

@@ -1,5 +1,7 @@
 """The training history of an agency's people in the shape SIASN imports (riwayat diklat): every
-completed course and every JP record, person by person, streamed over a server-side cursor."""
+JP source the careers ledger counts (completed courses, webinars attended for JP, JP records from
+HR) with its certificate number, person by person, streamed over a server-side cursor. A course or
+webinar whose certificate was revoked is left out, as the ledger leaves it out of the JP."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from flask_babel import gettext as _
 from ..accounts.identity import verified
 from ..accounts.models import Agency, User
 from ..careers.models import JpRecord, LearningKind
+from ..certificates.models import Certificate, CertificateSource
 from ..core.clock import as_utc
 from ..courses.models import Course, Enrolment
 from ..extensions import db
+from ..webinars.models import Attendance, Webinar
 
 HISTORY_PEOPLE = 500  # people whose training history is read (and sorted) in one query
 
@@ -41,10 +45,15 @@ def _local_date(value: datetime | None, zone: ZoneInfo) -> date | None:
     return as_utc(value).astimezone(zone).date() if value is not None else None
 
 
+def _certificate(source: CertificateSource, source_id):
+    return sa.and_(Certificate.source == source, Certificate.source_id == source_id)
+
+
 def training_history_rows(
     agency_id: int, year: int | None = None, *, site: str = "", jp_minutes: int = 45
 ) -> Iterator[list]:
-    """Every completed course and every JP record of the agency's people, person by person.
+    """Every completed course, webinar attended for JP and JP record of the agency's people,
+    person by person (what the careers JP ledger counts).
 
     `site` names the organiser of the platform's own courses; `jp_minutes` is the length of one JP."""
     minutes = jp_minutes
@@ -67,13 +76,48 @@ def training_history_rows(
             sa.cast(sa.null(), sa.Date).label("end_day"),
             Course.jp,
             sa.cast(sa.null(), sa.Integer).label("minutes"),
-            sa.literal("", sa.String).label("certificate"),
+            sa.func.coalesce(Certificate.number, "").label("certificate"),
         )
         .select_from(Enrolment)
         .join(User, User.id == Enrolment.user_id)
         .join(Course, Course.id == Enrolment.course_id)
         .outerjoin(Agency, Agency.id == Course.owner_agency_id)
-        .where(User.agency_id == agency_id, verified(), Enrolment.completed_at.is_not(None))
+        .outerjoin(Certificate, _certificate(CertificateSource.COURSE, Enrolment.id))
+        .where(
+            User.agency_id == agency_id,
+            verified(),
+            Enrolment.completed_at.is_not(None),
+            Certificate.revoked_at.is_(None),
+        )
+    )
+    webinars = (
+        sa.select(
+            User.id.label("user_id"),
+            User.nip,
+            User.name,
+            User.timezone,
+            sa.literal("webinar").label("kind"),
+            Webinar.title,
+            sa.cast(sa.null(), sa.String).label("organizer"),
+            Webinar.starts_at.label("started"),
+            Webinar.starts_at.label("ended"),
+            sa.cast(sa.null(), sa.Date).label("start_day"),
+            sa.cast(sa.null(), sa.Date).label("end_day"),
+            Attendance.jp_credited,
+            sa.cast(sa.null(), sa.Integer).label("minutes"),
+            sa.func.coalesce(Certificate.number, "").label("certificate"),
+        )
+        .select_from(Attendance)
+        .join(User, User.id == Attendance.user_id)
+        .join(Webinar, Webinar.id == Attendance.webinar_id)
+        .outerjoin(Certificate, _certificate(CertificateSource.WEBINAR, Attendance.id))
+        .where(
+            User.agency_id == agency_id,
+            verified(),
+            Attendance.present.is_(True),
+            Attendance.jp_credited > 0,
+            Certificate.revoked_at.is_(None),
+        )
     )
     others = (
         sa.select(
@@ -101,10 +145,13 @@ def training_history_rows(
         start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
         end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
         courses = courses.where(Enrolment.completed_at >= start, Enrolment.completed_at < end)
+        webinars = webinars.where(Webinar.starts_at >= start, Webinar.starts_at < end)
         others = others.where(JpRecord.ended_on >= date(year, 1, 1), JpRecord.ended_on <= date(year, 12, 31))
     low, high = sa.bindparam("low"), sa.bindparam("high")
     union = sa.union_all(
-        courses.where(User.id.between(low, high)), others.where(User.id.between(low, high))
+        courses.where(User.id.between(low, high)),
+        webinars.where(User.id.between(low, high)),
+        others.where(User.id.between(low, high)),
     ).subquery("history")
     query = sa.select(union).order_by(union.c.user_id, union.c.ended, union.c.end_day)
     people = (
@@ -114,6 +161,7 @@ def training_history_rows(
         .limit(HISTORY_PEOPLE)
     )
     course_kind = _("E-learning (kursus daring)")
+    webinar_kind = _("Webinar (seminar daring)")
     last = 0
     # A batch of people at a time, in the order of the file: sorting the history of a whole
     # agency at once would keep the first byte waiting for seconds.
@@ -122,9 +170,9 @@ def training_history_rows(
         for row in db.session.execute(query, {"low": ids[0], "high": last}):
             zone_name = row.timezone or agency_zone
             zone = zone_of.get(zone_name) or zone_of.setdefault(zone_name, ZoneInfo(zone_name))
-            if row.kind == "course":
+            if row.kind in ("course", "webinar"):
                 kind, started, ended = (
-                    course_kind,
+                    course_kind if row.kind == "course" else webinar_kind,
                     _local_date(row.started, zone),
                     _local_date(row.ended, zone),
                 )

@@ -211,6 +211,11 @@ def leave(sid: str, *, at: datetime, webinar_id: int | None = None) -> list[Depa
     return [Departure(w, u, not _still_present(w, u)) for w, u in sorted(pairs)]
 
 
+def open_sockets(webinar: Webinar) -> list[tuple[str, int]]:
+    """(socket id, user id) of every connection still open in the room."""
+    return [(c.sid, c.user_id) for c in db.session.scalars(_open_connections(webinar.id))]
+
+
 def present_users(webinar: Webinar) -> list[User]:
     """People with at least one open connection to the room, by name."""
     ids = sa.select(WebinarConnection.user_id).where(

@@ -53,9 +53,20 @@ def poll_payload(poll: Poll, results: dict[int, int] | None = None) -> dict:
     return {"id": poll.id, "question": poll.question, "status": str(poll.status), "options": options}
 
 
-def announce_end(webinar: Webinar) -> None:
-    """Tell everyone in the room that the session ended, and close the room (any server process)."""
-    socketio.emit("ended", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
+def announce_end(webinar: Webinar, sockets=(), records=None) -> None:
+    """Tell each connection in the room that the session ended, with the attendance decision just
+    recorded for its person (so the room never thanks someone the report calls absent), then
+    everyone else in the room, and close the room (any server process)."""
+    moderators = webinar.moderator_ids()
+    for sid, user_id in sockets:
+        payload = {"webinar_id": webinar.id}
+        record = (records or {}).get(user_id)
+        if user_id in moderators:
+            payload["moderator"] = True
+        elif record is not None:
+            payload.update(record.closing())
+        socketio.emit("ended", payload, to=sid, namespace=NAMESPACE)
+    socketio.emit("closed", {"webinar_id": webinar.id}, to=webinar.room, namespace=NAMESPACE)
     socketio.close_room(webinar.moderator_room, namespace=NAMESPACE)
     socketio.close_room(webinar.room, namespace=NAMESPACE)
 

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..courses.completion import check_completion, register_criterion
+from ..courses import completion
+from ..courses.completion import RequiredItem, check_completion, register_criterion
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .models import Attendance, Webinar
@@ -24,20 +25,54 @@ logger = logging.getLogger(__name__)
 CRITERION = "webinars"
 
 
-def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:
-    """ "required": the learner was present at every required webinar of the course."""
-    missing = (
-        sa.select(sa.func.count(Webinar.id))
-        .where(Webinar.course_id == enrolment.course_id, Webinar.required_for_course.is_(True))
-        .where(
-            ~sa.exists().where(
-                Attendance.webinar_id == Webinar.id,
-                Attendance.user_id == enrolment.user_id,
-                Attendance.present.is_(True),
+def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
+    """The webinars each course marks required, with whether the user was present (two queries)."""
+    webinars = db.session.scalars(
+        sa.select(Webinar)
+        .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
+        .order_by(Webinar.course_id, Webinar.starts_at, Webinar.id)
+    ).all()
+    present: set[int] = set()
+    if user_id is not None and webinars:
+        present = set(
+            db.session.scalars(
+                sa.select(Attendance.webinar_id).where(
+                    Attendance.user_id == user_id,
+                    Attendance.webinar_id.in_([webinar.id for webinar in webinars]),
+                    Attendance.present.is_(True),
+                )
             )
         )
+    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+    for webinar in webinars:
+        found[webinar.course_id].append(
+            RequiredItem(
+                CRITERION,
+                webinar.title,
+                "webinars.detail",
+                {"webinar_id": webinar.id},
+                None if user_id is None else webinar.id in present,
+                _l("Webinar"),
+                (_l("Hadir"), _l("Belum hadir")),
+            )
+        )
+    return found
+
+
+def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:
+    """ "required": the learner was present at every required webinar of the course."""
+    items = required_webinars(enrolment.user_id, {enrolment.course_id: option})
+    return all(item.met for item in items[enrolment.course_id])
+
+
+def _ignored(n: int, titles: str):
+    return _l(
+        "Kursus ini memiliki %(n)d webinar yang ditandai wajib untuk kelulusan (%(titles)s), tetapi "
+        'syarat kelulusan Webinar diatur "Tidak dipakai". Pilih syarat webinar, atau hapus tanda '
+        "wajib pada webinarnya.",
+        n=n,
+        titles=titles,
     )
-    return db.session.scalar(missing) == 0
 
 
 register_criterion(
@@ -45,16 +80,14 @@ register_criterion(
     required_webinars_attended,
     label=_l("Webinar"),
     options=[("required", _l("Hadir di setiap webinar yang ditandai wajib untuk kursus ini"))],
+    items=required_webinars,
+    ignored_message=_ignored,
 )
 
 
 def require_in_rule(course: Course) -> None:
     """A webinar marked required makes the course's rule include the webinar criterion."""
-    rule = dict(course.completion_rule or {})
-    if rule.get(CRITERION) != "required":
-        rule[CRITERION] = "required"
-        course.completion_rule = rule
-        logger.info("course %s: completion rule now requires its required webinars", course.id)
+    completion.require(course, CRITERION)
 
 
 def attendance_changed(webinar: Webinar, user_ids: set[int]) -> None:

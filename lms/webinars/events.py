@@ -374,9 +374,10 @@ def _drop_from_room(webinar: Webinar) -> None:
 def end_session(webinar: Webinar, *, by) -> None:
     """A moderator ends the session (live event or plain form): final attendance, then everyone told."""
     presence.beats().flush()  # this process's newest heartbeats count in the final attendance
-    attendance.end_webinar(webinar, by=by, at=now())
+    sockets = attendance.open_sockets(webinar)
+    records = attendance.end_webinar(webinar, by=by, at=now())
     db.session.commit()
-    announce_end(webinar)
+    announce_end(webinar, sockets, {record.user_id: record for record in records})
 
 
 def close_connections_of_sessions(user_id, *, session_ids) -> None:

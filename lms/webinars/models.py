@@ -205,7 +205,17 @@ class Attendance(db.Model):
 
     @property
     def minutes(self) -> int:
-        return self.attended_seconds // 60
+        """Whole minutes, rounded (half a minute up): 179 s is 3 minutes, not 2."""
+        return (self.attended_seconds + 30) // 60
+
+    @property
+    def duration(self) -> str:
+        """The attended time as m:ss."""
+        return f"{self.attended_seconds // 60}:{self.attended_seconds % 60:02d}"
+
+    def closing(self) -> dict:
+        """What the room tells this participant when the session ends: the recorded decision."""
+        return {"present": self.present, "minutes": self.minutes, "percent": round(self.share * 100, 1)}
 
     @property
     def share(self) -> float:

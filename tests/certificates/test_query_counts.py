@@ -5,7 +5,7 @@ from __future__ import annotations
 from lms.accounts.models import Role
 from lms.extensions import db
 
-from .conftest import complete
+from .conftest import certificate_of, complete
 
 
 def test_my_certificates_and_the_admin_list_do_not_grow_with_the_rows(
@@ -39,3 +39,19 @@ def test_my_certificates_and_the_admin_list_do_not_grow_with_the_rows(
     for name, by_rows in counts.items():
         assert by_rows[2] == by_rows[10], (name, by_rows)
     assert counts["mine"][10] <= 12 and counts["manage"][10] <= 12, counts
+
+
+def test_the_public_verify_page_is_one_statement(
+    app, client, make_agency, make_user, make_course, count_queries
+):
+    agency = make_agency(code="BKN")
+    trainer = make_user(agency, roles=(Role.TRAINER,))
+    learner = make_user(agency, name="Siti Rahmawati")
+    course = make_course(by=trainer, title="Kursus Verifikasi", jp=2, competencies=[("KOM", 2)])
+    with app.test_request_context():
+        number = certificate_of(complete(db.session.merge(learner), db.session.merge(course))).number
+        db.session.commit()
+    with count_queries() as statements:
+        page = client.get(f"/verify/{number}")
+    assert page.status_code == 200 and "Siti Rahmawati" in page.text
+    assert len(statements) == 1  # the certificate, its snapshot holding everything the page shows

@@ -189,6 +189,12 @@ MATRIX = [
     row("GET", "/certificates/manage/{cert}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("GET", "/certificates/manage/{cert_other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/certificates/manage/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    # Certificates to review (issued before the rule counted required quizzes): HR, the course's trainer.
+    row("GET", "/certificates/review", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/certificates/review/course/{c1_id}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/certificates/review/course/{c2_id}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/certificates/review/{cert}/remind", LOGIN, FORBIDDEN, OK, OK, OK),
+    row("POST", "/certificates/review/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/api/v1/certificates/{cert}", OK, OK, OK, OK, OK),
     row("GET", "/api/v1/certificates/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Careers: the learner reports to the trainer; {peer} is another person of the own agency.

@@ -10,6 +10,7 @@ from flask import current_app
 from config import Config
 from lms.accounts import agencies
 from lms.accounts.models import Role
+from lms.competencies.services import available_competencies
 from lms.courses import completion, learning, services
 from lms.courses.errors import CourseError, CourseNotOpen, CoursePermissionDenied, MediaRejected
 from lms.courses.models import Enrolment, Lesson, LessonCompletion
@@ -219,7 +220,7 @@ def test_editing_and_republishing_keeps_progress(trainer, learner, make_course):
     assert [x.id for x in lessons][:2] == ids
     assert "<strong>baru</strong>" in lessons[0].body_html
     assert learning.completed_lesson_ids(enrolment) == {first.id}
-    assert learning.progress(enrolment, lessons, {first.id}) == learning.Progress(1, 3, False)
+    assert learning.progress(enrolment, lessons, {first.id}) == learning.Progress(1, 3, False, 1, 3)
     for lesson in lessons[1:]:
         learning.mark_lesson_done(enrolment, lesson)
     assert enrolment.completed_version == 2
@@ -286,6 +287,26 @@ def test_catalogue_search_and_filters(trainer, make_course):
     assert learning.categories() == ["Etika", "Soft skill"]
     page = learning.catalogue(learning.CatalogueFilter(), page=2, per_page=1)
     assert page.total == 2 and [c.title for c in page.items] == ["Komunikasi Efektif"]
+    assert (page.pages, page.prev_num, page.has_next, page.next_num) == (2, 1, False, None)
+    first = learning.catalogue(learning.CatalogueFilter(), page=1, per_page=1)
+    assert (first.total, first.has_prev, first.next_num) == (2, False, 2)
+    # Competencies are joined in: a course with two of them is still one item, counted once.
+    assert [len(c.competencies) for c in learning.catalogue(learning.CatalogueFilter()).items] == [1, 1]
+    beyond = learning.catalogue(learning.CatalogueFilter(), page=5, per_page=1)
+    assert (beyond.items, beyond.total, beyond.pages) == ([], 2, 2)
+    nothing = learning.catalogue(learning.CatalogueFilter(search="tidak-ada"))
+    assert (nothing.items, nothing.total, nothing.pages, nothing.has_next) == ([], 0, 0, False)
+
+
+def test_catalogue_filters_offer_the_categories_in_use_and_the_skj_competencies(ctx, trainer, make_course):
+    make_course(by=trainer, title="Kursus B", category="Soft skill")
+    make_course(by=trainer, title="Kursus A", category="Etika")
+    make_course(by=trainer, title="Kursus C", category="Rahasia", publish=False)
+    categories, competencies = learning.catalogue_filters()
+    assert categories == learning.categories() == ["Etika", "Soft skill"]
+    expected = available_competencies()
+    assert [(c.code, c.name) for c in competencies] == [(c.code, c.name) for c in expected]
+    assert expected
 
 
 # ---------------------------------------------------------------- assignment
@@ -332,7 +353,7 @@ def test_assign_needs_rights_on_that_agency(ctx, make_agency, make_user, make_co
 # ---------------------------------------------------------------- learner summary
 
 
-def test_learner_summary_and_jp_this_year(trainer, learner, make_course):
+def test_learner_summary(trainer, learner, make_course):
     done_course = make_course(by=trainer, modules=1, lessons=1, jp=3)
     open_course = make_course(by=trainer, modules=1, lessons=2, jp=5)
     assigned = make_course(by=trainer, modules=1, lessons=1, jp=2)
@@ -346,8 +367,7 @@ def test_learner_summary_and_jp_this_year(trainer, learner, make_course):
     assert in_progress == [(open_course.id, 50)]
     assert [s.enrolment.course_id for s in summary.assigned] == [assigned.id]
     assert summary.completed_count == 1
-    assert summary.jp_this_year == 3
-    assert learning.jp_earned(learner, date.today().year - 1) == 0
+    assert not hasattr(summary, "jp_this_year")  # JP comes from the careers ledger only
 
 
 # ---------------------------------------------------------------- media

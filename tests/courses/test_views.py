@@ -186,7 +186,7 @@ def test_learner_enrols_reads_completes_and_sees_progress(client, login, make_us
     assert response.location == f"/courses/{course.slug}"
     page = client.get(response.location)
     assert "Selamat! Anda telah menyelesaikan kursus" in page.text
-    assert "JP tahun ini: 2" in client.get("/").text
+    assert "2 dari 20 JP" in client.get("/").text  # the careers ledger's number
 
 
 def test_lesson_of_another_course_is_not_found(client, login, make_user, make_course, trainer, course):
@@ -436,9 +436,16 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     print(f"queries (catalogue, lesson, home): {counts}")
     assert counts[3] == counts[30]
     catalogue_count, lesson_count, home_count = counts[3]
-    assert catalogue_count <= 12
-    assert lesson_count <= 12
-    assert home_count <= 20  # the home page gathers one panel per feature
+    # Issue 15's budgets, the logged-in user included: pinned, so an added statement fails here.
+    # catalogue: user with roles; courses of the page with competencies and total; filter options.
+    assert catalogue_count == 3
+    # lesson: user; course with the enrolment; outline with the lessons done; the required quizzes
+    # of the rule (issue 14: progress counts them, so 100 % means complete). One over issue 15's 3.
+    assert lesson_count == 4
+    # home: user; one statement per panel that reads: courses (enrolments with courses, progress
+    # counts and JP in one), open quiz attempts, certificates, upcoming webinars (this learner has
+    # no agency, so no career panel). Issue 15 asks for 4: not reached yet.
+    assert home_count == 5
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):

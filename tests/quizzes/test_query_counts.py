@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from lms.accounts.models import User
 from lms.courses import learning
 from lms.extensions import db
 from lms.quizzes import attempts, corrections
+from lms.quizzes.models import Attempt, AttemptState
+from tests import factories
 
 from .conftest import build_quiz
 
@@ -44,3 +47,70 @@ def test_results_and_overrides_pages_do_not_grow_with_the_learners(
     for name, by_rows in counts.items():
         assert by_rows[2] == by_rows[10], (name, by_rows)
     assert max(by_rows[10] for by_rows in counts.values()) <= 16, counts
+
+
+def _save_and_finish(app, client, count_queries, quiz_id):
+    """Start an attempt, then save every answer in one POST and finish it: the statements of each."""
+    started = client.post(f"/quizzes/{quiz_id}/start")
+    attempt_id = int(started.location.rsplit("/", 1)[1])
+    with app.app_context():
+        slots = [i.slot for i in db.session.get(Attempt, attempt_id).items]
+    form = {"slots": [str(s) for s in slots], "go": "summary"}
+    form.update({f"q{slot}-answer": "true" for slot in slots})
+    with count_queries() as saving:
+        assert client.post(f"/quizzes/attempts/{attempt_id}/answer", data=form).status_code == 302
+    with count_queries() as finishing:
+        assert client.post(f"/quizzes/attempts/{attempt_id}/finish").status_code == 302
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.state == AttemptState.FINISHED
+        assert [i.response for i in attempt.items] == [{"value": "true"}] * len(slots)
+        assert attempt.score == attempt.max_score == len(slots) and attempt.passed
+    return len(saving), len(finishing)
+
+
+def test_saving_and_finishing_cost_the_same_statements_for_10_or_20_answers(
+    app, client, login, trainer, learner, count_queries
+):
+    """One lock and one batched UPDATE for all the answers; one grading pass at the end."""
+    counts = {}
+    login(learner)
+    for n in (10, 20):
+        with app.app_context():
+            course = factories.course(by=db.session.get(User, trainer.id), modules=1, lessons=1)
+            learning.enrol(db.session.get(User, learner.id), course)
+            gift = "\n\n".join(f"::s{i}::Pernyataan {i} benar? {{T}}" for i in range(n)) + "\n"
+            quiz_id = build_quiz(course, gift).id
+            db.session.commit()
+        counts[n] = _save_and_finish(app, client, count_queries, quiz_id)
+    print(f"statements (save all answers, finish) for 10 and 20 answers: {counts}")
+    assert counts[10] == counts[20]
+    saving, finishing = counts[10]
+    # user; the attempt; its items; the lock (FOR UPDATE on PostgreSQL); one UPDATE of the answers
+    assert saving == 5
+    # user; the attempt with its quiz; the finishing UPDATE ... RETURNING; items; the grade (attempt,
+    # items); then, passed: the enrolment with its course, and its completion check, which now
+    # reads the required quizzes and the learner's finished attempts (issue 14: one rule).
+    assert finishing == 10
+
+
+def test_home_lists_open_attempts_with_their_quizzes_in_one_statement(
+    app, client, login, trainer, learner, count_queries
+):
+    login(learner)
+    counts, made = {}, 0
+    for n in (1, 3):
+        while made < n:
+            made += 1
+            with app.app_context():
+                course = factories.course(by=db.session.get(User, trainer.id), modules=1, lessons=1)
+                user = db.session.get(User, learner.id)
+                learning.enrol(user, course)
+                quiz = build_quiz(course, "::a::Benar? {T}\n", title=f"Kuis Terbuka {made}")
+                attempts.start_attempt(quiz, user)
+                db.session.commit()
+        with count_queries() as statements:
+            page = client.get("/")
+        assert page.status_code == 200 and page.text.count("Kuis Terbuka ") == n
+        counts[n] = len(statements)
+    assert counts[1] == counts[3], counts

@@ -384,7 +384,9 @@ class TestModeration:
         trainer = connect(people["trainer"], join=room)
         ani = connect(people["ani"], join=room)
         assert call(trainer, "end", webinar_id=room.id)["ok"]
-        assert events(ani, "ended") == [{"webinar_id": room.id}]
+        assert events(ani, "ended") == [
+            {"webinar_id": room.id, "present": False, "minutes": 0, "percent": 0.0}
+        ]
         assert call(ani, "chat", webinar_id=room.id, text="halo?")["ok"] is False
         with app.app_context():
             records = db.session.scalars(sa.select(Attendance).where(Attendance.webinar_id == room.id)).all()

@@ -1,0 +1,31 @@
+"""deploy/gunicorn.conf.py: the master compiles the templates and freezes its heap before forking."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+from pathlib import Path
+
+CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
+
+
+class Server:
+    def __init__(self, app):
+        self.app = self
+        self._app = app
+
+    def wsgi(self):
+        return self._app
+
+
+def test_when_ready_compiles_every_page_template_and_freezes_the_heap(app):
+    conf = runpy.run_path(str(CONF))
+    assert conf["preload_app"] is True
+    pages = [n for n in app.jinja_env.list_templates() if n.endswith(".html")]
+    try:
+        conf["when_ready"](Server(app))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    cached = {key[1] for key in app.jinja_env.cache.keys()}  # noqa: SIM118 - an LRUCache, not a dict
+    assert set(pages) <= cached and len(pages) > 50
