@@ -56,8 +56,10 @@ i18n: install
 
 # One webinar room, 2,000 participants in one gunicorn gevent process (docs/benchmarks.md).
 # BENCH_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL; BENCH_ARGS="--participants 500".
+# CEILING=1 also runs the bare Flask-SocketIO room of ../shared/bench-ceiling/sio, interleaved with
+# the platform for 3 rounds, and prints the ratios (joins, CPU per join, KiB each, broadcast p99).
 bench-webinar: install
-	$(BIN)/python bench/webinar_load.py $(BENCH_ARGS)
+	$(BIN)/python bench/webinar_load.py $(if $(CEILING),--ceiling --rounds 3) $(BENCH_ARGS)
 
 # HR pages, profile and exports of one agency of 100,000 staff on PostgreSQL (docs/benchmarks.md).
 # Generates into its own database lms_bench_<users> (reused while the parameters are the same) on

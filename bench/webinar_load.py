@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import multiprocessing
 import os
 import random
@@ -62,6 +63,11 @@ def parse_args():
     parser.add_argument("--queue", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6"))
     parser.add_argument("--no-queue", action="store_true", help="run without the Redis message queue")
     parser.add_argument("--worker-connections", type=int, default=10000)
+    parser.add_argument(
+        "--ceiling", action="store_true", help="also run the bare ceiling, interleaved, and print the ratios"
+    )
+    parser.add_argument("--ceiling-dir", help="default: ../shared/bench-ceiling/sio above the repository")
+    parser.add_argument("--rounds", type=int, default=1, help="platform/ceiling rounds (interleaved)")
     return parser.parse_args()
 
 
@@ -121,6 +127,7 @@ def seed(url: str, secret: str, participants: int):
 
     from lms import create_app
     from lms.accounts.models import Role, User, UserRole
+    from lms.accounts.sessions import start_session
     from lms.extensions import db
     from lms.webinars.models import Registration, Webinar
 
@@ -146,6 +153,10 @@ def seed(url: str, secret: str, participants: int):
         db.session.execute(
             sa.insert(Registration), [{"webinar_id": webinar.id, "user_id": u.id} for u in users]
         )
+        # A server-side login session each (accounts.sessions), as the login page opens it.
+        now = datetime.now(UTC)
+        for user in users:
+            start_session(user, ip="127.0.0.1", user_agent="bench", at=now)
         db.session.commit()
         # The session cookie the login page would have set, signed with the server's key.
         serializer = app.session_interface.get_signing_serializer(app)
@@ -436,6 +447,33 @@ def main() -> int:
     url, schema = prepare_database(args.database, tmp)
     print(f"seeding {args.participants} participants into {url.split('?')[0]} ...", flush=True)
     app, webinar_id, cookies = seed(url, secret, args.participants)
+    ceiling_dir = find_ceiling(args) if args.ceiling else None
+    rows: list[tuple[dict, dict | None]] = []
+    ok = True
+    try:
+        # Interleaved: platform, ceiling, platform, ceiling, ... so that both see the same load.
+        for number in range(args.rounds):
+            if args.rounds > 1 or ceiling_dir:
+                print(f"\n== round {number + 1}/{args.rounds}: platform", flush=True)
+            summary = run_platform(url, secret, args, tmp, app, webinar_id, cookies, schema)
+            ok = ok and summary["ok"]
+            ceiling = None
+            if ceiling_dir:
+                print(f"\n== round {number + 1}/{args.rounds}: bare ceiling ({ceiling_dir})", flush=True)
+                ceiling = run_ceiling(ceiling_dir, args, tmp)
+            rows.append((summary, ceiling))
+    finally:
+        if schema:
+            from tests.conftest import postgres_schema
+
+            postgres_schema(args.database, schema, drop=True)
+    if ceiling_dir:
+        print_ratios(rows)
+    return 0 if ok else 1
+
+
+def run_platform(url, secret, args, tmp, app, webinar_id, cookies, schema) -> dict:
+    """One round against the platform: start the server, connect everyone, time the messages."""
     port = free_port()
     process, log, command = start_server(url, secret, port, args, tmp)
     base = f"http://127.0.0.1:{port}"
@@ -460,10 +498,6 @@ def main() -> int:
         log.seek(0)
         server_log = log.read()
         log.close()
-        if schema:
-            from tests.conftest import postgres_schema
-
-            postgres_schema(args.database, schema, drop=True)
 
     latencies = result["latencies"]
     per_participant = (result["rss_kib"] - baseline) / max(result["joined"], 1)
@@ -509,7 +543,171 @@ def main() -> int:
         print(f"server log has {len(problems)} error lines; see {tmp / 'server.log'}")
         (tmp / "server.log").write_text(server_log)
     ok = result["joined"] == args.participants and result["missing"] == 0
-    return 0 if ok else 1
+    return {
+        "ok": ok,
+        "joined": result["joined"],
+        "joins_s": result["connect_seconds"],
+        "cpu_ms_per_join": 1000 * result["cpu_connect"] / max(result["joined"], 1),
+        "kib_per_participant": per_participant,
+        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("nan"),
+    }
+
+
+# ---------------------------------------------------------------- the bare ceiling
+
+
+def find_ceiling(args) -> Path:
+    """The bare Flask-SocketIO room of ../shared/bench-ceiling/sio (server.py, clients.py)."""
+    candidates = [Path(args.ceiling_dir)] if args.ceiling_dir else []
+    candidates += [parent / "shared/bench-ceiling/sio" for parent in ROOT.parents]
+    for candidate in candidates:
+        if (candidate / "server.py").exists() and (candidate / "clients.py").exists():
+            return candidate
+    raise SystemExit("no bare ceiling found: pass --ceiling-dir (server.py and clients.py)")
+
+
+def run_ceiling(directory: Path, args, tmp: Path) -> dict:
+    """One round against the bare ceiling: the same gunicorn gevent worker serving a Flask-SocketIO
+    app that only joins one room and broadcasts, driven by its own clients.py (websocket clients
+    with heartbeats; the sender emits chat messages and every client times their arrival)."""
+    import requests
+
+    port = free_port()
+    env = {**os.environ}
+    env.pop("SIO_MQ", None)
+    if not args.no_queue:
+        env["SIO_MQ"] = args.queue
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-k",
+        "gevent",
+        "-w",
+        "1",
+        "--worker-connections",
+        str(args.worker_connections),
+        "--backlog",
+        "4096",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "server:app",
+    ]
+    log = open(tmp / "ceiling.log", "w+")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(command, cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    clients = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/stats", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"ceiling server did not start:\n{log.read()[-2000:]}")
+            time.sleep(0.2)
+        worker = worker_pid(server.pid)
+        baseline = rss_kib(worker)
+        count = max(1, args.client_processes)
+        shares = [args.participants // count + (i < args.participants % count) for i in range(count)]
+        gap = max(1.0, (args.hold - 5) / max(args.messages, 1))
+        cpu_before, started = cpu_seconds(worker), time.monotonic()
+        for index, share in enumerate(shares):
+            out = tmp / f"ceiling-{index}.json"
+            clients.append(
+                (
+                    out,
+                    subprocess.Popen(  # noqa: S603
+                        [sys.executable, str(directory / "clients.py"), "--n", str(share), "--urls", base]
+                        + ["--sender", "1" if index == 0 else "0", "--expect-total", str(args.participants)]
+                        + ["--msgs", str(args.messages), "--gap", f"{gap:.1f}", "--hold", "2"]
+                        + [
+                            "--hb",
+                            str(args.heartbeat),
+                            "--ramp",
+                            str(max(1, args.connect_concurrency // count)),
+                        ]
+                        + ["--out", str(out)],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    ),
+                )
+            )
+        connected = 0
+        while time.monotonic() - started < 600:
+            connected = requests.get(f"{base}/stats", timeout=10).json()["connected"]
+            if connected >= args.participants:
+                break
+            time.sleep(0.1)
+        joins_s = time.monotonic() - started
+        cpu = cpu_seconds(worker) - cpu_before
+        rss = rss_kib(worker)
+        print(
+            f"connected: {connected}/{args.participants} in {joins_s:.1f} s (worker CPU {cpu:.1f} s)",
+            flush=True,
+        )
+        latencies = []
+        for out, process in clients:
+            process.wait(timeout=600 + args.hold + args.messages * gap)
+            if out.exists():
+                raw = json.loads(out.read_text())["raw"]
+                latencies += [value / 1000 for values in raw.values() for value in values]
+    finally:
+        for _out, process in clients:
+            if process.poll() is None:
+                process.kill()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    summary = {
+        "joined": connected,
+        "joins_s": joins_s,
+        "cpu_ms_per_join": 1000 * cpu / max(connected, 1),
+        "kib_per_participant": (rss - baseline) / max(connected, 1),
+        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("nan"),
+    }
+    print(
+        f"bare ceiling: {summary['joins_s']:.1f} s for all joins, "
+        f"{summary['cpu_ms_per_join']:.1f} ms CPU each, ~{summary['kib_per_participant']:.0f} KiB per "
+        f"participant, broadcast p99 {summary['p99_ms']:.0f} ms",
+        flush=True,
+    )
+    return summary
+
+
+METRICS = (
+    ("joins_s", "joins, all (s)", "{:.1f}"),
+    ("cpu_ms_per_join", "CPU per join (ms)", "{:.1f}"),
+    ("kib_per_participant", "KiB per participant", "{:.0f}"),
+    ("p99_ms", "broadcast p99 (ms)", "{:.0f}"),
+)
+
+
+def print_ratios(rows: list[tuple[dict, dict | None]]) -> None:
+    """Platform against the bare ceiling, per round and the median: lower is better everywhere,
+    and the ratio is platform / ceiling (1.0 = as cheap as the stack underneath)."""
+    print("\nplatform vs bare ceiling (ratio = platform / ceiling)")
+    print(f"{'round':>5}  {'metric':<22}{'platform':>10}{'ceiling':>10}{'ratio':>8}")
+    for number, (platform, ceiling) in enumerate(rows, start=1):
+        for key, label, fmt in METRICS:
+            ratio = platform[key] / ceiling[key] if ceiling and ceiling[key] else float("nan")
+            print(
+                f"{number:>5}  {label:<22}{fmt.format(platform[key]):>10}"
+                f"{fmt.format(ceiling[key]) if ceiling else '-':>10}{ratio:>8.2f}"
+            )
+    if len(rows) > 1:
+        for key, label, fmt in METRICS:
+            mine = statistics.median(p[key] for p, _ in rows)
+            theirs = statistics.median(c[key] for _, c in rows if c)
+            print(
+                f"{'med':>5}  {label:<22}{fmt.format(mine):>10}{fmt.format(theirs):>10}{mine / theirs:>8.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from .core.errors import register as register_core_errorhandlers
 from .core.i18n import select_locale, select_timezone
 from .core.input_guard import register as register_core_input_guard
 from .core.reads import register as register_reads
-from .core.realtime import ResilientRedisManager, queue_split
+from .core.realtime import ResilientRedisManager, SocketSessionInterface, queue_split
 from .core.security import register as register_core_security
 from .core.sockets import register as register_default_namespace
 from .core.templating import register as register_core_templating
@@ -99,6 +99,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def configure_extensions(app: Flask) -> None:
+    app.session_interface = SocketSessionInterface()
     sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
         # Greenlets then queue for one SQLite connection cooperatively, instead of one of them

@@ -19,7 +19,16 @@ from ..accounts.models import Role, User, UserRole, UserSession
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .errors import NotAllowed
-from .models import Registration, Webinar, WebinarCohost, WebinarMute
+from .models import (
+    ChatMessage,
+    Poll,
+    PollStatus,
+    Registration,
+    Webinar,
+    WebinarCohost,
+    WebinarConnection,
+    WebinarMute,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +97,24 @@ def can_enter(user: User | None, webinar: Webinar) -> bool:
     return is_moderator(user, webinar) or is_registered(user, webinar) or is_assigned(user, webinar)
 
 
+@dataclass(slots=True)
+class JoinState:
+    """What a join needs besides the access, read in the same statement (`room_access(joining=)`):
+    whether this socket already has an open interval in the room, whether another tab or device
+    of the person has one, and the ids of the pinned message and the open poll (None mostly)."""
+
+    this_sid_open: bool
+    elsewhere_open: bool
+    pinned_id: int | None
+    poll_id: int | None
+
+
 @dataclass
 class RoomAccess:
     """A user's standing in one webinar, as the room checks it on every event.
 
-    `webinar` is None when there is no such webinar. Read by `room_access` in one statement."""
+    `webinar` is None when there is no such webinar. Read by `room_access` in one statement;
+    `joining` is set when it was read for a join (`room_access(..., joining=sid)`)."""
 
     user: User
     webinar: Webinar | None
@@ -101,6 +123,7 @@ class RoomAccess:
     registered: bool
     enrolled: bool
     muted: bool
+    joining: JoinState | None = None
 
     @property
     def moderator(self) -> bool:
@@ -117,8 +140,41 @@ class RoomAccess:
         )
 
 
+def _join_columns() -> tuple:
+    """The JoinState columns: a few index probes, so a join is this statement and its INSERT."""
+    sid = sa.bindparam("sid")
+    open_here = sa.and_(
+        WebinarConnection.webinar_id == Webinar.id,
+        WebinarConnection.user_id == User.id,
+        WebinarConnection.closed_at.is_(None),
+    )
+    pinned = (
+        sa.select(ChatMessage.id)
+        .where(
+            ChatMessage.webinar_id == Webinar.id,
+            ChatMessage.pinned_at.is_not(None),
+            ChatMessage.deleted_at.is_(None),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    poll = (
+        sa.select(Poll.id)
+        .where(Poll.webinar_id == Webinar.id, Poll.status == PollStatus.OPEN)
+        .order_by(Poll.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        sa.exists().where(open_here, WebinarConnection.sid == sid),
+        sa.exists().where(open_here, WebinarConnection.sid != sid),
+        pinned,
+        poll,
+    )
+
+
 @cache
-def _room_access_query(with_session: bool) -> sa.Select:
+def _room_access_query(with_session: bool, joining: bool = False) -> sa.Select:
     # Built once per shape: composing this statement costs more CPU than running it.
     user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
     query = (
@@ -130,6 +186,7 @@ def _room_access_query(with_session: bool) -> sa.Select:
             sa.exists().where(Registration.webinar_id == Webinar.id, Registration.user_id == User.id),
             sa.exists().where(Enrolment.course_id == Webinar.course_id, Enrolment.user_id == User.id),
             sa.exists().where(WebinarMute.webinar_id == Webinar.id, WebinarMute.user_id == User.id),
+            *(_join_columns() if joining else ()),
         )
         .select_from(User)
         .outerjoin(Webinar, Webinar.id == webinar_id)
@@ -147,18 +204,27 @@ def _room_access_query(with_session: bool) -> sa.Select:
     return query
 
 
-def room_access(user_id: int, webinar_id: int | None, session_id: str | None = None) -> RoomAccess | None:
+def room_access(
+    user_id: int, webinar_id: int | None, session_id: str | None = None, *, joining: str | None = None
+) -> RoomAccess | None:
     """The user, the webinar and the user's standing in it (roles, co-host, registration,
     enrolment, mute) in one statement; None when there is no such user or, when `session_id`
     (a `UserSession` id, given by the Socket.IO events) is given, that login session has ended.
-    Pages pass no session: the login already checked it for the request."""
+    Pages pass no session: the login already checked it for the request. With `joining` (the
+    sid of a socket joining the room) the same statement also reads the `JoinState`."""
     webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
-    params = {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id}
-    row = db.session.execute(_room_access_query(session_id is not None), params).one_or_none()
+    params = {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id, "sid": joining}
+    query = _room_access_query(session_id is not None, joining is not None)
+    row = db.session.execute(query, params).one_or_none()
     if row is None:
         return None
-    user, webinar, admin, cohost, registered, enrolled, muted = row
-    return RoomAccess(user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted))
+    user, webinar, admin, cohost, registered, enrolled, muted, *join = row
+    access = RoomAccess(
+        user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted)
+    )
+    if join:
+        access.joining = JoinState(bool(join[0]), bool(join[1]), join[2], join[3])
+    return access
 
 
 def require_moderator(user: User, webinar: Webinar) -> None:

@@ -120,27 +120,54 @@ def close_stale(webinar_id: int | None, at: datetime) -> list[Departure]:
 
 def join(
     user: User, webinar: Webinar, sid: str, *, at: datetime, access=None, login_session_id: str | None = None
-) -> tuple[WebinarConnection, bool]:
+) -> bool:
     """Open an attendance interval for this connection; True when the person just arrived
-    (no other tab or device of theirs is in the room)."""
+    (no other tab or device of theirs is in the room).
+
+    With a RoomAccess read for this join (`room_access(..., joining=sid)`) this is one INSERT
+    (or, for a socket joining twice, one UPDATE): the rest was read with the access."""
     _access(user, webinar, access)
     check_open(webinar, at)
-    mine = db.session.scalars(_open_connections(webinar.id).where(WebinarConnection.user_id == user.id)).all()
-    connection = next((c for c in mine if c.sid == sid), None)
-    if connection is None:
-        connection = WebinarConnection(
-            webinar_id=webinar.id,
-            user_id=user.id,
-            sid=sid,
-            joined_at=at,
-            last_seen_at=at,
-            login_session_id=login_session_id,
-        )
-        db.session.add(connection)
+    state = access.joining if access is not None else None
+    if state is None:
+        open_here = db.session.execute(
+            sa.select(WebinarConnection.sid).where(
+                WebinarConnection.webinar_id == webinar.id,
+                WebinarConnection.user_id == user.id,
+                WebinarConnection.closed_at.is_(None),
+            )
+        ).scalars()
+        sids = set(open_here)
+        this_sid_open, elsewhere_open = sid in sids, bool(sids - {sid})
     else:
-        connection.last_seen_at = at
-    db.session.flush()
-    return connection, not mine
+        this_sid_open, elsewhere_open = state.this_sid_open, state.elsewhere_open
+    if this_sid_open:
+        db.session.execute(_REJOIN, {"j_sid": sid, "j_webinar": webinar.id, "j_at": at})
+    else:
+        row = {
+            "webinar_id": webinar.id,
+            "user_id": user.id,
+            "sid": sid,
+            "joined_at": at,
+            "last_seen_at": at,
+            "login_session_id": login_session_id,
+        }
+        db.session.execute(_INSERT, row)
+    return not this_sid_open and not elsewhere_open
+
+
+# Core statements, built once: a join is not worth an ORM object and a unit-of-work flush.
+_table = WebinarConnection.__table__
+_INSERT = _table.insert()
+_REJOIN = (
+    _table.update()
+    .where(
+        _table.c.sid == sa.bindparam("j_sid"),
+        _table.c.webinar_id == sa.bindparam("j_webinar"),
+        _table.c.closed_at.is_(None),
+    )
+    .values(last_seen_at=sa.bindparam("j_at", type_=_table.c.last_seen_at.type))
+)
 
 
 def heartbeat(
@@ -162,8 +189,10 @@ def heartbeat(
     ).rowcount
     if touched:
         return False
-    _connection, first = join(user, webinar, sid, at=at, access=access, login_session_id=login_session_id)
-    return first
+    # The row was closed (by a sweep): a new interval, whatever the access read for a join said.
+    if access is not None:
+        access.joining = None
+    return join(user, webinar, sid, at=at, access=access, login_session_id=login_session_id)
 
 
 def leave(sid: str, *, at: datetime, webinar_id: int | None = None) -> list[Departure]:

@@ -17,13 +17,15 @@ one batch every few seconds (presence.py), so a heartbeat costs that one reading
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import after_this_request, current_app, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room, rooms
+from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 from sqlalchemy.exc import OperationalError
 
+from ..accounts import sessions
 from ..accounts.sessions import parse_cookie_id, token_hash
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
@@ -121,7 +123,19 @@ def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
 
 class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
-        require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+        if "_user_id" not in session:  # only a "remember me" cookie: Flask-Login restores the login
+            require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+            return
+        # One cheap statement (no user, roles or agency loaded): every event checks the user again.
+        config = current_app.config
+        alive = sessions.session_alive(
+            session["_user_id"],
+            now=now(),
+            idle=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+            touch_every=timedelta(seconds=config["SESSION_TOUCH_SECONDS"]),
+        )
+        if not alive:  # the message only now: choosing its language loads the user
+            raise SocketConnectionRefused(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False
@@ -164,7 +178,9 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
-            access = room_access(login[0], webinar_id, login[1]) if login else None
+            # A join reads what it needs (open intervals, pinned message, open poll) right here.
+            joining = request.sid if event == "join" else None
+            access = room_access(login[0], webinar_id, login[1], joining=joining) if login else None
             if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
@@ -205,10 +221,12 @@ class WebinarNamespace(Namespace):
 
     def do_join(self, access, user, webinar, data):
         at = now()
-        _connection, first = attendance.join(
+        state = access.joining
+        first = attendance.join(
             user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
         )
-        pinned, poll = room.live_state(webinar)  # in the same transaction: fewer round trips
+        # Mostly neither exists, and the access statement said so: no statement for them then.
+        pinned, poll = room.live_state(state.pinned_id, state.poll_id)
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)

@@ -320,18 +320,16 @@ def poll_results(poll: Poll) -> dict[int, int]:
     return {option.id: counts.get(option.id, 0) for option in poll.options}
 
 
-def live_state(webinar: Webinar) -> tuple[ChatMessage | None, Poll | None]:
-    """What a participant joining the room sees first: the pinned message and the open poll."""
-    pinned = pinned_message(webinar)
-    poll = (
-        db.session.scalars(
-            sa.select(Poll)
-            .where(Poll.webinar_id == webinar.id, Poll.status == PollStatus.OPEN)
-            .options(joinedload(Poll.options))
-            .order_by(Poll.id)
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
+def live_state(pinned_id: int | None, poll_id: int | None) -> tuple[ChatMessage | None, Poll | None]:
+    """What a participant joining the room sees first: the pinned message and the open poll,
+    known by their ids (`access.JoinState`); mostly neither exists and nothing is read."""
+    pinned = poll = None
+    if pinned_id is not None:
+        query = sa.select(ChatMessage).where(ChatMessage.id == pinned_id)
+        # The author's name only: not the roles that load with a user otherwise.
+        author = joinedload(ChatMessage.user).lazyload(User.role_rows)
+        pinned = db.session.scalar(query.options(author))
+    if poll_id is not None:
+        query = sa.select(Poll).where(Poll.id == poll_id).options(joinedload(Poll.options))
+        poll = db.session.scalars(query).unique().first()
     return pinned, poll

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -161,6 +163,51 @@ class TestLogoutClosesConnections:
         replay.set_cookie("session", cookie)
         sock = socketio.test_client(app, namespace=NS, flask_test_client=replay)
         assert not sock.is_connected(NS)
+
+    def test_a_deactivated_user_or_an_idle_session_cannot_connect(self, app, db, people, room):
+        for change in ("deactivate", "idle"):
+            name = "ani" if change == "deactivate" else "budi"
+            browser = self.login(app, people[name])
+            with app.app_context():
+                if change == "deactivate":
+                    db.session.execute(sa.update(User).where(User.id == people[name].id).values(active=False))
+                else:
+                    idle = presence.now() - timedelta(seconds=app.config["SESSION_IDLE_TIMEOUT"] + 60)
+                    db.session.execute(
+                        sa.update(UserSession)
+                        .where(UserSession.user_id == people[name].id)
+                        .values(last_seen_at=idle)
+                    )
+                db.session.commit()
+            sock = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+            assert not sock.is_connected(NS), change
+
+    def test_connect_is_one_statement_and_records_the_use_of_the_session(
+        self, app, db, people, room, count_queries
+    ):
+        browser = self.login(app, people["ani"])
+        long_ago = presence.now() - timedelta(hours=1)
+        with app.app_context():
+            db.session.execute(
+                sa.update(UserSession)
+                .where(UserSession.user_id == people["ani"].id)
+                .values(last_seen_at=long_ago)
+            )
+            db.session.commit()
+        with count_queries() as first:
+            sock = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+        assert sock.is_connected(NS)
+        assert len(first) == 2, first  # the check, and the touch (due: last used an hour ago)
+        with app.app_context():
+            [seen] = db.session.scalars(
+                sa.select(UserSession.last_seen_at).where(UserSession.user_id == people["ani"].id)
+            )
+        assert seen > long_ago
+        with count_queries() as again:
+            other = socketio.test_client(app, namespace=NS, flask_test_client=browser)
+        assert other.is_connected(NS) and len(again) == 1, again
+        sock.disconnect(namespace=NS)
+        other.disconnect(namespace=NS)
 
     def test_end_all_other_sessions_closes_their_connections(self, app, db, people, room):
         phone, laptop = self.login(app, people["ani"]), self.login(app, people["ani"])
@@ -367,7 +414,7 @@ def tick(app, at=None, sweep=True):
 class TestStatementsPerEvent:
     """The room's cost at 2,000 participants is its statements per event (bench/webinar_load.py)."""
 
-    def test_heartbeat_is_one_statement_chat_two_join_five(self, app, connect, people, room, count_queries):
+    def test_heartbeat_is_one_statement_chat_two_join_two(self, app, connect, people, room, count_queries):
         ani = connect(people["ani"])
         budi = connect(people["budi"], join=room)
         with count_queries() as joining:
@@ -378,11 +425,65 @@ class TestStatementsPerEvent:
         with count_queries() as chatting:
             assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"]
         assert events(budi, "chat")[0]["text"] == "halo"
-        # access (user, session token, webinar, roles, co-host, registration, enrolment, mute),
-        # the person's open connections, the insert, the pinned message, the open poll
-        assert len(joining) <= 5, joining
+        # access (user, session token, webinar, roles, co-host, registration, enrolment, mute,
+        # the person's open connections, the pinned message's and the open poll's ids), the insert
+        assert len(joining) == 2, joining
         assert len(beating) == 3, beating  # the access check only: the time is buffered
         assert len(chatting) == 2, chatting  # the access check and the insert
+
+    def test_events_reuse_the_connections_session_without_decoding_the_cookie(
+        self, app, connect, people, room, monkeypatch
+    ):
+        ani = connect(people["ani"], join=room)
+        decoded = []
+        original = type(app.session_interface).get_signing_serializer
+
+        def counting(interface, app_):
+            decoded.append(1)
+            return original(interface, app_)
+
+        monkeypatch.setattr(type(app.session_interface), "get_signing_serializer", counting)
+        for _ in range(3):
+            assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        assert call(ani, "chat", webinar_id=room.id, text="masih saya")["ok"]
+        assert decoded == []
+        assert app.test_client().get("/").status_code in (200, 302)  # pages decode theirs
+        assert decoded
+
+    def test_a_latecomer_sees_the_pinned_message_and_the_open_poll(
+        self, app, db, connect, people, room, count_queries
+    ):
+        from lms.webinars import services
+
+        with app.app_context():
+            trainer_user = db.session.get(User, people["trainer"].id)
+            webinar = services.get_webinar(room.id)
+            poll = webinar_room.create_poll(
+                trainer_user, webinar, "Siap?", ["Ya", "Belum"], at=webinar.starts_at
+            )
+            poll_id = poll.id
+            db.session.commit()
+        trainer = connect(people["trainer"], join=room)
+        budi = connect(people["budi"], join=room)
+        message_id = call(budi, "chat", webinar_id=room.id, text="baca ini dulu")["id"]
+        assert call(trainer, "pin", webinar_id=room.id, message_id=message_id)["ok"]
+        assert call(trainer, "poll_open", webinar_id=room.id, poll_id=poll_id)["ok"]
+        ani = connect(people["ani"])
+        with count_queries() as joining:
+            reply = call(ani, "join", webinar_id=room.id)
+        assert (
+            reply["pinned"]["text"] == "baca ini dulu" and reply["pinned"]["user"]["name"] == "Budi Santoso"
+        )
+        assert reply["poll"]["id"] == poll_id and [o["text"] for o in reply["poll"]["options"]] == [
+            "Ya",
+            "Belum",
+        ]
+        assert len(joining) == 4, [q[:60] for q in joining]  # access, insert, and each of the two that exist
+        # Joining twice on one socket keeps one interval; a deleted pin is no longer shown.
+        assert call(trainer, "delete", webinar_id=room.id, message_id=message_id)["ok"]
+        again = call(ani, "join", webinar_id=room.id)
+        assert again["ok"] and again["pinned"] is None
+        assert len([r for r in connection_rows(app, db, people["ani"].id) if r.closed_at is None]) == 1
 
     def test_a_flush_writes_every_buffered_heartbeat_in_one_statement(
         self, app, db, connect, people, room, count_queries
