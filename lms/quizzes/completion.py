@@ -76,8 +76,8 @@ def quizzes_passed(enrolment: Enrolment, option: Any) -> bool:
 def _ignored(n: int, titles: str):
     return _l(
         "Kursus ini memiliki %(n)d kuis yang ditandai wajib untuk kelulusan (%(titles)s), tetapi "
-        "syarat kelulusan Kuis diatur \"Tidak dipakai\". Pilih \"Lulus semua kuis wajib\", atau hapus "
-        "tanda \"Wajib untuk kelulusan kursus\" pada kuisnya.",
+        'syarat kelulusan Kuis diatur "Tidak dipakai". Pilih "Lulus semua kuis wajib", atau hapus '
+        'tanda "Wajib untuk kelulusan kursus" pada kuisnya.',
         n=n,
         titles=titles,
     )
