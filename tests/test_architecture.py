@@ -30,7 +30,9 @@ LAYERS: list[set[str]] = [
     {"quizzes", "webinars"},
     {"offline"},  # the installable app, course downloads, the sync: on courses and quizzes
     {"certificates"},
+    {"evaluations"},  # reaction surveys and follow-ups after a course or webinar (Kirkpatrick 1, 3)
     {"careers"},
+    {"notifications"},  # in-app and mail notices: listens to the features below
     {"reports"},
     {"home"},
     {"api", "backup"},  # backup: where courses keep uploads and certificates keep their keys
