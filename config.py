@@ -110,7 +110,7 @@ class Config:
     WEBINAR_SWEEP_SECONDS = 15  # ... and closes silent connections (of every process) this often
     WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
     WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
-    WEBINAR_REMINDER_HOURS = 24  # `flask lms send-webinar-reminders` mails this long before the start
+    WEBINAR_REMINDER_HOURS = 24  # notifications: the "webinar tomorrow" notice comes this long before the start
     WEBINAR_CHAT_MAX_CHARS = 500
     WEBINAR_QUESTION_MAX_CHARS = 1000
     WEBINAR_CHAT_PAGE_SIZE = 50

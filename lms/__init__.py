@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
-from . import careers, certificates, jobs
+from . import careers, certificates, jobs, notifications
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
@@ -41,6 +41,7 @@ from .courses import manage_bp as courses_manage_bp
 from .courses.cli import register as register_courses_cli
 from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from .jobs.cli import register as register_jobs_cli
+from .notifications.cli import register as register_notifications_cli
 from .offline import bp as offline_bp
 from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_manage_bp)
     certificates.init_app(app)  # also connects its signal subscribers
     careers.init_app(app)  # also connects its signal subscribers
+    notifications.init_app(app)  # the bell's pages; listens to the signals of the features below
     app.register_blueprint(reports_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
@@ -175,6 +177,7 @@ def register_cli(app: Flask) -> None:
     register_careers_cli(lms_group)
     register_quizzes_cli(lms_group)
     register_webinars_cli(lms_group)
+    register_notifications_cli(lms_group)
     register_jobs_cli(lms_group)
     register_backup_cli(lms_group)
     if app.config.get("DEV_COMMANDS") and importlib.util.find_spec("bench") is not None:

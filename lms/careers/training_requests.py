@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +17,7 @@ from ..extensions import db
 from .errors import CareerError, CareerPermissionDenied
 from .models import RequestStatus, TrainingRequest
 from .positions import allowed_competency
+from .signals import training_request_answered
 
 logger = logging.getLogger(__name__)
 
@@ -114,4 +116,5 @@ def answer(request: TrainingRequest, status: str, text: str, *, by: User) -> Tra
     request.answered_by_id, request.answered_at = by.id, utcnow()
     db.session.flush()
     logger.info("training request %s answered %s by %s", request.id, new_status, by.id)
+    training_request_answered.send(current_app._get_current_object(), request=request, by=by)
     return request

@@ -29,7 +29,7 @@ from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from . import credential, numbers, signatories, signing
 from .models import Certificate, CertificateSource
-from .signals import certificate_revoked
+from .signals import certificate_issued, certificate_revoked
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,7 @@ def issue(award: Award, *, base_url: str) -> Certificate:
             award.source_id,
             award.jp,
         )
+        certificate_issued.send(current_app._get_current_object(), certificate=cert)
         return cert
     raise RuntimeError("could not draw an unused certificate number")
 

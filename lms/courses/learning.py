@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,6 +25,7 @@ from ..extensions import db
 from .completion import RequiredItem, check_completion, required_items
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
+from .signals import course_assigned
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +286,8 @@ def enrol(
     except IntegrityError:  # enrolled by a concurrent request
         return enrolment_for(learner, course)
     logger.info("user %s enrolled in course %s (by %s)", learner.id, course.id, by and by.id)
+    if enrolment.assigned_by_id is not None:
+        course_assigned.send(current_app._get_current_object(), enrolment=enrolment, by=by)
     return enrolment
 
 
@@ -551,11 +555,13 @@ def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: Use
         raise CourseNotOpen(_l("Kursus ini belum dibuka untuk pendaftaran."))
     if due_date is not None and due_date < utcnow().date():
         raise CourseError(_l("Tenggat tidak boleh di masa lalu."), "due_date")
-    user_ids = list(
+    # Whole users, not ids: the listeners of course_assigned read enrolment.user from the session.
+    users = list(
         db.session.scalars(
-            sa.select(User.id).where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
+            sa.select(User).where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
         )
     )
+    user_ids = [user.id for user in users]
     existing = (
         {
             e.user_id: e
@@ -567,19 +573,25 @@ def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: Use
         else {}
     )
     enrolled = updated = unchanged = 0
+    assigned: list[Enrolment] = []
     for user_id in user_ids:
         enrolment = existing.get(user_id)
         if enrolment is None:
-            db.session.add(
-                Enrolment(user_id=user_id, course_id=course.id, due_date=due_date, assigned_by_id=by.id)
+            enrolment = Enrolment(
+                user_id=user_id, course_id=course.id, due_date=due_date, assigned_by_id=by.id
             )
+            db.session.add(enrolment)
+            assigned.append(enrolment)
             enrolled += 1
         elif enrolment.completed_at is None and enrolment.due_date != due_date:
             enrolment.due_date, enrolment.assigned_by_id = due_date, by.id
+            assigned.append(enrolment)
             updated += 1
         else:
             unchanged += 1
     db.session.flush()
+    for enrolment in assigned:
+        course_assigned.send(current_app._get_current_object(), enrolment=enrolment, by=by)
     logger.info(
         "course %s assigned to unit %s by %s: %s new, %s updated",
         course.id,

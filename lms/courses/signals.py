@@ -10,6 +10,12 @@ receiver only flushes, the caller commits):
   `by=` the editor (None for an operator), sent by the service that made the change
   (services.update_course, bundles.import_files). Careers bring the records and JP of everyone
   who completed the course in line.
+- `course_assigned`, `enrolment=` the `Enrolment` a manager assigned (new, or its due date
+  changed) and `by=` the manager, sent by learning.assign_to_unit and by learning.enrol when
+  someone enrols another person. Notifications tell the learner, with the due date.
+- `reminder_requested`, `enrolment=` an assigned, unfinished `Enrolment` and `by=` the HR
+  officer who pressed "send reminder" (the HR completion report). Notifications remind the
+  learner (once a day at most).
 """
 
 from blinker import Namespace
@@ -18,3 +24,5 @@ _signals = Namespace()
 
 course_completed = _signals.signal("course-completed")
 course_awards_changed = _signals.signal("course-awards-changed")
+course_assigned = _signals.signal("course-assigned")
+reminder_requested = _signals.signal("reminder-requested")

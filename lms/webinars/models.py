@@ -137,18 +137,6 @@ class Registration(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Reminder(db.Model):
-    """A reminder mail sent to one participant of one webinar (so the cron sends it once)."""
-
-    __tablename__ = "webinar_reminders"
-
-    webinar_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("webinars.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class CloseReason(enum.StrEnum):
     LEFT = "left"  # the page said goodbye or the socket disconnected
     TIMEOUT = "timeout"  # no heartbeat: closed at the last heartbeat plus grace

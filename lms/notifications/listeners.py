@@ -1,0 +1,92 @@
+"""What notifications does when the features below announce something. `connect()` is called
+by `notifications.init_app`. Listeners run in the announcing transaction and only flush."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from ..accounts.models import User
+from ..careers.signals import training_request_answered
+from ..certificates.signals import certificate_issued
+from ..core.clock import utcnow
+from ..courses.models import Enrolment
+from ..courses.signals import course_assigned, reminder_requested
+from ..extensions import db
+from . import kinds, services
+from .paths import site_path
+from .reminders import enrolment_key
+
+logger = logging.getLogger(__name__)
+
+
+def _course_params(enrolment: Enrolment) -> dict:
+    due = enrolment.due_date
+    return {"course": enrolment.course.title, "due_date": due.isoformat() if due else None}
+
+
+def on_course_assigned(sender, enrolment: Enrolment, by=None, **extra) -> None:
+    """A course was assigned (or its due date changed): one notice per enrolment and due date."""
+    services.notify(
+        enrolment.user,
+        kinds.COURSE_ASSIGNED,
+        enrolment_key(enrolment),
+        _course_params(enrolment),
+        path=site_path("courses.detail", slug=enrolment.course.slug),
+    )
+
+
+def on_reminder_requested(sender, enrolment: Enrolment, by=None, **extra) -> None:
+    """HR reminded a person of an assigned course: at most one notice per day (their day)."""
+    user = enrolment.user
+    today = utcnow().astimezone(ZoneInfo(user.effective_timezone)).date()
+    services.notify(
+        user,
+        kinds.COURSE_REMINDER,
+        f"{enrolment_key(enrolment)}:{today.isoformat()}",
+        _course_params(enrolment),
+        path=site_path("courses.detail", slug=enrolment.course.slug),
+    )
+
+
+def on_certificate_issued(sender, certificate, **extra) -> None:
+    """A certificate was issued: the holder hears of it with its verification link."""
+    user = db.session.get(User, certificate.user_id) if certificate.user_id else None
+    if user is None:
+        return
+    services.notify(
+        user,
+        kinds.CERTIFICATE_ISSUED,
+        f"certificate:{certificate.id}",
+        {
+            "title": certificate.title,
+            "number": certificate.number,
+            "verify_path": site_path("certificates.verify", code=certificate.number),
+        },
+        path=site_path("certificates.mine"),
+    )
+
+
+def on_training_request_answered(sender, request, by=None, **extra) -> None:
+    """HR answered a training request: one notice per answer given (a changed answer is new)."""
+    status = request.status.value
+    services.notify(
+        request.user,
+        kinds.TRAINING_REQUEST_ANSWERED,
+        f"training-request:{request.id}:{status}",
+        {"competency": request.competency.name, "status": status},
+        path=site_path("careers.my_profile"),
+    )
+
+
+def on_evaluation_waiting(sender, user, title: str, url: str, key: str, **extra) -> None:
+    """lms.evaluations: an evaluation waits for this person (`url` is a site path)."""
+    services.notify(user, kinds.EVALUATION, f"evaluation:{key}", {"title": title}, path=url)
+
+
+def connect() -> None:
+    """Subscribe to the signals; connecting again changes nothing (blinker keeps one per receiver)."""
+    course_assigned.connect(on_course_assigned)
+    reminder_requested.connect(on_reminder_requested)
+    certificate_issued.connect(on_certificate_issued)
+    training_request_answered.connect(on_training_request_answered)
