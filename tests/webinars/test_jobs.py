@@ -1,11 +1,12 @@
-"""Reminder mails and attendance finalisation as jobs: a second run (or a retry) changes nothing."""
+"""Attendance finalisation as a job: a second run changes nothing. (Reminders before a webinar
+are notices now: tests/notifications/test_reminders.py.)"""
 
 import pytest
 
 from lms.extensions import db
-from lms.jobs import enqueue, queue_of, scheduler, services
+from lms.jobs import enqueue, queue_of, scheduler
 from lms.jobs.models import Job, JobState
-from lms.webinars import attendance, jobs, reminders
+from lms.webinars import attendance, jobs
 from lms.webinars.models import Attendance
 from tests.webinars.conftest import at
 from tests.webinars.test_services import w  # noqa: F401 - the fixture
@@ -29,29 +30,6 @@ def run_job(name, **args):
     return job
 
 
-def test_reminders_job_mails_each_person_once_even_after_a_failure(w, outbox, monkeypatch):  # noqa: F811
-    calls = []
-    real = reminders.send_mail
-
-    def flaky(to, subject, body):
-        calls.append(to)
-        if len(calls) == 3:
-            raise ConnectionError("SMTP down")
-        real(to, subject, body)
-
-    monkeypatch.setattr(reminders, "send_mail", flaky)
-    first = run_job(jobs.SEND_REMINDERS, at=at(-60).isoformat())
-    assert first.state is JobState.QUEUED and "SMTP down" in first.error and first.attempts == 1
-    assert len(outbox) == 2  # two mailed and committed before the failure
-    services.run(first.id, now=first.run_after)
-    db.session.refresh(first)
-    assert first.state is JobState.DONE
-    assert len(outbox) == 4 and len({m["To"] for m in outbox}) == 4
-
-    again = run_job(jobs.SEND_REMINDERS, at=at(-50).isoformat())
-    assert again.state is JobState.DONE and len(outbox) == 4  # a second run mails nobody
-
-
 def test_finalize_job_is_idempotent(w):  # noqa: F811
     attendance.join(w.ani, w.webinar, "s", at=at(0))
     for minute in range(1, 56):
@@ -72,23 +50,13 @@ def test_finalize_job_is_idempotent(w):  # noqa: F811
     )
 
 
-def test_the_scheduler_queues_reminders_and_finalisation_once(w):  # noqa: F811
-    ran = scheduler.run_due(at(0), only={jobs.SEND_REMINDERS, jobs.FINALIZE_DUE})
-    assert sorted(ran) == [jobs.FINALIZE_DUE, jobs.SEND_REMINDERS]
-    assert scheduler.run_due(at(1), only={jobs.SEND_REMINDERS, jobs.FINALIZE_DUE}) == []  # not due
-    names = db.session.scalars(db.select(Job.name).where(Job.state == JobState.QUEUED)).all()
-    assert sorted(names) == [jobs.FINALIZE_DUE, jobs.SEND_REMINDERS]
-    assert scheduler.run_due(at(16), only={jobs.SEND_REMINDERS}) == [jobs.SEND_REMINDERS]
+def test_the_scheduler_queues_finalisation_once(w):  # noqa: F811
+    assert scheduler.run_due(at(0), only={jobs.FINALIZE_DUE}) == [jobs.FINALIZE_DUE]
+    assert scheduler.run_due(at(1), only={jobs.FINALIZE_DUE}) == []  # not due
+    assert scheduler.run_due(at(6), only={jobs.FINALIZE_DUE}) == [jobs.FINALIZE_DUE]
     assert (
         db.session.scalar(  # still queued: the key returns it, no second job
-            db.select(db.func.count()).select_from(Job).where(Job.name == jobs.SEND_REMINDERS)
+            db.select(db.func.count()).select_from(Job).where(Job.name == jobs.FINALIZE_DUE)
         )
         == 1
     )
-
-
-def test_no_reminder_job_without_the_sites_address(app, w, caplog):  # noqa: F811
-    app.config["PUBLIC_BASE_URL"] = None
-    jobs.schedule_reminders(at(0))
-    assert "set PUBLIC_BASE_URL" in caplog.text
-    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 0

@@ -8,7 +8,6 @@ from lms.courses.models import Course, Enrolment
 from lms.webinars import access as webinar_access
 from lms.webinars import attendance as webinar_attendance
 from lms.webinars import completion as webinar_completion
-from lms.webinars import reminders as webinar_reminders
 from lms.webinars import room as webinar_room
 from lms.webinars import services, timeline
 from lms.webinars.errors import NotAllowed, WebinarError
@@ -335,19 +334,6 @@ class TestAccess:
         assert not webinar_access.is_registered(outsider, w.webinar)
         with pytest.raises(WebinarError, match="sudah selesai"):
             services.register(outsider, w.webinar, now=at(60))
-
-
-class TestReminders:
-    def test_each_participant_is_mailed_once_in_their_own_zone(self, w, outbox):
-        w.ani.timezone = "Asia/Jayapura"
-        room_url = lambda webinar: f"http://lms.test/webinars/{webinar.id}/room"  # noqa: E731
-        assert webinar_reminders.send_reminders(at(-60 * 25), room_url=room_url) == 0  # too early
-        assert webinar_reminders.send_reminders(at(-60), room_url=room_url) == 4
-        assert webinar_reminders.send_reminders(at(-30), room_url=room_url) == 0
-        to_ani = next(m for m in outbox if m["To"] == w.ani.email)
-        assert "Pengingat webinar" in to_ani["Subject"]
-        assert "11.00 WIT" in to_ani.get_content() or "11:00 WIT" in to_ani.get_content()
-        assert f"/webinars/{w.webinar.id}/room" in to_ani.get_content()
 
 
 # ---------------------------------------------------------------- chat, Q&A, polls
