@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.home import register_panel
 from ..core.urls import int_arg, public_base_url, safe_next
 from ..extensions import db
 from . import bp, services
@@ -53,3 +54,10 @@ def settings():
     return render_template(
         "notifications/settings.html", kinds=KINDS.values(), chosen=services.mail_kinds(current_user)
     )
+
+
+def account_panel(user):
+    return "notifications/_account_panel.html", {}
+
+
+register_panel("account", account_panel, order=40)
