@@ -54,17 +54,22 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path, database_url):
 def old_user(agency, role):
     """A user row written with SQL: the User model may have columns an old revision lacks."""
     now = datetime.now(UTC)
+    columns = {column["name"] for column in sa.inspect(db.session.connection()).get_columns("users")}
+    with_token = "session_token" in columns  # dropped by 0010
+    insert = (
+        "INSERT INTO users (nip, name, email, agency_id, active, session_token, created_at, updated_at) "
+        "VALUES (:nip, 'Pengguna Lama', :email, :agency, :active, :session_token, :now, :now) RETURNING id"
+    )
+    if not with_token:
+        insert = insert.replace(", session_token", "").replace(", :session_token", "")
     user_id = db.session.execute(
-        sa.text(
-            "INSERT INTO users (nip, name, email, agency_id, active, session_token, created_at, updated_at) "
-            "VALUES (:nip, 'Pengguna Lama', :email, :agency, :active, :token, :now, :now) RETURNING id"
-        ),
+        sa.text(insert),
         {
             "nip": factories.unique_nip(),
             "email": f"lama-{factories.unique_nip()}@uji.go.id",
             "agency": agency.id,
             "active": True,
-            "token": "0" * 32,
+            "session_token": "0" * 32,
             "now": now,
         },
     ).scalar_one()
@@ -203,7 +208,7 @@ def test_0015_rules_count_the_items_marked_required(tmp_path, database_url):
     try:
         with app.app_context():
             upgrade(revision="0011")  # the revision before 0015
-            trainer = factories.user(factories.agency(code="MIG15"), roles=(Role.TRAINER,))
+            trainer = old_user(factories.agency(code="MIG15"), Role.TRAINER)
             with_quiz = factories.course(by=trainer, title="Kuis wajib", modules=1, lessons=1)
             build_quiz(with_quiz, gift="::q::Benar? {T}\n", title="Kuis Akhir")
             optional = factories.course(by=trainer, title="Kuis pilihan", modules=1, lessons=1)

@@ -18,6 +18,7 @@ from lms.courses import services as course_services
 from lms.courses.models import Course, Media
 from lms.extensions import db
 from lms.jobs.models import Job, JobState
+from lms.notifications.models import Notification
 from tests import factories
 from tests.careers import world as careers_world
 from tests.factories import PASSWORD
@@ -198,6 +199,12 @@ MATRIX = [
     row("GET", "/certificates/review/course/{c1_id}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("GET", "/certificates/review/course/{c2_id}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/certificates/review/{cert}/remind", LOGIN, FORBIDDEN, OK, OK, OK),
+    # Notifications: {notice} is the learner's own; everyone else's answer is "not found".
+    row("GET", "/notifications/", LOGIN, OK, OK, OK, OK),
+    row("GET", "/notifications/settings", LOGIN, OK, OK, OK, OK),
+    row("POST", "/notifications/settings", LOGIN, OK, OK, OK, OK),
+    row("POST", "/notifications/read-all", LOGIN, OK, OK, OK, OK),
+    row("POST", "/notifications/{notice}/open", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     row("POST", "/certificates/review/{cert_other}/revoke", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/api/v1/certificates/{cert}", OK, OK, OK, OK, OK),
     row("GET", "/api/v1/certificates/{unknown_cert}", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
@@ -422,7 +429,14 @@ def seed_world(app, make_agency, make_user):
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
+    ids["notice"] = learner_notice(app, actors["learner"].id)
     return actors, ids
+
+
+def learner_notice(app, user_id) -> int:
+    """The learner's notice of the certificate issued above (notifications listen to it)."""
+    with app.app_context():
+        return db.session.scalar(sa.select(Notification.id).where(Notification.user_id == user_id).limit(1))
 
 
 def learner_job(app, user_id) -> int:
