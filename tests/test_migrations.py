@@ -1,7 +1,7 @@
 """The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -10,9 +10,11 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from lms import create_app
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.notifications import reminders as notification_reminders
+from lms.notifications.models import Notification
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Quiz
 from tests import factories
@@ -248,3 +250,50 @@ def _optional(course):
     data = quiz_services.quiz_data(quiz)
     data.required = False
     return data
+
+
+def test_0018_reminders_already_mailed_become_read_notices(tmp_path, database_url):
+    """A webinar reminder mailed before 0018 is carried over as a read, mailed notice, so the
+    notifications scan does not mail it again; the bell count starts at zero."""
+    schema = f"migrations_0018_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0018.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.test_request_context():
+            upgrade(revision="0017")
+            agency = factories.agency(code="MIG18")
+            host, learner = old_user(agency, Role.TRAINER), old_user(agency, Role.LEARNER)
+            starts = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=20)
+            coming = factories.webinar(host, starts_at=starts, title="Webinar Mendatang")
+            past = factories.webinar(host, starts_at=starts - timedelta(days=30), title="Webinar Lalu")
+            for webinar in (coming, past):
+                factories.registration(webinar, learner)
+                db.session.execute(
+                    sa.text(
+                        "INSERT INTO webinar_reminders (webinar_id, user_id, sent_at) VALUES (:w, :u, :t)"
+                    ),
+                    {"w": webinar.id, "u": learner.id, "t": datetime.now(UTC)},
+                )
+            db.session.commit()
+
+            upgrade(revision="0018")
+            db.session.expire_all()
+            notices = db.session.scalars(sa.select(Notification)).all()
+            assert [(n.user_id, n.kind, n.params["webinar"]) for n in notices] == [
+                (learner.id, "webinar_tomorrow", "Webinar Mendatang")
+            ]
+            assert notices[0].read_at is not None and notices[0].mailed_at is not None
+            assert db.session.scalar(sa.select(User.unread_notifications).where(User.id == learner.id)) == 0
+            assert notification_reminders.notice_webinars(datetime.now(UTC)) == 0  # mailed already
+            db.session.commit()
+
+            downgrade(revision="0017")
+            assert "webinar_reminders" in sa.inspect(db.engine).get_table_names()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
