@@ -119,6 +119,11 @@ STATUS_LABELS = {
 }
 
 
+class _Params(dict):
+    def __missing__(self, name: str) -> str:
+        return ""  # a parameter an older notice lacks: the sentence still reads
+
+
 @dataclass(frozen=True)
 class Rendered:
     title: str
@@ -143,12 +148,14 @@ def _value(name: str, value, *, locale: str, zone: str, base_url: str) -> str:
 
 def render(kind_name: str, params: dict, *, locale: str, zone: str, base_url: str = "") -> Rendered:
     """The title and sentence of a notice in `locale`, times in `zone`, links under `base_url`."""
-    kind = KINDS[kind_name]
+    kind = KINDS.get(kind_name)
+    if kind is None:  # a kind this version no longer knows
+        return Rendered(title=kind_name, text="")
     with force_locale(locale):
-        values = {
-            name: _value(name, value, locale=locale, zone=zone, base_url=base_url)
+        values = _Params(
+            (name, _value(name, value, locale=locale, zone=zone, base_url=base_url))
             for name, value in params.items()
-        }
+        )
         text = kind.text
         if kind.text_without_date is not None and not params.get("due_date"):
             text = kind.text_without_date

@@ -156,3 +156,9 @@ def test_every_kind_renders_in_both_languages(kind):
     for locale in ("id", "en"):
         shown = kinds.render(kind, params, locale=locale, zone="Asia/Jayapura", base_url="http://x")
         assert shown.title and shown.text and "%(" not in shown.title + shown.text
+
+
+def test_an_old_notice_still_renders():
+    assert kinds.render("gone-kind", {}, locale="id", zone="Asia/Jakarta").title == "gone-kind"
+    shown = kinds.render(kinds.COURSE_ASSIGNED, {"due_date": "2030-01-31"}, locale="id", zone="Asia/Jakarta")
+    assert shown.title == "Kursus ditugaskan: "
