@@ -1,5 +1,7 @@
 """What notifications does when the features below announce something. `connect()` is called
-by `notifications.init_app`. Listeners run in the announcing transaction and only flush."""
+by `notifications.init_app`. Listeners run in the announcing transaction and only flush; each
+works in a savepoint of its own, so a notice that fails (logged) never undoes the change it
+announces (an assignment, a certificate, an answer)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,14 @@ from .reminders import enrolment_key
 logger = logging.getLogger(__name__)
 
 
+def _notify_safely(user, kind: str, key: str, params: dict, *, path: str | None) -> None:
+    try:
+        with db.session.begin_nested():
+            services.notify(user, kind, key, params, path=path)
+    except Exception:
+        logger.exception("notice %s %s for user %s could not be added", kind, key, getattr(user, "id", None))
+
+
 def _course_params(enrolment: Enrolment) -> dict:
     due = enrolment.due_date
     return {"course": enrolment.course.title, "due_date": due.isoformat() if due else None}
@@ -27,7 +37,7 @@ def _course_params(enrolment: Enrolment) -> dict:
 
 def on_course_assigned(sender, enrolment: Enrolment, by=None, **extra) -> None:
     """A course was assigned (or its due date changed): one notice per enrolment and due date."""
-    services.notify(
+    _notify_safely(
         enrolment.user,
         kinds.COURSE_ASSIGNED,
         enrolment_key(enrolment),
@@ -40,7 +50,7 @@ def on_reminder_requested(sender, enrolment: Enrolment, by=None, **extra) -> Non
     """HR reminded a person of an assigned course: at most one notice per day (their day)."""
     user = enrolment.user
     today = utcnow().astimezone(ZoneInfo(user.effective_timezone)).date()
-    services.notify(
+    _notify_safely(
         user,
         kinds.COURSE_REMINDER,
         f"{enrolment_key(enrolment)}:{today.isoformat()}",
@@ -54,7 +64,7 @@ def on_certificate_issued(sender, certificate, **extra) -> None:
     user = db.session.get(User, certificate.user_id) if certificate.user_id else None
     if user is None:
         return
-    services.notify(
+    _notify_safely(
         user,
         kinds.CERTIFICATE_ISSUED,
         f"certificate:{certificate.id}",
@@ -70,7 +80,7 @@ def on_certificate_issued(sender, certificate, **extra) -> None:
 def on_training_request_answered(sender, request, by=None, **extra) -> None:
     """HR answered a training request: one notice per answer given (a changed answer is new)."""
     status = request.status.value
-    services.notify(
+    _notify_safely(
         request.user,
         kinds.TRAINING_REQUEST_ANSWERED,
         f"training-request:{request.id}:{status}",
@@ -81,7 +91,7 @@ def on_training_request_answered(sender, request, by=None, **extra) -> None:
 
 def on_evaluation_waiting(sender, user, title: str, url: str, key: str, **extra) -> None:
     """lms.evaluations: an evaluation waits for this person (`url` is a site path)."""
-    services.notify(user, kinds.EVALUATION, f"evaluation:{key}", {"title": title}, path=url)
+    _notify_safely(user, kinds.EVALUATION, f"evaluation:{key}", {"title": title}, path=url)
 
 
 def connect() -> None:

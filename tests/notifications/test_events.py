@@ -6,13 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from lms.careers import training_requests
+from lms.certificates import services as certificates
 from lms.competencies.models import Competency
 from lms.core.clock import utcnow
 from lms.courses import learning
 from lms.courses.signals import reminder_requested
 from lms.extensions import db
 from lms.jobs.models import Job
-from lms.notifications import kinds, listeners
+from lms.notifications import kinds, listeners, services
 from tests.certificates.conftest import complete
 from tests.notifications.conftest import deliver, mails_to, notices
 
@@ -80,8 +81,6 @@ def test_a_certificate_issued_notifies_with_its_verification_link(app, people, o
     assert f"http://lms.test/verify/{number}" in mail.get_content()
     assert "http://lms.test/certificates/" in mail.get_content()
 
-    from lms.certificates import services as certificates
-
     assert certificates.issue_for_enrolment(enrolment, base_url="http://lms.test").number == number
     deliver()
     assert len(notices(people.ani)) == 1 and len(mails_to(outbox, people.ani)) == 1
@@ -115,8 +114,6 @@ def test_mail_in_english_for_a_person_who_chose_english(people, outbox):
 
 
 def test_a_kind_switched_off_is_not_mailed_but_still_shown(people, outbox):
-    from lms.notifications import services
-
     services.set_mail_kinds(people.ani, set(kinds.KINDS) - {kinds.COURSE_ASSIGNED})
     learning.enrol(people.ani, people.course, by=people.hr)
     deliver()
@@ -162,3 +159,16 @@ def test_an_old_notice_still_renders():
     assert kinds.render("gone-kind", {}, locale="id", zone="Asia/Jakarta").title == "gone-kind"
     shown = kinds.render(kinds.COURSE_ASSIGNED, {"due_date": "2030-01-31"}, locale="id", zone="Asia/Jakarta")
     assert shown.title == "Kursus ditugaskan: "
+
+
+def test_a_notice_that_fails_never_undoes_the_certificate(people, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("notices are broken")
+
+    monkeypatch.setattr(services, "notify", broken)
+    enrolment = complete(people.ani, people.course)
+    deliver()
+    assert (
+        certificates.certificate_for_source(certificates.CertificateSource.COURSE, enrolment.id) is not None
+    )
+    assert "could not be added" in caplog.text and notices(people.ani) == []
