@@ -15,7 +15,10 @@ from lms.courses.models import Course
 from lms.extensions import db, limiter
 from lms.jobs import queue_of
 from tests import factories
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.steps import PHONE, log_in
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +58,8 @@ def test_the_bell_and_the_notifications_page_on_a_phone(contexts, live_app, assi
     expect(page.get_by_role("heading", level=1)).to_have_text("Pemberitahuan")
     expect(page.get_by_text("Kursus ditugaskan: Pelayanan Publik")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "learner-notifications-360.png", full_page=True)
 
     page.get_by_role("button", name="Buka").click()
     expect(page).to_have_url(re.compile(rf"/courses/{assigned['slug']}$"))
