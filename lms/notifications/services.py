@@ -52,13 +52,14 @@ def notify(
         raise ValueError(f"unknown notification kind {kind!r}")
     if not user.active:
         return None
+    key = key[:200]
     exists = sa.select(Notification.id).where(
         Notification.user_id == user.id, Notification.kind == kind, Notification.key == key
     )
     if db.session.scalar(exists) is not None:
         return None
     notice = Notification(
-        user_id=user.id, kind=kind, key=key[:200], params=params, path=path, created_at=now or utcnow()
+        user_id=user.id, kind=kind, key=key, params=params, path=path, created_at=now or utcnow()
     )
     try:
         with db.session.begin_nested():

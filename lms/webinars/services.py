@@ -1,7 +1,7 @@
 """Webinars: scheduling, co-hosts, listing, registration and the attendance report.
 
 Who may do what is in access.py, attendance (join, heartbeat, leave, finalize, corrections) in
-attendance.py, the room (chat, Q&A, polls, moderation) in room.py, reminders in reminders.py;
+attendance.py, the room (chat, Q&A, polls, moderation) in room.py (reminders are lms.notifications);
 callers import each name from the module that defines it. Services take the actor and the time
 as arguments, `flush()` and never `commit()`.
 """
