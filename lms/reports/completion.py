@@ -231,11 +231,11 @@ def taught_courses(
     )
 
 
-def _counts_by_course(course_ids: list[int], now: datetime, *where) -> dict[int, Counts]:
+def _counts_by_course(course_ids: list[int], now: datetime) -> dict[int, Counts]:
     if not course_ids:
         return {}
     query = _with_zone(sa.select(Enrolment.course_id, *_count_columns(now)).select_from(Enrolment))
-    query = query.where(Enrolment.course_id.in_(course_ids), *where).group_by(Enrolment.course_id)
+    query = query.where(Enrolment.course_id.in_(course_ids)).group_by(Enrolment.course_id)
     return {
         course_id: Counts(n, done or 0, late or 0) for course_id, n, done, late in db.session.execute(query)
     }

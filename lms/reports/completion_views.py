@@ -161,6 +161,8 @@ def remind_overdue(agency_id: int, course_id: int):
     agency = managed_agency(agency_id)
     course = db.get_or_404(Course, course_id)
     _tree, _unit, unit_ids = _units(agency.id)
+    if not completion.unit_counts(agency.id, course.id):  # never assigned in this agency
+        abort(404)
     overdue = completion.overdue_enrolments(agency.id, course.id, unit_ids)
     _flash_reminded(reminders.remind(agency, overdue, by=current_user))
     db.session.commit()

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.courses import learning
-from lms.courses.models import Enrolment, Lesson
+from lms.courses.models import Course, Enrolment, Lesson
 from lms.courses.signals import reminder_requested
 from lms.extensions import db
 from tests import factories
@@ -195,3 +195,31 @@ def test_trainer_sees_their_courses_learners_only(client, login, site):
     login(as_user(site.staff))
     assert client.get(f"/teach/{site.course}/learners").status_code == 403
     assert client.get("/teach/learners").status_code == 403
+
+
+def test_pages_cost_the_same_for_2_and_10_people(app, client, login, site, count_queries):
+    login(as_user(site.hr))
+    counts = {"hr": [], "trainer": [], "overview": []}
+    for n in (2, 10):
+        with app.app_context():
+            course = db.session.get(Course, site.course)
+            hr = db.session.scalar(sa.select(User).where(User.email == site.hr))
+            for i in range(n):
+                person = factories.user(hr.agency, unit=hr.unit, name=f"Pegawai {n}-{i}")
+                learning.enrol(person, course, by=hr, due_date=date.today() + timedelta(days=9))
+            db.session.commit()
+        for name, url in (
+            ("hr", f"/hr/{site.agency}/completion/{site.course}"),
+            ("overview", f"/hr/{site.agency}/completion"),
+        ):
+            with count_queries() as statements:
+                assert client.get(url).status_code == 200
+            counts[name].append(len(statements))
+        client.post("/logout")
+        login(as_user(site.trainer))
+        with count_queries() as statements:
+            assert client.get(f"/teach/{site.course}/learners").status_code == 200
+        counts["trainer"].append(len(statements))
+        client.post("/logout")
+        login(as_user(site.hr))
+    assert all(first == second for first, second in counts.values()), counts
