@@ -504,9 +504,9 @@ def with_progress(query: sa.Select) -> list[tuple[Enrolment, Progress]]:
     found = []
     for e, required_total, all_total, required_done, all_done in rows:
         rule = e.course.completion_rule
-        pending = items.get((e.user_id, e.course_id), [])
+        required = items.get((e.user_id, e.course_id), [])
         finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
-        found.append((e, make_progress(e, finished, total, pending)))
+        found.append((e, make_progress(e, finished, total, required)))
     return found
 
 

@@ -1,8 +1,8 @@
 """Completion reports: who finished what.
 
-For a trainer, the learners of a course they teach with progress, quiz results, completion date
-and certificate. For HR, every course their agency assigned (an enrolment with a due date or an
+For HR, every course their agency assigned (an enrolment with a due date or an
 assigner), per unit: who completed it, who is in progress and who is overdue, with the export.
+The trainer's report of their courses' learners (learners.py) lists the same rows.
 
 Progress comes from `courses.learning.with_progress`, the function the learner's own page uses,
 so both show the same percent. JP is what the JP ledger counts for a completion (the course's
@@ -28,12 +28,9 @@ from ..accounts.models import Agency, User
 from ..accounts.services import TIMEZONE_CHOICES
 from ..certificates.models import Certificate, CertificateSource
 from ..core.clock import as_utc, utcnow
-from ..courses.completion import required_items
 from ..courses.learning import Progress, with_progress
 from ..courses.models import Course, Enrolment
 from ..extensions import db
-from ..quizzes.completion import CRITERION as QUIZZES
-from ..quizzes.models import Attempt, AttemptState
 from .units import PAGE_SIZE
 
 logger = logging.getLogger(__name__)
@@ -111,7 +108,7 @@ class Counts:
         return 100 * self.completed // self.enrolled if self.enrolled else 0
 
 
-def _count_columns(now: datetime) -> tuple:
+def count_columns(now: datetime) -> tuple:
     return (
         sa.func.count(Enrolment.id),
         sa.func.sum(sa.case((Enrolment.completed_at.is_not(None), 1), else_=0)),
@@ -119,24 +116,16 @@ def _count_columns(now: datetime) -> tuple:
     )
 
 
-def _counted(query: sa.Select) -> dict:
-    """key -> Counts for a query of (key, *_count_columns)."""
+def counted(query: sa.Select) -> dict:
+    """key -> Counts for a query of (key, *count_columns)."""
     return {key: Counts(n, done or 0, late or 0) for key, n, done, late in db.session.execute(query)}
 
 
-def _with_zone(query: sa.Select) -> sa.Select:
+def with_zone(query: sa.Select) -> sa.Select:
     return query.join(User, User.id == Enrolment.user_id).outerjoin(Agency, Agency.id == User.agency_id)
 
 
 # ---------------------------------------------------------------- the rows of a list
-
-
-@dataclass
-class QuizScore:
-    title: str
-    best: float | None = None
-    last: float | None = None
-    attempts: int = 0
 
 
 @dataclass
@@ -146,7 +135,7 @@ class LearnerRow:
     status: str
     certificate: str | None = None  # its number
     certificate_revoked: bool = False
-    scores: list[QuizScore] = field(default_factory=list)
+    scores: list = field(default_factory=list)  # the trainer's report: learners.QuizScore
 
     @property
     def status_label(self) -> str:
@@ -188,7 +177,7 @@ def _rows(query: sa.Select, now: datetime) -> list[LearnerRow]:
     return rows
 
 
-def _order(query: sa.Select, sort: str) -> sa.Select:
+def ordered(query: sa.Select, sort: str) -> sa.Select:
     if sort == "enrolled":
         return query.order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
     if sort == "due":
@@ -200,79 +189,9 @@ def _order(query: sa.Select, sort: str) -> sa.Select:
     return query.order_by(User.name, Enrolment.id)
 
 
-def _page(query: sa.Select, page: int, now: datetime) -> tuple[list[LearnerRow], bool]:
+def page_of(query: sa.Select, page: int, now: datetime) -> tuple[list[LearnerRow], bool]:
     rows = _rows(query.limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE), now)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-
-
-# ---------------------------------------------------------------- for the trainer
-
-
-@dataclass
-class CourseSummary:
-    course: Course
-    counts: Counts
-
-
-def taught_courses(
-    trainer: User, *, page: int = 1, now: datetime | None = None
-) -> tuple[list[CourseSummary], bool]:
-    """The courses the trainer edits (every course for an administrator), each with its learners
-    counted, in two statements."""
-    now = now or utcnow()
-    query = sa.select(Course).order_by(Course.title, Course.id)
-    if not trainer.is_admin:
-        query = query.where(Course.created_by_id == trainer.id)
-    courses = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((max(page, 1) - 1) * PAGE_SIZE)).all()
-    counts = _counts_by_course([course.id for course in courses[:PAGE_SIZE]], now)
-    return (
-        [CourseSummary(course, counts.get(course.id, Counts())) for course in courses[:PAGE_SIZE]],
-        len(courses) > PAGE_SIZE,
-    )
-
-
-def _counts_by_course(course_ids: list[int], now: datetime) -> dict[int, Counts]:
-    if not course_ids:
-        return {}
-    query = _with_zone(sa.select(Enrolment.course_id, *_count_columns(now)).select_from(Enrolment))
-    query = query.where(Enrolment.course_id.in_(course_ids)).group_by(Enrolment.course_id)
-    return {
-        course_id: Counts(n, done or 0, late or 0) for course_id, n, done, late in db.session.execute(query)
-    }
-
-
-def course_learners(
-    course: Course, *, status: str = "", sort: str = "name", page: int = 1, now: datetime | None = None
-) -> tuple[list[LearnerRow], bool, Counts]:
-    """One page of the course's learners (progress, status, best and last score of each quiz the
-    rule requires, certificate) and the counts of all of them, in a fixed number of statements."""
-    now = now or utcnow()
-    query = _with_zone(sa.select(Enrolment)).where(Enrolment.course_id == course.id)
-    if status in STATUSES:
-        query = query.where(status_clause(status, now))
-    rows, has_next = _page(_order(query, sort), page, now)
-    quizzes = [item for item in required_items([course])[course.id] if item.criterion == QUIZZES]
-    if rows and quizzes:
-        scores: dict[tuple[int, int], QuizScore] = {}
-        for user_id, quiz_id, percent in db.session.execute(
-            sa.select(Attempt.user_id, Attempt.quiz_id, Attempt.percent)
-            .where(
-                Attempt.user_id.in_({row.enrolment.user_id for row in rows}),
-                Attempt.quiz_id.in_([item.values["quiz_id"] for item in quizzes]),
-                Attempt.state == AttemptState.FINISHED,
-                Attempt.percent.is_not(None),
-            )
-            .order_by(Attempt.number)
-        ):
-            score = scores.setdefault((user_id, quiz_id), QuizScore(""))
-            score.best = percent if score.best is None else max(score.best, percent)
-            score.last, score.attempts = percent, score.attempts + 1
-        for row in rows:
-            for item in quizzes:
-                found = scores.get((row.enrolment.user_id, item.values["quiz_id"]), QuizScore(""))
-                row.scores.append(QuizScore(item.title, found.best, found.last, found.attempts))
-    counts = _counts_by_course([course.id], now).get(course.id, Counts())
-    return rows, has_next, counts
 
 
 # ---------------------------------------------------------------- for HR
@@ -281,7 +200,7 @@ def course_learners(
 def _hr_query(agency_id: int, *columns) -> sa.Select:
     """Assigned enrolments of the agency's active, verified people."""
     query = sa.select(*columns) if columns else sa.select(Enrolment)
-    return _with_zone(query.select_from(Enrolment)).where(
+    return with_zone(query.select_from(Enrolment)).where(
         User.agency_id == agency_id, User.active.is_(True), verified(), assigned()
     )
 
@@ -298,12 +217,10 @@ def assigned_courses(
     """Every course assigned to the agency's people (of the units, when given) with how many
     completed it, are in progress and are overdue (two statements)."""
     now = now or utcnow()
-    query = _hr_query(agency_id, Enrolment.course_id, *_count_columns(now)).group_by(Enrolment.course_id)
+    query = _hr_query(agency_id, Enrolment.course_id, *count_columns(now)).group_by(Enrolment.course_id)
     if unit_ids is not None:
         query = query.where(User.unit_id.in_(unit_ids))
-    counts = {
-        course_id: Counts(n, done or 0, late or 0) for course_id, n, done, late in db.session.execute(query)
-    }
+    counts = counted(query)
     if not counts:
         return []
     courses = db.session.scalars(
@@ -318,13 +235,13 @@ def unit_counts(
     """Unit id (None: no unit) -> the counts of a course assigned in the agency (one statement)."""
     now = now or utcnow()
     query = (
-        _hr_query(agency_id, User.unit_id, *_count_columns(now))
+        _hr_query(agency_id, User.unit_id, *count_columns(now))
         .where(Enrolment.course_id == course_id)
         .group_by(User.unit_id)
     )
     if unit_ids is not None:
         query = query.where(User.unit_id.in_(unit_ids))
-    return _counted(query)
+    return counted(query)
 
 
 def _people_query(
@@ -352,7 +269,7 @@ def assigned_people(
 ) -> tuple[list[LearnerRow], bool]:
     """One page of the people a course was assigned to in the agency, with progress and status."""
     now = now or utcnow()
-    return _page(_order(_people_query(agency_id, course_id, unit_ids, status, now), sort), page, now)
+    return page_of(ordered(_people_query(agency_id, course_id, unit_ids, status, now), sort), page, now)
 
 
 def assigned_enrolment(agency_id: int, enrolment_id: int) -> Enrolment | None:

@@ -16,7 +16,7 @@ from ..core.urls import int_arg
 from ..courses.models import Course
 from ..courses.services import can_edit
 from ..extensions import db
-from . import bp, completion, reminders, teach_bp
+from . import bp, completion, learners, reminders, teach_bp
 from .units import subtree_map
 
 
@@ -46,7 +46,7 @@ def _back() -> dict:
 @roles_required(Role.TRAINER, Role.ADMIN)
 def taught_courses():
     page = _page_arg()
-    courses, has_next = completion.taught_courses(current_user, page=page)
+    courses, has_next = learners.taught_courses(current_user, page=page)
     return render_template("reports/taught_courses.html", courses=courses, page=page, has_next=has_next)
 
 
@@ -57,7 +57,7 @@ def course_learners(course_id: int):
     if not can_edit(current_user, course):
         abort(403)
     status, sort, page = _status_arg(), _sort_arg(), _page_arg()
-    rows, has_next, counts = completion.course_learners(course, status=status, sort=sort, page=page)
+    rows, has_next, counts = learners.course_learners(course, status=status, sort=sort, page=page)
     return render_template(
         "reports/course_learners.html",
         course=course,

@@ -446,23 +446,23 @@ def seed_world(app, make_agency, make_user):
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
-    ids.update(assignments(app, c1, make_user(own), other_person, actors["agency_admin"]))
+    ids.update(assignments(app, c1.id, other_person.id, actors["agency_admin"].id))
     ids["c3_id"] = c3.id
     return actors, ids
 
 
-def assignments(app, course, person, other_person, hr):
-    """The course assigned (with a due date already passed) to a person of each agency."""
+def assignments(app, course_id, other_person_id, hr_id):
+    """The course assigned (with a due date already passed) to a person of each agency (written
+    in a session of its own, like quiz_ids: the seeding session only reads from here on)."""
     with app.app_context():
-        course = db.session.get(Course, course.id)
+        course, hr = db.session.get(Course, course_id), db.session.get(User, hr_id)
+        person = factories.user(hr.agency, name="Pegawai Ditugaskan")
         found = {}
-        for name, learner, by in (("assigned", person, hr), ("assigned_other", other_person, None)):
-            enrolment = learning.enrol(
-                db.session.get(User, learner.id),
-                course,
-                by=db.session.get(User, by.id) if by else None,
-                due_date=date.today() + timedelta(days=7),
-            )
+        for name, learner, by in (
+            ("assigned", person, hr),
+            ("assigned_other", db.session.get(User, other_person_id), None),
+        ):
+            enrolment = learning.enrol(learner, course, by=by, due_date=date.today() + timedelta(days=7))
             enrolment.due_date = date.today() - timedelta(days=2)
             db.session.flush()
             found[name] = enrolment.id

@@ -15,7 +15,7 @@ from lms.courses.models import Enrolment, Lesson
 from lms.courses.signals import reminder_requested
 from lms.extensions import db
 from lms.quizzes import attempts
-from lms.reports import completion, reminders
+from lms.reports import completion, learners, reminders
 from tests import factories
 from tests.careers.conftest import build_org, complete
 from tests.quizzes.conftest import build_quiz
@@ -60,7 +60,7 @@ def test_progress_agrees_with_the_learners_own_page(setup):
     assert (mine.progress.done, mine.progress.total, mine.progress.percent) == (1, 3, 33)
     people, _more = completion.assigned_people(org.agency.id, course.id)
     assert only(people, org.staff).progress.percent == mine.progress.percent == 33
-    rows, _more, _counts = completion.course_learners(course)
+    rows, _more, _counts = learners.course_learners(course)
     assert only(rows, org.staff).progress.percent == 33
     exported = [row for row in completion.export_rows(org.agency.id) if row[1] == org.staff.name]
     assert [row[6] for row in exported] == [33]
@@ -70,15 +70,15 @@ def test_trainer_sees_quiz_results_and_certificates(setup):
     org, course, quiz, other, _staff = setup
     for _ in range(2):
         attempts.finish_attempt(attempts.start_attempt(quiz, org.staff))
-    rows, has_next, counts = completion.course_learners(course)
+    rows, has_next, counts = learners.course_learners(course)
     row = only(rows, org.staff)
     assert [(s.title, s.best, s.last, s.attempts) for s in row.scores] == [("Kuis Akhir", 0, 0, 2)]
     assert (counts.enrolled, counts.completed, counts.in_progress, counts.overdue) == (1, 0, 1, 0)
     assert not has_next
-    done, _more, done_counts = completion.course_learners(other, status="completed")
+    done, _more, done_counts = learners.course_learners(other, status="completed")
     number = db.session.scalar(sa.select(Certificate.number).where(Certificate.user_id == org.junior.id))
     assert only(done, org.junior).certificate == number and done_counts.completed == 1
-    assert completion.course_learners(other, status="overdue")[0] == []
+    assert learners.course_learners(other, status="overdue")[0] == []
 
 
 def test_completions_and_jp_agree_with_the_jp_ledger(setup):
@@ -195,7 +195,7 @@ def test_statements_do_not_grow_with_learners_or_courses(setup, trainer, count_q
         elif report == "people":
             completion.assigned_people(org.agency.id, course.id)
         elif report == "trainer":
-            completion.course_learners(course)
+            learners.course_learners(course)
         else:
             list(completion.export_rows(org.agency.id))
 
