@@ -16,6 +16,7 @@ from lms.courses import learning
 from lms.courses.models import Course, Enrolment, Lesson
 from lms.courses.signals import reminder_requested
 from lms.extensions import db
+from lms.jobs import queue_of
 from tests import factories
 from tests.careers.conftest import build_org, complete
 from tests.quizzes.conftest import build_quiz
@@ -171,8 +172,19 @@ def test_export_csv_and_xlsx(client, login, site):
     names = [row[1] for row in workbook.worksheets[0].iter_rows(values_only=True)][1:]
     workbook.close()
     assert sorted(names) == ["Staf Junior", "Staf Junior", "Staf Organisasi"]
-    job = client.post(f"/hr/{site.agency}/export/completion.xlsx/job?course={site.course}")
+
+
+def test_export_as_a_background_job_keeps_the_filters(app, client, login, site):
+    queue_of(app).huey.flush()
+    login(as_user(site.hr))
+    job = client.post(f"/hr/{site.agency}/export/completion.csv/job?course={site.course}&status=overdue")
     assert job.status_code == 302 and "/jobs/" in job.headers["Location"]
+    assert queue_of(app).drain() == 1
+    with client.get(job.headers["Location"] + "/file") as download:
+        assert download.status_code == 200
+        background = download.get_data()
+    streamed = client.get(f"/hr/{site.agency}/export/completion.csv?course={site.course}&status=overdue")
+    assert background == streamed.get_data() and b"Staf Junior" in background
 
 
 def test_trainer_sees_their_courses_learners_only(client, login, site):
