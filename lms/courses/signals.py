@@ -13,9 +13,9 @@ receiver only flushes, the caller commits):
 - `course_assigned`, `enrolment=` the `Enrolment` a manager assigned (new, or its due date
   changed) and `by=` the manager, sent by learning.assign_to_unit and by learning.enrol when
   someone enrols another person. Notifications tell the learner, with the due date.
-- `reminder_requested`, `enrolment=` an assigned, unfinished `Enrolment` and `by=` the HR
-  officer who pressed "send reminder" (the HR completion report). Notifications remind the
-  learner (once a day at most).
+- `reminder_requested`, `enrolment=` the `Enrolment` whose learner should be reminded to finish
+  it and `by=` the HR officer who asked (reports.completion.remind, at most once per enrolment
+  and day). Notifications deliver the reminder.
 """
 
 from blinker import Namespace

@@ -47,13 +47,17 @@ def on_course_assigned(sender, enrolment: Enrolment, by=None, **extra) -> None:
 
 
 def on_reminder_requested(sender, enrolment: Enrolment, by=None, **extra) -> None:
-    """HR reminded a person of an assigned course: at most one notice per day (their day)."""
+    """HR reminded a person of an assigned course. The report lets one reminder a day through
+    (`enrolment.reminded_at`); each is one notice, and the same one announced again is not."""
     user = enrolment.user
-    today = utcnow().astimezone(ZoneInfo(user.effective_timezone)).date()
+    if enrolment.reminded_at is not None:  # the report's claim of today's reminder
+        when = enrolment.reminded_at.isoformat()
+    else:  # announced by something else: one a day, the person's day
+        when = utcnow().astimezone(ZoneInfo(user.effective_timezone)).date().isoformat()
     _notify_safely(
         user,
         kinds.COURSE_REMINDER,
-        f"{enrolment_key(enrolment)}:{today.isoformat()}",
+        f"{enrolment_key(enrolment)}:{when}",
         _course_params(enrolment),
         path=site_path("courses.detail", slug=enrolment.course.slug),
     )

@@ -1,6 +1,6 @@
 """Each notification from its event to its mail (memory backend), once even when the event repeats."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from lms.courses.signals import reminder_requested
 from lms.extensions import db
 from lms.jobs.models import Job
 from lms.notifications import kinds, listeners, services
+from lms.reports import reminders as reports_reminders
 from tests.certificates.conftest import complete
 from tests.notifications.conftest import deliver, mails_to, notices
 
@@ -172,3 +173,17 @@ def test_a_notice_that_fails_never_undoes_the_certificate(people, monkeypatch, c
         certificates.certificate_for_source(certificates.CertificateSource.COURSE, enrolment.id) is not None
     )
     assert "could not be added" in caplog.text and notices(people.ani) == []
+
+
+def test_a_reminder_from_the_completion_report_reaches_the_learner_once_a_day(people, outbox):
+    enrolment = learning.enrol(people.ani, people.course, by=people.hr, due_date=date(2030, 1, 31))
+    deliver()
+    outbox.clear()
+    today = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    for moment in (today, today + timedelta(hours=1), today + timedelta(days=1)):
+        reports_reminders.remind(people.agency, [enrolment], by=people.hr, now=moment)
+    deliver()
+    assert len(notices(people.ani, kinds.COURSE_REMINDER)) == 2
+    assert [m["Subject"] for m in mails_to(outbox, people.ani)] == [
+        "Pengingat: selesaikan kursus Etika ASN"
+    ] * 2
