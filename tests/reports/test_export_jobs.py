@@ -22,6 +22,7 @@ def _empty_queue(app):
 
 
 def test_export_journey(app, client, hr_world, login):  # noqa: F811
+    queue_of(app).huey.flush()  # the seeding's notification mails (lms.notifications): not this test's
     agency = hr_world["agency"]
     response = client.post(f"/hr/{agency}/export/jp.csv/job?year=2026")
     assert response.status_code == 302
