@@ -416,18 +416,20 @@ def report(stats: dict, watch: Watch, args) -> list[str]:
         problems.append("never exercised: " + ", ".join(missing))
     if watch.samples:
         first, last = watch.samples[0], watch.samples[-1]
+        # Memory is flat when it stops growing once warm: compare the end with the first minute's end.
+        warm = next((i for i, s in enumerate(watch.samples) if s["t"] - first["t"] >= 60), 0)
         print(
             f"\nmemory (RSS, MiB), {len(watch.samples)} samples, every {watch.every:.0f} s:"
-            " start -> max -> end"
+            " idle -> after 1 min -> max -> end"
         )
-        for name in sorted(first["rss"]):
-            values = [s["rss"].get(name, 0) for s in watch.samples]
+        rows = {name: [s["rss"].get(name, 0) for s in watch.samples] for name in sorted(first["rss"])}
+        rows["all"] = [sum(s["rss"].values()) for s in watch.samples]
+        for name, values in rows.items():
+            seen = f"({len(watch.pids[name])} processes seen)" if name in watch.pids else ""
             print(
-                f"  {name:<11} {values[0]:7.0f} -> {max(values):7.0f} -> {values[-1]:7.0f}"
-                f"   ({len(watch.pids.get(name, ()))} processes seen)"
+                f"  {name:<11} {values[0]:7.0f} -> {values[warm]:7.0f} -> {max(values):7.0f}"
+                f" -> {values[-1]:7.0f}   {seen}"
             )
-        total = [sum(s["rss"].values()) for s in watch.samples]
-        print(f"  {'all':<11} {total[0]:7.0f} -> {max(total):7.0f} -> {total[-1]:7.0f}")
         loads = [s["load"] for s in watch.samples]
         print(
             f"load average (1 min): start {first['load']:.2f}, max {max(loads):.2f}, end {last['load']:.2f}"
