@@ -21,11 +21,12 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.agencies import can_manage_agency
 from ..accounts.audit import log_change
 from ..accounts.models import User
+from ..core.clock import utcnow
 from ..extensions import db
 from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
-from .models import JpRecord, LearningKind
+from .models import ExternalLearning, ExternalStatus, JpRecord, LearningKind
 
 logger = logging.getLogger(__name__)
 
@@ -178,12 +179,25 @@ def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None 
 
 
 def delete_jp_record(record: JpRecord, *, by: User) -> None:
-    """HR removes a JP record entered by mistake (kept in the audit log)."""
+    """HR removes a JP record entered by mistake (kept in the audit log); a learner's report it
+    came from is marked as no longer approved."""
     person = record.user
     _require_hr(by, person)
     log_change(
         "jp_record", record.id, "delete", subject_id=person.id, actor=by, before=record.snapshot(), after=None
     )
+    # A record made by approving a learner's report: the report says its approval was withdrawn.
+    reported = db.session.scalar(
+        sa.select(ExternalLearning).where(ExternalLearning.jp_record_id == record.id)
+    )
+    if reported is not None:
+        reported.jp_record_id = None
+        if reported.status is ExternalStatus.APPROVED:
+            reported.status, reported.reason = (
+                ExternalStatus.REVOKED,
+                str(_l("Catatan JP-nya dihapus oleh pengelola SDM.")),
+            )
+            reported.answered_by_id, reported.answered_at = by.id, utcnow()
     year = record.ended_on.year
     db.session.delete(record)
     db.session.flush()
