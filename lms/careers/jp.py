@@ -68,11 +68,17 @@ class JpYear:
 
 def jp_year(user: User, year: int) -> JpYear:
     """Everything that counts toward a person's JP of a year (one query per source)."""
-    items = sorted(
+    items = ledger_items(user, year)
+    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
+
+
+def ledger_items(user: User, year: int | None = None) -> list[JpItem]:
+    """The lines of a person's ledger of a year (None: every year), oldest first; revoked ones
+    included, marked."""
+    return sorted(
         (item for source in jp_sources.sources() for item in source.items(user, year)),
         key=lambda item: item.on,
     )
-    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
 def current_year(user: User) -> int:

@@ -13,6 +13,7 @@ from lms.careers.evidence import EvidenceUpload, path_of
 from lms.careers.models import ExternalStatus, JpRecord
 from lms.careers.signals import external_learning_answered
 from lms.careers.summaries import jp_total
+from lms.competencies import services
 from lms.extensions import db
 from lms.reports.training_history import training_history_rows
 from tests import factories
@@ -213,8 +214,6 @@ def test_evidence_is_required_and_checked_by_content(org, app):
 
 def test_another_agencys_technical_competency_is_refused(org):
     other = build_org("LAIN")
-    from lms.competencies import services
-
     theirs = services.create_competency(
         "TK-LAIN",
         "Teknis Lain",

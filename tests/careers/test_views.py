@@ -331,6 +331,7 @@ def test_pages_use_a_bounded_number_of_queries(app, client, login, count_queries
             "/talent?perf=3&fit=2",
             "/readiness?position={muda}",
             "/requests",
+            "/external",
             "/positions",
             "/competencies",
         ):
