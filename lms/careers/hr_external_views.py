@@ -39,6 +39,7 @@ def external_queue(agency_id: int):
         page=pagination,
         status=status,
         statuses=list(ExternalStatus),
+        waiting=external.waiting_count(agency.id),
     )
 
 

@@ -27,6 +27,7 @@ from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
 from .models import ExternalLearning, ExternalStatus, JpRecord, LearningKind
+from .signals import external_learning_answered
 
 logger = logging.getLogger(__name__)
 
@@ -199,11 +200,22 @@ def delete_jp_record(record: JpRecord, *, by: User) -> None:
     if reported is not None:
         reported.jp_record_id = None
         if reported.status is ExternalStatus.APPROVED:
+            before = reported.snapshot()
             reported.status, reported.reason = (
                 ExternalStatus.REVOKED,
                 str(_l("Catatan JP-nya dihapus oleh pengelola SDM.")),
             )
             reported.answered_by_id, reported.answered_at = by.id, utcnow()
+            log_change(
+                "external_learning",
+                reported.id,
+                "revoke",
+                subject_id=person.id,
+                actor=by,
+                before=before,
+                after=reported.snapshot(),
+            )
+            external_learning_answered.send(current_app._get_current_object(), item=reported, by=by)
     year = record.ended_on.year
     db.session.delete(record)
     db.session.flush()

@@ -111,11 +111,12 @@ def test_revoking_removes_the_jp_and_says_why(org, answered):
     assert answered[-1][1] is ExternalStatus.REVOKED
 
 
-def test_deleting_the_jp_record_on_the_hr_page_marks_the_report(org):
+def test_deleting_the_jp_record_on_the_hr_page_marks_the_report(org, answered):
     item = external.report(org.staff, data(certificate_number="X-1"), today=TODAY)
     external.approve(item, by=org.hr)
     jp.delete_jp_record(item.jp_record, by=org.hr)
     assert item.status is ExternalStatus.REVOKED and item.jp_record_id is None and item.reason
+    assert [status for _id, status, _by in answered] == [ExternalStatus.APPROVED, ExternalStatus.REVOKED]
 
 
 def test_withdraw_only_before_approval_and_only_ones_own(org):
