@@ -1,7 +1,7 @@
 """external learning: training taken outside the platform, reported by the learner for HR
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0022
 Create Date: 2026-12-03 13:45:00
 
 A learner reports a training with its evidence (a file or a certificate number) and the
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0017'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
