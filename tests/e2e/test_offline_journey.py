@@ -99,8 +99,9 @@ def _seed_story(email: str = "yakobus.luring@uji.go.id") -> dict:
         by=trainer,
     )
     learning.enrol(learner, course)
+    # Required: the course is finished when both lessons are read and the practice quiz is passed.
     quiz = build_quiz(course, PRACTICE, practice=True, title="Latihan Mandiri")
-    quiz.required = False  # practice only: progress counts the lessons (a required quiz would count)
+    assert quiz.required and course.completion_rule.get("quizzes")
     return {
         "email": learner.email,
         "slug": course.slug,
@@ -124,7 +125,11 @@ def _eventually(check, page, seconds=10):
     return check()
 
 
-def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(contexts, live_db, live_scalar):
+def test_a_downloaded_course_is_finished_offline_and_counted_once(contexts, live_db, live_scalar):
+    """Issue 17's "done when": the reading and the practice quiz of a downloaded course, all with
+    the network off; back online, the course is complete, exactly once."""
+    from lms.certificates.models import Certificate
+    from lms.courses.models import Enrolment
     from lms.quizzes.models import Attempt, AttemptState
 
     seeded = live_db(_seed_story)
@@ -145,19 +150,24 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
 
     network = Network(context, page)
     network.off()
-    # A lesson never opened before, with its image, from the download.
+    # Lessons never opened before, from the download: the first, then the second with its image.
+    page.goto(f"/courses/{seeded['slug']}/learn/{seeded['lessons'][0]}")
+    expect(page.locator("h1")).to_have_text("Pelajaran 1.1")
+    page.get_by_role("button", name="Tandai selesai").click()
+    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
     page.goto(f"/courses/{seeded['slug']}/learn/{seeded['lessons'][1]}")
     expect(page.locator("h1")).to_have_text("Peta Karier")
     expect(page.locator("[data-offline-banner]")).to_contain_text("Sedang luring. Halaman ini disimpan pada")
     image = page.locator(".prose img")
     assert _eventually(lambda: image.evaluate("img => img.complete && img.naturalWidth") == 60, page)
     page.get_by_role("button", name="Tandai selesai").click()
-    expect(page.locator("[data-offline-queue]")).to_have_text("1 data menunggu dikirim")
+    expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
 
-    # The outline and progress, offline: the queued lesson counts.
+    # The outline and progress, offline: the queued lessons count (2 of 3 required items).
     page.goto(f"/courses/{seeded['slug']}")
-    expect(page.locator(f"[data-lesson-id='{seeded['lessons'][1]}']")).to_contain_text("✓")
-    expect(page.locator("progress[data-total]")).to_have_attribute("value", "50")
+    for lesson_id in seeded["lessons"]:
+        expect(page.locator(f"[data-lesson-id='{lesson_id}']")).to_contain_text("✓")
+    expect(page.locator("progress[data-total]")).to_have_attribute("value", "66")
 
     # The practice quiz, offline.
     page.goto(f"/quizzes/{seeded['quiz']}/practice")
@@ -167,7 +177,7 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     expect(page.locator("[data-practice-note]")).to_have_text(
         "Jawaban disimpan di perangkat ini dan akan dinilai saat koneksi kembali."
     )
-    expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
+    expect(page.locator("[data-offline-queue]")).to_have_text("3 data menunggu dikirim")
 
     # A page never saved: the offline shell lists the downloaded course.
     page.goto("/webinars/")
@@ -180,7 +190,7 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     network.attach(page)
     network.off()
     page.goto(f"/courses/{seeded['slug']}")
-    expect(page.locator("[data-offline-queue]")).to_have_text("2 data menunggu dikirim")
+    expect(page.locator("[data-offline-queue]")).to_have_text("3 data menunggu dikirim")
     completions = (
         sa.select(sa.func.count())
         .select_from(LessonCompletion)
@@ -188,13 +198,14 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
     )
     assert live_scalar(completions) == 0
 
-    # Back online: sent once, graded once.
+    # Back online: sent once, graded once, and the learner sees the course finished.
     network.on()
     expect(page.locator("[data-offline-queue]")).to_be_hidden()
     expect(page.locator("main")).to_contain_text("Jawaban kuis Anda sudah terkirim dan dinilai.")
     page.reload()
-    page.goto(f"/courses/{seeded['slug']}")
-    assert _eventually(lambda: live_scalar(completions) == 1, page)
+    expect(page.locator("main")).to_contain_text("Anda telah menyelesaikan kursus ini pada")
+    expect(page.locator("progress[data-total]")).to_have_attribute("value", "100")
+    assert live_scalar(completions) == 2
     graded = (
         sa.select(sa.func.count())
         .select_from(Attempt)
@@ -209,8 +220,17 @@ def test_a_downloaded_course_is_read_and_practised_offline_and_counted_once(cont
         live_scalar(sa.select(sa.func.count()).select_from(Attempt).where(Attempt.quiz_id == seeded["quiz"]))
         == 1
     )
+    finished = (
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(Enrolment.user_id == seeded["learner"], Enrolment.completed_at.is_not(None))
+    )
+    certificates = (
+        sa.select(sa.func.count()).select_from(Certificate).where(Certificate.user_id == seeded["learner"])
+    )
+    assert live_scalar(finished) == 1 and live_scalar(certificates) == 1
     page.wait_for_timeout(500)  # a late Background Sync changes nothing
-    assert live_scalar(completions) == 1 and live_scalar(graded) == 1
+    assert live_scalar(completions) == 2 and live_scalar(graded) == 1 and live_scalar(certificates) == 1
 
 
 # ---------------------------------------------------------------- a slow link
