@@ -58,6 +58,8 @@ MAIN_PAGES = {
     ("agency_admin", "/hr/{own}/heatmap"),
     ("agency_admin", "/hr/{own}/talent"),
     ("agency_admin", "/hr/people/{own_person}/audit"),
+    ("agency_admin", "/hr/{own}/completion/{c1_id}?status=overdue"),
+    ("trainer", "/teach/{c1_id}/learners"),
 }
 SERIOUS = ("serious", "critical")
 
