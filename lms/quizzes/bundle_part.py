@@ -5,9 +5,8 @@ Each GIFT file is one quiz drawing from the categories its questions are in (`$C
 the file's name). Re-importing updates in place: questions are matched by category and title
 (`::title::`), so titles must be unique within a category of a file; changed questions get a new
 version, removed ones are hidden; attempts keep their snapshots. A quiz whose file is gone is
-unpublished, never deleted. Export writes every quiz back as GIFT plus its settings (the
-practice flag of migration 0011 too), and
-export -> import -> export gives the same bytes.
+unpublished, never deleted. Export writes every quiz back as GIFT plus its settings (with the
+practice flag of migration 0011), and export -> import -> export gives the same bytes.
 """
 
 from __future__ import annotations

@@ -56,13 +56,11 @@ class Network:
 
     def __init__(self, context: BrowserContext, page: Page):
         self.context = context
-        self.conditions = NO_LIMIT
         self._browser = context.browser.new_browser_cdp_session()
         self._workers: dict[str, str] = {}  # service worker target id -> our session id
         self.attach(page)
 
     def _emulate(self, conditions: dict) -> None:
-        self.conditions = conditions
         self.cdp.send("Network.emulateNetworkConditions", conditions)
         self.context.set_offline(conditions["offline"])
         for session in self._worker_sessions():
