@@ -240,7 +240,9 @@ class Learner(Person):
             done = self.post(
                 f"/courses/{self.slug}/learn/{lesson_id}/done", {}, "/courses/<slug>/learn/<id>/done"
             )
-            self.follow(done, "/courses/<slug>/learn/<id>")
+            # Back to the lesson; to the course page when that completed the course.
+            completed = "/learn/" not in done.headers.get("Location", "/learn/")
+            self.follow(done, "/courses/<slug>" if completed else "/courses/<slug>/learn/<id>")
 
     @task(1)
     def quiz_attempt(self):
