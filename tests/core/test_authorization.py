@@ -20,6 +20,7 @@ from lms.extensions import db
 from lms.jobs.models import Job, JobState
 from tests import factories
 from tests.careers import world as careers_world
+from tests.evaluations import world as evaluations_world
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -331,6 +332,7 @@ MATRIX = [
     row("POST", "/hr/{own}/export/jp.csv/job", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/hr/{other}/export/heatmap.xlsx/job", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/certificates/manage/issue-missing", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    *evaluations_world.rows(row, OK, LOGIN, FORBIDDEN, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -420,6 +422,7 @@ def seed_world(app, make_agency, make_user):
         "webinar_other": factories.bind(app, factories.webinar)(other_trainer_elsewhere).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids |= evaluations_world.build(app, actors, ids["c2_id"], other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     return actors, ids
