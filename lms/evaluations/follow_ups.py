@@ -113,6 +113,23 @@ def waiting_follow_ups(user: User) -> list[FollowUp]:
     )
 
 
+def waiting_count(user: User) -> int:
+    """How many surveys and follow-ups wait for the user's answer (one statement: the home page)."""
+    surveys = (
+        sa.select(sa.func.count())
+        .select_from(Survey)
+        .where(Survey.user_id == user.id, Survey.answered_at.is_(None))
+        .scalar_subquery()
+    )
+    asked = (
+        sa.select(sa.func.count())
+        .select_from(FollowUp)
+        .where(FollowUp.respondent_id == user.id, FollowUp.answered_at.is_(None))
+        .scalar_subquery()
+    )
+    return db.session.scalar(sa.select(surveys + asked)) or 0
+
+
 def submit(
     follow_up: FollowUp, user: User, applied: str | None, example: str | None, *, at: datetime | None = None
 ) -> FollowUp:

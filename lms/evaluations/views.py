@@ -217,7 +217,7 @@ def export_results(kind: str, subject_id: int, fmt: str):
 
 
 def home_panel(user):
-    waiting = len(surveys.waiting_surveys(user)) + len(follow_ups.waiting_follow_ups(user))
+    waiting = follow_ups.waiting_count(user)
     return ("evaluations/_home_panel.html", {"waiting": waiting}) if waiting else None
 
 
