@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..accounts.models import Role
 from ..core import tabular
 from ..core.home import register_home_panel, register_panel
 from ..core.reads import read_only
@@ -221,6 +222,12 @@ def home_panel(user):
     return ("evaluations/_home_panel.html", {"waiting": waiting}) if waiting else None
 
 
+def account_panel(user):
+    """Links on the account page (no query): one's evaluations, and results for trainers and HR."""
+    results = user.has_role(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN)
+    return "evaluations/_account_panel.html", {"results": results}
+
+
 def course_panel(course, user, enrolment=None):
     """After completion: the survey waiting (or thanks for it) on the course page."""
     if enrolment is None or enrolment.completed_at is None:
@@ -241,5 +248,6 @@ def webinar_links(webinar, user, moderator=False, can_report=False):
 
 register_home_panel(home_panel, order=35)
 register_panel("course", course_panel, order=20)
+register_panel("account", account_panel, order=40)
 register_panel("course_manage", manage_links, order=70)
 register_panel("webinar", webinar_links)

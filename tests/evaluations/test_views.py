@@ -74,6 +74,7 @@ def test_the_learner_sees_the_survey_waiting_and_answers_it_once(app, client, lo
     assert "evaluasi menunggu jawaban Anda" in home
     mine = client.get("/evaluations/").text
     assert f"/evaluations/surveys/{ids.survey}" in mine and "Etika ASN" in mine
+    assert 'href="/evaluations/"' in client.get("/account").text
     form = client.get(f"/evaluations/surveys/{ids.survey}")
     assert form.status_code == 200 and "Sangat setuju" in form.text
     response = client.post(f"/evaluations/surveys/{ids.survey}", data={**RATINGS, "comment": "Bagus."})
@@ -203,6 +204,7 @@ def test_results_for_the_trainer_and_hr_only(app, client, login, ids):
     for email in (ids.trainer, ids.hr):
         as_user(client, login, email)
         assert "Etika ASN" in client.get("/evaluations/results").text
+        assert 'href="/evaluations/results"' in client.get("/account").text
         page = client.get(path).text
         assert "1 dari 1 peserta menjawab" in page
         assert "Materi sangat relevan." in page and "Memimpin apel integritas." in page
