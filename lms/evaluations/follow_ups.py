@@ -19,7 +19,7 @@ from ..extensions import db
 from .errors import AlreadyAnswered, EvaluationError, NotAllowed
 from .models import Applied, FollowUp, Respondent, Survey
 from .signals import evaluation_waiting
-from .surveys import TEXT_MAX
+from .surveys import TEXT_MAX, waiting_filter
 
 logger = logging.getLogger(__name__)
 
@@ -115,12 +115,7 @@ def waiting_follow_ups(user: User) -> list[FollowUp]:
 
 def waiting_count(user: User) -> int:
     """How many surveys and follow-ups wait for the user's answer (one statement: the home page)."""
-    surveys = (
-        sa.select(sa.func.count())
-        .select_from(Survey)
-        .where(Survey.user_id == user.id, Survey.answered_at.is_(None))
-        .scalar_subquery()
-    )
+    surveys = sa.select(sa.func.count()).select_from(Survey).where(*waiting_filter(user)).scalar_subquery()
     asked = (
         sa.select(sa.func.count())
         .select_from(FollowUp)

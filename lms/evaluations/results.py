@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, to_user_timezone
 from flask_babel import gettext as _
 
 from ..accounts.models import Agency, Role, Unit, User
@@ -99,7 +99,8 @@ def _unit_label(unit_name: str | None, agency_code: str | None) -> str:
 def _offering(subject: Subject, learned_at: datetime) -> tuple[str, str]:
     if subject.webinar is not None:
         return "", format_date(subject.webinar.starts_at, "medium")
-    return learned_at.strftime("%Y-%m"), format_date(learned_at, "MMMM yyyy")
+    # The month as the viewer's calendar has it (WIB, WITA, WIT), for the key as for the label.
+    return to_user_timezone(learned_at).strftime("%Y-%m"), format_date(learned_at, "MMMM yyyy")
 
 
 def _survey_rows(subject: Subject) -> list:

@@ -113,11 +113,18 @@ def questions_for(survey: Survey) -> list[SurveyQuestion]:
     return questions_of(subject_of(survey))
 
 
+def waiting_filter(user: User) -> tuple:
+    """Unanswered, and not yet followed up: once the follow-up is asked, the moment for a
+    reaction has passed (the survey can still be opened from its link, but is not listed)."""
+    return (Survey.user_id == user.id, Survey.answered_at.is_(None), Survey.follow_ups_opened_at.is_(None))
+
+
 def waiting_surveys(user: User) -> list[Survey]:
+    """The user's surveys waiting for an answer, newest first."""
     return list(
         db.session.scalars(
             sa.select(Survey)
-            .where(Survey.user_id == user.id, Survey.answered_at.is_(None))
+            .where(*waiting_filter(user))
             .options(joinedload(Survey.course), joinedload(Survey.webinar))
             .order_by(Survey.created_at.desc(), Survey.id.desc())
         )

@@ -186,6 +186,7 @@ def test_at_most_ten_extra_questions(world):
 
 def test_follow_ups_open_once_for_the_learner_and_the_supervisor_after_ninety_days(world, waiting):
     survey = completed(world.staff, world.course)
+    assert surveys.waiting_surveys(world.staff) == [survey] and follow_ups.waiting_count(world.staff) == 1
     waiting.clear()
     assert follow_ups.open_due(survey.learned_at + timedelta(days=89, hours=23), days=90) == []
     opened = follow_ups.open_due(survey.learned_at + timedelta(days=90), days=90)
@@ -194,6 +195,8 @@ def test_follow_ups_open_once_for_the_learner_and_the_supervisor_after_ninety_da
         (Respondent.SUPERVISOR, world.head.id),
     }
     assert follow_ups.open_due(survey.learned_at + timedelta(days=200), days=90) == []
+    assert surveys.waiting_surveys(world.staff) == []  # the moment for a reaction has passed
+    assert follow_ups.waiting_count(world.staff) == 1 and follow_ups.waiting_count(world.head) == 1
     by_role = follow_ups_of(survey)
     assert sorted((w["user"].id, w["key"], w["url"], w["title"]) for w in waiting) == sorted(
         [

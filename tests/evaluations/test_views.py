@@ -27,14 +27,13 @@ def as_user(client, login, email):
     login(SimpleNamespace(email=email))
 
 
-@pytest.fixture
-def ids(app):
-    """A world (see conftest.build_world) where the staff member completed the course; the
-    follow-ups of the survey are open. Committed; ids and emails for the client."""
+def build_ids(app, *, follow_ups_open: bool) -> SimpleNamespace:
+    """A world (see conftest.build_world) where the staff member completed the course, the
+    follow-ups of the survey opened or not yet. Committed; ids and emails for the client."""
     with app.test_request_context():
         org = build_world("VIEW")
         survey = completed(org.staff, org.course)
-        asked = open_follow_ups(survey)
+        asked = open_follow_ups(survey) if follow_ups_open else {}
         other = build_org("LAIN")
         db.session.commit()
         return SimpleNamespace(
@@ -49,9 +48,20 @@ def ids(app):
             trainer=org.trainer.email,
             other_hr=other.hr.email,
             other_head=other.head.email,
-            learner_follow_up=asked[Respondent.LEARNER].id,
-            boss_follow_up=asked[Respondent.SUPERVISOR].id,
+            learner_follow_up=asked[Respondent.LEARNER].id if asked else None,
+            boss_follow_up=asked[Respondent.SUPERVISOR].id if asked else None,
         )
+
+
+@pytest.fixture
+def ids(app):
+    return build_ids(app, follow_ups_open=True)
+
+
+@pytest.fixture
+def fresh(app):
+    """Just completed: the survey waits, no follow-up yet."""
+    return build_ids(app, follow_ups_open=False)
 
 
 def survey_row(app, survey_id) -> Survey:
@@ -67,7 +77,8 @@ def follow_up_row(app, follow_up_id) -> FollowUp:
 # ---------------------------------------------------------------- the survey
 
 
-def test_the_learner_sees_the_survey_waiting_and_answers_it_once(app, client, login, ids):
+def test_the_learner_sees_the_survey_waiting_and_answers_it_once(app, client, login, fresh):
+    ids = fresh
     as_user(client, login, ids.staff)
     assert "Isi evaluasi" in client.get(f"/courses/{ids.slug}").text
     home = client.get("/").text
