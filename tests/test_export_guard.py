@@ -2,13 +2,14 @@
 
 A person, a unit, a course, a position and a competency are all named =HYPERLINK(...): in every
 CSV and XLSX file HR, trainers, moderators and verifiers can download (reports, careers, the
-competency catalogue, quiz results, webinar attendance, bulk certificate verification, evaluation
-results), each such value comes out prefixed with an apostrophe (shown as text), never as a
-formula. A new export belongs in this list.
+competency catalogue, quiz results, webinar attendance, bulk certificate verification, course
+completion, evaluation results), each such value comes out prefixed with an apostrophe (shown as
+text), never as a formula. A new export belongs in this list.
 """
 
 import csv
 import io
+from datetime import date, timedelta
 
 import openpyxl
 import sqlalchemy as sa
@@ -80,7 +81,7 @@ def test_every_export_neutralises_formulas(app, client, login):
         trainer = factories.user(roles=(Role.TRAINER,), name="Pengajar Kuis")
         quiz_course = factories.course(by=trainer, title=HOSTILE, modules=1, lessons=1)
         quiz = build_quiz(quiz_course, gift="::jp::Satu JP sama dengan 45 menit. {T}", title=HOSTILE)
-        learning.enrol(org.staff, quiz_course)
+        learning.enrol(org.staff, quiz_course, by=org.hr, due_date=date.today() + timedelta(days=7))
         attempts.finish_attempt(attempts.start_attempt(quiz, org.staff))
         evaluated = factories.course(by=trainer, title=HOSTILE, modules=1, lessons=1)
         complete(org.staff, evaluated)
@@ -108,6 +109,7 @@ def test_every_export_neutralises_formulas(app, client, login):
         ("talent", ""),
         ("readiness", f"?position={muda}"),
         ("training-history", ""),
+        ("completion", ""),
     ):
         for fmt in ("csv", "xlsx"):
             downloads[f"reports {kind}.{fmt}"] = fetch(client.get(f"/hr/{agency}/export/{kind}.{fmt}{query}"))

@@ -1,7 +1,7 @@
 """evaluations: reaction surveys after a course or webinar, their extra questions, follow-ups
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0022
 Create Date: 2026-12-03 13:26:51
 
 `evaluation_surveys`: one per completed enrolment or present attendance (unique), with the
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

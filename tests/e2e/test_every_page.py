@@ -61,6 +61,8 @@ MAIN_PAGES = {
     ("learner", "/evaluations/surveys/{survey}"),
     ("trainer", "/evaluations/follow-ups/{follow_up_boss}"),
     ("agency_admin", "/evaluations/course/{c1_id}/results"),
+    ("agency_admin", "/hr/{own}/completion/{c1_id}?status=overdue"),
+    ("trainer", "/teach/{c1_id}/learners"),
 }
 SERIOUS = ("serious", "critical")
 
