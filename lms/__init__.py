@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
-from . import careers, certificates, jobs, notifications
+from . import careers, certificates, evaluations, jobs, notifications
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     certificates.init_app(app)  # also connects its signal subscribers
+    evaluations.init_app(app)  # after certificates: a survey never holds a certificate back
     careers.init_app(app)  # also connects its signal subscribers
     notifications.init_app(app)  # the bell's pages; listens to the signals of the features below
     app.register_blueprint(reports_bp)

@@ -5,8 +5,8 @@ written when it is read or mailed, in the reader's language and time zone. Param
 how they are written: `*_date` an ISO date, `*_at` an ISO time (shown in the reader's zone),
 `*_path` a site path (made absolute from PUBLIC_BASE_URL), `status` a training request answer.
 
-The kind "evaluation" is for lms.evaluations (`evaluation_waiting`, user=, title=, url=, key=),
-connected by `listeners.on_evaluation_waiting` once that feature exists.
+The kind "evaluation" comes from lms.evaluations (`evaluation_waiting`, user=, title=, url=,
+key=), through `listeners.on_evaluation_waiting`.
 """
 
 from __future__ import annotations

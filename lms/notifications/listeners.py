@@ -14,6 +14,7 @@ from ..certificates.signals import certificate_issued
 from ..core.clock import utcnow
 from ..courses.models import Enrolment
 from ..courses.signals import course_assigned, reminder_requested
+from ..evaluations.signals import evaluation_waiting
 from ..extensions import db
 from . import kinds, services
 from .paths import site_path
@@ -104,3 +105,4 @@ def connect() -> None:
     reminder_requested.connect(on_reminder_requested)
     certificate_issued.connect(on_certificate_issued)
     training_request_answered.connect(on_training_request_answered)
+    evaluation_waiting.connect(on_evaluation_waiting)

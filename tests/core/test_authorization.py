@@ -22,6 +22,7 @@ from lms.jobs.models import Job, JobState
 from lms.notifications.models import Notification
 from tests import factories
 from tests.careers import world as careers_world
+from tests.evaluations import world as evaluations_world
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -262,6 +263,30 @@ MATRIX = [
     row("GET", "/hr/{other}/requests", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/careers/external", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/external/new", LOGIN, OK, OK, OK, OK),
+    row("POST", "/careers/external/new", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/external/{own_external}/edit", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/careers/external/{own_external}/evidence", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/careers/external/{other_external}/edit", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row(
+        "POST",
+        "/careers/external/{other_external}/withdraw",
+        LOGIN,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+    ),
+    row("GET", "/careers/transcript.pdf", LOGIN, OK, OK, OK, OK),
+    row("GET", "/hr/{own}/external", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/external", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/external/{own_external}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/external/{other_external}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("POST", "/hr/external/{other_external}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("GET", "/hr/external/{own_external}/evidence", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/external/{other_external}/evidence", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("GET", "/hr/external/999999", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
     row("GET", "/hr/{own}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/hr/{other}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/{other}/competencies.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -362,6 +387,7 @@ MATRIX = [
     row("GET", "/teach/{c1_id}/learners", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("GET", "/teach/{c2_id}/learners?status=completed", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/teach/999999/learners", LOGIN, FORBIDDEN, NOT_FOUND, FORBIDDEN, NOT_FOUND),
+    *evaluations_world.rows(row, OK, LOGIN, FORBIDDEN, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -451,6 +477,7 @@ def seed_world(app, make_agency, make_user):
         "webinar_other": factories.bind(app, factories.webinar)(other_trainer_elsewhere).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids |= evaluations_world.build(app, actors, ids["c2_id"], other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     ids.update(assignments(app, c1.id, other_person.id, actors["agency_admin"].id))
