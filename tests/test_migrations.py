@@ -290,7 +290,7 @@ def test_0018_reminders_already_mailed_become_read_notices(tmp_path, database_ur
             assert notification_reminders.notice_webinars(datetime.now(UTC)) == 0  # mailed already
             db.session.commit()
 
-            downgrade(revision="0022")
+            downgrade(revision="0019")
             assert "webinar_reminders" in sa.inspect(db.engine).get_table_names()
             db.session.remove()
             db.engine.dispose()

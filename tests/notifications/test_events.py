@@ -77,14 +77,18 @@ def test_a_certificate_issued_notifies_with_its_verification_link(app, people, o
     deliver()
     [notice] = notices(people.ani, kinds.CERTIFICATE_ISSUED)
     number = notice.params["number"]
-    [mail] = mails_to(outbox, people.ani)
+    # The reaction survey (lms.evaluations) opens on completion too: its own notice and mail.
+    assert [n.kind for n in notices(people.ani)] == [kinds.CERTIFICATE_ISSUED, kinds.EVALUATION]
+    mail, survey = mails_to(outbox, people.ani)
     assert mail["Subject"] == "Sertifikat terbit: Etika ASN"
     assert f"http://lms.test/verify/{number}" in mail.get_content()
     assert "http://lms.test/certificates/" in mail.get_content()
+    assert survey["Subject"] == "Evaluasi menunggu: Etika ASN"
+    assert "http://lms.test/evaluations/" in survey.get_content()
 
     assert certificates.issue_for_enrolment(enrolment, base_url="http://lms.test").number == number
     deliver()
-    assert len(notices(people.ani)) == 1 and len(mails_to(outbox, people.ani)) == 1
+    assert len(notices(people.ani)) == 2 and len(mails_to(outbox, people.ani)) == 2
 
 
 def test_a_training_request_answer_notifies_once_per_answer(people, outbox):
