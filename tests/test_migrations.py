@@ -52,10 +52,11 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path, database_url):
             postgres_schema(POSTGRES_URL, schema, drop=True)
 
 
-def lessons_as_the_model_has_them():
-    """Lessons written by the services at an old revision: add the columns that later revisions
-    bring (0021: body_text), as the Lesson model writes them."""
+def columns_the_models_write():
+    """Lessons and webinars written by the services at an old revision: add the columns that later
+    revisions bring (0021: lessons.body_text, webinars.cancelled_at), which the models write."""
     db.session.execute(sa.text("ALTER TABLE lessons ADD COLUMN body_text TEXT NOT NULL DEFAULT ''"))
+    db.session.execute(sa.text("ALTER TABLE webinars ADD COLUMN cancelled_at TIMESTAMP"))
     db.session.commit()
 
 
@@ -102,7 +103,7 @@ def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_
     try:
         with app.app_context():
             upgrade(revision="0008")
-            lessons_as_the_model_has_them()
+            columns_the_models_write()
             trainer = old_user(factories.agency(code="MIG"), Role.TRAINER)
             course = factories.course(by=trainer, title="Kursus Lama", competencies=[("KOM", 3), ("PB", 2)])
             final = factories.webinar(trainer, course_id=course.id, title="Sudah final")
@@ -212,7 +213,7 @@ def test_0015_rules_count_the_items_marked_required(tmp_path, database_url):
     try:
         with app.app_context():
             upgrade(revision="0011")  # the revision before 0015
-            lessons_as_the_model_has_them()
+            columns_the_models_write()
             trainer = factories.user(factories.agency(code="MIG15"), roles=(Role.TRAINER,))
             with_quiz = factories.course(by=trainer, title="Kuis wajib", modules=1, lessons=1)
             build_quiz(with_quiz, gift="::q::Benar? {T}\n", title="Kuis Akhir")

@@ -12,6 +12,9 @@ keeps it right; it is filled here for the courses that exist.
 PostgreSQL: a generated tsvector column with a GIN index, in the text search configuration
 `lms_search`, created as a copy of `indonesian` when the server has it, else of `simple`
 (checked once, here). SQLite: an FTS5 table.
+
+Webinars can be cancelled (`cancelled_at`); `webinar_calendar_feeds` holds each person's secret
+calendar address as a nonce (the address is the nonce signed with the app's key).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -60,6 +63,23 @@ def upgrade():
         _postgres_search()
     else:
         _sqlite_search()
+    _calendar()
+
+
+def _calendar():
+    with op.batch_alter_table('webinars', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_table(
+        'webinar_calendar_feeds',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('nonce', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['user_id'], ['users.id'], name=op.f('fk_webinar_calendar_feeds_user_id_users'), ondelete='CASCADE'
+        ),
+        sa.PrimaryKeyConstraint('user_id', name=op.f('pk_webinar_calendar_feeds')),
+        sa.UniqueConstraint('nonce', name=op.f('uq_webinar_calendar_feeds_nonce')),
+    )
 
 
 def _fill_lesson_text():
@@ -196,6 +216,9 @@ def _sqlite_search():
 
 
 def downgrade():
+    op.drop_table('webinar_calendar_feeds')
+    with op.batch_alter_table('webinars', schema=None) as batch_op:
+        batch_op.drop_column('cancelled_at')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP TABLE course_search')
         op.execute('DROP FUNCTION course_search_follow() CASCADE')
