@@ -278,7 +278,7 @@ def unregister(webinar_id: int):
 @bp.post("/<int:webinar_id>/cancel")
 @login_required
 def cancel(webinar_id: int):
-    webinar = db.get_or_404(Webinar, webinar_id)
+    webinar = moderated(webinar_id)
     try:
         services.cancel_webinar(webinar, by=current_user, now=now())
     except WebinarError as exc:
