@@ -79,9 +79,10 @@ class Match:
         words = " & ".join(f"{word}:*" for word in self.words)  # letters and digits only: no syntax
         return sa.func.to_tsquery(_PG_CONFIG, sa.bindparam("search_words", words))
 
-    def _fts_query(self) -> str:
+    def _fts_match(self) -> sa.TextClause:
         # Each word quoted (it holds no quote) and a prefix: never FTS5 syntax.
-        return " AND ".join(f'"{word}"*' for word in self.words)
+        words = " AND ".join(f'"{word}"*' for word in self.words)
+        return sa.text(f"{SEARCH_TABLE} MATCH :search_words").bindparams(search_words=words)
 
     def apply(self, query: sa.Select) -> sa.Select:
         """The query narrowed to courses holding every word, best first (then by title)."""
@@ -97,7 +98,7 @@ class Match:
             )
         return (
             query.join(_fts, _fts.c.rowid == Course.id)
-            .where(sa.text(f"{SEARCH_TABLE} MATCH :search_words").bindparams(search_words=self._fts_query()))
+            .where(self._fts_match())
             .order_by(None)
             .order_by(_fts.c.rank, Course.title, Course.id)
         )
@@ -117,10 +118,7 @@ class Match:
             query = (
                 sa.select(_fts.c.rowid, snippet)
                 .select_from(_fts)
-                .where(
-                    sa.text(f"{SEARCH_TABLE} MATCH :search_words").bindparams(search_words=self._fts_query()),
-                    _fts.c.rowid.in_(course_ids),
-                )
+                .where(self._fts_match(), _fts.c.rowid.in_(course_ids))
             )
         return {
             course_id: highlighted(text)
