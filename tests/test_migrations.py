@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from lms import create_app
 from lms.accounts.models import Role
+from lms.courses import learning
 from lms.courses.models import Course
 from lms.extensions import db, in_models
 from lms.quizzes import services as quiz_services
@@ -254,3 +255,58 @@ def _optional(course):
     data = quiz_services.quiz_data(quiz)
     data.required = False
     return data
+
+
+def test_0021_fills_the_search_document_of_existing_courses(tmp_path, database_url):
+    """Courses written before 0021 are found by their lesson text (its Markdown read as words);
+    going down removes the search document and the column again."""
+    schema = f"migrations_0021_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0021.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0017")
+            now = datetime.now(UTC)
+            values = {"now": now, "rule": '{"lessons": "required"}'}
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO courses (id, slug, title, summary, category, jp, status, completion_rule, "
+                    "version, created_at, updated_at) VALUES (1, 'lama', 'Kursus Lama', 'Ringkas.', '', 2, "
+                    "'published', :rule, 1, :now, :now)"
+                ),
+                values,
+            )
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO modules (id, course_id, position, title, summary) VALUES (1, 1, 1, 'M', '')"
+                )
+            )
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO lessons (course_id, module_id, position, title, body_md, body_html, "
+                    "required, duration_minutes, source_file, created_at, updated_at) VALUES (1, 1, 1, "
+                    "'Pengantar', 'Tentang **akuntabilitas** kinerja.', '', true, 5, 'lessons/a.md', "
+                    ":now, :now)"
+                ),
+                values,
+            )
+            db.session.commit()
+
+            upgrade(revision="0021")
+            page = learning.catalogue(learning.CatalogueFilter(search="akuntabilitas"))
+            assert [c.title for c in page.items] == ["Kursus Lama"]
+            assert "<mark>akuntabilitas</mark>" in str(page.snippets[1]) and "**" not in str(page.snippets[1])
+            db.session.commit()
+
+            downgrade(revision="0017")
+            names = set(sa.inspect(db.engine).get_table_names())
+            assert not {n for n in names if n.startswith("course_search")}
+            assert "body_text" not in {c["name"] for c in sa.inspect(db.engine).get_columns("lessons")}
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
