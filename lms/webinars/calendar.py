@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import icalendar
 import sqlalchemy as sa
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
@@ -67,7 +67,7 @@ def feed_by_token(token: str, secret: str) -> CalendarFeed | None:
         return None
     try:
         nonce = _signer(secret).loads(token)
-    except BadSignature:
+    except BadData:
         return None
     if not isinstance(nonce, str):
         return None
