@@ -242,6 +242,7 @@ def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
             Webinar.ends_at > now,
             Webinar.starts_at < now + timedelta(days=days),
             Webinar.ended_at.is_(None),
+            Webinar.cancelled_at.is_(None),
             sa.or_(
                 Webinar.id.in_(registered),
                 Webinar.course_id.in_(enrolled_courses),

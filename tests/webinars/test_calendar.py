@@ -132,6 +132,7 @@ def test_cancelling_a_webinar(ctx, people, make_webinar, make_registration):
     with pytest.raises(WebinarError):
         services.register(people["budi"], webinar, now=SOON - timedelta(minutes=5))
     assert webinar not in db.session.scalars(services.upcoming(SOON - timedelta(minutes=5))).all()
+    assert webinar not in services.my_upcoming(people["trainer"], SOON - timedelta(minutes=5))
 
 
 def test_the_cancel_button_is_for_moderators(client, login, people, make_webinar):
