@@ -145,3 +145,17 @@ def test_the_cancel_button_is_for_moderators(client, login, people, make_webinar
     assert "Batalkan webinar" in client.get(f"/webinars/{webinar.id}").text
     page = client.post(f"/webinars/{webinar.id}/cancel", follow_redirects=True)
     assert "dibatalkan oleh pemandu" in page.text and "Batalkan webinar" not in page.text
+
+
+def test_participants_of_a_cancelled_webinar_cannot_enter_its_room(
+    app, client, login, people, make_webinar, make_registration
+):
+    webinar = make_webinar(people["trainer"], starts_at=SOON)
+    make_registration(webinar, people["ani"])
+    login(people["ani"])
+    assert client.get(f"/webinars/{webinar.id}/room").status_code == 200
+    with app.test_request_context():
+        found = db.session.get(type(webinar), webinar.id)
+        services.cancel_webinar(found, by=people["trainer"], now=SOON - timedelta(hours=1))
+        db.session.commit()
+    assert client.get(f"/webinars/{webinar.id}/room").status_code in (302, 403)
