@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-load clean
+.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-offline bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-careers: install
 # Needs wrk (apt-get install wrk) and PostgreSQL (BENCH_DATABASE_URL); BENCH_ARGS="--rounds 1".
 bench-pages: install
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+# A learner on emulated slow 3G (CDP, page and service worker): first and repeat visit, course
+# download (time, bytes), first offline open, sync after reconnect (docs/benchmarks.md).
+bench-offline: install
+	$(BIN)/python bench/offline_3g.py $(BENCH_ARGS)
 
 # Load test of the production topology (start it first: make run-prod), loopback only, headless
 # and bounded in time; figures go in docs/benchmarks.md. LOAD_DATABASE_URL: the database it serves.

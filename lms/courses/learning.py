@@ -23,7 +23,7 @@ from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
 from . import search
-from .completion import RequiredItem, check_completion, required_items
+from .completion import RequiredItem, check_completion, required_items, required_items_for
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 
@@ -481,14 +481,14 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-def learner_summary(user: User) -> LearnerSummary:
-    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
-    and the number completed: the enrolments with their lessons counted and done in one
-    statement, then the required items of the open courses."""
+def with_progress(query: sa.Select) -> list[tuple[Enrolment, Progress]]:
+    """The enrolments a select of `Enrolment` returns (any learners, any courses), each with its
+    progress exactly as the learner's own pages count it (lessons the rule counts, required
+    quizzes and webinars): the query's one statement with the lessons counted and done, then one
+    or two queries per completion criterion for the open enrolments, whatever their number."""
     open_only = Enrolment.completed_at.is_(None)
     rows = db.session.execute(
-        sa.select(
-            Enrolment,
+        query.add_columns(
             *(
                 sa.case((open_only, count), else_=0)
                 for count in (
@@ -497,24 +497,37 @@ def learner_summary(user: User) -> LearnerSummary:
                     _done_count(required_only=True),
                     _done_count(required_only=False),
                 )
-            ),
-        )
-        .where(Enrolment.user_id == user.id)
-        .options(joinedload(Enrolment.course))
-        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
+            )
+        ).options(joinedload(Enrolment.course))
     ).all()
     open_rows = [row for row in rows if row[0].completed_at is None]
-    items = required_items(list({row[0].course_id: row[0].course for row in open_rows}.values()), user.id)
-    summaries = []
-    for e, required_total, all_total, required_done, all_done in open_rows:
+    items = required_items_for(
+        [(row[0].user_id, row[0].course_id) for row in open_rows], [row[0].course for row in open_rows]
+    )
+    found = []
+    for e, required_total, all_total, required_done, all_done in rows:
         rule = e.course.completion_rule
-        finished = _counts(rule, required_done, all_done)
-        total = _counts(rule, required_total, all_total)
-        summaries.append(EnrolmentSummary(e, make_progress(e, finished, total, items.get(e.course_id, []))))
+        required = items.get((e.user_id, e.course_id), [])
+        finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
+        found.append((e, make_progress(e, finished, total, required)))
+    return found
+
+
+def learner_summary(user: User) -> LearnerSummary:
+    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
+    and the number completed: the enrolments with their lessons counted and done in one
+    statement, then the required items of the open courses (`with_progress`, which the reports
+    use too)."""
+    rows = with_progress(
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
+    )
+    summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(rows) - len(open_rows),
+        completed_count=len(rows) - len(summaries),
     )
 
 

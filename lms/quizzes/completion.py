@@ -9,12 +9,13 @@ the course page calls required is what completes the course. `attempts.grade` ca
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..courses.completion import RequiredItem, register_criterion
+from ..courses.completion import Pair, RequiredItem, register_criterion
 from ..courses.models import Enrolment
 from ..extensions import db
 from . import grading
@@ -23,10 +24,10 @@ from .models import Attempt, AttemptState, Quiz
 CRITERION = "quizzes"
 
 
-def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The published quizzes each course's rule requires, passed or not by the user (two queries)."""
+def _counted_quizzes(rules: dict[int, str]) -> list:
+    """The published quizzes each course's rule counts: the required ones, or every one for "all"."""
     # Only the columns the rule reads: lighter, and a page never loads a whole quiz for it.
-    quizzes = [
+    return [
         quiz
         for quiz in db.session.execute(
             sa.select(Quiz.id, Quiz.course_id, Quiz.title, Quiz.required, Quiz.grading_method, Quiz.pass_mark)
@@ -35,37 +36,61 @@ def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, li
         )
         if quiz.required or rules.get(quiz.course_id) == "all"
     ]
-    percents: dict[int, list[float]] = {}
-    if user_id is not None and quizzes:
-        for quiz_id, percent in db.session.execute(
-            sa.select(Attempt.quiz_id, Attempt.percent)
+
+
+def _item(quiz, met: bool | None) -> RequiredItem:
+    return RequiredItem(
+        CRITERION,
+        quiz.title,
+        "quizzes.detail",
+        {"quiz_id": quiz.id},
+        met,
+        _l("Kuis"),
+        (_l("Lulus"), _l("Belum lulus")),
+    )
+
+
+def required_quizzes_for(pairs: Collection[Pair], rules: dict[int, str]) -> dict[Pair, list[RequiredItem]]:
+    """The quizzes each (user, course) pair's rule requires, passed or not by that user (two
+    queries, whatever the number of users and courses)."""
+    quizzes = _counted_quizzes(rules)
+    percents: dict[tuple[int, int], list[float]] = {}
+    user_ids = {user_id for user_id, _course_id in pairs}
+    if user_ids and quizzes:
+        for user_id, quiz_id, percent in db.session.execute(
+            sa.select(Attempt.user_id, Attempt.quiz_id, Attempt.percent)
             .where(
-                Attempt.user_id == user_id,
+                Attempt.user_id.in_(user_ids),
                 Attempt.quiz_id.in_([quiz.id for quiz in quizzes]),
                 Attempt.state == AttemptState.FINISHED,
                 Attempt.percent.is_not(None),
             )
-            .order_by(Attempt.quiz_id, Attempt.number)
+            .order_by(Attempt.user_id, Attempt.quiz_id, Attempt.number)
         ):
-            percents.setdefault(quiz_id, []).append(percent)
-    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+            percents.setdefault((user_id, quiz_id), []).append(percent)
+    by_course: dict[int, list] = {}
     for quiz in quizzes:
-        met = None
-        if user_id is not None:
-            grade = grading.quiz_grade(quiz.grading_method.value, percents.get(quiz.id, []))
-            met = grade is not None and grade >= quiz.pass_mark
-        found[quiz.course_id].append(
-            RequiredItem(
-                CRITERION,
-                quiz.title,
-                "quizzes.detail",
-                {"quiz_id": quiz.id},
-                met,
-                _l("Kuis"),
-                (_l("Lulus"), _l("Belum lulus")),
-            )
-        )
-    return found
+        by_course.setdefault(quiz.course_id, []).append(quiz)
+
+    def passed(user_id: int, quiz) -> bool:
+        grade = grading.quiz_grade(quiz.grading_method.value, percents.get((user_id, quiz.id), []))
+        return grade is not None and grade >= quiz.pass_mark
+
+    return {
+        (user_id, course_id): [_item(quiz, passed(user_id, quiz)) for quiz in by_course.get(course_id, [])]
+        for user_id, course_id in pairs
+    }
+
+
+def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
+    """The published quizzes each course's rule requires, passed or not by the user (two queries)."""
+    if user_id is not None:
+        found = required_quizzes_for([(user_id, course_id) for course_id in rules], rules)
+        return {course_id: found[(user_id, course_id)] for course_id in rules}
+    by_course: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+    for quiz in _counted_quizzes(rules):
+        by_course[quiz.course_id].append(_item(quiz, None))
+    return by_course
 
 
 def quizzes_passed(enrolment: Enrolment, option: Any) -> bool:
@@ -93,4 +118,5 @@ register_criterion(
     ],
     items=required_quizzes,
     ignored_message=_ignored,
+    items_for=required_quizzes_for,
 )

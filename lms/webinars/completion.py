@@ -9,13 +9,14 @@ final or is corrected, the affected enrolments are re-evaluated through courses'
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..courses import completion
-from ..courses.completion import RequiredItem, check_completion, register_criterion
+from ..courses.completion import Pair, RequiredItem, check_completion, register_criterion
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .models import Attendance, Webinar
@@ -25,38 +26,63 @@ logger = logging.getLogger(__name__)
 CRITERION = "webinars"
 
 
-def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The webinars each course marks required, with whether the user was present (two queries)."""
-    webinars = db.session.scalars(
+def _required(rules: dict[int, str]) -> list[Webinar]:
+    return db.session.scalars(
         sa.select(Webinar)
         .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
         .order_by(Webinar.course_id, Webinar.starts_at, Webinar.id)
     ).all()
-    present: set[int] = set()
-    if user_id is not None and webinars:
-        present = set(
-            db.session.scalars(
-                sa.select(Attendance.webinar_id).where(
-                    Attendance.user_id == user_id,
+
+
+def _item(webinar: Webinar, met: bool | None) -> RequiredItem:
+    return RequiredItem(
+        CRITERION,
+        webinar.title,
+        "webinars.detail",
+        {"webinar_id": webinar.id},
+        met,
+        _l("Webinar"),
+        (_l("Hadir"), _l("Belum hadir")),
+    )
+
+
+def required_webinars_for(pairs: Collection[Pair], rules: dict[int, str]) -> dict[Pair, list[RequiredItem]]:
+    """The webinars each (user, course) pair's course marks required, with whether that user was
+    present (two queries, whatever the number of users and courses)."""
+    webinars = _required(rules)
+    present: set[tuple[int, int]] = set()
+    user_ids = {user_id for user_id, _course_id in pairs}
+    if user_ids and webinars:
+        present = {
+            (user_id, webinar_id)
+            for user_id, webinar_id in db.session.execute(
+                sa.select(Attendance.user_id, Attendance.webinar_id).where(
+                    Attendance.user_id.in_(user_ids),
                     Attendance.webinar_id.in_([webinar.id for webinar in webinars]),
                     Attendance.present.is_(True),
                 )
             )
-        )
-    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+        }
+    by_course: dict[int, list[Webinar]] = {}
     for webinar in webinars:
-        found[webinar.course_id].append(
-            RequiredItem(
-                CRITERION,
-                webinar.title,
-                "webinars.detail",
-                {"webinar_id": webinar.id},
-                None if user_id is None else webinar.id in present,
-                _l("Webinar"),
-                (_l("Hadir"), _l("Belum hadir")),
-            )
-        )
-    return found
+        by_course.setdefault(webinar.course_id, []).append(webinar)
+    return {
+        (user_id, course_id): [
+            _item(webinar, (user_id, webinar.id) in present) for webinar in by_course.get(course_id, [])
+        ]
+        for user_id, course_id in pairs
+    }
+
+
+def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
+    """The webinars each course marks required, with whether the user was present (two queries)."""
+    if user_id is not None:
+        found = required_webinars_for([(user_id, course_id) for course_id in rules], rules)
+        return {course_id: found[(user_id, course_id)] for course_id in rules}
+    by_course: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+    for webinar in _required(rules):
+        by_course[webinar.course_id].append(_item(webinar, None))
+    return by_course
 
 
 def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:
@@ -82,6 +108,7 @@ register_criterion(
     options=[("required", _l("Hadir di setiap webinar yang ditandai wajib untuk kursus ini"))],
     items=required_webinars,
     ignored_message=_ignored,
+    items_for=required_webinars_for,
 )
 
 

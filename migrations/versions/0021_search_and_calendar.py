@@ -1,7 +1,7 @@
 """full-text search of lesson text; the webinar calendar feed
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 Create Date: 2026-12-03 13:40:00
 
 `lessons.body_text` holds the plain words of each lesson (filled here from its Markdown). The
@@ -24,7 +24,7 @@ from lms.courses.search import lesson_text
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0017'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
