@@ -16,11 +16,13 @@ PostgreSQL: a generated tsvector column with a GIN index, in the text search con
 Webinars can be cancelled (`cancelled_at`); `webinar_calendar_feeds` holds each person's secret
 calendar address as a nonce (the address is the nonce signed with the app's key).
 """
+import html
+import re
+
+import bleach
 import sqlalchemy as sa
 from alembic import op
-
-# A migration runs inside the app; the lesson text must be the words the app itself would index.
-from lms.courses.search import lesson_text
+from markdown_it import MarkdownIt
 
 # revision identifiers, used by Alembic.
 revision = '0021'
@@ -80,6 +82,19 @@ def _calendar():
         sa.PrimaryKeyConstraint('user_id', name=op.f('pk_webinar_calendar_feeds')),
         sa.UniqueConstraint('nonce', name=op.f('uq_webinar_calendar_feeds_nonce')),
     )
+
+
+# A frozen copy of the app's lesson_text (lms/courses/search.py) as it was when this migration was
+# written, so that later changes to the app never change what this migration does. Saving a lesson
+# recomputes its words with the app's current code.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_STRIP = bleach.Cleaner(tags=frozenset(), attributes={}, strip=True, strip_comments=True)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def lesson_text(body_md: str) -> str:
+    words = " ".join(html.unescape(_STRIP.clean(_MARKDOWN.render(body_md))).split())
+    return _CONTROL.sub("", words)
 
 
 def _fill_lesson_text():
