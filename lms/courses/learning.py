@@ -14,6 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,6 +23,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
+from . import search
 from .completion import RequiredItem, check_completion, required_items, required_items_for
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
@@ -44,27 +46,23 @@ class CatalogueFilter:
     jp_max: int | None = None
 
 
-def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def search_match(flt: CatalogueFilter) -> search.Match | None:
+    """How the filter's words narrow the catalogue (None when no search was typed)."""
+    return search.Match(search.words(flt.search)) if (flt.search or "").strip() else None
 
 
 def catalogue_query(flt: CatalogueFilter) -> sa.Select:
-    """Published courses matching every search word (title or summary) and the filters."""
+    """Published courses holding every search word (in the title, summary or lesson text; best
+    match first) and matching the filters; without words, by title."""
     query = (
         sa.select(Course)
         .where(Course.status == CourseStatus.PUBLISHED)
         .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
-    for word in (flt.search or "").split()[:8]:
-        pattern = _like(word[:50])
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Course.title).like(pattern, escape="\\"),
-                sa.func.lower(Course.summary).like(pattern, escape="\\"),
-            )
-        )
+    match = search_match(flt)
+    if match is not None:
+        query = match.apply(query)
     if flt.category:
         query = query.where(Course.category == flt.category)
     if flt.competency:
@@ -91,6 +89,8 @@ class CataloguePage:
     page: int
     per_page: int
     total: int
+    # Course id -> a passage of its lesson text with the search words in <mark> (escaped HTML).
+    snippets: dict[int, Markup] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -115,7 +115,8 @@ class CataloguePage:
 
 def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) -> CataloguePage:
     """One page of the published catalogue with the courses' competencies and the number of
-    matching courses, in one statement (a window count instead of a second COUNT query)."""
+    matching courses, in one statement (a window count instead of a second COUNT query); a
+    search adds one statement for the snippets of the page's courses."""
     page = max(page, 1)
     query = catalogue_query(flt)
     rows = (
@@ -133,7 +134,9 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery())
         )
-    return CataloguePage(items, page, per_page, total or 0)
+    match = search_match(flt)
+    snippets = match.snippets([course.id for course in items]) if match is not None else {}
+    return CataloguePage(items, page, per_page, total or 0, snippets)
 
 
 @dataclass(frozen=True)

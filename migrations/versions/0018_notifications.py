@@ -1,7 +1,7 @@
 """notifications: in-app notices with their mail, per-user mail opt-outs, the unread counter
 
 Revision ID: 0018
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-03 14:00:00
 
 `notifications` holds one row per (user, kind, key): an event that repeats never notifies or
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0019"  # chained after main's head (evaluations)
+down_revision = "0021"  # chained after main's head (search and calendar)
 branch_labels = None
 depends_on = None
 

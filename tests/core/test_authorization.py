@@ -113,6 +113,9 @@ MATRIX = [
     row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
     row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),
+    row("POST", "/webinars/{webinar}/cancel", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/calendar/reset", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/calendar/not-a-token.ics", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Courses: {c1} is the trainer's published course, {c2} another trainer's, {draft} unpublished.
     row("GET", "/courses/", OK, OK, OK, OK, OK),
     row("GET", "/courses/{c1}", OK, OK, OK, OK, OK),

@@ -98,6 +98,12 @@ def test_a_webinar_set_up_within_the_hour_gets_only_the_hour_notice(people):
     assert {n.kind for n in notices(people.ani)} == {kinds.WEBINAR_SOON}
 
 
+def test_a_cancelled_webinar_reminds_nobody(people):
+    webinar = webinar_with(people, T0 + timedelta(hours=5))
+    webinar.cancelled_at = T0 - timedelta(hours=1)
+    assert reminders.notice_webinars(T0) == 0 and notices(people.ani) == []
+
+
 def test_the_scheduler_scans_once_per_period(people):
     webinar_with(people, T0 + timedelta(hours=5))
     assert scheduler.run_due(T0, only={jobs.SCAN}) == [jobs.SCAN]
