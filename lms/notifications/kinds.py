@@ -41,6 +41,7 @@ TRAINING_REQUEST_ANSWERED = "training_request_answered"
 WEBINAR_TOMORROW = "webinar_tomorrow"
 WEBINAR_SOON = "webinar_soon"
 EVALUATION = "evaluation"
+EXTERNAL_LEARNING_ANSWERED = "external_learning_answered"
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -110,12 +111,21 @@ KINDS: dict[str, Kind] = {
             _l("Evaluasi menunggu: %(title)s"),
             _l('Mohon isi evaluasi "%(title)s". Jawaban Anda membantu memperbaiki pelatihan.'),
         ),
+        Kind(
+            EXTERNAL_LEARNING_ANSWERED,
+            _l("Jawaban atas laporan pelatihan saya di luar platform"),
+            _l("Laporan pelatihan Anda sudah diperiksa: %(title)s"),
+            _l('SDM memeriksa laporan pelatihan "%(title)s": %(status)s. %(reason)s'),
+        ),
     )
 }
 
-STATUS_LABELS = {
+STATUS_LABELS = {  # training requests, and reports of learning elsewhere
     "accepted": _l("Disetujui"),
     "declined": _l("Belum dapat dipenuhi"),
+    "approved": _l("disetujui dan JP-nya sudah tercatat"),
+    "returned": _l("dikembalikan untuk diperbaiki"),
+    "revoked": _l("persetujuannya dicabut"),
 }
 
 

@@ -9,7 +9,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from ..accounts.models import User
-from ..careers.signals import training_request_answered
+from ..careers.signals import external_learning_answered, training_request_answered
 from ..certificates.signals import certificate_issued
 from ..core.clock import utcnow
 from ..courses.models import Enrolment
@@ -94,6 +94,18 @@ def on_training_request_answered(sender, request, by=None, **extra) -> None:
     )
 
 
+def on_external_learning_answered(sender, item, by=None, **extra) -> None:
+    """HR approved, returned or revoked a report of learning elsewhere: one notice per answer."""
+    status = item.status.value
+    _notify_safely(
+        item.user,
+        kinds.EXTERNAL_LEARNING_ANSWERED,
+        f"external-learning:{item.id}:{status}:{item.answered_at.isoformat() if item.answered_at else ''}",
+        {"title": item.title, "status": status, "reason": item.reason or ""},
+        path=site_path("careers.external_list"),
+    )
+
+
 def on_evaluation_waiting(sender, user, title: str, url: str, key: str, **extra) -> None:
     """lms.evaluations: an evaluation waits for this person (`url` is a site path)."""
     _notify_safely(user, kinds.EVALUATION, f"evaluation:{key}", {"title": title}, path=url)
@@ -106,3 +118,4 @@ def connect() -> None:
     certificate_issued.connect(on_certificate_issued)
     training_request_answered.connect(on_training_request_answered)
     evaluation_waiting.connect(on_evaluation_waiting)
+    external_learning_answered.connect(on_external_learning_answered)

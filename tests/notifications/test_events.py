@@ -191,3 +191,35 @@ def test_a_reminder_from_the_completion_report_reaches_the_learner_once_a_day(pe
     assert [m["Subject"] for m in mails_to(outbox, people.ani)] == [
         "Pengingat: selesaikan kursus Etika ASN"
     ] * 2
+
+
+def test_an_answer_to_a_report_of_learning_elsewhere_notifies_once_per_answer(people, outbox):
+    from lms.careers import external
+
+    def reported(number: str) -> external.ExternalData:
+        return external.ExternalData(
+            kind="classroom",
+            title="Pelatihan Pengadaan Barang/Jasa",
+            organizer="LKPP",
+            started_on=date(2026, 5, 4),
+            ended_on=date(2026, 5, 6),
+            jp=24,
+            certificate_number=number,
+            competencies=[],
+        )
+
+    item = external.report(people.ani, reported("LKPP-2026-1"))
+    external.send_back(item, "Mohon lampirkan sertifikatnya.", by=people.hr)
+    deliver()
+    [mail] = mails_to(outbox, people.ani)
+    assert mail["Subject"] == "Laporan pelatihan Anda sudah diperiksa: Pelatihan Pengadaan Barang/Jasa"
+    assert "dikembalikan untuk diperbaiki. Mohon lampirkan sertifikatnya." in mail.get_content()
+    assert "http://lms.test/careers/external" in mail.get_content()
+
+    external.update(item, reported("LKPP-2026-2"), by=people.ani)
+    external.send_back(item, "Nomor sertifikat belum sesuai.", by=people.hr)  # returned again: new answer
+    external.update(item, reported("LKPP-2026-3"), by=people.ani)
+    external.approve(item, by=people.hr)
+    deliver()
+    assert len(notices(people.ani, kinds.EXTERNAL_LEARNING_ANSWERED)) == 3
+    assert "disetujui dan JP-nya sudah tercatat" in mails_to(outbox, people.ani)[-1].get_content()
