@@ -17,7 +17,7 @@ import re
 import shutil
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,7 +233,20 @@ class LiveServer:
         self.requests.append(
             (environ["REQUEST_METHOD"], environ["PATH_INFO"] + (f"?{query}" if query else ""))
         )
-        return self.app(environ, start_response)
+        return _closed_when_sent(self.app(environ, start_response))
+
+
+def _closed_when_sent(body: Iterable[bytes]) -> Iterator[bytes]:
+    """The response, closed as soon as its last bytes are out. Werkzeug's development server
+    closes it only after draining what is left of the request; when the browser has hung up (a
+    service worker's cancelled fetch) that drain raises, the close is skipped, and a static file
+    stays open until the garbage collector's ResourceWarning fails whichever test runs then."""
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _exempt_when_asked() -> bool:

@@ -1,7 +1,8 @@
 """Issue 18's journey: a learner completes a course and answers its survey (the certificate is
-issued all the same); three months later (the scheduler run with the clock moved) the learner and
-their supervisor answer the follow-ups; HR sees both in the results and the supervisor's answer
-in the learner's career profile."""
+issued all the same, and its mail arrives with the verification link); three months later (the
+scheduler run with the clock moved) the learner and their supervisor, told by the bell and by
+mail, answer the follow-ups; HR sees both in the results and the supervisor's answer in the
+learner's career profile."""
 
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from lms.evaluations import questions
 from lms.evaluations.access import Subject
 from lms.evaluations.jobs import OPEN_FOLLOW_UPS
 from lms.extensions import db, limiter
-from lms.jobs import scheduler
+from lms.jobs import queue_of, scheduler
 from tests import factories
 from tests.e2e.steps import log_in, submit
 
@@ -24,6 +25,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def people(live_app):
     limiter.reset()
+    queue_of(live_app).huey.flush()
+    live_app.extensions["mail_outbox"] = []
+    live_app.config["PUBLIC_BASE_URL"] = "http://lms.test"
     with live_app.test_request_context():
         agency = factories.agency(code="EVAL", name="Badan Evaluasi")
         trainer = factories.user(agency, roles=(Role.TRAINER,), name="Widyaiswara Evaluasi")
@@ -49,7 +53,12 @@ def answer_scale(page, prefix: str, value: int) -> None:
     page.locator(f"input[type=radio][name^='{prefix}'][value='{value}']").first.check()
 
 
-def test_survey_then_follow_ups_three_months_later(contexts, live_db, people):
+def mails_to(live_app, email: str) -> list:
+    queue_of(live_app).drain()  # the mail jobs, run here and now
+    return [m for m in live_app.extensions["mail_outbox"] if m["To"] == email]
+
+
+def test_survey_then_follow_ups_three_months_later(contexts, live_app, live_db, people):
     learner = contexts.new().new_page()
     assert log_in(learner, people["learner"]).status == 302
 
@@ -71,9 +80,12 @@ def test_survey_then_follow_ups_three_months_later(contexts, live_db, people):
     expect(learner.get_by_text("Terima kasih. Evaluasi Anda sudah tersimpan.")).to_be_visible()
     expect(learner.get_by_text("Anda sudah mengisi evaluasi kursus ini")).to_be_visible()
 
-    # The certificate was issued (the survey never held it back).
+    # The certificate was issued (the survey never held it back), and its mail says how to verify it.
     learner.goto("/certificates/")
     expect(learner.get_by_text("Pelayanan Prima").first).to_be_visible()
+    mails = mails_to(live_app, people["learner"])
+    [certificate_mail] = [m for m in mails if m["Subject"] == "Sertifikat terbit: Pelayanan Prima"]
+    assert "http://lms.test/verify/" in certificate_mail.get_content()
 
     # Three months later: the scheduler (the clock moved) opens the follow-ups.
     ran = live_db(scheduler.run_due, utcnow() + timedelta(days=91), only={OPEN_FOLLOW_UPS})
@@ -85,12 +97,17 @@ def test_survey_then_follow_ups_three_months_later(contexts, live_db, people):
     learner.get_by_label("Contoh penerapannya").fill("Saya menyusun alur antrean baru di loket.")
     assert submit(learner, learner.get_by_role("button", name="Kirim jawaban")).status == 302
 
+    # The supervisor hears of it by mail and by the bell, and opens it from the notice.
+    assert [m["Subject"] for m in mails_to(live_app, people["boss"])] == [
+        "Evaluasi menunggu: Pelayanan Prima — Dewi Lestari"
+    ]
     boss = contexts.new().new_page()
     assert log_in(boss, people["boss"]).status == 302
     boss.goto("/")
-    boss.get_by_role("link", name="Buka evaluasi saya").click()
-    expect(boss.get_by_text("tentang Dewi Lestari (bawahan Anda)")).to_be_visible()
-    boss.get_by_role("link", name="Pelayanan Prima").click()
+    boss.get_by_role("link", name="Pemberitahuan, 1 belum dibaca").click()
+    boss.get_by_role("button", name="Buka").click()
+    expect(boss.get_by_role("heading", level=1)).to_have_text("Tindak lanjut: Pelayanan Prima")
+    expect(boss.get_by_text("Dewi Lestari menyelesaikan pelatihan ini")).to_be_visible()
     boss.locator("#applied-partly").check()
     boss.get_by_label("Contoh penerapannya").fill("Antrean lebih tertib; laporan harian belum rutin.")
     assert submit(boss, boss.get_by_role("button", name="Kirim jawaban")).status == 302
