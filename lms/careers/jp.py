@@ -25,7 +25,7 @@ from ..extensions import db
 from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
-from .models import JpRecord, LearningKind
+from .models import JpRecord, JpTotal, LearningKind
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,11 @@ def jp_year(user: User, year: int) -> JpYear:
         key=lambda item: item.on,
     )
     return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
+
+
+def total_query(user: User, year: int) -> sa.Select:
+    """The person's JP of a year over every source, as kept in jp_totals (no row: none)."""
+    return sa.select(JpTotal.jp).where(JpTotal.user_id == user.id, JpTotal.year == year)
 
 
 def current_year(user: User) -> int:

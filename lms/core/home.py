@@ -2,26 +2,39 @@
 
 Older packages must not import newer ones, so each feature registers its own panel:
 `register_home_panel(fn)` where fn(user) returns (template, context) or None.
+
+A panel that only needs a short list registers the query with it:
+`register_home_panel(fn, reads=query)`, where query(user) returns a `sa.Select` (or None) and
+fn(user, rows) gets its rows as dicts (see `core.together`). The home page reads the lists of
+every such panel in one statement, instead of one statement per panel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from .together import read_together
+
 Panel = tuple[str, dict]
-_providers: list[tuple[int, Callable]] = []
+_providers: list[tuple[int, Callable, Callable | None]] = []
 
 
-def register_home_panel(provider: Callable, order: int = 50) -> None:
-    if all(existing is not provider for _, existing in _providers):
-        _providers.append((order, provider))
+def register_home_panel(provider: Callable, order: int = 50, *, reads: Callable | None = None) -> None:
+    if all(existing is not provider for _, existing, _reads in _providers):
+        _providers.append((order, provider, reads))
         _providers.sort(key=lambda item: item[0])
 
 
 def home_panels(user) -> list[Panel]:
+    queries = {}
+    for index, (_, _provider, reads) in enumerate(_providers):
+        query = reads(user) if reads is not None else None
+        if query is not None:
+            queries[f"panel_{index}"] = query
+    rows = read_together(queries)
     panels = []
-    for _, provider in _providers:
-        panel = provider(user)
+    for index, (_, provider, reads) in enumerate(_providers):
+        panel = provider(user) if reads is None else provider(user, rows.get(f"panel_{index}", []))
         if panel is not None:
             panels.append(panel)
     return panels

@@ -14,7 +14,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Unit, User
@@ -233,6 +234,44 @@ def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outli
             if enrolment is not None and row[2] is not None:
                 done.add(lesson.id)
     return Outline(list(modules.values())), done
+
+
+def course_outline(
+    slug: str, user: User, *, body_of: int | None = None
+) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
+    """The course with this slug, the user's enrolment in it, its outline and the lessons done,
+    in one statement (the course outer-joined to the enrolment, its active modules and lessons
+    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`."""
+    body = sa.case((Lesson.id == body_of, Lesson.body_html)) if body_of is not None else sa.null()
+    query = (
+        sa.select(Course, Enrolment, Module, Lesson, LessonCompletion.id, body)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+        .outerjoin(Module, sa.and_(Module.course_id == Course.id, Module.archived_at.is_(None)))
+        .outerjoin(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None)))
+        .outerjoin(
+            LessonCompletion,
+            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == Enrolment.id),
+        )
+        .where(Course.slug == slug)
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+        .options(defer(Lesson.body_md), defer(Lesson.body_html))
+    )
+    course = enrolment = None
+    modules: dict[int, tuple[Module, list[Lesson]]] = {}
+    done: set[int] = set()
+    for row in db.session.execute(query):
+        course, enrolment, module, lesson, completion_id, body_html = row
+        if module is None:
+            continue
+        entry = modules.setdefault(module.id, (module, []))
+        if lesson is None:
+            continue
+        entry[1].append(lesson)
+        if completion_id is not None:
+            done.add(lesson.id)
+        if lesson.id == body_of:
+            set_committed_value(lesson, "body_html", body_html)
+    return course, enrolment, Outline(list(modules.values())), done
 
 
 # ---------------------------------------------------------------- enrolment and progress

@@ -400,3 +400,12 @@ def visible(
         return True
     close = closes_at(quiz, override_for(quiz, user) if user else None)
     return close is not None and _now(now) >= close
+
+
+def open_attempts_query(user: User) -> sa.Select:
+    """The user's attempts in progress (id, quiz title, deadline): the home page's reminder."""
+    return (
+        sa.select(Attempt.id, Quiz.title, Attempt.deadline_at.label("deadline"))
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+    )

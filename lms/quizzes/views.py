@@ -279,19 +279,14 @@ def review(attempt_id: int):
     )
 
 
-def quiz_panel(user):
+def quiz_panel(user, rows):
     """Open attempts on the learner's home page, so a lost connection is one tap from resuming."""
-    open_attempts = db.session.scalars(
-        db.select(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .options(joinedload(Attempt.quiz))
-    ).all()
-    if not open_attempts:
+    if not rows:
         return None
-    return "quizzes/_home_panel.html", {"attempts": open_attempts}
+    return "quizzes/_home_panel.html", {"attempts": sorted(rows, key=lambda row: row["id"])}
 
 
-register_home_panel(quiz_panel, order=25)
+register_home_panel(quiz_panel, order=25, reads=service.open_attempts_query)
 
 
 def course_panel(course, user, enrolment=None):

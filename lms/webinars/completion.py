@@ -26,32 +26,32 @@ CRITERION = "webinars"
 
 
 def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The webinars each course marks required, with whether the user was present (two queries)."""
-    webinars = db.session.scalars(
-        sa.select(Webinar)
+    """The webinars each course marks required, with whether the user was present (one query)."""
+    present = (
+        sa.select(Attendance.webinar_id)
+        .where(
+            Attendance.webinar_id == Webinar.id,
+            Attendance.user_id == user_id,
+            Attendance.present.is_(True),
+        )
+        .exists()
+        if user_id is not None
+        else sa.null()
+    )
+    rows = db.session.execute(
+        sa.select(Webinar.id, Webinar.course_id, Webinar.title, present.label("present"))
         .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
         .order_by(Webinar.course_id, Webinar.starts_at, Webinar.id)
-    ).all()
-    present: set[int] = set()
-    if user_id is not None and webinars:
-        present = set(
-            db.session.scalars(
-                sa.select(Attendance.webinar_id).where(
-                    Attendance.user_id == user_id,
-                    Attendance.webinar_id.in_([webinar.id for webinar in webinars]),
-                    Attendance.present.is_(True),
-                )
-            )
-        )
+    )
     found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
-    for webinar in webinars:
+    for webinar in rows:
         found[webinar.course_id].append(
             RequiredItem(
                 CRITERION,
                 webinar.title,
                 "webinars.detail",
                 {"webinar_id": webinar.id},
-                None if user_id is None else webinar.id in present,
+                None if user_id is None else bool(webinar.present),
                 _l("Webinar"),
                 (_l("Hadir"), _l("Belum hadir")),
             )

@@ -212,12 +212,12 @@ def registered_ids(user: User, webinar_ids: list[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
-    """The user's webinars (registered, enrolled or moderated) starting within `days`: the
-    in-app reminder on the home page."""
+def upcoming_query(user: User, now: datetime, days: int = 7) -> sa.Select:
+    """The user's webinars (registered, enrolled or moderated) starting within `days`, soonest
+    first, at most 10: the in-app reminder on the home page."""
     enrolled_courses = sa.select(Enrolment.course_id).where(Enrolment.user_id == user.id)
     registered = sa.select(Registration.webinar_id).where(Registration.user_id == user.id)
-    query = (
+    return (
         sa.select(Webinar)
         .where(
             Webinar.ends_at > now,
@@ -233,7 +233,11 @@ def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
         .order_by(Webinar.starts_at)
         .limit(10)
     )
-    return list(db.session.scalars(query))
+
+
+def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
+    """The user's webinars starting within `days` (see upcoming_query)."""
+    return list(db.session.scalars(upcoming_query(user, now, days)))
 
 
 def register(user: User, webinar: Webinar, *, now: datetime) -> Registration:
