@@ -13,7 +13,6 @@ import re
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..core.clock import utcnow
@@ -40,11 +39,11 @@ def visible_quiz(quiz_id: int) -> Quiz:
     return quiz
 
 
-def own_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, with its quiz (404 for anyone else's: ids are not secrets,
-    answers are)."""
-    attempt = db.get_or_404(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
-    if attempt.user_id != current_user.id:
+def own_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The current user's attempt, with its quiz and items in one statement (404 for anyone
+    else's: ids are not secrets, answers are); `lock` it to save answers."""
+    attempt = service.attempt_with_items(attempt_id, lock=lock)
+    if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
 
@@ -188,7 +187,7 @@ def answer(attempt_id: int):
     if (request.content_length or 0) > limit:
         abort(400, description=_("Jawaban terlalu besar untuk dikirim."))
     request.max_content_length = limit
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=True)
     try:
         by_slot = _answers_by_slot(request.form, attempt)
         service.save_answers(attempt, by_slot)
