@@ -74,9 +74,12 @@ def jp_year(user: User, year: int) -> JpYear:
     return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
-def total_query(user: User, year: int) -> sa.Select:
-    """The person's JP of a year over every source, as kept in jp_totals (no row: none)."""
-    return sa.select(JpTotal.jp).where(JpTotal.user_id == user.id, JpTotal.year == year)
+def total_query() -> sa.Select:
+    """The JP of the person `user_id` in the year `careers_year` (bind parameters) over every
+    source, as kept in jp_totals (no row: none)."""
+    return sa.select(JpTotal.jp).where(
+        JpTotal.user_id == sa.bindparam("user_id"), JpTotal.year == sa.bindparam("careers_year")
+    )
 
 
 def current_year(user: User) -> int:

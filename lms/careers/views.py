@@ -234,10 +234,6 @@ def respond_appraisal(appraisal_id: int):
 # ---------------------------------------------------------------- home panel
 
 
-def _career_reads(user):
-    return jp.total_query(user, jp.current_year(user))
-
-
 def career_panel(user, rows):
     """The home page's one JP number: the person's total of the year over every JP source (kept
     in `jp_totals` by the ledger), for everyone who learns here."""
@@ -249,4 +245,9 @@ def career_panel(user, rows):
     }
 
 
-register_home_panel(career_panel, order=30, reads=_career_reads)
+register_home_panel(
+    career_panel,
+    order=30,
+    reads=jp.total_query,
+    params=lambda user: {"user_id": user.id, "careers_year": jp.current_year(user)},
+)

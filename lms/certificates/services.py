@@ -286,8 +286,9 @@ def certificates_of(user: User, *, include_revoked: bool = True) -> list[Certifi
     return list(db.session.scalars(query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
 
 
-def latest_certificates_query(user: User, limit: int = 3) -> sa.Select:
-    """The person's `limit` newest certificates (what the home page lists) and their count."""
+def latest_certificates_query(limit: int = 3) -> sa.Select:
+    """The `limit` newest certificates of the person `user_id` (a bind parameter) and their count:
+    what the home page lists."""
     return (
         sa.select(
             Certificate.id,
@@ -298,7 +299,7 @@ def latest_certificates_query(user: User, limit: int = 3) -> sa.Select:
             Certificate.revoked_at.is_not(None).label("is_revoked"),
             sa.func.count().over().label("count"),
         )
-        .where(Certificate.user_id == user.id)
+        .where(Certificate.user_id == sa.bindparam("user_id"))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(limit)
     )

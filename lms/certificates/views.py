@@ -193,7 +193,12 @@ def certificates_panel(user, rows):
     return "certificates/_home_panel.html", {"certificates": certificates, "count": count}
 
 
-register_home_panel(certificates_panel, order=30, reads=services.latest_certificates_query)
+register_home_panel(
+    certificates_panel,
+    order=30,
+    reads=services.latest_certificates_query,
+    params=lambda user: {"user_id": user.id},
+)
 
 
 # ---------------------------------------------------------------- HR: many numbers at once

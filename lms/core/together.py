@@ -52,23 +52,45 @@ def _json_rows(query: sa.Select, dialect: str) -> sa.ScalarSelect:
     return sa.select(aggregate).select_from(rows).scalar_subquery()
 
 
-def read_together(queries: dict[str, sa.Select]) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every query (as dicts by column name), read in one statement."""
+_statements: dict[tuple, tuple[sa.Select, dict[str, dict[str, Callable]]]] = {}
+
+
+def _statement(queries: dict[str, Callable[[], sa.Select]], dialect: str):
+    """The combined statement and the decoders of each query's columns, built once per set of
+    query builders (they use bind parameters, so the same statement serves every request)."""
+    key = (dialect, tuple(queries.items()))
+    found = _statements.get(key)
+    if found is None:
+        built = {name: make() for name, make in queries.items()}
+        statement = sa.select(*(_json_rows(query, dialect).label(name) for name, query in built.items()))
+        decoders = {
+            name: {
+                column.name: decode
+                for column in query.selected_columns
+                if (decode := _decoder(column.type)) is not None
+            }
+            for name, query in built.items()
+        }
+        found = _statements[key] = (statement, decoders)
+    return found
+
+
+def read_together(
+    queries: dict[str, Callable[[], sa.Select]], params: dict[str, Any] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every query (as dicts by column name), read in one statement.
+
+    Each query is given by a function that builds it (once: keep it free of per-request values)
+    with `sa.bindparam`s whose values are in `params`; queries share the parameter names."""
     if not queries:
         return {}
-    dialect = db.session.get_bind().dialect.name
-    statement = sa.select(*(_json_rows(query, dialect).label(name) for name, query in queries.items()))
-    values = db.session.execute(statement).one()
+    statement, decoders = _statement(queries, db.session.get_bind().dialect.name)
+    values = db.session.execute(statement, params or {}).one()
     found = {}
-    for (name, query), value in zip(queries.items(), values, strict=True):
+    for name, value in zip(queries, values, strict=True):
         rows = json.loads(value) if isinstance(value, str | bytes) else (value or [])
-        decoders = {
-            column.name: decode
-            for column in query.selected_columns
-            if (decode := _decoder(column.type)) is not None
-        }
         for row in rows:
-            for key, decode in decoders.items():
+            for key, decode in decoders[name].items():
                 row[key] = decode(row.get(key))
         found[name] = rows
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -236,30 +237,45 @@ def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outli
     return Outline(list(modules.values())), done
 
 
-def course_outline(
-    slug: str, user: User, *, body_of: int | None = None
-) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
-    """The course with this slug, the user's enrolment in it, its outline and the lessons done,
-    in one statement (the course outer-joined to the enrolment, its active modules and lessons
-    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`."""
-    body = sa.case((Lesson.id == body_of, Lesson.body_html)) if body_of is not None else sa.null()
-    query = (
-        sa.select(Course, Enrolment, Module, Lesson, LessonCompletion.id, body)
-        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id))
+@cache
+def _outline_query() -> sa.Select:
+    # Built once, with bind parameters: building and keying a statement of this size costs more
+    # Python than running it.
+    return (
+        sa.select(
+            Course,
+            Enrolment,
+            Module,
+            Lesson,
+            LessonCompletion.id,
+            sa.case((Lesson.id == sa.bindparam("body_of", type_=sa.Integer), Lesson.body_html)),
+        )
+        .outerjoin(
+            Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
+        )
         .outerjoin(Module, sa.and_(Module.course_id == Course.id, Module.archived_at.is_(None)))
         .outerjoin(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None)))
         .outerjoin(
             LessonCompletion,
             sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == Enrolment.id),
         )
-        .where(Course.slug == slug)
+        .where(Course.slug == sa.bindparam("slug"))
         .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
         .options(defer(Lesson.body_md), defer(Lesson.body_html))
     )
+
+
+def course_outline(
+    slug: str, user: User, *, body_of: int | None = None
+) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
+    """The course with this slug, the user's enrolment in it, its outline and the lessons done,
+    in one statement (the course outer-joined to the enrolment, its active modules and lessons
+    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`."""
+    params = {"slug": slug, "user_id": user.id, "body_of": body_of}
     course = enrolment = None
     modules: dict[int, tuple[Module, list[Lesson]]] = {}
     done: set[int] = set()
-    for row in db.session.execute(query):
+    for row in db.session.execute(_outline_query(), params):
         course, enrolment, module, lesson, completion_id, body_html = row
         if module is None:
             continue
@@ -517,12 +533,11 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-def learner_summary(user: User) -> LearnerSummary:
-    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
-    and the number completed: the enrolments with their lessons counted and done in one
-    statement, then the required items of the open courses."""
+@cache
+def _summary_query() -> sa.Select:
+    # Built once, with a bind parameter: the home page runs it on every request.
     open_only = Enrolment.completed_at.is_(None)
-    rows = db.session.execute(
+    return (
         sa.select(
             Enrolment,
             *(
@@ -535,10 +550,17 @@ def learner_summary(user: User) -> LearnerSummary:
                 )
             ),
         )
-        .where(Enrolment.user_id == user.id)
+        .where(Enrolment.user_id == sa.bindparam("user_id"))
         .options(joinedload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
-    ).all()
+    )
+
+
+def learner_summary(user: User) -> LearnerSummary:
+    """Courses in progress and assigned (with progress, required quizzes and webinars counted)
+    and the number completed: the enrolments with their lessons counted and done in one
+    statement, then the required items of the open courses."""
+    rows = db.session.execute(_summary_query(), {"user_id": user.id}).all()
     open_rows = [row for row in rows if row[0].completed_at is None]
     items = required_items(list({row[0].course_id: row[0].course for row in open_rows}.values()), user.id)
     summaries = []

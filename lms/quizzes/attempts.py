@@ -455,10 +455,11 @@ def visible(
     return close is not None and _now(now) >= close
 
 
-def open_attempts_query(user: User) -> sa.Select:
-    """The user's attempts in progress (id, quiz title, deadline): the home page's reminder."""
+def open_attempts_query() -> sa.Select:
+    """Attempts in progress (id, quiz title, deadline) of the user `user_id` (a bind parameter):
+    the home page's reminder."""
     return (
         sa.select(Attempt.id, Quiz.title, Attempt.deadline_at.label("deadline"))
         .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
+        .where(Attempt.user_id == sa.bindparam("user_id"), Attempt.state == AttemptState.IN_PROGRESS)
     )

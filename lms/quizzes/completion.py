@@ -9,6 +9,7 @@ the course page calls required is what completes the course. `attempts.grade` ca
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,29 +24,37 @@ from .models import Attempt, AttemptState, Quiz
 CRITERION = "quizzes"
 
 
-def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The published quizzes each course's rule requires, passed or not by the user (one query:
-    the quizzes outer-joined to the user's graded attempts)."""
+@cache
+def _quizzes_query(with_user: bool) -> sa.Select:
+    # Built once, with bind parameters (a page runs it on every request).
     # Only the columns the rule reads: lighter, and a page never loads a whole quiz for it.
     query = (
         sa.select(Quiz.id, Quiz.course_id, Quiz.title, Quiz.required, Quiz.grading_method, Quiz.pass_mark)
-        .where(Quiz.course_id.in_(list(rules)), Quiz.published.is_(True))
+        .where(Quiz.course_id.in_(sa.bindparam("course_ids", expanding=True)), Quiz.published.is_(True))
         .order_by(Quiz.course_id, Quiz.id)
     )
-    if user_id is not None:
+    if with_user:
         query = query.add_columns(Attempt.percent).outerjoin(
             Attempt,
             sa.and_(
                 Attempt.quiz_id == Quiz.id,
-                Attempt.user_id == user_id,
+                Attempt.user_id == sa.bindparam("user_id"),
                 Attempt.state == AttemptState.FINISHED,
                 Attempt.percent.is_not(None),
             ),
         )
         query = query.order_by(Attempt.number)
+    return query
+
+
+def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
+    """The published quizzes each course's rule requires, passed or not by the user (one query:
+    the quizzes outer-joined to the user's graded attempts)."""
+    query = _quizzes_query(user_id is not None)
+    params = {"course_ids": list(rules), "user_id": user_id}
     quizzes: dict[int, sa.Row] = {}
     percents: dict[int, list[float]] = {}
-    for row in db.session.execute(query):
+    for row in db.session.execute(query, params):
         if not (row.required or rules.get(row.course_id) == "all"):
             continue
         quizzes.setdefault(row.id, row)

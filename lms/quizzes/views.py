@@ -285,7 +285,9 @@ def quiz_panel(user, rows):
     return "quizzes/_home_panel.html", {"attempts": sorted(rows, key=lambda row: row["id"])}
 
 
-register_home_panel(quiz_panel, order=25, reads=service.open_attempts_query)
+register_home_panel(
+    quiz_panel, order=25, reads=service.open_attempts_query, params=lambda user: {"user_id": user.id}
+)
 
 
 def course_panel(course, user, enrolment=None):

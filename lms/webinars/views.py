@@ -62,8 +62,8 @@ def report_viewer(webinar_id: int) -> Webinar:
     return webinar
 
 
-def _home_reads(user):
-    upcoming = services.upcoming_query(user, now()).subquery()
+def _home_reads():
+    upcoming = services.upcoming_query().subquery()
     return sa.select(upcoming.c.id, upcoming.c.title, upcoming.c.starts_at)
 
 
@@ -74,7 +74,9 @@ def _home_panel(user, rows):
     return "webinars/_home_panel.html", {"webinars": webinars, "now": now()}
 
 
-register_home_panel(_home_panel, order=40, reads=_home_reads)
+register_home_panel(
+    _home_panel, order=40, reads=_home_reads, params=lambda user: services.upcoming_params(user, now())
+)
 
 
 @bp.get("/")
