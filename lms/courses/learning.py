@@ -51,35 +51,76 @@ def _like(word: str) -> str:
 
 def catalogue_query(flt: CatalogueFilter) -> sa.Select:
     """Published courses matching every search word (title or summary) and the filters."""
+    return _catalogue_query(*_catalogue_shape(flt)).params(_catalogue_params(flt))
+
+
+def _catalogue_words(flt: CatalogueFilter) -> list[str]:
+    return [_like(word[:50]) for word in (flt.search or "").split()[:8]]
+
+
+def _catalogue_shape(flt: CatalogueFilter) -> tuple[int, bool, bool, bool, bool]:
+    return (
+        len(_catalogue_words(flt)),
+        bool(flt.category),
+        bool(flt.competency),
+        flt.jp_min is not None,
+        flt.jp_max is not None,
+    )
+
+
+def _catalogue_params(flt: CatalogueFilter) -> dict:
+    params = {f"word_{i}": pattern for i, pattern in enumerate(_catalogue_words(flt))}
+    params.update(
+        category=flt.category,
+        competency=(flt.competency or "").upper(),
+        jp_min=flt.jp_min,
+        jp_max=flt.jp_max,
+    )
+    return params
+
+
+@cache
+def _catalogue_query(words: int, category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
+    # Built once per shape of the filter, with bind parameters (every catalogue page runs it).
     query = (
         sa.select(Course)
         .where(Course.status == CourseStatus.PUBLISHED)
         .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
-    for word in (flt.search or "").split()[:8]:
-        pattern = _like(word[:50])
+    for i in range(words):
+        pattern = sa.bindparam(f"word_{i}", type_=sa.String)
         query = query.where(
             sa.or_(
                 sa.func.lower(Course.title).like(pattern, escape="\\"),
                 sa.func.lower(Course.summary).like(pattern, escape="\\"),
             )
         )
-    if flt.category:
-        query = query.where(Course.category == flt.category)
-    if flt.competency:
+    if category:
+        query = query.where(Course.category == sa.bindparam("category"))
+    if competency:
         query = query.where(
             Course.id.in_(
                 sa.select(CourseCompetency.course_id)
                 .join(Competency)
-                .where(Competency.code == flt.competency.upper())
+                .where(Competency.code == sa.bindparam("competency"))
             )
         )
-    if flt.jp_min is not None:
-        query = query.where(Course.jp >= flt.jp_min)
-    if flt.jp_max is not None:
-        query = query.where(Course.jp <= flt.jp_max)
+    if jp_min:
+        query = query.where(Course.jp >= sa.bindparam("jp_min", type_=sa.Integer))
+    if jp_max:
+        query = query.where(Course.jp <= sa.bindparam("jp_max", type_=sa.Integer))
     return query
+
+
+@cache
+def _catalogue_page(*shape) -> sa.Select:
+    return (
+        _catalogue_query(*shape)
+        .add_columns(sa.func.count().over().label("total"))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
 
 
 @dataclass
@@ -117,19 +158,12 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     """One page of the published catalogue with the courses' competencies and the number of
     matching courses, in one statement (a window count instead of a second COUNT query)."""
     page = max(page, 1)
-    query = catalogue_query(flt)
-    rows = (
-        db.session.execute(
-            query.add_columns(sa.func.count().over().label("total"))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .unique()
-        .all()
-    )
+    params = {**_catalogue_params(flt), "limit": per_page, "offset": (page - 1) * per_page}
+    rows = db.session.execute(_catalogue_page(*_catalogue_shape(flt)), params).unique().all()
     items = [course for course, _total in rows]
     total = rows[0][1] if rows else 0
     if not items and page > 1:  # past the last page: the window saw no row to count
+        query = catalogue_query(flt)
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery())
         )
@@ -145,6 +179,17 @@ class CompetencyOption:
 def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
     """What the catalogue's filters offer, in one statement: the categories that published courses
     use, and the SKJ competencies (by type, then code)."""
+    found: tuple[list[str], list[CompetencyOption]] = ([], [])
+    for kind, _sort, code, name in db.session.execute(_filters_query()):
+        if kind == 0:
+            found[0].append(code)
+        else:
+            found[1].append(CompetencyOption(code, name))
+    return found
+
+
+@cache
+def _filters_query() -> sa.Select:
     categories = (
         sa.select(
             sa.literal(0).label("kind"),
@@ -162,15 +207,7 @@ def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
         Competency.name.label("name"),
     ).where(Competency.agency_id.is_(None))
     union = sa.union_all(categories, competencies).subquery()
-    found: tuple[list[str], list[CompetencyOption]] = ([], [])
-    for kind, _sort, code, name in db.session.execute(
-        sa.select(union).order_by(union.c.kind, union.c.sort, union.c.code)
-    ):
-        if kind == 0:
-            found[0].append(code)
-        else:
-            found[1].append(CompetencyOption(code, name))
-    return found
+    return sa.select(union).order_by(union.c.kind, union.c.sort, union.c.code)
 
 
 def categories() -> list[str]:
