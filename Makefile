@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-load clean
+.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-offline bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,17 +72,25 @@ bench-careers: install
 bench-pages: install
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
-# Load test of the production topology (start it first: make run-prod), loopback only, headless
-# and bounded in time; figures go in docs/benchmarks.md. LOAD_DATABASE_URL: the database it serves.
-LOAD_HOST ?= http://127.0.0.1:8080
+# A learner on emulated slow 3G (CDP, page and service worker): first and repeat visit, course
+# download (time, bytes), first offline open, sync after reconnect (docs/benchmarks.md).
+bench-offline: install
+	$(BIN)/python bench/offline_3g.py $(BENCH_ARGS)
+
+# Load test of the production topology, one command (bench/load.py; run it on a quiet machine):
+# builds (once) the database lms_load on 127.0.0.1:5432 with a generated agency and its courses,
+# starts deploy/run-local.sh on spare ports (Redis 127.0.0.1:6379, database 13), runs locust
+# headless on loopback for LOAD_ARGS, samples the processes' memory, prints the summary, stops all.
+# Smoke run: make bench-load LOAD_SIZE=small LOAD_ARGS="--users 10 --spawn-rate 5 --run-time 30s"
+LOAD_SIZE ?= large
 LOAD_ARGS ?= --users 200 --spawn-rate 20 --run-time 10m
 bench-load: install
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/locust -f bench/locustfile.py --headless --host $(LOAD_HOST) $(LOAD_ARGS) --csv bench-load --only-summary
+	$(BIN)/python bench/load.py --size $(LOAD_SIZE) --locust-args "$(LOAD_ARGS)"
 
 bench: install
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do \
-		case $$b in bench/generate_agency.py|bench/locustfile.py) continue;; esac; \
+		case $$b in bench/generate_agency.py|bench/locustfile.py|bench/load.py) continue;; esac; \
 		$(BIN)/python $$b || exit 1; done || echo "no benchmarks yet"
 
 clean:

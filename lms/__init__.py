@@ -46,6 +46,7 @@ from .quizzes import bp as quizzes_bp
 from .quizzes import manage_bp as quizzes_manage_bp
 from .quizzes.cli import register as register_quizzes_cli
 from .reports import bp as reports_bp
+from .reports import teach_bp as reports_teach_bp
 from .webinars import bp as webinars_bp
 from .webinars.broadcast import on_queue_split
 from .webinars.cli import register as register_webinars_cli
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     certificates.init_app(app)  # also connects its signal subscribers
     careers.init_app(app)  # also connects its signal subscribers
     app.register_blueprint(reports_bp)
+    app.register_blueprint(reports_teach_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quizzes_manage_bp)
     app.register_blueprint(webinars_bp)

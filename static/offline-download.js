@@ -7,7 +7,7 @@
   if (!RB || !box || !RB.user || !window.caches || !navigator.serviceWorker) { return; }
   var $ = function (s) { return box.querySelector(s); };
   var status = $("[data-status]"), bar = $("[data-bar]"), start = $("[data-start]"), drop = $("[data-remove]");
-  var id = RB.user + ":" + box.getAttribute("data-id"), pack = null;
+  var id = RB.user + ":" + box.getAttribute("data-id"), pack = null, loading = null;
   var locale = document.documentElement.lang === "en" ? "en-GB" : "id-ID";
   box.hidden = false;
 
@@ -45,8 +45,10 @@
     });
   }
 
+  // The course's list of files. On a slow link it may still be on its way when the button is
+  // pressed: the press waits for it (a failed one is asked for again).
   function load() {
-    return fetch(box.getAttribute("data-offline-download"), {credentials: "same-origin", headers: {Accept: "application/json"}})
+    loading = fetch(box.getAttribute("data-offline-download"), {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (data) {
         pack = data;
@@ -57,6 +59,8 @@
         }
         return summary();
       });
+    loading.catch(function () { loading = null; });
+    return loading;
   }
 
   function download() {
@@ -96,8 +100,13 @@
   }
 
   start.addEventListener("click", function () {
-    if (!pack) { say("offline"); return; }
-    download();
+    if (pack) { download(); return; }
+    start.disabled = true;
+    say("preparing");
+    (loading || load()).then(download, function () {
+      say("offline");
+      start.disabled = false;
+    });
   });
   drop.addEventListener("click", function () {
     RB.all("downloads", RB.user).then(function (rows) {
@@ -113,6 +122,6 @@
   $("[data-videos]").addEventListener("change", function () { if (pack) { summary(); } });
 
   showSaved().then(function (row) {
-    return load().catch(function () { if (!row) { say("offline"); } });
+    return (loading || load()).catch(function () { if (!row) { say("offline"); } });
   });
 })();

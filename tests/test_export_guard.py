@@ -2,13 +2,15 @@
 
 A person, a unit, a course, a position and a competency are all named =HYPERLINK(...): in every
 CSV and XLSX file HR, trainers, moderators and verifiers can download (reports, careers, the
-competency catalogue, quiz results, webinar attendance, bulk certificate verification), each such
+competency catalogue, quiz results, webinar attendance, bulk certificate verification, course
+completion), each such
 value comes out prefixed with an apostrophe (shown as text), never as a formula. A new export
 belongs in this list.
 """
 
 import csv
 import io
+from datetime import date, timedelta
 
 import openpyxl
 import sqlalchemy as sa
@@ -78,7 +80,7 @@ def test_every_export_neutralises_formulas(app, client, login):
         trainer = factories.user(roles=(Role.TRAINER,), name="Pengajar Kuis")
         quiz_course = factories.course(by=trainer, title=HOSTILE, modules=1, lessons=1)
         quiz = build_quiz(quiz_course, gift="::jp::Satu JP sama dengan 45 menit. {T}", title=HOSTILE)
-        learning.enrol(org.staff, quiz_course)
+        learning.enrol(org.staff, quiz_course, by=org.hr, due_date=date.today() + timedelta(days=7))
         attempts.finish_attempt(attempts.start_attempt(quiz, org.staff))
         webinar = factories.webinar(org.hr, title=HOSTILE)
         factories.registration(webinar, org.staff)
@@ -96,6 +98,7 @@ def test_every_export_neutralises_formulas(app, client, login):
         ("talent", ""),
         ("readiness", f"?position={muda}"),
         ("training-history", ""),
+        ("completion", ""),
     ):
         for fmt in ("csv", "xlsx"):
             downloads[f"reports {kind}.{fmt}"] = fetch(client.get(f"/hr/{agency}/export/{kind}.{fmt}{query}"))

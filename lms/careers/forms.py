@@ -4,6 +4,7 @@ Choices are filled by the views; services validate the values and say what is wr
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -221,3 +222,73 @@ def position_form(competencies, others, position=None, *, prefill=False) -> Posi
         (p.code, f"{p.name} ({p.code})") for p in others if position is None or p.id != position.id
     )
     return form
+
+
+# ---------------------------------------------------------------- learning elsewhere
+
+COMPETENCY_ROWS = 3
+
+
+class ExternalLearningForm(FlaskForm):
+    kind = SelectField(
+        _l("Jenis pembelajaran"),
+        choices=choices([(k.value, k.label) for k in LearningKind]),
+        validate_choice=False,
+    )
+    title = StringField(_l("Nama pelatihan"), validators=[required(), max_length(200)])
+    organizer = StringField(
+        _l("Penyelenggara"),
+        validators=[required(), max_length(200)],
+        description=_l("Misalnya: BPSDM Provinsi Maluku, LAN, LKPP."),
+    )
+    started_on = DateField(_l("Tanggal mulai"), validators=[Optional()])
+    ended_on = DateField(_l("Tanggal selesai"), validators=[Optional()])
+    jp = IntegerField(
+        _l("Jumlah JP"),
+        validators=[Optional(), NumberRange(1, 1000, message=_l("Isi dengan angka 1 sampai 1000."))],
+        description=_l("Seperti tertulis di sertifikat (1 JP = 45 menit)."),
+    )
+    certificate_number = StringField(_l("Nomor sertifikat"), validators=[max_length(100)])
+    evidence = FileField(
+        _l("Berkas bukti (PDF atau foto)"),
+        description=_l("Sertifikat atau surat keterangan, PDF/JPEG/PNG/WebP, paling besar 5 MB."),
+    )
+
+    def competency_pairs(self) -> list[tuple[int | None, int | None]]:
+        return [
+            (self[f"competency_{n}"].data, optional_int(self[f"level_{n}"].data))
+            for n in range(1, COMPETENCY_ROWS + 1)
+        ]
+
+    def competency_rows(self):
+        return [(self[f"competency_{n}"], self[f"level_{n}"]) for n in range(1, COMPETENCY_ROWS + 1)]
+
+
+for _n in range(1, COMPETENCY_ROWS + 1):
+    setattr(
+        ExternalLearningForm,
+        f"competency_{_n}",
+        SelectField(_l("Kompetensi %(n)d", n=_n), coerce=optional_int, validate_choice=False),
+    )
+    setattr(
+        ExternalLearningForm,
+        f"level_{_n}",
+        SelectField(
+            _l("Level kompetensi %(n)d", n=_n), choices=choices(LEVEL_CHOICES), validate_choice=False
+        ),
+    )
+
+
+class ExternalAnswerForm(FlaskForm):
+    decision = SelectField(
+        _l("Keputusan"),
+        choices=choices(
+            [("approve", _l("Setujui: JP dihitung")), ("return", _l("Kembalikan untuk diperbaiki"))]
+        ),
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Alasan untuk pegawai"),
+        validators=[max_length(2000)],
+        description=_l("Wajib diisi bila laporan dikembalikan atau persetujuan dicabut."),
+    )

@@ -21,11 +21,13 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.agencies import can_manage_agency
 from ..accounts.audit import log_change
 from ..accounts.models import User
+from ..core.clock import utcnow
 from ..extensions import db
 from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
-from .models import JpRecord, JpTotal, LearningKind
+from .models import ExternalLearning, ExternalStatus, JpRecord, JpTotal, LearningKind
+from .signals import external_learning_answered
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +69,17 @@ class JpYear:
 
 def jp_year(user: User, year: int) -> JpYear:
     """Everything that counts toward a person's JP of a year (one query per source)."""
-    items = sorted(
+    items = ledger_items(user, year)
+    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
+
+
+def ledger_items(user: User, year: int | None = None) -> list[JpItem]:
+    """The lines of a person's ledger of a year (None: every year), oldest first; revoked ones
+    included, marked."""
+    return sorted(
         (item for source in jp_sources.sources() for item in source.items(user, year)),
         key=lambda item: item.on,
     )
-    return JpYear(year, sum(item.counted for item in items), yearly_target(), items)
 
 
 def total_query() -> sa.Select:
@@ -186,12 +194,36 @@ def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None 
 
 
 def delete_jp_record(record: JpRecord, *, by: User) -> None:
-    """HR removes a JP record entered by mistake (kept in the audit log)."""
+    """HR removes a JP record entered by mistake (kept in the audit log); a learner's report it
+    came from is marked as no longer approved."""
     person = record.user
     _require_hr(by, person)
     log_change(
         "jp_record", record.id, "delete", subject_id=person.id, actor=by, before=record.snapshot(), after=None
     )
+    # A record made by approving a learner's report: the report says its approval was withdrawn.
+    reported = db.session.scalar(
+        sa.select(ExternalLearning).where(ExternalLearning.jp_record_id == record.id)
+    )
+    if reported is not None:
+        reported.jp_record_id = None
+        if reported.status is ExternalStatus.APPROVED:
+            before = reported.snapshot()
+            reported.status, reported.reason = (
+                ExternalStatus.REVOKED,
+                str(_l("Catatan JP-nya dihapus oleh pengelola SDM.")),
+            )
+            reported.answered_by_id, reported.answered_at = by.id, utcnow()
+            log_change(
+                "external_learning",
+                reported.id,
+                "revoke",
+                subject_id=person.id,
+                actor=by,
+                before=before,
+                after=reported.snapshot(),
+            )
+            external_learning_answered.send(current_app._get_current_object(), item=reported, by=by)
     year = record.ended_on.year
     db.session.delete(record)
     db.session.flush()

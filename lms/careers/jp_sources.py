@@ -2,8 +2,9 @@
 
 Each source answers the same four questions: `total()` of a person's year (to keep jp_totals in
 step), `yearly_sql()` (PostgreSQL rebuild, set-based), `yearly_rows()` (SQLite rebuild, bucketed
-in Python) and `items()` (the lines of the profile). A course or webinar whose certificate was
-revoked is left out of the totals and listed, marked, in the items.
+in Python) and `items()` (the lines of the profile of a year; of every year for the transcript).
+A course or webinar whose certificate was revoked is left out of the totals and listed, marked,
+in the items.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def year_bounds(year: int, timezone: str) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
+def _in_year(column, user: User, year: int | None) -> tuple:
+    """Conditions that keep a time column inside the person's calendar year (none: every year)."""
+    if year is None:
+        return (column.is_not(None),)
+    start, end = year_bounds(year, user.effective_timezone)
+    return (column >= as_utc(start), column < as_utc(end))
+
+
 @dataclass(frozen=True)
 class JpItem:
     """One line of a person's JP of a year, for the profile."""
@@ -47,6 +56,8 @@ class JpItem:
     webinar_id: int | None = None
     certificate: str | None = None  # its number, for courses and webinars
     revoked: bool = False  # the certificate was revoked: listed, not counted
+    started: date | None = None  # when it began, if not the same day
+    organizer: str = ""  # for learning elsewhere
 
     @property
     def counted(self) -> int:
@@ -121,24 +132,20 @@ class CourseSource:
         for user_id, completed_at, zone, jp in conn.execute(query):
             yield user_id, as_utc(completed_at).astimezone(ZoneInfo(zone)).year, jp
 
-    def items(self, user: User, year: int) -> list[JpItem]:
-        start, end = year_bounds(year, user.effective_timezone)
+    def items(self, user: User, year: int | None) -> list[JpItem]:
         rows = db.session.execute(
             sa.select(
                 Course.title,
                 Course.slug,
                 Course.jp,
+                Enrolment.enrolled_at,
                 Enrolment.completed_at,
                 Certificate.number,
                 Certificate.revoked_at.is_not(None),
             )
             .join(Enrolment, Enrolment.course_id == Course.id)
             .outerjoin(Certificate, _certificate_join(CertificateSource.COURSE, Enrolment.id))
-            .where(
-                Enrolment.user_id == user.id,
-                Enrolment.completed_at >= as_utc(start),
-                Enrolment.completed_at < as_utc(end),
-            )
+            .where(Enrolment.user_id == user.id, *_in_year(Enrolment.completed_at, user, year))
             .order_by(Enrolment.completed_at)
         )
 
@@ -153,8 +160,9 @@ class CourseSource:
                 course_slug=slug,
                 certificate=number,
                 revoked=bool(revoked),
+                started=as_utc(enrolled).astimezone(zone).date() if enrolled else None,
             )
-            for title, slug, jp, at, number, revoked in rows
+            for title, slug, jp, enrolled, at, number, revoked in rows
         ]
 
 
@@ -206,9 +214,7 @@ class WebinarSource:
         for user_id, starts_at, zone, jp in conn.execute(query):
             yield user_id, as_utc(starts_at).astimezone(ZoneInfo(zone)).year, jp
 
-    def items(self, user: User, year: int) -> list[JpItem]:
-
-        start, end = year_bounds(year, user.effective_timezone)
+    def items(self, user: User, year: int | None) -> list[JpItem]:
         rows = db.session.execute(
             self._base(
                 Webinar.id,
@@ -219,11 +225,7 @@ class WebinarSource:
                 Certificate.revoked_at.is_not(None),
             )
             .outerjoin(Certificate, _certificate_join(CertificateSource.WEBINAR, Attendance.id))
-            .where(
-                Attendance.user_id == user.id,
-                Webinar.starts_at >= as_utc(start),
-                Webinar.starts_at < as_utc(end),
-            )
+            .where(Attendance.user_id == user.id, *_in_year(Webinar.starts_at, user, year))
             .order_by(Webinar.starts_at)
         )
         zone = ZoneInfo(user.effective_timezone)
@@ -277,21 +279,26 @@ class JpRecordSource:
         for user_id, ended_on, jp in conn.execute(query):
             yield user_id, ended_on.year, jp
 
-    def items(self, user: User, year: int) -> list[JpItem]:
-        rows = db.session.scalars(
-            sa.select(JpRecord)
-            .where(
-                JpRecord.user_id == user.id,
-                JpRecord.ended_on >= date(year, 1, 1),
-                JpRecord.ended_on <= date(year, 12, 31),
-            )
-            .order_by(JpRecord.ended_on, JpRecord.id)
+    def items(self, user: User, year: int | None) -> list[JpItem]:
+        query = (
+            sa.select(JpRecord).where(JpRecord.user_id == user.id).order_by(JpRecord.ended_on, JpRecord.id)
         )
+        if year is not None:
+            query = query.where(
+                JpRecord.ended_on >= date(year, 1, 1), JpRecord.ended_on <= date(year, 12, 31)
+            )
         return [
             JpItem(
-                "jp_record", r.title, r.ended_on, r.jp, r.kind.label, certificate=r.certificate_number or None
+                "jp_record",
+                r.title,
+                r.ended_on,
+                r.jp,
+                r.kind.label,
+                certificate=r.certificate_number or None,
+                started=r.started_on,
+                organizer=r.organizer,
             )
-            for r in rows
+            for r in db.session.scalars(query)
         ]
 
 

@@ -1,4 +1,5 @@
-"""The career profile of one person: position and gaps, target, recommended courses, JP, appraisals.
+"""The career profile of one person: position and gaps, target, recommended courses and webinars,
+JP, appraisals.
 
 Built in a fixed number of queries whatever the person's history (the tests pin the count).
 """
@@ -6,14 +7,17 @@ Built in a fixed number of queries whatever the person's history (the tests pin 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
 from ..competencies.models import Competency
+from ..core.clock import utcnow
 from ..courses.models import Course, CourseCompetency, CourseStatus, Enrolment
 from ..extensions import db
+from ..webinars.models import Registration, Webinar, WebinarCompetency
 from . import access, appraisals, jp, records, training_requests
 from .models import (
     Appraisal,
@@ -54,18 +58,36 @@ class Closing:
 
 @dataclass
 class Recommendation:
-    course_id: int
+    """A published course or an upcoming webinar that raises at least one competency in need."""
+
+    kind: str  # "course" or "webinar"
+    item_id: int
     title: str
-    slug: str
+    slug: str | None  # courses
     jp: int
     closes: list[Closing]
     biggest_gap: int
     levels_closed: int
-    in_progress: bool = False
+    in_progress: bool = False  # enrolled in the course, registered for the webinar
+    starts_at: datetime | None = None  # webinars
+
+    @property
+    def course_id(self) -> int | None:
+        return self.item_id if self.kind == "course" else None
+
+    @property
+    def webinar_id(self) -> int | None:
+        return self.item_id if self.kind == "webinar" else None
 
     @property
     def jp_per_level(self) -> float:
         return self.jp / self.levels_closed if self.levels_closed else float("inf")
+
+    def rank(self) -> tuple:
+        """More levels of the gap closed first; then what can start sooner (a course at once, a
+        webinar on its date); then fewer JP per level."""
+        start = self.starts_at.timestamp() if self.starts_at is not None else 0
+        return (-self.levels_closed, start, self.jp_per_level, self.title, self.kind, self.item_id)
 
 
 @dataclass(frozen=True)
@@ -177,18 +199,25 @@ def needed_levels(*requirement_lists: list[Requirement]) -> dict[int, tuple[Comp
     return needed
 
 
-def recommend(
-    user_id: int, needed: dict[int, tuple[Competency, int, int]], limit: int = RECOMMENDATIONS
-) -> list[Recommendation]:
-    """Published courses that close the gaps: biggest gap first, then fewest JP per level closed."""
-    if not needed:
-        return []
-    raises_a_level = sa.or_(
+def _raises_a_level(link, needed: dict[int, tuple[Competency, int, int]]):
+    return sa.or_(
         *[
-            sa.and_(CourseCompetency.competency_id == competency_id, CourseCompetency.level > own)
+            sa.and_(link.competency_id == competency_id, link.level > own)
             for competency_id, (_c, own, _need) in needed.items()
         ]
     )
+
+
+def _add_closing(item: Recommendation, needed, competency_id: int, level: int) -> None:
+    """Per competency: from the person's level up to the lower of what is needed and what the item awards."""
+    competency, own, need = needed[competency_id]
+    reached = min(level, need)
+    item.closes.append(Closing(competency, own, reached))
+    item.levels_closed += reached - own
+    item.biggest_gap = max(item.biggest_gap, need - own)
+
+
+def _course_recommendations(user_id: int, needed) -> list[Recommendation]:
     rows = db.session.execute(
         sa.select(
             Course.id,
@@ -197,35 +226,87 @@ def recommend(
             Course.jp,
             CourseCompetency.competency_id,
             CourseCompetency.level,
+            Enrolment.completed_at.is_not(None),
+            Enrolment.id.is_not(None),
         )
         .join(CourseCompetency, CourseCompetency.course_id == Course.id)
-        .where(Course.status == CourseStatus.PUBLISHED, raises_a_level)
-        .order_by(Course.id)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id))
+        .where(Course.status == CourseStatus.PUBLISHED, _raises_a_level(CourseCompetency, needed))
+        .order_by(Course.id, CourseCompetency.competency_id)
     ).all()
-    if not rows:
-        return []
-    states = dict(
-        db.session.execute(
-            sa.select(Enrolment.course_id, Enrolment.completed_at.is_not(None)).where(
-                Enrolment.user_id == user_id, Enrolment.course_id.in_({row[0] for row in rows})
-            )
-        ).all()
-    )
     found: dict[int, Recommendation] = {}
-    for course_id, title, slug, jp_value, competency_id, level in rows:
-        if states.get(course_id):  # completed already
+    for course_id, title, slug, jp_value, competency_id, level, completed, enrolled in rows:
+        if completed:
             continue
-        competency, own, need = needed[competency_id]
         item = found.setdefault(
             course_id,
-            Recommendation(course_id, title, slug, jp_value, [], 0, 0, in_progress=course_id in states),
+            Recommendation("course", course_id, title, slug, jp_value, [], 0, 0, in_progress=bool(enrolled)),
         )
-        reached = min(level, need)
-        item.closes.append(Closing(competency, own, reached))
-        item.levels_closed += reached - own
-        item.biggest_gap = max(item.biggest_gap, need - own)
-    ranked = sorted(found.values(), key=lambda r: (-r.biggest_gap, r.jp_per_level, r.title, r.course_id))
-    return ranked[:limit]
+        _add_closing(item, needed, competency_id, level)
+    return list(found.values())
+
+
+def _webinar_recommendations(user_id: int, needed, now: datetime) -> list[Recommendation]:
+    """Webinars that have not started (nor been ended early); those in the past are left out.
+    Webinars have no seat limit, so none is ever full."""
+    rows = db.session.execute(
+        sa.select(
+            Webinar.id,
+            Webinar.title,
+            Webinar.jp,
+            Webinar.starts_at,
+            WebinarCompetency.competency_id,
+            WebinarCompetency.level,
+            Registration.id.is_not(None),
+        )
+        .join(WebinarCompetency, WebinarCompetency.webinar_id == Webinar.id)
+        .outerjoin(
+            Registration, sa.and_(Registration.webinar_id == Webinar.id, Registration.user_id == user_id)
+        )
+        .where(
+            Webinar.starts_at > now,
+            Webinar.ended_at.is_(None),
+            Webinar.finalized_at.is_(None),
+            _raises_a_level(WebinarCompetency, needed),
+        )
+        .order_by(Webinar.starts_at, Webinar.id, WebinarCompetency.competency_id)
+    ).all()
+    found: dict[int, Recommendation] = {}
+    for webinar_id, title, jp_value, starts_at, competency_id, level, registered in rows:
+        item = found.setdefault(
+            webinar_id,
+            Recommendation(
+                "webinar",
+                webinar_id,
+                title,
+                None,
+                jp_value,
+                [],
+                0,
+                0,
+                in_progress=bool(registered),
+                starts_at=starts_at,
+            ),
+        )
+        _add_closing(item, needed, competency_id, level)
+    return list(found.values())
+
+
+def recommend(
+    user_id: int,
+    needed: dict[int, tuple[Competency, int, int]],
+    limit: int = RECOMMENDATIONS,
+    *,
+    now: datetime | None = None,
+) -> list[Recommendation]:
+    """Published courses and upcoming webinars that close the gaps, ranked by how many levels of
+    the gap they close, then how soon they can be taken (two queries, whatever their number)."""
+    if not needed:
+        return []
+    found = _course_recommendations(user_id, needed) + _webinar_recommendations(
+        user_id, needed, now or utcnow()
+    )
+    return sorted(found, key=Recommendation.rank)[:limit]
 
 
 def chart_for(current: list[Requirement], to_target: list[Requirement], levels: dict[int, int]) -> Chart:

@@ -153,11 +153,11 @@ def signatory(pdf: CertificatePDF, cert: Certificate) -> None:
     pdf.multi_cell(width, 4.2, printable(cert.signatory_position or ""), align="C", max_line_height=4.2)
 
 
-def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
-    """The certificate as an A4 landscape PDF whose QR code opens `verify_url`."""
+def document(orientation: str = "P") -> CertificatePDF:
+    """An empty A4 document with the DejaVu fonts (family FAMILY, styles "" and "B") added; the
+    certificate and the careers transcript are both drawn on one."""
     fonts = font_files()
-    pdf = CertificatePDF(orientation="L", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
+    pdf = CertificatePDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_compression(True)
     for style, path in fonts.items():
         pdf.add_font(FAMILY, style, str(path))
@@ -166,6 +166,13 @@ def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
         # recompute bounding boxes that subsetting cannot change (each glyph keeps its own box; the
         # font's overall box stays a valid bound). Skipping that halves the time of a PDF.
         font.ttfont.recalcBBoxes = False
+    return pdf
+
+
+def render(cert: Certificate, verify_url: str, *, site_name: str) -> bytes:
+    """The certificate as an A4 landscape PDF whose QR code opens `verify_url`."""
+    pdf = document("L")
+    pdf.set_auto_page_break(False)
     pdf.set_title(printable(f"Sertifikat {cert.number}"))
     pdf.set_author(printable(cert.issuer_name))
     pdf.set_subject(printable(cert.title))

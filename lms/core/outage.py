@@ -21,6 +21,7 @@ import time
 
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import (
+    DBAPIError,
     DisconnectionError,
     InterfaceError,
     OperationalError,
@@ -102,7 +103,28 @@ def unavailable_response(exc: BaseException) -> Response:
     return response
 
 
+def remove_session(exc: BaseException | None) -> None:
+    """End the context's session; a connection that died after the answer was made is dropped.
+
+    The database can stop between a view's commit and the end of the request: the closing
+    ROLLBACK then fails on the dead connection. Left to Flask-SQLAlchemy's teardown, that error
+    escapes the request and turns its finished answer (a graded quiz's 302) into a bare 500. The
+    work was committed or there was none, so the session is thrown away and the answer stands;
+    SQLAlchemy has already invalidated the connection, so the pool hands out a fresh one.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        logger.warning("closing the session failed, connection dropped: %s", error.orig)
+        with contextlib.suppress(Exception):
+            db.session.invalidate()
+        db.session.registry.clear()
+
+
 def register(app: Flask) -> None:
     app.config.setdefault("UNAVAILABLE_RETRY_AFTER", 15)
     for exc_class in UNAVAILABLE:
         app.register_error_handler(exc_class, unavailable_response)
+    # Teardowns run last-registered first: this one, registered after db.init_app, ends the
+    # session before Flask-SQLAlchemy's own teardown, which then has nothing left to close.
+    app.teardown_appcontext(remove_session)

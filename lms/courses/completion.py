@@ -8,7 +8,9 @@ add criteria without editing this package::
 `evaluate(enrolment, option) -> bool` says whether the learner meets the criterion. A criterion
 whose items are marked one by one ("Wajib untuk kelulusan kursus" on a quiz or a webinar) also
 registers `items(user_id, rules) -> {course_id: [RequiredItem]}`: the items the rule requires in
-each course (rules maps course id -> option), with whether that user meets each one. The same
+each course (rules maps course id -> option), with whether that user meets each one, and
+`items_for(pairs, rules) -> {(user_id, course_id): [RequiredItem]}`, the same for many learners at
+once (reports; one person's pages go through it too, so both count alike). The same
 items give the outline its list, progress its count, and `rule_problems` the check that a rule
 never ignores an item the course page calls required. A feature
 whose state changes (a quiz passed, a webinar attended) calls `check_completion(enrolment)`.
@@ -19,7 +21,7 @@ under concurrent requests) and `signals.course_completed` is sent with the enrol
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,8 @@ class RequiredItem:
 
 
 Items = Callable[[int | None, dict[int, str]], dict[int, list[RequiredItem]]]
+Pair = tuple[int, int]  # (user id, course id)
+ItemsFor = Callable[[Collection[Pair], dict[int, str]], dict[Pair, list[RequiredItem]]]
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Criterion:
     items: Items | None = None
     # What the trainer reads when the rule would ignore required items: called with n, titles.
     ignored_message: Callable[..., Any] | None = None
+    items_for: ItemsFor | None = None
 
 
 _criteria: dict[str, Criterion] = {}
@@ -81,10 +86,11 @@ def register_criterion(
     default: str | None = None,
     items: Items | None = None,
     ignored_message: Callable[..., Any] | None = None,
+    items_for: ItemsFor | None = None,
 ) -> None:
     """Add (or replace) a completion criterion; options are (value, label) pairs for the form."""
     _criteria[name] = Criterion(
-        name, evaluate, label or name, tuple(options), default, items, ignored_message
+        name, evaluate, label or name, tuple(options), default, items, ignored_message, items_for
     )
 
 
@@ -103,19 +109,53 @@ def default_rule() -> dict[str, str]:
 def required_items(courses: list[Course], user_id: int | None = None) -> dict[int, list[RequiredItem]]:
     """The quizzes and webinars each course's rule requires, with the user's state of each (one
     query or two per criterion, whatever the number of courses)."""
-    found: dict[int, list[RequiredItem]] = {course.id: [] for course in courses}
+    if user_id is not None:
+        found = required_items_for([(user_id, course.id) for course in courses], courses)
+        return {course.id: found[(user_id, course.id)] for course in courses}
+    found_by_course: dict[int, list[RequiredItem]] = {course.id: [] for course in courses}
     for item_criterion in _criteria.values():
         if item_criterion.items is None:
             continue
-        rules = {
-            course.id: option
-            for course in courses
-            if (option := (course.completion_rule or {}).get(item_criterion.name))
-        }
+        rules = _rules(courses, item_criterion)
         if rules:
-            for course_id, items in item_criterion.items(user_id, rules).items():
-                found.setdefault(course_id, []).extend(items)
+            for course_id, items in item_criterion.items(None, rules).items():
+                found_by_course.setdefault(course_id, []).extend(items)
+    return found_by_course
+
+
+def required_items_for(pairs: Collection[Pair], courses: Iterable[Course]) -> dict[Pair, list[RequiredItem]]:
+    """The required quizzes and webinars of many (user id, course id) pairs, with each user's
+    state of each: one query or two per criterion, whatever the number of users and courses.
+    `courses` holds (at least) the courses of the pairs."""
+    courses = list({course.id: course for course in courses}.values())
+    found: dict[Pair, list[RequiredItem]] = {pair: [] for pair in pairs}
+    for item_criterion in _criteria.values():
+        if item_criterion.items is None:
+            continue
+        rules = _rules(courses, item_criterion)
+        wanted = [pair for pair in found if pair[1] in rules]
+        if not wanted:
+            continue
+        users = {user_id for user_id, _course_id in wanted}
+        if item_criterion.items_for is not None and len(users) > 1:
+            answer = item_criterion.items_for(wanted, rules)
+        else:  # one person (a page: `items` reads it in one statement), or a criterion without items_for
+            answer = {
+                (user_id, course_id): items
+                for user_id in users
+                for course_id, items in item_criterion.items(user_id, rules).items()
+            }
+        for pair in wanted:
+            found[pair].extend(answer.get(pair, []))
     return found
+
+
+def _rules(courses: Iterable[Course], item_criterion: Criterion) -> dict[int, str]:
+    return {
+        course.id: option
+        for course in courses
+        if (option := (course.completion_rule or {}).get(item_criterion.name))
+    }
 
 
 def rule_problems(course: Course, rule: dict[str, str | None] | None = None) -> list[tuple[str, Any]]:

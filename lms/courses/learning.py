@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
-from .completion import RequiredItem, check_completion, required_items
+from .completion import RequiredItem, check_completion, required_items, required_items_for
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 
@@ -570,25 +570,50 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
+@lru_cache(maxsize=16)
+def _with_counts(query: sa.Select) -> sa.Select:
+    # Kept for a query built once (learner_summary's): building this statement costs more Python
+    # than running it. Queries built per call (reports) pass through the small cache.
+    open_only = Enrolment.completed_at.is_(None)
+    return query.add_columns(
+        *(
+            sa.case((open_only, count), else_=0)
+            for count in (
+                _lesson_count(required_only=True),
+                _lesson_count(required_only=False),
+                _done_count(required_only=True),
+                _done_count(required_only=False),
+            )
+        )
+    ).options(joinedload(Enrolment.course))
+
+
+def with_progress(query: sa.Select, params: dict | None = None) -> list[tuple[Enrolment, Progress]]:
+    """The enrolments a select of `Enrolment` returns (any learners, any courses), each with its
+    progress exactly as the learner's own pages count it (lessons the rule counts, required
+    quizzes and webinars): the query's one statement with the lessons counted and done, then one
+    or two queries per completion criterion for the open enrolments, whatever their number (one
+    per criterion when they are all one learner's). `params`: values of the query's bindparams."""
+    rows = db.session.execute(_with_counts(query), params or {}).all()
+    open_rows = [row for row in rows if row[0].completed_at is None]
+    items = required_items_for(
+        [(row[0].user_id, row[0].course_id) for row in open_rows], [row[0].course for row in open_rows]
+    )
+    found = []
+    for e, required_total, all_total, required_done, all_done in rows:
+        rule = e.course.completion_rule
+        required = items.get((e.user_id, e.course_id), [])
+        finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
+        found.append((e, make_progress(e, finished, total, required)))
+    return found
+
+
 @cache
 def _summary_query() -> sa.Select:
     # Built once, with a bind parameter: the home page runs it on every request.
-    open_only = Enrolment.completed_at.is_(None)
     return (
-        sa.select(
-            Enrolment,
-            *(
-                sa.case((open_only, count), else_=0)
-                for count in (
-                    _lesson_count(required_only=True),
-                    _lesson_count(required_only=False),
-                    _done_count(required_only=True),
-                    _done_count(required_only=False),
-                )
-            ),
-        )
+        sa.select(Enrolment)
         .where(Enrolment.user_id == sa.bindparam("user_id"))
-        .options(joinedload(Enrolment.course))
         .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
     )
 
@@ -596,20 +621,14 @@ def _summary_query() -> sa.Select:
 def learner_summary(user: User) -> LearnerSummary:
     """Courses in progress and assigned (with progress, required quizzes and webinars counted)
     and the number completed: the enrolments with their lessons counted and done in one
-    statement, then the required items of the open courses."""
-    rows = db.session.execute(_summary_query(), {"user_id": user.id}).all()
-    open_rows = [row for row in rows if row[0].completed_at is None]
-    items = required_items(list({row[0].course_id: row[0].course for row in open_rows}.values()), user.id)
-    summaries = []
-    for e, required_total, all_total, required_done, all_done in open_rows:
-        rule = e.course.completion_rule
-        finished = _counts(rule, required_done, all_done)
-        total = _counts(rule, required_total, all_total)
-        summaries.append(EnrolmentSummary(e, make_progress(e, finished, total, items.get(e.course_id, []))))
+    statement, then the required items of the open courses (`with_progress`, which the reports
+    use too)."""
+    rows = with_progress(_summary_query(), {"user_id": user.id})
+    summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],
         assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(rows) - len(open_rows),
+        completed_count=len(rows) - len(summaries),
     )
 
 

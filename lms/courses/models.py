@@ -215,6 +215,8 @@ class Enrolment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The course version the learner completed (the course may be re-published later).
     completed_version: Mapped[int | None]
+    # When HR last sent a reminder about this enrolment (at most one a day; reports.completion).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     course: Mapped[Course] = relationship()

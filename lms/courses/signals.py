@@ -10,6 +10,9 @@ receiver only flushes, the caller commits):
   `by=` the editor (None for an operator), sent by the service that made the change
   (services.update_course, bundles.import_files). Careers bring the records and JP of everyone
   who completed the course in line.
+- `reminder_requested`, `enrolment=` the `Enrolment` whose learner should be reminded to finish
+  it and `by=` the HR officer who asked (reports.completion.remind, at most once per enrolment
+  and day). Notifications deliver the reminder.
 """
 
 from blinker import Namespace
@@ -18,3 +21,4 @@ _signals = Namespace()
 
 course_completed = _signals.signal("course-completed")
 course_awards_changed = _signals.signal("course-awards-changed")
+reminder_requested = _signals.signal("reminder-requested")

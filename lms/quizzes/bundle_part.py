@@ -5,8 +5,8 @@ Each GIFT file is one quiz drawing from the categories its questions are in (`$C
 the file's name). Re-importing updates in place: questions are matched by category and title
 (`::title::`), so titles must be unique within a category of a file; changed questions get a new
 version, removed ones are hidden; attempts keep their snapshots. A quiz whose file is gone is
-unpublished, never deleted. Export writes every quiz back as GIFT plus its settings, and
-export -> import -> export gives the same bytes.
+unpublished, never deleted. Export writes every quiz back as GIFT plus its settings (with the
+practice flag of migration 0011), and export -> import -> export gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..core import safe_yaml
-from ..courses.bundle_io import Problem
+from ..courses.bundle_io import BundleInvalid, Problem
 from ..courses.bundle_spec import BundlePart, register_bundle_part
 from ..courses.models import Course
 from ..courses.services import slugify
 from ..extensions import db
 from . import formats, services
+from .errors import QuizError
 from .formats import QuestionSpec, gift
 from .models import GradingMethod, Layout, Question, Quiz, Visibility
 
@@ -34,6 +35,7 @@ SETTINGS = {
     "title": str,
     "module": int,
     "required": bool,
+    "practice": bool,  # untimed practice, may be taken offline (migration 0011)
     "published": bool,
     "time_limit_minutes": int,
     "max_attempts": int,
@@ -47,6 +49,11 @@ SETTINGS = {
     "show_answers": str,
     "questions": int,
 }
+# What the quiz service would refuse, refused while parsing (before any file is stored).
+RANGES = {"time_limit_minutes": (0, 24 * 60), "max_attempts": (0, 100), "pass_mark": (0, 100)}
+PRACTICE_WITH_TIME_LIMIT = _l(
+    "Kuis latihan (practice: true) tidak boleh memiliki batas waktu (time_limit_minutes)."
+)
 CHOICES = {
     "grading_method": GradingMethod,
     "layout": Layout,
@@ -87,6 +94,13 @@ def _settings(name: str, data: bytes, problems: list[Problem]) -> dict:
         if kind is None:
             problems.append(Problem(name, None, str(_l("Kunci '%(key)s' tidak dikenal.", key=key))))
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            problems.append(Problem(name, None, str(_l("Nilai '%(key)s' tidak valid.", key=key))))
+        elif key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
+            low, high = RANGES[key]
+            problems.append(
+                Problem(name, None, str(_l("'%(key)s' harus %(a)s sampai %(b)s.", key=key, a=low, b=high)))
+            )
+        elif key == "title" and not 0 < len(value.strip()) <= services.TITLE_MAX:
             problems.append(Problem(name, None, str(_l("Nilai '%(key)s' tidak valid.", key=key))))
         elif key in CHOICES and value not in {m.value for m in CHOICES[key]}:
             problems.append(
@@ -169,6 +183,8 @@ def parse(files: dict[str, bytes]) -> tuple[list[QuizFile], list[Problem]]:
                 )
         quizzes[stem] = QuizFile(name, questions)
     for stem, (name, values) in settings.items():
+        if values.get("practice") is True and values.get("time_limit_minutes"):
+            problems.append(Problem(name, None, str(PRACTICE_WITH_TIME_LIMIT)))
         if stem not in quizzes:
             if not any(p.file == f"quizzes/{stem}.gift" for p in problems):
                 problems.append(
@@ -246,6 +262,7 @@ def apply(course: Course, quiz_files: list[QuizFile] | None, by: User | None) ->
             module_id=module_id,
             published=values.get("published", True),
             required=values.get("required", True),
+            practice=values.get("practice", False),
             time_limit_minutes=values.get("time_limit_minutes"),
             max_attempts=values.get("max_attempts"),
             pass_mark=values.get("pass_mark", 70),
@@ -258,14 +275,17 @@ def apply(course: Course, quiz_files: list[QuizFile] | None, by: User | None) ->
             show_answers=values.get("show_answers", "after_close"),
         )
         quiz = existing.pop(quiz_file.file, None) or untitled.pop(title, None)
-        if quiz is None:
-            services.create_quiz(course, data, by=None, source_file=quiz_file.file)
-            changed = True
-        else:
-            before = _settings_of(quiz)
-            quiz.source_file = quiz_file.file
-            services.update_quiz(quiz, data, by=None)
-            changed |= _settings_of(quiz) != before
+        try:
+            if quiz is None:
+                services.create_quiz(course, data, by=None, source_file=quiz_file.file)
+                changed = True
+            else:
+                before = _settings_of(quiz)
+                quiz.source_file = quiz_file.file
+                services.update_quiz(quiz, data, by=None)
+                changed |= _settings_of(quiz) != before
+        except QuizError as exc:  # a setting parse() cannot judge alone; the caller writes nothing
+            raise BundleInvalid([Problem(f"quizzes/{stem}.yaml", None, str(exc))]) from None
     for quiz in existing.values():  # its file left the bundle: keep results, stop new attempts
         if quiz.published:
             quiz.published = False
@@ -284,6 +304,7 @@ def _settings_of(quiz: Quiz) -> dict:
         "title": quiz.title,
         "module": module,
         "required": quiz.required,
+        "practice": quiz.practice,
         "published": quiz.published,
         "time_limit_minutes": quiz.time_limit_minutes,
         "max_attempts": quiz.max_attempts,

@@ -9,19 +9,78 @@ the course page calls required is what completes the course. `attempts.grade` ca
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..courses.completion import RequiredItem, register_criterion
+from ..courses.completion import Pair, RequiredItem, register_criterion
 from ..courses.models import Enrolment
 from ..extensions import db
 from . import grading
 from .models import Attempt, AttemptState, Quiz
 
 CRITERION = "quizzes"
+
+
+def _counted_quizzes(rules: dict[int, str]) -> list:
+    """The published quizzes each course's rule counts: the required ones, or every one for "all"."""
+    # Only the columns the rule reads: lighter, and a page never loads a whole quiz for it.
+    return [
+        quiz
+        for quiz in db.session.execute(
+            sa.select(Quiz.id, Quiz.course_id, Quiz.title, Quiz.required, Quiz.grading_method, Quiz.pass_mark)
+            .where(Quiz.course_id.in_(list(rules)), Quiz.published.is_(True))
+            .order_by(Quiz.course_id, Quiz.id)
+        )
+        if quiz.required or rules.get(quiz.course_id) == "all"
+    ]
+
+
+def _item(quiz, met: bool | None) -> RequiredItem:
+    return RequiredItem(
+        CRITERION,
+        quiz.title,
+        "quizzes.detail",
+        {"quiz_id": quiz.id},
+        met,
+        _l("Kuis"),
+        (_l("Lulus"), _l("Belum lulus")),
+    )
+
+
+def required_quizzes_for(pairs: Collection[Pair], rules: dict[int, str]) -> dict[Pair, list[RequiredItem]]:
+    """The quizzes each (user, course) pair's rule requires, passed or not by that user (two
+    queries, whatever the number of users and courses)."""
+    quizzes = _counted_quizzes(rules)
+    percents: dict[tuple[int, int], list[float]] = {}
+    user_ids = {user_id for user_id, _course_id in pairs}
+    if user_ids and quizzes:
+        for user_id, quiz_id, percent in db.session.execute(
+            sa.select(Attempt.user_id, Attempt.quiz_id, Attempt.percent)
+            .where(
+                Attempt.user_id.in_(user_ids),
+                Attempt.quiz_id.in_([quiz.id for quiz in quizzes]),
+                Attempt.state == AttemptState.FINISHED,
+                Attempt.percent.is_not(None),
+            )
+            .order_by(Attempt.user_id, Attempt.quiz_id, Attempt.number)
+        ):
+            percents.setdefault((user_id, quiz_id), []).append(percent)
+    by_course: dict[int, list] = {}
+    for quiz in quizzes:
+        by_course.setdefault(quiz.course_id, []).append(quiz)
+
+    def passed(user_id: int, quiz) -> bool:
+        grade = grading.quiz_grade(quiz.grading_method.value, percents.get((user_id, quiz.id), []))
+        return grade is not None and grade >= quiz.pass_mark
+
+    return {
+        (user_id, course_id): [_item(quiz, passed(user_id, quiz)) for quiz in by_course.get(course_id, [])]
+        for user_id, course_id in pairs
+    }
 
 
 @cache
@@ -49,12 +108,11 @@ def _quizzes_query(with_user: bool) -> sa.Select:
 
 def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
     """The published quizzes each course's rule requires, passed or not by the user (one query:
-    the quizzes outer-joined to the user's graded attempts)."""
-    query = _quizzes_query(user_id is not None)
-    params = {"course_ids": list(rules), "user_id": user_id}
+    the quizzes outer-joined to the user's graded attempts; pages run it on every request)."""
     quizzes: dict[int, sa.Row] = {}
     percents: dict[int, list[float]] = {}
-    for row in db.session.execute(query, params):
+    params = {"course_ids": list(rules), "user_id": user_id}
+    for row in db.session.execute(_quizzes_query(user_id is not None), params):
         if not (row.required or rules.get(row.course_id) == "all"):
             continue
         quizzes.setdefault(row.id, row)
@@ -66,17 +124,7 @@ def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, li
         if user_id is not None:
             grade = grading.quiz_grade(quiz.grading_method.value, percents.get(quiz.id, []))
             met = grade is not None and grade >= quiz.pass_mark
-        found[quiz.course_id].append(
-            RequiredItem(
-                CRITERION,
-                quiz.title,
-                "quizzes.detail",
-                {"quiz_id": quiz.id},
-                met,
-                _l("Kuis"),
-                (_l("Lulus"), _l("Belum lulus")),
-            )
-        )
+        found[quiz.course_id].append(_item(quiz, met))
     return found
 
 
@@ -105,4 +153,5 @@ register_criterion(
     ],
     items=required_quizzes,
     ignored_message=_ignored,
+    items_for=required_quizzes_for,
 )

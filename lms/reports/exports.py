@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 
 from ..accounts.models import Agency
 from ..careers.models import Position
-from . import compliance, heatmap, readiness, talent, training_history
+from . import completion, compliance, heatmap, readiness, talent, training_history
+from .units import subtree_ids
 
-KINDS = ("jp", "heatmap", "talent", "readiness", "training-history")
+KINDS = ("jp", "heatmap", "talent", "readiness", "training-history", "completion")
 
 
 @dataclass
@@ -35,9 +36,12 @@ def report_export(
     history_year: int | None = None,
     site: str = "",
     jp_minutes: int = 45,
+    course_id: int | None = None,
+    unit_id: int | None = None,
+    status: str = "",
 ) -> Export:
     """The export of one report of the agency (`position` for readiness, `history_year` optional
-    for the training history)."""
+    for the training history; `course_id`, `unit_id` and `status` filter the completion report)."""
     base = f"{agency.code.lower()}-{kind}"
     if kind == "jp":
         header = [
@@ -101,4 +105,11 @@ def report_export(
             training_history.training_history_header(),
             rows,
         )
+    if kind == "completion":
+        unit_ids = subtree_ids(agency.id, unit_id) if unit_id else None
+        if unit_id and unit_ids is None:
+            raise LookupError("a unit of another agency")
+        rows = completion.export_rows(agency.id, course_id=course_id, unit_ids=unit_ids, status=status)
+        name = base + (f"-{course_id}" if course_id else "") + (f"-{status}" if status else "")
+        return Export(name, _("Penyelesaian kursus"), completion.export_header(), rows)
     raise LookupError(kind)

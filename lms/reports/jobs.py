@@ -48,6 +48,9 @@ def export_job(
     history_year: int | None = None,
     site: str = "",
     jp_minutes: int = 45,
+    course_id: int | None = None,
+    unit_id: int | None = None,
+    status: str = "",
 ) -> None:
     """Write one HR export of an agency to its file (idempotent: a retry writes it anew)."""
     agency = db.session.get(Agency, agency_id)
@@ -63,6 +66,9 @@ def export_job(
         history_year=history_year,
         site=site,
         jp_minutes=jp_minutes,
+        course_id=course_id,
+        unit_id=unit_id,
+        status=status,
     )
     staff = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.agency_id == agency.id))
     path = ctx.result_file(f"{export.basename}.{fmt}")

@@ -3,7 +3,7 @@ readiness, and the exports. Agency admins see their own agency; administrators a
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -17,7 +17,7 @@ from ..core import tabular
 from ..core.urls import int_arg
 from ..extensions import db
 from ..jobs import enqueue
-from . import bp, compliance, dashboard, exports, heatmap, jobs, readiness, talent
+from . import bp, completion, compliance, dashboard, exports, heatmap, jobs, readiness, talent
 from .units import subtree_ids
 
 
@@ -34,6 +34,18 @@ def unit_ids_arg(agency: Agency) -> tuple[int | None, list[int] | None]:
     if unit_id and unit_ids is None:
         abort(404)
     return unit_id, unit_ids
+
+
+def completion_filters(kind: str) -> dict:
+    """The ?course=, ?unit= and ?status= of the completion export (nothing for other kinds)."""
+    if kind != "completion":
+        return {}
+    status = request.args.get("status", "")
+    return {
+        "course_id": int_arg("course"),
+        "unit_id": int_arg("unit"),
+        "status": status if status in completion.STATUSES else "",
+    }
 
 
 @bp.get("/")
@@ -166,7 +178,7 @@ def readiness_page(agency_id: int):
 
 
 @bp.get(
-    "/<int:agency_id>/export/<any(jp, heatmap, talent, readiness, 'training-history'):kind>."
+    "/<int:agency_id>/export/<any(jp, heatmap, talent, readiness, 'training-history', completion):kind>."
     "<any(csv, xlsx):fmt>"
 )
 @roles_required(*HR_ROLES)
@@ -183,6 +195,7 @@ def export_file(agency_id: int, kind: str, fmt: str):
             history_year=int_arg("year"),
             site=current_app.config.get("SITE_NAME", ""),
             jp_minutes=jp.jp_minutes(),
+            **completion_filters(kind),
         )
     except LookupError:
         abort(404)
@@ -192,7 +205,7 @@ def export_file(agency_id: int, kind: str, fmt: str):
 
 
 @bp.post(
-    "/<int:agency_id>/export/<any(jp, heatmap, talent, readiness, 'training-history'):kind>."
+    "/<int:agency_id>/export/<any(jp, heatmap, talent, readiness, 'training-history', completion):kind>."
     "<any(csv, xlsx):fmt>/job"
 )
 @roles_required(*HR_ROLES)
@@ -212,6 +225,7 @@ def export_job(agency_id: int, kind: str, fmt: str):
         "history_year": int_arg("year"),
         "site": current_app.config.get("SITE_NAME", ""),
         "jp_minutes": jp.jp_minutes(),
+        **completion_filters(kind),
     }
     job = enqueue(
         jobs.EXPORT,

@@ -9,13 +9,14 @@ final or is corrected, the affected enrolments are re-evaluated through courses'
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..courses import completion
-from ..courses.completion import RequiredItem, check_completion, register_criterion
+from ..courses.completion import Pair, RequiredItem, check_completion, register_criterion
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .models import Attendance, Webinar
@@ -25,8 +26,57 @@ logger = logging.getLogger(__name__)
 CRITERION = "webinars"
 
 
+def _required(rules: dict[int, str]) -> list[Webinar]:
+    return db.session.scalars(
+        sa.select(Webinar)
+        .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
+        .order_by(Webinar.course_id, Webinar.starts_at, Webinar.id)
+    ).all()
+
+
+def _item(webinar: Webinar, met: bool | None) -> RequiredItem:
+    return RequiredItem(
+        CRITERION,
+        webinar.title,
+        "webinars.detail",
+        {"webinar_id": webinar.id},
+        met,
+        _l("Webinar"),
+        (_l("Hadir"), _l("Belum hadir")),
+    )
+
+
+def required_webinars_for(pairs: Collection[Pair], rules: dict[int, str]) -> dict[Pair, list[RequiredItem]]:
+    """The webinars each (user, course) pair's course marks required, with whether that user was
+    present (two queries, whatever the number of users and courses)."""
+    webinars = _required(rules)
+    present: set[tuple[int, int]] = set()
+    user_ids = {user_id for user_id, _course_id in pairs}
+    if user_ids and webinars:
+        present = {
+            (user_id, webinar_id)
+            for user_id, webinar_id in db.session.execute(
+                sa.select(Attendance.user_id, Attendance.webinar_id).where(
+                    Attendance.user_id.in_(user_ids),
+                    Attendance.webinar_id.in_([webinar.id for webinar in webinars]),
+                    Attendance.present.is_(True),
+                )
+            )
+        }
+    by_course: dict[int, list[Webinar]] = {}
+    for webinar in webinars:
+        by_course.setdefault(webinar.course_id, []).append(webinar)
+    return {
+        (user_id, course_id): [
+            _item(webinar, (user_id, webinar.id) in present) for webinar in by_course.get(course_id, [])
+        ]
+        for user_id, course_id in pairs
+    }
+
+
 def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The webinars each course marks required, with whether the user was present (one query)."""
+    """The webinars each course marks required, with whether the user was present (one query:
+    presence as an EXISTS column; pages run it on every request)."""
     present = (
         sa.select(Attendance.webinar_id)
         .where(
@@ -45,17 +95,7 @@ def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, l
     )
     found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
     for webinar in rows:
-        found[webinar.course_id].append(
-            RequiredItem(
-                CRITERION,
-                webinar.title,
-                "webinars.detail",
-                {"webinar_id": webinar.id},
-                None if user_id is None else bool(webinar.present),
-                _l("Webinar"),
-                (_l("Hadir"), _l("Belum hadir")),
-            )
-        )
+        found[webinar.course_id].append(_item(webinar, None if user_id is None else bool(webinar.present)))
     return found
 
 
@@ -82,6 +122,7 @@ register_criterion(
     options=[("required", _l("Hadir di setiap webinar yang ditandai wajib untuk kursus ini"))],
     items=required_webinars,
     ignored_message=_ignored,
+    items_for=required_webinars_for,
 )
 
 

@@ -1,12 +1,13 @@
 """The career profile: gaps now and to the target, ranked recommendations, the chart, priorities."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from lms.careers import appraisals, positions, records
 from lms.careers.errors import CareerError
-from lms.careers.profile import career_profile
+from lms.careers.profile import career_profile, needed_levels, recommend
+from lms.core.clock import utcnow
 from tests import factories
 from tests.careers.conftest import code, complete
 
@@ -121,3 +122,65 @@ def test_profile_without_position_or_records(org):
     profile = career_profile(org.peer)
     assert profile.position is None and profile.current == [] and profile.recommendations == []
     assert profile.chart.rows == [] and profile.jp.total == 0
+
+
+# ---------------------------------------------------------------- webinars among the recommendations
+
+
+def upcoming(host, title, days, competencies, jp=2, **over):
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+    return factories.webinar(host, title=title, starts_at=start, jp=jp, competencies=competencies, **over)
+
+
+def test_webinars_are_recommended_by_gap_closed_then_sooner(org, analyst, make_course, trainer):
+    # gaps to the target: KOM 0->3, INT 0->3, PB 0->3, PK 0->2
+    later = upcoming(trainer, "PB nanti", 20, [("PB", 3)])
+    sooner = upcoming(trainer, "PB segera", 3, [("PB", 3)])
+    small = upcoming(trainer, "PB sedikit", 1, [("PB", 1)])  # closes only one level
+    upcoming(trainer, "Sudah lewat", -2, [("PB", 3)])  # in the past
+    upcoming(trainer, "Tanpa kesenjangan", 2, [("MP", 3)])
+    ended = upcoming(trainer, "Diakhiri", 4, [("PB", 3)])
+    ended.ended_at = utcnow()
+    course = make_course(title="PB kursus", jp=6, competencies=[("PB", 3)])  # available now
+    both = upcoming(trainer, "KOM dan PK", 30, [("KOM", 3), ("PK", 2)])  # closes 5 levels
+    recs = career_profile(analyst).recommendations
+    assert [r.title for r in recs] == ["KOM dan PK", "PB kursus", "PB segera", "PB nanti", "PB sedikit"]
+    first = recs[0]
+    assert (first.kind, first.webinar_id, first.course_id, first.levels_closed) == (
+        "webinar",
+        both.id,
+        None,
+        5,
+    )
+    assert [(c.competency.code, c.from_level, c.to_level) for c in first.closes] == [
+        ("KOM", 0, 3),
+        ("PK", 0, 2),
+    ]
+    assert (
+        recs[1].course_id == course.id and recs[2].webinar_id == sooner.id and recs[3].webinar_id == later.id
+    )
+    assert recs[4].webinar_id == small.id and recs[4].levels_closed == 1
+
+
+def test_a_registered_webinar_stays_recommended_and_marked(org, analyst, trainer):
+    webinar = upcoming(trainer, "PB", 5, [("PB", 3)])
+    factories.registration(webinar, analyst)
+    rec = career_profile(analyst).recommendations[0]
+    assert rec.webinar_id == webinar.id and rec.in_progress
+
+
+def test_recommendations_take_the_same_queries_for_2_or_12_courses_and_webinars(
+    org, analyst, make_course, trainer, count_queries
+):
+    profile = career_profile(analyst)
+    needed = needed_levels(profile.current, profile.to_target)
+    counts = []
+    for n in (2, 12):
+        for i in range(n):
+            make_course(title=f"K{n}-{i}", jp=2, competencies=[("PB", 2), ("KOM", 3)])
+            upcoming(trainer, f"W{n}-{i}", i + 1, [("INT", 3), ("PB", 1)])
+        with count_queries() as statements:
+            recs = recommend(analyst.id, needed, limit=100)
+        counts.append(len(statements))
+        assert len(recs) == 2 * (2 if n == 2 else 14)
+    assert counts[0] == counts[1] == 2

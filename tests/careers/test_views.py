@@ -2,10 +2,11 @@
 
 import gzip
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from lms.accounts.models import Role
 from lms.careers import appraisals, positions, records, training_requests
 from lms.careers.models import Appraisal, CompetencyRecord, JpRecord, Position, RequestStatus, TrainingRequest
 from lms.extensions import db, limiter
@@ -331,6 +332,7 @@ def test_pages_use_a_bounded_number_of_queries(app, client, login, count_queries
             "/talent?perf=3&fit=2",
             "/readiness?position={muda}",
             "/requests",
+            "/external",
             "/positions",
             "/competencies",
         ):
@@ -344,3 +346,20 @@ def test_pages_use_a_bounded_number_of_queries(app, client, login, count_queries
     print("queries per page:", counts[12])
     assert counts[2] == counts[12]
     assert max(counts[12].values()) <= 27  # + webinar JP, + certificates as evidence
+
+
+def test_an_upcoming_webinar_is_recommended_on_the_profile(app, client, login, world):
+    with app.app_context():
+        host = factories.user(roles=(Role.TRAINER,), name="Narasumber")
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        webinar = factories.webinar(
+            host, title="Webinar Integritas", starts_at=start, competencies=[("INT", 2)]
+        )
+        past = factories.webinar(host, title="Webinar Lalu", competencies=[("INT", 2)])  # started already
+        db.session.commit()
+        webinar_id, past_title = webinar.id, past.title
+    as_user(client, login, world.staff)
+    page = client.get("/careers/").text
+    recommended = page[page.index('id="rekomendasi"') :]
+    assert f'href="/webinars/{webinar_id}">Webinar Integritas</a> · Webinar,' in recommended
+    assert "Integritas 0 → 2" in recommended and past_title not in recommended

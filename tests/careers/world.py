@@ -3,7 +3,8 @@
 from datetime import date
 
 from lms.accounts.models import Agency, User
-from lms.careers import appraisals, jp, positions, records, training_requests
+from lms.careers import appraisals, external, jp, positions, records, training_requests
+from lms.careers.evidence import EvidenceUpload
 from lms.careers.models import Position
 from lms.competencies import services
 from lms.extensions import db
@@ -54,6 +55,22 @@ def build(app, own, other, actors, other_person_id):
             by=trainer,
         )
         other_request = training_requests.submit(other_person, kom.id, "Saya perlu pelatihan komunikasi.")
+        reported = [
+            external.report(
+                person,
+                external.ExternalData(
+                    kind="seminar",
+                    title="Seminar Nasional Kepegawaian",
+                    organizer="BKN",
+                    started_on=date(2025, 4, 2),
+                    ended_on=date(2025, 4, 2),
+                    jp=6,
+                    competencies=[(kom.id, 2)],
+                ),
+                EvidenceUpload("sertifikat.pdf", factories.PDF),
+            )
+            for person in (learner, other_person)
+        ]
         descriptors = {n: f"Deskriptor level {n}" for n in range(1, 6)}
         own_tech, other_tech = (
             services.create_competency(
@@ -71,6 +88,8 @@ def build(app, own, other, actors, other_person_id):
             "other_jp": other_jp.id,
             "appraisal": appraisal.id,
             "other_request": other_request.id,
+            "own_external": reported[0].id,
+            "other_external": reported[1].id,
             "kom": kom.id,
             "own_tech": own_tech.id,
             "other_tech": other_tech.id,

@@ -5,6 +5,7 @@ page without deciding who may open it.
 """
 
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,30 @@ MATRIX = [
     row("GET", "/hr/{other}/requests", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/hr/requests/{other_request}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/careers/external", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/external/new", LOGIN, OK, OK, OK, OK),
+    row("POST", "/careers/external/new", LOGIN, OK, OK, OK, OK),
+    row("GET", "/careers/external/{own_external}/edit", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/careers/external/{own_external}/evidence", LOGIN, OK, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row("GET", "/careers/external/{other_external}/edit", LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    row(
+        "POST",
+        "/careers/external/{other_external}/withdraw",
+        LOGIN,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+    ),
+    row("GET", "/careers/transcript.pdf", LOGIN, OK, OK, OK, OK),
+    row("GET", "/hr/{own}/external", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/external", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/external/{own_external}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/external/{other_external}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("POST", "/hr/external/{other_external}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("GET", "/hr/external/{own_external}/evidence", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/external/{other_external}/evidence", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, OK),
+    row("GET", "/hr/external/999999", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
     row("GET", "/hr/{own}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/hr/{other}/competencies", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/hr/{other}/competencies.csv", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
@@ -331,6 +356,29 @@ MATRIX = [
     row("POST", "/hr/{own}/export/jp.csv/job", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
     row("POST", "/hr/{other}/export/heatmap.xlsx/job", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("POST", "/certificates/manage/issue-missing", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/completion", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/completion", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/hr/{own}/completion/{c1_id}?status=overdue", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}/completion/{c3_id}", LOGIN, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND),
+    row("GET", "/hr/{other}/completion/{c1_id}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/{own}/completion/remind/{assigned}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row(
+        "POST",
+        "/hr/{own}/completion/remind/{assigned_other}",
+        LOGIN,
+        FORBIDDEN,
+        FORBIDDEN,
+        NOT_FOUND,
+        NOT_FOUND,
+    ),
+    row("POST", "/hr/{other}/completion/remind/{assigned_other}", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("POST", "/hr/{own}/completion/{c1_id}/remind-overdue", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{own}/export/completion.csv?course={c1_id}", LOGIN, FORBIDDEN, FORBIDDEN, OK, OK),
+    row("GET", "/hr/{other}/export/completion.xlsx", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/learners", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/{c1_id}/learners", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("GET", "/teach/{c2_id}/learners?status=completed", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+    row("GET", "/teach/999999/learners", LOGIN, FORBIDDEN, NOT_FOUND, FORBIDDEN, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -422,7 +470,28 @@ def seed_world(app, make_agency, make_user):
     ids |= careers_world.build(app, own, other, actors, other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
+    ids.update(assignments(app, c1.id, other_person.id, actors["agency_admin"].id))
+    ids["c3_id"] = c3.id
     return actors, ids
+
+
+def assignments(app, course_id, other_person_id, hr_id):
+    """The course assigned (with a due date already passed) to a person of each agency (written
+    in a session of its own, like quiz_ids: the seeding session only reads from here on)."""
+    with app.app_context():
+        course, hr = db.session.get(Course, course_id), db.session.get(User, hr_id)
+        person = factories.user(hr.agency, name="Pegawai Ditugaskan")
+        found = {}
+        for name, learner, by in (
+            ("assigned", person, hr),
+            ("assigned_other", db.session.get(User, other_person_id), None),
+        ):
+            enrolment = learning.enrol(learner, course, by=by, due_date=date.today() + timedelta(days=7))
+            enrolment.due_date = date.today() - timedelta(days=2)
+            db.session.flush()
+            found[name] = enrolment.id
+        db.session.commit()
+        return found
 
 
 def learner_job(app, user_id) -> int:

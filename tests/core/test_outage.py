@@ -142,3 +142,37 @@ def test_a_login_during_the_outage_leaves_the_rate_limit_storage_alone(down_app)
     response = app.test_client().post("/login", data={"login": "x@contoh.go.id", "password": "salah"})
     assert response.status_code == 503
     assert not limiter._storage_dead
+
+
+def test_a_connection_lost_after_the_answer_still_gives_the_answer(tmp_path, monkeypatch):
+    """The database stops between the view's answer and the end of the request: the session's
+    closing ROLLBACK fails on the dead connection. That used to escape Flask-SQLAlchemy's teardown
+    and turn a finished 302 (a graded quiz) into gunicorn's bare 500."""
+    import sqlite3
+
+    app = create_app(
+        "test",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'lms.sqlite3'}",
+        PASSWORD_HASH_PARAMS={"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+    )
+    app.instance_path = str(tmp_path / "instance")
+
+    @app.get("/test-read")
+    def read_then_answer():
+        db.session.execute(sa.select(Agency.id)).all()
+        return "answered"
+
+    with app.app_context():
+        upgrade()
+        dialect = db.engine.dialect
+
+    def dead_connection(dbapi_connection):
+        raise sqlite3.OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(dialect, "do_rollback", dead_connection)
+    response = app.test_client().get("/test-read")
+    assert response.status_code == 200 and response.text == "answered"
+    monkeypatch.undo()
+    assert app.test_client().get("/test-read").text == "answered"  # the next request works
+    with app.app_context():
+        db.engine.dispose()

@@ -178,6 +178,95 @@ def test_quizzes_are_ignored_and_unlisted_lessons_warned(ctx):
     ]
 
 
+# ---------------------------------------------------------------- practice quizzes (migration 0011)
+
+PRACTICE_YAML = b"title: Latihan Mandiri\nrequired: false\npractice: true\n"
+
+
+def _quiz_of(course):
+    from lms.quizzes.models import Quiz
+
+    return db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course.id)).one()
+
+
+def test_practice_flag_is_imported_exported_and_round_trips(ctx):
+    files = good_bundle() | {"quizzes/evaluasi.yaml": PRACTICE_YAML}
+    course = bundles.import_files(files, publish=True).course
+    quiz = _quiz_of(course)
+    assert quiz.practice is True and quiz.time_limit_minutes is None and quiz.required is False
+    first = bundles.export_bundle(course)
+    assert b"practice: true" in first["quizzes/evaluasi.yaml"]
+    again = bundles.import_files(first)
+    assert not again.changed and _quiz_of(course).practice is True
+    assert bundles.export_bundle(course) == first
+
+
+def test_practice_flag_set_in_the_browser_survives_a_round_trip(ctx, make_user):
+    from lms.quizzes import services as quiz_services
+
+    trainer = make_user(roles=(Role.TRAINER,))
+    course = bundles.import_files(good_bundle(), by=trainer).course
+    quiz = _quiz_of(course)
+    assert quiz.practice is False  # a bundle that does not say so: a plain quiz
+    assert b"practice: false" in bundles.export_bundle(course)["quizzes/evaluasi.yaml"]
+    data = quiz_services.quiz_data(quiz)
+    data.practice = True
+    quiz_services.update_quiz(quiz, data, by=trainer)
+    exported = bundles.export_bundle(course)
+    assert b"practice: true" in exported["quizzes/evaluasi.yaml"]
+    # Turned off in the file and imported again: a change, and the quiz follows the file.
+    exported["quizzes/evaluasi.yaml"] = exported["quizzes/evaluasi.yaml"].replace(
+        b"practice: true", b"practice: false"
+    )
+    assert bundles.import_files(exported, by=trainer).changed
+    assert _quiz_of(course).practice is False
+    # Into a fresh course (another slug): the flag comes along.
+    exported = bundles.export_bundle(course) | {
+        "course.yaml": COURSE_YAML.replace("kursus-bundel", "kursus-salinan").encode(),
+        "quizzes/evaluasi.yaml": PRACTICE_YAML,
+    }
+    copy = bundles.import_files(exported, by=trainer).course
+    assert copy.id != course.id and _quiz_of(copy).practice is True
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (b"practice: ya\n", "Nilai 'practice' tidak valid."),
+        (b"practice: 1\n", "Nilai 'practice' tidak valid."),
+        (
+            b"practice: true\ntime_limit_minutes: 20\n",
+            "Kuis latihan (practice: true) tidak boleh memiliki batas waktu (time_limit_minutes).",
+        ),
+        # What the quiz service would refuse is refused while parsing: a problem, never a crash.
+        (b"pass_mark: 150\n", "'pass_mark' harus 0 sampai 100."),
+        (b"time_limit_minutes: 100000\n", "'time_limit_minutes' harus 0 sampai 1440."),
+        (b"title: '   '\n", "Nilai 'title' tidak valid."),
+    ],
+)
+def test_bad_practice_settings_are_refused_and_nothing_is_written(ctx, settings, message):
+    from lms.quizzes.models import Quiz
+
+    files = good_bundle() | {"quizzes/evaluasi.yaml": settings}
+    before_uploads, before_courses = uploads(), course_count()
+    with pytest.raises(BundleInvalid) as info:
+        bundles.import_files(files)
+    db.session.rollback()  # as the import view and command do
+    assert [(p.file, p.message) for p in info.value.problems] == [("quizzes/evaluasi.yaml", message)]
+    assert course_count() == before_courses and uploads() == before_uploads
+    assert db.session.scalar(sa.select(sa.func.count(Quiz.id))) == 0
+
+
+def test_a_timed_quiz_cannot_become_practice_by_reimport(ctx):
+    timed = b"time_limit_minutes: 20\n"
+    course = bundles.import_files(good_bundle() | {"quizzes/evaluasi.yaml": timed}).course
+    files = good_bundle() | {"quizzes/evaluasi.yaml": timed + b"practice: true\n"}
+    with pytest.raises(BundleInvalid):
+        bundles.import_files(files)
+    quiz = _quiz_of(course)
+    assert quiz.practice is False and quiz.time_limit_minutes == 20
+
+
 # ---------------------------------------------------------------- bad input: rejected whole
 
 

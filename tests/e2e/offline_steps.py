@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
 from tests import factories
+
+_ids = itertools.count(1)
 
 
 def log_in(page: Page, email: str) -> None:
@@ -29,32 +34,67 @@ def wait_for_worker(page: Page) -> None:
     raise AssertionError("the service worker never took control of the page")
 
 
-class Network:
-    """Switch the browser's network off and on for the page and its service worker.
+# Chromium DevTools' "Slow 3G" of the issue's benchmark: 400 ms latency, 400 kbit/s each way.
+SLOW_3G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 400_000 / 8,
+    "uploadThroughput": 400_000 / 8,
+}
+NO_LIMIT = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 
-    CDP network emulation covers the page; Playwright's offline switch also covers the requests
-    the service worker makes, which CDP on the page does not see.
+
+class Network:
+    """Switch the browser's network off, on or to slow 3G for the page and its service worker.
+
+    CDP network emulation on the page does not reach the requests the service worker makes (the
+    worker is a target of its own). Playwright's offline switch covers the worker, but it has no
+    throttling: the conditions are also sent to every service worker of this context through a
+    browser CDP session, after Playwright's own, so they are the ones that hold.
     """
 
     def __init__(self, context: BrowserContext, page: Page):
         self.context = context
-        self.cdp: CDPSession = context.new_cdp_session(page)
-        self.cdp.send("Network.enable")
+        self._browser = context.browser.new_browser_cdp_session()
+        self._workers: dict[str, str] = {}  # service worker target id -> our session id
+        self.attach(page)
 
-    def _emulate(self, offline: bool) -> None:
-        self.cdp.send(
-            "Network.emulateNetworkConditions",
-            {"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-        )
-        self.context.set_offline(offline)
+    def _emulate(self, conditions: dict) -> None:
+        self.cdp.send("Network.emulateNetworkConditions", conditions)
+        self.context.set_offline(conditions["offline"])
+        for session in self._worker_sessions():
+            self._send(session, "Network.emulateNetworkConditions", conditions)
+
+    def _send(self, session: str, method: str, params: dict) -> None:
+        message = json.dumps({"id": next(_ids), "method": method, "params": params})
+        self._browser.send("Target.sendMessageToTarget", {"sessionId": session, "message": message})
+
+    def _worker_sessions(self) -> list[str]:
+        targets = self._browser.send("Target.getTargets")["targetInfos"]
+        for target in targets:
+            if target["type"] != "service_worker" or target.get("browserContextId") != self._context_id:
+                continue
+            if target["targetId"] not in self._workers:
+                attached = self._browser.send(
+                    "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+                )
+                self._workers[target["targetId"]] = attached["sessionId"]
+                self._send(attached["sessionId"], "Network.enable", {})
+        alive = {t["targetId"] for t in targets}
+        return [session for target, session in self._workers.items() if target in alive]
 
     def off(self) -> None:
-        self._emulate(True)
+        self._emulate(OFFLINE)
 
     def on(self) -> None:
-        self._emulate(False)
+        self._emulate(NO_LIMIT)
+
+    def slow_3g(self) -> None:
+        self._emulate(SLOW_3G)
 
     def attach(self, page: Page) -> None:
-        """A new page (a reopened tab) gets its own CDP session, in the current state."""
-        self.cdp = self.context.new_cdp_session(page)
+        """A new page (a reopened tab) gets its own CDP session; call off/on/slow_3g after it."""
+        self.cdp: CDPSession = self.context.new_cdp_session(page)
         self.cdp.send("Network.enable")
+        self._context_id = self.cdp.send("Target.getTargetInfo")["targetInfo"]["browserContextId"]

@@ -32,7 +32,7 @@ AXE_PATHS = [
 ]
 SCREENSHOTS = ARTIFACTS / "screenshots"
 NOT_PAGES = re.compile(
-    r"^/(static|api|\.well-known|healthz)|^/courses/media/|^/jobs/\d+/file$"
+    r"^/(static|api|\.well-known|healthz)|^/courses/media/|^/jobs/\d+/file$|/external/\d+/evidence$"
     r"|\.(csv|xlsx|pdf|jwt|zip|gift|json|ics|js|webmanifest)(\?|$)"
 )
 # The pages a reviewer looks at first, as (actor, matrix path template).
@@ -58,6 +58,8 @@ MAIN_PAGES = {
     ("agency_admin", "/hr/{own}/heatmap"),
     ("agency_admin", "/hr/{own}/talent"),
     ("agency_admin", "/hr/people/{own_person}/audit"),
+    ("agency_admin", "/hr/{own}/completion/{c1_id}?status=overdue"),
+    ("trainer", "/teach/{c1_id}/learners"),
 }
 SERIOUS = ("serious", "critical")
 

@@ -331,10 +331,15 @@ class Topology:
     def output(self) -> str:
         return self.log_path.read_text()
 
+    def tracebacks(self, last: int = 2) -> str:
+        """The last tracebacks the processes printed: the reason behind a 500, for a failure."""
+        blocks = self.output().split("Traceback (most recent call last):")[1:]
+        return "\n---\n".join(block[:4000] for block in blocks[-last:]) or "(no traceback in the output)"
+
     def running(self) -> bool:
         return self.script.poll() is None
 
-    def wait_ready(self, timeout: float = 120) -> None:
+    def wait_ready(self, timeout: float = 240) -> None:
         import requests
 
         def ready():

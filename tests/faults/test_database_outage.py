@@ -105,7 +105,7 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, topology):
 
     def submitted(count):
         problems = [p for x in learners for p in x.problems]
-        assert not problems, problems[:5]
+        assert not problems, (problems[:5], topology.tracebacks())
         return sum(len(x.acknowledged) for x in learners) >= count
 
     try:
@@ -127,7 +127,7 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, topology):
         )
         recovered_in = time.monotonic() - up_at
         wait_for(
-            lambda: all(any(at > up_at for _, at in x.acknowledged) for x in learners),
+            lambda: submitted(0) and all(any(at > up_at for _, at in x.acknowledged) for x in learners),
             60,
             "a submission of every learner after the outage",
         )
@@ -138,7 +138,7 @@ def test_postgres_outage_answers_503_and_loses_nothing(postgres, topology):
 
     assert topology.running(), "the topology had to be restarted"
     problems = [p for x in learners for p in x.problems]
-    assert not problems, problems[:10]
+    assert not problems, (problems[:10], topology.tracebacks())
     assert seen[500] == 0, seen
     # During the outage: 503 with Retry-After, an Indonesian page for browsers, JSON for the API.
     for path, response in outage_pages:

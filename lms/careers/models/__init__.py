@@ -11,6 +11,7 @@ from .appraisals import (
     behaviour_rating_for,
     predikat_for,
 )
+from .external import ExternalLearning, ExternalLearningCompetency, ExternalStatus
 from .positions import (
     POSITION_TYPE_LABELS,
     Position,
@@ -32,6 +33,9 @@ __all__ = [
     "AppraisalPeriod",
     "CareerSummary",
     "CompetencyRecord",
+    "ExternalLearning",
+    "ExternalLearningCompetency",
+    "ExternalStatus",
     "JpRecord",
     "JpTotal",
     "LearningKind",

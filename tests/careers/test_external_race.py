@@ -1,0 +1,96 @@
+"""Two HR officers approving one report at the same moment make one JP record: real sessions on
+PostgreSQL, both past their reads before either writes."""
+
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import Agency, AuditEntry, Role, User
+from lms.careers import external
+from lms.careers.errors import CareerError
+from lms.careers.models import ExternalLearning, ExternalStatus, JpRecord
+from lms.careers.summaries import jp_total
+from lms.extensions import db
+from tests import factories
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def committed(app):
+    with app.test_request_context():
+        agency = factories.agency(code="RACE-EL", name="Instansi Balapan")
+        officers = [factories.user(agency, roles=(Role.AGENCY_ADMIN,), name=f"SDM {n}") for n in (1, 2)]
+        learner = factories.user(agency, name="Pelapor")
+        item = external.report(
+            learner,
+            external.ExternalData(
+                kind="classroom",
+                title="Diklat Kepemimpinan",
+                organizer="LAN",
+                started_on=date(2026, 2, 2),
+                ended_on=date(2026, 2, 6),
+                jp=40,
+                certificate_number="LAN-2026-1",
+            ),
+            today=date(2026, 3, 1),
+        )
+        db.session.commit()
+        ids = {"agency": agency.id, "users": [*(o.id for o in officers), learner.id], "item": item.id}
+    yield ids
+    with app.app_context():
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.subject_id.in_(ids["users"])))
+        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
+        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_two_approvals_at_once_make_one_jp_record(app, committed):
+    barrier = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+    approved, refused, errors = [], [], []
+
+    def wait_before_claiming(conn, cursor, statement, parameters, context, executemany):
+        # Both officers have loaded the report as waiting: now both try to claim it.
+        if statement.lstrip().upper().startswith("UPDATE EXTERNAL_LEARNING") and not getattr(
+            waited, "done", False
+        ):
+            waited.done = True
+            barrier.wait()
+
+    def approve_as(officer_id):
+        try:
+            with app.test_request_context():
+                item = db.session.get(ExternalLearning, committed["item"])
+                assert item.status is ExternalStatus.PENDING
+                external.approve(item, by=db.session.get(User, officer_id))
+                db.session.commit()
+                approved.append(officer_id)
+        except CareerError:
+            refused.append(officer_id)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", wait_before_claiming)
+    try:
+        threads = [threading.Thread(target=approve_as, args=(o,)) for o in committed["users"][:2]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", wait_before_claiming)
+    assert not errors, errors
+    assert len(approved) == 1 and len(refused) == 1
+    with app.app_context():
+        learner_id = committed["users"][2]
+        records = db.session.scalars(sa.select(JpRecord).where(JpRecord.user_id == learner_id)).all()
+        assert len(records) == 1 and records[0].recorded_by_id == approved[0]
+        assert db.session.get(ExternalLearning, committed["item"]).jp_record_id == records[0].id
+        assert jp_total(db.session, learner_id, 2026) == 40
