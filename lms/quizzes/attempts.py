@@ -261,13 +261,19 @@ def _lock(attempt: Attempt) -> None:
     writes) and read its state and deadline again, in one statement. The rest of the object (its
     items above all) stays loaded: nothing else of an attempt changes while it is open. Nothing
     to do when attempt_with_items locked it in this transaction."""
-    if _locked.get(attempt) is db.session().get_transaction() is not None:
+    if _is_locked(attempt):
         return
     state, deadline_at = db.session.execute(
         sa.select(Attempt.state, Attempt.deadline_at).where(Attempt.id == attempt.id).with_for_update()
     ).one()
     set_committed_value(attempt, "state", state)
     set_committed_value(attempt, "deadline_at", deadline_at)
+    _locked[attempt] = db.session().get_transaction()
+
+
+def _is_locked(attempt: Attempt) -> bool:
+    """Whether this transaction holds the attempt's row lock (taken by _lock or attempt_with_items)."""
+    return _locked.get(attempt) is db.session().get_transaction() is not None
 
 
 def save_answer(attempt: Attempt, slot: int, values: Mapping, *, now: datetime | None = None) -> AttemptItem:
@@ -326,6 +332,15 @@ def finish_attempt(
     finished_at = now
     if reason == FinishReason.TIMEOUT and attempt.deadline is not None:
         finished_at = min(now, attempt.deadline)
+    if not _is_locked(attempt):
+        # The grade is computed before the finishing UPDATE, from the answers as stored: under the
+        # lock no answer can be saved in between (savers take it first). Loaded without it, the
+        # items are read again once it is held.
+        _lock(attempt)
+        db.session.refresh(attempt, ["items"])
+    if not attempt.is_open:
+        db.session.refresh(attempt)  # finished by another request: show what it stored
+        return False
     quiz, items = attempt.quiz, list(attempt.items)  # loaded before any change: no autoflush between
     result = _grade_of(items)
     # One conditional UPDATE finishes and grades: it decides who finishes (RETURNING reads the row

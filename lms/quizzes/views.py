@@ -239,7 +239,7 @@ def summary(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/finish")
 @login_required
 def finish(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=True)
     reason = "timeout" if service.is_overdue(attempt, utcnow()) else "submitted"
     service.finish_attempt(attempt, reason=service.FinishReason(reason))
     db.session.commit()
