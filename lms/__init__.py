@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
 
-from . import careers, certificates, jobs
+from . import careers, certificates, evaluations, jobs
 from .accounts import admin_bp as accounts_admin_bp
 from .accounts import bp as accounts_bp
 from .accounts.cli import register as register_accounts_cli
@@ -149,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(courses_manage_bp)
     certificates.init_app(app)  # also connects its signal subscribers
+    evaluations.init_app(app)  # after certificates: a survey never holds a certificate back
     careers.init_app(app)  # also connects its signal subscribers
     app.register_blueprint(reports_bp)
     app.register_blueprint(reports_teach_bp)

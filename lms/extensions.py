@@ -26,8 +26,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def in_models(name, type_, parent_names) -> bool:
+    """Whether autogenerate compares a database object with the models: not the catalogue's
+    search document (`course_search` and SQLite's FTS5 tables behind it), which migrations and
+    triggers keep (lms/courses/search.py)."""
+    return not (type_ == "table" and name and name.startswith("course_search"))
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(compare_type=True, render_as_batch=True)
+migrate = Migrate(compare_type=True, render_as_batch=True, include_name=in_models)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -3,9 +3,8 @@
 A person, a unit, a course, a position and a competency are all named =HYPERLINK(...): in every
 CSV and XLSX file HR, trainers, moderators and verifiers can download (reports, careers, the
 competency catalogue, quiz results, webinar attendance, bulk certificate verification, course
-completion), each such
-value comes out prefixed with an apostrophe (shown as text), never as a formula. A new export
-belongs in this list.
+completion, evaluation results), each such value comes out prefixed with an apostrophe (shown as
+text), never as a formula. A new export belongs in this list.
 """
 
 import csv
@@ -20,6 +19,8 @@ from lms.careers import appraisals, positions
 from lms.certificates.models import Certificate
 from lms.competencies import services as catalogue
 from lms.courses import learning
+from lms.evaluations import surveys
+from lms.evaluations.models import Survey
 from lms.extensions import db
 from lms.quizzes import attempts
 from tests import factories
@@ -82,14 +83,24 @@ def test_every_export_neutralises_formulas(app, client, login):
         quiz = build_quiz(quiz_course, gift="::jp::Satu JP sama dengan 45 menit. {T}", title=HOSTILE)
         learning.enrol(org.staff, quiz_course, by=org.hr, due_date=date.today() + timedelta(days=7))
         attempts.finish_attempt(attempts.start_attempt(quiz, org.staff))
+        evaluated = factories.course(by=trainer, title=HOSTILE, modules=1, lessons=1)
+        complete(org.staff, evaluated)
+        survey = db.session.scalar(sa.select(Survey).where(Survey.course_id == evaluated.id))
+        ratings = dict.fromkeys(("relevance", "trainer", "materials", "apply"), "4")
+        surveys.submit(survey, org.staff, surveys.Reaction(ratings=ratings, comment=HOSTILE))
         webinar = factories.webinar(org.hr, title=HOSTILE)
         factories.registration(webinar, org.staff)
         db.session.commit()
         certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == org.staff.id))
         agency, muda, hr, number = org.agency.id, org.muda.id, org.hr.email, certificate.number
         webinar_id, quiz_id, trainer_email = webinar.id, quiz.id, trainer.email
+        evaluated_id = evaluated.id
     login(type("U", (), {"email": trainer_email}))
     downloads = {"quizzes results.csv": fetch(client.get(f"/teach/quizzes/{quiz_id}/results.csv"))}
+    for fmt in ("csv", "xlsx"):
+        downloads[f"evaluations results.{fmt}"] = fetch(
+            client.get(f"/evaluations/course/{evaluated_id}/results.{fmt}")
+        )
     client.post("/logout")
     login(type("U", (), {"email": hr}))
     for kind, query in (

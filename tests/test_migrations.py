@@ -11,8 +11,9 @@ from flask_migrate import downgrade, upgrade
 
 from lms import create_app
 from lms.accounts.models import Role
+from lms.courses import learning
 from lms.courses.models import Course
-from lms.extensions import db
+from lms.extensions import db, in_models
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Quiz
 from tests import factories
@@ -23,7 +24,8 @@ from tests.quizzes.conftest import build_quiz
 def test_models_and_migrations_agree(app):
     # The session fixture built the schema with `upgrade` from an empty database.
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": in_models}
+        context = MigrationContext.configure(connection, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models differ from migrations: {diff}"
 
@@ -49,6 +51,14 @@ def test_downgrade_to_empty_and_upgrade_again(tmp_path, database_url):
     finally:
         if not url.startswith("sqlite"):
             postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def columns_the_models_write():
+    """Lessons and webinars written by the services at an old revision: add the columns that later
+    revisions bring (0021: lessons.body_text, webinars.cancelled_at), which the models write."""
+    db.session.execute(sa.text("ALTER TABLE lessons ADD COLUMN body_text TEXT NOT NULL DEFAULT ''"))
+    db.session.execute(sa.text("ALTER TABLE webinars ADD COLUMN cancelled_at TIMESTAMP"))
+    db.session.commit()
 
 
 def old_user(agency, role):
@@ -94,6 +104,7 @@ def test_0009_final_webinars_keep_what_they_awarded_and_the_new_cause_goes_back_
     try:
         with app.app_context():
             upgrade(revision="0008")
+            columns_the_models_write()
             trainer = old_user(factories.agency(code="MIG"), Role.TRAINER)
             course = factories.course(by=trainer, title="Kursus Lama", competencies=[("KOM", 3), ("PB", 2)])
             final = factories.webinar(trainer, course_id=course.id, title="Sudah final")
@@ -203,6 +214,7 @@ def test_0015_rules_count_the_items_marked_required(tmp_path, database_url):
     try:
         with app.app_context():
             upgrade(revision="0011")  # the revision before 0015
+            columns_the_models_write()
             trainer = factories.user(factories.agency(code="MIG15"), roles=(Role.TRAINER,))
             with_quiz = factories.course(by=trainer, title="Kuis wajib", modules=1, lessons=1)
             build_quiz(with_quiz, gift="::q::Benar? {T}\n", title="Kuis Akhir")
@@ -243,3 +255,58 @@ def _optional(course):
     data = quiz_services.quiz_data(quiz)
     data.required = False
     return data
+
+
+def test_0021_fills_the_search_document_of_existing_courses(tmp_path, database_url):
+    """Courses written before 0021 are found by their lesson text (its Markdown read as words);
+    going down removes the search document and the column again."""
+    schema = f"migrations_0021_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0021.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0020")  # the revision before 0021
+            now = datetime.now(UTC)
+            values = {"now": now, "rule": '{"lessons": "required"}'}
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO courses (id, slug, title, summary, category, jp, status, completion_rule, "
+                    "version, created_at, updated_at) VALUES (1, 'lama', 'Kursus Lama', 'Ringkas.', '', 2, "
+                    "'published', :rule, 1, :now, :now)"
+                ),
+                values,
+            )
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO modules (id, course_id, position, title, summary) VALUES (1, 1, 1, 'M', '')"
+                )
+            )
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO lessons (course_id, module_id, position, title, body_md, body_html, "
+                    "required, duration_minutes, source_file, created_at, updated_at) VALUES (1, 1, 1, "
+                    "'Pengantar', 'Tentang **akuntabilitas** kinerja.', '', true, 5, 'lessons/a.md', "
+                    ":now, :now)"
+                ),
+                values,
+            )
+            db.session.commit()
+
+            upgrade(revision="0021")
+            page = learning.catalogue(learning.CatalogueFilter(search="akuntabilitas"))
+            assert [c.title for c in page.items] == ["Kursus Lama"]
+            assert "<mark>akuntabilitas</mark>" in str(page.snippets[1]) and "**" not in str(page.snippets[1])
+            db.session.commit()
+
+            downgrade(revision="0020")
+            names = set(sa.inspect(db.engine).get_table_names())
+            assert not {n for n in names if n.startswith("course_search")}
+            assert "body_text" not in {c["name"] for c in sa.inspect(db.engine).get_columns("lessons")}
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)

@@ -12,7 +12,10 @@ class CatalogueArgs(PageArgs):
     q = fields.String(
         load_default="",
         validate=validate.Length(max=200),
-        metadata={"description": "Words that must all appear in the title or summary"},
+        metadata={
+            "description": "Words that must all appear (as words or word starts) in the title, "
+            "summary or lesson text; the best match comes first"
+        },
     )
     category = fields.String(load_default="", validate=validate.Length(max=100))
     competency = fields.String(

@@ -1,5 +1,5 @@
 """The career profile of one person: position and gaps, target, recommended courses and webinars,
-JP, appraisals.
+JP, appraisals and, beside them, the supervisor's follow-ups of training (evaluations, level 3).
 
 Built in a fixed number of queries whatever the person's history (the tests pin the count).
 """
@@ -16,6 +16,8 @@ from ..accounts.models import User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..courses.models import Course, CourseCompetency, CourseStatus, Enrolment
+from ..evaluations.follow_ups import supervisor_evidence
+from ..evaluations.models import FollowUp
 from ..extensions import db
 from ..webinars.models import Registration, Webinar, WebinarCompetency
 from . import access, appraisals, jp, records, training_requests
@@ -141,6 +143,8 @@ class CareerProfile:
     appraisals: list[Appraisal]
     requests: list[TrainingRequest]
     chart: Chart
+    # The supervisor's answers: has the training been applied at work (evidence beside appraisals).
+    applied_at_work: list[FollowUp] = field(default_factory=list)
     target_choices: list[Position] = field(default_factory=list)
     next_position_ids: set[int] = field(default_factory=set)
 
@@ -373,6 +377,7 @@ def career_profile(person: User, *, year: int | None = None) -> CareerProfile:
         appraisals=appraisals.appraisals_of(person.id),
         requests=training_requests.requests_of(person.id),
         chart=chart_for(current, to_target, levels),
+        applied_at_work=supervisor_evidence(person.id),
         next_position_ids={p.to_position_id for p in position.next_paths} if position else set(),
     )
 

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -23,6 +24,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..extensions import db
+from . import search
 from .completion import RequiredItem, check_completion, required_items, required_items_for
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
@@ -44,83 +46,38 @@ class CatalogueFilter:
     jp_max: int | None = None
 
 
-def _like(word: str) -> str:
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def search_match(flt: CatalogueFilter) -> search.Match | None:
+    """How the filter's words narrow the catalogue (None when no search was typed)."""
+    return search.Match(search.words(flt.search)) if (flt.search or "").strip() else None
 
 
 def catalogue_query(flt: CatalogueFilter) -> sa.Select:
-    """Published courses matching every search word (title or summary) and the filters."""
-    return _catalogue_query(*_catalogue_shape(flt)).params(_catalogue_params(flt))
-
-
-def _catalogue_words(flt: CatalogueFilter) -> list[str]:
-    return [_like(word[:50]) for word in (flt.search or "").split()[:8]]
-
-
-def _catalogue_shape(flt: CatalogueFilter) -> tuple[int, bool, bool, bool, bool]:
-    return (
-        len(_catalogue_words(flt)),
-        bool(flt.category),
-        bool(flt.competency),
-        flt.jp_min is not None,
-        flt.jp_max is not None,
-    )
-
-
-def _catalogue_params(flt: CatalogueFilter) -> dict:
-    params = {f"word_{i}": pattern for i, pattern in enumerate(_catalogue_words(flt))}
-    params.update(
-        category=flt.category,
-        competency=(flt.competency or "").upper(),
-        jp_min=flt.jp_min,
-        jp_max=flt.jp_max,
-    )
-    return params
-
-
-@cache
-def _catalogue_query(words: int, category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
-    # Built once per shape of the filter, with bind parameters (every catalogue page runs it).
+    """Published courses holding every search word (in the title, summary or lesson text; best
+    match first) and matching the filters; without words, by title."""
     query = (
         sa.select(Course)
         .where(Course.status == CourseStatus.PUBLISHED)
         .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
-    for i in range(words):
-        pattern = sa.bindparam(f"word_{i}", type_=sa.String)
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Course.title).like(pattern, escape="\\"),
-                sa.func.lower(Course.summary).like(pattern, escape="\\"),
-            )
-        )
-    if category:
-        query = query.where(Course.category == sa.bindparam("category"))
-    if competency:
+    match = search_match(flt)
+    if match is not None:
+        query = match.apply(query)
+    if flt.category:
+        query = query.where(Course.category == flt.category)
+    if flt.competency:
         query = query.where(
             Course.id.in_(
                 sa.select(CourseCompetency.course_id)
                 .join(Competency)
-                .where(Competency.code == sa.bindparam("competency"))
+                .where(Competency.code == flt.competency.upper())
             )
         )
-    if jp_min:
-        query = query.where(Course.jp >= sa.bindparam("jp_min", type_=sa.Integer))
-    if jp_max:
-        query = query.where(Course.jp <= sa.bindparam("jp_max", type_=sa.Integer))
+    if flt.jp_min is not None:
+        query = query.where(Course.jp >= flt.jp_min)
+    if flt.jp_max is not None:
+        query = query.where(Course.jp <= flt.jp_max)
     return query
-
-
-@cache
-def _catalogue_page(*shape) -> sa.Select:
-    return (
-        _catalogue_query(*shape)
-        .add_columns(sa.func.count().over().label("total"))
-        .limit(sa.bindparam("limit", type_=sa.Integer))
-        .offset(sa.bindparam("offset", type_=sa.Integer))
-    )
 
 
 @dataclass
@@ -132,6 +89,8 @@ class CataloguePage:
     page: int
     per_page: int
     total: int
+    # Course id -> a passage of its lesson text with the search words in <mark> (escaped HTML).
+    snippets: dict[int, Markup] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -156,18 +115,28 @@ class CataloguePage:
 
 def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) -> CataloguePage:
     """One page of the published catalogue with the courses' competencies and the number of
-    matching courses, in one statement (a window count instead of a second COUNT query)."""
+    matching courses, in one statement (a window count instead of a second COUNT query); a
+    search adds one statement for the snippets of the page's courses."""
     page = max(page, 1)
-    params = {**_catalogue_params(flt), "limit": per_page, "offset": (page - 1) * per_page}
-    rows = db.session.execute(_catalogue_page(*_catalogue_shape(flt)), params).unique().all()
+    query = catalogue_query(flt)
+    rows = (
+        db.session.execute(
+            query.add_columns(sa.func.count().over().label("total"))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .unique()
+        .all()
+    )
     items = [course for course, _total in rows]
     total = rows[0][1] if rows else 0
     if not items and page > 1:  # past the last page: the window saw no row to count
-        query = catalogue_query(flt)
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery())
         )
-    return CataloguePage(items, page, per_page, total or 0)
+    match = search_match(flt)
+    snippets = match.snippets([course.id for course in items]) if match is not None else {}
+    return CataloguePage(items, page, per_page, total or 0, snippets)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..competencies.services import competencies_by_code
 from ..content import render_markdown
 from ..core.clock import utcnow
 from ..extensions import db
-from . import completion
+from . import completion, search
 from . import media as media_store
 from .errors import CourseError, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Lesson, LessonCompletion, Media, Module
@@ -337,11 +337,12 @@ class LessonData:
 
 
 def render_lesson(lesson: Lesson, links: Mapping | None = None) -> None:
-    """Store the lesson's sanitised HTML (done on save, never on view)."""
+    """Store the lesson's sanitised HTML and its words for search (done on save, never on view)."""
     course = lesson.course or db.session.get(Course, lesson.course_id)
     lesson.body_html = render_markdown(
         lesson.body_md, links if links is not None else media_store.media_links(course)
     )
+    lesson.body_text = search.lesson_text(lesson.body_md)
 
 
 def rerender_course(course: Course) -> None:
@@ -351,6 +352,9 @@ def rerender_course(course: Course) -> None:
         html = render_markdown(lesson.body_md, links)
         if html != lesson.body_html:
             lesson.body_html = html
+        text = search.lesson_text(lesson.body_md)
+        if text != lesson.body_text:
+            lesson.body_text = text
 
 
 def preview(course: Course, body_md: str) -> str:

@@ -132,11 +132,12 @@ class RoomAccess:
 
     @property
     def allowed(self) -> bool:
-        """Active, and registered, enrolled in the webinar's course, or moderating it."""
+        """Active, and moderating the webinar, or registered or enrolled in its course while it is
+        not cancelled."""
         return (
             self.user.is_active
             and self.webinar is not None
-            and (self.moderator or self.registered or self.enrolled)
+            and (self.moderator or (self.webinar.cancelled_at is None and (self.registered or self.enrolled)))
         )
 
 

@@ -50,6 +50,8 @@ class Webinar(db.Model):
     # Set when a moderator ends the session (possibly before the scheduled end).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set when a moderator calls it off before it starts; calendars then show it cancelled.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -122,6 +124,18 @@ class WebinarCompetency(db.Model):
 
     webinar: Mapped[Webinar] = relationship(back_populates="competencies")
     competency: Mapped[Competency] = relationship(lazy="joined")
+
+
+class CalendarFeed(db.Model):
+    """A person's secret calendar address (calendar apps cannot log in): the feed of the webinars
+    they registered for. The address is `nonce` signed with the app's secret key and is never
+    stored, so the table alone opens no feed; a reset draws a new nonce and the old address dies."""
+
+    __tablename__ = "webinar_calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Registration(db.Model):

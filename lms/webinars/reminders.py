@@ -38,7 +38,10 @@ def send_reminders(now: datetime, *, room_url, on_sent=None) -> int:
     lead = timedelta(hours=current_app.config["WEBINAR_REMINDER_HOURS"])
     webinars = db.session.scalars(
         sa.select(Webinar).where(
-            Webinar.starts_at > now, Webinar.starts_at <= now + lead, Webinar.ended_at.is_(None)
+            Webinar.starts_at > now,
+            Webinar.starts_at <= now + lead,
+            Webinar.ended_at.is_(None),
+            Webinar.cancelled_at.is_(None),
         )
     ).all()
     sent = 0

@@ -165,6 +165,20 @@ def update_webinar(webinar: Webinar, data: WebinarData, *, by: User) -> Webinar:
     return webinar
 
 
+def cancel_webinar(webinar: Webinar, *, by: User, now: datetime) -> Webinar:
+    """Call off a webinar that has not started: it leaves the upcoming list, takes no more
+    registrations or reminders, and calendars show it cancelled. Cancelling twice changes nothing."""
+    require_moderator(by, webinar)
+    if webinar.cancelled_at is not None:
+        return webinar
+    if webinar.is_over or now >= webinar.starts_at:
+        raise WebinarError(_l("Webinar yang sudah dimulai tidak dapat dibatalkan."))
+    webinar.cancelled_at = now
+    db.session.flush()
+    logger.info("webinar %s cancelled by %s", webinar.id, by.id)
+    return webinar
+
+
 def add_cohost(webinar: Webinar, login: str, *, by: User) -> User:
     """Make another trainer (found by NIP or email) a co-host."""
     require_moderator(by, webinar)
@@ -187,7 +201,12 @@ def upcoming(now: datetime) -> sa.Select:
     """Webinars not over yet, soonest first (a query for db.paginate)."""
     return (
         sa.select(Webinar)
-        .where(Webinar.ends_at > now, Webinar.ended_at.is_(None), Webinar.finalized_at.is_(None))
+        .where(
+            Webinar.ends_at > now,
+            Webinar.ended_at.is_(None),
+            Webinar.finalized_at.is_(None),
+            Webinar.cancelled_at.is_(None),
+        )
         .options(selectinload(Webinar.host))
         .order_by(Webinar.starts_at, Webinar.id)
     )
@@ -228,6 +247,7 @@ def upcoming_query() -> sa.Select:
             Webinar.ends_at > now,
             Webinar.starts_at < sa.bindparam("webinars_until", type_=Webinar.__table__.c.starts_at.type),
             Webinar.ended_at.is_(None),
+            Webinar.cancelled_at.is_(None),
             sa.or_(
                 Webinar.id.in_(registered),
                 Webinar.course_id.in_(enrolled_courses),
@@ -255,6 +275,8 @@ def register(user: User, webinar: Webinar, *, now: datetime) -> Registration:
         raise NotAllowed(_l("Akun Anda tidak aktif."))
     if webinar.is_over or now >= webinar.ends_at:
         raise WebinarError(_l("Webinar ini sudah selesai."))
+    if webinar.cancelled_at is not None:
+        raise WebinarError(_l("Webinar ini dibatalkan."))
     existing = db.session.scalar(
         sa.select(Registration).where(Registration.webinar_id == webinar.id, Registration.user_id == user.id)
     )

@@ -14,8 +14,9 @@ from ..core import tabular
 from ..core.forms import choices, form_error
 from ..core.home import register_home_panel
 from ..core.security import CONTENT_SECURITY_POLICY
+from ..core.urls import public_base_url
 from ..extensions import db
-from . import access, bp, competencies, report, services
+from . import access, bp, calendar, competencies, report, services
 from . import attendance as attendance_services
 from . import room as room_services
 from .errors import WebinarError
@@ -79,20 +80,57 @@ register_home_panel(
 )
 
 
+def _feed_urls(feed) -> tuple[str | None, str | None]:
+    """The person's calendar address and its webcal:// form (what calendar apps subscribe to)."""
+    if feed is None:
+        return None, None
+    token = calendar.token_of(feed, current_app.secret_key)
+    url = public_base_url() + url_for(".calendar_feed", token=token)
+    return url, "webcal://" + url.split("://", 1)[1]
+
+
 @bp.get("/")
 @login_required
 def index():
     page = db.paginate(services.upcoming(now()), per_page=20)
     recent = db.session.scalars(services.past(now()).limit(10)).all()
     registered = services.registered_ids(current_user, [w.id for w in page.items])
+    feed_url, subscribe_url = _feed_urls(calendar.feed_of(current_user))
     return render_template(
         "webinars/index.html",
         page=page,
         recent=recent,
         registered=registered,
+        feed_url=feed_url,
+        subscribe_url=subscribe_url,
         can_schedule=access.can_schedule(current_user),
         can_report=current_user.has_role(Role.TRAINER, Role.AGENCY_ADMIN, Role.ADMIN),
     )
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    calendar.reset_feed(current_user, now=now())
+    db.session.commit()
+    flash(_("Alamat kalender baru sudah dibuat. Alamat lama tidak berlaku lagi."), "success")
+    return redirect(url_for(".index", _anchor="calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The feed of a person's registered webinars, opened by its secret address (no login)."""
+    feed = calendar.feed_by_token(token, current_app.secret_key) or abort(404)
+    body = calendar.calendar(
+        calendar.registered_webinars(feed.user_id),
+        base_url=public_base_url(),
+        link=lambda webinar_id: url_for(".detail", webinar_id=webinar_id),
+        name=_("Webinar saya · %(site)s", site=current_app.config["SITE_NAME"]),
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @bp.get("/reports")
@@ -242,6 +280,20 @@ def unregister(webinar_id: int):
     else:
         db.session.commit()
         flash(_("Pendaftaran Anda dibatalkan."), "success")
+    return redirect(url_for(".detail", webinar_id=webinar.id))
+
+
+@bp.post("/<int:webinar_id>/cancel")
+@login_required
+def cancel(webinar_id: int):
+    webinar = moderated(webinar_id)
+    try:
+        services.cancel_webinar(webinar, by=current_user, now=now())
+    except WebinarError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Webinar dibatalkan."), "success")
     return redirect(url_for(".detail", webinar_id=webinar.id))
 
 

@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.jobs.models import Job, JobState
 from tests import factories
 from tests.careers import world as careers_world
+from tests.evaluations import world as evaluations_world
 from tests.factories import PASSWORD
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND = "ok", "login", "forbidden", "not found"
@@ -111,6 +112,9 @@ MATRIX = [
     row("POST", "/webinars/{webinar}/attendance/{own_person}", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("POST", "/webinars/{webinar}/register", LOGIN, OK, OK, OK, OK),
     row("POST", "/webinars/{webinar}/unregister", LOGIN, OK, OK, OK, OK),
+    row("POST", "/webinars/{webinar}/cancel", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
+    row("POST", "/webinars/calendar/reset", LOGIN, OK, OK, OK, OK),
+    row("GET", "/webinars/calendar/not-a-token.ics", NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     # Courses: {c1} is the trainer's published course, {c2} another trainer's, {draft} unpublished.
     row("GET", "/courses/", OK, OK, OK, OK, OK),
     row("GET", "/courses/{c1}", OK, OK, OK, OK, OK),
@@ -379,6 +383,7 @@ MATRIX = [
     row("GET", "/teach/{c1_id}/learners", LOGIN, FORBIDDEN, OK, FORBIDDEN, OK),
     row("GET", "/teach/{c2_id}/learners?status=completed", LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
     row("GET", "/teach/999999/learners", LOGIN, FORBIDDEN, NOT_FOUND, FORBIDDEN, NOT_FOUND),
+    *evaluations_world.rows(row, OK, LOGIN, FORBIDDEN, NOT_FOUND),
     row("POST", "/logout", LOGIN, OK, OK, OK, OK),  # last: it ends the sessions
 ]
 
@@ -468,6 +473,7 @@ def seed_world(app, make_agency, make_user):
         "webinar_other": factories.bind(app, factories.webinar)(other_trainer_elsewhere).id,
     }
     ids |= careers_world.build(app, own, other, actors, other_person.id)
+    ids |= evaluations_world.build(app, actors, ids["c2_id"], other_person.id)
     ids["learner_job"] = learner_job(app, actors["learner"].id)
     ids.update(quiz_ids(app, c1, c2, actors["learner"]))
     ids.update(assignments(app, c1.id, other_person.id, actors["agency_admin"].id))

@@ -58,6 +58,9 @@ MAIN_PAGES = {
     ("agency_admin", "/hr/{own}/heatmap"),
     ("agency_admin", "/hr/{own}/talent"),
     ("agency_admin", "/hr/people/{own_person}/audit"),
+    ("learner", "/evaluations/surveys/{survey}"),
+    ("trainer", "/evaluations/follow-ups/{follow_up_boss}"),
+    ("agency_admin", "/evaluations/course/{c1_id}/results"),
     ("agency_admin", "/hr/{own}/completion/{c1_id}?status=overdue"),
     ("trainer", "/teach/{c1_id}/learners"),
 }

@@ -1,0 +1,48 @@
+"""The follow-ups are opened by the scheduler, with a frozen clock: `run_due(now)` runs as of `now`."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from lms.evaluations.jobs import OPEN_FOLLOW_UPS
+from lms.evaluations.models import FollowUp, Respondent
+from lms.extensions import db
+from lms.jobs import scheduler
+from tests.evaluations.conftest import completed
+
+ONLY = {OPEN_FOLLOW_UPS}
+
+
+def follow_up_rows():
+    return db.session.execute(sa.select(FollowUp.survey_id, FollowUp.role).order_by(FollowUp.id)).all()
+
+
+def test_the_scheduler_opens_due_follow_ups_exactly_once(app, world, waiting):
+    survey = completed(world.staff, world.course)
+    survey_id, t0 = survey.id, survey.learned_at
+    waiting.clear()
+    assert scheduler.run_due(t0 + timedelta(hours=1), only=ONLY) == [OPEN_FOLLOW_UPS]
+    assert follow_up_rows() == []  # not due yet
+    assert scheduler.run_due(t0 + timedelta(days=89, hours=23), only=ONLY) == [OPEN_FOLLOW_UPS]
+    assert follow_up_rows() == []
+    three_months = t0 + timedelta(days=90, hours=1)
+    assert scheduler.run_due(three_months, only=ONLY) == [OPEN_FOLLOW_UPS]
+    assert follow_up_rows() == [(survey_id, Respondent.LEARNER), (survey_id, Respondent.SUPERVISOR)]
+    # Another scheduler at the same moment finds the run taken; an hour later nothing is new.
+    assert scheduler.run_due(three_months, only=ONLY) == []
+    assert scheduler.run_due(three_months + timedelta(hours=1), only=ONLY) == [OPEN_FOLLOW_UPS]
+    assert len(follow_up_rows()) == 2
+    assert sorted(w["user"].id for w in waiting) == sorted([world.staff.id, world.head.id])
+
+
+@pytest.mark.parametrize(("days", "opened"), [(30, 2), (120, 0)])
+def test_the_delay_is_configurable(app, world, monkeypatch, days, opened):
+    monkeypatch.setitem(app.config, "EVALUATION_FOLLOW_UP_DAYS", days)
+    survey = completed(world.staff, world.course)
+    scheduler.run_due(survey.learned_at + timedelta(days=31), only=ONLY)
+    assert len(follow_up_rows()) == opened
+
+
+def test_the_default_is_ninety_days(app):
+    assert app.config["EVALUATION_FOLLOW_UP_DAYS"] == 90
