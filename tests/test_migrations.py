@@ -268,7 +268,7 @@ def test_0021_fills_the_search_document_of_existing_courses(tmp_path, database_u
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     try:
         with app.app_context():
-            upgrade(revision="0020")  # the revision before 0021
+            upgrade(revision="0019")  # the revision before 0021
             now = datetime.now(UTC)
             values = {"now": now, "rule": '{"lessons": "required"}'}
             db.session.execute(
@@ -301,7 +301,7 @@ def test_0021_fills_the_search_document_of_existing_courses(tmp_path, database_u
             assert "<mark>akuntabilitas</mark>" in str(page.snippets[1]) and "**" not in str(page.snippets[1])
             db.session.commit()
 
-            downgrade(revision="0020")
+            downgrade(revision="0019")
             names = set(sa.inspect(db.engine).get_table_names())
             assert not {n for n in names if n.startswith("course_search")}
             assert "body_text" not in {c["name"] for c in sa.inspect(db.engine).get_columns("lessons")}

@@ -1,7 +1,7 @@
 """full-text search of lesson text; the webinar calendar feed
 
 Revision ID: 0021
-Revises: 0020
+Revises: 0019
 Create Date: 2026-12-03 13:40:00
 
 `lessons.body_text` holds the plain words of each lesson (filled here from its Markdown). The
@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
