@@ -16,9 +16,10 @@ Every learner logs in through the login form; wrk sends each request with the ne
 cookies (a Lua script), gzip accepted, so the pages are the ones a logged-in learner sees.
 Runs are interleaved: for each round and each concurrency, every platform page, then the
 ceiling, so a change in the machine's load hits both. For each run it reads requests/s and p99
-from wrk, and the CPU time that the application workers and PostgreSQL spent (utime + stime from
-/proc, PostgreSQL's exited backends included through the postmaster's cutime), divided by the
-requests served: server CPU per page. At the end, the proportional memory (PSS) of each worker.
+from wrk, and the CPU time that the application and PostgreSQL spent (utime + stime from /proc of
+each server's process tree, `tree_cpu`: exited backends and replaced gunicorn workers included
+through their parent's cutime), divided by the requests served: server CPU per page. At the end,
+the proportional memory (PSS) of each worker.
 
 Prints one table: page, concurrency, platform req/s, ceiling req/s, their ratio, CPU ms per
 page for both, p99 for both; and the targets of issue 15 (ratio >= 0.6, CPU <= 4 ms, p99 <= 250 ms
@@ -48,7 +49,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-CEILING = Path(os.environ.get("BENCH_CEILING", ROOT.parent / "shared" / "bench-ceiling" / "pages"))
+# ../shared/bench-ceiling/pages beside the checkout (or beside the folder of worktrees)
+CEILING = Path(
+    os.environ.get("BENCH_CEILING")
+    or next(
+        (
+            path
+            for base in (ROOT.parent, ROOT.parent.parent)
+            if (path := base / "shared" / "bench-ceiling" / "pages").exists()
+        ),
+        ROOT.parent / "shared" / "bench-ceiling" / "pages",
+    )
+)
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench-pages-12345"  # noqa: S105 - throwaway accounts in a throwaway database
 TARGET_RATIO, TARGET_CPU_MS, TARGET_P99_MS, TARGET_PSS_MIB = 0.6, 4.0, 250.0, 120.0
@@ -229,26 +241,48 @@ def wait_up(url: str, timeout: float = 60) -> None:
 
 def children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(x) for x in path.read_text().split()] if path.exists() else []
+    try:
+        return [int(x) for x in path.read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
 
 
-def cpu_seconds(pids: list[int], with_children: bool = False) -> float:
+def _ticks(pid: int, with_children: bool = False) -> int | None:
+    """utime + stime of a process (plus cutime + cstime: its exited and reaped children), in clock
+    ticks; None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    total = int(fields[11]) + int(fields[12])
+    if with_children:
+        total += int(fields[13]) + int(fields[14])
+    return total
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds of a server process and of all its children, the exited ones included: the live
+    children's own time plus the root's, with what its reaped children left in its cutime/cstime.
+
+    gunicorn replaces a worker after max_requests and PostgreSQL ends a backend when a connection
+    closes: summing only the live processes loses their time (and a delta across the exit turns
+    negative). A child that exits between two reads would be counted twice or not at all, so the
+    snapshot is taken again until the set of children is the same before and after."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-        if with_children:
-            total += int(fields[13]) + int(fields[14])  # cutime, cstime (exited backends)
-    return total / tick
+    for _ in range(10):
+        before = children(root)
+        kids = [_ticks(pid, with_children=True) for pid in before]
+        own = _ticks(root, with_children=True)
+        if own is None:
+            return 0.0
+        if children(root) == before and None not in kids:
+            return (own + sum(kids)) / tick
+    return (own + sum(k for k in kids if k is not None)) / tick
 
 
-def postgres_pids() -> tuple[list[int], list[int]]:
-    """The postmaster(s) and every other postgres process on this machine."""
-    masters, others = [], []
+def postgres_masters() -> list[int]:
+    """The postmaster(s) on this machine: postgres processes whose parent is not a postgres."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -258,13 +292,15 @@ def postgres_pids() -> tuple[list[int], list[int]]:
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
         if comm in ("postgres", "postmaster"):
-            (masters if ppid == 1 or comm == "postmaster" else others).append(int(entry.name))
-    return masters, others
+            found[int(entry.name)] = ppid
+    return [pid for pid, ppid in found.items() if ppid not in found]
 
 
 def server_cpu(app_pid: int) -> float:
-    masters, others = postgres_pids()
-    return cpu_seconds(children(app_pid)) + cpu_seconds(others) + cpu_seconds(masters, with_children=True)
+    """CPU seconds so far of the application (gunicorn master and workers, replaced workers
+    included) and of every PostgreSQL process of the machine (ended backends included). Shared
+    PostgreSQL: other databases' work counts too, so run on a quiet machine."""
+    return tree_cpu(app_pid) + sum(tree_cpu(master) for master in postgres_masters())
 
 
 @dataclass
@@ -333,7 +369,12 @@ def main() -> None:
     parser.add_argument("--conns", default="10,50")
     parser.add_argument("--pages", default="lesson,catalogue,home,verify")
     parser.add_argument("--learners", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=4, help="without deploy/gunicorn.conf.py")
+    parser.add_argument("--workers", type=int, default=4, help="sync workers of the ceiling (and --sync)")
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="run the platform like the ceiling (sync -w WORKERS --preload), not deploy/gunicorn.conf.py",
+    )
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -351,7 +392,7 @@ def main() -> None:
     subprocess.run([sys.executable, "app.py"], cwd=CEILING, env=ceiling_env, check=True, capture_output=True)  # noqa: S603,S607
 
     config = ROOT / "deploy" / "gunicorn.conf.py"
-    config = config if config.exists() else None
+    config = config if config.exists() and not args.sync else None
     ports = {"platform": free_port(), "ceiling": free_port()}
     platform = start(gunicorn_command(ports["platform"], "wsgi:app", args.workers, config), ROOT, env)
     ceiling = start(gunicorn_command(ports["ceiling"], "app:app", args.workers, None), CEILING, ceiling_env)

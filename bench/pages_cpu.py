@@ -37,7 +37,9 @@ sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 DATABASE = "lms_bench_pages_cpu"
 PASSWORD = "bench-pages-12345"  # noqa: S105 - throwaway accounts in a throwaway database
-QUIZ_GIFT = "$CATEGORY: bench\n\n" + "\n\n".join(f"::s{i}::Soal nomor {i} benar? {{T}}" for i in range(1, 11)) + "\n"
+QUIZ_GIFT = (
+    "$CATEGORY: bench\n\n" + "\n\n".join(f"::s{i}::Soal nomor {i} benar? {{T}}" for i in range(1, 11)) + "\n"
+)
 
 
 def prepare_environment(url: str, instance: str) -> None:
@@ -136,7 +138,9 @@ def seed(app, learners: int) -> dict:
         for i in range(learners):
             email = f"bench{i}@bench.go.id"
             accounts.create_user(
-                accounts.NewUser(name=f"Peserta Bench {i}", email=email, password=PASSWORD, agency_id=agency.id)
+                accounts.NewUser(
+                    name=f"Peserta Bench {i}", email=email, password=PASSWORD, agency_id=agency.id
+                )
             )
             emails.append(email)
         published = sa.select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.id)
@@ -170,12 +174,18 @@ def csrf_of(client, path: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--learners", type=int, default=10)
     parser.add_argument("--pages", default="lesson,catalogue,home,verify,quiz")
-    parser.add_argument("--show-sql", action="store_true", help="print the statements of one request per page")
+    parser.add_argument(
+        "--show-sql", action="store_true", help="print the statements of one request per page"
+    )
     parser.add_argument("--profile", action="store_true", help="print each page's top functions (cProfile)")
+    parser.add_argument("--sort", default="tottime", help="with --profile: tottime, cumulative, ncalls")
+    parser.add_argument("--top", type=int, default=25, help="with --profile: how many functions")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="pages-cpu-"))
@@ -207,7 +217,9 @@ def main() -> None:
     for email in data["emails"]:
         client = app.test_client()
         login(client, email)
-        client.post(f"/courses/{data['slug']}/enrol", data={"csrf_token": csrf_of(client, f"/courses/{data['slug']}")})
+        client.post(
+            f"/courses/{data['slug']}/enrol", data={"csrf_token": csrf_of(client, f"/courses/{data['slug']}")}
+        )
         clients.append(client)
     learn = clients[0].get(f"/courses/{data['slug']}/learn")
     lesson_path = learn.headers["Location"]
@@ -228,7 +240,13 @@ def main() -> None:
         for client in clients:  # warm up
             (anonymous if page == "verify" else client).get(path, headers=gzip)
         if args.profile:
-            profile(lambda: [(anonymous if page == "verify" else c).get(path, headers=gzip) for c in clients * 5])
+            profile(
+                lambda page=page, path=path: [
+                    (anonymous if page == "verify" else c).get(path, headers=gzip) for c in clients * 5
+                ],
+                args.sort,
+                args.top,
+            )
         app_cpu, sizes = [], []
         statements.clear()
         trips, db_cpu = wire.round_trips(), wire.backend_cpu()
@@ -246,13 +264,13 @@ def main() -> None:
             show_one(client if page != "verify" else anonymous, path, statements)
 
 
-def profile(work) -> None:
+def profile(work, sort: str = "tottime", top: int = 25) -> None:
     import cProfile
     import pstats
 
     profiler = cProfile.Profile(time.thread_time)
     profiler.runcall(work)
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    pstats.Stats(profiler).sort_stats(sort).print_stats(top)
 
 
 def create_app_options() -> dict:

@@ -124,6 +124,8 @@ class User(UserMixin, db.Model):
     # accounts.sessions, never stored on the user row.
     login_session = None  # UserSession | None
     login_token = None  # str | None
+    # What features asked to load with the logged-in user (sessions.load_with_user), by name.
+    loaded_with: dict = {}  # replaced per instance, never mutated
 
     def get_id(self) -> str | None:
         """What the session and remember cookies carry: "<user id>:<login session token>"."""

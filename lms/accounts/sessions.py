@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -61,11 +61,25 @@ def parse_cookie_id(cookie_id: str | None) -> tuple[int, str] | None:
     return int(user_id), token
 
 
+# Per-user values that features above accounts read on most pages (low-data mode, ...), loaded
+# by the user's own statement instead of one more statement each: name -> a function returning a
+# scalar subquery correlated with `users.id`. The loaded values are in `user.loaded_with[name]`.
+_extras: dict[str, Callable[[], sa.ColumnElement]] = {}
+
+
+def load_with_user(name: str, column: Callable[[], sa.ColumnElement]) -> None:
+    """Read `column()` (a scalar subquery on User.id) in the statement that loads the logged-in
+    user; features register at import time, before the first request builds the statement."""
+    _extras[name] = column
+    _load_query.cache_clear()
+
+
 @cache
 def _load_query() -> sa.Select:
-    # Built once; one statement reads the user, roles, agency (for the time zone) and the session.
+    # Built once; one statement reads the user, roles, agency (for the time zone), the session,
+    # and the values features registered with load_with_user.
     return (
-        sa.select(User, UserSession)
+        sa.select(User, UserSession, *(column().label(f"extra_{name}") for name, column in _extras.items()))
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == sa.bindparam("user_id"),
@@ -90,8 +104,9 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
     row = db.session.execute(_load_query(), params).unique().one_or_none()
     if row is None:
         return None
-    user, session = row
+    user, session, *extras = row
     user.login_session, user.login_token = session, token
+    user.loaded_with = dict(zip(_extras, extras, strict=True))
     return user
 
 

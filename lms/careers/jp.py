@@ -26,7 +26,7 @@ from ..extensions import db
 from . import jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
-from .models import ExternalLearning, ExternalStatus, JpRecord, LearningKind
+from .models import ExternalLearning, ExternalStatus, JpRecord, JpTotal, LearningKind
 from .signals import external_learning_answered
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,14 @@ def ledger_items(user: User, year: int | None = None) -> list[JpItem]:
     return sorted(
         (item for source in jp_sources.sources() for item in source.items(user, year)),
         key=lambda item: item.on,
+    )
+
+
+def total_query() -> sa.Select:
+    """The JP of the person `user_id` in the year `careers_year` (bind parameters) over every
+    source, as kept in jp_totals (no row: none)."""
+    return sa.select(JpTotal.jp).where(
+        JpTotal.user_id == sa.bindparam("user_id"), JpTotal.year == sa.bindparam("careers_year")
     )
 
 

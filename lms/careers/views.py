@@ -234,16 +234,20 @@ def respond_appraisal(appraisal_id: int):
 # ---------------------------------------------------------------- home panel
 
 
-def career_panel(user):
-    """The home page's one JP number: the ledger's (every source), for everyone who learns here."""
-    year = jp.current_year(user)
-    ledger = jp.jp_year(user, year)
+def career_panel(user, rows):
+    """The home page's one JP number: the person's total of the year over every JP source (kept
+    in `jp_totals` by the ledger), for everyone who learns here."""
     return "careers/_home_panel.html", {
-        "year": year,
-        "total": ledger.total,
-        "target": ledger.target,
+        "year": jp.current_year(user),
+        "total": rows[0]["jp"] if rows else 0,
+        "target": jp.yearly_target(),
         "profile": bool(user.agency_id),
     }
 
 
-register_home_panel(career_panel, order=30)
+register_home_panel(
+    career_panel,
+    order=30,
+    reads=jp.total_query,
+    params=lambda user: {"user_id": user.id, "careers_year": jp.current_year(user)},
+)

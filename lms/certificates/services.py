@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -285,6 +285,41 @@ def certificates_of(user: User, *, include_revoked: bool = True) -> list[Certifi
     if not include_revoked:
         query = query.where(Certificate.revoked_at.is_(None))
     return list(db.session.scalars(query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def latest_certificates_query(limit: int = 3) -> sa.Select:
+    """The `limit` newest certificates of the person `user_id` (a bind parameter) and their count:
+    what the home page lists."""
+    return (
+        sa.select(
+            Certificate.id,
+            Certificate.number,
+            Certificate.title,
+            Certificate.issued_at,
+            Certificate.timezone,
+            Certificate.revoked_at.is_not(None).label("is_revoked"),
+            sa.func.count().over().label("count"),
+        )
+        .where(Certificate.user_id == sa.bindparam("user_id"))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(limit)
+    )
+
+
+@dataclass(frozen=True)
+class HomeCertificate:
+    """A row of `latest_certificates_query`, with what the home page shows of it."""
+
+    number: str
+    title: str
+    issued_on: date
+    is_revoked: bool
+    order: tuple
+
+    @classmethod
+    def of(cls, row: dict) -> HomeCertificate:
+        issued_on = row["issued_at"].astimezone(ZoneInfo(row["timezone"])).date()
+        return cls(row["number"], row["title"], issued_on, row["is_revoked"], (row["issued_at"], row["id"]))
 
 
 def jp_by_year(user: User, certificates: list[Certificate] | None = None) -> dict[int, int]:

@@ -185,13 +185,20 @@ def download_credential(code: str):
     return response
 
 
-def certificates_panel(user):
-    certificates = services.certificates_of(user)
+def certificates_panel(user, rows):
     # JP is shown once on the home page, from the careers ledger (careers' panel).
-    return "certificates/_home_panel.html", {"certificates": certificates[:3], "count": len(certificates)}
+    certificates = [services.HomeCertificate.of(row) for row in rows]
+    certificates.sort(key=lambda cert: cert.order, reverse=True)
+    count = rows[0]["count"] if rows else 0
+    return "certificates/_home_panel.html", {"certificates": certificates, "count": count}
 
 
-register_home_panel(certificates_panel, order=30)
+register_home_panel(
+    certificates_panel,
+    order=30,
+    reads=services.latest_certificates_query,
+    params=lambda user: {"user_id": user.id},
+)
 
 
 # ---------------------------------------------------------------- HR: many numbers at once

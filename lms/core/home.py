@@ -2,26 +2,42 @@
 
 Older packages must not import newer ones, so each feature registers its own panel:
 `register_home_panel(fn)` where fn(user) returns (template, context) or None.
+
+A panel that only needs a short list registers its query with it:
+`register_home_panel(fn, reads=query, params=params)`, where query() builds a `sa.Select` once,
+with bind parameters (name them after the feature: the panels share one statement), params(user)
+gives their values, and fn(user, rows) gets its rows as dicts (see `core.together`). The home
+page reads the lists of every such panel in one statement, instead of one statement per panel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from .together import read_together
+
 Panel = tuple[str, dict]
-_providers: list[tuple[int, Callable]] = []
+_providers: list[tuple[int, Callable, Callable | None, Callable | None]] = []
 
 
-def register_home_panel(provider: Callable, order: int = 50) -> None:
-    if all(existing is not provider for _, existing in _providers):
-        _providers.append((order, provider))
+def register_home_panel(
+    provider: Callable, order: int = 50, *, reads: Callable | None = None, params: Callable | None = None
+) -> None:
+    if all(existing is not provider for _, existing, _reads, _params in _providers):
+        _providers.append((order, provider, reads, params))
         _providers.sort(key=lambda item: item[0])
 
 
 def home_panels(user) -> list[Panel]:
+    queries, values = {}, {}
+    for index, (_, _provider, reads, params) in enumerate(_providers):
+        if reads is not None:
+            queries[f"panel_{index}"] = reads
+            values.update(params(user) if params is not None else {})
+    rows = read_together(queries, values)
     panels = []
-    for _, provider in _providers:
-        panel = provider(user)
+    for index, (_, provider, reads, _params) in enumerate(_providers):
+        panel = provider(user) if reads is None else provider(user, rows[f"panel_{index}"])
         if panel is not None:
             panels.append(panel)
     return panels

@@ -8,8 +8,16 @@ from functools import cache
 from pathlib import Path
 
 from babel.numbers import parse_pattern
-from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale, get_timezone
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
 
 from .home import panels
 from .i18n import LANGUAGE_NAMES, TIMEZONE_ABBREVIATIONS
@@ -86,10 +94,38 @@ def _fingerprint(path: str, mtime: float) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+@cache
+def _fixed_fingerprint(path: str) -> str:
+    return _fingerprint(path, Path(path).stat().st_mtime)
+
+
 def asset_url(filename: str) -> str:
-    """URL of a static file with a content hash, so it can be cached for a year."""
+    """URL of a static file with a content hash, so it can be cached for a year. Static files
+    change only with a deployment (a restart), so only debug mode looks at them again."""
     path = Path(current_app.static_folder, filename)
-    return url_for("static", filename=filename, v=_fingerprint(str(path), path.stat().st_mtime))
+    if current_app.debug:
+        version = _fingerprint(str(path), path.stat().st_mtime)
+    else:
+        version = _fixed_fingerprint(str(path))
+    return url_for("static", filename=filename, v=version)
+
+
+def translations():
+    """This request's translations, looked up once per locale: Flask-Babel's own lookup (three
+    context look-ups and the locale's name built again) runs at every `_()` of a template, some
+    twenty times a page. Kept beside Flask-Babel's locale, so `force_locale` is followed."""
+    try:
+        babel_context = g._flask_babel
+        locale, found = babel_context.lms_translations
+        if locale is babel_context.babel_locale:
+            return found
+    except (AttributeError, RuntimeError):  # not looked up yet; or outside an application context
+        pass
+    found = get_translations()
+    babel_context = g.get("_flask_babel") if g else None
+    if babel_context is not None and getattr(babel_context, "babel_locale", None) is not None:
+        babel_context.lms_translations = (babel_context.babel_locale, found)
+    return found
 
 
 def register(app: Flask) -> None:
@@ -101,6 +137,13 @@ def register(app: Flask) -> None:
     app.add_template_filter(percent)
     app.add_template_filter(percent_of)
     app.add_template_global(asset_url)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
     app.add_template_global(panels)
 
     @app.after_request

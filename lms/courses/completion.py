@@ -136,12 +136,13 @@ def required_items_for(pairs: Collection[Pair], courses: Iterable[Course]) -> di
         wanted = [pair for pair in found if pair[1] in rules]
         if not wanted:
             continue
-        if item_criterion.items_for is not None:
+        users = {user_id for user_id, _course_id in wanted}
+        if item_criterion.items_for is not None and len(users) > 1:
             answer = item_criterion.items_for(wanted, rules)
-        else:  # a criterion that only answers for one person at a time
+        else:  # one person (a page: `items` reads it in one statement), or a criterion without items_for
             answer = {
                 (user_id, course_id): items
-                for user_id in {user_id for user_id, _course_id in wanted}
+                for user_id in users
                 for course_id, items in item_criterion.items(user_id, rules).items()
             }
         for pair in wanted:

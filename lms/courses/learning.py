@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Unit, User
@@ -148,6 +150,17 @@ class CompetencyOption:
 def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
     """What the catalogue's filters offer, in one statement: the categories that published courses
     use, and the SKJ competencies (by type, then code)."""
+    found: tuple[list[str], list[CompetencyOption]] = ([], [])
+    for kind, _sort, code, name in db.session.execute(_filters_query()):
+        if kind == 0:
+            found[0].append(code)
+        else:
+            found[1].append(CompetencyOption(code, name))
+    return found
+
+
+@cache
+def _filters_query() -> sa.Select:
     categories = (
         sa.select(
             sa.literal(0).label("kind"),
@@ -165,15 +178,7 @@ def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
         Competency.name.label("name"),
     ).where(Competency.agency_id.is_(None))
     union = sa.union_all(categories, competencies).subquery()
-    found: tuple[list[str], list[CompetencyOption]] = ([], [])
-    for kind, _sort, code, name in db.session.execute(
-        sa.select(union).order_by(union.c.kind, union.c.sort, union.c.code)
-    ):
-        if kind == 0:
-            found[0].append(code)
-        else:
-            found[1].append(CompetencyOption(code, name))
-    return found
+    return sa.select(union).order_by(union.c.kind, union.c.sort, union.c.code)
 
 
 def categories() -> list[str]:
@@ -238,6 +243,59 @@ def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outli
             if enrolment is not None and row[2] is not None:
                 done.add(lesson.id)
     return Outline(list(modules.values())), done
+
+
+@cache
+def _outline_query() -> sa.Select:
+    # Built once, with bind parameters: building and keying a statement of this size costs more
+    # Python than running it.
+    return (
+        sa.select(
+            Course,
+            Enrolment,
+            Module,
+            Lesson,
+            LessonCompletion.id,
+            sa.case((Lesson.id == sa.bindparam("body_of", type_=sa.Integer), Lesson.body_html)),
+        )
+        .outerjoin(
+            Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
+        )
+        .outerjoin(Module, sa.and_(Module.course_id == Course.id, Module.archived_at.is_(None)))
+        .outerjoin(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None)))
+        .outerjoin(
+            LessonCompletion,
+            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == Enrolment.id),
+        )
+        .where(Course.slug == sa.bindparam("slug"))
+        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
+        .options(defer(Lesson.body_md), defer(Lesson.body_html))
+    )
+
+
+def course_outline(
+    slug: str, user: User, *, body_of: int | None = None
+) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
+    """The course with this slug, the user's enrolment in it, its outline and the lessons done,
+    in one statement (the course outer-joined to the enrolment, its active modules and lessons
+    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`."""
+    params = {"slug": slug, "user_id": user.id, "body_of": body_of}
+    course = enrolment = None
+    modules: dict[int, tuple[Module, list[Lesson]]] = {}
+    done: set[int] = set()
+    for row in db.session.execute(_outline_query(), params):
+        course, enrolment, module, lesson, completion_id, body_html = row
+        if module is None:
+            continue
+        entry = modules.setdefault(module.id, (module, []))
+        if lesson is None:
+            continue
+        entry[1].append(lesson)
+        if completion_id is not None:
+            done.add(lesson.id)
+        if lesson.id == body_of:
+            set_committed_value(lesson, "body_html", body_html)
+    return course, enrolment, Outline(list(modules.values())), done
 
 
 # ---------------------------------------------------------------- enrolment and progress
@@ -485,25 +543,31 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-def with_progress(query: sa.Select) -> list[tuple[Enrolment, Progress]]:
+@lru_cache(maxsize=16)
+def _with_counts(query: sa.Select) -> sa.Select:
+    # Kept for a query built once (learner_summary's): building this statement costs more Python
+    # than running it. Queries built per call (reports) pass through the small cache.
+    open_only = Enrolment.completed_at.is_(None)
+    return query.add_columns(
+        *(
+            sa.case((open_only, count), else_=0)
+            for count in (
+                _lesson_count(required_only=True),
+                _lesson_count(required_only=False),
+                _done_count(required_only=True),
+                _done_count(required_only=False),
+            )
+        )
+    ).options(joinedload(Enrolment.course))
+
+
+def with_progress(query: sa.Select, params: dict | None = None) -> list[tuple[Enrolment, Progress]]:
     """The enrolments a select of `Enrolment` returns (any learners, any courses), each with its
     progress exactly as the learner's own pages count it (lessons the rule counts, required
     quizzes and webinars): the query's one statement with the lessons counted and done, then one
-    or two queries per completion criterion for the open enrolments, whatever their number."""
-    open_only = Enrolment.completed_at.is_(None)
-    rows = db.session.execute(
-        query.add_columns(
-            *(
-                sa.case((open_only, count), else_=0)
-                for count in (
-                    _lesson_count(required_only=True),
-                    _lesson_count(required_only=False),
-                    _done_count(required_only=True),
-                    _done_count(required_only=False),
-                )
-            )
-        ).options(joinedload(Enrolment.course))
-    ).all()
+    or two queries per completion criterion for the open enrolments, whatever their number (one
+    per criterion when they are all one learner's). `params`: values of the query's bindparams."""
+    rows = db.session.execute(_with_counts(query), params or {}).all()
     open_rows = [row for row in rows if row[0].completed_at is None]
     items = required_items_for(
         [(row[0].user_id, row[0].course_id) for row in open_rows], [row[0].course for row in open_rows]
@@ -517,16 +581,22 @@ def with_progress(query: sa.Select) -> list[tuple[Enrolment, Progress]]:
     return found
 
 
+@cache
+def _summary_query() -> sa.Select:
+    # Built once, with a bind parameter: the home page runs it on every request.
+    return (
+        sa.select(Enrolment)
+        .where(Enrolment.user_id == sa.bindparam("user_id"))
+        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
+    )
+
+
 def learner_summary(user: User) -> LearnerSummary:
     """Courses in progress and assigned (with progress, required quizzes and webinars counted)
     and the number completed: the enrolments with their lessons counted and done in one
     statement, then the required items of the open courses (`with_progress`, which the reports
     use too)."""
-    rows = with_progress(
-        sa.select(Enrolment)
-        .where(Enrolment.user_id == user.id)
-        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
-    )
+    rows = with_progress(_summary_query(), {"user_id": user.id})
     summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],

@@ -89,15 +89,14 @@ def enrol(slug: str):
     return redirect(url_for(".learn", slug=slug))
 
 
-def _learning_context(slug: str):
+def _learning_context(slug: str, body_of: int | None = None):
     """The course, the learner's enrolment (None in a trainer's preview), outline and done lessons,
-    in two statements."""
-    course, enrolment = learning.course_and_enrolment(slug, current_user)
+    in one statement; the body of lesson `body_of` only."""
+    course, enrolment, outline, done = learning.course_outline(slug, current_user, body_of=body_of)
     visible_or_404(course)
     if enrolment is None and not services.can_edit(current_user, course):
         flash(_("Daftar ke kursus ini terlebih dahulu untuk mulai belajar."), "info")
         abort(redirect(url_for(".detail", slug=slug)))
-    outline, done = learning.outline_and_done(course, enrolment)
     return course, enrolment, outline, done
 
 
@@ -116,7 +115,7 @@ def learn(slug: str):
 @read_only
 @login_required
 def lesson(slug: str, lesson_id: int):
-    course, enrolment, outline, done = _learning_context(slug)
+    course, enrolment, outline, done = _learning_context(slug, body_of=lesson_id)
     current = outline.find(lesson_id) or abort(404)
     previous, following = outline.neighbours(current)
     progress = learning.progress(enrolment, outline.lessons, done) if enrolment else None

@@ -43,7 +43,7 @@ def human_size(size: int) -> str:
 
 def hold_large_images(body_html: str) -> Markup:
     """The lesson HTML, with large images as tap-to-load links in low-data mode (else unchanged)."""
-    if not low_data_mode() or "<img" not in body_html:
+    if "<img" not in body_html or not low_data_mode():
         return Markup(body_html)  # noqa: S704 - lesson HTML is stored sanitised by lms.content
     names = [m.group(1) for m in _SRC.finditer(body_html)]
     sizes = dict(

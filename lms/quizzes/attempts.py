@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
@@ -236,15 +238,42 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return deadline is not None and now > deadline + grace()
 
 
+def attempt_with_items(attempt_id: int, *, lock: bool = False) -> Attempt | None:
+    """The attempt with its quiz and items, in one statement. With `lock`, its row is locked until
+    the transaction ends (FOR UPDATE; SQLite serialises writes), and save_answers then does not
+    lock and read it again."""
+    options = [joinedload(Attempt.quiz), joinedload(Attempt.items)]
+    if not lock:
+        return db.session.get(Attempt, attempt_id, options=options)
+    attempt = db.session.get(Attempt, attempt_id, options=options, with_for_update={"of": Attempt})
+    if attempt is not None:
+        _locked[attempt] = db.session().get_transaction()
+    return attempt
+
+
+# attempt -> the transaction that holds its row lock (a transaction object is never reused while
+# this holds it, so a later transaction of the same session is never mistaken for it)
+_locked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _lock(attempt: Attempt) -> None:
     """Lock the attempt row until the transaction ends (FOR UPDATE on PostgreSQL; SQLite serialises
     writes) and read its state and deadline again, in one statement. The rest of the object (its
-    items above all) stays loaded: nothing else of an attempt changes while it is open."""
+    items above all) stays loaded: nothing else of an attempt changes while it is open. Nothing
+    to do when attempt_with_items locked it in this transaction."""
+    if _is_locked(attempt):
+        return
     state, deadline_at = db.session.execute(
         sa.select(Attempt.state, Attempt.deadline_at).where(Attempt.id == attempt.id).with_for_update()
     ).one()
     set_committed_value(attempt, "state", state)
     set_committed_value(attempt, "deadline_at", deadline_at)
+    _locked[attempt] = db.session().get_transaction()
+
+
+def _is_locked(attempt: Attempt) -> bool:
+    """Whether this transaction holds the attempt's row lock (taken by _lock or attempt_with_items)."""
+    return _locked.get(attempt) is db.session().get_transaction() is not None
 
 
 def save_answer(attempt: Attempt, slot: int, values: Mapping, *, now: datetime | None = None) -> AttemptItem:
@@ -303,43 +332,82 @@ def finish_attempt(
     finished_at = now
     if reason == FinishReason.TIMEOUT and attempt.deadline is not None:
         finished_at = min(now, attempt.deadline)
-    # The conditional UPDATE decides who finishes; RETURNING reads the row back in the same statement.
+    if not _is_locked(attempt):
+        # The grade is computed before the finishing UPDATE, from the answers as stored: under the
+        # lock no answer can be saved in between (savers take it first). Loaded without it, the
+        # items are read again once it is held.
+        _lock(attempt)
+        db.session.refresh(attempt, ["items"])
+    if not attempt.is_open:
+        db.session.refresh(attempt)  # finished by another request: show what it stored
+        return False
+    quiz, items = attempt.quiz, list(attempt.items)  # loaded before any change: no autoflush between
+    result = _grade_of(items)
+    # One conditional UPDATE finishes and grades: it decides who finishes (RETURNING reads the row
+    # back in the same statement), so the grade is never stored by a request that did not finish.
+    values = {
+        "state": AttemptState.FINISHED,
+        "finished_at": finished_at,
+        "finish_reason": reason,
+        **_grade_values(result, quiz, now),
+    }
     finished = db.session.execute(
         sa.update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.FINISHED, finished_at=finished_at, finish_reason=reason)
+        .values(**values)
         .returning(Attempt.id)
         .execution_options(synchronize_session=False)
     ).first()
     if finished is None:
         db.session.refresh(attempt)  # finished by another request: show what it stored
         return False
-    set_committed_value(attempt, "state", AttemptState.FINISHED)
-    set_committed_value(attempt, "finished_at", finished_at)
-    set_committed_value(attempt, "finish_reason", reason)
-    grade(attempt, now=now)
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    _store_item_grades(items, result)
     logger.info("attempt %s finished (%s): %s/%s", attempt.id, reason.value, attempt.score, attempt.max_score)
+    if attempt.passed:
+        _check_course(attempt, quiz)
     return True
+
+
+def _grade_of(items: list[AttemptItem]) -> grading.AttemptGrade:
+    return grading.grade_attempt(
+        [i.snapshot for i in items], [response_of(i) for i in items], [i.manual_score for i in items]
+    )
+
+
+def _grade_values(result: grading.AttemptGrade, quiz: Quiz, now: datetime) -> dict:
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "needs_grading": result.pending,
+        "percent": None if result.pending else result.percent,
+        "passed": None if result.pending else result.percent >= quiz.pass_mark,
+        "graded_at": now,
+    }
+
+
+def _store_item_grades(items: list[AttemptItem], result: grading.AttemptGrade) -> None:
+    for item, item_grade in zip(items, result.items, strict=True):
+        item.fraction, item.score = item_grade.fraction, item_grade.score
+    db.session.flush()  # one executemany UPDATE of the items
+
+
+def _check_course(attempt: Attempt, quiz: Quiz) -> None:
+    enrolment = learning.enrolment_of(attempt.user_id, quiz.course_id)
+    if enrolment is not None:
+        check_completion(enrolment)
 
 
 def grade(attempt: Attempt, *, now: datetime | None = None) -> grading.AttemptGrade:
     """Store the grade of a finished attempt (items and total); a pass may complete the course."""
     quiz, items = attempt.quiz, list(attempt.items)  # loaded before any change: no autoflush between
-    result = grading.grade_attempt(
-        [i.snapshot for i in items], [response_of(i) for i in items], [i.manual_score for i in items]
-    )
-    for item, item_grade in zip(items, result.items, strict=True):
-        item.fraction, item.score = item_grade.fraction, item_grade.score
-    attempt.score, attempt.max_score = result.score, result.max_score
-    attempt.needs_grading = result.pending
-    attempt.percent = None if result.pending else result.percent
-    attempt.passed = None if result.pending else result.percent >= quiz.pass_mark
-    attempt.graded_at = _now(now)
-    db.session.flush()  # the attempt, and one executemany UPDATE of its items
+    result = _grade_of(items)
+    for key, value in _grade_values(result, quiz, _now(now)).items():
+        setattr(attempt, key, value)
+    _store_item_grades(items, result)  # with the attempt's UPDATE
     if attempt.passed:
-        enrolment = learning.enrolment_of(attempt.user_id, quiz.course_id)
-        if enrolment is not None:
-            check_completion(enrolment)
+        _check_course(attempt, quiz)
     return result
 
 
@@ -400,3 +468,13 @@ def visible(
         return True
     close = closes_at(quiz, override_for(quiz, user) if user else None)
     return close is not None and _now(now) >= close
+
+
+def open_attempts_query() -> sa.Select:
+    """Attempts in progress (id, quiz title, deadline) of the user `user_id` (a bind parameter):
+    the home page's reminder."""
+    return (
+        sa.select(Attempt.id, Quiz.title, Attempt.deadline_at.label("deadline"))
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.user_id == sa.bindparam("user_id"), Attempt.state == AttemptState.IN_PROGRESS)
+    )

@@ -13,7 +13,6 @@ import re
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..core.clock import utcnow
@@ -40,11 +39,11 @@ def visible_quiz(quiz_id: int) -> Quiz:
     return quiz
 
 
-def own_attempt(attempt_id: int) -> Attempt:
-    """The current user's attempt, with its quiz (404 for anyone else's: ids are not secrets,
-    answers are)."""
-    attempt = db.get_or_404(Attempt, attempt_id, options=[joinedload(Attempt.quiz)])
-    if attempt.user_id != current_user.id:
+def own_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The current user's attempt, with its quiz and items in one statement (404 for anyone
+    else's: ids are not secrets, answers are); `lock` it to save answers."""
+    attempt = service.attempt_with_items(attempt_id, lock=lock)
+    if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
 
@@ -188,7 +187,7 @@ def answer(attempt_id: int):
     if (request.content_length or 0) > limit:
         abort(400, description=_("Jawaban terlalu besar untuk dikirim."))
     request.max_content_length = limit
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=True)
     try:
         by_slot = _answers_by_slot(request.form, attempt)
         service.save_answers(attempt, by_slot)
@@ -240,7 +239,7 @@ def summary(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/finish")
 @login_required
 def finish(attempt_id: int):
-    attempt = own_attempt(attempt_id)
+    attempt = own_attempt(attempt_id, lock=True)
     reason = "timeout" if service.is_overdue(attempt, utcnow()) else "submitted"
     service.finish_attempt(attempt, reason=service.FinishReason(reason))
     db.session.commit()
@@ -279,19 +278,16 @@ def review(attempt_id: int):
     )
 
 
-def quiz_panel(user):
+def quiz_panel(user, rows):
     """Open attempts on the learner's home page, so a lost connection is one tap from resuming."""
-    open_attempts = db.session.scalars(
-        db.select(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .options(joinedload(Attempt.quiz))
-    ).all()
-    if not open_attempts:
+    if not rows:
         return None
-    return "quizzes/_home_panel.html", {"attempts": open_attempts}
+    return "quizzes/_home_panel.html", {"attempts": sorted(rows, key=lambda row: row["id"])}
 
 
-register_home_panel(quiz_panel, order=25)
+register_home_panel(
+    quiz_panel, order=25, reads=service.open_attempts_query, params=lambda user: {"user_id": user.id}
+)
 
 
 def course_panel(course, user, enrolment=None):

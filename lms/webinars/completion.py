@@ -75,14 +75,28 @@ def required_webinars_for(pairs: Collection[Pair], rules: dict[int, str]) -> dic
 
 
 def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The webinars each course marks required, with whether the user was present (two queries)."""
-    if user_id is not None:
-        found = required_webinars_for([(user_id, course_id) for course_id in rules], rules)
-        return {course_id: found[(user_id, course_id)] for course_id in rules}
-    by_course: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
-    for webinar in _required(rules):
-        by_course[webinar.course_id].append(_item(webinar, None))
-    return by_course
+    """The webinars each course marks required, with whether the user was present (one query:
+    presence as an EXISTS column; pages run it on every request)."""
+    present = (
+        sa.select(Attendance.webinar_id)
+        .where(
+            Attendance.webinar_id == Webinar.id,
+            Attendance.user_id == user_id,
+            Attendance.present.is_(True),
+        )
+        .exists()
+        if user_id is not None
+        else sa.null()
+    )
+    rows = db.session.execute(
+        sa.select(Webinar.id, Webinar.course_id, Webinar.title, present.label("present"))
+        .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
+        .order_by(Webinar.course_id, Webinar.starts_at, Webinar.id)
+    )
+    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+    for webinar in rows:
+        found[webinar.course_id].append(_item(webinar, None if user_id is None else bool(webinar.present)))
+    return found
 
 
 def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -231,29 +232,41 @@ def registered_ids(user: User, webinar_ids: list[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
-    """The user's webinars (registered, enrolled or moderated) starting within `days`: the
-    in-app reminder on the home page."""
-    enrolled_courses = sa.select(Enrolment.course_id).where(Enrolment.user_id == user.id)
-    registered = sa.select(Registration.webinar_id).where(Registration.user_id == user.id)
-    query = (
+@cache
+def upcoming_query() -> sa.Select:
+    """The webinars of the user `user_id` (registered, enrolled or moderated) running between
+    `webinars_now` and starting before `webinars_until` (bind parameters), soonest first, at most
+    10: the in-app reminder on the home page."""
+    user_id = sa.bindparam("user_id")
+    now = sa.bindparam("webinars_now", type_=Webinar.__table__.c.ends_at.type)
+    enrolled_courses = sa.select(Enrolment.course_id).where(Enrolment.user_id == user_id)
+    registered = sa.select(Registration.webinar_id).where(Registration.user_id == user_id)
+    return (
         sa.select(Webinar)
         .where(
             Webinar.ends_at > now,
-            Webinar.starts_at < now + timedelta(days=days),
+            Webinar.starts_at < sa.bindparam("webinars_until", type_=Webinar.__table__.c.starts_at.type),
             Webinar.ended_at.is_(None),
             Webinar.cancelled_at.is_(None),
             sa.or_(
                 Webinar.id.in_(registered),
                 Webinar.course_id.in_(enrolled_courses),
-                Webinar.host_id == user.id,
-                Webinar.id.in_(sa.select(WebinarCohost.webinar_id).where(WebinarCohost.user_id == user.id)),
+                Webinar.host_id == user_id,
+                Webinar.id.in_(sa.select(WebinarCohost.webinar_id).where(WebinarCohost.user_id == user_id)),
             ),
         )
         .order_by(Webinar.starts_at)
         .limit(10)
     )
-    return list(db.session.scalars(query))
+
+
+def upcoming_params(user: User, now: datetime, days: int = 7) -> dict:
+    return {"user_id": user.id, "webinars_now": now, "webinars_until": now + timedelta(days=days)}
+
+
+def my_upcoming(user: User, now: datetime, days: int = 7) -> list[Webinar]:
+    """The user's webinars starting within `days` (see upcoming_query)."""
+    return list(db.session.scalars(upcoming_query(), upcoming_params(user, now, days)))
 
 
 def register(user: User, webinar: Webinar, *, now: datetime) -> Registration:

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
@@ -62,14 +63,21 @@ def report_viewer(webinar_id: int) -> Webinar:
     return webinar
 
 
-def _home_panel(user):
-    webinars = services.my_upcoming(user, now())
-    if not webinars:
+def _home_reads():
+    upcoming = services.upcoming_query().subquery()
+    return sa.select(upcoming.c.id, upcoming.c.title, upcoming.c.starts_at)
+
+
+def _home_panel(user, rows):
+    if not rows:
         return None
+    webinars = sorted(rows, key=lambda row: (row["starts_at"], row["id"]))
     return "webinars/_home_panel.html", {"webinars": webinars, "now": now()}
 
 
-register_home_panel(_home_panel, order=40)
+register_home_panel(
+    _home_panel, order=40, reads=_home_reads, params=lambda user: services.upcoming_params(user, now())
+)
 
 
 def _feed_urls(feed) -> tuple[str | None, str | None]:

@@ -41,3 +41,20 @@ def test_english(ctx):
 def test_nothing_is_a_dash_not_none(ctx):
     assert templating.decimal(None) == templating.percent(None) == templating.number(None) == "–"
     assert templating.local_datetime(None) == templating.local_time(None) == ""
+
+
+def test_template_translations_are_looked_up_once_and_follow_force_locale(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from lms.core import templating
+
+    with app.test_request_context():
+        assert render_template_string("{{ _('Beranda') }}") == "Beranda"
+        first = templating.translations()
+        assert templating.translations() is first  # cached for the request
+        with force_locale("en"):
+            assert render_template_string("{{ _('Beranda') }}") == "Home"
+        assert render_template_string("{{ _('Beranda') }}") == "Beranda"
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        assert render_template_string("{{ _('Beranda') }}") == "Home"

@@ -83,19 +83,22 @@ def test_simultaneous_submissions_grade_exactly_once(app, world, monkeypatch):
         db.session.commit()
         attempt_id = attempt.id
     graded = []
-    real_grade = attempts.grade
+    real_store = attempts._store_item_grades
 
-    def counting_grade(attempt, **kwargs):
-        graded.append(attempt.id)
-        return real_grade(attempt, **kwargs)
+    def counting_store(items, result):
+        graded.append(items[0].attempt_id)
+        return real_store(items, result)
 
-    monkeypatch.setattr(attempts, "grade", counting_grade)
+    # The finishing UPDATE carries the grade; only the request it finished stores the items' grades.
+    monkeypatch.setattr(attempts, "_store_item_grades", counting_store)
     results, errors = race(app, lambda: attempts.finish_attempt(db.session.get(Attempt, attempt_id)))
     assert not errors
     assert sorted(results) == [False] * (THREADS - 1) + [True]
     assert graded == [attempt_id]
     with app.app_context():
-        assert db.session.get(Attempt, attempt_id).state == AttemptState.FINISHED
+        finished = db.session.get(Attempt, attempt_id)
+        assert finished.state == AttemptState.FINISHED
+        assert finished.graded_at is not None and finished.max_score is not None
 
 
 def test_two_tabs_cannot_open_attempts_beyond_the_limit(app, world):

@@ -86,12 +86,13 @@ def test_saving_and_finishing_cost_the_same_statements_for_10_or_20_answers(
     print(f"statements (save all answers, finish) for 10 and 20 answers: {counts}")
     assert counts[10] == counts[20]
     saving, finishing = counts[10]
-    # user; the attempt; its items; the lock (FOR UPDATE on PostgreSQL); one UPDATE of the answers
-    assert saving == 5
-    # user; the attempt with its quiz; the finishing UPDATE ... RETURNING; items; the grade (attempt,
-    # items); then, passed: the enrolment with its course, and its completion check, which now
-    # reads the required quizzes and the learner's finished attempts (issue 14: one rule).
-    assert finishing == 10
+    # user; the attempt with its quiz and items, locked (FOR UPDATE OF attempts on PostgreSQL); one
+    # UPDATE of the answers
+    assert saving == 3
+    # user; the attempt with its quiz and items; one conditional UPDATE ... RETURNING that finishes
+    # and grades; the items' grades; then, passed: the enrolment with its course, and its
+    # completion check (the lessons, and the required quizzes with the learner's grades).
+    assert finishing == 7
 
 
 def test_home_lists_open_attempts_with_their_quizzes_in_one_statement(
@@ -114,3 +115,26 @@ def test_home_lists_open_attempts_with_their_quizzes_in_one_statement(
         assert page.status_code == 200 and page.text.count("Kuis Terbuka ") == n
         counts[n] = len(statements)
     assert counts[1] == counts[3], counts
+
+
+def test_a_lock_taken_when_loading_is_taken_again_in_the_next_transaction(
+    app, trainer, learner, count_queries
+):
+    with app.app_context():
+        course = factories.course(by=db.session.get(User, trainer.id), modules=1, lessons=1)
+        user = db.session.get(User, learner.id)
+        learning.enrol(user, course)
+        quiz = build_quiz(course, "::a::Benar? {T}\n")
+        attempt_id = attempts.start_attempt(quiz, user).id
+        db.session.commit()
+    with app.app_context():
+        attempt = attempts.attempt_with_items(attempt_id, lock=True)
+        slot = attempt.items[0].slot
+        with count_queries() as first:
+            attempts.save_answers(attempt, {slot: {"answer": "true"}})
+        db.session.commit()
+        with count_queries() as later:
+            attempts.save_answers(attempt, {slot: {"answer": "false"}})
+        db.session.commit()
+    assert not any("attempts.state" in s for s in first)  # locked with the load: not again
+    assert any("attempts.state" in s for s in later)  # a new transaction locks again
