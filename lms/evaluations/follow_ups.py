@@ -19,7 +19,7 @@ from ..extensions import db
 from .errors import AlreadyAnswered, EvaluationError, NotAllowed
 from .models import Applied, FollowUp, Respondent, Survey
 from .signals import evaluation_waiting
-from .surveys import TEXT_MAX, waiting_filter
+from .surveys import TEXT_MAX
 
 logger = logging.getLogger(__name__)
 
@@ -113,16 +113,28 @@ def waiting_follow_ups(user: User) -> list[FollowUp]:
     )
 
 
-def waiting_count(user: User) -> int:
-    """How many surveys and follow-ups wait for the user's answer (one statement: the home page)."""
-    surveys = sa.select(sa.func.count()).select_from(Survey).where(*waiting_filter(user)).scalar_subquery()
+def waiting_count_query() -> sa.Select:
+    """How many surveys and follow-ups wait for the person of bind parameter `evaluations_user`:
+    one row, column `waiting` (the home page reads it in its shared statement)."""
+    who = sa.bindparam("evaluations_user")
+    surveys = (
+        sa.select(sa.func.count())
+        .select_from(Survey)
+        .where(Survey.user_id == who, Survey.answered_at.is_(None), Survey.follow_ups_opened_at.is_(None))
+        .scalar_subquery()
+    )
     asked = (
         sa.select(sa.func.count())
         .select_from(FollowUp)
-        .where(FollowUp.respondent_id == user.id, FollowUp.answered_at.is_(None))
+        .where(FollowUp.respondent_id == who, FollowUp.answered_at.is_(None))
         .scalar_subquery()
     )
-    return db.session.scalar(sa.select(surveys + asked)) or 0
+    return sa.select((surveys + asked).label("waiting"))
+
+
+def waiting_count(user: User) -> int:
+    """How many surveys and follow-ups wait for the user's answer (one statement)."""
+    return db.session.scalar(waiting_count_query(), {"evaluations_user": user.id}) or 0
 
 
 def submit(

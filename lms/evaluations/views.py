@@ -217,8 +217,8 @@ def export_results(kind: str, subject_id: int, fmt: str):
 # ---------------------------------------------------------------- panels on other pages
 
 
-def home_panel(user):
-    waiting = follow_ups.waiting_count(user)
+def home_panel(user, rows):
+    waiting = rows[0]["waiting"] if rows else 0
     return ("evaluations/_home_panel.html", {"waiting": waiting}) if waiting else None
 
 
@@ -246,7 +246,12 @@ def webinar_links(webinar, user, moderator=False, can_report=False):
     return "evaluations/_manage_links.html", {"kind": "webinar", "subject_id": webinar.id, "edit": moderator}
 
 
-register_home_panel(home_panel, order=35)
+register_home_panel(
+    home_panel,
+    order=35,
+    reads=follow_ups.waiting_count_query,
+    params=lambda user: {"evaluations_user": user.id},
+)
 register_panel("course", course_panel, order=20)
 register_panel("account", account_panel, order=40)
 register_panel("course_manage", manage_links, order=70)

@@ -94,10 +94,8 @@ def test_lesson_and_home_pages_keep_issue_15_budgets(app, client, login, count_q
         counts[n] = (len(lesson), len(home))
     print(f"statements (lesson, home) for 1 and 3 courses of each kind: {counts}")
     assert counts[1] == counts[3]
-    # Issue 15: lesson <= 3, home <= 4. The home page's fifth statement is the evaluations panel
-    # (issue 18, merged after this budget was met), which still reads on its own: registered with
-    # reads= (its count as one short list), the home page is back at 4.
-    assert counts[1] == (3, 5)
+    # Issue 15: lesson <= 3, home <= 4 (the evaluations panel reads in the shared statement too).
+    assert counts[1] == (3, 4)
 
 
 def test_low_data_mode_is_read_with_the_user(app, client, login, make_user, count_queries):

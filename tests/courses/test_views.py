@@ -444,9 +444,9 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     # that counts quizzes adds one (tests/core/test_page_budgets.py: 3 in all, issue 15's budget).
     assert lesson_count == 2
     # home: user; courses in progress with their counts; one statement for the short lists of the
-    # panels registered with reads= (core.together); the evaluations waiting (issue 18, its own
-    # statement until its panel moves to reads=). Required quizzes add one.
-    assert home_count == 4
+    # panels registered with reads= (core.together), the evaluations waiting among them. Required
+    # quizzes add one (tests/core/test_page_budgets.py: 4 in all, issue 15's budget).
+    assert home_count == 3
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):
