@@ -172,7 +172,7 @@ def open_catalogue(page: Page) -> None:
 
 def search_catalogue(page: Page, *, search: str = "", category: str = "") -> None:
     """On the catalogue: search for words and/or choose a category."""
-    page.get_by_label("Cari judul atau ringkasan").fill(search)
+    page.get_by_label("Cari judul, ringkasan, atau isi pelajaran").fill(search)
     if category:
         if page.locator(".catalogue-search details[open]").count() == 0:
             page.get_by_text("Saring menurut kategori").click()  # the filters are folded away
@@ -453,7 +453,7 @@ def test_find_enrol_and_mark_a_lesson_done_without_javascript(
     page = contexts.new(java_script_enabled=False).new_page()
 
     page.goto("/courses/")  # the catalogue is open to visitors
-    page.get_by_label("Cari judul atau ringkasan").fill("loket")
+    page.get_by_label("Cari judul, ringkasan, atau isi pelajaran").fill("loket")
     page.get_by_role("button", name="Cari", exact=True).click()
     page.get_by_role("link", name=course.title).click()
     page.get_by_role("link", name="Masuk untuk mendaftar").click()
