@@ -110,7 +110,9 @@ class Config:
     WEBINAR_SWEEP_SECONDS = 15  # ... and closes silent connections (of every process) this often
     WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
     WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
-    WEBINAR_REMINDER_HOURS = 24  # notifications: the "webinar tomorrow" notice comes this long before the start
+    WEBINAR_REMINDER_HOURS = (
+        24  # notifications: the "webinar tomorrow" notice comes this long before the start
+    )
     WEBINAR_CHAT_MAX_CHARS = 500
     WEBINAR_QUESTION_MAX_CHARS = 1000
     WEBINAR_CHAT_PAGE_SIZE = 50
@@ -144,6 +146,7 @@ class Config:
     JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "sqlite")
     JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "0") == "1"
     JOBS_RESULT_DAYS = 7  # export files are deleted after this many days
+    JOBS_UNAVAILABLE_RETRY_SECONDS = 5  # a job that met an unreachable database is asked again after
     JOBS_STALE_SECONDS = 2 * 60 * 60  # a job "running" this long lost its worker: queued again
     JOBS_FOLLOW_COURSES_INLINE_MAX = 500  # more completions than this: a course edit follows in a job
 

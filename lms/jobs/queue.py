@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
+from ..core.clock import utcnow
 from ..core.outage import database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -78,7 +79,19 @@ class Queue:
 
         def run_job(job_id: int) -> None:
             with app.app_context():
-                run(job_id)
+                try:
+                    run(job_id)
+                except Exception as exc:
+                    if not database_unavailable(exc):
+                        raise
+                    # The database is away, or a pooled connection died with its restart (the
+                    # claim is the first statement to meet it). The job is still queued in the
+                    # table: ask again shortly rather than leave it to the sweep.
+                    delay = app.config["JOBS_UNAVAILABLE_RETRY_SECONDS"]
+                    logger.warning(
+                        "job %s: the database is unavailable (%s); again in %s s", job_id, exc, delay
+                    )
+                    self.send(job_id, utcnow() + timedelta(seconds=delay))
 
         def scheduler_tick() -> None:
             with app.app_context():

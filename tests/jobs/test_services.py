@@ -205,3 +205,30 @@ def test_an_unreachable_queue_is_logged_in_one_line(caplog):
     assert outage.levelname == "WARNING" and outage.exc_info is None
     assert "Error reading from queue: Error 111" in outage.getMessage()
     assert bug.levelname == "ERROR" and bug.exc_info is not None
+
+
+def test_a_job_that_meets_an_unreachable_database_is_asked_again_shortly(ctx, monkeypatch):
+    """The first job after a PostgreSQL restart met a pooled connection the restart had killed:
+    its claim failed, Huey dropped the message and the job waited for the sweep (two hours)."""
+    from sqlalchemy.exc import OperationalError
+
+    job_row = enqueue("test.record", {"value": "after the restart"})
+    db.session.commit()
+    claim = services.claim
+
+    def dead_connection_once(job_id, now):
+        monkeypatch.setattr(services, "claim", claim)
+        raise OperationalError(
+            "UPDATE jobs", {}, Exception("terminating connection due to administrator command")
+        )
+
+    monkeypatch.setattr(services, "claim", dead_connection_once)
+    huey = queue_of().huey
+    assert queue_of().drain() == 2  # the job's message, then its retry (Huey schedules it)
+    assert db.session.get(Job, job_row.id, populate_existing=True).state == JobState.QUEUED
+    assert huey.scheduled_count() == 1  # asked again in JOBS_UNAVAILABLE_RETRY_SECONDS
+    later = (utcnow() + timedelta(seconds=6)).replace(tzinfo=None)  # Huey's clock: naive UTC
+    [task] = huey.read_schedule(later)
+    huey.execute(task, timestamp=later)
+    assert db.session.get(Job, job_row.id, populate_existing=True).state == JobState.DONE
+    assert CALLS == ["after the restart"]
