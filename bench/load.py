@@ -201,8 +201,11 @@ def prepare(url: str, size: str, instance: Path, regenerate: bool) -> None:
     fields, certificates = SIZES[size]
     wanted = {**fields, "certificates": certificates, "content": CONTENT_VERSION}
     keys = instance / "signing-keys"
+    env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url}
     if not regenerate and stored_plan(url) == wanted and keys.is_dir():
         print(f"reusing the data in {make_url(url).database}: {wanted}")
+        # The checkout may be newer than the data: bring the schema to its migrations.
+        subprocess.run([sys.executable, __file__, "--migrate"], env=env, check=True, cwd=ROOT)  # noqa: S603
         return
     name = make_url(url).database
     admin = sa.create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -216,7 +219,6 @@ def prepare(url: str, size: str, instance: Path, regenerate: bool) -> None:
     started = time.perf_counter()
     print(f"building {name}: {wanted}", flush=True)
     # A child process: the instance folder is read from the environment when `config` is imported.
-    env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url}
     subprocess.run(  # noqa: S603
         [sys.executable, __file__, "--build", size], env=env, check=True, cwd=ROOT
     )
@@ -227,18 +229,32 @@ def prepare(url: str, size: str, instance: Path, regenerate: bool) -> None:
     print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def production_app():
+    """The app as the topology runs it, on DATABASE_URL (in a child process of `prepare`)."""
+    from lms import create_app
+
+    url = os.environ["DATABASE_URL"]
+    return create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_urlsafe(32))
+
+
+def migrate() -> None:
+    """In a child process: the reused database brought to this checkout's migrations."""
+    from flask_migrate import upgrade
+
+    with production_app().app_context():
+        upgrade()
+
+
 def build(size: str) -> None:
     """In a child process (LMS_INSTANCE_PATH, DATABASE_URL set): migrate and fill the database."""
     from flask_migrate import upgrade
 
     from bench.generate_agency import Plan, generate
-    from lms import create_app
     from lms.courses.models import Course
     from lms.extensions import db
 
     fields, certificates = SIZES[size]
-    url = os.environ["DATABASE_URL"]
-    app = create_app("production", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secrets.token_urlsafe(32))
+    app = production_app()
     started = time.perf_counter()
 
     def echo(line: str) -> None:
@@ -454,14 +470,18 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--sample-every", type=float, default=10, help="seconds between memory samples")
     parser.add_argument("--setup-only", action="store_true", help="build the data, start nothing")
     parser.add_argument("--build", choices=sorted(SIZES), help=argparse.SUPPRESS)
+    parser.add_argument("--migrate", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 def main() -> int:
     args = arguments()
-    if args.build:
+    if args.build or args.migrate:
         sys.path.insert(0, str(ROOT))
-        build(args.build)
+        if args.build:
+            build(args.build)
+        else:
+            migrate()
         return 0
     name = args.database or ("lms_load" if args.size == "large" else f"lms_load_{args.size}")
     if name in ("test", "postgres"):
