@@ -34,6 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import User
 from ..core.clock import as_utc, utcnow
+from ..core.committed import after_commit
 from ..courses import learning
 from ..courses.completion import check_completion
 from ..extensions import db
@@ -364,7 +365,9 @@ def finish_attempt(
     for key, value in values.items():
         set_committed_value(attempt, key, value)
     _store_item_grades(items, result)
-    logger.info("attempt %s finished (%s): %s/%s", attempt.id, reason.value, attempt.score, attempt.max_score)
+    graded = "attempt %s finished (%s): %s/%s"  # logged once stored
+    score = (attempt.score, attempt.max_score)
+    after_commit(db.session(), logger.info, graded, attempt.id, reason.value, *score)
     if attempt.passed:
         _check_course(attempt, quiz)
     return True

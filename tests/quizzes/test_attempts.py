@@ -94,6 +94,21 @@ def test_submitting_twice_grades_once(quiz, taker):
     assert attempt.graded_at == graded_at
 
 
+def test_the_grade_is_logged_only_once_its_transaction_commits(quiz, taker, caplog):
+    """A database that drops before the commit makes the request run again: the first try
+    stored nothing, so it must not have logged a grade either (the fault tests count the lines)."""
+    caplog.set_level("INFO", logger="lms.quizzes.attempts")
+    attempt = attempts.start_attempt(quiz, taker)
+    db.session.commit()
+    assert attempts.finish_attempt(attempt) is True
+    assert "finished" not in caplog.text
+    db.session.rollback()
+    assert "finished" not in caplog.text
+    assert attempts.finish_attempt(attempt) is True  # rolled back: still open, graded again
+    db.session.commit()
+    assert caplog.text.count(f"attempt {attempt.id} finished (submitted): 0.0/2.0") == 1
+
+
 def test_forged_slot_or_option_changes_nothing(quiz, taker):
     attempt = attempts.start_attempt(quiz, taker)
     with pytest.raises(BadAnswer):
