@@ -154,7 +154,7 @@ def _write(item: ExternalLearning, values: dict, checked: evidence.CheckedEviden
         old = item.evidence_file
         item.evidence_file = evidence.store(checked)
         item.evidence_name, item.evidence_type = checked.label, checked.content_type
-        evidence.remove(old)
+        evidence.remove_after_commit(old)
     item.updated_at = utcnow()
 
 
@@ -220,11 +220,17 @@ def update(
 
 
 def withdraw(item: ExternalLearning, *, by: User) -> ExternalLearning:
-    """The learner takes back a report HR has not approved."""
+    """The learner takes back a report HR has not approved; its evidence file is removed once
+    that commits."""
     if item.user_id != by.id:
         raise CareerPermissionDenied(_l("Laporan ini bukan milik Anda."))
     before = item.snapshot()
     _claim(item, (ExternalStatus.PENDING, ExternalStatus.RETURNED), ExternalStatus.WITHDRAWN, None, None)
+    # Nobody decided anything on it: its file goes once the withdrawal is stored (its name stays
+    # as a label).
+    evidence.remove_after_commit(item.evidence_file)
+    item.evidence_file = None
+    db.session.flush()
     log_change(
         "external_learning",
         item.id,

@@ -13,8 +13,8 @@ from lms.careers import external
 from lms.careers.errors import CareerError
 from lms.careers.models import CompetencyRecord, ExternalLearning, ExternalStatus, JpRecord, RecordSource
 from lms.careers.records import cached_levels
-from lms.competencies.services import competency_by_code
 from lms.careers.summaries import jp_total
+from lms.competencies.services import competency_by_code
 from lms.extensions import db
 from tests import factories
 

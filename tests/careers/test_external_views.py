@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pypdf
 import sqlalchemy as sa
 
+from lms.careers import evidence
 from lms.careers.models import ExternalLearning, ExternalStatus, JpRecord
 from lms.extensions import db
 from tests import factories
@@ -240,3 +241,18 @@ def test_an_approved_report_shows_its_competencies_on_the_profile(app, client, l
         "Pelatihan di luar platform" in revoked
         and "tidak berlaku: pelatihan di luar platform dicabut" in revoked
     )
+
+
+def test_withdrawing_by_http_removes_the_file_and_says_so(app, client, login, world):
+    as_user(client, login, world.staff)
+    client.post("/careers/external/new", data=with_pdf(form(app)), content_type="multipart/form-data")
+    item = only_item(app)
+    with app.app_context():
+        stored = evidence.path_of(item.evidence_file)
+    assert stored is not None and stored.read_bytes() == factories.PDF
+    assert client.post(f"/careers/external/{item.id}/withdraw").status_code == 302
+    assert not stored.exists()
+    assert only_item(app).evidence_file is None
+    assert client.get(f"/careers/external/{item.id}/evidence").status_code == 404
+    page = client.get("/careers/external").text
+    assert "sertifikat.pdf (dihapus karena laporan ditarik)" in page
