@@ -11,6 +11,16 @@ from flask_migrate import downgrade, upgrade
 
 from lms import create_app
 from lms.accounts.models import Role, User
+from lms.careers.models import (
+    CompetencyRecord,
+    ExternalLearning,
+    ExternalLearningCompetency,
+    ExternalStatus,
+    LearningKind,
+    RecordSource,
+    RevokeCause,
+)
+from lms.competencies import services as competencies
 from lms.courses import learning
 from lms.courses.models import Course
 from lms.extensions import db, in_models
@@ -359,6 +369,77 @@ def test_0018_reminders_already_mailed_become_read_notices(tmp_path, database_ur
 
             downgrade(revision="0021")
             assert "webinar_reminders" in sa.inspect(db.engine).get_table_names()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if not url.startswith("sqlite"):
+            postgres_schema(POSTGRES_URL, schema, drop=True)
+
+
+def test_0023_approved_reports_get_their_records_and_go_back_down_as_assessments(tmp_path, database_url):
+    """Reports of learning elsewhere approved before 0023 get a record per claimed competency, as
+    the approval now makes them; waiting or revoked ones get none. Going down, 'external' records
+    become assessments without a source id and the 'external' cause becomes 'hr'."""
+    schema = f"migrations_0023_{os.getpid()}"
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrate-0023.sqlite3'}"
+    else:
+        url = postgres_schema(POSTGRES_URL, schema)
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.test_request_context():
+            upgrade(revision="0018")
+            agency = factories.agency(code="MIG23")
+            hr = factories.user(agency, roles=(Role.AGENCY_ADMIN,), name="SDM")
+            learner = factories.user(agency, name="Pelapor")
+            kom, pb = (competencies.competency_by_code(c).id for c in ("KOM", "PB"))
+            answered_at = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+
+            def item(status, number, claims):
+                reported = ExternalLearning(
+                    user_id=learner.id,
+                    kind=LearningKind.CLASSROOM,
+                    title="Diklat Lama",
+                    organizer="LAN",
+                    started_on=date(2026, 5, 4),
+                    ended_on=date(2026, 5, 6),
+                    jp=24,
+                    certificate_number=number,
+                    status=status,
+                    answered_by_id=hr.id if status is not ExternalStatus.PENDING else None,
+                    answered_at=answered_at if status is not ExternalStatus.PENDING else None,
+                    competencies=[ExternalLearningCompetency(competency_id=c, level=n) for c, n in claims],
+                )
+                db.session.add(reported)
+                return reported
+
+            approved = item(ExternalStatus.APPROVED, "LAN-1", [(kom, 3), (pb, 2)])
+            item(ExternalStatus.PENDING, "LAN-2", [(kom, 4)])
+            item(ExternalStatus.REVOKED, "LAN-3", [(pb, 5)])
+            db.session.commit()
+
+            upgrade(revision="0023")
+            db.session.expire_all()
+            rows = db.session.scalars(sa.select(CompetencyRecord).order_by(CompetencyRecord.level)).all()
+            assert [(r.competency_id, r.level, r.source, r.source_id) for r in rows] == [
+                (pb, 2, RecordSource.EXTERNAL, approved.id),
+                (kom, 3, RecordSource.EXTERNAL, approved.id),
+            ]
+            assert {(r.user_id, r.achieved_on, r.recorded_by_id, r.revoked_at) for r in rows} == {
+                (learner.id, date(2026, 5, 6), hr.id, None)
+            }
+            assert (
+                rows[0].evidence
+                == f"Laporan pegawai No. {approved.id}: Diklat Lama (LAN), sertifikat No. LAN-1"
+            )
+            rows[0].revoked_at, rows[0].revoked_cause = datetime.now(UTC), RevokeCause.EXTERNAL
+            db.session.commit()
+
+            downgrade(revision="0018")
+            after = db.session.execute(
+                sa.text("SELECT source, source_id, revoked_cause FROM competency_records ORDER BY level")
+            ).all()
+            assert [tuple(r) for r in after] == [("assessment", None, "hr"), ("assessment", None, None)]
             db.session.remove()
             db.engine.dispose()
     finally:

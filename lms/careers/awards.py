@@ -7,6 +7,10 @@
   is issued (certificates.on_webinar_attended). A webinar without competencies earns JP only.
 - The certificate issued for the same source is the evidence. When it is revoked, the records it
   evidences are revoked and its JP stops counting (jp.py leaves it out).
+- Learning elsewhere (`external`), once HR approves the learner's report, earns the competencies
+  the report claims at the claimed levels, dated the day it ended, recorded by the approving
+  officer; when HR revokes the approval (or deletes its JP record) they stop counting. Its JP is
+  the report's JP record, not followed here.
 
 `follow(kind, ids)` brings the records of these sources in line with what they earn now: it
 creates what is missing, corrects levels, revokes what is no longer earned (with the cause) and
@@ -36,7 +40,14 @@ from ..courses.models import Course, CourseCompetency, Enrolment
 from ..extensions import db
 from ..webinars.models import Attendance, Webinar, WebinarCompetency
 from . import summaries
-from .models import CompetencyRecord, RecordSource, RevokeCause
+from .models import (
+    CompetencyRecord,
+    ExternalLearning,
+    ExternalLearningCompetency,
+    ExternalStatus,
+    RecordSource,
+    RevokeCause,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +61,10 @@ class Earning:
 
     user_id: int
     achieved_on: date
-    title: str
+    title: str  # the evidence its records show
     wanted: dict[int, int]  # competency id -> level
     cause: RevokeCause  # why a record it no longer earns stops counting
+    recorded_by_id: int | None = None  # who recorded what it earns (the HR officer who approved)
 
 
 def zone_expr():
@@ -153,11 +165,58 @@ def _webinar_earnings(attendance_ids: list[int]) -> dict[int, Earning]:
     return earnings
 
 
+def external_evidence(item: ExternalLearning) -> str:
+    """What proves a record from learning elsewhere: the training, its organiser, and the
+    certificate number (or the evidence file's name) the learner gave."""
+    shown = (
+        f"sertifikat No. {item.certificate_number}"
+        if item.certificate_number
+        else f"berkas {item.evidence_name}"
+        if item.evidence_name
+        else ""
+    )
+    text = f"{item.title} ({item.organizer})" + (f", {shown}" if shown else "")
+    return f"Laporan pegawai No. {item.id}: {text}"[:EVIDENCE_MAX]
+
+
+def _external_earnings(item_ids: list[int]) -> dict[int, Earning]:
+    items = db.session.scalars(sa.select(ExternalLearning).where(ExternalLearning.id.in_(item_ids))).all()
+    claimed: dict[int, dict[int, int]] = {item.id: {} for item in items}
+    rows = db.session.execute(
+        sa.select(
+            ExternalLearningCompetency.item_id,
+            ExternalLearningCompetency.competency_id,
+            ExternalLearningCompetency.level,
+        ).where(ExternalLearningCompetency.item_id.in_(item_ids))
+    )
+    for item_id, competency_id, level in rows:
+        claimed[item_id][competency_id] = level
+    return {
+        item.id: Earning(
+            item.user_id,
+            item.ended_on,
+            external_evidence(item),
+            claimed[item.id] if item.status is ExternalStatus.APPROVED else {},
+            RevokeCause.EXTERNAL,
+            item.answered_by_id,
+        )
+        for item in items
+    }
+
+
+EARNINGS = {
+    RecordSource.COURSE: _course_earnings,
+    RecordSource.WEBINAR: _webinar_earnings,
+    RecordSource.EXTERNAL: _external_earnings,
+}
+
+
 def earnings_of(kind: RecordSource, ids: list[int]) -> dict[int, Earning]:
-    """Source id -> what it earns now, for course (enrolment) or webinar (attendance) sources."""
+    """Source id -> what it earns now, for course (enrolment), webinar (attendance) or external
+    (reported learning) sources."""
     found: dict[int, Earning] = {}
     for chunk in _chunks(ids):
-        found.update(_course_earnings(chunk) if kind is RecordSource.COURSE else _webinar_earnings(chunk))
+        found.update(EARNINGS[kind](chunk))
     return found
 
 
@@ -214,6 +273,7 @@ def follow(kind: RecordSource, ids: Iterable[int], *, by: User | None = None) ->
                 source_id=source_id,
                 achieved_on=earning.achieved_on,
                 evidence=earning.title[:EVIDENCE_MAX],
+                recorded_by_id=earning.recorded_by_id,
             )
             db.session.add(record)
             changes.append((record, "create", None))
@@ -261,8 +321,12 @@ def follow(kind: RecordSource, ids: Iterable[int], *, by: User | None = None) ->
 
 
 def source_people(kind: RecordSource, ids: Iterable[int]) -> set[int]:
-    """The people of these enrolments or attendances."""
-    model = Enrolment if kind is RecordSource.COURSE else Attendance
+    """The people of these enrolments, attendances or reports."""
+    model = {
+        RecordSource.COURSE: Enrolment,
+        RecordSource.WEBINAR: Attendance,
+        RecordSource.EXTERNAL: ExternalLearning,
+    }[kind]
     people: set[int] = set()
     for chunk in _chunks(ids):
         people.update(db.session.scalars(sa.select(model.user_id).where(model.id.in_(chunk))))

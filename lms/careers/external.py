@@ -1,6 +1,8 @@
 """Learning that happened elsewhere: the learner reports it, HR of their agency approves it or
 returns it with a reason, and an approved report counts through the JP record HR would have
-entered itself (`jp.record_jp`), so the JP ledger and the SIASN export need no second path.
+entered itself (`jp.record_jp`), so the JP ledger and the SIASN export need no second path, and
+through a competency record per claimed competency (`awards.follow`, source `external`), so the
+career profile, gaps and HR reports count it like a course or a webinar.
 
 Every input is checked before anything is written; answering is a conditional update on the
 report's status, so two HR officers approving at once make one JP record.
@@ -23,9 +25,15 @@ from ..accounts.models import User
 from ..competencies.models import LEVELS, Competency
 from ..core.clock import utcnow
 from ..extensions import db
-from . import evidence, jp
+from . import awards, evidence, jp
 from .errors import CareerError, CareerPermissionDenied
-from .models import ExternalLearning, ExternalLearningCompetency, ExternalStatus, LearningKind
+from .models import (
+    ExternalLearning,
+    ExternalLearningCompetency,
+    ExternalStatus,
+    LearningKind,
+    RecordSource,
+)
 from .positions import allowed_competency
 from .signals import external_learning_answered
 
@@ -146,7 +154,7 @@ def _write(item: ExternalLearning, values: dict, checked: evidence.CheckedEviden
         old = item.evidence_file
         item.evidence_file = evidence.store(checked)
         item.evidence_name, item.evidence_type = checked.label, checked.content_type
-        evidence.remove(old)
+        evidence.remove_after_commit(old)
     item.updated_at = utcnow()
 
 
@@ -212,11 +220,17 @@ def update(
 
 
 def withdraw(item: ExternalLearning, *, by: User) -> ExternalLearning:
-    """The learner takes back a report HR has not approved."""
+    """The learner takes back a report HR has not approved; its evidence file is removed once
+    that commits."""
     if item.user_id != by.id:
         raise CareerPermissionDenied(_l("Laporan ini bukan milik Anda."))
     before = item.snapshot()
     _claim(item, (ExternalStatus.PENDING, ExternalStatus.RETURNED), ExternalStatus.WITHDRAWN, None, None)
+    # Nobody decided anything on it: its file goes once the withdrawal is stored (its name stays
+    # as a label).
+    evidence.remove_after_commit(item.evidence_file)
+    item.evidence_file = None
+    db.session.flush()
     log_change(
         "external_learning",
         item.id,
@@ -284,7 +298,8 @@ def _answered(item: ExternalLearning, action: str, before: dict, by: User) -> No
 
 
 def approve(item: ExternalLearning, *, by: User) -> ExternalLearning:
-    """HR approves a waiting report: it becomes a JP record (exactly one, even if two approve)."""
+    """HR approves a waiting report: it becomes a JP record and a competency record per claimed
+    competency, at the claimed level (exactly once, even if two approve)."""
     _require_hr(item, by)
     before = item.snapshot()
     _claim(item, (ExternalStatus.PENDING,), ExternalStatus.APPROVED, by, None)
@@ -305,6 +320,9 @@ def approve(item: ExternalLearning, *, by: User) -> ExternalLearning:
         today=item.ended_on,
     )
     item.jp_record_id = record.id
+    db.session.flush()
+    # The claimed competencies become the learner's records (once: only the claim above gets here).
+    awards.follow(RecordSource.EXTERNAL, [item.id], by=by)
     _answered(item, "approve", before, by)
     return item
 
@@ -320,7 +338,8 @@ def send_back(item: ExternalLearning, reason: str, *, by: User) -> ExternalLearn
 
 
 def revoke(item: ExternalLearning, reason: str, *, by: User) -> ExternalLearning:
-    """HR withdraws an approval: its JP record goes (kept in the audit log), the JP totals follow."""
+    """HR withdraws an approval: its JP record goes (kept in the audit log), the JP totals follow,
+    and its competency records are revoked (cause: the learning elsewhere was revoked)."""
     _require_hr(item, by)
     text = _reason(reason)
     before = item.snapshot()
@@ -328,6 +347,7 @@ def revoke(item: ExternalLearning, reason: str, *, by: User) -> ExternalLearning
     _claim(item, (ExternalStatus.APPROVED,), ExternalStatus.REVOKED, by, text)
     if record is not None:
         jp.delete_jp_record(record, by=by)
+    awards.follow(RecordSource.EXTERNAL, [item.id], by=by)
     _answered(item, "revoke", before, by)
     return item
 

@@ -1,5 +1,5 @@
-"""Careers work that runs on the job queue: a course edit reaching many completions, and the
-nightly rebuild of the analytics tables."""
+"""Careers work that runs on the job queue: a course edit reaching many completions, the
+nightly rebuild of the analytics tables, and the sweep of evidence files no report refers to."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..accounts.models import User
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from ..jobs import enqueue, every, job
-from . import awards, summaries
+from . import awards, evidence, summaries
 from .models import RecordSource
 
 logger = logging.getLogger(__name__)
@@ -72,3 +72,9 @@ def refresh_summaries(now: datetime) -> bool:
         return False
     summaries.rebuild(db.session, None)
     return True
+
+
+@every(6 * 60 * 60, "careers.sweep-evidence")
+def sweep_evidence(now: datetime) -> int:
+    """Remove evidence files no report refers to any more (see evidence.sweep)."""
+    return evidence.sweep(now=now.timestamp())

@@ -23,10 +23,10 @@ from ..accounts.audit import log_change
 from ..accounts.models import User
 from ..core.clock import utcnow
 from ..extensions import db
-from . import jp_sources, summaries
+from . import awards, jp_sources, summaries
 from .errors import CareerError, CareerPermissionDenied
 from .jp_sources import JpItem
-from .models import ExternalLearning, ExternalStatus, JpRecord, JpTotal, LearningKind
+from .models import ExternalLearning, ExternalStatus, JpRecord, JpTotal, LearningKind, RecordSource
 from .signals import external_learning_answered
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,7 @@ def record_jp(person: User, data: JpRecordData, *, by: User, today: date | None 
 
 def delete_jp_record(record: JpRecord, *, by: User) -> None:
     """HR removes a JP record entered by mistake (kept in the audit log); a learner's report it
-    came from is marked as no longer approved."""
+    came from is marked as no longer approved, and the competency records it made are revoked."""
     person = record.user
     _require_hr(by, person)
     log_change(
@@ -223,6 +223,8 @@ def delete_jp_record(record: JpRecord, *, by: User) -> None:
                 before=before,
                 after=reported.snapshot(),
             )
+            db.session.flush()
+            awards.follow(RecordSource.EXTERNAL, [reported.id], by=by)  # its competencies stop counting
             external_learning_answered.send(current_app._get_current_object(), item=reported, by=by)
     year = record.ended_on.year
     db.session.delete(record)

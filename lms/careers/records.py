@@ -88,7 +88,8 @@ def course_titles(records: list[CompetencyRecord]) -> dict[int, tuple[str, str]]
 def evidence_certificates(records: list[CompetencyRecord]) -> dict[tuple[str, int], tuple[str, bool]]:
     """(source, source id) -> (certificate number, revoked) for the course and webinar records
     among these: the certificate issued for the same completion or attendance (one query)."""
-    pairs = {(str(r.source), r.source_id) for r in records if r.source is not RecordSource.ASSESSMENT}
+    certified = (RecordSource.COURSE, RecordSource.WEBINAR)
+    pairs = {(str(r.source), r.source_id) for r in records if r.source in certified}
     if not pairs:
         return {}
     rows = db.session.execute(

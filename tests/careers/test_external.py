@@ -70,7 +70,9 @@ def test_report_return_fix_approve_counts_like_an_hr_record(org, answered):
         item, data(certificate_number="LKPP-2026-0042"), pdf_upload("baru.pdf"), by=org.staff, today=TODAY
     )
     assert item.status is ExternalStatus.PENDING and item.evidence_name == "baru.pdf"
-    assert path_of(old_file) is None  # the replaced file is gone
+    assert path_of(old_file) is not None  # the replaced file goes once the change is stored
+    db.session.commit()
+    assert path_of(old_file) is None and path_of(item.evidence_file).read_bytes() == factories.PDF
 
     external.approve(item, by=org.hr)
     record = db.session.get(JpRecord, item.jp_record_id)

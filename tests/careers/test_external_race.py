@@ -1,5 +1,6 @@
-"""Two HR officers approving one report at the same moment make one JP record: real sessions on
-PostgreSQL, both past their reads before either writes."""
+"""Two HR officers approving one report at the same moment make one JP record and one competency
+record per claimed competency: real sessions on PostgreSQL, both past their reads before either
+writes."""
 
 import threading
 from datetime import date
@@ -10,8 +11,10 @@ import sqlalchemy as sa
 from lms.accounts.models import Agency, AuditEntry, Role, User
 from lms.careers import external
 from lms.careers.errors import CareerError
-from lms.careers.models import ExternalLearning, ExternalStatus, JpRecord
+from lms.careers.models import CompetencyRecord, ExternalLearning, ExternalStatus, JpRecord, RecordSource
+from lms.careers.records import cached_levels
 from lms.careers.summaries import jp_total
+from lms.competencies.services import competency_by_code
 from lms.extensions import db
 from tests import factories
 
@@ -34,6 +37,7 @@ def committed(app):
                 ended_on=date(2026, 2, 6),
                 jp=40,
                 certificate_number="LAN-2026-1",
+                competencies=[(competency_by_code("KOM").id, 3), (competency_by_code("PB").id, 2)],
             ),
             today=date(2026, 3, 1),
         )
@@ -94,3 +98,15 @@ def test_two_approvals_at_once_make_one_jp_record(app, committed):
         assert len(records) == 1 and records[0].recorded_by_id == approved[0]
         assert db.session.get(ExternalLearning, committed["item"]).jp_record_id == records[0].id
         assert jp_total(db.session, learner_id, 2026) == 40
+        earned = db.session.execute(
+            sa.select(CompetencyRecord.competency_id, CompetencyRecord.level, CompetencyRecord.recorded_by_id)
+            .where(
+                CompetencyRecord.user_id == learner_id,
+                CompetencyRecord.source == RecordSource.EXTERNAL,
+                CompetencyRecord.source_id == committed["item"],
+            )
+            .order_by(CompetencyRecord.level)
+        ).all()
+        kom, pb = competency_by_code("KOM").id, competency_by_code("PB").id
+        assert [tuple(row) for row in earned] == [(pb, 2, approved[0]), (kom, 3, approved[0])]
+        assert cached_levels(learner_id) == {kom: 3, pb: 2}

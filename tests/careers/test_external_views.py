@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pypdf
 import sqlalchemy as sa
 
+from lms.careers import evidence
 from lms.careers.models import ExternalLearning, ExternalStatus, JpRecord
 from lms.extensions import db
 from tests import factories
@@ -203,3 +204,55 @@ def test_transcript_lists_courses_with_absolute_verification_links_in_english(ap
         app.config.pop("PUBLIC_BASE_URL", None)
     assert "LEARNING TRANSCRIPT" in english and f"Certificate number: {number}" in english
     assert "Total: 4 JP (items: 1)" in english
+
+
+def test_an_approved_report_shows_its_competencies_on_the_profile(app, client, login, world):
+    as_user(client, login, world.staff)
+    client.post(
+        "/careers/external/new",
+        data=form(app, certificate_number="LKPP-2026-9", level_1="3"),
+        content_type="multipart/form-data",
+    )
+    item = only_item(app)
+    assert "Pelatihan di luar platform" not in client.get("/careers/").text  # not while it waits
+
+    as_user(client, login, world.hr)
+    assert client.post(f"/hr/external/{item.id}", data={"decision": "approve"}).status_code == 302
+    evidence = (
+        f"Laporan pegawai No. {item.id}: Pelatihan Pengadaan Barang/Jasa (LKPP), sertifikat No. LKPP-2026-9"
+    )
+    hr_view = client.get(f"/careers/people/{world.staff_id}").text
+    bukti = hr_view.split('id="bukti"')[1].split("</section>")[0]
+    assert "Perekat Bangsa" in bukti and "Pelatihan di luar platform" in bukti and evidence in bukti
+    assert f'href="/hr/external/{item.id}"' in bukti
+
+    as_user(client, login, world.staff)
+    own = client.get("/careers/").text
+    bukti = own.split('id="bukti"')[1].split("</section>")[0]
+    assert "Pelatihan di luar platform" in bukti and evidence in bukti
+    assert f'href="/careers/external#laporan-{item.id}"' in bukti
+    assert 'data-label="Level">3<' in bukti
+
+    as_user(client, login, world.hr)
+    client.post(f"/hr/external/{item.id}", data={"decision": "revoke", "reason": "Sertifikat palsu."})
+    as_user(client, login, world.staff)
+    revoked = client.get("/careers/").text.split('id="bukti-dicabut"')[1].split("</ul>")[0]
+    assert (
+        "Pelatihan di luar platform" in revoked
+        and "tidak berlaku: pelatihan di luar platform dicabut" in revoked
+    )
+
+
+def test_withdrawing_by_http_removes_the_file_and_says_so(app, client, login, world):
+    as_user(client, login, world.staff)
+    client.post("/careers/external/new", data=with_pdf(form(app)), content_type="multipart/form-data")
+    item = only_item(app)
+    with app.app_context():
+        stored = evidence.path_of(item.evidence_file)
+    assert stored is not None and stored.read_bytes() == factories.PDF
+    assert client.post(f"/careers/external/{item.id}/withdraw").status_code == 302
+    assert not stored.exists()
+    assert only_item(app).evidence_file is None
+    assert client.get(f"/careers/external/{item.id}/evidence").status_code == 404
+    page = client.get("/careers/external").text
+    assert "sertifikat.pdf (dihapus karena laporan ditarik)" in page

@@ -1,7 +1,8 @@
 """Competency records (an earned level with its evidence) and JP from learning done elsewhere.
 
 A record names where it came from as a source kind and a reference: a course completion refers to
-its enrolment, a webinar to its attendance, an assessment has none. The certificate that proves a
+its enrolment, a webinar to its attendance, learning elsewhere to the learner's approved report
+(`ExternalLearning`), an assessment has none. The certificate that proves a
 course or webinar record is the one issued for the same (source, source id): certificates use the
 same pair, so no column is needed and a certificate issued later (by `flask lms
 issue-certificates`) is found too. Courses are never imported here: the enrolment is referred to
@@ -28,6 +29,7 @@ class RecordSource(enum.StrEnum):
     COURSE = "course"
     WEBINAR = "webinar"
     ASSESSMENT = "assessment"
+    EXTERNAL = "external"  # learning elsewhere, reported by the learner and approved by HR
 
     @property
     def label(self) -> str:
@@ -38,6 +40,7 @@ RECORD_SOURCE_LABELS = {
     RecordSource.COURSE: _l("Kursus"),
     RecordSource.WEBINAR: _l("Webinar"),
     RecordSource.ASSESSMENT: _l("Asesmen"),
+    RecordSource.EXTERNAL: _l("Pelatihan di luar platform"),
 }
 
 
@@ -51,6 +54,7 @@ class RevokeCause(enum.StrEnum):
     ATTENDANCE = "attendance"  # the webinar attendance was corrected to absent
     COURSE = "course"  # the course no longer awards it
     WEBINAR = "webinar"  # the webinar no longer awards it (its competencies were edited)
+    EXTERNAL = "external"  # HR revoked the approval of the learning reported from elsewhere
 
     @property
     def label(self) -> str:
@@ -63,6 +67,7 @@ REVOKE_CAUSE_LABELS = {
     RevokeCause.ATTENDANCE: _l("kehadiran webinar dikoreksi menjadi tidak hadir"),
     RevokeCause.COURSE: _l("kursus tidak lagi memberikan kompetensi ini"),
     RevokeCause.WEBINAR: _l("webinar tidak lagi memberikan kompetensi ini"),
+    RevokeCause.EXTERNAL: _l("pelatihan di luar platform dicabut"),
 }
 
 
@@ -82,7 +87,8 @@ class CompetencyRecord(db.Model):
     )
     level: Mapped[int] = mapped_column(sa.SmallInteger)
     source: Mapped[RecordSource] = mapped_column(enum_column(RecordSource, "record_source", 12))
-    # The enrolment (course) or attendance (webinar) id; None for assessments.
+    # The enrolment (course), attendance (webinar) or reported learning (external) id; None for
+    # assessments.
     source_id: Mapped[int | None]
     # What proves it: an assessment report number, a document reference, a note by HR.
     evidence: Mapped[str] = mapped_column(sa.String(500), default="")
