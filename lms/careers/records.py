@@ -175,12 +175,15 @@ def record_assessment(
 def update_assessment(
     record: CompetencyRecord, data: AssessmentData, *, by: User, today: date | None = None
 ) -> CompetencyRecord:
-    """HR corrects an assessment record; course and webinar records follow their source."""
+    """HR corrects an assessment record; course, webinar and external records follow their source."""
     person = record.user
     _require_hr(by, person)
     if record.source is not RecordSource.ASSESSMENT:
         raise CareerError(
-            _l("Hanya hasil asesmen yang dapat diubah; catatan dari kursus atau webinar hanya dapat dicabut.")
+            _l(
+                "Hanya hasil asesmen yang dapat diubah; catatan dari kursus, webinar, atau pelatihan di "
+                "luar platform hanya dapat dicabut."
+            )
         )
     if record.revoked_at is not None:
         raise CareerError(_l("Catatan yang sudah dicabut tidak dapat diubah."))
