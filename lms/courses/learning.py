@@ -689,7 +689,7 @@ def _assign_batch(
     if changed:
         db.session.execute(
             sa.update(Enrolment)
-            .where(Enrolment.id.in_([e.id for e in changed]))
+            .where(Enrolment.id.in_([e.id for e in changed]), Enrolment.completed_at.is_(None))
             .values(due_date=due_date, assigned_by_id=by.id)
             .execution_options(synchronize_session="evaluate")
         )

@@ -50,17 +50,8 @@ def on_course_assigned(sender, enrolments: list[Enrolment], by=None, **extra) ->
             path=site_path("courses.detail", slug=enrolment.course.slug),
         )
         return
-    paths: dict[str, str] = {}
-    batch = [
-        services.NewNotice(
-            e.user_id,
-            enrolment_key(e),
-            _course_params(e),
-            paths.get(e.course.slug)
-            or paths.setdefault(e.course.slug, site_path("courses.detail", slug=e.course.slug)),
-        )
-        for e in enrolments
-    ]
+    path = site_path("courses.detail", slug=enrolments[0].course.slug)  # one course per batch
+    batch = [services.NewNotice(e.user_id, enrolment_key(e), _course_params(e), path) for e in enrolments]
     try:
         with db.session.begin_nested():
             services.notify_many(kinds.COURSE_ASSIGNED, batch)

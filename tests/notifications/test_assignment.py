@@ -56,6 +56,21 @@ def test_assigning_a_unit_costs_the_same_statements_for_5_and_50_people(people, 
     assert counts[50] == counts[5], counts
 
 
+def test_each_batch_of_people_adds_the_same_few_statements(people, count_queries, monkeypatch):
+    monkeypatch.setattr(learning, "ASSIGN_BATCH", 10)
+    counts = {}
+    for n in (10, 20, 30):
+        unit, _staff = _unit_with_staff(people.agency, n, f"K{n}")
+        course = _course(people, f"Kursus Kelompok {n}")
+        db.session.commit()
+        with count_queries() as statements:
+            assert learning.assign_to_unit(course, unit, None, by=people.hr).enrolled == n
+            db.session.commit()
+        counts[n] = len(statements)
+    per_batch = counts[20] - counts[10]
+    assert counts[30] - counts[20] == per_batch <= 8, counts
+
+
 def test_each_person_of_the_unit_is_enrolled_once_told_once_and_mailed_once(people, outbox):
     due = utcnow().date() + timedelta(days=30)
     unit, staff = _unit_with_staff(people.agency, 7, "SEMUA")
