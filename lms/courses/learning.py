@@ -24,6 +24,7 @@ from ..accounts.agencies import can_manage_agency
 from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
+from ..core.inserts import insert_skipping_existing
 from ..extensions import db
 from . import search
 from .completion import RequiredItem, check_completion, required_items, required_items_for
@@ -348,7 +349,7 @@ def enrol(
         return enrolment_for(learner, course)
     logger.info("user %s enrolled in course %s (by %s)", learner.id, course.id, by and by.id)
     if enrolment.assigned_by_id is not None:
-        course_assigned.send(current_app._get_current_object(), enrolment=enrolment, by=by)
+        course_assigned.send(current_app._get_current_object(), enrolments=[enrolment], by=by)
     return enrolment
 
 
@@ -633,51 +634,35 @@ def unit_with_descendants(unit: Unit) -> list[int]:
     return found
 
 
+ASSIGN_BATCH = 500  # people per batch: each costs a fixed number of statements, one signal, one mail job
+
+
 def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: User) -> AssignmentResult:
-    """Enrol every active person of a unit and its sub-units, with a due date (idempotent)."""
+    """Enrol every active person of a unit and its sub-units, with a due date (idempotent).
+
+    Set-based, in batches of ASSIGN_BATCH people: per batch, one query for their enrolments, one
+    INSERT of the missing ones (skipping anyone enrolled meanwhile, by the unique constraint), one
+    UPDATE of the due dates that change, and one `course_assigned` for the batch; so assigning a
+    course to 5,000 people costs as many statements as to a few, times the number of batches."""
     if not can_manage_agency(by, unit.agency_id):
         raise CoursePermissionDenied(_l("Anda tidak memiliki hak untuk menugaskan unit ini."))
     if not course.is_published:
         raise CourseNotOpen(_l("Kursus ini belum dibuka untuk pendaftaran."))
     if due_date is not None and due_date < utcnow().date():
         raise CourseError(_l("Tenggat tidak boleh di masa lalu."), "due_date")
-    # Whole users, not ids: the listeners of course_assigned read enrolment.user from the session.
-    users = list(
+    user_ids = list(
         db.session.scalars(
-            sa.select(User).where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
+            sa.select(User.id)
+            .where(User.unit_id.in_(unit_with_descendants(unit)), User.active.is_(True))
+            .order_by(User.id)
         )
     )
-    user_ids = [user.id for user in users]
-    existing = (
-        {
-            e.user_id: e
-            for e in db.session.scalars(
-                sa.select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))
-            )
-        }
-        if user_ids
-        else {}
-    )
-    enrolled = updated = unchanged = 0
-    assigned: list[Enrolment] = []
-    for user_id in user_ids:
-        enrolment = existing.get(user_id)
-        if enrolment is None:
-            enrolment = Enrolment(
-                user_id=user_id, course_id=course.id, due_date=due_date, assigned_by_id=by.id
-            )
-            db.session.add(enrolment)
-            assigned.append(enrolment)
-            enrolled += 1
-        elif enrolment.completed_at is None and enrolment.due_date != due_date:
-            enrolment.due_date, enrolment.assigned_by_id = due_date, by.id
-            assigned.append(enrolment)
-            updated += 1
-        else:
-            unchanged += 1
-    db.session.flush()
-    for enrolment in assigned:
-        course_assigned.send(current_app._get_current_object(), enrolment=enrolment, by=by)
+    enrolled = updated = 0
+    for start in range(0, len(user_ids), ASSIGN_BATCH):
+        new, changed = _assign_batch(course, user_ids[start : start + ASSIGN_BATCH], due_date, by=by)
+        enrolled, updated = enrolled + len(new), updated + len(changed)
+        if new or changed:
+            course_assigned.send(current_app._get_current_object(), enrolments=new + changed, by=by)
     logger.info(
         "course %s assigned to unit %s by %s: %s new, %s updated",
         course.id,
@@ -686,4 +671,45 @@ def assign_to_unit(course: Course, unit: Unit, due_date: date | None, *, by: Use
         enrolled,
         updated,
     )
-    return AssignmentResult(enrolled, updated, unchanged)
+    return AssignmentResult(enrolled, updated, len(user_ids) - enrolled - updated)
+
+
+def _assign_batch(
+    course: Course, user_ids: list[int], due_date: date | None, *, by: User
+) -> tuple[list[Enrolment], list[Enrolment]]:
+    """Enrol these people (the new enrolments) and move the due date of their open enrolments
+    (the changed ones), in at most three statements."""
+    existing = {
+        e.user_id: e
+        for e in db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))
+        )
+    }
+    changed = [e for e in existing.values() if e.completed_at is None and e.due_date != due_date]
+    if changed:
+        db.session.execute(
+            sa.update(Enrolment)
+            .where(Enrolment.id.in_([e.id for e in changed]), Enrolment.completed_at.is_(None))
+            .values(due_date=due_date, assigned_by_id=by.id)
+            .execution_options(synchronize_session="evaluate")
+        )
+    missing = [user_id for user_id in user_ids if user_id not in existing]
+    new: list[Enrolment] = []
+    if missing:
+        now = utcnow()
+        rows = [
+            {
+                "user_id": user_id,
+                "course_id": course.id,
+                "enrolled_at": now,
+                "due_date": due_date,
+                "assigned_by_id": by.id,
+            }
+            for user_id in missing
+        ]
+        # Someone enrolled by a concurrent request is left out (and counted unchanged).
+        insert = insert_skipping_existing(Enrolment, "user_id", "course_id").returning(Enrolment)
+        new = list(db.session.scalars(insert, rows))
+        for enrolment in new:
+            set_committed_value(enrolment, "course", course)
+    return new, changed

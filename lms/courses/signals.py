@@ -10,9 +10,11 @@ receiver only flushes, the caller commits):
   `by=` the editor (None for an operator), sent by the service that made the change
   (services.update_course, bundles.import_files). Careers bring the records and JP of everyone
   who completed the course in line.
-- `course_assigned`, `enrolment=` the `Enrolment` a manager assigned (new, or its due date
-  changed) and `by=` the manager, sent by learning.assign_to_unit and by learning.enrol when
-  someone enrols another person. Notifications tell the learner, with the due date.
+- `course_assigned`, `enrolments=` a list of the `Enrolment`s of one course that a manager
+  assigned (new, or their due date changed) and `by=` the manager: sent by learning.enrol when
+  someone enrols another person (a list of one), and by learning.assign_to_unit once per batch
+  of at most `learning.ASSIGN_BATCH` people. Notifications tell each learner, with the due date,
+  at a fixed cost per batch.
 - `reminder_requested`, `enrolment=` the `Enrolment` whose learner should be reminded to finish
   it and `by=` the HR officer who asked (reports.completion.remind, at most once per enrolment
   and day). Notifications deliver the reminder.

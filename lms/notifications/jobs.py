@@ -1,5 +1,6 @@
-"""Notification work on the job queue: each notice's mail (retried), and the scheduled scan
-that notices due dates and webinars starting soon."""
+"""Notification work on the job queue: each notice's mail (retried), the mail of a batch of
+notices (a course assigned to a unit), and the scheduled scan that notices due dates and
+webinars starting soon."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..jobs import every, job
 from . import reminders
 from .mail import compose
 from .models import Notification
-from .services import MAIL_JOB
+from .services import MAIL_JOB, MAIL_MANY_JOB
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,46 @@ def mail_notice(ctx, *, notification_id: int) -> None:
     send_mail(user.email, subject, body)
     notice.mailed_at = utcnow()
     logger.info("notification %s mailed to user %s", notice.id, user.id)
+
+
+@job(MAIL_MANY_JOB, max_attempts=6, backoff=60)
+def mail_notices(ctx, *, notification_ids: list[int]) -> None:
+    """Mail a batch of notices, each once: each mail is recorded as sent (`mailed_at`) and
+    committed as soon as it is sent, so a retry after a failure, or a second delivery of the job,
+    mails only those not mailed yet. A notice is claimed by a conditional UPDATE before its mail
+    goes out (the row stays locked until the commit), so two deliveries at once mail it once."""
+    rows = db.session.execute(
+        sa.select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(notification_ids), Notification.mailed_at.is_(None))
+        .order_by(Notification.id)
+    ).all()
+    # Composed first: after each commit the loaded rows are expired, and reading them again
+    # would cost two statements per mail.
+    mails = [
+        (notice.id, user.id, user.email, *compose(notice, user))
+        for notice, user in rows
+        if user.active and user.email
+    ]
+    sent = 0
+    for notice_id, user_id, email, subject, body in mails:
+        claimed = db.session.execute(
+            sa.update(Notification)
+            .where(Notification.id == notice_id, Notification.mailed_at.is_(None))
+            .values(mailed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:  # mailed by another delivery of this job meanwhile
+            continue
+        try:
+            send_mail(email, subject, body)
+        except Exception:
+            db.session.rollback()  # not sent: not recorded; the retry sends it
+            raise
+        db.session.commit()
+        sent += 1
+        logger.info("notification %s mailed to user %s", notice_id, user_id)
+    logger.info("job %s: %d of %d notices mailed", ctx.job.id, sent, len(notification_ids))
 
 
 @every(5 * 60, SCAN)

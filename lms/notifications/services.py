@@ -9,6 +9,8 @@ concurrent changes in line), so the count and the rows agree.
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..accounts.models import User
 from ..core.clock import utcnow
+from ..core.inserts import insert_skipping_existing
 from ..extensions import db
 from ..jobs import enqueue
 from .kinds import KINDS
@@ -26,21 +29,27 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 MAIL_JOB = "notifications.mail"
+MAIL_MANY_JOB = "notifications.mail-many"
 
 
 def _move_counter(user_id: int, delta: int) -> None:
-    if not delta:
+    _move_counters([user_id], delta)
+
+
+def _move_counters(user_ids: list[int], delta: int) -> None:
+    if not delta or not user_ids:
         return
     db.session.execute(
         sa.update(User)
-        .where(User.id == user_id)
+        .where(User.id.in_(user_ids))
         # updated_at stays: a notice is not a change of the person's account
         .values(unread_notifications=User.unread_notifications + delta, updated_at=User.updated_at)
         .execution_options(synchronize_session=False)
     )
-    loaded = db.session.identity_map.get(identity_key(User, user_id))
-    if loaded is not None:
-        db.session.expire(loaded, ["unread_notifications"])
+    for user_id in user_ids:
+        loaded = db.session.identity_map.get(identity_key(User, user_id))
+        if loaded is not None:
+            db.session.expire(loaded, ["unread_notifications"])
 
 
 def notify(
@@ -71,6 +80,68 @@ def notify(
         enqueue(MAIL_JOB, {"notification_id": notice.id}, key=f"{MAIL_JOB}:{notice.id}")
     logger.info("notification %s %s for user %s (%s)", notice.id, kind, user.id, key)
     return notice
+
+
+@dataclass(frozen=True)
+class NewNotice:
+    """One notice of `notify_many`: for whom, which occurrence, its params and link."""
+
+    user_id: int
+    key: str
+    params: dict
+    path: str | None = None
+
+
+def notify_many(kind: str, notices: list[NewNotice], *, now: datetime | None = None) -> list[int]:
+    """Add notices of one kind for many people and queue their mail as one job, in a fixed number
+    of statements whatever their number; returns the ids of the notices added. Like `notify`, a
+    (user, kind, key) notified already (also by a concurrent transaction) is skipped, inactive
+    people are skipped, and only people who take this kind by mail and have an address get it."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not notices:
+        return []
+    emails = dict(
+        db.session.execute(
+            sa.select(User.id, User.email).where(
+                User.id.in_({n.user_id for n in notices}), User.active.is_(True)
+            )
+        ).all()
+    )
+    created_at = now or utcnow()
+    rows = [
+        {
+            "user_id": n.user_id,
+            "kind": kind,
+            "key": n.key[:200],
+            "params": n.params,
+            "path": n.path,
+            "created_at": created_at,
+        }
+        for n in notices
+        if n.user_id in emails
+    ]
+    if not rows:
+        return []
+    insert = insert_skipping_existing(Notification, "user_id", "kind", "key")
+    added = db.session.execute(insert.returning(Notification.id, Notification.user_id), rows).all()
+    per_user = Counter(user_id for _id, user_id in added)
+    for delta in set(per_user.values()):
+        _move_counters([user_id for user_id, count in per_user.items() if count == delta], delta)
+    off = (
+        set(
+            db.session.scalars(
+                sa.select(MailOptOut.user_id).where(MailOptOut.kind == kind, MailOptOut.user_id.in_(per_user))
+            )
+        )
+        if per_user
+        else set()
+    )
+    to_mail = sorted(notice_id for notice_id, user_id in added if user_id not in off and emails[user_id])
+    if to_mail:
+        enqueue(MAIL_MANY_JOB, {"notification_ids": to_mail})
+    logger.info("%d notifications %s added (%d to mail)", len(added), kind, len(to_mail))
+    return [notice_id for notice_id, _user_id in added]
 
 
 def notices_page(user: User, page: int, per_page: int = PAGE_SIZE):

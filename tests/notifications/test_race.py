@@ -1,12 +1,15 @@
-"""The same event announced twice at once gives one notice, one queued mail and a count of one:
-two real sessions on PostgreSQL."""
+"""The same event announced twice at once gives one notice, one queued mail and a count of one;
+a course assigned to a unit twice at once enrols, notifies and mails each person once: two real
+sessions on PostgreSQL."""
 
 import threading
 
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, User
+from lms.accounts.models import Agency, Role, Unit, User
+from lms.courses import learning
+from lms.courses.models import Course, Enrolment
 from lms.extensions import db
 from lms.jobs.models import Job
 from lms.notifications import kinds, services
@@ -76,3 +79,87 @@ def test_two_concurrent_announcements_make_one_notice(app, person):
             sa.select(sa.func.count()).select_from(Job).where(Job.name == services.MAIL_JOB, Job.id > before)
         )
     assert (count, unread, mails) == (1, 1, 1)
+
+
+@pytest.fixture
+def unit_staff(app):
+    with app.app_context():
+        agency = factories.agency(code="RACEU", name="Instansi Balapan Penugasan")
+        hr = factories.user(agency, roles=(Role.AGENCY_ADMIN,), name="SDM Balapan")
+        trainer = factories.user(agency, roles=(Role.TRAINER,), name="Pengajar Balapan")
+        staff = [factories.user(agency, name=f"Pegawai Balapan {i}") for i in range(6)]
+        course = factories.course(by=trainer, title="Kursus Balapan Penugasan", modules=1, lessons=1)
+        db.session.commit()
+        ids = {
+            "agency": agency.id,
+            "unit": agency.units[0].id,
+            "hr": hr.id,
+            "users": [hr.id, trainer.id, *(p.id for p in staff)],
+            "course": course.id,
+            "before": db.session.scalar(sa.select(sa.func.max(Job.id))) or 0,
+        }
+    yield ids
+    with app.app_context():
+        db.session.execute(sa.delete(Job).where(Job.id > ids["before"], Job.name == services.MAIL_MANY_JOB))
+        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
+        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_unit_assigned_twice_at_once_enrols_and_tells_each_person_once(app, unit_staff):
+    barrier = threading.Barrier(2, timeout=10)
+    results, errors = [], []
+
+    def wait_before_insert(conn, cursor, statement, parameters, context, executemany):
+        # Both have looked for enrolments and found none: now they insert together.
+        if statement.lstrip().upper().startswith("INSERT INTO ENROLMENTS"):
+            barrier.wait()
+
+    def assign():
+        try:
+            with app.test_request_context():
+                course = db.session.get(Course, unit_staff["course"])
+                unit = db.session.get(Unit, unit_staff["unit"])
+                hr = db.session.get(User, unit_staff["hr"])
+                results.append(learning.assign_to_unit(course, unit, None, by=hr))
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", wait_before_insert)
+    try:
+        threads = [threading.Thread(target=assign) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", wait_before_insert)
+
+    assert errors == []
+    assert sorted(r.enrolled for r in results) == [0, 8] and all(
+        r.enrolled + r.unchanged == 8 for r in results
+    )
+    staff = unit_staff["users"]  # the HR officer and the trainer work in the unit too
+    with app.app_context():
+        enrolments = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.course_id == unit_staff["course"])
+        )
+        told = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id.in_(staff), Notification.kind == kinds.COURSE_ASSIGNED)
+        )
+        unread = db.session.scalars(sa.select(User.unread_notifications).where(User.id.in_(staff))).all()
+        jobs = db.session.scalars(
+            sa.select(Job).where(Job.id > unit_staff["before"], Job.name == services.MAIL_MANY_JOB)
+        ).all()
+    assert (enrolments, told, sorted(unread)) == (8, 8, [1] * 8)
+    assert [len(job.args["notification_ids"]) for job in jobs] == [8]
