@@ -44,10 +44,11 @@ def mail_notice(ctx, *, notification_id: int) -> None:
 
 @job(MAIL_MANY_JOB, max_attempts=6, backoff=60)
 def mail_notices(ctx, *, notification_ids: list[int]) -> None:
-    """Mail a batch of notices, each once: each mail is recorded as sent (`mailed_at`) and
-    committed as soon as it is sent, so a retry after a failure, or a second delivery of the job,
-    mails only those not mailed yet. A notice is claimed by a conditional UPDATE before its mail
-    goes out (the row stays locked until the commit), so two deliveries at once mail it once."""
+    """Mail a batch of notices, each once. A notice is claimed (`mailed_at`, a conditional
+    UPDATE) and the claim committed before its mail goes out, so two deliveries of the job at once
+    mail it once and no lock is held while the mail server answers (on SQLite a held write lock
+    would stop every other writer for that long). A mail that fails is released again and the
+    job retried: the retry, or a second delivery, mails only those not mailed yet."""
     rows = db.session.execute(
         sa.select(Notification, User)
         .join(User, User.id == Notification.user_id)
@@ -69,14 +70,18 @@ def mail_notices(ctx, *, notification_ids: list[int]) -> None:
             .values(mailed_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
+        db.session.commit()
         if not claimed:  # mailed by another delivery of this job meanwhile
             continue
         try:
             send_mail(email, subject, body)
         except Exception:
-            db.session.rollback()  # not sent: not recorded; the retry sends it
+            db.session.rollback()
+            db.session.execute(
+                sa.update(Notification).where(Notification.id == notice_id).values(mailed_at=None)
+            )
+            db.session.commit()  # not sent: released, so the retry sends it
             raise
-        db.session.commit()
         sent += 1
         logger.info("notification %s mailed to user %s", notice_id, user_id)
     logger.info("job %s: %d of %d notices mailed", ctx.job.id, sent, len(notification_ids))

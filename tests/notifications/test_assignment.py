@@ -199,6 +199,25 @@ def test_a_mail_job_run_again_or_retried_mails_nobody_twice(app, people, outbox,
     assert mailed == 5
 
 
+def test_no_transaction_is_open_while_a_mail_goes_out(people, outbox, monkeypatch):
+    """The claim is committed before the mail server is called: on SQLite an open write would
+    stop every other writer of the platform for as long as the mail server takes."""
+    unit, staff = _unit_with_staff(people.agency, 3, "KUNCI")
+    course = _course(people, "Kursus Tanpa Kunci")
+    db.session.commit()
+    learning.assign_to_unit(course, unit, None, by=people.hr)
+    real_send, open_during_send = notification_jobs.send_mail, []
+
+    def watching(to, subject, body):
+        open_during_send.append(db.session().in_transaction())
+        real_send(to, subject, body)
+
+    monkeypatch.setattr(notification_jobs, "send_mail", watching)
+    deliver()
+    assert open_during_send == [False, False, False]
+    assert sorted(m["To"] for m in outbox) == sorted(p.email for p in staff)
+
+
 def test_a_person_who_left_before_the_mail_went_out_is_not_mailed(people, outbox):
     unit, staff = _unit_with_staff(people.agency, 3, "KELUAR")
     course = _course(people, "Kursus Perpisahan")
