@@ -78,19 +78,31 @@ def answer_survey(survey_id: int):
         comment=request.form.get("comment", ""),
         extra={q.id: request.form.get(f"q{q.id}") for q in surveys.questions_for(found)},
     )
+    done = url_for("courses.detail", slug=found.course.slug) if found.course is not None else url_for(".mine")
+    return _answer(
+        found,
+        lambda: surveys.submit(found, current_user, reaction),
+        page=_survey_page,
+        again=lambda: surveys.own_survey(current_user, survey_id),
+        thanks=_("Terima kasih. Evaluasi Anda sudah tersimpan."),
+        done=done,
+    )
+
+
+def _answer(found, submit, *, page, again, thanks: str, done: str):
+    """Store an answer (`submit`) and go on to `done`; an answer given already (a second tab, a
+    double press) shows the stored one with 409, a bad one the form again with 422."""
     try:
-        surveys.submit(found, current_user, reaction)
+        submit()
     except AlreadyAnswered as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _survey_page(surveys.own_survey(current_user, survey_id), status=409)
+        return page(again(), status=409)
     except EvaluationError as exc:
-        return _survey_page(found, errors={exc.field: str(exc)}, form=request.form, status=422)
+        return page(found, errors={exc.field: str(exc)}, form=request.form, status=422)
     db.session.commit()
-    flash(_("Terima kasih. Evaluasi Anda sudah tersimpan."), "success")
-    if found.course is not None:
-        return redirect(url_for("courses.detail", slug=found.course.slug))
-    return redirect(url_for(".mine"))
+    flash(thanks, "success")
+    return redirect(done)
 
 
 # ---------------------------------------------------------------- the follow-up
@@ -125,17 +137,16 @@ def answer_follow_up(follow_up_id: int):
     found = follow_ups.own_follow_up(current_user, follow_up_id)
     if found is None:
         abort(404)
-    try:
-        follow_ups.submit(found, current_user, request.form.get("applied"), request.form.get("example"))
-    except AlreadyAnswered as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _follow_up_page(follow_ups.own_follow_up(current_user, follow_up_id), status=409)
-    except EvaluationError as exc:
-        return _follow_up_page(found, errors={exc.field: str(exc)}, form=request.form, status=422)
-    db.session.commit()
-    flash(_("Terima kasih. Jawaban tindak lanjut Anda sudah tersimpan."), "success")
-    return redirect(url_for(".mine"))
+    return _answer(
+        found,
+        lambda: follow_ups.submit(
+            found, current_user, request.form.get("applied"), request.form.get("example")
+        ),
+        page=_follow_up_page,
+        again=lambda: follow_ups.own_follow_up(current_user, follow_up_id),
+        thanks=_("Terima kasih. Jawaban tindak lanjut Anda sudah tersimpan."),
+        done=url_for(".mine"),
+    )
 
 
 # ---------------------------------------------------------------- the trainer's questions
