@@ -33,6 +33,8 @@ def test_create_user_bootstraps_an_admin(app, db):
 
 
 def test_create_user_reports_bad_input_and_exits_non_zero(app, db):
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(User.id)))  # other tests' users too
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=[
@@ -67,10 +69,13 @@ def test_create_user_reports_bad_input_and_exits_non_zero(app, db):
     assert result.exit_code == 1
     assert "unknown agency" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == before
+        assert db.session.scalar(sa.select(User).where(User.email == "x@y.go.id")) is None
 
 
 def test_seed_demo_is_idempotent(app, db):
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(User.id)))  # other tests' users too
     runner = app.test_cli_runner()
     first = runner.invoke(args=["lms", "seed-demo"])
     assert first.exit_code == 0, first.output
@@ -83,4 +88,4 @@ def test_seed_demo_is_idempotent(app, db):
     assert second.exit_code == 0
     assert "admin@contoh.go.id" in second.output and "demo12345" in second.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(User.id))) == count >= 7
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == count >= before + 7

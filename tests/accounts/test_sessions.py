@@ -146,11 +146,15 @@ class TestOneQueryPerRequest:
         browser = device(app, user)
         old = datetime.now(UTC) - timedelta(minutes=10)
         with app.app_context():
-            db.session.execute(sa.update(UserSession).values(last_seen_at=old))
+            db.session.execute(
+                sa.update(UserSession).where(UserSession.user_id == user.id).values(last_seen_at=old)
+            )
             db.session.commit()
         browser.get("/account")
         with app.app_context():
-            seen = db.session.scalar(sa.select(UserSession.last_seen_at))
+            seen = db.session.scalar(
+                sa.select(UserSession.last_seen_at).where(UserSession.user_id == user.id)
+            )
         assert seen.replace(tzinfo=UTC) > old + timedelta(minutes=9)
 
 
@@ -167,7 +171,7 @@ class TestResetLinks:
     def test_link_carries_a_random_token_stored_hashed(self, app, db, client, user, outbox):
         path, token = self.request_link(client, user, outbox)
         with app.app_context():
-            row = db.session.scalar(sa.select(AccountToken))
+            row = db.session.scalar(sa.select(AccountToken).where(AccountToken.user_id == user.id))
             assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
             assert token not in repr(db.session.execute(sa.select(AccountToken.__table__)).all())
             session_ids = db.session.scalars(sa.select(UserSession.id)).all()
@@ -192,13 +196,15 @@ class TestResetLinks:
     def test_link_expires_after_60_minutes(self, app, db, client, user, outbox):
         path, _token = self.request_link(client, user, outbox)
         with app.app_context():
-            row = db.session.scalar(sa.select(AccountToken))
+            row = db.session.scalar(sa.select(AccountToken).where(AccountToken.user_id == user.id))
             assert abs(
                 (row.expires_at.replace(tzinfo=UTC) - row.created_at.replace(tzinfo=UTC))
                 - timedelta(minutes=60)
             ) < timedelta(seconds=1)
             db.session.execute(
-                sa.update(AccountToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+                sa.update(AccountToken)
+                .where(AccountToken.id == row.id)
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
             )
             db.session.commit()
         page = client.get(path, follow_redirects=True)

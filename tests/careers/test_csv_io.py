@@ -47,7 +47,15 @@ def test_positions_import_with_career_paths_and_round_trip(ctx):
     exported = "\n".join(";".join(str(v) for v in row) for row in csv_io.position_rows(agency.id))
     again = csv_io.import_positions(agency, (POSITIONS + exported).encode(), by=None)
     assert (again.created, again.updated) == (0, 4)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(PositionPath)) == 3
+    ours = sa.select(Position.id).where(Position.agency_id == agency.id)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PositionPath)
+            .where(PositionPath.from_position_id.in_(ours))
+        )
+        == 3
+    )
 
 
 def test_bad_positions_are_rejected_whole_with_every_problem(ctx):
@@ -77,7 +85,12 @@ def test_bad_positions_are_rejected_whole_with_every_problem(ctx):
     assert sum(1 for row, column, _ in messages if (row, column) == (3, "kompetensi")) == 3
     assert any("melingkar" in message and "A" in message for _, _, message in messages)
     assert sum(1 for row, column, _ in messages if (row, column) == (6, "jabatan_berikutnya")) == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Position)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Position).where(Position.agency_id == agency.id)
+        )
+        == 0
+    )
 
 
 def test_a_cycle_through_existing_paths_is_rejected(ctx):

@@ -16,6 +16,7 @@ from lms.careers.records import cached_levels
 from lms.careers.summaries import jp_total
 from lms.competencies.services import competency_by_code
 from lms.extensions import db
+from lms.jobs.models import Job
 from tests import factories
 
 pytestmark = pytest.mark.postgres
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def committed(app):
     with app.test_request_context():
+        jobs_before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # the mails it queues go too
         agency = factories.agency(code="RACE-EL", name="Instansi Balapan")
         officers = [factories.user(agency, roles=(Role.AGENCY_ADMIN,), name=f"SDM {n}") for n in (1, 2)]
         learner = factories.user(agency, name="Pelapor")
@@ -45,6 +47,7 @@ def committed(app):
         ids = {"agency": agency.id, "users": [*(o.id for o in officers), learner.id], "item": item.id}
     yield ids
     with app.app_context():
+        db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
         db.session.execute(sa.delete(AuditEntry).where(AuditEntry.subject_id.in_(ids["users"])))
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))

@@ -38,9 +38,19 @@ def with_pdf(values, name="sertifikat.pdf", data=factories.PDF):
     return {**values, "evidence": (io.BytesIO(data), name)}
 
 
-def only_item(app) -> ExternalLearning:
+def only_item(app, world) -> ExternalLearning:
+    """The one report of the world's staff member (other tests may have committed reports of their own)."""
     with app.app_context():
-        return db.session.scalars(sa.select(ExternalLearning)).one()
+        return db.session.scalars(
+            sa.select(ExternalLearning).where(ExternalLearning.user_id == world.staff_id)
+        ).one()
+
+
+def jp_records(app, world) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(JpRecord).where(JpRecord.user_id == world.staff_id)
+        )
 
 
 def pdf_text(data: bytes) -> str:
@@ -54,7 +64,7 @@ def test_report_return_fix_approve_and_the_transcript(app, client, login, world)
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     sent = client.post("/careers/external/new", data=with_pdf(form(app)), content_type="multipart/form-data")
     assert sent.status_code == 302
-    item = only_item(app)
+    item = only_item(app, world)
     assert item.status is ExternalStatus.PENDING and item.evidence_name == "sertifikat.pdf"
     download = client.get(f"/careers/external/{item.id}/evidence")
     assert download.data == factories.PDF and "attachment" in download.headers["Content-Disposition"]
@@ -80,15 +90,14 @@ def test_report_return_fix_approve_and_the_transcript(app, client, login, world)
         data=form(app, certificate_number="LKPP-2026-77"),
         content_type="multipart/form-data",
     )
-    assert fixed.status_code == 302 and only_item(app).status is ExternalStatus.PENDING
+    assert fixed.status_code == 302 and only_item(app, world).status is ExternalStatus.PENDING
 
     as_user(client, login, world.hr)
     approved = client.post(f"/hr/external/{item.id}", data={"decision": "approve", "reason": ""})
     assert approved.status_code == 302
     again = client.post(f"/hr/external/{item.id}", data={"decision": "approve", "reason": ""})
     assert "sudah berubah" in again.text
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(JpRecord)) == 1
+    assert jp_records(app, world) == 1
     export = client.get(f"/hr/{world.agency}/export/training-history.csv")
     assert "Pelatihan Pengadaan Barang/Jasa" in export.get_data(as_text=True)
 
@@ -107,7 +116,7 @@ def test_someone_elses_report_and_another_agencys_hr_are_not_found(app, client, 
     client.post(
         "/careers/external/new", data=form(app, certificate_number="X-1"), content_type="multipart/form-data"
     )
-    item = only_item(app)
+    item = only_item(app, world)
     with app.app_context():
         other = build_org("LAIN")
         peer = factories.user(db.session.get(type(other.agency), world.agency), name="Rekan")
@@ -124,7 +133,7 @@ def test_someone_elses_report_and_another_agencys_hr_are_not_found(app, client, 
     assert client.get(f"/hr/external/{item.id}/evidence").status_code == 404
     assert client.get("/hr/external/2147483647").status_code == 404
     assert client.get("/hr/external/99999999999").status_code == 404
-    assert only_item(app).status is ExternalStatus.PENDING
+    assert only_item(app, world).status is ExternalStatus.PENDING
 
 
 def test_bad_input_is_shown_on_the_form(app, client, login, world):
@@ -145,7 +154,8 @@ def test_bad_input_is_shown_on_the_form(app, client, login, world):
     nul = client.post("/careers/external/new", data=form(app, title="a\x00b", certificate_number="A"))
     assert nul.status_code == 400
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExternalLearning)) == 0
+        reports = sa.select(sa.func.count()).select_from(ExternalLearning)
+        assert db.session.scalar(reports.where(ExternalLearning.user_id == world.staff_id)) == 0
 
 
 def test_an_evidence_file_over_the_limit_is_refused_before_reading(app, client, login, world):
@@ -167,9 +177,9 @@ def test_withdraw_and_revoke(app, client, login, world):
     client.post(
         "/careers/external/new", data=form(app, certificate_number="A"), content_type="multipart/form-data"
     )
-    item = only_item(app)
+    item = only_item(app, world)
     assert client.post(f"/careers/external/{item.id}/withdraw").status_code == 302
-    assert only_item(app).status is ExternalStatus.WITHDRAWN
+    assert only_item(app, world).status is ExternalStatus.WITHDRAWN
     assert client.get(f"/careers/external/{item.id}/edit").status_code == 302  # no longer editable
     client.post(
         "/careers/external/new", data=form(app, certificate_number="B"), content_type="multipart/form-data"
@@ -185,7 +195,7 @@ def test_withdraw_and_revoke(app, client, login, world):
     client.post(f"/hr/external/{second}", data={"decision": "revoke", "reason": "Sertifikat palsu."})
     with app.app_context():
         assert db.session.get(ExternalLearning, second).status is ExternalStatus.REVOKED
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(JpRecord)) == 0
+    assert jp_records(app, world) == 0
 
 
 def test_transcript_lists_courses_with_absolute_verification_links_in_english(app, client, login, world):

@@ -146,6 +146,8 @@ def test_a_bad_staff_csv_lists_every_problem_and_changes_nothing(org):
         f"{org.peer.nip};PERTAMA;",  # 7: the same NIP twice
         f"{org.junior.nip};MUDA;{org.junior.nip}",  # 8: one's own supervisor
     )
+    audit = sa.select(sa.func.count()).select_from(AuditEntry)
+    before = db.session.scalar(audit)  # other tests may have committed entries of their own
     with pytest.raises(staffing.ImportRejected) as info:
         staffing.import_assignments(org.agency, data, by=org.hr)
     found = {(p.row, p.column) for p in info.value.problems}
@@ -160,7 +162,7 @@ def test_a_bad_staff_csv_lists_every_problem_and_changes_nothing(org):
     } <= found
     messages = " ".join(p.message for p in info.value.problems)
     assert "tidak ada di instansi ini" in messages and "instansi lain" in messages
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    assert db.session.scalar(audit) == before
     assert db.session.get(StaffPosition, org.peer.id) is None
 
 
@@ -324,7 +326,12 @@ def test_position_form_creates_edits_and_refuses_bad_input(app, client, login, w
     for message in ("sudah dipakai", "Nama jabatan wajib diisi", "Jenis jabatan harus", "1 sampai 5"):
         assert message in response.text
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Position)) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Position).where(Position.agency_id == world.agency)
+            )
+            == 2
+        )
     good = {
         "code": "kasubag",
         "name": "Kepala Subbagian Umum",
@@ -336,7 +343,9 @@ def test_position_form_creates_edits_and_refuses_bad_input(app, client, login, w
     response = client.post(f"/hr/{world.agency}/positions/new", data=good)
     assert response.status_code == 302
     with app.app_context():
-        position = db.session.scalar(sa.select(Position).where(Position.code == "KASUBAG"))
+        position = db.session.scalar(
+            sa.select(Position).where(Position.agency_id == world.agency, Position.code == "KASUBAG")
+        )
         assert {r.competency_id: r.level for r in position.requirements} == {world.kom: 3, world.int: 4}
         position_id = position.id
     edit = client.get(f"/hr/positions/{position_id}/edit").text

@@ -91,7 +91,12 @@ def test_bad_jp_records_are_refused(org, change, field):
     with pytest.raises(CareerError) as info:
         record(org, **change)
     assert info.value.field == field
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(JpRecord)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(JpRecord).where(JpRecord.user_id == org.staff.id)
+        )
+        == 0
+    )
 
 
 def test_jp_records_are_audited_and_only_hr_records_them(org):
@@ -115,7 +120,9 @@ def test_completed_course_moves_the_bar_in_the_same_transaction(org, make_course
     assert summaries.jp_total(db.session, org.staff.id, year) == 6
     assert (
         db.session.scalar(
-            sa.select(sa.func.count()).select_from(Enrolment).where(Enrolment.completed_at.is_not(None))
+            sa.select(sa.func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.user_id == org.staff.id, Enrolment.completed_at.is_not(None))
         )
         == 1
     )

@@ -94,7 +94,14 @@ def test_bad_assessments_are_refused(org, change, field):
     with pytest.raises(CareerError) as info:
         records.record_assessment(org.staff, records.AssessmentData(**(values | change)), by=org.hr)
     assert info.value.field == field
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CompetencyRecord)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CompetencyRecord)
+            .where(CompetencyRecord.user_id == org.staff.id)
+        )
+        == 0
+    )
 
 
 def test_only_hr_of_the_agency_records_assessments(org):

@@ -216,7 +216,12 @@ def test_hr_csv_upload_lists_every_problem_and_writes_nothing(app, client, login
     assert "tidak dikenal" in response.text and "harus angka 1 sampai 5" in response.text
     assert "melingkar" in response.text and "tidak ada data yang disimpan" in response.text
     with app.app_context():
-        assert db.session.scalar(sa.select(Position.id).where(Position.code == "A")) is None
+        assert (
+            db.session.scalar(
+                sa.select(Position.id).where(Position.agency_id == world.agency, Position.code == "A")
+            )
+            is None
+        )
     good = b"kode;nama;jenis;deskripsi;kompetensi;jabatan_berikutnya\nA;Jabatan A;fungsional;;KOM:2;MUDA\n"
     response = client.post(
         f"/hr/{world.agency}/positions",

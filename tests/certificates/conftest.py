@@ -2,7 +2,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateSource
 from lms.courses import learning
 from lms.courses.models import Lesson
 from lms.extensions import db
@@ -19,7 +19,11 @@ def complete(learner, course):
 
 
 def certificate_of(enrolment):
-    return db.session.scalar(sa.select(Certificate).where(Certificate.source_id == enrolment.id))
+    return db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.source == CertificateSource.COURSE, Certificate.source_id == enrolment.id
+        )
+    )
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Agency, Role, User
 from lms.certificates import services
-from lms.certificates.models import Certificate
+from lms.certificates.models import Certificate, CertificateSource
 from lms.courses.models import Course, Enrolment
 from lms.extensions import db
+from lms.jobs.models import Job
 from tests import factories
 
 pytestmark = pytest.mark.postgres
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.postgres
 def committed(app):
     """A completed enrolment committed for real (no rolled-back test transaction), removed afterwards."""
     with app.test_request_context():
+        jobs_before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # the mails it queues go too
         agency = factories.agency(code="RACE", name="Instansi Balapan")
         trainer = factories.user(agency, roles=(Role.TRAINER,))
         learner = factories.user(agency, name="Peserta Balapan")
@@ -39,7 +41,12 @@ def committed(app):
         }
     yield ids
     with app.app_context():
-        db.session.execute(sa.delete(Certificate).where(Certificate.source_id == ids["enrolment"]))
+        db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
+        db.session.execute(
+            sa.delete(Certificate).where(
+                Certificate.source == CertificateSource.COURSE, Certificate.source_id == ids["enrolment"]
+            )
+        )
         db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))

@@ -64,6 +64,7 @@ def uploads():
 
 
 def course_count():
+    """Every course: compare it before and after, as other tests may have committed some."""
     return db.session.scalar(sa.select(sa.func.count(Course.id)))
 
 
@@ -249,12 +250,13 @@ def test_bad_practice_settings_are_refused_and_nothing_is_written(ctx, settings,
 
     files = good_bundle() | {"quizzes/evaluasi.yaml": settings}
     before_uploads, before_courses = uploads(), course_count()
+    before_quizzes = db.session.scalar(sa.select(sa.func.count(Quiz.id)))
     with pytest.raises(BundleInvalid) as info:
         bundles.import_files(files)
     db.session.rollback()  # as the import view and command do
     assert [(p.file, p.message) for p in info.value.problems] == [("quizzes/evaluasi.yaml", message)]
     assert course_count() == before_courses and uploads() == before_uploads
-    assert db.session.scalar(sa.select(sa.func.count(Quiz.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Quiz.id))) == before_quizzes
 
 
 def test_a_timed_quiz_cannot_become_practice_by_reimport(ctx):
@@ -464,12 +466,15 @@ def test_folder_symlinks_are_refused(ctx, tmp_path):
 def test_demo_seeder_imports_the_samples_once(ctx):
     from lms.courses.cli import seed_sample_courses
 
+    slugs = sorted(path.name for path in SAMPLES)
+    samples = sa.select(Course).where(Course.slug.in_(slugs))  # other tests may have committed courses
     first = seed_sample_courses()
-    versions = {c.slug: (c.id, c.version) for c in db.session.scalars(sa.select(Course))}
+    versions = {c.slug: (c.id, c.version) for c in db.session.scalars(samples)}
+    count = course_count()
     second = seed_sample_courses()
     assert first == second and len(first) == 4
-    assert {c.slug: (c.id, c.version) for c in db.session.scalars(sa.select(Course))} == versions
-    assert sorted(versions) == sorted(path.name for path in SAMPLES)
+    assert {c.slug: (c.id, c.version) for c in db.session.scalars(samples)} == versions
+    assert course_count() == count and sorted(versions) == slugs
 
 
 # ---------------------------------------------------------------- hostile YAML

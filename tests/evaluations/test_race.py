@@ -14,6 +14,7 @@ from lms.evaluations import follow_ups, surveys
 from lms.evaluations.errors import AlreadyAnswered
 from lms.evaluations.models import FollowUp, Survey
 from lms.extensions import db
+from lms.jobs.models import Job
 from tests import factories
 from tests.evaluations.conftest import RATINGS
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.postgres
 def committed(app):
     """A survey learnt 100 days ago, of a learner with a supervisor, committed for real."""
     with app.test_request_context():
+        jobs_before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # the mails it queues go too
         agency = factories.agency(code="EVRACE", name="Instansi Balapan Evaluasi")
         trainer = factories.user(agency, roles=(Role.TRAINER,))
         boss = factories.user(agency, name="Atasan Balapan")
@@ -37,6 +39,7 @@ def committed(app):
         ids |= {"survey": survey.id, "learner": learner.id}
     yield ids
     with app.app_context():
+        db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
         db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))

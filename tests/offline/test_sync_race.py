@@ -10,10 +10,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, Role, User
+from lms.accounts.models import Agency, AuditEntry, Role, User
+from lms.certificates.models import Certificate
 from lms.courses import learning
 from lms.courses.models import Course, LessonCompletion
 from lms.extensions import db
+from lms.jobs.models import Job
 from lms.offline import sync
 from lms.offline.models import SyncReceipt
 from lms.quizzes import attempts
@@ -30,6 +32,7 @@ THREADS = 6
 @pytest.fixture
 def world(app):
     with app.app_context():
+        jobs_before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # the mails it queues go too
         agency = factories.agency(units=("UMUM",))
         trainer = factories.user(agency, roles=(Role.TRAINER,))
         learner = factories.user(agency)
@@ -53,7 +56,10 @@ def world(app):
         }
     yield ids
     with app.app_context():
+        db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
         db.session.execute(sa.delete(SyncReceipt).where(SyncReceipt.user_id == ids["learner"]))
+        db.session.execute(sa.delete(Certificate).where(Certificate.user_id.in_(ids["users"])))
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.subject_id.in_(ids["users"])))
         db.session.execute(sa.delete(Quiz).where(Quiz.id == ids["quiz"]))
         db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))

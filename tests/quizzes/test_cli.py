@@ -11,7 +11,7 @@ from lms.courses import bundles
 from lms.courses.cli import SAMPLES_DIR
 from lms.extensions import db
 from lms.quizzes import attempts, services
-from lms.quizzes.models import Attempt, AttemptState, Question, Quiz
+from lms.quizzes.models import Attempt, AttemptState, Question, QuestionBank, Quiz
 
 from .conftest import build_quiz, enrol
 
@@ -19,9 +19,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = sorted(path.parent for path in SAMPLES_DIR.glob("*/course.yaml"))
 
 
-def questions(app):
+def questions(app, course):
+    """The questions in the course's banks (other tests may have committed questions of their own)."""
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count(Question.id)))
+        return db.session.scalar(
+            sa.select(sa.func.count(Question.id))
+            .join(QuestionBank)
+            .where(QuestionBank.course_id == course.id)
+        )
 
 
 def test_import_questions_prints_counts_per_type(app, course):
@@ -42,7 +47,7 @@ def test_import_questions_prints_counts_per_type(app, course):
         ]
     )
     assert result.exit_code == 0 and "single: 12" in result.output
-    assert questions(app) == 38
+    assert questions(app, course) == 38
 
 
 def test_import_questions_lists_every_problem_and_fails(app, course, tmp_path):
@@ -55,7 +60,7 @@ def test_import_questions_lists_every_problem_and_fails(app, course, tmp_path):
         args=["lms", "import-questions", course.slug, str(FIXTURES / "moodle-unknown-types.xml")]
     )
     assert result.exit_code == 1 and "'calculated'" in result.output
-    assert questions(app) == 0
+    assert questions(app, course) == 0
     result = app.test_cli_runner().invoke(args=["lms", "import-questions", "tidak-ada", str(bad)])
     assert result.exit_code == 1 and "unknown course" in result.output
 
@@ -101,6 +106,7 @@ def test_sample_courses_import_with_their_quiz(ctx, folder):
 def test_bundle_with_a_broken_quiz_is_rejected_whole(ctx):
     from lms.courses.bundle_io import BundleInvalid, read_bundle
 
+    before = db.session.scalar(sa.select(sa.func.max(Quiz.id))) or 0  # other tests' quizzes
     files = read_bundle(SAMPLES[0])
     files["quizzes/evaluasi.gift"] += b"\n::Q99::Rusak {=a\n"
     files["quizzes/lain.yaml"] = b"title: Lain\nwaktu: 3\n"
@@ -110,7 +116,7 @@ def test_bundle_with_a_broken_quiz_is_rejected_whole(ctx):
     line = files["quizzes/evaluasi.gift"].decode().count("\n")
     assert ("quizzes/evaluasi.gift", line) in found
     assert any(p.file == "quizzes/lain.yaml" for p in info.value.problems)
-    assert db.session.scalar(sa.select(sa.func.count(Quiz.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Quiz.id)).where(Quiz.id > before)) == 0
 
 
 def test_bundle_reimport_updates_questions_in_place(ctx, learner):

@@ -40,9 +40,10 @@ def upload(client, bank_id, name, data, fmt=""):
     )
 
 
-def question_count(app):
+def question_count(app, bank_id):
+    """The questions of the bank (other tests may have committed questions of their own)."""
     with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count(Question.id)))
+        return db.session.scalar(sa.select(sa.func.count(Question.id)).where(Question.bank_id == bank_id))
 
 
 def test_import_in_the_browser_all_or_nothing(app, as_trainer, bank_id):
@@ -50,13 +51,13 @@ def test_import_in_the_browser_all_or_nothing(app, as_trainer, bank_id):
     response = upload(as_trainer, bank_id, "bank.gift", bad)
     assert response.status_code == 422
     assert "baris 3" in response.text and "rusak" in response.text
-    assert question_count(app) == 0
+    assert question_count(app, bank_id) == 0
     response = upload(as_trainer, bank_id, "bank.gift", (FIXTURES / "moodle-docs-gift.txt").read_bytes())
     assert response.status_code == 302
-    assert question_count(app) == 31
+    assert question_count(app, bank_id) == 31
     response = upload(as_trainer, bank_id, "bank.xml", (FIXTURES / "moodle-unknown-types.xml").read_bytes())
     assert response.status_code == 422 and "calculated" in response.text
-    assert question_count(app) == 31
+    assert question_count(app, bank_id) == 31
     exported = as_trainer.get(f"/teach/banks/{bank_id}/export.gift")
     assert exported.status_code == 200 and "$CATEGORY: GIFT examples" in exported.text
     assert as_trainer.get(f"/teach/banks/{bank_id}/export.xml").text.startswith("<?xml")
@@ -110,7 +111,7 @@ def test_question_editor_for_each_type(app, as_trainer, bank_id, qtype):
     response = as_trainer.post(f"/teach/banks/{bank_id}/questions/new?type={qtype}", data=data)
     assert response.status_code == 302, response.text
     with app.app_context():
-        question = db.session.scalar(sa.select(Question))
+        question = db.session.scalar(sa.select(Question).where(Question.bank_id == bank_id))
         assert question.qtype.value == qtype and question.mark == 2
         assert question.prompt_html == "<p>Apa <strong>jawabannya</strong>?</p>\n"
         question_id = question.id
@@ -134,7 +135,7 @@ def test_editor_shows_problems_and_saves_nothing(app, as_trainer, bank_id):
     }
     response = as_trainer.post(f"/teach/banks/{bank_id}/questions/new?type=single", data=data)
     assert response.status_code == 200 and "Tandai satu pilihan sebagai jawaban benar (100%)" in response.text
-    assert question_count(app) == 0
+    assert question_count(app, bank_id) == 0
 
 
 def test_quiz_settings_and_the_learner_journey_to_results(
@@ -165,7 +166,7 @@ def test_quiz_settings_and_the_learner_journey_to_results(
     )
     assert response.status_code == 302, response.text
     with app.app_context():
-        quiz = db.session.scalar(sa.select(Quiz))
+        quiz = db.session.scalar(sa.select(Quiz).where(Quiz.course_id == course.id))
         assert (quiz.time_limit_minutes, quiz.max_attempts, quiz.layout.value) == (15, 2, "one")
         assert quiz.opens_at.hour == 1  # 08:00 WIB is 01:00 UTC
         quiz_id = quiz.id
@@ -214,7 +215,7 @@ def test_quiz_settings_and_the_learner_journey_to_results(
     login(learner)
     assert client.post(f"/quizzes/attempts/{attempt_id}/finish").status_code == 302
     with app.app_context():
-        actions = db.session.scalars(sa.select(QuizAudit.action)).all()
+        actions = db.session.scalars(sa.select(QuizAudit.action).where(QuizAudit.quiz_id == quiz_id)).all()
         assert "reopen" in actions and "manual_grade" in actions
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from lms.extensions import db
 from lms.quizzes import formats, services
-from lms.quizzes.models import Question
+from lms.quizzes.models import Question, QuestionBank
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,7 +45,8 @@ def test_truncated_moodle_xml_fails_the_cli_and_imports_nothing(app, course, tmp
     assert result.exit_code == 1, result.output
     assert "terpotong.xml: baris 9" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 0
+        ours = sa.select(QuestionBank.id).where(QuestionBank.course_id == course.id)
+        assert db.session.scalar(sa.select(sa.func.count(Question.id)).where(Question.bank_id.in_(ours))) == 0
 
 
 # ---------------------------------------------------------------- GIFT format markers

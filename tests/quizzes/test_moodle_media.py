@@ -87,7 +87,7 @@ def test_missing_or_bad_media_refuse_the_bank_with_the_question(ctx, course, cha
     with pytest.raises(formats.ImportInvalid) as info:
         services.import_questions(bank, change(BANK), "xml", by=None)
     assert reason in str(info.value) and "soal" in str(info.value)
-    assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(Question.id)).where(Question.bank_id == bank.id)) == 0
     assert media_of(course) == {}
 
 

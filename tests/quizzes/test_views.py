@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from lms.accounts.models import utcnow
 from lms.courses import learning
 from lms.extensions import db
-from lms.quizzes.models import Attempt, AttemptItem, AttemptState, Quiz
+from lms.quizzes.models import Attempt, AttemptItem, AttemptState
 
 from .conftest import build_quiz
 
@@ -191,7 +191,7 @@ def test_double_submit_grades_once(app, client, taking):
 
 def test_score_hidden_when_the_quiz_says_never(app, client, taking):
     with app.app_context():
-        quiz = db.session.scalar(sa.select(Quiz))
+        quiz = db.session.get(Attempt, taking).quiz
         quiz.show_score = quiz.show_feedback = quiz.show_answers = "never"
         db.session.commit()
     client.post(f"/quizzes/attempts/{taking}/answer", data=correct_form(app, taking))
@@ -202,7 +202,7 @@ def test_score_hidden_when_the_quiz_says_never(app, client, taking):
 
 def test_feedback_and_answers_after_attempt(app, client, taking):
     with app.app_context():
-        quiz = db.session.scalar(sa.select(Quiz))
+        quiz = db.session.get(Attempt, taking).quiz
         quiz.show_answers = "after_attempt"
         db.session.commit()
     client.post(f"/quizzes/attempts/{taking}/finish")
@@ -226,7 +226,7 @@ def test_open_attempt_is_closed_lazily_when_the_learner_returns(app, client, tak
 
 def test_one_question_per_page(app, client, taking):
     with app.app_context():
-        quiz = db.session.scalar(sa.select(Quiz))
+        quiz = db.session.get(Attempt, taking).quiz
         quiz.layout = "one"
         db.session.commit()
     first = client.get(f"/quizzes/attempts/{taking}").text

@@ -88,7 +88,9 @@ class TestConnect:
         assert call(sock, "heartbeat", webinar_id=room.id)["ok"]
         sock.disconnect(namespace=NS)
         with app.app_context():
-            connection = db.session.scalar(sa.select(WebinarConnection))
+            connection = db.session.scalar(
+                sa.select(WebinarConnection).where(WebinarConnection.webinar_id == room.id)
+            )
             assert connection.user_id == people["ani"].id
             assert connection.closed_at is not None and connection.close_reason == "left"
 
@@ -150,7 +152,9 @@ class TestLogoutClosesConnections:
         assert on_laptop.is_connected(NS)  # another login of the same person stays
         with app.app_context():
             closed = db.session.scalars(
-                sa.select(WebinarConnection.closed_at).order_by(WebinarConnection.id)
+                sa.select(WebinarConnection.closed_at)
+                .where(WebinarConnection.webinar_id == room.id)
+                .order_by(WebinarConnection.id)
             ).all()
         assert closed[0] is not None and closed[1] is None
         on_laptop.disconnect(namespace=NS)
