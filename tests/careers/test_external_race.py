@@ -2,7 +2,6 @@
 record per claimed competency: real sessions on PostgreSQL, both past their reads before either
 writes."""
 
-import threading
 from datetime import date
 
 import pytest
@@ -18,6 +17,7 @@ from lms.competencies.services import competency_by_code
 from lms.extensions import db
 from lms.jobs.models import Job
 from tests import factories
+from tests.races import at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -57,42 +57,19 @@ def committed(app):
 
 
 def test_two_approvals_at_once_make_one_jp_record(app, committed):
-    barrier = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    approved, refused, errors = [], [], []
-
-    def wait_before_claiming(conn, cursor, statement, parameters, context, executemany):
-        # Both officers have loaded the report as waiting: now both try to claim it.
-        if statement.lstrip().upper().startswith("UPDATE EXTERNAL_LEARNING") and not getattr(
-            waited, "done", False
-        ):
-            waited.done = True
-            barrier.wait()
-
     def approve_as(officer_id):
-        try:
-            with app.test_request_context():
-                item = db.session.get(ExternalLearning, committed["item"])
-                assert item.status is ExternalStatus.PENDING
-                external.approve(item, by=db.session.get(User, officer_id))
-                db.session.commit()
-                approved.append(officer_id)
-        except CareerError:
-            refused.append(officer_id)
-        except Exception as exc:  # reported below
-            errors.append(exc)
+        # Both officers have loaded the report as waiting: they meet where each claims it.
+        item = db.session.get(ExternalLearning, committed["item"])
+        assert item.status is ExternalStatus.PENDING
+        external.approve(item, by=db.session.get(User, officer_id))
+        return officer_id
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", wait_before_claiming)
-    try:
-        threads = [threading.Thread(target=approve_as, args=(o,)) for o in committed["users"][:2]]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", wait_before_claiming)
+    first, second = committed["users"][:2]
+    approved, failed = at_once(
+        app, "UPDATE EXTERNAL_LEARNING", lambda: approve_as(first), lambda: approve_as(second)
+    )
+    errors = [exc for exc in failed if not isinstance(exc, CareerError)]
+    refused = [exc for exc in failed if isinstance(exc, CareerError)]
     assert not errors, errors
     assert len(approved) == 1 and len(refused) == 1
     with app.app_context():

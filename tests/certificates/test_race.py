@@ -1,7 +1,5 @@
 """Two completion events at the same moment yield one certificate: real sessions on PostgreSQL."""
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +10,7 @@ from lms.courses.models import Course, Enrolment
 from lms.extensions import db
 from lms.jobs.models import Job
 from tests import factories
+from tests.races import twice_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -56,35 +55,12 @@ def committed(app):
 
 
 def test_two_concurrent_completion_events_issue_one_certificate(app, committed):
-    barrier = threading.Barrier(2, timeout=10)
-    results, errors = [], []
+    def complete():
+        # Both requests have looked for an existing certificate and found none: they meet at the INSERT.
+        enrolment = db.session.get(Enrolment, committed["enrolment"])
+        return services.issue_for_enrolment(enrolment, base_url="http://localhost").number
 
-    def wait_before_insert(conn, cursor, statement, parameters, context, executemany):
-        # Both requests have looked for an existing certificate and found none: now insert together.
-        if statement.lstrip().upper().startswith("INSERT INTO CERTIFICATES"):
-            barrier.wait()
-
-    def complete_in_its_own_session():
-        try:
-            with app.test_request_context():
-                enrolment = db.session.get(Enrolment, committed["enrolment"])
-                cert = services.issue_for_enrolment(enrolment, base_url="http://localhost")
-                db.session.commit()
-                results.append(cert.number)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", wait_before_insert)
-    try:
-        threads = [threading.Thread(target=complete_in_its_own_session) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", wait_before_insert)
+    results, errors = twice_at_once(app, "INSERT INTO CERTIFICATES", complete)
     assert not errors, errors
     assert len(results) == 2 and results[0] == results[1], results
     with app.app_context():

@@ -1,7 +1,6 @@
 """Twice at once, on PostgreSQL with real sessions: two submissions of one survey record one
 response; two schedulers opening follow-ups at the same moment open them once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from lms.extensions import db
 from lms.jobs.models import Job
 from tests import factories
 from tests.evaluations.conftest import RATINGS
+from tests.races import twice_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -46,37 +46,6 @@ def committed(app):
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-
-
-def twice_at_once(app, statement_start: str, work) -> tuple[list, list]:
-    """Run work() in two threads with their own sessions, both reaching `statement_start` together."""
-    barrier = threading.Barrier(2, timeout=10)
-    results, errors = [], []
-
-    def wait(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(statement_start):
-            barrier.wait()
-
-    def run():
-        try:
-            with app.test_request_context():
-                results.append(work())
-                db.session.commit()
-        except Exception as exc:  # reported by the caller
-            errors.append(exc)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", wait)
-    try:
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", wait)
-    return results, errors
 
 
 def test_two_submissions_at_once_record_one_response(app, committed):

@@ -2,8 +2,6 @@
 a course assigned to a unit twice at once enrols, notifies and mails each person once: two real
 sessions on PostgreSQL."""
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +13,7 @@ from lms.jobs.models import Job
 from lms.notifications import kinds, services
 from lms.notifications.models import Notification
 from tests import factories
+from tests.races import twice_at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -25,10 +24,11 @@ def person(app):
         agency = factories.agency(code="RACEN", name="Instansi Balapan Pemberitahuan")
         user = factories.user(agency, name="Peserta Balapan")
         db.session.commit()
-        ids = {"agency": agency.id, "user": user.id}
+        before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # jobs of other tests
+        ids = {"agency": agency.id, "user": user.id, "before": before}
     yield ids
     with app.app_context():
-        db.session.execute(sa.delete(Job).where(Job.name == services.MAIL_JOB))
+        db.session.execute(sa.delete(Job).where(Job.id > ids["before"], Job.name == services.MAIL_JOB))
         db.session.execute(sa.delete(User).where(User.id == ids["user"]))  # its notices cascade
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()
@@ -37,36 +37,12 @@ def person(app):
 
 
 def test_two_concurrent_announcements_make_one_notice(app, person):
-    barrier = threading.Barrier(2, timeout=10)
-    results, errors = [], []
-
-    def wait_before_insert(conn, cursor, statement, parameters, context, executemany):
-        # Both have looked for the notice and found none: now they insert together.
-        if statement.lstrip().upper().startswith("INSERT INTO NOTIFICATIONS"):
-            barrier.wait()
-
     def announce():
-        try:
-            with app.test_request_context():
-                user = db.session.get(User, person["user"])
-                notice = services.notify(user, kinds.COURSE_ASSIGNED, "same-event", {"course": "K"}, path="/")
-                db.session.commit()
-                results.append(notice)
-        except Exception as exc:  # reported below
-            errors.append(exc)
+        # Both have looked for the notice and found none: they meet at its INSERT.
+        user = db.session.get(User, person["user"])
+        return services.notify(user, kinds.COURSE_ASSIGNED, "same-event", {"course": "K"}, path="/")
 
-    with app.app_context():
-        engine = db.engine
-        before = db.session.scalar(sa.select(sa.func.max(Job.id))) or 0  # jobs of other tests
-    sa.event.listen(engine, "before_cursor_execute", wait_before_insert)
-    try:
-        threads = [threading.Thread(target=announce) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", wait_before_insert)
+    results, errors = twice_at_once(app, "INSERT INTO NOTIFICATIONS", announce)
 
     assert errors == []
     assert sum(result is not None for result in results) == 1
@@ -76,7 +52,9 @@ def test_two_concurrent_announcements_make_one_notice(app, person):
         )
         unread = db.session.scalar(sa.select(User.unread_notifications).where(User.id == person["user"]))
         mails = db.session.scalar(
-            sa.select(sa.func.count()).select_from(Job).where(Job.name == services.MAIL_JOB, Job.id > before)
+            sa.select(sa.func.count())
+            .select_from(Job)
+            .where(Job.name == services.MAIL_JOB, Job.id > person["before"])
         )
     assert (count, unread, mails) == (1, 1, 1)
 
@@ -110,36 +88,14 @@ def unit_staff(app):
 
 
 def test_a_unit_assigned_twice_at_once_enrols_and_tells_each_person_once(app, unit_staff):
-    barrier = threading.Barrier(2, timeout=10)
-    results, errors = [], []
-
-    def wait_before_insert(conn, cursor, statement, parameters, context, executemany):
-        # Both have looked for enrolments and found none: now they insert together.
-        if statement.lstrip().upper().startswith("INSERT INTO ENROLMENTS"):
-            barrier.wait()
-
     def assign():
-        try:
-            with app.test_request_context():
-                course = db.session.get(Course, unit_staff["course"])
-                unit = db.session.get(Unit, unit_staff["unit"])
-                hr = db.session.get(User, unit_staff["hr"])
-                results.append(learning.assign_to_unit(course, unit, None, by=hr))
-                db.session.commit()
-        except Exception as exc:  # reported below
-            errors.append(exc)
+        # Both have looked for enrolments and found none: they meet at the INSERT.
+        course = db.session.get(Course, unit_staff["course"])
+        unit = db.session.get(Unit, unit_staff["unit"])
+        hr = db.session.get(User, unit_staff["hr"])
+        return learning.assign_to_unit(course, unit, None, by=hr)
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", wait_before_insert)
-    try:
-        threads = [threading.Thread(target=assign) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", wait_before_insert)
+    results, errors = twice_at_once(app, "INSERT INTO ENROLMENTS", assign)
 
     assert errors == []
     assert sorted(r.enrolled for r in results) == [0, 8] and all(
