@@ -29,6 +29,7 @@ from ..accounts import sessions
 from ..accounts.sessions import parse_cookie_id, token_hash
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
+from ..core.reads import start_reading
 from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
@@ -84,6 +85,13 @@ class Refused(Exception):
 
 _INT = (int,)
 
+# Events whose writes need no transaction around them: a join's one INSERT (or UPDATE), a
+# heartbeat's UPDATE when it is not buffered (and the INSERT of a new interval when that UPDATE
+# found its row closed), or nothing. On PostgreSQL they run in autocommit (core/reads.py), without
+# the BEGIN and the COMMIT or ROLLBACK round trips: two of a join's four. They are the busiest
+# events of a full room; every other event keeps its transaction.
+AUTOCOMMIT_EVENTS = frozenset({"join", "heartbeat", "presence", "history"})
+
 # event -> (fields besides webinar_id and their types, counted against the message limit)
 EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
     "join": ({}, False),
@@ -127,6 +135,9 @@ class WebinarNamespace(Namespace):
             require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
             return
         # One cheap statement (no user, roles or agency loaded): every event checks the user again.
+        # In autocommit on PostgreSQL: no BEGIN and ROLLBACK round trips around it (the touch, when
+        # due, is one UPDATE that commits by itself).
+        start_reading()
         config = current_app.config
         alive = sessions.session_alive(
             session["_user_id"],
@@ -178,6 +189,8 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
+            if event in AUTOCOMMIT_EVENTS:
+                start_reading()
             # A join reads what it needs (open intervals, pinned message, open poll) right here.
             joining = request.sid if event == "join" else None
             access = room_access(login[0], webinar_id, login[1], joining=joining) if login else None
