@@ -92,6 +92,11 @@ _INT = (int,)
 # events of a full room; every other event keeps its transaction.
 AUTOCOMMIT_EVENTS = frozenset({"join", "heartbeat", "presence", "history"})
 
+# Events that need only the user's id, name and active flag and the webinar's room and times:
+# their access statement reads those as plain columns (`access.RoomUser`, `access.RoomWebinar`)
+# instead of loading ORM objects, which costs more CPU than the statement itself.
+LIGHT_EVENTS = frozenset({"join", "heartbeat"})
+
 # event -> (fields besides webinar_id and their types, counted against the message limit)
 EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
     "join": ({}, False),
@@ -193,7 +198,10 @@ class WebinarNamespace(Namespace):
                 start_reading()
             # A join reads what it needs (open intervals, pinned message, open poll) right here.
             joining = request.sid if event == "join" else None
-            access = room_access(login[0], webinar_id, login[1], joining=joining) if login else None
+            access = None
+            if login:
+                light = event in LIGHT_EVENTS
+                access = room_access(login[0], webinar_id, login[1], joining=joining, light=light)
             if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
