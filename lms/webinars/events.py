@@ -38,6 +38,7 @@ from .broadcast import (
     NAMESPACE,
     announce_departures,
     announce_end,
+    live_payloads,
     message_payload,
     person,
     poll_payload,
@@ -246,8 +247,9 @@ class WebinarNamespace(Namespace):
         first = attendance.join(
             user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
         )
-        # Mostly neither exists, and the access statement said so: no statement for them then.
-        pinned, poll = room.live_state(state.pinned_id, state.poll_id)
+        # Mostly neither exists, and the access statement said so: no statement for them then;
+        # when they do, the process reads and builds them once for everyone joining.
+        pinned, poll = live_payloads(state.pinned_id, state.poll_id)
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
@@ -263,8 +265,8 @@ class WebinarNamespace(Namespace):
             "muted": access.muted,
             "me": user.id,
             "heartbeat": current_app.config["WEBINAR_HEARTBEAT_SECONDS"],
-            "pinned": message_payload(pinned) if pinned else None,
-            "poll": poll_payload(poll) if poll else None,
+            "pinned": pinned,
+            "poll": poll,
         }
         if access.moderator:
             reply["present"] = [person(u) for u in attendance.present_users(webinar)]
