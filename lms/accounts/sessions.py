@@ -112,15 +112,18 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
 
 @cache
 def _alive_query() -> sa.Select:
+    # Table columns, not ORM attributes: a plain Core statement skips the ORM's compile and
+    # loading steps, which cost more than running it (the webinar room's connect runs it).
+    sessions, users = UserSession.__table__.c, User.__table__.c
     return (
-        sa.select(UserSession.last_seen_at)
-        .join(User, User.id == UserSession.user_id)
+        sa.select(sessions.last_seen_at)
+        .join_from(UserSession.__table__, User.__table__, users.id == sessions.user_id)
         .where(
-            UserSession.id == sa.bindparam("session_id"),
-            UserSession.user_id == sa.bindparam("user_id"),
-            UserSession.ended_at.is_(None),
-            UserSession.last_seen_at >= sa.bindparam("since"),
-            User.active.is_(True),
+            sessions.id == sa.bindparam("session_id"),
+            sessions.user_id == sa.bindparam("user_id"),
+            sessions.ended_at.is_(None),
+            sessions.last_seen_at >= sa.bindparam("since"),
+            users.active.is_(True),
         )
     )
 

@@ -7,6 +7,9 @@ own snapshot. That is harmless for a page that only shows data, and wrong for an
 writes more than one statement or needs a lock: never mark such a view. The login-session touch
 of the user loader (one UPDATE every few minutes, committed on its own) is safe either way.
 
+The webinar room calls `start_reading()` itself for its connect and its busiest events, whose
+writes are one statement that needs no transaction around it (a join's INSERT).
+
 SQLite is left alone (no network, and it takes its locks at BEGIN); so is a session that has
 already started a transaction, or one bound to a single connection (the tests' rolled-back
 transaction).

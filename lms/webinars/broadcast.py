@@ -8,7 +8,12 @@ found by a sweep or by the cron).
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app
+
 from ..extensions import socketio
+from . import room
 from .models import Poll, Question, Webinar
 
 NAMESPACE = "/webinar"
@@ -96,3 +101,37 @@ def announce_departures(departures) -> None:
                 to=moderator_room_of(departure.webinar_id),
                 namespace=NAMESPACE,
             )
+
+
+# How long a process shares the payloads of a pinned message and an open poll among the people
+# joining its rooms. They are looked up by the ids the join's access statement has just read,
+# so a join never shows a message that is no longer pinned or a poll that is closed; the texts
+# do not change once pinned or opened. The limit only bounds an author's renamed name.
+SNAPSHOT_SECONDS = 10.0
+
+
+def live_payloads(pinned_id: int | None, poll_id: int | None) -> tuple[dict | None, dict | None]:
+    """The pinned message and the open poll as a joining participant receives them, read and
+    built once per process for everyone who joins within `SNAPSHOT_SECONDS` (a full room is
+    2,000 joins in a minute); mostly neither exists and nothing is read."""
+    shared = current_app.extensions.setdefault("webinar_snapshots", {})
+    now = time.monotonic()
+    found = {}
+    for key in (("pinned", pinned_id), ("poll", poll_id)):
+        entry = shared.get(key) if key[1] is not None else None
+        if entry is not None and entry[0] > now:
+            found[key[0]] = entry[1]
+    missing_pinned = pinned_id if pinned_id is not None and "pinned" not in found else None
+    missing_poll = poll_id if poll_id is not None and "poll" not in found else None
+    if missing_pinned is not None or missing_poll is not None:
+        pinned, poll = room.live_state(missing_pinned, missing_poll)
+        if len(shared) > 64:  # old rooms' entries: a busy process runs a few rooms at a time
+            shared.clear()
+        for kind, key_id, value, build in (
+            ("pinned", missing_pinned, pinned, message_payload),
+            ("poll", missing_poll, poll, poll_payload),
+        ):
+            if value is not None:
+                found[kind] = build(value)
+                shared[(kind, key_id)] = (now + SNAPSHOT_SECONDS, found[kind])
+    return found.get("pinned"), found.get("poll")

@@ -29,6 +29,7 @@ from ..accounts import sessions
 from ..accounts.sessions import parse_cookie_id, token_hash
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
+from ..core.reads import start_reading
 from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
@@ -37,6 +38,7 @@ from .broadcast import (
     NAMESPACE,
     announce_departures,
     announce_end,
+    live_payloads,
     message_payload,
     person,
     poll_payload,
@@ -84,6 +86,18 @@ class Refused(Exception):
 
 _INT = (int,)
 
+# Events whose writes need no transaction around them: a join's one INSERT (or UPDATE), a
+# heartbeat's UPDATE when it is not buffered (and the INSERT of a new interval when that UPDATE
+# found its row closed), or nothing. On PostgreSQL they run in autocommit (core/reads.py), without
+# the BEGIN and the COMMIT or ROLLBACK round trips: two of a join's four. They are the busiest
+# events of a full room; every other event keeps its transaction.
+AUTOCOMMIT_EVENTS = frozenset({"join", "heartbeat", "presence", "history"})
+
+# Events that need only the user's id, name and active flag and the webinar's room and times:
+# their access statement reads those as plain columns (`access.RoomUser`, `access.RoomWebinar`)
+# instead of loading ORM objects, which costs more CPU than the statement itself.
+LIGHT_EVENTS = frozenset({"join", "heartbeat"})
+
 # event -> (fields besides webinar_id and their types, counted against the message limit)
 EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
     "join": ({}, False),
@@ -127,6 +141,9 @@ class WebinarNamespace(Namespace):
             require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
             return
         # One cheap statement (no user, roles or agency loaded): every event checks the user again.
+        # In autocommit on PostgreSQL: no BEGIN and ROLLBACK round trips around it (the touch, when
+        # due, is one UPDATE that commits by itself).
+        start_reading()
         config = current_app.config
         alive = sessions.session_alive(
             session["_user_id"],
@@ -178,9 +195,14 @@ class WebinarNamespace(Namespace):
             data, malformed = _payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
+            if event in AUTOCOMMIT_EVENTS:
+                start_reading()
             # A join reads what it needs (open intervals, pinned message, open poll) right here.
             joining = request.sid if event == "join" else None
-            access = room_access(login[0], webinar_id, login[1], joining=joining) if login else None
+            access = None
+            if login:
+                light = event in LIGHT_EVENTS
+                access = room_access(login[0], webinar_id, login[1], joining=joining, light=light)
             if access is None or not access.user.is_active:
                 raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
             if malformed is not None:
@@ -225,8 +247,9 @@ class WebinarNamespace(Namespace):
         first = attendance.join(
             user, webinar, request.sid, at=at, access=access, login_session_id=_session_login()[1]
         )
-        # Mostly neither exists, and the access statement said so: no statement for them then.
-        pinned, poll = room.live_state(state.pinned_id, state.poll_id)
+        # Mostly neither exists, and the access statement said so: no statement for them then;
+        # when they do, the process reads and builds them once for everyone joining.
+        pinned, poll = live_payloads(state.pinned_id, state.poll_id)
         db.session.commit()
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
@@ -242,8 +265,8 @@ class WebinarNamespace(Namespace):
             "muted": access.muted,
             "me": user.id,
             "heartbeat": current_app.config["WEBINAR_HEARTBEAT_SECONDS"],
-            "pinned": message_payload(pinned) if pinned else None,
-            "poll": poll_payload(poll) if poll else None,
+            "pinned": pinned,
+            "poll": poll,
         }
         if access.moderator:
             reply["present"] = [person(u) for u in attendance.present_users(webinar)]

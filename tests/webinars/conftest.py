@@ -38,7 +38,10 @@ def people(make_agency, make_user):
 
 @pytest.fixture(autouse=True)
 def fresh_heartbeat_buffer(app):
-    """The app lives for the whole run; each test starts with an empty heartbeat buffer."""
-    app.extensions.pop("webinar_beats", None)
+    """The app lives for the whole run; each test starts with an empty heartbeat buffer and no
+    shared room payloads (ids come back after a test's rollback)."""
+    for key in ("webinar_beats", "webinar_snapshots"):
+        app.extensions.pop(key, None)
     yield
-    app.extensions.pop("webinar_beats", None)
+    for key in ("webinar_beats", "webinar_snapshots"):
+        app.extensions.pop(key, None)

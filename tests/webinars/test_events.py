@@ -489,6 +489,35 @@ class TestStatementsPerEvent:
         assert again["ok"] and again["pinned"] is None
         assert len([r for r in connection_rows(app, db, people["ani"].id) if r.closed_at is None]) == 1
 
+    def test_latecomers_share_one_reading_of_the_pinned_message_and_the_open_poll(
+        self, app, db, connect, people, room, make_registration, count_queries
+    ):
+        with app.app_context():
+            trainer_user = db.session.get(User, people["trainer"].id)
+            webinar = db.session.get(type(room), room.id)
+            poll_id = webinar_room.create_poll(
+                trainer_user, webinar, "Jelas?", ["Ya", "Tidak"], at=webinar.starts_at
+            ).id
+            db.session.commit()
+        make_registration(room, people["citra"])
+        trainer = connect(people["trainer"], join=room)
+        budi = connect(people["budi"], join=room)
+        message_id = call(budi, "chat", webinar_id=room.id, text="materi di sini")["id"]
+        assert call(trainer, "pin", webinar_id=room.id, message_id=message_id)["ok"]
+        assert call(trainer, "poll_open", webinar_id=room.id, poll_id=poll_id)["ok"]
+        first = call(connect(people["ani"]), "join", webinar_id=room.id)
+        citra = connect(people["citra"])
+        with count_queries() as joining:
+            second = call(citra, "join", webinar_id=room.id)
+        assert second["pinned"] == first["pinned"] and second["pinned"]["text"] == "materi di sini"
+        assert second["poll"] == first["poll"] and second["poll"]["id"] == poll_id
+        assert len(joining) == 2, [q[:60] for q in joining]  # access and insert: the rest is shared
+        # What is shown follows the room at once: unpinned and closed, nothing is shown.
+        assert call(trainer, "pin", webinar_id=room.id, message_id=None)["ok"]
+        assert call(trainer, "poll_close", webinar_id=room.id, poll_id=poll_id)["ok"]
+        again = call(connect(people["citra"]), "join", webinar_id=room.id)
+        assert again["ok"] and again["pinned"] is None and again["poll"] is None
+
     def test_a_flush_writes_every_buffered_heartbeat_in_one_statement(
         self, app, db, connect, people, room, count_queries
     ):

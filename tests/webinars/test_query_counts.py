@@ -31,3 +31,29 @@ def test_webinar_list_does_not_grow_with_the_rows(
         counts[n] = len(statements)
     assert counts[2] == counts[10], counts
     assert counts[10] <= 13, counts
+
+
+def test_a_connect_and_join_of_a_fresh_participant_costs_three_statements(
+    app, client, login, people, make_webinar, make_registration, count_queries
+):
+    """Issue 15: a full room is 2,000 of these. The connect checks the login session (one
+    statement); the join reads the user, the session, the webinar, the person's standing and the
+    room's live state in one statement and opens the interval with one INSERT. Nothing else: no
+    user loading, no registration check, no chat history, no poll or pinned message read when
+    there is none."""
+    from lms.extensions import socketio
+
+    webinar = make_webinar(people["trainer"])
+    make_registration(webinar, people["ani"])
+    login(people["ani"])
+    with count_queries() as statements:
+        sock = socketio.test_client(app, namespace="/webinar", flask_test_client=client)
+        reply = sock.emit("join", {"webinar_id": webinar.id}, namespace="/webinar", callback=True)
+    assert sock.is_connected("/webinar") and reply["ok"], reply
+    assert reply["pinned"] is None and reply["poll"] is None
+    kinds = [" ".join(s.split()[:4]).upper() for s in statements]
+    assert len(statements) == 3, kinds
+    assert "USER_SESSIONS" in statements[0].upper() and "WEBINAR_CONNECTIONS" not in statements[0].upper()
+    assert statements[1].lstrip().upper().startswith("SELECT") and "webinar_connections" in statements[1]
+    assert statements[2].lstrip().upper().startswith("INSERT INTO WEBINAR_CONNECTIONS"), kinds
+    sock.disconnect(namespace="/webinar")
