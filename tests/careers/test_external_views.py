@@ -223,7 +223,7 @@ def test_an_approved_report_shows_its_competencies_on_the_profile(app, client, l
         data=form(app, certificate_number="LKPP-2026-9", level_1="3"),
         content_type="multipart/form-data",
     )
-    item = only_item(app)
+    item = only_item(app, world)
     assert "Pelatihan di luar platform" not in client.get("/careers/").text  # not while it waits
 
     as_user(client, login, world.hr)
@@ -256,13 +256,13 @@ def test_an_approved_report_shows_its_competencies_on_the_profile(app, client, l
 def test_withdrawing_by_http_removes_the_file_and_says_so(app, client, login, world):
     as_user(client, login, world.staff)
     client.post("/careers/external/new", data=with_pdf(form(app)), content_type="multipart/form-data")
-    item = only_item(app)
+    item = only_item(app, world)
     with app.app_context():
         stored = evidence.path_of(item.evidence_file)
     assert stored is not None and stored.read_bytes() == factories.PDF
     assert client.post(f"/careers/external/{item.id}/withdraw").status_code == 302
     assert not stored.exists()
-    assert only_item(app).evidence_file is None
+    assert only_item(app, world).evidence_file is None
     assert client.get(f"/careers/external/{item.id}/evidence").status_code == 404
     page = client.get("/careers/external").text
     assert "sertifikat.pdf (dihapus karena laporan ditarik)" in page
