@@ -36,7 +36,7 @@ def test_background_export_progress_and_download(contexts, live_app, hr):
     expect(page.locator("[data-job-state]")).to_have_text("Menunggu")
     expect(page.locator("progress")).to_have_attribute("value", "0")
     # The script took over from the meta refresh.
-    assert page.locator('meta[http-equiv="refresh"]').count() == 0
+    expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)  # once the deferred script ran
 
     assert queue_of(live_app).drain() == 1  # the worker runs the job
 
