@@ -16,8 +16,8 @@ from ..extensions import db
 from ..jobs import every, job
 from . import reminders
 from .mail import compose
-from .models import Notification
-from .services import MAIL_JOB, MAIL_MANY_JOB
+from .models import MailOptOut, Notification
+from .services import MAIL_JOB, MAIL_MANY_JOB, wants_mail
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +34,8 @@ def mail_notice(ctx, *, notification_id: int) -> None:
     if notice is None or notice.mailed_at is not None:
         return
     user = db.session.get(User, notice.user_id)
-    if user is None or not user.active or not user.email:
-        return
+    if user is None or not user.active or not user.email or not wants_mail(user.id, notice.kind):
+        return  # gone, or switched this kind's mail off since the notice was queued
     subject, body = compose(notice, user)
     send_mail(user.email, subject, body)
     notice.mailed_at = utcnow()
@@ -52,7 +52,14 @@ def mail_notices(ctx, *, notification_ids: list[int]) -> None:
     rows = db.session.execute(
         sa.select(Notification, User)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.id.in_(notification_ids), Notification.mailed_at.is_(None))
+        .where(
+            Notification.id.in_(notification_ids),
+            Notification.mailed_at.is_(None),
+            # the person may have switched this kind's mail off since the job was queued
+            ~sa.exists().where(
+                MailOptOut.user_id == Notification.user_id, MailOptOut.kind == Notification.kind
+            ),
+        )
         .order_by(Notification.id)
     ).all()
     # Composed first: after each commit the loaded rows are expired, and reading them again

@@ -227,6 +227,16 @@ def test_a_person_who_left_before_the_mail_went_out_is_not_mailed(people, outbox
     assert mails_to(outbox, staff[0]) == [] and len(outbox) == 2
 
 
+def test_a_person_who_switched_the_mail_off_before_it_went_out_is_not_mailed(people, outbox):
+    unit, staff = _unit_with_staff(people.agency, 3, "BERHENTI")
+    course = _course(people, "Kursus Tanpa Surel")
+    learning.assign_to_unit(course, unit, None, by=people.hr)
+    services.set_mail_kinds(staff[0], set(kinds.KINDS) - {kinds.COURSE_ASSIGNED})  # after queuing
+    deliver()
+    assert mails_to(outbox, staff[0]) == [] and len(outbox) == 2
+    assert len(notices(staff[0], kinds.COURSE_ASSIGNED)) == 1  # still told in the app
+
+
 def test_one_person_enrolled_by_someone_else_keeps_the_one_notice_mail_job(people, outbox):
     before = _last_job_id()
     learning.enrol(people.ani, people.course, by=people.hr)

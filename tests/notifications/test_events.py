@@ -127,6 +127,13 @@ def test_a_kind_switched_off_is_not_mailed_but_still_shown(people, outbox):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.id > before)) == 0
 
 
+def test_a_kind_switched_off_after_the_mail_was_queued_is_not_mailed(people, outbox):
+    learning.enrol(people.ani, people.course, by=people.hr)
+    services.set_mail_kinds(people.ani, set(kinds.KINDS) - {kinds.COURSE_ASSIGNED})
+    deliver()
+    assert len(notices(people.ani)) == 1 and outbox == []
+
+
 def test_the_evaluation_kind_is_ready_for_lms_evaluations(app, people, outbox):
     listeners.on_evaluation_waiting(
         app, user=people.ani, title="Etika ASN", url="/evaluations/7", key="reaction:7"
