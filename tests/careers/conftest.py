@@ -103,7 +103,7 @@ class Ids(dict):
 
 
 @pytest.fixture
-def world(app):
+def world(app, db):
     """An organisation (build_org), the staff member in PERTAMA, and a one-lesson course of 4 JP
     that awards KOM 3 and PB 2, committed; ids and emails for tests through the client."""
     with app.app_context():

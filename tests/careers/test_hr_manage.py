@@ -276,7 +276,7 @@ class Ids(dict):
 
 
 @pytest.fixture
-def world(app):
+def world(app, db):
     with app.app_context():
         org = build_org()
         db.session.commit()
