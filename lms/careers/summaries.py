@@ -19,10 +19,10 @@ import logging
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.models import Agency, User
 from ..core.clock import utcnow
+from ..core.inserts import dialect_insert
 from ..extensions import db
 from . import jp_sources
 from .models import (
@@ -81,10 +81,6 @@ def fit_level(fit: int | None) -> int | None:
 def _dialect(conn) -> str:
     bind = conn.get_bind() if hasattr(conn, "get_bind") else conn
     return bind.dialect.name
-
-
-def _insert(conn, table):
-    return (postgresql.insert if _dialect(conn) == "postgresql" else sqlite.insert)(table)
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
@@ -193,7 +189,7 @@ def _add_to_cells(conn, deltas: dict[tuple[int, int, int], tuple[int, int, int]]
         if (s, m, g) != (0, 0, 0)
     ]
     for start in range(0, len(rows), CHUNK):
-        stmt = _insert(conn, cells).values(rows[start : start + CHUNK])
+        stmt = dialect_insert(cells, conn).values(rows[start : start + CHUNK])
         stmt = stmt.on_conflict_do_update(
             index_elements=[cells.c.unit_id, cells.c.competency_id],
             set_={
@@ -362,7 +358,7 @@ def refresh_jp(conn, user: User, years: Iterable[int]) -> None:
     timezone = user_timezone(user)
     for year in sorted(set(years)):
         total = sum(source.total(conn, user.id, year, timezone) for source in jp_sources.sources())
-        stmt = _insert(conn, jp_totals).values(user_id=user.id, year=year, jp=total)
+        stmt = dialect_insert(jp_totals, conn).values(user_id=user.id, year=year, jp=total)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[jp_totals.c.user_id, jp_totals.c.year], set_={"jp": stmt.excluded.jp}
