@@ -26,6 +26,9 @@ class Config:
     # the next requests reconnect by themselves. Connections older than pool_recycle are replaced
     # before firewalls or PgBouncer cut them.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_recycle": 1800}
+    # PostgreSQL connections of one webinar room process (gevent): a fixed pool its greenlets queue
+    # for (lms.engine_options). Room processes x this + page workers x 15 < max_connections.
+    ROOMS_DB_POOL_SIZE = 10
 
     # Sessions and cookies (see Flask docs/web-security.rst).
     SESSION_COOKIE_HTTPONLY = True

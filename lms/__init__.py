@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 from pathlib import Path
 
 from flask import Flask, request
@@ -100,17 +101,33 @@ def configure_logging(app: Flask) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+def greenlets_patched() -> bool:
+    """Whether gevent patched this process (a webinar room process under gunicorn's gevent worker)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and monkey.is_module_patched("socket")
+
+
+def engine_options(config, *, greenlets: bool) -> dict:
+    """The connection pool for this process.
+
+    Where gevent runs thousands of greenlets (the rooms), greenlets queue for a fixed pool
+    cooperatively: one SQLite connection, so that none of them blocks the whole process in
+    SQLite's busy wait while another holds the write lock; on PostgreSQL `ROOMS_DB_POOL_SIZE`
+    connections and no overflow. With the default pool (5 and 10 more on demand), a burst of joins
+    opened a new connection for every checkout beyond the fifth and closed it on return: a server
+    process forked and torn down per join. Page workers keep the default."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        if greenlets or config["SOCKETIO_ASYNC_MODE"] == "gevent":
+            options.update(pool_size=1, max_overflow=0)
+    elif greenlets:
+        options.update(pool_size=config["ROOMS_DB_POOL_SIZE"], max_overflow=0)
+    return options
+
+
 def configure_extensions(app: Flask) -> None:
     app.session_interface = SocketSessionInterface()
-    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-    if sqlite and app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
-        # Greenlets then queue for one SQLite connection cooperatively, instead of one of them
-        # blocking the whole process in SQLite's busy wait while another holds the write lock.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "pool_size": 1,
-            "max_overflow": 0,
-        }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config, greenlets=greenlets_patched())
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
         # A stopped Redis refuses at once; one that hangs must not hang every page for long.
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {

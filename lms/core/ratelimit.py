@@ -51,6 +51,11 @@ class FallbackCounter:
         item = parse_limit(limit)
         return self.run(storage, lambda strategy: strategy.hit(item, *identifiers))
 
+    def hit_here(self, limit: str, *identifiers: str) -> bool:
+        """Count one hit in this process's memory only, whatever the shared storage: for a limit
+        whose subject stays in one process (a socket's flood), at no round trip."""
+        return self._memory.hit(parse_limit(limit), *identifiers)
+
     def run(self, storage: Storage, use: Callable[[FixedWindowRateLimiter], T], strategy_class=None) -> T:
         """`use(strategy)` on the shared storage, or on this process's memory while it is unreachable."""
         if time.monotonic() >= self._down_until:

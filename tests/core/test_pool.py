@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import Config
-from lms import create_app
+from lms import create_app, engine_options, greenlets_patched
 from lms.accounts.models import Agency, Role, User
 from lms.courses import learning
 from lms.courses.models import Course, Enrolment, LessonCompletion
@@ -145,3 +145,36 @@ def test_read_only_pages_send_no_begin_or_rollback_and_writes_keep_their_transac
             db.session.commit()
             db.engine.dispose()
         wire.close()
+
+
+POSTGRES = {
+    **Config.__dict__,
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/lms",
+    "SOCKETIO_ASYNC_MODE": "gevent",
+}
+
+
+def test_a_room_process_queues_for_a_fixed_pool_instead_of_opening_overflow_connections():
+    # Thousands of greenlets: with 10 overflow connections above the pool, a burst of joins opened
+    # and closed a PostgreSQL connection for nearly every checkout.
+    options = engine_options(POSTGRES, greenlets=True)
+    assert options["pool_size"] == Config.ROOMS_DB_POOL_SIZE
+    assert options["max_overflow"] == 0
+    assert options["pool_recycle"] == Config.SQLALCHEMY_ENGINE_OPTIONS["pool_recycle"]
+
+
+def test_page_workers_keep_the_default_pool():
+    assert engine_options(POSTGRES, greenlets=False) == Config.SQLALCHEMY_ENGINE_OPTIONS
+
+
+def test_greenlets_on_sqlite_share_one_connection():
+    sqlite = {**POSTGRES, "SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite3"}
+    for greenlets in (True, False):
+        options = engine_options(sqlite, greenlets=greenlets)
+        assert (options["pool_size"], options["max_overflow"]) == (1, 0)
+    threads = {**sqlite, "SOCKETIO_ASYNC_MODE": "threading"}
+    assert "pool_size" not in engine_options(threads, greenlets=False)
+
+
+def test_this_test_process_is_not_taken_for_a_room_process():
+    assert greenlets_patched() is False

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import User, UserSession
+from lms.core import ratelimit
 from lms.extensions import socketio
 from lms.webinars import presence
 from lms.webinars import room as webinar_room
@@ -244,6 +245,22 @@ class TestLogoutClosesConnections:
         assert call(ani, "chat", webinar_id=other.id, text="salah ruang")["ok"] is False
         assert errors(ani) == ["Anda belum bergabung di ruang webinar ini."]
 
+    def test_membership_is_read_from_the_one_room_not_from_every_room(
+        self, connect, people, room, monkeypatch
+    ):
+        # flask_socketio.rooms() walks every room of the namespace, and every socket has a room of
+        # its own: with 2,000 people joined, each heartbeat walked 2,000 rooms.
+        ani = connect(people["ani"], join=room)
+
+        def walk(*args, **kwargs):
+            raise AssertionError("walked every room")
+
+        monkeypatch.setattr(socketio.server.manager, "get_rooms", walk)
+        assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"] is True
+        assert call(ani, "leave", webinar_id=room.id)["ok"] is True
+        assert call(ani, "chat", webinar_id=room.id, text="lagi")["ok"] is False
+        assert errors(ani)[-1] == "Anda belum bergabung di ruang webinar ini."
+
 
 class TestBadInput:
     @pytest.mark.parametrize(
@@ -298,6 +315,18 @@ class TestBadInput:
         told = [e["args"][0]["message"] for e in ani.queue if e["name"] == "error"]  # kept after the cut
         assert told and "Sambungan Anda diputus" in told[-1]
         assert call(budi, "chat", webinar_id=room.id, text="saya masih di sini")["ok"]
+
+    def test_the_flood_limit_counts_in_this_process_and_the_message_limit_in_the_shared_storage(
+        self, connect, people, room, monkeypatch
+    ):
+        # A heartbeat is the busiest event of a full room: its flood count costs no Redis round trip.
+        ani = connect(people["ani"], join=room)
+        shared = []
+        monkeypatch.setattr(ratelimit.counter, "run", lambda *args, **kwargs: shared.append(args) or True)
+        assert call(ani, "heartbeat", webinar_id=room.id)["ok"]
+        assert shared == []
+        assert call(ani, "chat", webinar_id=room.id, text="halo")["ok"]
+        assert len(shared) == 1
 
     def test_too_many_messages_are_dropped_without_cutting(self, connect, people, room):
         ani = connect(people["ani"], join=room)
