@@ -228,6 +228,10 @@ def register_compression(app: Flask) -> None:
 
     for key, value in {
         "COMPRESS_ALGORITHM": ["gzip"],
+        # Level 4, not the default 6: a 9.6 KB lesson page gzips to 3,666 bytes in 105 us against
+        # 3,626 bytes in 142 us (1 % more bytes for a quarter less CPU); levels 1-3 save more CPU
+        # but cost 6-9 % more bytes, which slow links pay for.
+        "COMPRESS_LEVEL": 4,
         "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
         "COMPRESS_MIMETYPES": [
             "text/html",

@@ -150,8 +150,10 @@ class Lesson(db.Model):
     body_md: Mapped[str] = mapped_column(sa.Text, default="")
     # Rendered by lms.content when saved; the only lesson HTML that is ever shown.
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
-    # Its plain words, also set when saved: what the catalogue search reads (courses/search.py).
-    body_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Its plain words, also set when saved: what the catalogue search reads (courses/search.py), in
+    # SQL only. Deferred: every outline loads its lessons, and the words of the whole course were
+    # read (a few KB a lesson) on every lesson page for nothing.
+    body_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="", deferred=True)
     required: Mapped[bool] = mapped_column(default=True)
     duration_minutes: Mapped[int] = mapped_column(default=0)
     video_url: Mapped[str | None] = mapped_column(sa.String(500))

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import undefer
 
 from ..accounts.models import Role, User
 from ..competencies.services import competencies_by_code
@@ -348,7 +349,8 @@ def render_lesson(lesson: Lesson, links: Mapping | None = None) -> None:
 def rerender_course(course: Course) -> None:
     """Render every lesson again, e.g. after a media file was added or replaced."""
     links = media_store.media_links(course)
-    for lesson in db.session.scalars(sa.select(Lesson).where(Lesson.course_id == course.id)):
+    lessons = sa.select(Lesson).where(Lesson.course_id == course.id).options(undefer(Lesson.body_text))
+    for lesson in db.session.scalars(lessons):
         html = render_markdown(lesson.body_md, links)
         if html != lesson.body_html:
             lesson.body_html = html

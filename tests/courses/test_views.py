@@ -466,3 +466,21 @@ def test_trainer_previews_own_draft_without_recording_progress(client, login, ma
             db.session.scalar(sa.select(sa.func.count(Enrolment.id)).where(Enrolment.course_id == draft.id))
             == 0
         )
+
+
+def test_pages_with_the_outline_never_read_the_words_kept_for_search(
+    client, login, make_user, make_course, trainer, app, count_queries
+):
+    # Lesson.body_text holds the words of a whole lesson for the catalogue search (SQL only): read
+    # with every lesson of the outline, a lesson page fetched the whole course's text for nothing.
+    learner = make_user()
+    login(learner)
+    course = make_course(by=trainer, title="Kata Pencarian", modules=2, lessons=2)
+    client.post(f"/courses/{course.slug}/enrol")
+    ids = lesson_ids(app, course.id)
+    with count_queries() as statements:
+        assert client.get(f"/courses/{course.slug}/learn/{ids[1]}").status_code == 200
+        assert client.get(f"/courses/{course.slug}").status_code == 200
+        assert client.post(f"/courses/{course.slug}/learn/{ids[1]}/done").status_code == 302
+    assert statements
+    assert not [s for s in statements if "body_text" in s]
