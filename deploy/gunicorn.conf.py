@@ -20,7 +20,15 @@ threads = int(os.environ.get("LMS_WEB_THREADS", "4"))
 preload_app = True
 timeout = int(os.environ.get("LMS_WEB_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("LMS_WEB_GRACEFUL_TIMEOUT", "20"))
-keepalive = 5
+# One request per connection, and a process takes a connection only when one of its threads is
+# free: the others wait in the kernel's queue for whichever process frees a thread first. With
+# keep-alive, each process kept the connections it had accepted and served them with its one core
+# (the GIL), so the busier process set the pace while the other idled (issue 15: the catalogue at
+# 0.19 of the ceiling, then 0.39 without keep-alive) and at 50 connections the requests queued
+# behind a busy process had a p99 of 300-430 ms (195-234 ms this way; make bench-pages). The proxy
+# in front keeps the clients' connections open; its connections to gunicorn are local.
+keepalive = int(os.environ.get("LMS_WEB_KEEPALIVE", "0"))
+worker_connections = threads
 # A worker is replaced after this many requests: memory stays flat whatever leaks.
 max_requests = int(os.environ.get("LMS_WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10

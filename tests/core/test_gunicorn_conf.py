@@ -29,3 +29,12 @@ def test_when_ready_compiles_every_page_template_and_freezes_the_heap(app):
         gc.unfreeze()
     cached = {key[1] for key in app.jinja_env.cache.keys()}  # noqa: SIM118 - an LRUCache, not a dict
     assert set(pages) <= cached and len(pages) > 50
+
+
+def test_page_workers_take_a_connection_only_when_a_thread_is_free():
+    # Keep-alive pinned connections to the process that accepted them: one busy process (one core,
+    # the GIL) set the pace while the other idled, and queued requests waited behind it.
+    conf = runpy.run_path(str(CONF))
+    assert conf["worker_class"] == "gthread"
+    assert conf["keepalive"] == 0
+    assert conf["worker_connections"] == conf["threads"]
