@@ -103,6 +103,14 @@ def db(app):
 
 
 @pytest.fixture
+def expiring_sessions(db):
+    """Sessions that expire what they loaded at each commit, as production's do (the db fixture's
+    keep it, so that test code can read objects after a request): for statement counts that must
+    include what a view reloads after its commit."""
+    db.session.session_factory.configure(expire_on_commit=True)
+
+
+@pytest.fixture
 def ctx(app, db):
     """An application context for service tests (not for tests that use the client)."""
     with app.test_request_context():

@@ -120,6 +120,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        # The user of a live login session (sessions.load_user reads only active users) stays
+        # authenticated for the rest of the request without reading `active` again: after a POST's
+        # commit that read loaded the whole user once more, for the page's after-request hooks.
+        return self.login_token is not None or self.is_active
+
     # The server-side login session this object was loaded with (or just started); set by
     # accounts.sessions, never stored on the user row.
     login_session = None  # UserSession | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ..accounts.models import User
@@ -13,4 +14,8 @@ from ..accounts.models import User
 def user_key(user: User) -> str:
     """Stable per user and site, says nothing about the user: caches and queues are named by it."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"offline-user:{user.id}".encode(), hashlib.sha256).hexdigest()[:20]
+    # The id from the identity map: after a POST's commit the logged-in user is expired, and
+    # `user.id` would load the whole user again for this header.
+    identity = sa.inspect(user).identity
+    user_id = identity[0] if identity else user.id
+    return hmac.new(secret, f"offline-user:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]

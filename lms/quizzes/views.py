@@ -208,16 +208,16 @@ def answer(attempt_id: int):
             ), 409
         flash(str(exc), "error")
         return redirect(url_for(".review", attempt_id=attempt.id))
-    db.session.commit()
+    go, page, pages = request.form.get("go", "stay"), _current_page(attempt), _page_numbers(attempt)
+    db.session.commit()  # expires the attempt: the redirects below take its id from the URL
     if wants_json():
         return jsonify(saved=True, slots=sorted(by_slot), message=_("Tersimpan"))
-    go, page = request.form.get("go", "stay"), _current_page(attempt)
     if go == "summary":
-        return redirect(url_for(".summary", attempt_id=attempt.id))
+        return redirect(url_for(".summary", attempt_id=attempt_id))
     if go in ("next", "prev"):
-        page = min(max(page + (1 if go == "next" else -1), 1), _page_numbers(attempt))
+        page = min(max(page + (1 if go == "next" else -1), 1), pages)
     flash(_("Jawaban tersimpan."), "success")
-    return redirect(url_for(".attempt", attempt_id=attempt.id, page=page) + "#soal")
+    return redirect(url_for(".attempt", attempt_id=attempt_id, page=page) + "#soal")
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")
@@ -243,7 +243,7 @@ def finish(attempt_id: int):
     reason = "timeout" if service.is_overdue(attempt, utcnow()) else "submitted"
     service.finish_attempt(attempt, reason=service.FinishReason(reason))
     db.session.commit()
-    return redirect(url_for(".review", attempt_id=attempt.id))
+    return redirect(url_for(".review", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

@@ -70,9 +70,11 @@ def _save_and_finish(app, client, count_queries, quiz_id):
 
 
 def test_saving_and_finishing_cost_the_same_statements_for_10_or_20_answers(
-    app, client, login, trainer, learner, count_queries
+    app, client, login, trainer, learner, count_queries, expiring_sessions
 ):
-    """One lock and one batched UPDATE for all the answers; one grading pass at the end."""
+    """One lock and one batched UPDATE for all the answers; one grading pass at the end. Counted
+    with sessions that expire at commit, as in production: a redirect built from `attempt.id`
+    after the commit reloaded the attempt, and the after-request hooks reloaded the user."""
     counts = {}
     login(learner)
     for n in (10, 20):
