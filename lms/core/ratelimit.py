@@ -3,10 +3,11 @@
 Pages use Flask-Limiter's own fallback (`RATELIMIT_IN_MEMORY_FALLBACK_ENABLED` in config.py): when
 its storage raises, it logs "Rate limit storage unreachable - falling back to in-memory storage",
 counts in this process, and checks the storage again with a growing pause (1, 2, 4 ... 32 s) until
-it answers ("Rate limit storage recovered"). Webinar events and the failed-login limits
+it answers ("Rate limit storage recovered"). The webinar message limit and the failed-login limits
 (accounts/login_limits.py) count against the same storage outside those hooks, so they get the
 same behaviour here: the shared storage while it answers, this process's
-memory while it does not, and a new try of the shared storage every `RETRY_SECONDS`.
+memory while it does not, and a new try of the shared storage every `RETRY_SECONDS`. The webinar
+flood limit counts only in the process that holds the socket (`hit_here`, `LocalWindows`).
 """
 
 from __future__ import annotations
