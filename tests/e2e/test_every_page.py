@@ -176,6 +176,10 @@ def slug(actor: str, template: str) -> str:
     return actor + "-" + (re.sub(r"[^\w]+", "_", template).strip("_") or "home")
 
 
+# Layout and accessibility do not depend on the database: checked in the first (SQLite) pass only.
+# Every page's SQL runs on PostgreSQL too, through the test client (tests/core/test_authorization.py
+# and tests/core/test_wording.py visit every route as every role).
+@pytest.mark.once
 @pytest.mark.parametrize("actor", ACTORS)
 def test_every_page_fits_a_phone_and_passes_axe(contexts, world, axe, axe_checked, actor):
     actors, ids = world
@@ -199,6 +203,7 @@ def test_every_page_fits_a_phone_and_passes_axe(contexts, world, axe, axe_checke
     assert not failures, f"as {actor}:\n" + "\n".join(failures)
 
 
+@pytest.mark.once
 def test_main_pages_on_a_desktop(contexts, world):
     """Screenshots at 1280 px (the phone ones come from the sweep), and no overflow there either."""
     actors, ids = world
