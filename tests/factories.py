@@ -6,6 +6,7 @@ import itertools
 from contextlib import nullcontext
 from datetime import date
 
+import sqlalchemy as sa
 from flask import has_app_context
 
 from lms.accounts import agencies, services
@@ -179,3 +180,15 @@ def registration(webinar, user):
     db.session.add(created)
     db.session.flush()
     return created
+
+
+def delete_course(course_id: int) -> None:
+    """Delete a committed course and everything under it (tests that commit for real clean up
+    this way). Its enrolments go first, with their lesson completions: deleting the course alone
+    cascades to its lessons and its enrolments in an order PostgreSQL takes from the triggers'
+    names, and a lesson whose completion is not gone yet refuses (lesson_completions.lesson_id has
+    no ON DELETE), so the same cleanup passed or failed from one database cluster to another."""
+    from lms.courses.models import Course, Enrolment
+
+    db.session.execute(sa.delete(Enrolment).where(Enrolment.course_id == course_id))
+    db.session.execute(sa.delete(Course).where(Course.id == course_id))

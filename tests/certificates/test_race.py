@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from lms.accounts.models import Agency, Role, User
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateSource
-from lms.courses.models import Course, Enrolment
+from lms.courses.models import Enrolment
 from lms.extensions import db
 from lms.jobs.models import Job
 from tests import factories
@@ -46,7 +46,7 @@ def committed(app):
                 Certificate.source == CertificateSource.COURSE, Certificate.source_id == ids["enrolment"]
             )
         )
-        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        factories.delete_course(ids["course"])
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()

@@ -10,7 +10,7 @@ from config import Config
 from lms import create_app, engine_options, greenlets_patched
 from lms.accounts.models import Agency, Role, User
 from lms.courses import learning
-from lms.courses.models import Course, Enrolment, LessonCompletion
+from lms.courses.models import Enrolment, LessonCompletion
 from lms.extensions import db
 from tests import factories
 
@@ -138,13 +138,15 @@ def test_read_only_pages_send_no_begin_or_rollback_and_writes_keep_their_transac
         page = client.get(f"/courses/{slug}/learn/{lesson_ids[0]}")
         assert "Pelajaran ini sudah selesai" in page.text
     finally:
-        with fresh.app_context():
-            db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
-            db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-            db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
-            db.session.commit()
-            db.engine.dispose()
-        wire.close()
+        try:
+            with fresh.app_context():
+                factories.delete_course(ids["course"])
+                db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
+                db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+                db.session.commit()
+                db.engine.dispose()
+        finally:
+            wire.close()  # after the traced connections are gone
 
 
 POSTGRES = {

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Agency, Role, User
 from lms.core.clock import utcnow
-from lms.courses.models import Course
 from lms.evaluations import follow_ups, surveys
 from lms.evaluations.errors import AlreadyAnswered
 from lms.evaluations.models import FollowUp, Survey
@@ -40,7 +39,7 @@ def committed(app):
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
-        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        factories.delete_course(ids["course"])
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()

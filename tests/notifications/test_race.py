@@ -79,7 +79,7 @@ def unit_staff(app):
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Job).where(Job.id > ids["before"], Job.name == services.MAIL_MANY_JOB))
-        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        factories.delete_course(ids["course"])
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()

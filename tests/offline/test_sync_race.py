@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from lms.accounts.models import Agency, AuditEntry, Role, User
 from lms.certificates.models import Certificate
 from lms.courses import learning
-from lms.courses.models import Course, LessonCompletion
+from lms.courses.models import LessonCompletion
 from lms.extensions import db
 from lms.jobs.models import Job
 from lms.offline import sync
@@ -61,7 +61,7 @@ def world(app):
         db.session.execute(sa.delete(Certificate).where(Certificate.user_id.in_(ids["users"])))
         db.session.execute(sa.delete(AuditEntry).where(AuditEntry.subject_id.in_(ids["users"])))
         db.session.execute(sa.delete(Quiz).where(Quiz.id == ids["quiz"]))
-        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        factories.delete_course(ids["course"])
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()

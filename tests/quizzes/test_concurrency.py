@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Agency, Role, User
 from lms.courses import learning
-from lms.courses.models import Course
 from lms.extensions import db
 from lms.quizzes import attempts
 from lms.quizzes.errors import QuizError
@@ -43,7 +42,7 @@ def world(app):
         }
     yield ids
     with app.app_context():
-        db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
+        factories.delete_course(ids["course"])
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
         db.session.commit()
