@@ -192,3 +192,13 @@ def delete_course(course_id: int) -> None:
 
     db.session.execute(sa.delete(Enrolment).where(Enrolment.course_id == course_id))
     db.session.execute(sa.delete(Course).where(Course.id == course_id))
+
+
+def delete_committed(ids: dict) -> None:
+    """Delete what a test committed for real: `ids["course"]` (see delete_course), then the users
+    `ids["users"]` and the agency `ids["agency"]`."""
+    from lms.accounts.models import Agency, User
+
+    delete_course(ids["course"])
+    db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
+    db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, Role, User
+from lms.accounts.models import Role
 from lms.certificates import services
 from lms.certificates.models import Certificate, CertificateSource
 from lms.courses.models import Enrolment
@@ -46,9 +46,7 @@ def committed(app):
                 Certificate.source == CertificateSource.COURSE, Certificate.source_id == ids["enrolment"]
             )
         )
-        factories.delete_course(ids["course"])
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        factories.delete_committed(ids)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()  # the threads' own connections

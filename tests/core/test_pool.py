@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from config import Config
 from lms import create_app, engine_options, greenlets_patched
-from lms.accounts.models import Agency, Role, User
+from lms.accounts.models import Role
 from lms.courses import learning
 from lms.courses.models import Enrolment, LessonCompletion
 from lms.extensions import db
@@ -140,9 +140,7 @@ def test_read_only_pages_send_no_begin_or_rollback_and_writes_keep_their_transac
     finally:
         try:
             with fresh.app_context():
-                factories.delete_course(ids["course"])
-                db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-                db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+                factories.delete_committed(ids)
                 db.session.commit()
                 db.engine.dispose()
         finally:

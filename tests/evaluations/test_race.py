@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, Role, User
+from lms.accounts.models import Role, User
 from lms.core.clock import utcnow
 from lms.evaluations import follow_ups, surveys
 from lms.evaluations.errors import AlreadyAnswered
@@ -39,9 +39,7 @@ def committed(app):
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Job).where(Job.id > jobs_before))
-        factories.delete_course(ids["course"])
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        factories.delete_committed(ids)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

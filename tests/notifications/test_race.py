@@ -79,9 +79,7 @@ def unit_staff(app):
     yield ids
     with app.app_context():
         db.session.execute(sa.delete(Job).where(Job.id > ids["before"], Job.name == services.MAIL_MANY_JOB))
-        factories.delete_course(ids["course"])
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        factories.delete_committed(ids)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

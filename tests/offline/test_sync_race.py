@@ -10,7 +10,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, AuditEntry, Role, User
+from lms.accounts.models import AuditEntry, Role, User
 from lms.certificates.models import Certificate
 from lms.courses import learning
 from lms.courses.models import LessonCompletion
@@ -61,9 +61,7 @@ def world(app):
         db.session.execute(sa.delete(Certificate).where(Certificate.user_id.in_(ids["users"])))
         db.session.execute(sa.delete(AuditEntry).where(AuditEntry.subject_id.in_(ids["users"])))
         db.session.execute(sa.delete(Quiz).where(Quiz.id == ids["quiz"]))
-        factories.delete_course(ids["course"])
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        factories.delete_committed(ids)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

@@ -9,7 +9,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from lms.accounts.models import Agency, Role, User
+from lms.accounts.models import Role, User
 from lms.courses import learning
 from lms.extensions import db
 from lms.quizzes import attempts
@@ -42,9 +42,7 @@ def world(app):
         }
     yield ids
     with app.app_context():
-        factories.delete_course(ids["course"])
-        db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
-        db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
+        factories.delete_committed(ids)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()  # the threads' pooled connections are closed now, not at exit
