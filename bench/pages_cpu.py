@@ -23,7 +23,9 @@ gunicorn, run by the lead on a quiet machine); this one only compares before and
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import re
 import statistics
 import sys
@@ -234,7 +236,12 @@ def main() -> None:
     print(f"{'page':<10} {'app ms':>7} {'db ms':>6} {'stmts':>5} {'tx':>3} {'trips':>5} {'bytes':>6}")
     for page in args.pages.split(","):
         if page == "quiz":
-            measure_quiz(app, clients, data["quiz"], args.requests // 10, wire, statements, args.show_sql)
+            profiler = cProfile.Profile(time.thread_time) if args.profile else None
+            measure_quiz(
+                app, clients, data["quiz"], args.requests // 10, wire, statements, args.show_sql, profiler
+            )
+            if profiler is not None:
+                pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
             continue
         path = paths[page]
         for client in clients:  # warm up
@@ -265,9 +272,6 @@ def main() -> None:
 
 
 def profile(work, sort: str = "tottime", top: int = 25) -> None:
-    import cProfile
-    import pstats
-
     profiler = cProfile.Profile(time.thread_time)
     profiler.runcall(work)
     pstats.Stats(profiler).sort_stats(sort).print_stats(top)
@@ -298,8 +302,9 @@ def show_one(client, path, statements):
         print("    ", " ".join(statement.split())[:160])
 
 
-def measure_quiz(app, clients, quiz_id, rounds, wire, statements, show_sql):
-    """Save 10 answers in one POST, then finish: a fresh attempt per learner and round."""
+def measure_quiz(app, clients, quiz_id, rounds, wire, statements, show_sql, profiler=None):
+    """Save 10 answers in one POST, then finish: a fresh attempt per learner and round (with a
+    profiler, it profiles these two requests only)."""
     app_cpu, db_cpu_total, trips_total, count = [], 0.0, 0, 0
     statements_seen: list[str] = []
     for r in range(max(rounds, 1)):
@@ -316,10 +321,14 @@ def measure_quiz(app, clients, quiz_id, rounds, wire, statements, show_sql):
             finish = action.replace("/answer", "/finish")
             statements.clear()
             trips, db_cpu = wire.round_trips(), wire.backend_cpu()
+            if profiler is not None:
+                profiler.enable()
             start = time.thread_time()
             saved = client.post(action, data=form)
             done = client.post(finish, data={"csrf_token": token})
             app_cpu.append(time.thread_time() - start)
+            if profiler is not None:
+                profiler.disable()
             trips_total += wire.round_trips() - trips
             db_cpu_total += wire.backend_cpu() - db_cpu
             assert saved.status_code == 302 and done.status_code == 302, (saved.status_code, done.status_code)
