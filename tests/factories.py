@@ -184,13 +184,11 @@ def registration(webinar, user):
 
 def delete_course(course_id: int) -> None:
     """Delete a committed course and everything under it (tests that commit for real clean up
-    this way). Its enrolments go first, with their lesson completions: deleting the course alone
-    cascades to its lessons and its enrolments in an order PostgreSQL takes from the triggers'
-    names, and a lesson whose completion is not gone yet refuses (lesson_completions.lesson_id has
-    no ON DELETE), so the same cleanup passed or failed from one database cluster to another."""
-    from lms.courses.models import Course, Enrolment
+    this way): the database cascades to its modules, lessons, enrolments and their lesson
+    completions (both of a completion's keys cascade since migration 0024, so the order in which
+    PostgreSQL fires the cascades no longer matters)."""
+    from lms.courses.models import Course
 
-    db.session.execute(sa.delete(Enrolment).where(Enrolment.course_id == course_id))
     db.session.execute(sa.delete(Course).where(Course.id == course_id))
 
 

@@ -237,7 +237,7 @@ class LessonCompletion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
-    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     enrolment: Mapped[Enrolment] = relationship()

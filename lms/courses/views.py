@@ -84,8 +84,10 @@ def enrol(slug: str):
     except CourseError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".detail", slug=slug))
+    # Made before the commit, which expires the course and the user (the message's locale).
+    message = _("Anda terdaftar di kursus %(title)s. Selamat belajar!", title=course.title)
     db.session.commit()
-    flash(_("Anda terdaftar di kursus %(title)s. Selamat belajar!", title=course.title), "success")
+    flash(message, "success")
     return redirect(url_for(".learn", slug=slug))
 
 
@@ -141,13 +143,18 @@ def mark_done(slug: str, lesson_id: int):
         flash(_("Pratinjau pengajar: kemajuan tidak dicatat."), "info")
         return redirect(url_for(".lesson", slug=slug, lesson_id=lesson_id))
     completed = learning.mark_lesson_done(enrolment, current)
-    db.session.commit()
+    # Made before the commit, which expires the course and the user (the message's locale); the
+    # redirects take the lesson from the URL.
     if completed:
-        flash(_("Selamat! Anda telah menyelesaikan kursus %(title)s.", title=course.title), "success")
+        message = _("Selamat! Anda telah menyelesaikan kursus %(title)s.", title=course.title)
+    else:
+        message = _("Pelajaran ini ditandai selesai.")
+    db.session.commit()
+    flash(message, "success")
+    if completed:
         return redirect(url_for(".detail", slug=slug))
     # Stay on the lesson and say so: the learner moves on when ready ("Lanjut ke pelajaran berikutnya").
-    flash(_("Pelajaran ini ditandai selesai."), "success")
-    return redirect(url_for(".lesson", slug=slug, lesson_id=current.id))
+    return redirect(url_for(".lesson", slug=slug, lesson_id=lesson_id))
 
 
 @bp.get("/media/<name>")

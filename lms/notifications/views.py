@@ -30,16 +30,19 @@ def open_notice(notification_id: int):
     notice = services.mark_read(current_user, notification_id)
     if notice is None:
         abort(404)
+    path = notice.path  # before the commit, which expires the notice
     db.session.commit()
-    return redirect(safe_next(notice.path, url_for(".index")))
+    return redirect(safe_next(path, url_for(".index")))
 
 
 @bp.post("/read-all")
 @login_required
 def read_all():
     count = services.mark_all_read(current_user)
+    # Made before the commit, which expires the user (the message's locale).
+    message = _("%(n)d pemberitahuan ditandai sudah dibaca.", n=count)
     db.session.commit()
-    flash(_("%(n)d pemberitahuan ditandai sudah dibaca.", n=count), "success")
+    flash(message, "success")
     return redirect(url_for(".index"))
 
 

@@ -264,9 +264,11 @@ def register(webinar_id: int):
     except WebinarError as exc:
         flash(str(exc), "error")
     else:
+        # Made before the commit, which expires the webinar and the user (the message's locale).
+        message = _("Anda terdaftar. Pengingat akan dikirim ke email Anda sebelum webinar dimulai.")
         db.session.commit()
-        flash(_("Anda terdaftar. Pengingat akan dikirim ke email Anda sebelum webinar dimulai."), "success")
-    return redirect(url_for(".detail", webinar_id=webinar.id))
+        flash(message, "success")
+    return redirect(url_for(".detail", webinar_id=webinar_id))
 
 
 @bp.post("/<int:webinar_id>/unregister")
@@ -278,9 +280,11 @@ def unregister(webinar_id: int):
     except WebinarError as exc:
         flash(str(exc), "error")
     else:
+        # Made before the commit, which expires the webinar and the user (the message's locale).
+        message = _("Pendaftaran Anda dibatalkan.")
         db.session.commit()
-        flash(_("Pendaftaran Anda dibatalkan."), "success")
-    return redirect(url_for(".detail", webinar_id=webinar.id))
+        flash(message, "success")
+    return redirect(url_for(".detail", webinar_id=webinar_id))
 
 
 @bp.post("/<int:webinar_id>/cancel")
@@ -292,9 +296,11 @@ def cancel(webinar_id: int):
     except WebinarError as exc:
         flash(str(exc), "error")
     else:
+        # Made before the commit, which expires the webinar and the user (the message's locale).
+        message = _("Webinar dibatalkan.")
         db.session.commit()
-        flash(_("Webinar dibatalkan."), "success")
-    return redirect(url_for(".detail", webinar_id=webinar.id))
+        flash(message, "success")
+    return redirect(url_for(".detail", webinar_id=webinar_id))
 
 
 @bp.post("/<int:webinar_id>/cohosts")

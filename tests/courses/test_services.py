@@ -243,6 +243,25 @@ def test_remove_lesson_without_completions_deletes_it(trainer, make_course):
     assert [(x.id, x.position) for x in lessons_of(course)] == [(first.id, 1), (third.id, 2)]
 
 
+def test_deleting_a_lesson_row_deletes_its_completions_in_the_database(trainer, learner, make_course):
+    """The services archive a completed lesson; whatever deletes its row (a course's cascade,
+    an operator's SQL) takes its completions with it instead of being refused or depending on
+    the order in which PostgreSQL fires the course's cascades."""
+    course = make_course(by=trainer, modules=1, lessons=2)
+    enrolment = learning.enrol(learner, course)
+    first, second = lessons_of(course)
+    learning.mark_lesson_done(enrolment, first)
+    learning.mark_lesson_done(enrolment, second)
+    db.session.execute(sa.delete(Lesson).where(Lesson.id == first.id))
+    count = sa.select(sa.func.count()).select_from(LessonCompletion)
+    assert db.session.scalar(count.where(LessonCompletion.lesson_id == first.id)) == 0
+    assert db.session.scalar(count.where(LessonCompletion.enrolment_id == enrolment.id)) == 1
+
+    factories.delete_course(course.id)  # the course row alone: lessons and enrolments cascade
+    assert db.session.scalar(count.where(LessonCompletion.enrolment_id == enrolment.id)) == 0
+    assert db.session.get(Enrolment, enrolment.id, populate_existing=True) is None
+
+
 def test_progress_and_continue_where_left_off(trainer, learner, make_course):
     course = make_course(by=trainer, modules=2, lessons=2)
     enrolment = learning.enrol(learner, course)

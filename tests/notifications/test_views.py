@@ -155,3 +155,27 @@ def test_english_page(app, client, login, ani):
     client.post("/language", data={"lang": "en", "next": "/notifications/"})
     page = client.get("/notifications/").text
     assert "Course assigned: Kursus 0" in page and 'aria-label="Notifications, 1 unread"' in page
+
+
+def test_opening_and_reading_all_read_nothing_after_the_commit(app, client, login, ani, expiring_sessions):
+    """With sessions that expire at commit, as production's: the redirect read the opened
+    notice's path (a reload of the notice), and "read all"'s message its locale (a reload of the
+    user). Both are taken before the commit now."""
+    from tests.reloads import recording
+
+    first, _second, _third = add_notices(app, ani, 3, path="/courses/")
+    login(ani)
+    with recording(app) as statements:
+        response = client.post(f"/notifications/{first}/open")
+    assert response.status_code == 302 and response.headers["Location"] == "/courses/"
+    assert statements.after_commit == []
+    # user; the notice; its UPDATE; the counter's UPDATE
+    assert len(statements.all) == 4, statements.all
+    with recording(app) as statements:
+        response = client.post("/notifications/read-all")
+    assert response.status_code == 302
+    assert statements.after_commit == []
+    # user; the notices' UPDATE; the counter's UPDATE
+    assert len(statements.all) == 3, statements.all
+    assert "2 pemberitahuan ditandai sudah dibaca." in client.get("/notifications/").text
+    assert unread_of(app, ani) == (0, 0)

@@ -57,3 +57,41 @@ def test_a_connect_and_join_of_a_fresh_participant_costs_three_statements(
     assert statements[1].lstrip().upper().startswith("SELECT") and "webinar_connections" in statements[1]
     assert statements[2].lstrip().upper().startswith("INSERT INTO WEBINAR_CONNECTIONS"), kinds
     sock.disconnect(namespace="/webinar")
+
+
+def test_register_unregister_and_cancel_read_nothing_after_their_commit(
+    app, client, login, people, expiring_sessions
+):
+    """With sessions that expire at commit, as production's: the redirect took the webinar's id
+    from the expired webinar (which reloaded it and its co-hosts) and the message's locale
+    reloaded the user. Both come from before the commit now (the id from the URL)."""
+    from lms.extensions import db
+    from tests import factories
+    from tests.reloads import recording
+
+    with app.app_context():
+        webinar_id = factories.webinar(
+            people["trainer"], starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+        ).id
+        db.session.commit()
+    detail = f"/webinars/{webinar_id}"
+    login(people["ani"])
+    # user; the webinar with its co-hosts (2); then the registration and its INSERT, or its DELETE
+    for action, message, count in (
+        ("register", "Anda terdaftar.", 5),
+        ("unregister", "Pendaftaran Anda dibatalkan.", 4),
+    ):
+        with recording(app) as statements:
+            response = client.post(f"{detail}/{action}")
+        assert response.status_code == 302 and response.location == detail, action
+        assert statements.after_commit == [], action
+        assert len(statements.all) == count, (action, statements.all)
+        assert message in client.get(detail).text, action
+    client.post("/logout")
+    login(people["trainer"])
+    with recording(app) as statements:
+        response = client.post(f"{detail}/cancel")
+    assert response.status_code == 302 and response.location == detail
+    assert statements.after_commit == []
+    assert len(statements.all) == 4, statements.all  # user; the webinar and who moderates it (2); UPDATE
+    assert "Webinar dibatalkan." in client.get(detail).text
