@@ -38,7 +38,7 @@ from ..core.committed import after_commit
 from ..courses import learning
 from ..courses.completion import check_completion
 from ..extensions import db
-from . import grading
+from . import completion, grading
 from .errors import AttemptClosed, QuizNotAvailable
 from .models import (
     Attempt,
@@ -397,8 +397,9 @@ def _store_item_grades(items: list[AttemptItem], result: grading.AttemptGrade) -
 
 
 def _check_course(attempt: Attempt, quiz: Quiz) -> None:
+    """A pass may complete the course, when the course's rule counts this quiz."""
     enrolment = learning.enrolment_of(attempt.user_id, quiz.course_id)
-    if enrolment is not None:
+    if enrolment is not None and completion.counts(quiz, enrolment.course):
         check_completion(enrolment)
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..courses.completion import Pair, RequiredItem, register_criterion
-from ..courses.models import Enrolment
+from ..courses.models import Course, Enrolment
 from ..extensions import db
 from . import grading
 from .models import Attempt, AttemptState, Quiz
@@ -126,6 +126,13 @@ def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, li
             met = grade is not None and grade >= quiz.pass_mark
         found[quiz.course_id].append(_item(quiz, met))
     return found
+
+
+def counts(quiz: Quiz, course: Course) -> bool:
+    """Whether the course's rule counts this quiz: when it does not, passing it cannot complete
+    the course."""
+    option = (course.completion_rule or {}).get(CRITERION)
+    return quiz.published and (option == "all" or (option == "required" and quiz.required))
 
 
 def quizzes_passed(enrolment: Enrolment, option: Any) -> bool:

@@ -11,13 +11,15 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
+from lms.accounts.models import User
 from lms.certificates.models import Certificate
 from lms.courses import learning
 from lms.courses import services as course_services
+from lms.courses.completion import check_completion, unmet_criteria
 from lms.courses.errors import CourseError
 from lms.courses.models import Course, Enrolment
 from lms.extensions import db
-from lms.quizzes import attempts, services
+from lms.quizzes import attempts, completion, services
 from lms.quizzes.models import Quiz
 
 from .conftest import build_quiz
@@ -142,3 +144,38 @@ def test_an_optional_quiz_is_not_counted(ctx, trainer, learner, course):
     enrolment = learning.enrol(learner, course)
     assert learning.mark_lesson_done(enrolment, learning.outline(course).lessons[0])
     assert db.session.scalar(sa.select(Quiz.required).where(Quiz.course_id == course.id)) is False
+
+
+@pytest.mark.parametrize(
+    ("rule", "published", "required", "counted"),
+    [
+        ({"lessons": "required"}, True, True, False),  # the rule leaves quizzes out
+        ({"quizzes": ""}, True, True, False),
+        ({"quizzes": "required"}, True, True, True),
+        ({"quizzes": "required"}, True, False, False),  # enrichment: not counted by "required"
+        ({"quizzes": "all"}, True, False, True),
+        ({"quizzes": "all"}, False, True, False),  # unpublished: counted by nothing
+        (None, True, True, False),
+    ],
+)
+def test_which_quizzes_the_rule_counts(rule, published, required, counted):
+    """A pass of a quiz the rule does not count checks nothing: it cannot complete the course."""
+    course = Course(completion_rule=rule)
+    quiz = Quiz(published=published, required=required)
+    assert completion.counts(quiz, course) is counted
+
+
+def test_completion_stops_at_the_first_criterion_not_met(ctx, course, learner, count_queries):
+    """The lessons are not done: the required quizzes are not read (a statement saved on every
+    pass), and the course is not completed."""
+    course = db.session.get(Course, course.id)
+    enrolment = learning.enrol(db.session.get(User, learner.id), course)
+    build_quiz(course, ONE_QUESTION)
+    course.completion_rule = {"lessons": "required", "quizzes": "required"}
+    db.session.flush()
+
+    with count_queries() as statements:
+        assert check_completion(enrolment) is False
+    assert len(statements) == 1, statements
+    assert unmet_criteria(enrolment) == ["lessons", "quizzes"]  # the full list still reads both
+    assert enrolment.completed_at is None

@@ -93,8 +93,27 @@ def test_saving_and_finishing_cost_the_same_statements_for_10_or_20_answers(
     assert saving == 3
     # user; the attempt with its quiz and items; one conditional UPDATE ... RETURNING that finishes
     # and grades; the items' grades; then, passed: the enrolment with its course, and its
-    # completion check (the lessons, and the required quizzes with the learner's grades).
-    assert finishing == 7
+    # completion check, which stops at the first criterion not met (the lesson is not done, so the
+    # required quizzes with the learner's grades are not read).
+    assert finishing == 6
+
+
+def test_a_pass_the_completion_rule_does_not_count_checks_nothing_more(
+    app, client, login, trainer, learner, count_queries, expiring_sessions
+):
+    """A quiz the course's rule leaves out cannot complete the course: after the enrolment (with
+    its course, which holds the rule) nothing is read for the completion."""
+    login(learner)
+    with app.app_context():
+        course = factories.course(by=db.session.get(User, trainer.id), modules=1, lessons=1)
+        learning.enrol(db.session.get(User, learner.id), course)
+        quiz = build_quiz(course, "::s::Benar? {T}\n")
+        quiz.required = False  # the rule counts the required quizzes only
+        course.completion_rule = {"lessons": "required", "quizzes": "required"}
+        db.session.commit()
+        quiz_id = quiz.id
+    saving, finishing = _save_and_finish(app, client, count_queries, quiz_id)
+    assert (saving, finishing) == (3, 5)  # passed: _save_and_finish checks it
 
 
 def test_home_lists_open_attempts_with_their_quizzes_in_one_statement(
