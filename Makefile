@@ -34,11 +34,16 @@ run-prod: install
 # SQLite always; PostgreSQL as well when TEST_DATABASE_URL is set (CI sets it). The fault tests
 # (tests/faults) bring their own PostgreSQL and Redis, so they run once, in the first pass; so do
 # the tests marked `once`, whose subject does not depend on the database (layout, input guards).
+# Each pass runs on TEST_WORKERS pytest-xdist workers (one process each: its own SQLite files,
+# PostgreSQL schema test_<pid>, browser and live server); the fault modules share one worker
+# (xdist_group "faults", --dist loadgroup). TEST_WORKERS=0 runs a pass in this one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 test: install
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(PYTEST) $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-		$(BIN)/pytest -q -m "not faults and not once" $(PYTEST_ARGS); \
+		$(PYTEST) -m "not faults and not once" $(PYTEST_ARGS); \
 	fi
 
 lint: install

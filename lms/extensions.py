@@ -65,8 +65,15 @@ def _sqlite_on_begin(connection):
     "database is locked" at once, whatever the busy timeout (an autosave racing the form submit
     of the same quiz attempt did). Taking the lock up front makes the second writer wait for the
     first instead. Reads (GET) stay deferred, so a long export does not hold up anybody.
+
+    A Socket.IO event (Flask-SocketIO sets `request.event`) runs in the request context of its
+    connection's handshake, a GET, yet most events write (attendance at leave and disconnect,
+    heartbeats, chat): they take the lock up front too. Deferred, the leave and the disconnect of
+    two participants closing their pages at once both failed, twice, on a loaded machine.
     """
     if connection.dialect.name != "sqlite":
         return
-    writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    writes = has_request_context() and (
+        request.method not in ("GET", "HEAD", "OPTIONS") or getattr(request, "event", None) is not None
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

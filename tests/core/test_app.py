@@ -109,9 +109,11 @@ def test_times_are_shown_in_the_user_zone(app):
     assert text.endswith("WIT")
 
 
-def test_two_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
+@pytest.mark.parametrize("socket_event", [False, True], ids=["form-post", "socketio-event"])
+def test_two_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path, socket_event):
     """Two form posts that read then write the same row: on the embedded SQLite database the
-    second waits for the first (no "database is locked", no lost update)."""
+    second waits for the first (no "database is locked", no lost update). So do two Socket.IO
+    events (a leave and a disconnect), which run in the request context of their handshake, a GET."""
     import threading
     import time
 
@@ -127,7 +129,11 @@ def test_two_sqlite_writers_wait_for_each_other_instead_of_failing(tmp_path):
     start, errors = threading.Barrier(2), []
 
     def post():
-        with app.test_request_context("/", method="POST"):
+        with app.test_request_context("/", method="GET" if socket_event else "POST"):
+            if socket_event:
+                from flask import request
+
+                request.event = {"message": "leave", "args": ()}  # as Flask-SocketIO sets it
             try:
                 start.wait(timeout=5)
                 n = db.session.execute(text("SELECT n FROM counter")).scalar_one()

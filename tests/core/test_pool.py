@@ -3,6 +3,8 @@ drops them (a PostgreSQL restart) without restarting the application."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -14,7 +16,9 @@ from lms.courses.models import Enrolment, LessonCompletion
 from lms.extensions import db
 from tests import factories
 
-APP_NAME = "lms-pool-test"
+# The connections to kill are found by name on the whole server: one name per process, so that
+# another test process (an xdist worker, a second run) never loses its connections to this test.
+APP_NAME = f"lms-pool-test-{os.getpid()}"
 
 
 def test_connections_are_not_pinged_on_every_checkout_but_recycled():

@@ -361,6 +361,8 @@ def test_a_timed_attempt_keeps_answers_offline_and_the_server_applies_the_deadli
         return sorted(with_answers)
 
     question("Satu JP").get_by_label("Benar").check()
+    # Shown (not just there: it is in the page from the start, hidden) once the server answered.
+    expect(question("Satu JP").locator(".saved")).to_be_visible()
     expect(question("Satu JP").locator(".saved")).to_have_text("Tersimpan")
 
     network = Network(context, page)

@@ -57,6 +57,8 @@ def test_timed_quiz_survives_a_lost_connection(contexts, live_db):
     # Answer one question: the script saves it at once and says so.
     jp = page.locator("fieldset.question", has_text="Satu JP")
     jp.get_by_label("Benar").check()
+    # The note is in the page from the start, hidden: its showing is the server's answer.
+    expect(jp.locator(".saved")).to_be_visible()
     expect(jp.locator(".saved")).to_have_text("Tersimpan")
     first.close()  # the connection is lost: nothing else was sent
 

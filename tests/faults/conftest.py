@@ -5,6 +5,10 @@ application runs as in production: gunicorn page workers (deploy/gunicorn.conf.p
 room processes (deploy/gunicorn-rooms.conf.py). PostgreSQL refuses to run as root, so as root
 (CI) the cluster belongs to the `postgres` system user (`runuser`); otherwise to the caller.
 The tests skip, saying why, only when the PostgreSQL or Redis server programs are not installed.
+
+Under pytest-xdist (`make test` runs two workers) the modules share the group "faults"
+(`--dist loadgroup`): one worker runs them all, so the cluster and the redis-server (session
+fixtures) start once, not once per worker, and never two of them take the machine at once.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from lms.quizzes.models import Attempt, AttemptState
 from tests import factories
 from tests.faults.conftest import CSRF, LEARNERS, Browser, wait_for
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults")]  # one worker: see conftest
 
 
 class Learner(threading.Thread):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from lms.webinars.models import Attendance, Webinar, WebinarConnection
 from tests.faults.conftest import Browser, Participant, wait_for
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults")]  # one worker: see conftest
 
 OUTAGE_SECONDS = 8  # longer than the heartbeat timeout (WEBINAR_SETTINGS): lost heartbeats would show
 

@@ -11,7 +11,7 @@ import socketio
 
 from tests.faults.conftest import Browser, Participant
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults")]  # one worker: see conftest
 
 
 def test_run_local_serves_pages_logins_and_rooms_through_one_front_door(topology):
