@@ -20,6 +20,7 @@ from lms.core import ratelimit
 from lms.extensions import db as _db
 from lms.extensions import limiter
 from tests import factories
+from tests.reloads import TRANSACTION_CONTROL, listening
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -148,9 +149,6 @@ def login(client):
     return do
 
 
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
 @pytest.fixture
 def count_queries(app):
     """`with count_queries() as statements:` records the SQL statements run inside the block
@@ -160,16 +158,11 @@ def count_queries(app):
     def counting():
         statements: list[str] = []
 
-        def record(conn, cursor, statement, parameters, context, executemany):
+        def record(statement):
             if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
                 statements.append(statement)
 
-        with app.app_context():
-            engine = _db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
+        with listening(app, record):
             yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
 
     return counting

@@ -5,7 +5,7 @@ SELECT a request in production, which the test sessions, which keep their object
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -40,17 +40,24 @@ class Statements:
 
 
 @contextmanager
-def recording(app) -> Iterator[Statements]:
-    """`with recording(app) as statements:` records the SQL of the block, one line per statement."""
-    statements = Statements()
+def listening(app, record: Callable[[str], None]) -> Iterator[None]:
+    """Call `record(statement)` for every SQL statement the app's engine runs inside the block."""
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.trace.append(" ".join(statement.split()))
+    def before(conn, cursor, statement, parameters, context, executemany):
+        record(statement)
 
     with app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
+    sa.event.listen(engine, "before_cursor_execute", before)
     try:
-        yield statements
+        yield
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def recording(app) -> Iterator[Statements]:
+    """`with recording(app) as statements:` records the SQL of the block, one line per statement."""
+    statements = Statements()
+    with listening(app, lambda statement: statements.trace.append(" ".join(statement.split()))):
+        yield statements
