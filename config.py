@@ -111,6 +111,7 @@ class Config:
     WEBINAR_HEARTBEAT_GRACE = 30  # ... at its last heartbeat plus this grace
     WEBINAR_FLUSH_SECONDS = 5  # each server process writes its buffered heartbeats this often
     WEBINAR_SWEEP_SECONDS = 15  # ... and closes silent connections (of every process) this often
+    WEBINAR_PRESENT_WINDOW = 0.5  # arrivals are told to moderators in lists gathered this long
     WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
     WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
     WEBINAR_REMINDER_HOURS = (
@@ -172,6 +173,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "memory"
     JOBS_QUEUE = "memory"
     JOBS_WORKER_IN_PROCESS = False
+    WEBINAR_PRESENT_WINDOW = 0  # each arrival told at once (tests/webinars/test_events.py: the window)
 
 
 class ProductionConfig(Config):

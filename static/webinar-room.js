@@ -391,7 +391,7 @@
   });
   socket.on("poll", showPoll);
   socket.on("poll_results", showPoll);
-  socket.on("present", addPresent);
+  socket.on("present", function (people) { people.forEach(addPresent); });
   socket.on("absent", function (d) {
     var li = document.getElementById("p-" + d.id);
     if (li) { li.remove(); countPresent(); }

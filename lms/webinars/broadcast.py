@@ -8,6 +8,7 @@ found by a sweep or by the cron).
 
 from __future__ import annotations
 
+import threading
 import time
 
 from flask import current_app
@@ -91,10 +92,59 @@ def on_queue_split(manager, *, split: bool) -> None:
             )
 
 
+class Arrivals:
+    """Who entered a room, told to its moderators as a list ("present") gathered for a short
+    window in each process: the 2,000 joins of a full room at 09:00 are then a few dozen notices
+    instead of 2,000, each of them a publish through the message queue and a delivery in every
+    process (a twentieth of a join's CPU). With a window of 0 each arrival is told at once."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, dict[int, dict]] = {}  # webinar id -> user id -> person
+        self._lock = threading.Lock()
+
+    def add(self, webinar_id: int, who: dict, window: float) -> None:
+        if window <= 0:
+            _tell_present(webinar_id, [who])
+            return
+        with self._lock:
+            first = not self._pending
+            self._pending.setdefault(webinar_id, {})[who["id"]] = who
+        if first:
+            socketio.start_background_task(self._send_after, window)
+
+    def discard(self, webinar_id: int, user_id: int) -> None:
+        """Someone left before their arrival was told: it is not told any more."""
+        with self._lock:
+            self._pending.get(webinar_id, {}).pop(user_id, None)
+
+    def _send_after(self, window: float) -> None:
+        socketio.sleep(window)
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for webinar_id, people in pending.items():
+            if people:
+                _tell_present(webinar_id, list(people.values()))
+
+
+def _tell_present(webinar_id: int, people: list[dict]) -> None:
+    socketio.emit("present", people, to=moderator_room_of(webinar_id), namespace=NAMESPACE)
+
+
+def arrivals() -> Arrivals:
+    """This process's arrivals (one per app)."""
+    return current_app.extensions.setdefault("webinar_arrivals", Arrivals())
+
+
+def announce_arrival(webinar_id: int, user) -> None:
+    """Tell the room's moderators that `user` came in (within WEBINAR_PRESENT_WINDOW seconds)."""
+    arrivals().add(webinar_id, person(user), current_app.config["WEBINAR_PRESENT_WINDOW"])
+
+
 def announce_departures(departures) -> None:
     """Tell moderators who left the room (no tab or device of theirs is still in it)."""
     for departure in departures:
         if departure.gone:
+            arrivals().discard(departure.webinar_id, departure.user_id)
             socketio.emit(
                 "absent",
                 {"id": departure.user_id},

@@ -36,6 +36,7 @@ from . import attendance, presence, room
 from .access import require_moderator, room_access
 from .broadcast import (
     NAMESPACE,
+    announce_arrival,
     announce_departures,
     announce_end,
     live_payloads,
@@ -279,7 +280,7 @@ class WebinarNamespace(Namespace):
         if access.moderator:
             join_room(webinar.moderator_room)
         if first:
-            emit("present", person(user), to=webinar.moderator_room)
+            announce_arrival(webinar.id, user)
         reply = {
             "moderator": access.moderator,
             "muted": access.muted,
@@ -305,7 +306,7 @@ class WebinarNamespace(Namespace):
         db.session.commit()
         beats.track(request.sid, webinar.id, user.id, at)
         if arrived:
-            emit("present", person(user), to=webinar.moderator_room)
+            announce_arrival(webinar.id, user)
         return None
 
     def do_leave(self, access, user, webinar, data):

@@ -38,10 +38,10 @@ def people(make_agency, make_user):
 
 @pytest.fixture(autouse=True)
 def fresh_heartbeat_buffer(app):
-    """The app lives for the whole run; each test starts with an empty heartbeat buffer and no
-    shared room payloads (ids come back after a test's rollback)."""
-    for key in ("webinar_beats", "webinar_snapshots"):
+    """The app lives for the whole run; each test starts with an empty heartbeat buffer, no
+    shared room payloads (ids come back after a test's rollback) and no arrivals left to tell."""
+    for key in ("webinar_beats", "webinar_snapshots", "webinar_arrivals"):
         app.extensions.pop(key, None)
     yield
-    for key in ("webinar_beats", "webinar_snapshots"):
+    for key in ("webinar_beats", "webinar_snapshots", "webinar_arrivals"):
         app.extensions.pop(key, None)

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -95,11 +96,28 @@ class TestConnect:
             assert connection.user_id == people["ani"].id
             assert connection.closed_at is not None and connection.close_reason == "left"
 
+    def test_arrivals_within_the_window_are_told_in_one_list(self, app, connect, people, room, monkeypatch):
+        """A full room fills in seconds: moderators get the arrivals of each window as one notice
+        (one publish through the message queue, not one per person). Someone who left before
+        the notice is not in it; their departure is told at once."""
+        monkeypatch.setitem(app.config, "WEBINAR_PRESENT_WINDOW", 0.3)
+        trainer = connect(people["trainer"], join=room)
+        ani, budi = connect(people["ani"]), connect(people["budi"])
+        call(ani, "join", webinar_id=room.id)
+        call(budi, "join", webinar_id=room.id)
+        budi.disconnect(namespace=NS)
+        received = trainer.get_received(NS)
+        assert [e["args"][0] for e in received if e["name"] == "absent"] == [{"id": people["budi"].id}]
+        assert [e for e in received if e["name"] == "present"] == []  # the window is still open
+        time.sleep(0.8)
+        told = events(trainer, "present")  # the trainer came in within the same window
+        assert told == [[{"id": people[n].id, "name": people[n].name} for n in ("trainer", "ani")]]
+
     def test_moderators_see_arrivals_and_departures(self, connect, people, room):
         trainer = connect(people["trainer"], join=room)
         ani = connect(people["ani"])
         call(ani, "join", webinar_id=room.id)
-        assert events(trainer, "present") == [{"id": people["ani"].id, "name": "Ani Lestari"}]
+        assert events(trainer, "present") == [[{"id": people["ani"].id, "name": "Ani Lestari"}]]
         assert [p["name"] for p in call(trainer, "presence", webinar_id=room.id)["present"]] == [
             "Ani Lestari",
             "Drs. Pemandu Utama",
@@ -586,7 +604,7 @@ class TestBufferedHeartbeats:
         first, second = connection_rows(app, db, people["ani"].id)
         assert first.close_reason == "timeout" and second.closed_at is None  # the gap is not counted
         assert first.sid == second.sid
-        assert events(trainer, "present") == [{"id": people["ani"].id, "name": "Ani Lestari"}]
+        assert events(trainer, "present") == [[{"id": people["ani"].id, "name": "Ani Lestari"}]]
 
     def test_a_heartbeat_after_a_long_silence_goes_to_the_database(self, app, db, connect, people, room):
         ani = connect(people["ani"], join=room)
