@@ -25,6 +25,12 @@ from .models import Attempt, AttemptState, Quiz
 CRITERION = "quizzes"
 
 
+def _counted(required: bool, option: str | None) -> bool:
+    """Whether a course's rule option ("required", "all", or none) counts a quiz marked required
+    or not."""
+    return option == "all" or (bool(option) and required)
+
+
 def _counted_quizzes(rules: dict[int, str]) -> list:
     """The published quizzes each course's rule counts: the required ones, or every one for "all"."""
     # Only the columns the rule reads: lighter, and a page never loads a whole quiz for it.
@@ -35,7 +41,7 @@ def _counted_quizzes(rules: dict[int, str]) -> list:
             .where(Quiz.course_id.in_(list(rules)), Quiz.published.is_(True))
             .order_by(Quiz.course_id, Quiz.id)
         )
-        if quiz.required or rules.get(quiz.course_id) == "all"
+        if _counted(quiz.required, rules.get(quiz.course_id))
     ]
 
 
@@ -113,7 +119,7 @@ def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, li
     percents: dict[int, list[float]] = {}
     params = {"course_ids": list(rules), "user_id": user_id}
     for row in db.session.execute(_quizzes_query(user_id is not None), params):
-        if not (row.required or rules.get(row.course_id) == "all"):
+        if not _counted(row.required, rules.get(row.course_id)):
             continue
         quizzes.setdefault(row.id, row)
         if user_id is not None and row.percent is not None:
@@ -131,8 +137,7 @@ def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, li
 def counts(quiz: Quiz, course: Course) -> bool:
     """Whether the course's rule counts this quiz: when it does not, passing it cannot complete
     the course."""
-    option = (course.completion_rule or {}).get(CRITERION)
-    return quiz.published and (option == "all" or (option == "required" and quiz.required))
+    return quiz.published and _counted(quiz.required, (course.completion_rule or {}).get(CRITERION))
 
 
 def quizzes_passed(enrolment: Enrolment, option: Any) -> bool:
