@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 
 from lms.accounts import agencies, services
-from lms.accounts.models import Role
+from lms.accounts.models import Agency, Role, User
 from lms.extensions import db
 
 PASSWORD = "rahasia-uji-123"
@@ -195,8 +195,6 @@ def delete_course(course_id: int) -> None:
 def delete_committed(ids: dict) -> None:
     """Delete what a test committed for real: `ids["course"]` (see delete_course), then the users
     `ids["users"]` and the agency `ids["agency"]`."""
-    from lms.accounts.models import Agency, User
-
     delete_course(ids["course"])
     db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
     db.session.execute(sa.delete(Agency).where(Agency.id == ids["agency"]))
