@@ -8,7 +8,9 @@ from functools import cache
 from pathlib import Path
 
 from babel.numbers import parse_pattern
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request
+from flask import url_for as flask_url_for
+from flask.globals import request_ctx
 from flask_babel import (
     format_date,
     format_datetime,
@@ -18,6 +20,9 @@ from flask_babel import (
     get_timezone,
     get_translations,
 )
+
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .home import panels
 from .i18n import LANGUAGE_NAMES, TIMEZONE_ABBREVIATIONS
@@ -95,19 +100,52 @@ def _fingerprint(path: str, mtime: float) -> str:
 
 
 @cache
-def _fixed_fingerprint(path: str) -> str:
-    return _fingerprint(path, Path(path).stat().st_mtime)
+def _fixed_fingerprint(folder: str, filename: str) -> str:
+    path = Path(folder, filename)
+    return _fingerprint(str(path), path.stat().st_mtime)
 
 
 def asset_url(filename: str) -> str:
     """URL of a static file with a content hash, so it can be cached for a year. Static files
     change only with a deployment (a restart), so only debug mode looks at them again."""
-    path = Path(current_app.static_folder, filename)
-    if current_app.debug:
+    app = current_app
+    if app.debug:
+        path = Path(app.static_folder, filename)
         version = _fingerprint(str(path), path.stat().st_mtime)
     else:
-        version = _fixed_fingerprint(str(path))
+        version = _fixed_fingerprint(app.static_folder, filename)
     return url_for("static", filename=filename, v=version)
+
+
+# URLs built by templates, by endpoint, script root and values. Inside a request, a URL without
+# scheme or host depends on nothing else (the application registers no url_defaults; with one,
+# nothing is kept), and a page builds a dozen of them (menu, outline, cards) at some 5 µs each.
+_built_urls: dict[tuple, str] = {}
+BUILT_URLS_KEPT = 20_000
+
+
+def url_for(endpoint: str, /, **values) -> str:
+    """`flask.url_for`, remembered for the plain case: in a request, and only str and int values
+    (no `_external`, `_anchor`... which are bools and None; True would also share 1's key)."""
+    try:
+        context = request_ctx._get_current_object()
+    except RuntimeError:  # outside a request: URLs are external there
+        return flask_url_for(endpoint, **values)
+    if context.app.url_default_functions:
+        return flask_url_for(endpoint, **values)
+    if endpoint[:1] == ".":
+        blueprint = context.request.blueprint
+        endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
+    for value in values.values():
+        if type(value) is not str and type(value) is not int:
+            return flask_url_for(endpoint, **values)
+    key = (endpoint, context.url_adapter.script_name, *values.items())
+    url = _built_urls.get(key)
+    if url is None:
+        url = flask_url_for(endpoint, **values)
+        if len(_built_urls) < BUILT_URLS_KEPT:
+            _built_urls[key] = url
+    return url
 
 
 def translations():
@@ -128,6 +166,26 @@ def translations():
     return found
 
 
+@pass_context
+def template_gettext(context, string: str, /, **variables) -> str:
+    """`_()` and `gettext()` of templates: Jinja's newstyle gettext in one call instead of three
+    (its `_` looks `gettext` up, which calls the translation function, each through the context),
+    and no formatting of a text that has nothing to format."""
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_datetime, "datetime")
     app.add_template_filter(local_time, "time")
@@ -144,6 +202,8 @@ def register(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
+    app.add_template_global(url_for)
     app.add_template_global(panels)
 
     @app.after_request
