@@ -78,3 +78,16 @@ def test_enum_column_stores_values_with_a_named_check():
     assert rows[0] == (Colour.BLUE, datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
     assert rows[1].at == datetime(2026, 3, 1, 1, tzinfo=UTC) and rows[1].at.tzinfo is UTC
     assert enum_column(Colour, "colour", 10).name == "colour"
+
+
+@pytest.mark.postgres
+def test_utc_datetime_reads_aware_utc_whatever_the_connection_s_zone(db, ctx):
+    """psycopg hands back times in the session's zone; the column type turns them into UTC."""
+    db.session.execute(sa.text("SET LOCAL TIME ZONE 'Asia/Jayapura'"))
+    read = sa.select(
+        sa.literal_column("TIMESTAMPTZ '2026-03-01 09:30:00+09:00'", UTCDateTime()),
+        sa.literal_column("CAST(NULL AS TIMESTAMPTZ)", UTCDateTime()),
+    )
+    at, nothing = db.session.execute(read).one()
+    assert at == datetime(2026, 3, 1, 0, 30, tzinfo=UTC) and at.tzinfo is UTC
+    assert nothing is None
