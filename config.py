@@ -112,6 +112,7 @@ class Config:
     WEBINAR_FLUSH_SECONDS = 5  # each server process writes its buffered heartbeats this often
     WEBINAR_SWEEP_SECONDS = 15  # ... and closes silent connections (of every process) this often
     WEBINAR_PRESENT_WINDOW = 0.5  # arrivals are told to moderators in lists gathered this long
+    CATALOGUE_FILTERS_SECONDS = 60  # a process keeps the catalogue's filter options this long
     WEBINAR_PRESENT_THRESHOLD = 80  # default share (%) of the scheduled time to count as present
     WEBINAR_ROOM_OPENS_MINUTES = 30  # the room opens this long before the start
     WEBINAR_REMINDER_HOURS = (
@@ -174,6 +175,7 @@ class TestConfig(Config):
     JOBS_QUEUE = "memory"
     JOBS_WORKER_IN_PROCESS = False
     WEBINAR_PRESENT_WINDOW = 0  # each arrival told at once (tests/webinars/test_events.py: the window)
+    CATALOGUE_FILTERS_SECONDS = 0  # read at every page (tests/courses/test_services.py: the keeping)
 
 
 class ProductionConfig(Config):

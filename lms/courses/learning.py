@@ -8,6 +8,7 @@ the number of courses or lessons.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -148,16 +149,36 @@ class CompetencyOption:
     name: str
 
 
-def catalogue_filters() -> tuple[list[str], list[CompetencyOption]]:
-    """What the catalogue's filters offer, in one statement: the categories that published courses
-    use, and the SKJ competencies (by type, then code)."""
-    found: tuple[list[str], list[CompetencyOption]] = ([], [])
+Filters = tuple[tuple[str, ...], tuple[CompetencyOption, ...]]
+
+
+def catalogue_filters() -> Filters:
+    """What the catalogue's filters offer: the categories that published courses use, and the SKJ
+    competencies (by type, then code). The same for everyone, and changed only when a course is
+    published or the catalogue of competencies is: a process keeps it for
+    `CATALOGUE_FILTERS_SECONDS` instead of reading it at every catalogue page (a statement of its
+    three), so a new category shows in the filter up to that long after its first course."""
+    seconds = current_app.config["CATALOGUE_FILTERS_SECONDS"]
+    now = time.monotonic()
+    kept = current_app.extensions.get("lms_catalogue_filters")
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    found = read_catalogue_filters()
+    if seconds > 0:
+        current_app.extensions["lms_catalogue_filters"] = (now + seconds, found)
+    return found
+
+
+def read_catalogue_filters() -> Filters:
+    """`catalogue_filters`, read now, in one statement."""
+    categories: list[str] = []
+    competencies: list[CompetencyOption] = []
     for kind, _sort, code, name in db.session.execute(_filters_query()):
         if kind == 0:
-            found[0].append(code)
+            categories.append(code)
         else:
-            found[1].append(CompetencyOption(code, name))
-    return found
+            competencies.append(CompetencyOption(code, name))
+    return tuple(categories), tuple(competencies)
 
 
 @cache

@@ -331,10 +331,30 @@ def test_catalogue_filters_offer_the_categories_in_use_and_the_skj_competencies(
     make_course(by=trainer, title="Kursus A", category="Etika")
     make_course(by=trainer, title="Kursus C", category="Rahasia", publish=False)
     categories, competencies = learning.catalogue_filters()
-    assert categories == learning.categories() == sorted({*before, "Etika", "Soft skill"})
+    assert list(categories) == learning.categories() == sorted({*before, "Etika", "Soft skill"})
     expected = available_competencies()
     assert [(c.code, c.name) for c in competencies] == [(c.code, c.name) for c in expected]
     assert expected
+
+
+def test_a_process_keeps_the_catalogue_filters_for_a_while(
+    ctx, app, trainer, make_course, count_queries, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr(learning.time, "monotonic", lambda: clock[0])
+    monkeypatch.setitem(app.config, "CATALOGUE_FILTERS_SECONDS", 60)
+    monkeypatch.delitem(app.extensions, "lms_catalogue_filters", raising=False)
+    make_course(by=trainer, title="Kursus A", category="Etika")
+    first = learning.catalogue_filters()
+    make_course(by=trainer, title="Kursus B", category="Kearsipan")
+    clock[0] += 59
+    with count_queries() as statements:
+        assert learning.catalogue_filters() == first  # kept: no statement, the new category not yet
+    assert statements == []
+    assert "Kearsipan" not in first[0]
+    clock[0] += 2
+    assert "Kearsipan" in learning.catalogue_filters()[0]  # a minute later, read again
+    monkeypatch.delitem(app.extensions, "lms_catalogue_filters")
 
 
 # ---------------------------------------------------------------- assignment
