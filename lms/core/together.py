@@ -36,20 +36,55 @@ def _decoder(column_type: sa.types.TypeEngine) -> Callable[[Any], Any] | None:
     return None
 
 
-def _json_rows(query: sa.Select, dialect: str) -> sa.ScalarSelect:
-    rows = query.subquery()
+def _aggregate(columns, dialect: str) -> sa.ColumnElement:
+    """The JSON array of objects {column name: value} that the rows of `columns` make."""
     pairs = []
-    for column in rows.c:
+    for column in columns:
         if not column.name.isidentifier():
             raise ValueError(f"read_together needs plain column names, not {column.name!r}")
         pairs += [sa.literal_column(f"'{column.name}'"), column]
     if dialect == "postgresql":
-        aggregate = sa.func.coalesce(
+        return sa.func.coalesce(
             sa.func.json_agg(sa.func.json_build_object(*pairs)), sa.literal_column("'[]'::json")
         )
-    else:
-        aggregate = sa.func.json_group_array(sa.func.json_object(*pairs))
-    return sa.select(aggregate).select_from(rows).scalar_subquery()
+    return sa.func.json_group_array(sa.func.json_object(*pairs))
+
+
+def _json_rows(query: sa.Select, dialect: str) -> sa.ScalarSelect:
+    rows = query.subquery()
+    return sa.select(_aggregate(rows.c, dialect)).select_from(rows).scalar_subquery()
+
+
+def json_array(query: sa.Select, dialect: str) -> sa.ScalarSelect:
+    """The rows of `query` as one JSON array, to put as a column into another statement, where
+    it may refer to that statement's tables (a correlated subquery: the query's own FROM, joins
+    and WHERE, its columns folded into the aggregate, its ORDER BY dropped: sort what you get).
+    Read the value back with `rows_reader(query)`."""
+    aggregate = _aggregate(query.selected_columns, dialect)
+    return query.with_only_columns(aggregate, maintain_column_froms=True).order_by(None).scalar_subquery()
+
+
+def _decoders(query: sa.Select) -> dict[str, Callable]:
+    return {
+        column.name: decode
+        for column in query.selected_columns
+        if (decode := _decoder(column.type)) is not None
+    }
+
+
+def _decode(value: Any, decoders: dict[str, Callable]) -> list[dict[str, Any]]:
+    rows = json.loads(value) if isinstance(value, str | bytes) else (value or [])
+    for row in rows:
+        for key, decode in decoders.items():
+            row[key] = decode(row.get(key))
+    return rows
+
+
+def rows_reader(query: sa.Select) -> Callable[[Any], list[dict[str, Any]]]:
+    """What turns the value of a `json_array(query)` column back into the query's rows (dicts by
+    column name, typed as `read_together` types them)."""
+    decoders = _decoders(query)
+    return lambda value: _decode(value, decoders)
 
 
 _statements: dict[tuple, tuple[sa.Select, dict[str, dict[str, Callable]]]] = {}
@@ -63,14 +98,7 @@ def _statement(queries: dict[str, Callable[[], sa.Select]], dialect: str):
     if found is None:
         built = {name: make() for name, make in queries.items()}
         statement = sa.select(*(_json_rows(query, dialect).label(name) for name, query in built.items()))
-        decoders = {
-            name: {
-                column.name: decode
-                for column in query.selected_columns
-                if (decode := _decoder(column.type)) is not None
-            }
-            for name, query in built.items()
-        }
+        decoders = {name: _decoders(query) for name, query in built.items()}
         found = _statements[key] = (statement, decoders)
     return found
 
@@ -86,11 +114,4 @@ def read_together(
         return {}
     statement, decoders = _statement(queries, db.session.get_bind().dialect.name)
     values = db.session.execute(statement, params or {}).one()
-    found = {}
-    for name, value in zip(queries, values, strict=True):
-        rows = json.loads(value) if isinstance(value, str | bytes) else (value or [])
-        for row in rows:
-            for key, decode in decoders[name].items():
-                row[key] = decode(row.get(key))
-        found[name] = rows
-    return found
+    return {name: _decode(value, decoders[name]) for name, value in zip(queries, values, strict=True)}

@@ -10,7 +10,11 @@ whose items are marked one by one ("Wajib untuk kelulusan kursus" on a quiz or a
 registers `items(user_id, rules) -> {course_id: [RequiredItem]}`: the items the rule requires in
 each course (rules maps course id -> option), with whether that user meets each one, and
 `items_for(pairs, rules) -> {(user_id, course_id): [RequiredItem]}`, the same for many learners at
-once (reports; one person's pages go through it too, so both count alike). The same
+once (reports; one person's pages go through it too, so both count alike). A page that reads its
+course or its enrolments in one statement reads the items in it too (`item_columns`): for that,
+a criterion registers `item_rows(course_id, user_id) -> Select`, its item rows for a course and a
+learner given as SQL expressions of that statement, and `items_from_rows(rows, option)`, the
+items those rows (dicts) make under the rule's option. The same
 items give the outline its list, progress its count, and `rule_problems` the check that a rule
 never ignores an item the course page calls required. A feature
 whose state changes (a quiz passed, a webinar attended) calls `check_completion(enrolment)`.
@@ -30,6 +34,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..core.clock import utcnow
+from ..core.together import json_array, rows_reader
 from ..extensions import db
 from .models import Course, Enrolment, Lesson, LessonCompletion
 from .signals import course_completed
@@ -59,6 +64,8 @@ class RequiredItem:
 Items = Callable[[int | None, dict[int, str]], dict[int, list[RequiredItem]]]
 Pair = tuple[int, int]  # (user id, course id)
 ItemsFor = Callable[[Collection[Pair], dict[int, str]], dict[Pair, list[RequiredItem]]]
+ItemRows = Callable[[sa.ColumnElement, sa.ColumnElement], sa.Select]
+ItemsFromRows = Callable[[list[dict[str, Any]], Any], list[RequiredItem]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class Criterion:
     # What the trainer reads when the rule would ignore required items: called with n, titles.
     ignored_message: Callable[..., Any] | None = None
     items_for: ItemsFor | None = None
+    item_rows: ItemRows | None = None
+    items_from_rows: ItemsFromRows | None = None
 
 
 _criteria: dict[str, Criterion] = {}
@@ -87,10 +96,21 @@ def register_criterion(
     items: Items | None = None,
     ignored_message: Callable[..., Any] | None = None,
     items_for: ItemsFor | None = None,
+    item_rows: ItemRows | None = None,
+    items_from_rows: ItemsFromRows | None = None,
 ) -> None:
     """Add (or replace) a completion criterion; options are (value, label) pairs for the form."""
     _criteria[name] = Criterion(
-        name, evaluate, label or name, tuple(options), default, items, ignored_message, items_for
+        name,
+        evaluate,
+        label or name,
+        tuple(options),
+        default,
+        items,
+        ignored_message,
+        items_for,
+        item_rows,
+        items_from_rows,
     )
 
 
@@ -148,6 +168,40 @@ def required_items_for(pairs: Collection[Pair], courses: Iterable[Course]) -> di
         for pair in wanted:
             found[pair].extend(answer.get(pair, []))
     return found
+
+
+@dataclass(frozen=True)
+class ItemColumns:
+    """Columns that read the required items inside another statement, one per criterion that
+    can (`item_rows`): its rows for one course and learner as a JSON array."""
+
+    criteria: tuple[Criterion, ...]
+    columns: tuple[sa.ScalarSelect, ...]
+    readers: tuple[Callable[[Any], list[dict[str, Any]]], ...]
+
+    def items(self, course: Course, values: Sequence[Any]) -> list[RequiredItem]:
+        """The items the course's rule requires, from the values these columns read in a row:
+        what `required_items([course], user_id)` returns for that row's learner."""
+        rule = course.completion_rule or {}
+        found: list[RequiredItem] = []
+        for item_criterion, read, value in zip(self.criteria, self.readers, values, strict=True):
+            if option := rule.get(item_criterion.name):
+                found.extend(item_criterion.items_from_rows(read(value), option))
+        return found
+
+
+def item_columns(course_id: sa.ColumnElement, user_id: sa.ColumnElement, dialect: str) -> ItemColumns:
+    """The columns that read the required items of the course `course_id` for the learner
+    `user_id` (expressions of the statement they go into) with its other reads, instead of a
+    statement or two per criterion afterwards. Build them once, with that statement: the
+    criteria register at import time."""
+    chosen = tuple(c for c in _criteria.values() if c.item_rows is not None and c.items_from_rows is not None)
+    queries = tuple(c.item_rows(course_id, user_id) for c in chosen)
+    return ItemColumns(
+        chosen,
+        tuple(json_array(query, dialect) for query in queries),
+        tuple(rows_reader(query) for query in queries),
+    )
 
 
 def _rules(courses: Iterable[Course], item_criterion: Criterion) -> dict[int, str]:

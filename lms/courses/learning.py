@@ -28,7 +28,14 @@ from ..core.clock import utcnow
 from ..core.inserts import insert_skipping_existing
 from ..extensions import db
 from . import search
-from .completion import RequiredItem, check_completion, required_items, required_items_for
+from .completion import (
+    ItemColumns,
+    RequiredItem,
+    check_completion,
+    item_columns,
+    required_items,
+    required_items_for,
+)
 from .errors import CourseError, CourseNotOpen, CoursePermissionDenied
 from .models import Course, CourseCompetency, CourseStatus, Enrolment, Lesson, LessonCompletion, Module
 from .signals import course_assigned
@@ -219,9 +226,11 @@ def categories() -> list[str]:
 
 @dataclass
 class Outline:
-    """A course's active modules, each with its active lessons, in order."""
+    """A course's active modules, each with its active lessons, in order; and the quizzes and
+    webinars its rule requires with the learner's state, when they were read with it."""
 
     modules: list[tuple[Module, list[Lesson]]]
+    items: list[RequiredItem] | None = None
 
     @property
     def lessons(self) -> list[Lesson]:
@@ -268,17 +277,21 @@ def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outli
 
 
 @cache
-def _outline_query() -> sa.Select:
+def _outline_query(dialect: str) -> tuple[sa.Select, ItemColumns]:
     # Built once, with bind parameters: building and keying a statement of this size costs more
     # Python than running it.
-    return (
+    items = item_columns(Course.id, Enrolment.user_id, dialect)
+    on_the_lesson = Lesson.id == sa.bindparam("body_of", type_=sa.Integer)
+    query = (
         sa.select(
             Course,
             Enrolment,
             Module,
             Lesson,
             LessonCompletion.id,
-            sa.case((Lesson.id == sa.bindparam("body_of", type_=sa.Integer), Lesson.body_html)),
+            sa.case((on_the_lesson, Lesson.body_html)),
+            # Read on the lesson's row only: the required items for the learner's progress.
+            *(sa.case((on_the_lesson, column)) for column in items.columns),
         )
         .outerjoin(
             Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
@@ -293,6 +306,7 @@ def _outline_query() -> sa.Select:
         .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
         .options(defer(Lesson.body_md), defer(Lesson.body_html))
     )
+    return query, items
 
 
 def course_outline(
@@ -300,13 +314,15 @@ def course_outline(
 ) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
     """The course with this slug, the user's enrolment in it, its outline and the lessons done,
     in one statement (the course outer-joined to the enrolment, its active modules and lessons
-    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`."""
+    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`; with
+    it, when the user is enrolled, the outline also holds the required items (`Outline.items`)."""
     params = {"slug": slug, "user_id": user.id, "body_of": body_of}
-    course = enrolment = None
+    query, item_reads = _outline_query(db.session.get_bind().dialect.name)
+    course = enrolment = items = None
     modules: dict[int, tuple[Module, list[Lesson]]] = {}
     done: set[int] = set()
-    for row in db.session.execute(_outline_query(), params):
-        course, enrolment, module, lesson, completion_id, body_html = row
+    for row in db.session.execute(query, params):
+        course, enrolment, module, lesson, completion_id, body_html, *item_values = row
         if module is None:
             continue
         entry = modules.setdefault(module.id, (module, []))
@@ -317,7 +333,9 @@ def course_outline(
             done.add(lesson.id)
         if lesson.id == body_of:
             set_committed_value(lesson, "body_html", body_html)
-    return course, enrolment, Outline(list(modules.values())), done
+            if enrolment is not None:
+                items = item_reads.items(course, item_values)
+    return course, enrolment, Outline(list(modules.values()), items), done
 
 
 # ---------------------------------------------------------------- enrolment and progress
@@ -566,11 +584,11 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
 
 
 @lru_cache(maxsize=16)
-def _with_counts(query: sa.Select) -> sa.Select:
+def _with_counts(query: sa.Select, items_dialect: str | None = None) -> tuple[sa.Select, ItemColumns | None]:
     # Kept for a query built once (learner_summary's): building this statement costs more Python
     # than running it. Queries built per call (reports) pass through the small cache.
     open_only = Enrolment.completed_at.is_(None)
-    return query.add_columns(
+    query = query.add_columns(
         *(
             sa.case((open_only, count), else_=0)
             for count in (
@@ -581,26 +599,44 @@ def _with_counts(query: sa.Select) -> sa.Select:
             )
         )
     ).options(joinedload(Enrolment.course))
+    if items_dialect is None:
+        return query, None
+    items = item_columns(Enrolment.course_id, Enrolment.user_id, items_dialect)
+    return query.add_columns(*(sa.case((open_only, column)) for column in items.columns)), items
 
 
-def with_progress(query: sa.Select, params: dict | None = None) -> list[tuple[Enrolment, Progress]]:
+def with_progress(
+    query: sa.Select, params: dict | None = None, *, items_along: bool = False
+) -> list[tuple[Enrolment, Progress]]:
     """The enrolments a select of `Enrolment` returns (any learners, any courses), each with its
     progress exactly as the learner's own pages count it (lessons the rule counts, required
     quizzes and webinars): the query's one statement with the lessons counted and done, then one
     or two queries per completion criterion for the open enrolments, whatever their number (one
-    per criterion when they are all one learner's). `params`: values of the query's bindparams."""
-    rows = db.session.execute(_with_counts(query), params or {}).all()
-    open_rows = [row for row in rows if row[0].completed_at is None]
-    items = required_items_for(
-        [(row[0].user_id, row[0].course_id) for row in open_rows], [row[0].course for row in open_rows]
-    )
-    found = []
-    for e, required_total, all_total, required_done, all_done in rows:
+    per criterion when they are all one learner's). `params`: values of the query's bindparams.
+    `items_along` reads the required items in the statement itself, a subquery per open
+    enrolment: for a learner's own few enrolments (the home page), not for a report's thousands."""
+    statement, item_reads = _with_counts(query, db.session.get_bind().dialect.name if items_along else None)
+    rows = db.session.execute(statement, params or {}).all()
+    if item_reads is None:
+        open_rows = [row[0] for row in rows if row[0].completed_at is None]
+        found = required_items_for(
+            [(e.user_id, e.course_id) for e in open_rows], [e.course for e in open_rows]
+        )
+
+        def items_of(row):
+            return found.get((row[0].user_id, row[0].course_id), [])
+    else:
+
+        def items_of(row):
+            return item_reads.items(row[0].course, row[5:]) if row[0].completed_at is None else []
+
+    progress_of = []
+    for row in rows:
+        e, required_total, all_total, required_done, all_done = row[:5]
         rule = e.course.completion_rule
-        required = items.get((e.user_id, e.course_id), [])
         finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
-        found.append((e, make_progress(e, finished, total, required)))
-    return found
+        progress_of.append((e, make_progress(e, finished, total, items_of(row))))
+    return progress_of
 
 
 @cache
@@ -618,7 +654,7 @@ def learner_summary(user: User) -> LearnerSummary:
     and the number completed: the enrolments with their lessons counted and done in one
     statement, then the required items of the open courses (`with_progress`, which the reports
     use too)."""
-    rows = with_progress(_summary_query(), {"user_id": user.id})
+    rows = with_progress(_summary_query(), {"user_id": user.id}, items_along=True)
     summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
     return LearnerSummary(
         in_progress=[s for s in summaries if s.enrolment.due_date is None],

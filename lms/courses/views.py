@@ -120,7 +120,7 @@ def lesson(slug: str, lesson_id: int):
     course, enrolment, outline, done = _learning_context(slug, body_of=lesson_id)
     current = outline.find(lesson_id) or abort(404)
     previous, following = outline.neighbours(current)
-    progress = learning.progress(enrolment, outline.lessons, done) if enrolment else None
+    progress = learning.progress(enrolment, outline.lessons, done, outline.items) if enrolment else None
     return render_template(
         "courses/lesson.html",
         course=course,

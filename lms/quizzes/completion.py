@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,24 +115,70 @@ def _quizzes_query(with_user: bool) -> sa.Select:
 
 def required_quizzes(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
     """The published quizzes each course's rule requires, passed or not by the user (one query:
-    the quizzes outer-joined to the user's graded attempts; pages run it on every request)."""
-    quizzes: dict[int, sa.Row] = {}
-    percents: dict[int, list[float]] = {}
+    the quizzes outer-joined to the user's graded attempts)."""
     params = {"course_ids": list(rules), "user_id": user_id}
-    for row in db.session.execute(_quizzes_query(user_id is not None), params):
-        if not _counted(row.required, rules.get(row.course_id)):
+    rows = db.session.execute(_quizzes_query(user_id is not None), params)
+    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
+    for course_id, item in _graded(rows, rules.get, with_user=user_id is not None):
+        found[course_id].append(item)
+    return found
+
+
+def _graded(rows, option_of, *, with_user: bool = True):
+    """(course id, item) of each quiz the rule counts, from rows of a quiz and one of the user's
+    graded attempts each (or none), quizzes in order and each quiz's attempts oldest first."""
+    quizzes: dict[int, Any] = {}
+    percents: dict[int, list[float]] = {}
+    for row in rows:
+        if not _counted(row.required, option_of(row.course_id)):
             continue
         quizzes.setdefault(row.id, row)
-        if user_id is not None and row.percent is not None:
+        if with_user and row.percent is not None:
             percents.setdefault(row.id, []).append(row.percent)
-    found: dict[int, list[RequiredItem]] = {course_id: [] for course_id in rules}
     for quiz in quizzes.values():
         met = None
-        if user_id is not None:
-            grade = grading.quiz_grade(quiz.grading_method.value, percents.get(quiz.id, []))
+        if with_user:
+            # A GradingMethod from the database, its value from JSON: a StrEnum equals its value.
+            grade = grading.quiz_grade(quiz.grading_method, percents.get(quiz.id, []))
             met = grade is not None and grade >= quiz.pass_mark
-        found[quiz.course_id].append(_item(quiz, met))
-    return found
+        yield quiz.course_id, _item(quiz, met)
+
+
+def item_rows(course_id: sa.ColumnElement, user_id: sa.ColumnElement) -> sa.Select:
+    """The course's published quizzes, each with the learner's graded attempts (one row per
+    attempt, or one without), for `courses.completion.item_columns`."""
+    return (
+        sa.select(
+            Quiz.id,
+            Quiz.course_id,
+            Quiz.title,
+            Quiz.required,
+            Quiz.grading_method,
+            Quiz.pass_mark,
+            Attempt.number,
+            Attempt.percent,
+        )
+        .select_from(
+            sa.outerjoin(
+                Quiz,
+                Attempt,
+                sa.and_(
+                    Attempt.quiz_id == Quiz.id,
+                    Attempt.user_id == user_id,
+                    Attempt.state == AttemptState.FINISHED,
+                    Attempt.percent.is_not(None),
+                ),
+            )
+        )
+        .where(Quiz.course_id == course_id, Quiz.published.is_(True))
+    )
+
+
+def items_from_rows(rows: list[dict[str, Any]], option: Any) -> list[RequiredItem]:
+    """The items of one course's `item_rows` (JSON rows, in no order) under the rule's option."""
+    ordered = sorted(rows, key=lambda row: (row["id"], row["number"] or 0))
+    rows_read = (SimpleNamespace(**row) for row in ordered)  # read like database rows: row.title
+    return [item for _course_id, item in _graded(rows_read, lambda _course_id: option)]
 
 
 def counts(quiz: Quiz, course: Course) -> bool:
@@ -166,4 +213,6 @@ register_criterion(
     items=required_quizzes,
     ignored_message=_ignored,
     items_for=required_quizzes_for,
+    item_rows=item_rows,
+    items_from_rows=items_from_rows,
 )

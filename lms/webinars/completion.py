@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,20 +75,26 @@ def required_webinars_for(pairs: Collection[Pair], rules: dict[int, str]) -> dic
     }
 
 
-def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
-    """The webinars each course marks required, with whether the user was present (one query:
-    presence as an EXISTS column; pages run it on every request)."""
-    present = (
+def _present(user_id) -> sa.ColumnElement:
+    """Whether the user (a value or an SQL expression) was present at the row's webinar."""
+    return (
         sa.select(Attendance.webinar_id)
         .where(
             Attendance.webinar_id == Webinar.id,
             Attendance.user_id == user_id,
             Attendance.present.is_(True),
         )
+        # The webinar, and the learner when an expression, are the enclosing statements' rows
+        # (automatic correlation looks one level up only).
+        .correlate_except(Attendance)
         .exists()
-        if user_id is not None
-        else sa.null()
     )
+
+
+def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, list[RequiredItem]]:
+    """The webinars each course marks required, with whether the user was present (one query:
+    presence as an EXISTS column)."""
+    present = _present(user_id) if user_id is not None else sa.null()
     rows = db.session.execute(
         sa.select(Webinar.id, Webinar.course_id, Webinar.title, present.label("present"))
         .where(Webinar.course_id.in_(list(rules)), Webinar.required_for_course.is_(True))
@@ -97,6 +104,20 @@ def required_webinars(user_id: int | None, rules: dict[int, str]) -> dict[int, l
     for webinar in rows:
         found[webinar.course_id].append(_item(webinar, None if user_id is None else bool(webinar.present)))
     return found
+
+
+def item_rows(course_id: sa.ColumnElement, user_id: sa.ColumnElement) -> sa.Select:
+    """The course's required webinars with the learner's presence, for
+    `courses.completion.item_columns`."""
+    return sa.select(Webinar.id, Webinar.title, Webinar.starts_at, _present(user_id).label("present")).where(
+        Webinar.course_id == course_id, Webinar.required_for_course.is_(True)
+    )
+
+
+def items_from_rows(rows: list[dict[str, Any]], option: Any) -> list[RequiredItem]:
+    """The items of one course's `item_rows` (JSON rows, in no order)."""
+    ordered = sorted(rows, key=lambda row: (row["starts_at"], row["id"]))
+    return [_item(SimpleNamespace(**row), bool(row["present"])) for row in ordered]
 
 
 def required_webinars_attended(enrolment: Enrolment, option: Any) -> bool:
@@ -123,6 +144,8 @@ register_criterion(
     items=required_webinars,
     ignored_message=_ignored,
     items_for=required_webinars_for,
+    item_rows=item_rows,
+    items_from_rows=items_from_rows,
 )
 
 
