@@ -304,7 +304,22 @@ def _outline_query(dialect: str) -> tuple[sa.Select, ItemColumns]:
         )
         .where(Course.slug == sa.bindparam("slug"))
         .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
-        .options(defer(Lesson.body_md), defer(Lesson.body_html))
+        # Not the columns no learning page reads (a few timestamps and texts): the course's and
+        # the enrolment's are repeated on every row, each column costs the driver and the ORM.
+        .options(
+            defer(Course.summary),
+            defer(Course.created_at),
+            defer(Course.updated_at),
+            defer(Course.published_at),
+            defer(Enrolment.enrolled_at),
+            defer(Enrolment.reminded_at),
+            defer(Module.summary),
+            defer(Lesson.body_md),
+            defer(Lesson.body_html),
+            defer(Lesson.source_file),
+            defer(Lesson.created_at),
+            defer(Lesson.updated_at),
+        )
     )
     return query, items
 
