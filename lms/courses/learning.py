@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -62,33 +63,65 @@ def search_match(flt: CatalogueFilter) -> search.Match | None:
     return search.Match(search.words(flt.search)) if (flt.search or "").strip() else None
 
 
-def catalogue_query(flt: CatalogueFilter) -> sa.Select:
+def catalogue_query(flt: CatalogueFilter) -> tuple[sa.Select, dict[str, Any]]:
     """Published courses holding every search word (in the title, summary or lesson text; best
-    match first) and matching the filters; without words, by title."""
+    match first) and matching the filters; without words, by title. With the values of its bind
+    parameters: without words, the statement is built once for each set of filters in use."""
+    query = _filtered(*_filters_in_use(flt))
+    match = search_match(flt)
+    return (query if match is None else match.apply(query)), _filter_values(flt)
+
+
+def _filters_in_use(flt: CatalogueFilter) -> tuple[bool, bool, bool, bool]:
+    return bool(flt.category), bool(flt.competency), flt.jp_min is not None, flt.jp_max is not None
+
+
+def _filter_values(flt: CatalogueFilter) -> dict[str, Any]:
+    return {
+        "category": flt.category,
+        "competency": flt.competency.upper(),
+        "jp_min": flt.jp_min,
+        "jp_max": flt.jp_max,
+    }
+
+
+@lru_cache(maxsize=16)
+def _filtered(category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
+    # Built once per combination: building and keying this statement cost more than running it.
     query = (
         sa.select(Course)
         .where(Course.status == CourseStatus.PUBLISHED)
         .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
-    match = search_match(flt)
-    if match is not None:
-        query = match.apply(query)
-    if flt.category:
-        query = query.where(Course.category == flt.category)
-    if flt.competency:
+    if category:
+        query = query.where(Course.category == sa.bindparam("category"))
+    if competency:
         query = query.where(
             Course.id.in_(
                 sa.select(CourseCompetency.course_id)
                 .join(Competency)
-                .where(Competency.code == flt.competency.upper())
+                .where(Competency.code == sa.bindparam("competency"))
             )
         )
-    if flt.jp_min is not None:
-        query = query.where(Course.jp >= flt.jp_min)
-    if flt.jp_max is not None:
-        query = query.where(Course.jp <= flt.jp_max)
+    if jp_min:
+        query = query.where(Course.jp >= sa.bindparam("jp_min"))
+    if jp_max:
+        query = query.where(Course.jp <= sa.bindparam("jp_max"))
     return query
+
+
+def _one_page(query: sa.Select) -> sa.Select:
+    return (
+        query.add_columns(sa.func.count().over().label("total"))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+
+
+@lru_cache(maxsize=16)
+def _one_page_filtered(*filters_in_use: bool) -> sa.Select:
+    return _one_page(_filtered(*filters_in_use))
 
 
 @dataclass
@@ -129,13 +162,11 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     matching courses, in one statement (a window count instead of a second COUNT query); a
     search adds one statement for the snippets of the page's courses."""
     page = max(page, 1)
-    query = catalogue_query(flt)
+    query, params = catalogue_query(flt)
+    # A search's statement is new each time (its words are in it): not worth keeping.
+    one_page = _one_page_filtered(*_filters_in_use(flt)) if search_match(flt) is None else _one_page(query)
     rows = (
-        db.session.execute(
-            query.add_columns(sa.func.count().over().label("total"))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+        db.session.execute(one_page, {**params, "limit": per_page, "offset": (page - 1) * per_page})
         .unique()
         .all()
     )
@@ -143,7 +174,7 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     total = rows[0][1] if rows else 0
     if not items and page > 1:  # past the last page: the window saw no row to count
         total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery())
+            sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery()), params
         )
     match = search_match(flt)
     snippets = match.snippets([course.id for course in items]) if match is not None else {}

@@ -306,6 +306,11 @@ def test_catalogue_search_and_filters(trainer, make_course):
     assert titles(competency="kom") == ["Komunikasi Efektif"]
     assert titles(jp_min=5) == ["Integritas ASN"]
     assert titles(jp_max=5) == ["Komunikasi Efektif"]
+    assert titles(category="Etika", jp_min=5, jp_max=8) == ["Integritas ASN"]
+    assert titles(category="Etika", jp_max=5) == []
+    # The statements are kept per set of filters in use, their values bound at each call.
+    assert titles(category="Soft skill") == ["Komunikasi Efektif"]
+    assert titles(competency="int", search="integritas") == ["Integritas ASN"]
     assert learning.categories() == sorted({*base_categories, "Etika", "Soft skill"})
     total = base + 2
     pages = [learning.catalogue(learning.CatalogueFilter(), page=n, per_page=1) for n in range(1, total + 1)]
@@ -321,6 +326,10 @@ def test_catalogue_search_and_filters(trainer, make_course):
     assert [len(c.competencies) for c in everything if c.created_by_id == trainer.id] == [1, 1]
     beyond = learning.catalogue(learning.CatalogueFilter(), page=total + 3, per_page=1)
     assert (beyond.items, beyond.total, beyond.pages) == ([], total, total)
+    etika = learning.CatalogueFilter(jp_min=5, category="Etika")
+    filtered_beyond = learning.catalogue(etika, page=9, per_page=1)
+    assert (filtered_beyond.items, filtered_beyond.total) == ([], learning.catalogue(etika).total)
+    assert learning.catalogue(etika).total >= 1
     nothing = learning.catalogue(learning.CatalogueFilter(search="tidak-ada"))
     assert (nothing.items, nothing.total, nothing.pages, nothing.has_next) == ([], 0, 0, False)
 
