@@ -89,7 +89,8 @@ class ResilientRedisManager(socketio.RedisManager):
 
 
 class SocketSessionInterface(SecureCookieSessionInterface):
-    """The signed cookie session, decoded once per Socket.IO connection instead of at every event.
+    """The signed cookie session, decoded once per Socket.IO connection instead of at every event,
+    with its serializer built once.
 
     Flask-SocketIO runs each event in a request context made from the connection's environ and
     then swaps in the copy of the session it keeps per connection (`environ["saved_session"]`);
@@ -102,3 +103,12 @@ class SocketSessionInterface(SecureCookieSessionInterface):
         if saved is not None:
             return saved
         return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        # Flask builds the serializer for every request that reads or writes the cookie; it
+        # depends only on the keys, so it is kept until they change (a test swapping keys).
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = app.extensions.get("lms_session_serializer")
+        if kept is None or kept[0] != keys:
+            kept = app.extensions["lms_session_serializer"] = (keys, super().get_signing_serializer(app))
+        return kept[1]

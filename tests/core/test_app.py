@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from itsdangerous import BadSignature
 from werkzeug.exceptions import NotFound
 
 from config import ProductionConfig
@@ -191,3 +192,17 @@ def test_ids_past_the_database_integer_range_are_not_found(app, client, make_use
             adapter.match(path, method="GET" if "webinars" in path else "PUT")
     login(make_user())
     assert client.put("/api/v1/lessons/2147483648/completion", json={}).status_code == 404
+
+
+def test_the_session_serializer_is_kept_until_the_keys_change(app, monkeypatch):
+    interface = app.session_interface
+    kept = interface.get_signing_serializer(app)
+    assert interface.get_signing_serializer(app) is kept
+    cookie = kept.dumps({"_user_id": "7"})
+    monkeypatch.setattr(app, "secret_key", "another-secret-key-" + "y" * 30)
+    rotated = interface.get_signing_serializer(app)
+    assert rotated is not kept
+    with pytest.raises(BadSignature):
+        rotated.loads(cookie)  # the old key no longer signs, nor verifies
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [kept.secret_keys[-1]])
+    assert interface.get_signing_serializer(app).loads(cookie) == {"_user_id": "7"}  # rotated gently
