@@ -1,5 +1,6 @@
 """Flask extensions: created here, initialised in `create_app`."""
 
+import psycopg
 from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -12,6 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+
+from .core import pgcursor
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +58,12 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _psycopg_on_connect(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, psycopg.Connection):
+        pgcursor.install(dbapi_connection)  # lms/core/pgcursor.py: the columns described lazily
 
 
 @event.listens_for(Engine, "begin")
