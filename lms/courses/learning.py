@@ -162,9 +162,10 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     matching courses, in one statement (a window count instead of a second COUNT query); a
     search adds one statement for the snippets of the page's courses."""
     page = max(page, 1)
+    match = search_match(flt)
     query, params = catalogue_query(flt)
     # A search's statement is new each time (its words are in it): not worth keeping.
-    one_page = _one_page_filtered(*_filters_in_use(flt)) if search_match(flt) is None else _one_page(query)
+    one_page = _one_page_filtered(*_filters_in_use(flt)) if match is None else _one_page(query)
     rows = (
         db.session.execute(one_page, {**params, "limit": per_page, "offset": (page - 1) * per_page})
         .unique()
@@ -176,7 +177,6 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery()), params
         )
-    match = search_match(flt)
     snippets = match.snippets([course.id for course in items]) if match is not None else {}
     return CataloguePage(items, page, per_page, total or 0, snippets)
 
@@ -338,18 +338,15 @@ def _outline_query(dialect: str) -> tuple[sa.Select, ItemColumns]:
         # Not the columns no learning page reads (a few timestamps and texts): the course's and
         # the enrolment's are repeated on every row, each column costs the driver and the ORM.
         .options(
-            defer(Course.summary),
-            defer(Course.created_at),
-            defer(Course.updated_at),
-            defer(Course.published_at),
-            defer(Enrolment.enrolled_at),
-            defer(Enrolment.reminded_at),
-            defer(Module.summary),
-            defer(Lesson.body_md),
-            defer(Lesson.body_html),
-            defer(Lesson.source_file),
-            defer(Lesson.created_at),
-            defer(Lesson.updated_at),
+            *map(
+                defer,
+                (
+                    *(Course.summary, Course.created_at, Course.updated_at, Course.published_at),
+                    *(Enrolment.enrolled_at, Enrolment.reminded_at, Module.summary),
+                    *(Lesson.body_md, Lesson.body_html, Lesson.source_file),
+                    *(Lesson.created_at, Lesson.updated_at),
+                ),
+            )
         )
     )
     return query, items
@@ -663,25 +660,21 @@ def with_progress(
     enrolment: for a learner's own few enrolments (the home page), not for a report's thousands."""
     statement, item_reads = _with_counts(query, db.session.get_bind().dialect.name if items_along else None)
     rows = db.session.execute(statement, params or {}).all()
+    open_rows = [row for row in rows if row[0].completed_at is None]
     if item_reads is None:
-        open_rows = [row[0] for row in rows if row[0].completed_at is None]
-        found = required_items_for(
-            [(e.user_id, e.course_id) for e in open_rows], [e.course for e in open_rows]
-        )
-
-        def items_of(row):
-            return found.get((row[0].user_id, row[0].course_id), [])
+        pairs = [(row[0].user_id, row[0].course_id) for row in open_rows]
+        found = required_items_for(pairs, [row[0].course for row in open_rows])
+        required = [found.get((row[0].user_id, row[0].course_id), []) for row in rows]
     else:
-
-        def items_of(row):
-            return item_reads.items(row[0].course, row[5:]) if row[0].completed_at is None else []
-
+        required = [
+            item_reads.items(row[0].course, row[5:]) if row[0].completed_at is None else [] for row in rows
+        ]
     progress_of = []
-    for row in rows:
+    for row, items in zip(rows, required, strict=True):
         e, required_total, all_total, required_done, all_done = row[:5]
         rule = e.course.completion_rule
         finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
-        progress_of.append((e, make_progress(e, finished, total, items_of(row))))
+        progress_of.append((e, make_progress(e, finished, total, items)))
     return progress_of
 
 
@@ -697,9 +690,9 @@ def _summary_query() -> sa.Select:
 
 def learner_summary(user: User) -> LearnerSummary:
     """Courses in progress and assigned (with progress, required quizzes and webinars counted)
-    and the number completed: the enrolments with their lessons counted and done in one
-    statement, then the required items of the open courses (`with_progress`, which the reports
-    use too)."""
+    and the number completed: the enrolments with their lessons counted and done and the
+    required items of the open courses, in one statement (`with_progress`, which the reports use
+    too, reading the items apart)."""
     rows = with_progress(_summary_query(), {"user_id": user.id}, items_along=True)
     summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
     return LearnerSummary(
