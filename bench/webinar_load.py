@@ -3,9 +3,10 @@
 Starts the server as it runs in production (gunicorn, one gevent worker, raised
 --worker-connections, LMS_CONFIG=production), connects N simulated participants with
 python-socketio's AsyncClient over websocket (each logged in with its own session cookie, joined
-to the room and sending heartbeats), then has participants send chat messages and measures how
-long each message takes to reach every participant. Reports participants held by the one
-process, the worker's memory (RSS) and CPU, and delivery time (median, p99, max).
+to the room in its connect as the room page is, with `auth={"webinar_id": N}`, and sending
+heartbeats), then has participants send chat messages and measures how long each message takes
+to reach every participant. Reports participants held by the one process, the worker's memory
+(RSS) and CPU, and delivery time (median, p99, max).
 
     python bench/webinar_load.py                       # 2000 participants, SQLite, Redis queue
     python bench/webinar_load.py --participants 500 --no-queue
@@ -251,24 +252,35 @@ class Participant:
         self.client = socketio.AsyncClient(reconnection=False)
         self.received: dict[int, float] = {}  # message number -> arrival time
         self.joined = False
+        self.reply = asyncio.Event()  # the `joined` event: the reply of the join in the connect
         self.errors: list[str] = []
         self.client.on("chat", self.on_chat, namespace=NS)
         self.client.on("error", self.on_error, namespace=NS)
+        self.client.on("joined", self.on_joined, namespace=NS)
 
     async def on_chat(self, message):
         text = message.get("text", "")
         if text.startswith("bench "):
             self.received[int(text.split()[1])] = time.monotonic()
 
+    async def on_joined(self, reply):
+        self.joined = bool(reply and reply.get("ok"))
+        self.reply.set()
+
     async def on_error(self, error):
         self.errors.append(error.get("message", "") if isinstance(error, dict) else str(error))
 
     async def connect(self, base: str) -> None:
+        # Like the room page: the connect names the webinar and is the join (a refusal raises).
         await self.client.connect(
-            base, namespaces=[NS], transports=["websocket"], headers={"Cookie": self.cookie}, wait_timeout=60
+            base,
+            namespaces=[NS],
+            transports=["websocket"],
+            headers={"Cookie": self.cookie},
+            auth={"webinar_id": self.webinar_id},
+            wait_timeout=60,
         )
-        reply = await self.client.call("join", {"webinar_id": self.webinar_id}, namespace=NS, timeout=120)
-        self.joined = bool(reply and reply.get("ok"))
+        await asyncio.wait_for(self.reply.wait(), timeout=120)
 
     async def heartbeats(self, every: float, stop: asyncio.Event) -> None:
         await asyncio.sleep(random.uniform(0, every))  # noqa: S311 - spread, not security

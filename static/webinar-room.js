@@ -22,7 +22,7 @@
   // Errors of these events are shown next to their form (from the acknowledgement).
   var LOCAL = { chat: true, ask: true, vote: true };
 
-  var socket = io("/webinar", { reconnectionDelayMax: 10000 });
+  var socket = io("/webinar", { reconnectionDelayMax: 10000, auth: { webinar_id: webinarId } }); // connecting joins the room
 
   function say(text, isError) {
     status.textContent = text;
@@ -347,8 +347,7 @@
     me = reply.me;
     isModerator = reply.moderator;
     say(reply.muted ? T.muted : T.connected, reply.muted);
-    chatForm.hidden = false;
-    askForm.hidden = false;
+    chatForm.hidden = askForm.hidden = false;
     showPinned(reply.pinned);
     if (reply.poll) showPoll(reply.poll);
     if (isModerator) {
@@ -365,16 +364,16 @@
   }
 
   say(T.connecting);
-  socket.on("connect", function () {
-    // Refused (the session ended meanwhile, say): nothing left to send from this page.
-    send("join", {}, joined, function () { chatForm.hidden = askForm.hidden = true; });
-  });
+  socket.on("joined", joined);
   socket.on("disconnect", function () {
     clearInterval(heartbeatTimer);
     clearInterval(presenceTimer);
     if (!ended) say(T.reconnecting, true);
   });
-  socket.on("connect_error", function (err) { say(err && err.message ? err.message : T.reconnecting, true); });
+  socket.on("connect_error", function (err) {
+    say(err.message || T.reconnecting, true);
+    if (!socket.active) chatForm.hidden = askForm.hidden = true; // refused: final
+  });
   socket.on("error", function (e) { if (e && e.message && !LOCAL[e.event]) say(e.message, true); });
   socket.on("room_split", function (d) { showSplit(d && d.split); });
   socket.on("chat", addMessage);

@@ -141,11 +141,18 @@ def session_alive(cookie_id: str | None, *, now: datetime, idle: timedelta, touc
     last_seen = db.session.execute(_alive_query(), params).scalar_one_or_none()
     if last_seen is None:
         return False
-    if last_seen <= now - touch_every:
-        db.session.execute(
-            sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
-        )
+    if touch_seen(session_id, last_seen, now=now, every=touch_every):
         db.session.commit()
+    return True
+
+
+def touch_seen(session_id: str, last_seen: datetime, *, now: datetime, every: timedelta) -> bool:
+    """Record the use of a live session known by its id (one UPDATE of `last_seen_at`, nothing
+    else) when `last_seen`, as read by the caller, is `every` old; True when it wrote. The caller
+    commits (the webinar room's connect reads `last_seen` in its own statement)."""
+    if last_seen > now - every:
+        return False
+    db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     return True
 
 

@@ -149,7 +149,9 @@ class RoomAccess:
     """A user's standing in one webinar, as the room checks it on every event.
 
     `webinar` is None when there is no such webinar. Read by `room_access` in one statement;
-    `joining` is set when it was read for a join (`room_access(..., joining=sid)`)."""
+    `joining` is set when it was read for a join (`room_access(..., joining=sid)`), and
+    `session_seen` (the login session's `last_seen_at`) when the idle limit was checked with it
+    (`room_access(..., seen_since=)`)."""
 
     user: User | RoomUser
     webinar: Webinar | RoomWebinar | None
@@ -159,6 +161,7 @@ class RoomAccess:
     enrolled: bool
     muted: bool
     joining: JoinState | None = None
+    session_seen: datetime | None = None
 
     @property
     def moderator(self) -> bool:
@@ -218,7 +221,9 @@ def _join_columns() -> tuple:
 
 
 @cache
-def _room_access_query(with_session: bool, joining: bool = False, light: bool = False) -> sa.Select:
+def _room_access_query(
+    with_session: bool, joining: bool = False, light: bool = False, idle: bool = False
+) -> sa.Select:
     # Built once per shape: composing this statement costs more CPU than running it.
     user_id, webinar_id = sa.bindparam("user_id"), sa.bindparam("webinar_id")
     users, webinars = _c(User), _c(Webinar)
@@ -237,6 +242,7 @@ def _room_access_query(with_session: bool, joining: bool = False, light: bool = 
             sa.exists().where(enrolments.course_id == webinars.course_id, enrolments.user_id == users.id),
             sa.exists().where(mutes.webinar_id == webinars.id, mutes.user_id == users.id),
             *(_join_columns() if joining else ()),
+            *((_c(UserSession).last_seen_at,) if idle else ()),
         )
         .select_from(User.__table__)
         .outerjoin(Webinar.__table__, webinars.id == webinar_id)
@@ -252,6 +258,8 @@ def _room_access_query(with_session: bool, joining: bool = False, light: bool = 
             sessions.id == sa.bindparam("session_id"),
             sessions.ended_at.is_(None),
         )
+        if idle:  # a session unused for longer than the idle timeout has ended on its own
+            live_session = sa.and_(live_session, sessions.last_seen_at >= sa.bindparam("since"))
         query = query.join(UserSession.__table__, live_session)
     return query
 
@@ -263,6 +271,7 @@ def room_access(
     *,
     joining: str | None = None,
     light: bool = False,
+    seen_since: datetime | None = None,
 ) -> RoomAccess | None:
     """The user, the webinar and the user's standing in it (roles, co-host, registration,
     enrolment, mute) in one statement; None when there is no such user or, when `session_id`
@@ -270,10 +279,20 @@ def room_access(
     Pages pass no session: the login already checked it for the request. With `joining` (the
     sid of a socket joining the room) the same statement also reads the `JoinState`. With
     `light` the user and the webinar are a `RoomUser` and a `RoomWebinar` (plain columns, no ORM
-    objects), for the events that only need those (a join, a heartbeat)."""
+    objects), for the events that only need those (a join, a heartbeat). With `seen_since` (and
+    a session) a session last used before it counts as ended too, as for a page, and the
+    session's `last_seen_at` comes back as `session_seen`, for the caller to record the use when
+    due (the room's connect, which then needs no statement of its own for the session)."""
     webinar_key = webinar_id if isinstance(webinar_id, int) and not isinstance(webinar_id, bool) else None
-    params = {"user_id": user_id, "webinar_id": webinar_key, "session_id": session_id, "sid": joining}
-    query = _room_access_query(session_id is not None, joining is not None, light)
+    idle = seen_since is not None and session_id is not None
+    params = {
+        "user_id": user_id,
+        "webinar_id": webinar_key,
+        "session_id": session_id,
+        "sid": joining,
+        "since": seen_since,
+    }
+    query = _room_access_query(session_id is not None, joining is not None, light, idle)
     row = db.session.execute(query, params).one_or_none()
     if row is None:
         return None
@@ -281,12 +300,14 @@ def room_access(
         first, split = len(_USER_COLUMNS), len(_USER_COLUMNS) + len(_WEBINAR_COLUMNS)
         webinar = RoomWebinar(*row[first:split]) if row[first] is not None else None  # id: None = none
         row = (RoomUser(*row[:first]), webinar, *row[split:])
-    user, webinar, admin, cohost, registered, enrolled, muted, *join = row
+    user, webinar, admin, cohost, registered, enrolled, muted, *rest = row
     access = RoomAccess(
         user, webinar, bool(admin), bool(cohost), bool(registered), bool(enrolled), bool(muted)
     )
-    if join:
-        access.joining = JoinState(bool(join[0]), bool(join[1]), join[2], join[3])
+    if idle:
+        access.session_seen = rest.pop()
+    if rest:
+        access.joining = JoinState(bool(rest[0]), bool(rest[1]), rest[2], rest[3])
     return access
 
 

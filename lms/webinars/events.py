@@ -5,9 +5,16 @@ disconnected), then one SQL statement (`access.room_access`) that reads the user
 login session, the webinar and the user's standing in it. A user who is deactivated or whose
 session was ended (logout everywhere, password change: a new session token) is disconnected; one
 who may no longer be in the room (registration cancelled) is taken out of it. Then the payload is
-checked field by field, one service call runs, one commit, and the emits. Errors go back as an
-"error" event with a message in the user's language, and as the acknowledgement when the client
-asked for one.
+checked field by field (the fields of each event are protocol.py's), one service call runs, one
+commit, and the emits. Errors go back as an "error" event with a message in the user's language,
+and as the acknowledgement when the client asked for one.
+
+The room page joins in the connect itself: `io("/webinar", {auth: {webinar_id: N}})`. The connect
+then runs the join's pipeline (flood limit, the one access statement, which also checks that the
+login session is live and not idle, the join, one commit) and answers with a `joined` event that
+carries the join's reply; whatever the join would refuse refuses the connection, with the same
+message. A connect without a webinar only checks the login session (one statement), and the
+`join` event still joins (again, after a `leave`).
 
 Presence is in the database and rooms fan out through the message queue when several processes
 run. The one thing a process keeps is the newest heartbeat time of its own sockets, written in
@@ -20,20 +27,23 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import after_this_request, current_app, has_request_context, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_socketio import Namespace, disconnect, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError as SocketConnectionRefused
 from sqlalchemy.exc import OperationalError
 
 from ..accounts import sessions
 from ..accounts.sessions import parse_cookie_id, token_hash
+from ..core.i18n import LANG_COOKIE
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
 from ..core.reads import start_reading
 from ..core.sockets import require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
-from .access import require_moderator, room_access
+from .access import RoomAccess, RoomWebinar, require_moderator, room_access
 from .broadcast import (
     NAMESPACE,
     announce_arrival,
@@ -48,6 +58,7 @@ from .broadcast import (
 )
 from .errors import WebinarError
 from .models import Webinar, WebinarConnection
+from .protocol import AUTOCOMMIT_EVENTS, EVENTS, LIGHT_EVENTS, Refused, auth_webinar_id, payload
 
 logger = logging.getLogger(__name__)
 
@@ -99,81 +110,104 @@ def in_room(room_name: str) -> bool:
 # ---------------------------------------------------------------- the pipeline
 
 
-class Refused(Exception):
-    def __init__(self, message: str, *, cut: bool = False):
-        super().__init__(message)
-        self.message, self.cut = message, cut
+# A login session that ended, went idle or whose user was deactivated: the event's socket is cut,
+# the connect refused. Lazy: choosing the language loads the user, so only a refusal pays for it.
+SESSION_ENDED = _l("Sesi Anda telah berakhir. Silakan masuk kembali.")
+LOGIN_FIRST = _l("Silakan masuk terlebih dahulu untuk bergabung ke webinar.")
 
 
-_INT = (int,)
-
-# Events whose writes need no transaction around them: a join's one INSERT (or UPDATE), a
-# heartbeat's UPDATE when it is not buffered (and the INSERT of a new interval when that UPDATE
-# found its row closed), or nothing. On PostgreSQL they run in autocommit (core/reads.py), without
-# the BEGIN and the COMMIT or ROLLBACK round trips: two of a join's four. They are the busiest
-# events of a full room; every other event keeps its transaction.
-AUTOCOMMIT_EVENTS = frozenset({"join", "heartbeat", "presence", "history"})
-
-# Events that need only the user's id, name and active flag and the webinar's room and times:
-# their access statement reads those as plain columns (`access.RoomUser`, `access.RoomWebinar`)
-# instead of loading ORM objects, which costs more CPU than the statement itself.
-LIGHT_EVENTS = frozenset({"join", "heartbeat"})
-
-# event -> (fields besides webinar_id and their types, counted against the message limit)
-EVENTS: dict[str, tuple[dict[str, tuple], bool]] = {
-    "join": ({}, False),
-    "heartbeat": ({}, False),
-    "leave": ({}, False),
-    "presence": ({}, False),
-    "history": ({"before_id": (int, type(None))}, False),
-    "chat": ({"text": (str,)}, True),
-    "ask": ({"text": (str,)}, True),
-    "upvote": ({"question_id": _INT}, True),
-    "vote": ({"poll_id": _INT, "option_id": _INT}, True),
-    "answer": ({"question_id": _INT}, False),
-    "delete_question": ({"question_id": _INT}, False),
-    "pin": ({"message_id": (int, type(None))}, False),
-    "delete": ({"message_id": _INT}, False),
-    "mute": ({"user_id": _INT, "muted": (bool,)}, False),
-    "poll_open": ({"poll_id": _INT}, False),
-    "poll_close": ({"poll_id": _INT}, False),
-    "end": ({}, False),
-}
+def _admitted(
+    access: RoomAccess | None, ended: str, malformed: Refused | None = None
+) -> Webinar | RoomWebinar:
+    """The webinar of an access whose user may be in its room, or the refusal, in this order: a
+    login session that is over or a deactivated user (`ended`: the socket is cut), a malformed
+    payload, no such webinar, a user who may not be in it (taken out of the room if there)."""
+    if access is None or not access.user.is_active:
+        raise Refused(ended, cut=True)
+    if malformed is not None:
+        raise malformed
+    webinar = access.webinar
+    if webinar is None:
+        raise Refused(_("Webinar tidak ditemukan."))
+    if not access.allowed:
+        _drop_from_room(webinar)
+        raise Refused(_("Anda tidak terdaftar di webinar ini."))
+    return webinar
 
 
-def _payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
-    """The event's data and, when it is malformed, the refusal to send (after the user check)."""
-    fields, _counted = EVENTS[event]
-    if len(args) != 1 or not isinstance(args[0], dict):
-        return {}, Refused(_("Format pesan tidak valid."))
-    data = args[0]
-    spec = {"webinar_id": _INT, **fields}
-    for name, types in spec.items():
-        value = data.get(name)
-        # bool is an int in Python; only a real number is an id.
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return data, Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field=name))
-    return data, None
+def _unavailable() -> str:
+    """The outage message, in the language of the `lang` cookie or the default one: the user's
+    own choice is in the database that cannot be reached, and asking for it would fail again."""
+    config = current_app.config
+    locale = request.cookies.get(LANG_COOKIE)
+    with force_locale(locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]):
+        return _("Layanan sedang tidak tersedia sebentar. Silakan coba lagi dalam beberapa saat.")
+
+
+def _connect_failed(exc: Exception) -> SocketConnectionRefused:
+    """The refusal of a connect that failed: an outage as the events say it (the client may try
+    again: `data.retry`), anything else as a plain error, logged."""
+    if database_unavailable(exc):
+        discard_session()
+        logger.warning("webinar connect: database unavailable (%s)", type(exc).__name__)
+        return SocketConnectionRefused(_unavailable(), {"retry": True})
+    db.session.rollback()
+    logger.exception("webinar connect failed")
+    return SocketConnectionRefused(_("Maaf, terjadi kesalahan. Silakan coba lagi."))
 
 
 class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
-        if "_user_id" not in session:  # only a "remember me" cookie: Flask-Login restores the login
-            require_login(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
-            return
-        # One cheap statement (no user, roles or agency loaded): every event checks the user again.
-        # In autocommit on PostgreSQL: no BEGIN and ROLLBACK round trips around it (the touch, when
-        # due, is one UPDATE that commits by itself).
-        start_reading()
-        config = current_app.config
-        alive = sessions.session_alive(
-            session["_user_id"],
-            now=now(),
-            idle=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
-            touch_every=timedelta(seconds=config["SESSION_TOUCH_SECONDS"]),
-        )
-        if not alive:  # the message only now: choosing its language loads the user
-            raise SocketConnectionRefused(_("Silakan masuk terlebih dahulu untuk bergabung ke webinar."))
+        # Nothing but a refusal leaves this handler: Flask-SocketIO calls a connect handler that
+        # raised TypeError once more without `auth`, which would connect outside the room.
+        try:
+            if "_user_id" not in session:  # only a "remember me" cookie: Flask-Login restores the login
+                require_login(str(LOGIN_FIRST))
+                if auth:  # the login restored names the session now
+                    self._join_at_connect(auth)
+            elif auth:
+                self._join_at_connect(auth)
+            else:
+                _check_login_session()
+        except SocketConnectionRefused:
+            raise
+        except Exception as exc:
+            raise _connect_failed(exc) from None
+
+    def _join_at_connect(self, auth) -> None:
+        """A connect that names its webinar joins its room: the join event's pipeline (flood
+        limit, one access statement that also checks the login session as the plain connect
+        does, and `do_join`), its reply sent as a `joined` event. A refusal refuses the connect."""
+        db.session().expire_on_commit = False
+        try:
+            if not _flood_hit(_session_user_key()):
+                logger.warning("webinar flood: refusing a connect of user %s", _session_user_key())
+                raise Refused(_("Terlalu banyak pesan dalam waktu singkat. Sambungan Anda diputus."))
+            webinar_id = auth_webinar_id(auth)
+            login = _session_login()
+            start_reading()
+            at, config = now(), current_app.config
+            access = None
+            if login:
+                since = at - timedelta(seconds=config["SESSION_IDLE_TIMEOUT"])
+                access = room_access(
+                    login[0], webinar_id, login[1], joining=request.sid, light=True, seen_since=since
+                )
+            webinar = _admitted(access, LOGIN_FIRST)
+            every = timedelta(seconds=config["SESSION_TOUCH_SECONDS"])
+            if sessions.touch_seen(login[1], access.session_seen, now=at, every=every):
+                # Committed on its own, as the plain connect's touch, whatever the join says; the
+                # commit gave the connection back, so the join's INSERT asks for autocommit again.
+                db.session.commit()
+                start_reading()
+            reply = self.do_join(access, access.user, webinar, {})
+        except (Refused, WebinarError) as exc:
+            db.session.rollback()
+            message = exc.message if isinstance(exc, Refused) else exc
+            raise SocketConnectionRefused(str(message)) from None
+        # Straight to the socket, which is in this process: the join's acknowledgement never went
+        # through the message queue either.
+        emit("joined", {"ok": True, **reply}, ignore_queue=True)
 
     def on_disconnect(self, reason=None):
         db.session().expire_on_commit = False
@@ -213,7 +247,7 @@ class WebinarNamespace(Namespace):
                 )
             if event not in EVENTS:
                 raise Refused(_("Perintah tidak dikenal."))
-            data, malformed = _payload(event, args)
+            data, malformed = payload(event, args)
             webinar_id = data.get("webinar_id") if malformed is None else None
             login = _session_login()
             if event in AUTOCOMMIT_EVENTS:
@@ -224,16 +258,7 @@ class WebinarNamespace(Namespace):
             if login:
                 light = event in LIGHT_EVENTS
                 access = room_access(login[0], webinar_id, login[1], joining=joining, light=light)
-            if access is None or not access.user.is_active:
-                raise Refused(_("Sesi Anda telah berakhir. Silakan masuk kembali."), cut=True)
-            if malformed is not None:
-                raise malformed
-            webinar = access.webinar
-            if webinar is None:
-                raise Refused(_("Webinar tidak ditemukan."))
-            if not access.allowed:
-                _drop_from_room(webinar)
-                raise Refused(_("Anda tidak terdaftar di webinar ini."))
+            webinar = _admitted(access, SESSION_ENDED, malformed)
             if event != "join" and not in_room(webinar.room):
                 raise Refused(_("Anda belum bergabung di ruang webinar ini."))
             if EVENTS[event][1] and not _hit("WEBINAR_MESSAGE_RATE_LIMIT", str(access.user.id)):
@@ -250,7 +275,7 @@ class WebinarNamespace(Namespace):
             if database_unavailable(exc):
                 discard_session()
                 logger.warning("webinar event %s: database unavailable (%s)", event, type(exc).__name__)
-                message = _("Layanan sedang tidak tersedia sebentar. Silakan coba lagi dalam beberapa saat.")
+                message = _unavailable()
                 emit("error", {"event": event, "message": message})
                 return {"ok": False, "error": message, "retry": True}
             db.session.rollback()
@@ -393,6 +418,24 @@ class WebinarNamespace(Namespace):
         db.session.commit()
         # Everyone sees the results when the poll closes; moderators watch them come in.
         emit("poll_results", poll_payload(poll, room.poll_results(poll)), to=webinar.moderator_room)
+
+
+def _check_login_session() -> None:
+    """A connect without a webinar: the login session is live, not idle, of an active user.
+
+    One cheap statement (no user, roles or agency loaded): every event checks the user again.
+    In autocommit on PostgreSQL: no BEGIN and ROLLBACK round trips around it (the touch, when
+    due, is one UPDATE that commits by itself)."""
+    start_reading()
+    config = current_app.config
+    alive = sessions.session_alive(
+        session["_user_id"],
+        now=now(),
+        idle=timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+        touch_every=timedelta(seconds=config["SESSION_TOUCH_SECONDS"]),
+    )
+    if not alive:  # the message only now: choosing its language loads the user
+        raise SocketConnectionRefused(str(LOGIN_FIRST))
 
 
 def _open_sids(webinar_id: int, user_id: int) -> list[str]:

@@ -7,9 +7,11 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask import request
 
-from lms.accounts.models import Role
-from lms.extensions import socketio
+from lms.accounts.models import Role, User
+from lms.extensions import db, socketio
+from lms.webinars.events import WebinarNamespace
 from lms.webinars.models import WebinarConnection
 from tests import factories
 
@@ -30,8 +32,8 @@ def live_socketio(live_app):
     socketio.server = previous
 
 
-def seed_room():
-    agency = factories.agency(code="WEBE2E")
+def seed_room(code="WEBE2E"):
+    agency = factories.agency(code=code)
     trainer = factories.user(agency, roles=(Role.TRAINER,), name="Pemandu Webinar")
     ani = factories.user(agency, name="Ani Lestari")
     budi = factories.user(agency, name="Budi Santoso")
@@ -74,3 +76,90 @@ def test_two_participants_chat_live(contexts, live_db, live_scalar, live_socketi
     while live_scalar(open_connections) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert live_scalar(open_connections) == 0
+
+
+def drop_link(webinar_id: int, user_id: int, live_scalar) -> None:
+    """Cut a participant's link under the Socket.IO session (engine.io), as a dropped mobile
+    connection does: the page's socket.io connects again by itself."""
+    sid = live_scalar(
+        sa.select(WebinarConnection.sid).where(
+            WebinarConnection.webinar_id == webinar_id,
+            WebinarConnection.user_id == user_id,
+            WebinarConnection.closed_at.is_(None),
+        )
+    )
+    eio = socketio.server.eio
+    # Without waiting for the socket's send queue to drain (`eio.disconnect` does): from this
+    # thread, that wait could outlast the test.
+    eio.sockets[socketio.server.manager.eio_sid_from_sid(sid, "/webinar")].close(wait=False)
+
+
+def test_the_page_joins_in_the_connect_once_and_again_after_a_dropped_link(
+    contexts, live_db, live_scalar, live_socketio, monkeypatch
+):
+    """Issue 15: the page names its webinar when it connects, and the connect is the join; no
+    second join follows. After a dropped link socket.io connects again with the same auth, which
+    joins again; when that connect is refused (here: the account was deactivated meanwhile), the
+    page says why and offers nothing more to send."""
+    joins = []
+    do_join = WebinarNamespace.do_join
+
+    def counted(self, access, user, webinar, data):
+        joins.append(user.id)
+        return do_join(self, access, user, webinar, data)
+
+    monkeypatch.setattr(WebinarNamespace, "do_join", counted)
+    sent = []  # the events the pages send (a join event would be a second join)
+    dispatch = WebinarNamespace._dispatch
+
+    def recorded(self, *args):
+        sent.append(request.event["message"])
+        return dispatch(self, *args)
+
+    monkeypatch.setattr(WebinarNamespace, "_dispatch", recorded)
+    webinar_id, ani_email, budi_email = live_db(seed_room, "WEBJOIN")
+    ani_id, budi_id = (
+        live_scalar(sa.select(User.id).where(User.email == email)) for email in (ani_email, budi_email)
+    )
+    pages = {}
+    for email in (ani_email, budi_email):
+        page = contexts.new().new_page()
+        assert log_in(page, email).status == 302
+        page.goto(f"/webinars/{webinar_id}/room")
+        expect(page.get_by_role("status")).to_have_text(re.compile("Tersambung"))
+        pages[email] = page
+    ani, budi = pages[ani_email], pages[budi_email]
+    assert sorted(joins) == sorted([ani_id, budi_id])  # one join each, in the connect
+    open_of = sa.select(sa.func.count()).where(
+        WebinarConnection.webinar_id == webinar_id, WebinarConnection.closed_at.is_(None)
+    )
+    assert live_scalar(open_of) == 2
+
+    # The link drops: socket.io connects again, and that connect joins again (once).
+    drop_link(webinar_id, ani_id, live_scalar)
+    expect(ani.get_by_role("status")).to_have_text(re.compile("Tersambung"), timeout=15_000)
+    deadline = time.monotonic() + 10
+    # Back after a drop, the page asks for what was said meanwhile (after its `joined`).
+    while (joins.count(ani_id) < 2 or "history" not in sent) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # a second join, if the page sent one, would be counted by now
+    assert joins.count(ani_id) == 2 and live_scalar(open_of) == 2
+    assert "join" not in sent and "history" in sent
+    budi.get_by_label("Pesan Anda").fill("Sudah kembali, Bu Ani?")
+    budi.get_by_role("button", name="Kirim", exact=True).click()
+    expect(ani.locator("#messages li").filter(has_text="Sudah kembali")).to_have_count(1)
+
+    # Refused at the reconnect: the reason is shown and the forms are gone.
+    live_db(db_deactivate, ani_id)
+    drop_link(webinar_id, ani_id, live_scalar)
+    expect(ani.get_by_role("status")).to_have_text(
+        "Silakan masuk terlebih dahulu untuk bergabung ke webinar.", timeout=15_000
+    )
+    expect(ani.get_by_label("Pesan Anda")).to_be_hidden()
+    assert joins.count(ani_id) == 2 and "join" not in sent
+    for page in pages.values():
+        page.close()
+
+
+def db_deactivate(user_id: int) -> None:
+    db.session.get(User, user_id).active = False

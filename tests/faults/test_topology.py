@@ -45,6 +45,28 @@ def test_run_local_serves_pages_logins_and_rooms_through_one_front_door(topology
     finally:
         polling.disconnect()
 
+    # As the room page does: the connect names the webinar and is the join (issue 15); the
+    # reply comes as a `joined` event, on either transport, through the gevent room process.
+    for transport in ("websocket", "polling"):
+        joined = []
+        client = socketio.Client(reconnection=False)
+        client.on("joined", joined.append, namespace="/webinar")
+        client.connect(
+            front,
+            namespaces=["/webinar"],
+            headers={"Cookie": browser.cookie_header()},
+            transports=[transport],
+            auth={"webinar_id": world["other_webinar"]},
+            wait_timeout=20,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while not joined and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert joined and joined[0]["ok"] and joined[0]["moderator"] is False, (transport, joined)
+        finally:
+            client.disconnect()
+
 
 def test_run_local_runs_jobs_on_its_worker(topology):
     """An export asked for through the front door is written by the job worker (on Redis)."""

@@ -36,7 +36,8 @@ def test_webinar_list_does_not_grow_with_the_rows(
 def test_a_connect_and_join_of_a_fresh_participant_costs_three_statements(
     app, client, login, people, make_webinar, make_registration, count_queries
 ):
-    """Issue 15: a full room is 2,000 of these. The connect checks the login session (one
+    """Issue 15: a full room is 2,000 of these. Two steps, as the room page joined before it named
+    the webinar in its connect (still served): the connect checks the login session (one
     statement); the join reads the user, the session, the webinar, the person's standing and the
     room's live state in one statement and opens the interval with one INSERT. Nothing else: no
     user loading, no registration check, no chat history, no poll or pinned message read when
@@ -57,6 +58,75 @@ def test_a_connect_and_join_of_a_fresh_participant_costs_three_statements(
     assert statements[1].lstrip().upper().startswith("SELECT") and "webinar_connections" in statements[1]
     assert statements[2].lstrip().upper().startswith("INSERT INTO WEBINAR_CONNECTIONS"), kinds
     sock.disconnect(namespace="/webinar")
+
+
+def test_a_connect_that_joins_costs_two_statements(
+    app, client, login, people, make_webinar, make_registration, count_queries
+):
+    """Issue 15: the room page passes the webinar when it connects (`auth: {webinar_id}`) and
+    the connect is the join. Its one access statement also checks the login session (ended,
+    idle, user deactivated), so the connect's own session check is gone: the two statements of a
+    join, where the connect and the join event above cost three."""
+    from lms.extensions import socketio
+
+    webinar = make_webinar(people["trainer"])
+    make_registration(webinar, people["ani"])
+    login(people["ani"])
+    with count_queries() as statements:
+        sock = socketio.test_client(
+            app, namespace="/webinar", flask_test_client=client, auth={"webinar_id": webinar.id}
+        )
+    [joined] = [e["args"][0] for e in sock.get_received("/webinar") if e["name"] == "joined"]
+    assert sock.is_connected("/webinar") and joined["ok"] and joined["pinned"] is None
+    kinds = [" ".join(s.split()[:4]).upper() for s in statements]
+    assert len(statements) == 2, kinds
+    access = statements[0].upper()
+    assert (
+        access.lstrip().startswith("SELECT") and "USER_SESSIONS" in access and "WEBINAR_CONNECTIONS" in access
+    )
+    assert statements[1].lstrip().upper().startswith("INSERT INTO WEBINAR_CONNECTIONS"), kinds
+    sock.disconnect(namespace="/webinar")
+
+
+def test_a_connect_that_joins_records_the_use_of_the_login_session_when_due(
+    app, db, client, login, people, make_webinar, make_registration, count_queries
+):
+    """As the connect's own check did: "last seen" is written once every SESSION_TOUCH_SECONDS."""
+    import sqlalchemy as sa
+
+    from lms.accounts.models import UserSession
+    from lms.extensions import socketio
+
+    webinar = make_webinar(people["trainer"])
+    make_registration(webinar, people["ani"])
+    login(people["ani"])
+    long_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    mine = sa.select(UserSession.last_seen_at).where(UserSession.user_id == people["ani"].id)
+    with app.app_context():
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == people["ani"].id)
+            .values(last_seen_at=long_ago)
+        )
+        db.session.commit()
+    auth = {"webinar_id": webinar.id}
+    with count_queries() as statements:
+        first = socketio.test_client(app, namespace="/webinar", flask_test_client=client, auth=auth)
+    assert first.is_connected("/webinar")
+    kinds = [" ".join(s.split()[:3]).upper() for s in statements]
+    assert len(statements) == 3 and kinds[1].startswith("UPDATE USER_SESSIONS"), (
+        kinds
+    )  # access, touch, insert
+    with app.app_context():
+        seen = db.session.scalar(mine)
+    assert seen > long_ago
+    with count_queries() as again:  # just recorded: not due
+        second = socketio.test_client(app, namespace="/webinar", flask_test_client=client, auth=auth)
+    assert second.is_connected("/webinar") and len(again) == 2, again
+    with app.app_context():
+        assert db.session.scalar(mine) == seen
+    first.disconnect(namespace="/webinar")
+    second.disconnect(namespace="/webinar")
 
 
 def test_register_unregister_and_cancel_read_nothing_after_their_commit(

@@ -136,3 +136,30 @@ def test_an_unreachable_database_is_said_plainly_in_the_room(
     reply = call(ani, "heartbeat", webinar_id=room.id)
     assert reply["ok"] is False and reply["retry"] is True
     assert "tidak tersedia" in reply["error"]
+
+
+def test_the_outage_message_needs_no_database_for_its_language(
+    app,
+    db,
+    connect,  # noqa: F811 - the fixture
+    people,
+    room,  # noqa: F811
+    monkeypatch,
+):
+    """The whole database gone: the language of a message is the user's, whose loading fails
+    too, so the outage answer takes it from the `lang` cookie (or the default) instead of
+    failing a second time out of the event."""
+    from sqlalchemy.exc import OperationalError
+
+    from lms.accounts import sessions
+
+    ani = connect(people["ani"], join=room)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(webinar_events, "room_access", unreachable)
+    monkeypatch.setattr(sessions, "load_user", unreachable)
+    reply = call(ani, "heartbeat", webinar_id=room.id)
+    assert reply["ok"] is False and reply["retry"] is True
+    assert reply["error"] == "Layanan sedang tidak tersedia sebentar. Silakan coba lagi dalam beberapa saat."
