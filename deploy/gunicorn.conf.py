@@ -29,8 +29,13 @@ graceful_timeout = int(os.environ.get("LMS_WEB_GRACEFUL_TIMEOUT", "20"))
 # in front keeps the clients' connections open; its connections to gunicorn are local.
 keepalive = int(os.environ.get("LMS_WEB_KEEPALIVE", "0"))
 worker_connections = threads
-# A worker is replaced after this many requests: memory stays flat whatever leaks.
-max_requests = int(os.environ.get("LMS_WEB_MAX_REQUESTS", "5000"))
+# A worker is replaced after this many requests: memory stays flat whatever leaks. Not much more
+# often: a new worker starts cold (no pooled connections, no prepared statements, SQLAlchemy's
+# statement cache empty), and its first requests queue behind that. At 5,000 a fully loaded
+# worker was replaced every 20 s, and the run in which that happened had its p99 at c=10 at
+# 154-285 ms instead of 33-35 (issue 15, docs/benchmarks.md "Session 8"). The workers' memory is
+# flat without it (PSS 83 MiB through a whole benchmark).
+max_requests = int(os.environ.get("LMS_WEB_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("LMS_WEB_ACCESSLOG", "-")
 errorlog = "-"

@@ -38,3 +38,12 @@ def test_page_workers_take_a_connection_only_when_a_thread_is_free():
     assert conf["worker_class"] == "gthread"
     assert conf["keepalive"] == 0
     assert conf["worker_connections"] == conf["threads"]
+
+
+def test_workers_are_recycled_rarely_enough_to_stay_warm(monkeypatch):
+    monkeypatch.delenv("LMS_WEB_MAX_REQUESTS", raising=False)
+    conf = runpy.run_path(str(CONF))
+    # A fully loaded worker serves some 250 pages a second: at least several minutes between
+    # replacements, whose cold start otherwise shows in the p99 (docs/benchmarks.md, session 8).
+    assert conf["max_requests"] >= 50_000
+    assert 0 < conf["max_requests_jitter"] < conf["max_requests"]
