@@ -50,6 +50,12 @@ def world(ctx):
     _attempt(last, learner, "false")
     optional = _quiz(every, "Pengayaan Lulus", required=False)
     _attempt(optional, learner, "true")
+    best = _quiz(every, "Terbaik Lulus", grading=GradingMethod.HIGHEST)
+    _attempt(best, learner, "false")  # 0, then 100: the best counts
+    _attempt(best, learner, "true")
+    mean = _quiz(every, "Rata-rata Gagal", grading=GradingMethod.AVERAGE)
+    _attempt(mean, learner, "true")  # 100 and 0: 50 on average, under the pass mark of 70
+    _attempt(mean, learner, "false")
     _quiz(every, "Belum Terbit", published=False)
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     attended = factories.webinar(
@@ -82,6 +88,8 @@ EXPECTED = {
         ("webinars", "Wajib Absen", False),
         ("quizzes", "Terakhir Gagal", False),
         ("quizzes", "Pengayaan Lulus", True),
+        ("quizzes", "Terbaik Lulus", True),
+        ("quizzes", "Rata-rata Gagal", False),
     ],
     "Kuis Wajib Saja": [("quizzes", "Wajib Belum Dicoba", False)],
 }
