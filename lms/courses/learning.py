@@ -201,13 +201,13 @@ def catalogue_filters() -> Filters:
     kept = current_app.extensions.get("lms_catalogue_filters")
     if kept is not None and kept[0] > now:
         return kept[1]
-    found = read_catalogue_filters()
+    found = _read_catalogue_filters()
     if seconds > 0:
         current_app.extensions["lms_catalogue_filters"] = (now + seconds, found)
     return found
 
 
-def read_catalogue_filters() -> Filters:
+def _read_catalogue_filters() -> Filters:
     """`catalogue_filters`, read now, in one statement."""
     categories: list[str] = []
     competencies: list[CompetencyOption] = []

@@ -36,6 +36,15 @@ def people(make_agency, make_user):
     }
 
 
+@pytest.fixture
+def room(people, make_webinar, make_registration):
+    """A webinar of the trainer that started 10 minutes ago and lasts an hour; ani and budi registered."""
+    webinar = make_webinar(people["trainer"])
+    for name in ("ani", "budi"):
+        make_registration(webinar, people[name])
+    return webinar
+
+
 @pytest.fixture(autouse=True)
 def fresh_heartbeat_buffer(app):
     """The app lives for the whole run; each test starts with an empty heartbeat buffer, no

@@ -16,14 +16,6 @@ NS = "/webinar"
 
 
 @pytest.fixture
-def room(people, make_webinar, make_registration):
-    webinar = make_webinar(people["trainer"])  # started 10 minutes ago, lasts an hour
-    for name in ("ani", "budi"):
-        make_registration(webinar, people[name])
-    return webinar
-
-
-@pytest.fixture
 def connect(app, db):
     clients = []
 

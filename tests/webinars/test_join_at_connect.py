@@ -29,14 +29,6 @@ MALFORMED_ID = "Data tidak lengkap atau tidak valid: webinar_id."
 
 
 @pytest.fixture
-def room(people, make_webinar, make_registration):
-    webinar = make_webinar(people["trainer"])  # started 10 minutes ago, lasts an hour
-    for name in ("ani", "budi"):
-        make_registration(webinar, people[name])
-    return webinar
-
-
-@pytest.fixture
 def browser(app):
     """A logged-in browser of the user (its own login session)."""
 
