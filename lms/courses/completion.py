@@ -173,20 +173,26 @@ def required_items_for(pairs: Collection[Pair], courses: Iterable[Course]) -> di
 @dataclass(frozen=True)
 class ItemColumns:
     """Columns that read the required items inside another statement, one per criterion that
-    can (`item_rows`): its rows for one course and learner as a JSON array."""
+    can (`item_rows`): its rows for one course and learner as a JSON array. A criterion with
+    items but without `item_rows` is asked apart, as `required_items` would."""
 
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[Criterion, ...]  # every criterion with items, in the order they registered
     columns: tuple[sa.ScalarSelect, ...]
-    readers: tuple[Callable[[Any], list[dict[str, Any]]], ...]
+    readers: dict[str, tuple[int, Callable[[Any], list[dict[str, Any]]]]]  # name -> (column, reader)
 
-    def items(self, course: Course, values: Sequence[Any]) -> list[RequiredItem]:
+    def items(self, course: Course, user_id: int, values: Sequence[Any]) -> list[RequiredItem]:
         """The items the course's rule requires, from the values these columns read in a row:
         what `required_items([course], user_id)` returns for that row's learner."""
         rule = course.completion_rule or {}
         found: list[RequiredItem] = []
-        for item_criterion, read, value in zip(self.criteria, self.readers, values, strict=True):
-            if option := rule.get(item_criterion.name):
-                found.extend(item_criterion.items_from_rows(read(value), option))
+        for item_criterion in self.criteria:
+            if not (option := rule.get(item_criterion.name)):
+                continue
+            if item_criterion.name in self.readers:
+                index, read = self.readers[item_criterion.name]
+                found.extend(item_criterion.items_from_rows(read(values[index]), option))
+            else:
+                found.extend(item_criterion.items(user_id, {course.id: option}).get(course.id, []))
         return found
 
 
@@ -195,12 +201,16 @@ def item_columns(course_id: sa.ColumnElement, user_id: sa.ColumnElement, dialect
     `user_id` (expressions of the statement they go into) with its other reads, instead of a
     statement or two per criterion afterwards. Build them once, with that statement: the
     criteria register at import time."""
-    chosen = tuple(c for c in _criteria.values() if c.item_rows is not None and c.items_from_rows is not None)
-    queries = tuple(c.item_rows(course_id, user_id) for c in chosen)
+    with_items = tuple(c for c in _criteria.values() if c.items is not None)
+    along = [c for c in with_items if c.item_rows is not None and c.items_from_rows is not None]
+    queries = [c.item_rows(course_id, user_id) for c in along]
     return ItemColumns(
-        chosen,
+        with_items,
         tuple(json_array(query, dialect) for query in queries),
-        tuple(rows_reader(query) for query in queries),
+        {
+            c.name: (index, rows_reader(query))
+            for index, (c, query) in enumerate(zip(along, queries, strict=True))
+        },
     )
 
 

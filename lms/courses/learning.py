@@ -377,7 +377,7 @@ def course_outline(
         if lesson.id == body_of:
             set_committed_value(lesson, "body_html", body_html)
             if enrolment is not None:
-                items = item_reads.items(course, item_values)
+                items = item_reads.items(course, enrolment.user_id, item_values)
     return course, enrolment, Outline(list(modules.values()), items), done
 
 
@@ -667,7 +667,8 @@ def with_progress(
         required = [found.get((row[0].user_id, row[0].course_id), []) for row in rows]
     else:
         required = [
-            item_reads.items(row[0].course, row[5:]) if row[0].completed_at is None else [] for row in rows
+            item_reads.items(row[0].course, row[0].user_id, row[5:]) if row[0].completed_at is None else []
+            for row in rows
         ]
     progress_of = []
     for row, items in zip(rows, required, strict=True):

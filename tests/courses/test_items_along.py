@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from lms.accounts.models import Role
 from lms.courses import completion, learning
+from lms.courses.models import Course, Enrolment
 from lms.extensions import db
 from lms.quizzes import attempts, services
 from lms.quizzes.models import GradingMethod
@@ -124,3 +126,38 @@ def test_the_home_page_counts_what_the_reports_count(world):
         (e.course.title, _states(p.items), p.done, p.total) for e, p in apart
     ]
     assert {e.course.title: _states(p.items) for e, p in along} == EXPECTED
+
+
+def test_a_criterion_without_item_rows_is_asked_apart(world, monkeypatch):
+    """A feature that registers items but no item_rows still counts on the pages that read the
+    other criteria's items along."""
+    learner, every, _required_only = world
+    extra = completion.RequiredItem("praktik", "Praktik Lapangan", "core.home", {}, False)
+    monkeypatch.setitem(
+        completion._criteria,
+        "praktik",
+        completion.Criterion(
+            "praktik",
+            lambda enrolment, option: False,
+            "Praktik",
+            (),
+            None,
+            items=lambda user_id, rules: {course_id: [extra] for course_id in rules},
+        ),
+    )
+    every.completion_rule = {**every.completion_rule, "praktik": "required"}
+    db.session.flush()
+    columns = completion.item_columns(Course.id, Enrolment.user_id, db.session.get_bind().dialect.name)
+    reads = (
+        sa.select(*columns.columns)
+        .select_from(Course)
+        .outerjoin(Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == learner.id))
+        .where(Course.id == every.id)
+    )
+    items = columns.items(every, learner.id, db.session.execute(reads).one())
+    expected = completion.required_items([every], learner.id)[every.id]
+    assert (
+        _states(items)
+        == _states(expected)
+        == [*EXPECTED["Semua Kuis"], ("praktik", "Praktik Lapangan", False)]
+    )
