@@ -7,7 +7,7 @@ from lms.webinars import attendance, report
 from lms.webinars.models import Attendance
 from lms.webinars.services import ReportRow
 from tests.webinars.conftest import at
-from tests.webinars.test_events import call, connect, events, room  # noqa: F401 - fixtures
+from tests.webinars.test_events import call, connect, events  # noqa: F401 - fixtures
 from tests.webinars.test_services import attend, record, w  # noqa: F401 - the fixture
 
 

@@ -13,7 +13,7 @@ from lms.extensions import limiter, socketio
 from lms.webinars import broadcast, presence
 from lms.webinars import events as webinar_events
 from lms.webinars.models import WebinarConnection
-from tests.webinars.test_events import NS, call, connect, events, room  # noqa: F401 - fixtures
+from tests.webinars.test_events import NS, call, connect, events  # noqa: F401 - fixtures
 
 DEAD_REDIS = "redis://127.0.0.1:9/0"  # the discard port: connection refused at once
 
