@@ -13,7 +13,6 @@ the statement produced even if the cursor has run another one since.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import psycopg
 from psycopg.pq import ExecStatus
@@ -54,11 +53,6 @@ class Description(Sequence):
 
     def __len__(self) -> int:
         return self._count
-
-    def __eq__(self, other: Any) -> bool:
-        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
-
-    __hash__ = None
 
 
 class Cursor(psycopg.Cursor):

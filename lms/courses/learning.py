@@ -63,12 +63,12 @@ def search_match(flt: CatalogueFilter) -> search.Match | None:
     return search.Match(search.words(flt.search)) if (flt.search or "").strip() else None
 
 
-def catalogue_query(flt: CatalogueFilter) -> tuple[sa.Select, dict[str, Any]]:
+def catalogue_query(flt: CatalogueFilter, match: search.Match | None) -> tuple[sa.Select, dict[str, Any]]:
     """Published courses holding every search word (in the title, summary or lesson text; best
     match first) and matching the filters; without words, by title. With the values of its bind
-    parameters: without words, the statement is built once for each set of filters in use."""
+    parameters: without words, the statement is built once for each set of filters in use.
+    `match` is `search_match(flt)`."""
     query = _filtered(*_filters_in_use(flt))
-    match = search_match(flt)
     return (query if match is None else match.apply(query)), _filter_values(flt)
 
 
@@ -163,7 +163,7 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     search adds one statement for the snippets of the page's courses."""
     page = max(page, 1)
     match = search_match(flt)
-    query, params = catalogue_query(flt)
+    query, params = catalogue_query(flt, match)
     # A search's statement is new each time (its words are in it): not worth keeping.
     one_page = _one_page_filtered(*_filters_in_use(flt)) if match is None else _one_page(query)
     rows = (

@@ -43,16 +43,21 @@ def seed_room(code="WEBE2E"):
     return webinar.id, ani.email, budi.email
 
 
-def test_two_participants_chat_live(contexts, live_db, live_scalar, live_socketio):
-    webinar_id, ani_email, budi_email = live_db(seed_room)
-    pages = {}
-    for email in (ani_email, budi_email):
+def enter_room(contexts, webinar_id: int, *emails: str) -> list:
+    """A page per person, each logged in on its own browser and connected to the room."""
+    pages = []
+    for email in emails:
         page = contexts.new().new_page()
         assert log_in(page, email).status == 302
         page.goto(f"/webinars/{webinar_id}/room")
         expect(page.get_by_role("status")).to_have_text(re.compile("Tersambung"))
-        pages[email] = page
-    ani, budi = pages[ani_email], pages[budi_email]
+        pages.append(page)
+    return pages
+
+
+def test_two_participants_chat_live(contexts, live_db, live_scalar, live_socketio):
+    webinar_id, ani_email, budi_email = live_db(seed_room)
+    ani, budi = enter_room(contexts, webinar_id, ani_email, budi_email)
     expect(ani.get_by_role("link", name="Buka video di aplikasinya")).to_have_attribute(
         "href", "https://us02web.zoom.us/j/123"
     )
@@ -70,7 +75,7 @@ def test_two_participants_chat_live(contexts, live_db, live_scalar, live_socketi
     assert live_scalar(open_connections) == 2
 
     # Leaving closes the attendance intervals (and the server is done before the test ends).
-    for page in pages.values():
+    for page in (ani, budi):
         page.close()
     deadline = time.monotonic() + 10
     while live_scalar(open_connections) and time.monotonic() < deadline:
@@ -121,14 +126,7 @@ def test_the_page_joins_in_the_connect_once_and_again_after_a_dropped_link(
     ani_id, budi_id = (
         live_scalar(sa.select(User.id).where(User.email == email)) for email in (ani_email, budi_email)
     )
-    pages = {}
-    for email in (ani_email, budi_email):
-        page = contexts.new().new_page()
-        assert log_in(page, email).status == 302
-        page.goto(f"/webinars/{webinar_id}/room")
-        expect(page.get_by_role("status")).to_have_text(re.compile("Tersambung"))
-        pages[email] = page
-    ani, budi = pages[ani_email], pages[budi_email]
+    ani, budi = enter_room(contexts, webinar_id, ani_email, budi_email)
     assert sorted(joins) == sorted([ani_id, budi_id])  # one join each, in the connect
     open_of = sa.select(sa.func.count()).where(
         WebinarConnection.webinar_id == webinar_id, WebinarConnection.closed_at.is_(None)
@@ -157,7 +155,7 @@ def test_the_page_joins_in_the_connect_once_and_again_after_a_dropped_link(
     )
     expect(ani.get_by_label("Pesan Anda")).to_be_hidden()
     assert joins.count(ani_id) == 2 and "join" not in sent
-    for page in pages.values():
+    for page in (ani, budi):
         page.close()
 
 

@@ -1,12 +1,25 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, UserSession
+from lms.extensions import db
 from tests import factories
 
 # A fixed, whole-minute start keeps the arithmetic of the attendance tests readable.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB
+
+
+def last_used_an_hour_ago(app, user) -> datetime:
+    """Date back the user's login sessions, so that recording their use is due; the time set."""
+    long_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    with app.app_context():
+        db.session.execute(
+            sa.update(UserSession).where(UserSession.user_id == user.id).values(last_seen_at=long_ago)
+        )
+        db.session.commit()
+    return long_ago
 
 
 def at(minutes: float, start: datetime = T0) -> datetime:

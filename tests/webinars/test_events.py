@@ -11,6 +11,7 @@ from lms.webinars import presence
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
+from tests.webinars.conftest import last_used_an_hour_ago
 
 NS = "/webinar"
 
@@ -201,14 +202,7 @@ class TestLogoutClosesConnections:
         self, app, db, people, room, count_queries
     ):
         browser = self.login(app, people["ani"])
-        long_ago = presence.now() - timedelta(hours=1)
-        with app.app_context():
-            db.session.execute(
-                sa.update(UserSession)
-                .where(UserSession.user_id == people["ani"].id)
-                .values(last_seen_at=long_ago)
-            )
-            db.session.commit()
+        long_ago = last_used_an_hour_ago(app, people["ani"])
         with count_queries() as first:
             sock = socketio.test_client(app, namespace=NS, flask_test_client=browser)
         assert sock.is_connected(NS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.webinars.conftest import last_used_an_hour_ago
+
 
 def test_webinar_list_does_not_grow_with_the_rows(
     client, login, people, make_webinar, make_registration, count_queries
@@ -100,15 +102,8 @@ def test_a_connect_that_joins_records_the_use_of_the_login_session_when_due(
     webinar = make_webinar(people["trainer"])
     make_registration(webinar, people["ani"])
     login(people["ani"])
-    long_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    long_ago = last_used_an_hour_ago(app, people["ani"])
     mine = sa.select(UserSession.last_seen_at).where(UserSession.user_id == people["ani"].id)
-    with app.app_context():
-        db.session.execute(
-            sa.update(UserSession)
-            .where(UserSession.user_id == people["ani"].id)
-            .values(last_seen_at=long_ago)
-        )
-        db.session.commit()
     auth = {"webinar_id": webinar.id}
     with count_queries() as statements:
         first = socketio.test_client(app, namespace="/webinar", flask_test_client=client, auth=auth)

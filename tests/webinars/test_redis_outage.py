@@ -34,7 +34,7 @@ def test_room_events_work_without_redis_and_heartbeats_are_recorded(
     redis_down,
     connect,  # noqa: F811 - the fixture
     people,
-    room,  # noqa: F811
+    room,
     caplog,
 ):
     trainer = connect(people["trainer"], join=room)
@@ -74,7 +74,7 @@ def test_moderators_are_told_when_the_room_splits_and_joins_again(
     db,
     connect,  # noqa: F811 - the fixture
     people,
-    room,  # noqa: F811
+    room,
 ):
     trainer = connect(people["trainer"], join=room)
     ani = connect(people["ani"], join=room)
@@ -122,7 +122,7 @@ def test_an_unreachable_database_is_said_plainly_in_the_room(
     db,
     connect,  # noqa: F811 - the fixture
     people,
-    room,  # noqa: F811
+    room,
     monkeypatch,
 ):
     from sqlalchemy.exc import OperationalError
@@ -143,7 +143,7 @@ def test_the_outage_message_needs_no_database_for_its_language(
     db,
     connect,  # noqa: F811 - the fixture
     people,
-    room,  # noqa: F811
+    room,
     monkeypatch,
 ):
     """The whole database gone: the language of a message is the user's, whose loading fails
