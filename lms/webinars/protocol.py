@@ -66,10 +66,22 @@ def payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
     spec = {"webinar_id": _INT, **fields}
     for name, types in spec.items():
         value = data.get(name)
-        # bool is an int in Python; only a real number is an id.
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        if not _valid(value, types):
             return data, Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field=name))
     return data, None
+
+
+def _valid(value, types: tuple) -> bool:
+    if isinstance(value, bool):  # an int in Python, but no id
+        return bool in types
+    if isinstance(value, int):  # every int field is an id, which an integer column holds
+        return int in types and _an_id(value)
+    return isinstance(value, types)
+
+
+def _an_id(value: int) -> bool:
+    # A larger one would reach the database, where SQLite cannot even bind it.
+    return 0 < value <= DB_INT_MAX
 
 
 def auth_webinar_id(auth) -> int:
@@ -78,6 +90,6 @@ def auth_webinar_id(auth) -> int:
     if not isinstance(auth, dict):
         raise Refused(_("Format pesan tidak valid."))
     value = auth.get("webinar_id")
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= DB_INT_MAX:
+    if not isinstance(value, int) or isinstance(value, bool) or not _an_id(value):
         raise Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field="webinar_id"))
     return value

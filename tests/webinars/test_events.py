@@ -297,6 +297,42 @@ class TestBadInput:
             "Data tidak lengkap atau tidak valid: muted.",
         ]
 
+    @pytest.mark.parametrize("value", [2**31, 2**64, 10**30, 0, -1])
+    @pytest.mark.parametrize(
+        ("event", "field", "data"),
+        [
+            ("join", "webinar_id", {}),
+            ("chat", "webinar_id", {"text": "halo"}),
+            ("history", "before_id", {}),
+            ("upvote", "question_id", {}),
+            ("vote", "option_id", {"poll_id": 1}),
+            ("pin", "message_id", {}),
+            ("mute", "user_id", {"muted": True}),
+        ],
+    )
+    def test_ids_no_database_can_hold_are_refused_before_any_statement(
+        self, app, db, connect, people, room, event, field, data, value
+    ):
+        # An integer column holds up to 2**31 - 1: a larger id used to reach the database, where
+        # SQLite cannot even bind it (a generic error instead of this message). The login session
+        # is still checked (a malformed event of an ended session still cuts), without the id.
+        ani = connect(people["ani"], join=room)
+        data = {"webinar_id": room.id, **data, field: value}
+        bound = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: bound.append(repr(args[3]))  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            reply = call(ani, event, **data)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        assert reply["ok"] is False
+        assert errors(ani) == [f"Data tidak lengkap atau tidak valid: {field}."]
+        if value > 1:
+            assert not [params for params in bound if str(value) in params]
+        assert ani.is_connected(NS)
+
     def test_unknown_event(self, connect, people, room):
         ani = connect(people["ani"], join=room)
         ani.emit("drop_tables", {"webinar_id": room.id}, namespace=NS)
