@@ -297,6 +297,14 @@ class WebinarNamespace(Namespace):
         # when they do, the process reads and builds them once for everyone joining.
         pinned, poll = live_payloads(state.pinned_id, state.poll_id)
         db.session.commit()
+        try:
+            return self._joined(access, user, webinar, at, first, pinned, poll)
+        except Exception:
+            _undo_join(webinar)
+            raise
+
+    def _joined(self, access, user, webinar, at, first, pinned, poll) -> dict:
+        """What a join does once its interval is committed: presence, rooms, the reply."""
         beats = presence.beats()
         beats.track(request.sid, webinar.id, user.id, at)
         if not current_app.testing:  # tests run the flush and sweep themselves (presence.tick)
@@ -436,6 +444,30 @@ def _check_login_session() -> None:
     )
     if not alive:  # the message only now: choosing its language loads the user
         raise SocketConnectionRefused(str(LOGIN_FIRST))
+
+
+def _undo_join(webinar) -> None:
+    """A join whose interval committed but whose reply failed (a moderator's list of who is
+    present is read after the commit): the person is told it failed (a connect is refused), so
+    the interval closes now, not at the stale sweep, and the socket leaves presence and the room.
+    Best effort: with the database gone, the sweep closes the interval as before."""
+    presence.beats().forget(request.sid)
+    leave_room(webinar.room)
+    leave_room(webinar.moderator_room)
+    try:
+        db.session.rollback()
+        departures = attendance.leave(request.sid, at=now(), webinar_id=webinar.id)
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - the failure being handled is the one to report
+        discard_session()
+        logger.warning(
+            "webinar %s: join of %s failed after its commit, interval left to the stale sweep (%s)",
+            webinar.id,
+            request.sid,
+            type(exc).__name__,
+        )
+        return
+    announce_departures(departures)
 
 
 def _open_sids(webinar_id: int, user_id: int) -> list[str]:

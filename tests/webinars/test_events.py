@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from lms.accounts.models import User, UserSession
 from lms.core import ratelimit
 from lms.extensions import socketio
-from lms.webinars import presence
+from lms.webinars import attendance, presence
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
@@ -65,6 +65,29 @@ def set_user(app, db, user_id, **values):
 
 
 class TestConnect:
+    def test_a_join_event_failing_after_its_commit_leaves_no_interval_open(
+        self, app, db, connect, people, room, monkeypatch
+    ):
+        def unreachable(*args, **kwargs):
+            raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr(attendance, "present_users", unreachable)
+        trainer = connect(people["trainer"])
+        reply = call(trainer, "join", webinar_id=room.id)
+        assert reply["ok"] is False and reply["retry"] is True
+        assert trainer.is_connected(NS)
+        with app.app_context():
+            rows = db.session.scalars(sa.select(WebinarConnection)).all()
+            assert [row.closed_at is not None for row in rows] == [True]
+        monkeypatch.undo()
+        # Told to retry, the page joins again: one open interval, in the room.
+        assert call(trainer, "join", webinar_id=room.id)["ok"] is True
+        with app.app_context():
+            assert (
+                db.session.scalar(sa.select(sa.func.count()).where(WebinarConnection.closed_at.is_(None)))
+                == 1
+            )
+
     def test_anonymous_is_refused(self, app, client, room):
         sock = socketio.test_client(app, namespace=NS, flask_test_client=client)
         assert not sock.is_connected(NS)

@@ -17,8 +17,8 @@ from sqlalchemy.exc import OperationalError
 from lms.accounts import sessions
 from lms.accounts.models import User, UserSession
 from lms.extensions import socketio
+from lms.webinars import attendance, presence
 from lms.webinars import events as webinar_events
-from lms.webinars import presence
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Webinar, WebinarConnection
 from tests.factories import PASSWORD
@@ -350,6 +350,46 @@ class TestRefusedConnectsWriteNothing:
         assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
         monkeypatch.undo()
         assert open_intervals(app, db, room.id) == []
+
+    def test_a_failure_after_the_join_committed_closes_its_interval_at_once(
+        self, app, db, browser, enter, people, room, refusals, monkeypatch, caplog
+    ):
+        # A moderator's join reads who is present after its INSERT has committed. When that read
+        # fails, the connect is refused: the interval it opened must not stay open until the
+        # stale sweep (attendance, hence JP, would count a person who never got in), nor the
+        # socket stay in the presence buffer.
+        def unreachable(*args, **kwargs):
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr(attendance, "present_users", unreachable)
+        sock = enter(browser(people["trainer"]), {"webinar_id": room.id})
+        assert not sock.is_connected(NS)
+        [told] = refusals
+        assert "tidak tersedia" in told["message"] and told["data"] == {"retry": True}
+        with app.app_context():
+            [closed] = db.session.scalars(
+                sa.select(WebinarConnection).where(WebinarConnection.webinar_id == room.id)
+            ).all()
+            assert closed.closed_at is not None
+        assert open_intervals(app, db, room.id) == []
+        assert len(app.extensions["webinar_beats"]) == 0
+        assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+
+    def test_when_closing_it_fails_too_the_sweep_is_left_to_close_it(
+        self, app, db, browser, enter, people, room, refusals, monkeypatch, caplog
+    ):
+        def unreachable(*args, **kwargs):
+            raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr(attendance, "present_users", unreachable)
+        monkeypatch.setattr(attendance, "leave", unreachable)
+        sock = enter(browser(people["trainer"]), {"webinar_id": room.id})
+        assert not sock.is_connected(NS)
+        [told] = refusals
+        assert told["data"] == {"retry": True}
+        assert len(open_intervals(app, db, room.id)) == 1  # the stale sweep's, as before
+        assert len(app.extensions["webinar_beats"]) == 0
+        assert any("left to the stale sweep" in r.getMessage() for r in caplog.records)
 
     def test_an_unexpected_failure_refuses_and_never_connects_without_joining(
         self, app, db, browser, enter, people, room, refusals, monkeypatch
