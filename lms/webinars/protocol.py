@@ -74,14 +74,10 @@ def payload(event: str, args: tuple) -> tuple[dict, Refused | None]:
 def _valid(value, types: tuple) -> bool:
     if isinstance(value, bool):  # an int in Python, but no id
         return bool in types
-    if isinstance(value, int):  # every int field is an id, which an integer column holds
-        return int in types and _an_id(value)
+    if isinstance(value, int):  # every int field is an id: one an integer column holds (a
+        # larger one would reach the database, where SQLite cannot even bind it)
+        return int in types and 0 < value <= DB_INT_MAX
     return isinstance(value, types)
-
-
-def _an_id(value: int) -> bool:
-    # A larger one would reach the database, where SQLite cannot even bind it.
-    return 0 < value <= DB_INT_MAX
 
 
 def auth_webinar_id(auth) -> int:
@@ -90,6 +86,6 @@ def auth_webinar_id(auth) -> int:
     if not isinstance(auth, dict):
         raise Refused(_("Format pesan tidak valid."))
     value = auth.get("webinar_id")
-    if not isinstance(value, int) or isinstance(value, bool) or not _an_id(value):
+    if not _valid(value, _INT):
         raise Refused(_("Data tidak lengkap atau tidak valid: %(field)s.", field="webinar_id"))
     return value
