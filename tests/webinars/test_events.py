@@ -79,6 +79,8 @@ class TestConnect:
         with app.app_context():
             rows = db.session.scalars(sa.select(WebinarConnection)).all()
             assert [row.closed_at is not None for row in rows] == [True]
+        assert call(trainer, "chat", webinar_id=room.id, text="Halo")["ok"] is False  # not in the room
+        assert errors(trainer)[-1] == "Anda belum bergabung di ruang webinar ini."
         monkeypatch.undo()
         # Told to retry, the page joins again: one open interval, in the room.
         assert call(trainer, "join", webinar_id=room.id)["ok"] is True

@@ -82,6 +82,10 @@ def call(sock, event, **data):
     return sock.emit(event, data, namespace=NS, callback=True)
 
 
+def unreachable(*args, **kwargs):
+    raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+
 def open_intervals(app, db, webinar_id, user_id=None):
     with app.app_context():
         query = sa.select(WebinarConnection).where(
@@ -336,9 +340,6 @@ class TestRefusedConnectsWriteNothing:
     ):
         http = browser(people["ani"])
 
-        def unreachable(*args, **kwargs):
-            raise OperationalError("SELECT", {}, Exception("connection refused"))
-
         # The whole database is gone: the room's statement and the user loader (the language of
         # a message is the user's) both fail.
         monkeypatch.setattr(webinar_events, "room_access", unreachable)
@@ -358,9 +359,6 @@ class TestRefusedConnectsWriteNothing:
         # fails, the connect is refused: the interval it opened must not stay open until the
         # stale sweep (attendance, hence JP, would count a person who never got in), nor the
         # socket stay in the presence buffer.
-        def unreachable(*args, **kwargs):
-            raise OperationalError("SELECT", {}, Exception("connection refused"))
-
         monkeypatch.setattr(attendance, "present_users", unreachable)
         sock = enter(browser(people["trainer"]), {"webinar_id": room.id})
         assert not sock.is_connected(NS)
@@ -378,9 +376,6 @@ class TestRefusedConnectsWriteNothing:
     def test_when_closing_it_fails_too_the_sweep_is_left_to_close_it(
         self, app, db, browser, enter, people, room, refusals, monkeypatch, caplog
     ):
-        def unreachable(*args, **kwargs):
-            raise OperationalError("SELECT", {}, Exception("connection refused"))
-
         monkeypatch.setattr(attendance, "present_users", unreachable)
         monkeypatch.setattr(attendance, "leave", unreachable)
         sock = enter(browser(people["trainer"]), {"webinar_id": room.id})
