@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from lms.accounts.models import Role, UserSession
 from lms.extensions import db
@@ -20,6 +21,11 @@ def last_used_an_hour_ago(app, user) -> datetime:
         )
         db.session.commit()
     return long_ago
+
+
+def unreachable(*args, **kwargs):
+    """Stands in for anything that reads the database while the database is gone."""
+    raise OperationalError("SELECT", {}, Exception("connection refused"))
 
 
 def at(minutes: float, start: datetime = T0) -> datetime:

@@ -11,7 +11,7 @@ from lms.webinars import attendance, presence
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Attendance, Registration, WebinarConnection
 from tests.factories import PASSWORD
-from tests.webinars.conftest import last_used_an_hour_ago
+from tests.webinars.conftest import last_used_an_hour_ago, unreachable
 
 NS = "/webinar"
 
@@ -68,9 +68,6 @@ class TestConnect:
     def test_a_join_event_failing_after_its_commit_leaves_no_interval_open(
         self, app, db, connect, people, room, monkeypatch
     ):
-        def unreachable(*args, **kwargs):
-            raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
-
         monkeypatch.setattr(attendance, "present_users", unreachable)
         trainer = connect(people["trainer"])
         reply = call(trainer, "join", webinar_id=room.id)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from socketio import packet
-from sqlalchemy.exc import OperationalError
 
 from lms.accounts import sessions
 from lms.accounts.models import User, UserSession
@@ -22,6 +21,7 @@ from lms.webinars import events as webinar_events
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Webinar, WebinarConnection
 from tests.factories import PASSWORD
+from tests.webinars.conftest import unreachable
 
 NS = "/webinar"
 LOGIN_FIRST = "Silakan masuk terlebih dahulu untuk bergabung ke webinar."
@@ -82,8 +82,10 @@ def call(sock, event, **data):
     return sock.emit(event, data, namespace=NS, callback=True)
 
 
-def unreachable(*args, **kwargs):
-    raise OperationalError("SELECT", {}, Exception("connection refused"))
+def set_webinar(app, db, webinar_id, **values):
+    with app.app_context():
+        db.session.execute(sa.update(Webinar).where(Webinar.id == webinar_id).values(**values))
+        db.session.commit()
 
 
 def open_intervals(app, db, webinar_id, user_id=None):
@@ -275,11 +277,7 @@ class TestRefusedConnectsWriteNothing:
     def test_registered_for_a_cancelled_webinar(
         self, app, db, browser, enter, people, room, refusals, count_queries
     ):
-        with app.app_context():
-            db.session.execute(
-                sa.update(Webinar).where(Webinar.id == room.id).values(cancelled_at=datetime.now(UTC))
-            )
-            db.session.commit()
+        set_webinar(app, db, room.id, cancelled_at=datetime.now(UTC))
         told = self.refused(
             app, db, enter, browser(people["ani"]), {"webinar_id": room.id}, refusals, count_queries
         )
@@ -292,11 +290,7 @@ class TestRefusedConnectsWriteNothing:
         assert told["message"] == "Webinar tidak ditemukan."
 
     def test_a_webinar_that_has_ended(self, app, db, browser, enter, people, room, refusals, count_queries):
-        with app.app_context():
-            db.session.execute(
-                sa.update(Webinar).where(Webinar.id == room.id).values(ended_at=datetime.now(UTC))
-            )
-            db.session.commit()
+        set_webinar(app, db, room.id, ended_at=datetime.now(UTC))
         told = self.refused(
             app, db, enter, browser(people["ani"]), {"webinar_id": room.id}, refusals, count_queries
         )

@@ -13,6 +13,7 @@ from lms.extensions import limiter, socketio
 from lms.webinars import broadcast, presence
 from lms.webinars import events as webinar_events
 from lms.webinars.models import WebinarConnection
+from tests.webinars.conftest import unreachable
 from tests.webinars.test_events import NS, call, connect, events  # noqa: F401 - fixtures
 
 DEAD_REDIS = "redis://127.0.0.1:9/0"  # the discard port: connection refused at once
@@ -125,12 +126,7 @@ def test_an_unreachable_database_is_said_plainly_in_the_room(
     room,
     monkeypatch,
 ):
-    from sqlalchemy.exc import OperationalError
-
     ani = connect(people["ani"], join=room)
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(webinar_events, "room_access", unreachable)
     reply = call(ani, "heartbeat", webinar_id=room.id)
@@ -149,14 +145,9 @@ def test_the_outage_message_needs_no_database_for_its_language(
     """The whole database gone: the language of a message is the user's, whose loading fails
     too, so the outage answer takes it from the `lang` cookie (or the default) instead of
     failing a second time out of the event."""
-    from sqlalchemy.exc import OperationalError
-
     from lms.accounts import sessions
 
     ani = connect(people["ani"], join=room)
-
-    def unreachable(*args, **kwargs):
-        raise OperationalError("SELECT", {}, Exception("connection refused"))
 
     monkeypatch.setattr(webinar_events, "room_access", unreachable)
     monkeypatch.setattr(sessions, "load_user", unreachable)
