@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect
 
@@ -58,17 +59,34 @@ class Network:
         self.context = context
         self._browser = context.browser.new_browser_cdp_session()
         self._workers: dict[str, str] = {}  # service worker target id -> our session id
+        self._answered: set[int] = set()  # ids of the messages the workers have answered
+        self._browser.on("Target.receivedMessageFromTarget", self._answer)
         self.attach(page)
 
     def _emulate(self, conditions: dict) -> None:
         self.cdp.send("Network.emulateNetworkConditions", conditions)
         self.context.set_offline(conditions["offline"])
-        for session in self._worker_sessions():
+        sent = {
             self._send(session, "Network.emulateNetworkConditions", conditions)
+            for session in self._worker_sessions()
+        }
+        # A message to a worker is only posted: until the worker answers, its fetches may still
+        # run under the old conditions (a page loaded right after `on()` got the offline page).
+        deadline = time.monotonic() + 5
+        while not sent <= self._answered:
+            assert time.monotonic() < deadline, "a service worker did not take the network conditions"
+            self._browser.send("Target.getTargets")  # a round trip, during which answers arrive
 
-    def _send(self, session: str, method: str, params: dict) -> None:
-        message = json.dumps({"id": next(_ids), "method": method, "params": params})
+    def _send(self, session: str, method: str, params: dict) -> int:
+        number = next(_ids)
+        message = json.dumps({"id": number, "method": method, "params": params})
         self._browser.send("Target.sendMessageToTarget", {"sessionId": session, "message": message})
+        return number
+
+    def _answer(self, event: dict) -> None:
+        number = json.loads(event["message"]).get("id")  # events from the worker carry none
+        if number is not None:
+            self._answered.add(number)
 
     def _worker_sessions(self) -> list[str]:
         targets = self._browser.send("Target.getTargets")["targetInfos"]
