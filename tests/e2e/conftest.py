@@ -336,7 +336,12 @@ def _empty_tables(app: Flask) -> None:
         tables = db.metadata.sorted_tables
         competencies = db.metadata.tables["competencies"]
         levels = db.metadata.tables["competency_levels"]
-        with db.engine.begin() as conn:
+        # Read first, then write in a transaction of its own whose first statement writes. On
+        # SQLite a transaction that has read and then writes fails at once ("database is
+        # locked", whatever the busy timeout) when the live server committed in between, as a
+        # room's disconnect closing its interval after the pages closed does; one that starts
+        # with its write waits for the lock instead.
+        with db.engine.connect() as conn:
             seeded = [
                 dict(row._mapping)
                 for row in conn.execute(sa.select(competencies).where(competencies.c.agency_id.is_(None)))
@@ -346,6 +351,7 @@ def _empty_tables(app: Flask) -> None:
                 dict(row._mapping)
                 for row in conn.execute(sa.select(levels).where(levels.c.competency_id.in_(seeded_ids)))
             ]
+        with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
                 conn.exec_driver_sql(f"TRUNCATE TABLE {names} CASCADE")
