@@ -129,8 +129,11 @@ class User(UserMixin, db.Model):
 
     # The server-side login session this object was loaded with (or just started); set by
     # accounts.sessions, never stored on the user row.
-    login_session = None  # UserSession | None
+    login_session = None  # sessions.LoginSession | None
     login_token = None  # str | None
+    # The roles read with the user by that statement, as a set of their own; forgotten as soon as
+    # `role_rows` changes (see the listener below), which then answers.
+    login_roles = None  # frozenset[Role] | None
     # What features asked to load with the logged-in user (sessions.load_with_user), by name.
     loaded_with: dict = {}  # replaced per instance, never mutated
 
@@ -147,6 +150,8 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> set[Role]:
+        if self.login_roles is not None:
+            return set(self.login_roles)
         return {row.role for row in self.role_rows}
 
     def has_role(self, *roles: Role) -> bool:
@@ -163,6 +168,15 @@ class User(UserMixin, db.Model):
         if self.agency is not None:
             return self.agency.timezone
         return "Asia/Jakarta"
+
+
+@sa.event.listens_for(User.role_rows, "append")
+@sa.event.listens_for(User.role_rows, "remove")
+@sa.event.listens_for(User.role_rows, "bulk_replace")
+def _forget_login_roles(user: User, *args) -> None:
+    """A change of the roles in this request (an admin editing their own) wins over the roles
+    read at login, which `User.roles` then stops answering from."""
+    user.login_roles = None
 
 
 class UserSession(db.Model):

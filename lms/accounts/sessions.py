@@ -2,7 +2,8 @@
 
 A login creates a `UserSession` row whose id is the SHA-256 of a random token; both cookies carry
 "<user id>:<token>" (Flask-Login's `get_id`). Every request loads the user, their roles and agency
-and the session in one statement; `last_seen_at` is written at most once per `SESSION_TOUCH_SECONDS`.
+and the session in one statement, with one ORM entity per row (the user; the agency joined to it)
+and the rest as plain columns; `last_seen_at` is written at most once per `SESSION_TOUCH_SECONDS`.
 Ending a session (logout, "end this session", password change or reset, an identity reset by HR)
 makes both cookies useless at once, in every process, and `sessions_ended` lets the webinar rooms
 close that session's Socket.IO connections.
@@ -15,20 +16,30 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..extensions import db
-from .models import User, UserSession
+from .models import Role, User, UserRole, UserSession
 from .signals import sessions_ended
 
 logger = logging.getLogger(__name__)
 
 TOKEN_MAX = 100  # longer "tokens" in a cookie are not ours: refused before any hashing
+
+
+@dataclass(slots=True)
+class LoginSession:
+    """What a request knows of the login session it was loaded with (`User.login_session`):
+    the row's id and when it was last used, read as plain columns, never as a `UserSession`."""
+
+    id: str
+    last_seen_at: datetime
 
 
 def token_hash(token: str) -> str:
@@ -48,7 +59,7 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None, at: dat
     )
     db.session.add(row)
     db.session.flush()
-    user.login_session, user.login_token = row, token
+    user.login_session, user.login_token = LoginSession(row.id, at), token
     logger.info("user %s: session %s started from %s", user.id, row.id[:12], row.ip_address)
     return row
 
@@ -76,10 +87,22 @@ def load_with_user(name: str, column: Callable[[], sa.ColumnElement]) -> None:
 
 @cache
 def _load_query() -> sa.Select:
-    # Built once; one statement reads the user, roles, agency (for the time zone), the session,
-    # and the values features registered with load_with_user.
+    # Built once; one statement, one row: the user and their agency (for the time zone) as ORM
+    # objects, and as plain columns the session, the roles (one string) and the values features
+    # registered with load_with_user. Each more entity in the row (the session, the role rows
+    # joined as a collection, which also takes `unique()`) cost more Python than the statement.
+    roles = (
+        sa.select(sa.func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+    )
     return (
-        sa.select(User, UserSession, *(column().label(f"extra_{name}") for name, column in _extras.items()))
+        sa.select(
+            User,
+            UserSession.last_seen_at,
+            roles,
+            *(column().label(f"extra_{name}") for name, column in _extras.items()),
+        )
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == sa.bindparam("user_id"),
@@ -88,7 +111,7 @@ def _load_query() -> sa.Select:
             UserSession.last_seen_at >= sa.bindparam("since"),
             User.active.is_(True),
         )
-        .options(joinedload(User.role_rows), joinedload(User.agency))
+        .options(joinedload(User.agency), lazyload(User.role_rows))
     )
 
 
@@ -100,12 +123,14 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
     if parsed is None:
         return None
     user_id, token = parsed
-    params = {"user_id": user_id, "session_id": token_hash(token), "since": now - idle}
-    row = db.session.execute(_load_query(), params).unique().one_or_none()
+    session_id = token_hash(token)
+    params = {"user_id": user_id, "session_id": session_id, "since": now - idle}
+    row = db.session.execute(_load_query(), params).one_or_none()
     if row is None:
         return None
-    user, session, *extras = row
-    user.login_session, user.login_token = session, token
+    user, last_seen_at, roles, *extras = row
+    user.login_session, user.login_token = LoginSession(session_id, last_seen_at), token
+    user.login_roles = frozenset(map(Role, roles.split(","))) if roles else frozenset()
     user.loaded_with = dict(zip(_extras, extras, strict=True))
     return user
 
@@ -156,18 +181,17 @@ def touch_seen(session_id: str, last_seen: datetime, *, now: datetime, every: ti
     return True
 
 
-def touch_due(session: UserSession, *, now: datetime, interval: timedelta) -> bool:
+def touch_due(session: LoginSession, *, now: datetime, interval: timedelta) -> bool:
     return session.last_seen_at <= now - interval
 
 
-def touch(session: UserSession, *, at: datetime, ip: str | None, user_agent: str | None) -> None:
+def touch(session: LoginSession, *, at: datetime, ip: str | None, user_agent: str | None) -> None:
     """Record that the session was used (one UPDATE); callers do it once every few minutes."""
     values = {"last_seen_at": at, "ip_address": (ip or "")[:45] or None}
     if user_agent:
         values["user_agent"] = user_agent[:255]
     db.session.execute(sa.update(UserSession).where(UserSession.id == session.id).values(**values))
-    for key, value in values.items():
-        setattr(session, key, value)
+    session.last_seen_at = at
 
 
 def active_sessions(user: User, *, now: datetime, idle: timedelta) -> list[UserSession]:
@@ -203,7 +227,7 @@ def end_session(user: User, session_id: str, *, at: datetime) -> bool:
     return bool(_end(user.id, [session_id], at=at))
 
 
-def end_sessions(user: User, *, at: datetime, keep: UserSession | None = None) -> list[str]:
+def end_sessions(user: User, *, at: datetime, keep: LoginSession | None = None) -> list[str]:
     """End every session of the user, or every one but `keep` (the one in use)."""
     return _end(user.id, None, at=at, keep=keep.id if keep is not None else None)
 

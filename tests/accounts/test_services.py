@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from lms.accounts import agencies, services, sessions
 from lms.accounts.errors import AccountError, PermissionDenied
-from lms.accounts.models import Role, User
+from lms.accounts.models import Role, User, UserRole
 from lms.accounts.nip import EmployeeType
 from tests.factories import PASSWORD, make_nip, make_pppk
 
@@ -186,6 +186,29 @@ class TestPasswords:
         for value in ("", "abc", "1", "1:", "x:y", "999999:token", f"{user.id}:" + "x" * 500, None):
             assert load(value) is None
         assert load(f"{user.id + 1}:{user.login_token}") is None  # the token is this user's only
+
+    def test_roles_read_with_the_user_give_way_to_a_change_in_the_request(self, ctx, db):
+        """The loader reads the roles as a column (issue 15), not as role rows; a change of the
+        rows afterwards (an admin editing their own roles) is what `roles` answers, before and
+        after the commit that expires the rows."""
+        user = services.create_user(new_user())
+        start(user)
+        cookie = user.get_id()
+        db.session.commit()
+        for commit in (False, True):
+            db.session.expunge_all()
+            loaded = load(cookie)
+            assert "role_rows" not in loaded.__dict__ and loaded.login_roles == {Role.LEARNER}
+            assert loaded.roles == {Role.LEARNER} and not loaded.has_role(Role.TRAINER)
+            loaded.role_rows = [UserRole(role=Role.LEARNER), UserRole(role=Role.TRAINER)]
+            if commit:
+                db.session.commit()  # the rows expire: read again, never the login's roles
+            assert loaded.roles == {Role.LEARNER, Role.TRAINER} and loaded.has_role(Role.TRAINER)
+            loaded.role_rows.pop()
+            assert loaded.roles == {Role.LEARNER}
+            db.session.commit() if commit else db.session.rollback()
+        db.session.expunge_all()
+        assert load(cookie).roles == {Role.LEARNER}
 
     def test_session_idle_too_long_has_ended(self, ctx, db):
         user = services.create_user(new_user())

@@ -142,6 +142,22 @@ class TestOneQueryPerRequest:
         assert "JOIN user_sessions" in loads[0] and "users" in loads[0]
         assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
 
+    def test_roles_come_with_the_user_and_no_statement_reads_them_apart(
+        self, app, make_user, agency, count_queries
+    ):
+        """Issue 15: the roles are a column of the user's statement, not role rows of their own
+        (which cost the ORM more than the statement): the menu for a trainer and HR admin shows
+        their pages, and no statement of the request reads `user_roles` but the user's."""
+        both = make_user(agency, roles=(Role.TRAINER, Role.AGENCY_ADMIN))
+        browser = device(app, both)
+        with count_queries() as statements:
+            page = browser.get("/")
+        assert 'href="/teach/"' in page.text and ">Kelola<" in page.text and ">Analitik SDM<" in page.text
+        assert len([s for s in statements if "user_roles" in s]) == 1, statements
+        assert "user_sessions" in next(s for s in statements if "user_roles" in s)
+        learner_page = device(app, make_user(agency)).get("/").text
+        assert 'href="/teach/"' not in learner_page and ">Kelola<" not in learner_page
+
     def test_last_seen_is_written_after_a_few_minutes(self, app, db, user):
         browser = device(app, user)
         old = datetime.now(UTC) - timedelta(minutes=10)
