@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.numbers import parse_pattern
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, render_template, request
 from flask import url_for as flask_url_for
 from flask.globals import request_ctx
 from flask_babel import (
@@ -147,6 +147,30 @@ def url_for(endpoint: str, /, **values) -> str:
     return url
 
 
+# Partials rendered once per key (kept_partial): the language and the URL root are part of it.
+_kept_partials: dict[tuple, Markup] = {}
+KEPT_PARTIALS = 1_000
+
+
+def kept_partial(name: str, /, *key) -> Markup:
+    """The partial template `name`, rendered once per `key` in this process and kept, for markup
+    that depends on nothing but the key, the language and the URL root: the main menu of a set of
+    roles costs some twenty template calls (texts, URLs, role checks) on every page otherwise.
+    Sets in the key count as frozen sets. Debug mode renders every time (templates change)."""
+    full = (
+        name,
+        str(get_locale()),
+        request.script_root,
+        *(frozenset(k) if isinstance(k, set) else k for k in key),
+    )
+    html = _kept_partials.get(full)
+    if html is None:
+        html = Markup(render_template(name))  # noqa: S704 - a template of ours, escaped by Jinja
+        if not current_app.debug and len(_kept_partials) < KEPT_PARTIALS:
+            _kept_partials[full] = html
+    return html
+
+
 def translations():
     """This request's translations, looked up once per locale: Flask-Babel's own lookup (three
     context look-ups and the locale's name built again) runs at every `_()` of a template, some
@@ -203,6 +227,7 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
     app.add_template_global(url_for)
+    app.add_template_global(kept_partial)
     app.add_template_global(panels)
 
     @app.after_request

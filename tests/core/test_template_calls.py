@@ -6,7 +6,9 @@ from flask import url_for as flask_url_for
 from flask_babel import force_locale
 from markupsafe import Markup
 
+from lms.accounts.models import Role
 from lms.core import templating
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -96,3 +98,54 @@ def test_url_for_follows_url_defaults_when_the_application_has_some(app):
             assert templating.url_for("courses.catalogue") == "/courses/?page=9"
         finally:
             del app.url_default_functions[None]
+
+
+class TestKeptPartials:
+    """`kept_partial` renders a partial once per key, language and URL root (issue 15: the menu,
+    offline texts and language buttons cost some thirty template calls on every page)."""
+
+    def test_rendered_once_per_key_language_and_root(self, app, monkeypatch):
+        monkeypatch.setattr(templating, "_kept_partials", {})
+        renders = []
+        real = templating.render_template
+        monkeypatch.setattr(templating, "render_template", lambda name: renders.append(name) or real(name))
+        page = app.jinja_env.from_string("{{ kept_partial('_languages.html', key) }}")
+        with app.test_request_context("/courses/"):
+            with force_locale("id"):
+                first = page.render(key={"a"})
+                assert page.render(key={"a"}) == first and len(renders) == 1  # a set is a key too
+                page.render(key={"b"})
+            with force_locale("en"):
+                english = page.render(key={"a"})
+        with app.test_request_context("/courses/", base_url="http://localhost/lms/"), force_locale("id"):
+            page.render(key={"a"})  # another URL root: rendered again (the count below)
+        assert len(renders) == 4
+        assert 'value="id" class="link" aria-current="true"' in first
+        assert 'value="en" class="link" aria-current="true"' in english
+
+    def test_in_debug_mode_nothing_is_kept(self, app, monkeypatch):
+        monkeypatch.setattr(templating, "_kept_partials", {})
+        monkeypatch.setattr(app, "debug", True)
+        with app.test_request_context("/"), force_locale("id"):
+            assert "Bahasa Indonesia" in templating.kept_partial("_languages.html")
+        assert templating._kept_partials == {}
+
+    def test_the_menu_follows_roles_agency_and_language(self, app, make_user, make_agency):
+        agency = make_agency(code="MENU")
+        hr_without_agency = make_user(None, roles=(Role.AGENCY_ADMIN,))
+        cases = [
+            (make_user(agency), set()),
+            (make_user(agency, roles=(Role.TRAINER,)), {"/teach/"}),
+            (make_user(agency, roles=(Role.AGENCY_ADMIN,)), {"/hr/", "/admin/"}),
+            (hr_without_agency, {"/admin/"}),
+            (make_user(None, roles=(Role.ADMIN,)), {"/hr/", "/teach/", "/admin/"}),
+        ]
+        for user, extra in cases * 2:  # the second round reads what the first one kept
+            browser = app.test_client()
+            assert browser.post("/login", data={"login": user.email, "password": PASSWORD}).status_code == 302
+            nav = browser.get("/").text.split('<nav aria-label="Menu utama">')[1].split("</nav>")[0]
+            assert {href for href in ("/teach/", "/hr/", "/admin/") if f'href="{href}"' in nav} == extra, user
+            assert ">Beranda<" in nav
+        browser.set_cookie("lang", "en")
+        english = browser.get("/")
+        assert ">Home<" in english.text and ">Beranda<" not in english.text
