@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
@@ -27,6 +28,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.inserts import insert_skipping_existing
+from ..core.together import json_array, rows_reader
 from ..extensions import db
 from . import search
 from .completion import (
@@ -258,9 +260,11 @@ def categories() -> list[str]:
 @dataclass
 class Outline:
     """A course's active modules, each with its active lessons, in order; and the quizzes and
-    webinars its rule requires with the learner's state, when they were read with it."""
+    webinars its rule requires with the learner's state, when they were read with it. Modules
+    and lessons are ORM objects (`outline`, `outline_and_done`), or on the learner's pages
+    `OutlineEntry`s (`course_outline`): read only their id, title and `required` through it."""
 
-    modules: list[tuple[Module, list[Lesson]]]
+    modules: list[tuple[Module | OutlineEntry, list[Lesson | OutlineEntry]]]
     items: list[RequiredItem] | None = None
 
     @property
@@ -307,78 +311,101 @@ def outline_and_done(course: Course, enrolment: Enrolment | None) -> tuple[Outli
     return Outline(list(modules.values())), done
 
 
+@dataclass(frozen=True, slots=True)
+class OutlineEntry:
+    """A module or a lesson of the outline a learning page reads with its course
+    (`course_outline`): what the outline, the progress and the navigation need of it, read as
+    JSON rather than as ORM objects (each entity of each row cost the ORM more Python than the
+    statement)."""
+
+    id: int
+    title: str
+    required: bool = True
+
+
 @cache
-def _outline_query(dialect: str) -> tuple[sa.Select, ItemColumns]:
-    # Built once, with bind parameters: building and keying a statement of this size costs more
-    # Python than running it.
-    items = item_columns(Course.id, Enrolment.user_id, dialect)
-    on_the_lesson = Lesson.id == sa.bindparam("body_of", type_=sa.Integer)
-    query = (
+def _outline_query(dialect: str, with_items: bool) -> tuple[sa.Select, Callable, ItemColumns | None]:
+    # Built once per dialect and need of items, with bind parameters: building and keying a
+    # statement of this size costs more Python than running it.
+    entries = (
         sa.select(
-            Course,
-            Enrolment,
-            Module,
-            Lesson,
-            LessonCompletion.id,
-            sa.case((on_the_lesson, Lesson.body_html)),
-            # Read on the lesson's row only: the required items for the learner's progress.
-            *(sa.case((on_the_lesson, column)) for column in items.columns),
+            Module.id.label("module_id"),
+            Module.title.label("module_title"),
+            Module.position.label("module_position"),
+            Lesson.id.label("id"),
+            Lesson.title.label("title"),
+            Lesson.required.label("required"),
+            Lesson.position.label("position"),
+            LessonCompletion.id.label("completion_id"),
         )
+        .select_from(
+            sa.outerjoin(
+                Module, Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None))
+            ).outerjoin(
+                LessonCompletion,
+                sa.and_(
+                    LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == Enrolment.id
+                ),
+            )
+        )
+        .where(Module.course_id == Course.id, Module.archived_at.is_(None))
+    )
+    items = item_columns(Course.id, Enrolment.user_id, dialect) if with_items else None
+    query = (
+        sa.select(Course, Enrolment, Lesson, json_array(entries, dialect), *(items.columns if items else ()))
+        .select_from(Course)
         .outerjoin(
             Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
         )
-        .outerjoin(Module, sa.and_(Module.course_id == Course.id, Module.archived_at.is_(None)))
-        .outerjoin(Lesson, sa.and_(Lesson.module_id == Module.id, Lesson.archived_at.is_(None)))
-        .outerjoin(
-            LessonCompletion,
-            sa.and_(LessonCompletion.lesson_id == Lesson.id, LessonCompletion.enrolment_id == Enrolment.id),
-        )
+        .outerjoin(Lesson, sa.and_(Lesson.course_id == Course.id, Lesson.id == sa.bindparam("lesson_id")))
         .where(Course.slug == sa.bindparam("slug"))
-        .order_by(Module.position, Module.id, Lesson.position, Lesson.id)
-        # Not the columns no learning page reads (a few timestamps and texts): the course's and
-        # the enrolment's are repeated on every row, each column costs the driver and the ORM.
+        # Not the columns no learning page reads (a few timestamps and texts).
         .options(
             *map(
                 defer,
                 (
                     *(Course.summary, Course.created_at, Course.updated_at, Course.published_at),
-                    *(Enrolment.enrolled_at, Enrolment.reminded_at, Module.summary),
-                    *(Lesson.body_md, Lesson.body_html, Lesson.source_file),
-                    *(Lesson.created_at, Lesson.updated_at),
+                    *(Enrolment.enrolled_at, Enrolment.reminded_at),
+                    *(Lesson.body_md, Lesson.source_file, Lesson.created_at, Lesson.updated_at),
                 ),
             )
         )
     )
-    return query, items
+    return query, rows_reader(entries), items
 
 
 def course_outline(
-    slug: str, user: User, *, body_of: int | None = None
-) -> tuple[Course | None, Enrolment | None, Outline, set[int]]:
-    """The course with this slug, the user's enrolment in it, its outline and the lessons done,
-    in one statement (the course outer-joined to the enrolment, its active modules and lessons
-    and the enrolment's completions). Lesson bodies are not read, but for lesson `body_of`; with
-    it, when the user is enrolled, the outline also holds the required items (`Outline.items`)."""
-    params = {"slug": slug, "user_id": user.id, "body_of": body_of}
-    query, item_reads = _outline_query(db.session.get_bind().dialect.name)
-    course = enrolment = items = None
-    modules: dict[int, tuple[Module, list[Lesson]]] = {}
+    slug: str, user: User, *, lesson_id: int | None = None, items: bool = False
+) -> tuple[Course | None, Enrolment | None, Outline, set[int], Lesson | None]:
+    """The course with this slug, the user's enrolment in it, its outline (of `OutlineEntry`s),
+    the lessons done and the course's lesson `lesson_id` (an ORM object, with its body), in one
+    statement of one row: the outline and the completions come as a JSON column. With `items`,
+    when the user is enrolled, the outline also holds the required items (`Outline.items`)."""
+    params = {"slug": slug, "user_id": user.id, "lesson_id": lesson_id}
+    dialect = db.session.get_bind().dialect.name
+    query, read_entries, item_reads = _outline_query(dialect, items)
+    row = db.session.execute(query, params).one_or_none()
+    if row is None:
+        return None, None, Outline([]), set(), None
+    course, enrolment, lesson, entries, *item_values = row
+    modules: dict[int, tuple[OutlineEntry, list[OutlineEntry]]] = {}
     done: set[int] = set()
-    for row in db.session.execute(query, params):
-        course, enrolment, module, lesson, completion_id, body_html, *item_values = row
-        if module is None:
-            continue
-        entry = modules.setdefault(module.id, (module, []))
-        if lesson is None:
-            continue
-        entry[1].append(lesson)
-        if completion_id is not None:
-            done.add(lesson.id)
-        if lesson.id == body_of:
-            set_committed_value(lesson, "body_html", body_html)
-            if enrolment is not None:
-                items = item_reads.items(course, enrolment.user_id, item_values)
-    return course, enrolment, Outline(list(modules.values()), items), done
+    in_order = sorted(
+        read_entries(entries),
+        key=lambda e: (e["module_position"], e["module_id"], e["position"] or 0, e["id"] or 0),
+    )
+    for entry in in_order:
+        lessons = modules.setdefault(
+            entry["module_id"], (OutlineEntry(entry["module_id"], entry["module_title"]), [])
+        )[1]
+        if entry["id"] is not None:
+            lessons.append(OutlineEntry(entry["id"], entry["title"], entry["required"]))
+            if entry["completion_id"] is not None:
+                done.add(entry["id"])
+    required = None
+    if item_reads is not None and enrolment is not None:
+        required = item_reads.items(course, enrolment.user_id, item_values)
+    return course, enrolment, Outline(list(modules.values()), required), done, lesson
 
 
 # ---------------------------------------------------------------- enrolment and progress

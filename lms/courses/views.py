@@ -91,21 +91,26 @@ def enrol(slug: str):
     return redirect(url_for(".learn", slug=slug))
 
 
-def _learning_context(slug: str, body_of: int | None = None):
-    """The course, the learner's enrolment (None in a trainer's preview), outline and done lessons,
-    in one statement; the body of lesson `body_of` only."""
-    course, enrolment, outline, done = learning.course_outline(slug, current_user, body_of=body_of)
+def _learning_context(slug: str, lesson_id: int | None = None, *, items: bool = False):
+    """The course, the learner's enrolment (None in a trainer's preview), outline (with the
+    required items if asked), done lessons and the lesson `lesson_id` with its body (404 unless
+    it is in the outline), in one statement."""
+    course, enrolment, outline, done, lesson = learning.course_outline(
+        slug, current_user, lesson_id=lesson_id, items=items
+    )
     visible_or_404(course)
     if enrolment is None and not services.can_edit(current_user, course):
         flash(_("Daftar ke kursus ini terlebih dahulu untuk mulai belajar."), "info")
         abort(redirect(url_for(".detail", slug=slug)))
-    return course, enrolment, outline, done
+    if lesson_id is not None and (lesson is None or outline.find(lesson_id) is None):
+        abort(404)
+    return course, enrolment, outline, done, lesson
 
 
 @bp.get("/<slug>/learn")
 @login_required
 def learn(slug: str):
-    course, _enrolment, outline, done = _learning_context(slug)
+    course, _enrolment, outline, done, _lesson = _learning_context(slug)
     lesson = learning.continue_lesson(outline.lessons, done)
     if lesson is None:
         flash(_("Kursus ini belum memiliki pelajaran."), "info")
@@ -117,9 +122,8 @@ def learn(slug: str):
 @read_only
 @login_required
 def lesson(slug: str, lesson_id: int):
-    course, enrolment, outline, done = _learning_context(slug, body_of=lesson_id)
-    current = outline.find(lesson_id) or abort(404)
-    previous, following = outline.neighbours(current)
+    course, enrolment, outline, done, current = _learning_context(slug, lesson_id, items=True)
+    previous, following = outline.neighbours(outline.find(lesson_id))
     progress = learning.progress(enrolment, outline.lessons, done, outline.items) if enrolment else None
     return render_template(
         "courses/lesson.html",
@@ -137,8 +141,7 @@ def lesson(slug: str, lesson_id: int):
 @bp.post("/<slug>/learn/<int:lesson_id>/done")
 @login_required
 def mark_done(slug: str, lesson_id: int):
-    course, enrolment, outline, _done = _learning_context(slug)
-    current = outline.find(lesson_id) or abort(404)
+    course, enrolment, _outline, _done, current = _learning_context(slug, lesson_id)
     if enrolment is None:
         flash(_("Pratinjau pengajar: kemajuan tidak dicatat."), "info")
         return redirect(url_for(".lesson", slug=slug, lesson_id=lesson_id))

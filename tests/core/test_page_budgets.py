@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from lms.accounts.models import Role, User
 from lms.careers import jp
 from lms.courses import learning
-from lms.courses.models import Course, Lesson
+from lms.courses.models import Course, Lesson, Module
 from lms.extensions import db
 from lms.offline import preferences
 from lms.quizzes import attempts, services
@@ -128,9 +128,15 @@ def test_course_outline_reads_one_lesson_body(app, db, make_user):
         slug, ids = course.slug, _lessons(course.id)
     with app.app_context():
         user = db.session.get(User, trainer.id)
-        found, enrolment, outline, done = learning.course_outline(slug, user, body_of=ids[1])
+        found, enrolment, outline, done, lesson = learning.course_outline(slug, user, lesson_id=ids[1])
         assert isinstance(found, Course) and enrolment is None and done == set()
-        assert [lesson.id for lesson in outline.lessons] == ids
-        assert "body_html" in outline.lessons[1].__dict__
-        assert "body_html" not in outline.lessons[0].__dict__
-        assert learning.course_outline("tidak-ada", user) == (None, None, learning.Outline([]), set())
+        assert [entry.id for entry in outline.lessons] == ids
+        assert isinstance(lesson, Lesson) and lesson.id == ids[1] and "body_html" in lesson.__dict__
+        # The outline's lessons are entries read as JSON, not ORM objects: no body is read for them.
+        assert all(isinstance(entry, learning.OutlineEntry) for entry in outline.lessons)
+        # That one lesson, no module or lesson entity per row of the outline.
+        loaded = [o for o in db.session.identity_map.values() if isinstance(o, Module | Lesson)]
+        assert loaded == [lesson]
+        assert learning.course_outline(slug, user)[4] is None
+        nowhere = (None, None, learning.Outline([]), set(), None)
+        assert learning.course_outline("tidak-ada", user) == nowhere

@@ -101,7 +101,7 @@ def test_the_lesson_reads_the_items_the_criteria_give(world):
     learner, *courses = world
     for course in courses:
         lesson = course.modules[0].lessons[0]
-        _course, enrolment, outline, _done = learning.course_outline(course.slug, learner, body_of=lesson.id)
+        outline = learning.course_outline(course.slug, learner, lesson_id=lesson.id, items=True)[2]
         expected = completion.required_items([course], learner.id)[course.id]
         assert _states(outline.items) == _states(expected) == EXPECTED[course.title]
         assert [(item.endpoint, item.values) for item in outline.items] == [
@@ -111,10 +111,10 @@ def test_the_lesson_reads_the_items_the_criteria_give(world):
 
 def test_without_a_lesson_or_an_enrolment_nothing_is_read(world):
     learner, every, _required_only = world
-    assert learning.course_outline(every.slug, learner)[2].items is None
-    stranger = factories.user(name="Bukan Peserta")
     lesson = every.modules[0].lessons[0]
-    assert learning.course_outline(every.slug, stranger, body_of=lesson.id)[2].items is None
+    assert learning.course_outline(every.slug, learner, lesson_id=lesson.id)[2].items is None
+    stranger = factories.user(name="Bukan Peserta")
+    assert learning.course_outline(every.slug, stranger, lesson_id=lesson.id, items=True)[2].items is None
 
 
 def test_the_home_page_counts_what_the_reports_count(world):

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from config import Config
 from lms.accounts.models import Role
+from lms.core.clock import utcnow
 from lms.courses import bundles, learning
 from lms.courses.bundle_io import read_bundle, zip_bytes
 from lms.courses.cli import SAMPLES_DIR
-from lms.courses.models import Course, Enrolment, Lesson
+from lms.courses.models import Course, Enrolment, Lesson, LessonCompletion
 from lms.extensions import db
 from tests import factories
 
@@ -197,6 +198,37 @@ def test_lesson_of_another_course_is_not_found(client, login, make_user, make_co
     foreign = lesson_ids(client.application, other.id)[0]
     assert client.get(f"/courses/{course.slug}/learn/{foreign}").status_code == 404
     assert client.post(f"/courses/{course.slug}/learn/{foreign}/done").status_code == 404
+
+
+def test_archived_lessons_and_lessons_of_archived_modules_are_not_found(
+    client, login, make_user, make_course, trainer
+):
+    """The lesson page and "done" take the lesson from the course's statement (issue 15) and
+    answer only for a lesson of its outline: archived, or in an archived module, is 404 and
+    records nothing."""
+    course = make_course(by=trainer, modules=2, lessons=2)
+    login(make_user())
+    client.post(f"/courses/{course.slug}/enrol")
+    app = client.application
+    with app.app_context():
+        lessons = db.session.scalars(
+            sa.select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.module_id, Lesson.id)
+        ).all()
+        archived, kept, *in_archived_module = lessons
+        archived.archived_at = in_archived_module[0].module.archived_at = utcnow()
+        archived_id, kept_id, hidden_id = archived.id, kept.id, in_archived_module[0].id
+        db.session.commit()
+    for gone in (archived_id, hidden_id):
+        assert client.get(f"/courses/{course.slug}/learn/{gone}").status_code == 404
+        assert client.post(f"/courses/{course.slug}/learn/{gone}/done").status_code == 404
+    page = client.get(f"/courses/{course.slug}/learn/{kept_id}")
+    assert page.status_code == 200 and f'data-lesson-id="{kept_id}"' in page.text
+    assert (
+        f'data-lesson-id="{archived_id}"' not in page.text
+        and f'data-lesson-id="{hidden_id}"' not in page.text
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LessonCompletion)) == 0
 
 
 def test_not_enrolled_learner_is_sent_to_course_page(client, login, make_user, course):
