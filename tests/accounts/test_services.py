@@ -206,7 +206,10 @@ class TestPasswords:
             assert loaded.roles == {Role.LEARNER, Role.TRAINER} and loaded.has_role(Role.TRAINER)
             loaded.role_rows.pop()
             assert loaded.roles == {Role.LEARNER}
-            db.session.commit() if commit else db.session.rollback()
+            if commit:
+                db.session.commit()
+            else:
+                db.session.rollback()
         db.session.expunge_all()
         assert load(cookie).roles == {Role.LEARNER}
 
