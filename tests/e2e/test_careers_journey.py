@@ -96,7 +96,9 @@ def expect_jp(page: Page, total: int) -> None:
 
 def heatmap_cell(page: Page, unit: str, competency: str):
     """The cell of a unit and a competency, found by the competency's name (the headers are words)."""
-    headers = page.locator("table.heatmap thead th").all_inner_texts()
+    headers = page.locator("table.heatmap thead th")
+    expect(headers).not_to_have_count(0)  # all_inner_texts() does not wait for a page being loaded
+    headers = headers.all_inner_texts()
     column = headers.index(competency)
     row = page.locator("table.heatmap tbody tr").filter(has=page.get_by_role("link", name=unit, exact=True))
     return row.locator("th, td").nth(column)

@@ -64,8 +64,9 @@ def test_timed_quiz_survives_a_lost_connection(contexts, live_db):
 
     second, page = _login(contexts, seeded["email"])
     page.get_by_role("link", name="Kuis Uji").click()  # the home page offers the open attempt
-    assert page.url == attempt_url
-    assert page.locator("fieldset.question .prose").all_inner_texts() == prompts
+    # The click starts a navigation and returns: wait for the attempt page, then read it.
+    expect(page).to_have_url(attempt_url)
+    expect(page.locator("fieldset.question .prose")).to_have_text(prompts)
     jp = page.locator("fieldset.question", has_text="Satu JP")
     expect(jp.get_by_label("Benar")).to_be_checked()
     page.locator("fieldset.question", has_text="Singkatan").get_by_label("Jawaban").fill("siasn")
