@@ -7,6 +7,9 @@ their owners read Indonesian best). Times are stored in UTC and shown in the use
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,18 +26,27 @@ TIMEZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
-def select_locale() -> str:
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The request's language, as Babel's `Locale` (parsed once per language: Flask-Babel would
+    parse the code again at every request)."""
     languages = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = current_user._get_current_object()  # None outside a request
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return _locale(user.locale)
     if request:
         cookie = request.cookies.get(LANG_COOKIE)
         if cookie in languages:
-            return cookie
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+            return _locale(cookie)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def select_timezone() -> str:
-    if current_user and current_user.is_authenticated:
-        return current_user.effective_timezone
+    user = current_user._get_current_object()
+    if user is not None and user.is_authenticated:
+        return user.effective_timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]

@@ -22,7 +22,6 @@ import time
 
 import socketio
 from blinker import Namespace
-from flask.sessions import SecureCookieSessionInterface
 
 logger = logging.getLogger(__name__)
 
@@ -86,29 +85,3 @@ class ResilientRedisManager(socketio.RedisManager):
                 self._set_split(True, exc)
                 time.sleep(retry_sleep)  # cooperative under gevent (monkey-patched)
                 retry_sleep = min(retry_sleep * 2, MAX_RETRY_SECONDS)
-
-
-class SocketSessionInterface(SecureCookieSessionInterface):
-    """The signed cookie session, decoded once per Socket.IO connection instead of at every event,
-    with its serializer built once.
-
-    Flask-SocketIO runs each event in a request context made from the connection's environ and
-    then swaps in the copy of the session it keeps per connection (`environ["saved_session"]`);
-    Flask had already verified and decoded the cookie for that context, for nothing, at every
-    heartbeat. Here the kept copy is returned at once. Page requests never carry it.
-    """
-
-    def open_session(self, app, request):
-        saved = request.environ.get("saved_session")
-        if saved is not None:
-            return saved
-        return super().open_session(app, request)
-
-    def get_signing_serializer(self, app):
-        # Flask builds the serializer for every request that reads or writes the cookie; it
-        # depends only on the keys, so it is kept until they change (a test swapping keys).
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        kept = app.extensions.get("lms_session_serializer")
-        if kept is None or kept[0] != keys:
-            kept = app.extensions["lms_session_serializer"] = (keys, super().get_signing_serializer(app))
-        return kept[1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,9 +14,13 @@ from ..accounts.models import User
 
 def user_key(user: User) -> str:
     """Stable per user and site, says nothing about the user: caches and queues are named by it."""
-    secret = current_app.config["SECRET_KEY"].encode()
     # The id from the identity map: after a POST's commit the logged-in user is expired, and
     # `user.id` would load the whole user again for this header.
     identity = sa.inspect(user).identity
-    user_id = identity[0] if identity else user.id
-    return hmac.new(secret, f"offline-user:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
+    return _key(current_app.config["SECRET_KEY"], identity[0] if identity else user.id)
+
+
+@lru_cache(maxsize=4096)
+def _key(secret: str, user_id: int) -> str:
+    # Every page asks twice (its header and its template): the HMAC is made once per user.
+    return hmac.new(secret.encode(), f"offline-user:{user_id}".encode(), hashlib.sha256).hexdigest()[:20]

@@ -95,6 +95,25 @@ def test_static_files_are_fingerprinted_and_cached(client):
         assert "max-age=31536000" in response.headers["Cache-Control"]
 
 
+def test_a_gzipped_static_file_is_answered_304_when_the_browser_has_it(client):
+    href = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', client.get("/login").text).group(1)
+    gzip = {"Accept-Encoding": "gzip"}
+    with client.get(href, headers=gzip) as first:
+        etag = first.headers["ETag"]
+        assert first.headers["Content-Encoding"] == "gzip" and etag.endswith(':gzip"')
+    with client.get(href, headers={**gzip, "If-None-Match": etag}) as again:
+        assert again.status_code == 304 and again.data == b""
+    with client.get(href, headers={**gzip, "If-None-Match": '"another"'}) as changed:
+        assert changed.status_code == 200 and changed.data
+
+
+def test_pages_without_a_validator_are_never_304(client):
+    page = client.get(
+        "/login", headers={"Accept-Encoding": "gzip", "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    )
+    assert page.status_code == 200 and "ETag" not in page.headers and page.data
+
+
 def test_times_are_shown_in_the_user_zone(app):
     from datetime import UTC, datetime
 
