@@ -8,8 +8,9 @@ SQLite), and the answer is decoded back into one list of dicts per name.
 
 JSON knows strings, numbers, booleans and null: timestamps and dates come back as text and are
 parsed here from the column types of each query (timestamps aware UTC, like `UTCDateTime`);
-booleans (SQLite's 0 and 1) become bool. Row order inside an aggregate is not guaranteed: a
-caller that needs an order sorts the rows it gets back.
+booleans (SQLite's 0 and 1) become bool; a JSON column's value is its JSON (SQLite's text
+parsed). Row order inside an aggregate is not guaranteed: a caller that needs an order sorts the
+rows it gets back.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from ..extensions import db
 from .clock import as_utc
 
 
-def _decoder(column_type: sa.types.TypeEngine) -> Callable[[Any], Any] | None:
+def _decoder(column_type: sa.types.TypeEngine, dialect: str) -> Callable[[Any], Any] | None:
     kind = column_type.impl if isinstance(column_type, sa.types.TypeDecorator) else column_type
+    if isinstance(kind, sa.JSON):
+        # PostgreSQL nests a JSON column's value; SQLite's is text, which comes back as a string.
+        return None if dialect == "postgresql" else lambda value: None if value is None else json.loads(value)
     if isinstance(kind, sa.DateTime):
         return lambda value: as_utc(datetime.fromisoformat(value)) if value else None
     if isinstance(kind, sa.Date):
@@ -59,16 +63,16 @@ def json_array(query: sa.Select, dialect: str) -> sa.ScalarSelect:
     """The rows of `query` as one JSON array, to put as a column into another statement, where
     it may refer to that statement's tables (a correlated subquery: the query's own FROM, joins
     and WHERE, its columns folded into the aggregate, its ORDER BY dropped: sort what you get).
-    Read the value back with `rows_reader(query)`."""
+    Read the value back with `rows_reader(query, dialect)`."""
     aggregate = _aggregate(query.selected_columns, dialect)
     return query.with_only_columns(aggregate, maintain_column_froms=True).order_by(None).scalar_subquery()
 
 
-def _decoders(query: sa.Select) -> dict[str, Callable]:
+def _decoders(query: sa.Select, dialect: str) -> dict[str, Callable]:
     return {
         column.name: decode
         for column in query.selected_columns
-        if (decode := _decoder(column.type)) is not None
+        if (decode := _decoder(column.type, dialect)) is not None
     }
 
 
@@ -80,10 +84,10 @@ def _decode(value: Any, decoders: dict[str, Callable]) -> list[dict[str, Any]]:
     return rows
 
 
-def rows_reader(query: sa.Select) -> Callable[[Any], list[dict[str, Any]]]:
-    """What turns the value of a `json_array(query)` column back into the query's rows (dicts by
-    column name, typed as `read_together` types them)."""
-    decoders = _decoders(query)
+def rows_reader(query: sa.Select, dialect: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """What turns the value of a `json_array(query, dialect)` column back into the query's rows
+    (dicts by column name, typed as `read_together` types them)."""
+    decoders = _decoders(query, dialect)
     return lambda value: _decode(value, decoders)
 
 
@@ -98,7 +102,7 @@ def _statement(queries: dict[str, Callable[[], sa.Select]], dialect: str):
     if found is None:
         built = {name: make() for name, make in queries.items()}
         statement = sa.select(*(_json_rows(query, dialect).label(name) for name, query in built.items()))
-        decoders = {name: _decoders(query) for name, query in built.items()}
+        decoders = {name: _decoders(query, dialect) for name, query in built.items()}
         found = _statements[key] = (statement, decoders)
     return found
 

@@ -208,7 +208,7 @@ def item_columns(course_id: sa.ColumnElement, user_id: sa.ColumnElement, dialect
         with_items,
         tuple(json_array(query, dialect) for query in queries),
         {
-            c.name: (index, rows_reader(query))
+            c.name: (index, rows_reader(query, dialect))
             for index, (c, query) in enumerate(zip(along, queries, strict=True))
         },
     )

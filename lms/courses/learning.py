@@ -28,7 +28,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.inserts import insert_skipping_existing
-from ..core.together import json_array, rows_reader
+from ..core.together import json_array, read_together, rows_reader
 from ..extensions import db
 from . import search
 from .completion import (
@@ -371,7 +371,7 @@ def _outline_query(dialect: str, with_items: bool) -> tuple[sa.Select, Callable,
             )
         )
     )
-    return query, rows_reader(entries), items
+    return query, rows_reader(entries, dialect), items
 
 
 def course_outline(
@@ -623,9 +623,36 @@ def enrolments_with_progress(user: User) -> list[EnrolmentProgress]:
 # ---------------------------------------------------------------- the learner's home panel
 
 
+@dataclass(frozen=True)
+class CourseBrief:
+    """What the home panel shows of a course, and its rule for counting progress."""
+
+    id: int
+    slug: str
+    title: str
+    completion_rule: dict | None
+
+
+@dataclass(frozen=True)
+class EnrolmentBrief:
+    """An enrolment as the home panel reads it: plain values from the page's shared statement."""
+
+    id: int
+    user_id: int
+    course_id: int
+    course: CourseBrief
+    enrolled_at: Any
+    due_date: date | None
+    completed_at: Any
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
 @dataclass
 class EnrolmentSummary:
-    enrolment: Enrolment
+    enrolment: EnrolmentBrief
     progress: Progress
 
 
@@ -653,81 +680,117 @@ def _done_count(*, required_only: bool) -> sa.ScalarSelect:
     return (query.where(Lesson.required.is_(True)) if required_only else query).scalar_subquery()
 
 
-@lru_cache(maxsize=16)
-def _with_counts(query: sa.Select, items_dialect: str | None = None) -> tuple[sa.Select, ItemColumns | None]:
-    # Kept for a query built once (learner_summary's): building this statement costs more Python
-    # than running it. Queries built per call (reports) pass through the small cache.
+# The lessons an open enrolment counts (required, all) and has done (required, all): columns of a
+# statement on `Enrolment`, 0 for a completed enrolment. The home page and the reports both count
+# progress with them.
+_COUNTS = ("required_total", "all_total", "required_done", "all_done")
+
+
+def _count_columns() -> list[sa.ColumnElement]:
     open_only = Enrolment.completed_at.is_(None)
-    query = query.add_columns(
-        *(
-            sa.case((open_only, count), else_=0)
-            for count in (
+    return [
+        sa.case((open_only, count), else_=0).label(name)
+        for name, count in zip(
+            _COUNTS,
+            (
                 _lesson_count(required_only=True),
                 _lesson_count(required_only=False),
                 _done_count(required_only=True),
                 _done_count(required_only=False),
-            )
+            ),
+            strict=True,
         )
-    ).options(joinedload(Enrolment.course))
-    if items_dialect is None:
-        return query, None
-    items = item_columns(Enrolment.course_id, Enrolment.user_id, items_dialect)
-    return query.add_columns(*(sa.case((open_only, column)) for column in items.columns)), items
+    ]
 
 
-def with_progress(
-    query: sa.Select, params: dict | None = None, *, items_along: bool = False
-) -> list[tuple[Enrolment, Progress]]:
+def _progress(enrolment, rule: dict | None, counts, items: list[RequiredItem]) -> Progress:
+    required_total, all_total, required_done, all_done = counts
+    finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
+    return make_progress(enrolment, finished, total, items)
+
+
+@lru_cache(maxsize=16)
+def _with_counts(query: sa.Select) -> sa.Select:
+    # Kept for a query built once; queries built per call (reports) pass through the small cache.
+    return query.add_columns(*_count_columns()).options(joinedload(Enrolment.course))
+
+
+def with_progress(query: sa.Select, params: dict | None = None) -> list[tuple[Enrolment, Progress]]:
     """The enrolments a select of `Enrolment` returns (any learners, any courses), each with its
     progress exactly as the learner's own pages count it (lessons the rule counts, required
     quizzes and webinars): the query's one statement with the lessons counted and done, then one
     or two queries per completion criterion for the open enrolments, whatever their number (one
-    per criterion when they are all one learner's). `params`: values of the query's bindparams.
-    `items_along` reads the required items in the statement itself, a subquery per open
-    enrolment: for a learner's own few enrolments (the home page), not for a report's thousands."""
-    statement, item_reads = _with_counts(query, db.session.get_bind().dialect.name if items_along else None)
-    rows = db.session.execute(statement, params or {}).all()
+    per criterion when they are all one learner's). `params`: values of the query's bindparams."""
+    rows = db.session.execute(_with_counts(query), params or {}).all()
     open_rows = [row for row in rows if row[0].completed_at is None]
-    if item_reads is None:
-        pairs = [(row[0].user_id, row[0].course_id) for row in open_rows]
-        found = required_items_for(pairs, [row[0].course for row in open_rows])
-        required = [found.get((row[0].user_id, row[0].course_id), []) for row in rows]
-    else:
-        required = [
-            item_reads.items(row[0].course, row[0].user_id, row[5:]) if row[0].completed_at is None else []
-            for row in rows
-        ]
-    progress_of = []
-    for row, items in zip(rows, required, strict=True):
-        e, required_total, all_total, required_done, all_done = row[:5]
-        rule = e.course.completion_rule
-        finished, total = _counts(rule, required_done, all_done), _counts(rule, required_total, all_total)
-        progress_of.append((e, make_progress(e, finished, total, items)))
-    return progress_of
+    pairs = [(row[0].user_id, row[0].course_id) for row in open_rows]
+    found = required_items_for(pairs, [row[0].course for row in open_rows])
+    return [
+        (e, _progress(e, e.course.completion_rule, counts, found.get((e.user_id, e.course_id), [])))
+        for e, *counts in rows
+    ]
 
 
 @cache
-def _summary_query() -> sa.Select:
-    # Built once, with a bind parameter: the home page runs it on every request.
+def _summary_items() -> ItemColumns:
+    return item_columns(Enrolment.course_id, Enrolment.user_id, db.engine.dialect.name)
+
+
+def summary_rows() -> sa.Select:
+    """The learner's enrolments (bind parameter `user_id`) with their counts and, for the open
+    ones, the required items as JSON: a read of the home page's shared statement
+    (`core.together`), so the panel costs no statement of its own."""
+    items = _summary_items()
+    open_only = Enrolment.completed_at.is_(None)
     return (
-        sa.select(Enrolment)
+        sa.select(
+            Enrolment.id,
+            Enrolment.course_id,
+            Enrolment.enrolled_at,
+            Enrolment.due_date,
+            Enrolment.completed_at,
+            Course.slug,
+            Course.title,
+            Course.completion_rule,
+            *_count_columns(),
+            *(sa.case((open_only, column)).label(f"items_{n}") for n, column in enumerate(items.columns)),
+        )
+        .join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == sa.bindparam("user_id"))
-        .order_by(Enrolment.due_date.is_(None), Enrolment.due_date, Enrolment.enrolled_at.desc())
+    )
+
+
+def summary_of(rows: list[dict[str, Any]], user_id: int) -> LearnerSummary:
+    """The home panel's summary from the rows `summary_rows` read: assigned courses by due date,
+    the others most recently enrolled first."""
+    items = _summary_items()
+    summaries, completed = [], 0
+    for row in rows:
+        course = CourseBrief(row["course_id"], row["slug"], row["title"], row["completion_rule"])
+        enrolment = EnrolmentBrief(
+            row["id"], user_id, course.id, course, row["enrolled_at"], row["due_date"], row["completed_at"]
+        )
+        if enrolment.is_complete:
+            completed += 1
+            continue
+        values = [row[f"items_{n}"] for n in range(len(items.columns))]
+        required = items.items(course, user_id, values)
+        counts = [row[name] for name in _COUNTS]
+        progress = _progress(enrolment, course.completion_rule, counts, required)
+        summaries.append(EnrolmentSummary(enrolment, progress))
+    summaries.sort(key=lambda s: (s.enrolment.due_date or date.max, -s.enrolment.enrolled_at.timestamp()))
+    return LearnerSummary(
+        in_progress=[s for s in summaries if s.enrolment.due_date is None],
+        assigned=[s for s in summaries if s.enrolment.due_date is not None],
+        completed_count=completed,
     )
 
 
 def learner_summary(user: User) -> LearnerSummary:
     """Courses in progress and assigned (with progress, required quizzes and webinars counted)
-    and the number completed: the enrolments with their lessons counted and done and the
-    required items of the open courses, in one statement (`with_progress`, which the reports use
-    too, reading the items apart)."""
-    rows = with_progress(_summary_query(), {"user_id": user.id}, items_along=True)
-    summaries = [EnrolmentSummary(e, p) for e, p in rows if e.completed_at is None]
-    return LearnerSummary(
-        in_progress=[s for s in summaries if s.enrolment.due_date is None],
-        assigned=[s for s in summaries if s.enrolment.due_date is not None],
-        completed_count=len(rows) - len(summaries),
-    )
+    and the number completed, in one statement (the home page reads it with its other panels)."""
+    rows = read_together({"summary": summary_rows}, {"user_id": user.id})["summary"]
+    return summary_of(rows, user.id)
 
 
 # ---------------------------------------------------------------- assignment by an agency admin

@@ -222,9 +222,10 @@ def assign(slug: str):
     return render_template("courses/assign.html", course=course, form=form)
 
 
-def learner_panel(user):
-    summary = learning.learner_summary(user)
-    return "courses/_home_panel.html", {"summary": summary}
+def learner_panel(user, rows):
+    return "courses/_home_panel.html", {"summary": learning.summary_of(rows, user.id)}
 
 
-register_home_panel(learner_panel, order=20)
+register_home_panel(
+    learner_panel, order=20, reads=learning.summary_rows, params=lambda user: {"user_id": user.id}
+)

@@ -2,9 +2,9 @@
 
 The lesson page: the user (with low-data mode), then the course with the enrolment, outline,
 lessons done and the required quizzes and webinars with the learner's state (one statement).
-The home page: the user, the courses with their progress and required items (one statement),
-and one statement for the short lists of the other panels (open attempts, certificates, JP of
-the year, upcoming webinars, evaluations; `core.together`).
+The home page: the user, then one statement for every panel (`core.together`): the courses with
+their progress and required items, open attempts, certificates, JP of the year, upcoming
+webinars, evaluations.
 """
 
 from __future__ import annotations
@@ -103,9 +103,9 @@ def test_lesson_and_home_pages_keep_issue_15_budgets(app, client, login, count_q
     print(f"statements (lesson, home) for 1 and 3 courses of each kind: {counts}")
     assert counts[1] == counts[3]
     # Issue 15: lesson <= 3, home <= 4. The lesson's required quizzes and webinars are read with its
-    # outline, the home page's with the enrolments (the evaluations panel reads in the shared
-    # statement too): the user, then one statement (lesson) or two (home).
-    assert counts[1] == (2, 3)
+    # outline, the home page's with the enrolments, in the statement every panel shares: the
+    # user, then one statement.
+    assert counts[1] == (2, 2)
 
 
 def test_low_data_mode_is_read_with_the_user(app, client, login, make_user, count_queries):

@@ -479,10 +479,10 @@ def test_catalogue_and_lesson_pages_use_a_bounded_number_of_queries(
     # lesson: user (with low-data mode); course with the enrolment, outline and lessons done. A rule
     # that counts quizzes adds one (tests/core/test_page_budgets.py: 3 in all, issue 15's budget).
     assert lesson_count == 2
-    # home: user; courses in progress with their counts; one statement for the short lists of the
-    # panels registered with reads= (core.together), the evaluations waiting among them. Required
-    # quizzes add one (tests/core/test_page_budgets.py: 4 in all, issue 15's budget).
-    assert home_count == 3
+    # home: user; one statement for every panel registered with reads= (core.together): the courses
+    # with their counts and required items, the evaluations waiting among them
+    # (tests/core/test_page_budgets.py: the same with every panel holding data).
+    assert home_count == 2
 
 
 def test_trainer_previews_own_draft_without_recording_progress(client, login, make_course, trainer):
