@@ -32,19 +32,19 @@ def login_required(view):
     return wrapped
 
 
-def course_summary(course: Course) -> dict:
+def course_summary(course: Course | learning.CourseCard) -> dict:
+    card = course if isinstance(course, learning.CourseCard) else learning.card_of(course)
     return {
-        "slug": course.slug,
-        "title": course.title,
-        "summary": course.summary,
-        "category": course.category,
-        "jp": course.jp,
-        "version": course.version,
+        "slug": card.slug,
+        "title": card.title,
+        "summary": card.summary,
+        "category": card.category,
+        "jp": card.jp,
+        "version": card.version,
         "competencies": [
-            {"code": award.competency.code, "name": award.competency.name, "level": award.level}
-            for award in course.competencies
+            {"code": tag.code, "name": tag.name, "level": tag.level} for tag in card.competencies
         ],
-        "url": url_for("courses.detail", slug=course.slug),
+        "url": url_for("courses.detail", slug=card.slug),
     }
 
 

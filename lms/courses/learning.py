@@ -74,8 +74,9 @@ def catalogue_query(flt: CatalogueFilter, match: search.Match | None) -> tuple[s
     return (query if match is None else match.apply(query)), _filter_values(flt)
 
 
-def _filters_in_use(flt: CatalogueFilter) -> tuple[bool, bool, bool, bool]:
-    return bool(flt.category), bool(flt.competency), flt.jp_min is not None, flt.jp_max is not None
+def _filters_in_use(flt: CatalogueFilter) -> tuple[str, bool, bool, bool, bool]:
+    dialect = db.session.get_bind().dialect.name
+    return dialect, bool(flt.category), bool(flt.competency), flt.jp_min is not None, flt.jp_max is not None
 
 
 def _filter_values(flt: CatalogueFilter) -> dict[str, Any]:
@@ -87,13 +88,54 @@ def _filter_values(flt: CatalogueFilter) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=16)
-def _filtered(category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
+@dataclass(frozen=True)
+class CourseTag:
+    """A competency (and level) a course awards, as the catalogue shows it."""
+
+    code: str
+    name: str
+    level: int
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """A course as the catalogue lists it: plain values, its competencies as `CourseTag`s."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    category: str
+    jp: int
+    version: int
+    created_by_id: int | None
+    competencies: tuple[CourseTag, ...]
+
+
+@cache
+def _tags() -> sa.Select:
+    return (
+        sa.select(
+            Competency.code.label("code"),
+            Competency.name.label("name"),
+            CourseCompetency.level.label("level"),
+            CourseCompetency.competency_id.label("competency_id"),
+        )
+        .join(Competency, Competency.id == CourseCompetency.competency_id)
+        .where(CourseCompetency.course_id == Course.id)
+    )
+
+
+_CARD = (Course.id, Course.slug, Course.title, Course.summary, Course.category, Course.jp, Course.version)
+
+
+@lru_cache(maxsize=32)
+def _filtered(dialect: str, category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
     # Built once per combination: building and keying this statement cost more than running it.
+    # Plain columns and the competencies as one JSON column: no ORM object per course and tag.
     query = (
-        sa.select(Course)
+        sa.select(*_CARD, Course.created_by_id, json_array(_tags(), dialect).label("tags"))
         .where(Course.status == CourseStatus.PUBLISHED)
-        .options(joinedload(Course.competencies).joinedload(CourseCompetency.competency))
         .order_by(Course.title, Course.id)
     )
     if category:
@@ -121,9 +163,32 @@ def _one_page(query: sa.Select) -> sa.Select:
     )
 
 
-@lru_cache(maxsize=16)
-def _one_page_filtered(*filters_in_use: bool) -> sa.Select:
+@lru_cache(maxsize=32)
+def _one_page_filtered(*filters_in_use) -> sa.Select:
     return _one_page(_filtered(*filters_in_use))
+
+
+@cache
+def _read_tags(dialect: str) -> Callable[[Any], list[dict[str, Any]]]:
+    return rows_reader(_tags(), dialect)
+
+
+def card_of(course: Course) -> CourseCard:
+    """The card of a course already loaded as an ORM object (its competencies are loaded)."""
+    return CourseCard(
+        *(getattr(course, column.key) for column in _CARD),
+        course.created_by_id,
+        tuple(CourseTag(cc.competency.code, cc.competency.name, cc.level) for cc in course.competencies),
+    )
+
+
+def _card(row, read_tags) -> CourseCard:
+    tags = sorted(read_tags(row.tags), key=lambda tag: tag["competency_id"])
+    return CourseCard(
+        *row[: len(_CARD)],
+        row.created_by_id,
+        tuple(CourseTag(tag["code"], tag["name"], tag["level"]) for tag in tags),
+    )
 
 
 @dataclass
@@ -131,7 +196,7 @@ class CataloguePage:
     """One page of the catalogue, shaped like Flask-SQLAlchemy's Pagination (which the templates
     and the API read), but fetched with its total in the same statement."""
 
-    items: list[Course]
+    items: list[CourseCard]
     page: int
     per_page: int
     total: int
@@ -168,13 +233,10 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     query, params = catalogue_query(flt, match)
     # A search's statement is new each time (its words are in it): not worth keeping.
     one_page = _one_page_filtered(*_filters_in_use(flt)) if match is None else _one_page(query)
-    rows = (
-        db.session.execute(one_page, {**params, "limit": per_page, "offset": (page - 1) * per_page})
-        .unique()
-        .all()
-    )
-    items = [course for course, _total in rows]
-    total = rows[0][1] if rows else 0
+    rows = db.session.execute(one_page, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    read_tags = _read_tags(db.session.get_bind().dialect.name)
+    items = [_card(row, read_tags) for row in rows]
+    total = rows[0].total if rows else 0
     if not items and page > 1:  # past the last page: the window saw no row to count
         total = db.session.scalar(
             sa.select(sa.func.count()).select_from(query.options().order_by(None).subquery()), params

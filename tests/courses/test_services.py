@@ -277,6 +277,21 @@ def test_progress_and_continue_where_left_off(trainer, learner, make_course):
 # ---------------------------------------------------------------- catalogue
 
 
+def test_catalogue_cards_carry_every_competency_once_in_order(trainer, make_course, app):
+    course = make_course(by=trainer, title="Dua Kompetensi", competencies=[("KOM", 2), ("INT", 3)])
+    page = learning.catalogue(learning.CatalogueFilter(search="Dua Kompetensi"))
+    (card,) = [c for c in page.items if c.id == course.id]
+    assert (card.slug, card.title, card.jp, card.category) == (course.slug, course.title, course.jp, "Umum")
+    db.session.expire(course, ["competencies"])  # loaded again, in the relationship's order
+    expected = tuple(
+        learning.CourseTag(cc.competency.code, cc.competency.name, cc.level) for cc in course.competencies
+    )
+    assert card.competencies == expected and {t.code for t in expected} == {"KOM", "INT"}
+    assert learning.card_of(course) == card  # the API's course shape, from an ORM course
+    filtered = learning.catalogue(learning.CatalogueFilter(competency="int"), per_page=100).items
+    assert [c.competencies for c in filtered if c.id == course.id] == [expected]
+
+
 def test_catalogue_search_and_filters(trainer, make_course):
     # Other tests may have committed published courses: the page counts are taken relative to them.
     base = learning.catalogue(learning.CatalogueFilter()).total
