@@ -8,6 +8,14 @@ Python calls. This cursor hands out a sequence that builds them on first use, fr
 the statement produced even if the cursor has run another one since.
 
 `install(dbapi_connection)` makes it the connection's cursor class (on connect, lms.extensions).
+
+It also lets psycopg keep the conversion of longer statements. psycopg turns a statement's
+`%(name)s` placeholders into `$n` with a regular expression and keeps the result, but only for
+statements up to 4,096 characters (`MAX_CACHED_STATEMENT_LENGTH`, against ORMs' ever-different
+multi-row INSERTs): the home page's one statement for every panel, some 7,000 characters, was
+parsed again at every page, some 0.2 ms. Our statements are built once each, so the long ones are
+few and always the same; psycopg's cache stays bounded (128 statements), and statements with
+many parameters (bulk INSERTs) still pass it by (`MAX_CACHED_STATEMENT_PARAMS`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg
+from psycopg import _queries
 from psycopg.pq import ExecStatus
+
+LONGEST_KEPT_STATEMENT = 32_768  # characters
 
 _ROWS = frozenset(
     status
@@ -67,3 +78,5 @@ class Cursor(psycopg.Cursor):
 
 def install(dbapi_connection: psycopg.Connection) -> None:
     dbapi_connection.cursor_factory = Cursor
+    # psycopg reads its module's limit at each statement (psycopg/_queries.py, PostgresQuery.convert).
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, LONGEST_KEPT_STATEMENT)

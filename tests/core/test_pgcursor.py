@@ -46,3 +46,29 @@ def test_statements_read_the_same_rows_first_and_later(ctx):
     first = db.session.execute(query).one()  # SQLAlchemy reads the description
     again = db.session.execute(query).one()  # ... and then keeps its own
     assert first._mapping == again._mapping == {"angka": 7, "kata": "tujuh"}
+
+
+def test_the_home_page_statement_is_converted_once(app, client, make_user, login):
+    """psycopg keeps the conversion of statements up to LONGEST_KEPT_STATEMENT characters: the
+    home page's statement for every panel, longer than psycopg's own 4,096, is parsed once."""
+    from psycopg import _queries
+
+    login(make_user())
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        with app.app_context():
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    longest = max(statements, key=len).encode()
+    assert 4_096 < len(longest) <= pgcursor.LONGEST_KEPT_STATEMENT
+    before = _queries._query2pg.cache_info()
+    _queries._query2pg(longest, "utf-8")  # as psycopg asks for it: the statement's bytes, the encoding
+    after = _queries._query2pg.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)
