@@ -320,6 +320,9 @@ def test_media_served_with_safe_headers(client, login, make_user, trainer, cours
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("inline")
     assert "sandbox" in response.headers["Content-Security-Policy"]
+    # The media's own policy stands alone: the site-wide one is not added beside it.
+    assert len(response.headers.getlist("Content-Security-Policy")) == 1
+    assert len(response.headers.getlist("X-Content-Type-Options")) == 1
     response = client.get(urls[1])
     response.close()
     assert response.mimetype == "application/pdf"
