@@ -233,7 +233,9 @@ def catalogue(flt: CatalogueFilter, page: int = 1, per_page: int = PAGE_SIZE) ->
     query, params = catalogue_query(flt, match)
     # A search's statement is new each time (its words are in it): not worth keeping.
     one_page = _one_page_filtered(*_filters_in_use(flt)) if match is None else _one_page(query)
-    rows = db.session.execute(one_page, {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    values = {**params, "limit": per_page, "offset": (page - 1) * per_page}
+    # Plain columns: on the session's connection, without the ORM's result handling.
+    rows = db.session.connection().execute(one_page, values).all()
     read_tags = _read_tags(db.session.get_bind().dialect.name)
     items = [_card(row, read_tags) for row in rows]
     total = rows[0].total if rows else 0
