@@ -86,6 +86,41 @@ def test_csrf_is_enforced(app, client, monkeypatch):
     assert "kata sandi salah" in response.text
 
 
+def _logout_token(page: str) -> str:
+    return re.search(
+        r'action="/logout"[^>]*>\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page
+    ).group(1)
+
+
+def test_a_session_s_signed_csrf_token_is_kept_and_accepted(app, client, make_user, login, monkeypatch):
+    from lms.core import templating
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setattr(templating, "_signed_csrf", {})
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    user = make_user()
+    answer = client.post("/login", data={"csrf_token": token, "login": user.email, "password": PASSWORD})
+    assert answer.status_code == 302
+    first, again = _logout_token(client.get("/").text), _logout_token(client.get("/courses/").text)
+    assert first == again and len(templating._signed_csrf) == 1  # signed once for this session
+    other = app.test_client()
+    other_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', other.get("/login").text)
+    assert other_token.group(1) != first  # another session, another token
+    assert client.post("/logout", data={"csrf_token": other_token.group(1)}).status_code == 400
+    assert client.post("/logout", data={"csrf_token": first}).status_code == 302
+
+
+def test_with_a_time_limit_csrf_tokens_are_signed_at_each_page(app, client, make_user, login, monkeypatch):
+    from lms.core import templating
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    monkeypatch.setattr(templating, "_signed_csrf", {})
+    login(make_user())
+    assert _logout_token(client.get("/").text)
+    assert templating._signed_csrf == {}
+
+
 def test_static_files_are_fingerprinted_and_cached(client):
     html = client.get("/login").text
     href = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{12})"', html).group(1)
