@@ -10,7 +10,9 @@ its own copy.
 
 Socket.IO events reuse the connection's session: Flask-SocketIO runs each event in a request
 context made from the connection's environ and then swaps in the copy of the session it keeps per
-connection (`environ["saved_session"]`), so that copy is returned at once.
+connection (`environ["saved_session"]`), so that copy is returned at once. A Socket.IO connection
+verifies its cookie once and keeps the session for its lifetime: the rooms process (thousands of
+connections, each cookie seen once) keeps no cookie here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 
 KEPT_COOKIES = 2_000
+SOCKET_PATH = "/socket.io/"  # Flask-SocketIO's default path (lms/__init__.py does not change it)
 PLAIN = (str, int, float, bool, type(None))
 
 
@@ -47,7 +50,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if all(type(value) in PLAIN for value in data.values()):
+        if not request.path.startswith(SOCKET_PATH) and all(type(value) in PLAIN for value in data.values()):
             if len(self._verified) >= KEPT_COOKIES:
                 self._verified.clear()
             self._verified[cookie] = (serializer, signed_at.timestamp(), data)

@@ -9,9 +9,9 @@ from flask import flash, get_flashed_messages, session
 from lms.core import cookie_session
 
 
-def _open(app, cookie: str | None):
+def _open(app, cookie: str | None, path: str = "/"):
     headers = {"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={cookie}"} if cookie else {}
-    with app.test_request_context("/", headers=headers) as context:
+    with app.test_request_context(path, headers=headers) as context:
         return app.session_interface.open_session(app, context.request)
 
 
@@ -79,3 +79,11 @@ def test_the_kept_cookies_are_bounded(app, monkeypatch):
 
 def test_no_cookie_is_an_empty_session(app):
     assert dict(_open(app, None)) == {}
+
+
+def test_socket_connections_keep_no_cookie(app):
+    """A Socket.IO connection decodes its cookie once and keeps its session: the rooms process,
+    with thousands of connections, would only hold a copy of each."""
+    cookie = _signed(app, {"_user_id": "9"})
+    assert _open(app, cookie, "/socket.io/?EIO=4&transport=websocket")["_user_id"] == "9"
+    assert cookie not in app.session_interface._verified
