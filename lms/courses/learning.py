@@ -796,15 +796,15 @@ def with_progress(query: sa.Select, params: dict | None = None) -> list[tuple[En
 
 
 @cache
-def _summary_items() -> ItemColumns:
-    return item_columns(Enrolment.course_id, Enrolment.user_id, db.engine.dialect.name)
+def _summary_items(dialect: str) -> ItemColumns:
+    return item_columns(Enrolment.course_id, Enrolment.user_id, dialect)
 
 
 def summary_rows() -> sa.Select:
     """The learner's enrolments (bind parameter `user_id`) with their counts and, for the open
     ones, the required items as JSON: a read of the home page's shared statement
     (`core.together`), so the panel costs no statement of its own."""
-    items = _summary_items()
+    items = _summary_items(db.session.get_bind().dialect.name)
     open_only = Enrolment.completed_at.is_(None)
     return (
         sa.select(
@@ -827,7 +827,7 @@ def summary_rows() -> sa.Select:
 def summary_of(rows: list[dict[str, Any]], user_id: int) -> LearnerSummary:
     """The home panel's summary from the rows `summary_rows` read: assigned courses by due date,
     the others most recently enrolled first."""
-    items = _summary_items()
+    items = _summary_items(db.session.get_bind().dialect.name)
     summaries, completed = [], 0
     for row in rows:
         course = CourseBrief(row["course_id"], row["slug"], row["title"], row["completion_rule"])
