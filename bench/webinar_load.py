@@ -536,7 +536,7 @@ def run_platform(url, secret, args, tmp, app, webinar_id, cookies, schema) -> di
     print(
         f"worker memory (RSS): {baseline / 1024:.0f} MiB idle, "
         f"{result['rss_kib'] / 1024:.0f} MiB with everyone joined "
-        f"(~{per_participant:.0f} KiB per participant), "
+        f"(~{per_participant:.1f} KiB per participant), "
         f"{result['rss_end_kib'] / 1024:.0f} MiB at the end"
     )
     if latencies:
@@ -686,7 +686,7 @@ def run_ceiling(directory: Path, args, tmp: Path) -> dict:
     }
     print(
         f"bare ceiling: {summary['joins_s']:.1f} s for all joins, "
-        f"{summary['cpu_ms_per_join']:.1f} ms CPU each, ~{summary['kib_per_participant']:.0f} KiB per "
+        f"{summary['cpu_ms_per_join']:.1f} ms CPU each, ~{summary['kib_per_participant']:.1f} KiB per "
         f"participant, broadcast p99 {summary['p99_ms']:.0f} ms",
         flush=True,
     )
@@ -696,7 +696,7 @@ def run_ceiling(directory: Path, args, tmp: Path) -> dict:
 METRICS = (
     ("joins_s", "joins, all (s)", "{:.1f}"),
     ("cpu_ms_per_join", "CPU per join (ms)", "{:.1f}"),
-    ("kib_per_participant", "KiB per participant", "{:.0f}"),
+    ("kib_per_participant", "KiB per participant", "{:.1f}"),
     ("p99_ms", "broadcast p99 (ms)", "{:.0f}"),
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
+from sqlalchemy import orm as sa_orm
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, INSTANCE_DIR, Config
@@ -80,6 +81,10 @@ def create_app(config: str | type[Config] | Config | None = None, **overrides) -
     register_template_helpers(app)
     register_compression(app)
     register_input_guard(app)
+    # The models' relationships resolved now, once per process, rather than by whichever request
+    # queries first: a page worker forked from a preloading master shares the result (the page
+    # benchmark's memory), and a rooms process has it before its first participant.
+    sa_orm.configure_mappers()
     if app.config["PROXY_FIX_X_FOR"]:
         n = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -40,7 +40,7 @@ from ..core.i18n import LANG_COOKIE
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
 from ..core.reads import start_reading
-from ..core.sockets import require_login
+from ..core.sockets import forget_routing_miss, require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import RoomAccess, RoomWebinar, require_moderator, room_access
@@ -160,6 +160,7 @@ class WebinarNamespace(Namespace):
     def on_connect(self, auth=None):
         # Nothing but a refusal leaves this handler: Flask-SocketIO calls a connect handler that
         # raised TypeError once more without `auth`, which would connect outside the room.
+        forget_routing_miss()
         try:
             if "_user_id" not in session:  # only a "remember me" cookie: Flask-Login restores the login
                 require_login(str(LOGIN_FIRST))
@@ -210,6 +211,7 @@ class WebinarNamespace(Namespace):
         emit("joined", {"ok": True, **reply}, ignore_queue=True)
 
     def on_disconnect(self, reason=None):
+        forget_routing_miss()
         db.session().expire_on_commit = False
         presence.beats().forget(request.sid)
         for attempt in (1, 2):
@@ -233,6 +235,7 @@ class WebinarNamespace(Namespace):
         return self.socketio._handle_event(self._dispatch, event, self.namespace, *args)
 
     def _dispatch(self, *args):
+        forget_routing_miss()
         event = request.event["message"]
         # This event's own session: what it loaded stays usable after its commit, without a
         # reload of the user and the webinar for every emit that follows.

@@ -260,3 +260,22 @@ def test_the_session_serializer_is_kept_until_the_keys_change(app, monkeypatch):
         rotated.loads(cookie)  # the old key no longer signs, nor verifies
     monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [kept.secret_keys[-1]])
     assert interface.get_signing_serializer(app).loads(cookie) == {"_user_id": "7"}  # rotated gently
+
+
+def test_the_models_are_configured_when_the_app_is_built_not_by_the_first_query():
+    """Issue 15: a preloading master configures the mappers once for every page worker it forks,
+    and a rooms process before its first participant. A fresh interpreter, as a server starts."""
+    import subprocess
+    import sys
+
+    script = (
+        "from lms import create_app\n"
+        "from lms.extensions import db\n"
+        "mappers = list(db.Model.registry.mappers)\n"
+        "assert mappers and not any(m.configured for m in mappers)\n"
+        "create_app('test')\n"
+        "print(sum(not m.configured for m in mappers))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
