@@ -296,11 +296,11 @@ def postgres_masters() -> list[int]:
     return [pid for pid, ppid in found.items() if ppid not in found]
 
 
-def server_cpu(app_pid: int) -> float:
+def server_cpu(app_pid: int) -> tuple[float, float]:
     """CPU seconds so far of the application (gunicorn master and workers, replaced workers
     included) and of every PostgreSQL process of the machine (ended backends included). Shared
     PostgreSQL: other databases' work counts too, so run on a quiet machine."""
-    return tree_cpu(app_pid) + sum(tree_cpu(master) for master in postgres_masters())
+    return tree_cpu(app_pid), sum(tree_cpu(master) for master in postgres_masters())
 
 
 @dataclass
@@ -308,7 +308,8 @@ class Run:
     requests: int = 0
     seconds: float = 0.0
     p99_ms: float = 0.0
-    cpu_s: float = 0.0
+    cpu_s: float = 0.0  # the application's and PostgreSQL's
+    db_cpu_s: float = 0.0  # PostgreSQL's part
     errors: int = 0
     rates: list[float] = field(default_factory=list)
 
@@ -317,14 +318,15 @@ UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 def wrk(url: str, conns: int, seconds: int, script: Path, app_pid: int) -> Run:
-    before = server_cpu(app_pid)
+    app_before, db_before = server_cpu(app_pid)
     done = subprocess.run(  # noqa: S603
         ["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-s", str(script), url],  # noqa: S607
         capture_output=True,
         text=True,
         check=True,
     )
-    cpu = server_cpu(app_pid) - before
+    app_after, db_after = server_cpu(app_pid)
+    db_cpu = db_after - db_before
     out = done.stdout
     served = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
@@ -335,7 +337,8 @@ def wrk(url: str, conns: int, seconds: int, script: Path, app_pid: int) -> Run:
         requests=served,
         seconds=seconds,
         p99_ms=float(p99.group(1)) * UNITS[p99.group(2)],
-        cpu_s=cpu,
+        cpu_s=app_after - app_before + db_cpu,
+        db_cpu_s=db_cpu,
         errors=errors,
     )
 
@@ -429,6 +432,7 @@ def main() -> None:
                         f"round {round_no + 1} c={conns} {page:<10} {run.requests / run.seconds:8.1f} req/s "
                         f"p99 {run.p99_ms:7.1f} ms  "
                         f"cpu {1000 * run.cpu_s / max(run.requests, 1):6.2f} ms/page"
+                        f" (db {1000 * run.db_cpu_s / max(run.requests, 1):4.2f})"
                         f"  errors {run.errors}  load {os.getloadavg()[0]:.1f}",
                         flush=True,
                     )
