@@ -1,4 +1,6 @@
 import re
+import subprocess
+import sys
 
 import pytest
 from itsdangerous import BadSignature
@@ -265,9 +267,6 @@ def test_the_session_serializer_is_kept_until_the_keys_change(app, monkeypatch):
 def test_the_models_are_configured_when_the_app_is_built_not_by_the_first_query():
     """Issue 15: a preloading master configures the mappers once for every page worker it forks,
     and a rooms process before its first participant. A fresh interpreter, as a server starts."""
-    import subprocess
-    import sys
-
     script = (
         "from lms import create_app\n"
         "from lms.extensions import db\n"
