@@ -205,17 +205,17 @@ def csrf_token() -> str:
     if signed is not None:
         return signed
     config = current_app.config
-    raw = session.get("csrf_token")
     signs_each_time = config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None  # Flask-WTF's defaults
-    if raw is None or signs_each_time or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token":
+    if signs_each_time or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token":
         return generate_csrf()
-    key = (raw, config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
-    signed = _signed_csrf.get(key)
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get("csrf_token")
+    signed = None if raw is None else _signed_csrf.get((raw, secret))
     if signed is None:
-        signed = generate_csrf()
+        signed = generate_csrf()  # and gives a session without a raw token (new, or just logged in) one
         if len(_signed_csrf) >= SIGNED_CSRF_KEPT:
             _signed_csrf.clear()
-        _signed_csrf[key] = signed
+        _signed_csrf[session["csrf_token"], secret] = signed
     g.csrf_token = signed
     return signed
 

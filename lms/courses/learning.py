@@ -265,7 +265,7 @@ def catalogue_filters() -> Filters:
     seconds = current_app.config["CATALOGUE_FILTERS_SECONDS"]
     now = time.monotonic()
     kept = current_app.extensions.get("lms_catalogue_filters")
-    if kept is not None and kept[0] > now:
+    if seconds > 0 and kept is not None and kept[0] > now:
         return kept[1]
     found = _read_catalogue_filters()
     if seconds > 0:

@@ -1,9 +1,10 @@
+import itertools
 import re
 import subprocess
 import sys
 
 import pytest
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, TimestampSigner
 from werkzeug.exceptions import NotFound
 
 from config import ProductionConfig
@@ -99,6 +100,8 @@ def test_a_session_s_signed_csrf_token_is_kept_and_accepted(app, client, make_us
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     monkeypatch.setattr(templating, "_signed_csrf", {})
+    seconds = itertools.count(1_800_000_000)  # every signing a second later: a token signed again differs
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda signer: next(seconds))
     page = client.get("/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     user = make_user()

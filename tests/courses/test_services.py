@@ -1,5 +1,6 @@
 """Course services: authoring, publishing, enrolment, completion, progress, catalogue, assignment."""
 
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -367,7 +368,7 @@ def test_a_process_keeps_the_catalogue_filters_for_a_while(
     clock = [1000.0]
     monkeypatch.setattr(learning.time, "monotonic", lambda: clock[0])
     monkeypatch.setitem(app.config, "CATALOGUE_FILTERS_SECONDS", 60)
-    monkeypatch.delitem(app.extensions, "lms_catalogue_filters", raising=False)
+    monkeypatch.setitem(app.extensions, "lms_catalogue_filters", None)  # and gone again after the test
     make_course(by=trainer, title="Kursus A", category="Etika")
     first = learning.catalogue_filters()
     make_course(by=trainer, title="Kursus B", category="Kearsipan")
@@ -378,7 +379,18 @@ def test_a_process_keeps_the_catalogue_filters_for_a_while(
     assert "Kearsipan" not in first[0]
     clock[0] += 2
     assert "Kearsipan" in learning.catalogue_filters()[0]  # a minute later, read again
-    monkeypatch.delitem(app.extensions, "lms_catalogue_filters")
+
+
+def test_with_no_keeping_configured_the_catalogue_filters_are_read_at_every_call(
+    ctx, app, trainer, make_course, count_queries, monkeypatch
+):
+    stale = ((), ())
+    monkeypatch.setitem(app.extensions, "lms_catalogue_filters", (time.monotonic() + 3600, stale))
+    monkeypatch.setitem(app.config, "CATALOGUE_FILTERS_SECONDS", 0)
+    make_course(by=trainer, title="Kursus A", category="Etika")
+    with count_queries() as statements:
+        assert "Etika" in learning.catalogue_filters()[0]  # what another setting left is not used
+    assert len(statements) == 1
 
 
 # ---------------------------------------------------------------- assignment
