@@ -348,6 +348,7 @@ def test_a_timed_attempt_keeps_answers_offline_and_the_server_applies_the_deadli
     page.goto(f"/quizzes/{seeded['quiz']}")
     expect(page.locator("main")).to_contain_text("Kuis berwaktu memerlukan koneksi internet")
     page.get_by_role("button", name="Mulai mengerjakan").click()
+    page.wait_for_load_state()  # the deferred autosave script listens before the first answer
     attempt_id = int(page.locator("form[data-attempt]").get_attribute("data-attempt"))
 
     def question(text):

@@ -51,6 +51,7 @@ def test_timed_quiz_survives_a_lost_connection(contexts, live_db):
     first, page = _login(contexts, seeded["email"])
     page.goto(f"/quizzes/{seeded['quiz']}")
     page.get_by_role("button", name="Mulai mengerjakan").click()
+    page.wait_for_load_state()  # the deferred autosave script listens before the first answer
     expect(page.locator("[data-deadline]")).to_be_visible()
     prompts = page.locator("fieldset.question .prose").all_inner_texts()
     attempt_url = page.url
