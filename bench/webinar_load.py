@@ -129,7 +129,7 @@ def seed(url: str, secret: str, participants: int):
     from lms import create_app
     from lms.accounts.models import Role, User, UserRole
     from lms.accounts.sessions import start_session
-    from lms.extensions import db
+    from lms.extensions import db, login_manager
     from lms.webinars.models import Registration, Webinar
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=secret)
@@ -159,9 +159,20 @@ def seed(url: str, secret: str, participants: int):
         for user in users:
             start_session(user, ip="127.0.0.1", user_agent="bench", at=now)
         db.session.commit()
-        # The session cookie the login page would have set, signed with the server's key.
+        # The session cookie a browser holds in the room, signed with the server's key: what the
+        # login page set (Flask-Login's digest of the browser among it) and the CSRF token of the
+        # room page's forms.
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [f"session={serializer.dumps({'_user_id': u.get_id(), '_fresh': True})}" for u in users]
+        browser_environ = {"HTTP_USER_AGENT": "bench", "REMOTE_ADDR": "127.0.0.1"}
+        with app.test_request_context(environ_base=browser_environ):
+            browser = login_manager._session_identifier_generator()
+        cookies = [
+            "session="
+            + serializer.dumps(
+                {"_fresh": True, "_id": browser, "_user_id": u.get_id(), "csrf_token": secrets.token_hex(20)}
+            )
+            for u in users
+        ]
         webinar_id = webinar.id
         db.engine.dispose()
     return app, webinar_id, cookies

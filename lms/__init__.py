@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from .core.input_guard import register as register_core_input_guard
 from .core.reads import register as register_reads
 from .core.realtime import ResilientRedisManager, queue_split
 from .core.security import register as register_core_security
+from .core.sockets import mount as mount_socketio
 from .core.sockets import register as register_default_namespace
 from .core.templating import register as register_core_templating
 from .core.uploads import register as register_upload_limits
@@ -113,6 +115,17 @@ def greenlets_patched() -> bool:
     return monkey is not None and monkey.is_module_patched("socket")
 
 
+def lighten_greenlets() -> None:
+    """In a rooms process, greenlets do not record where they were spawned.
+
+    gevent keeps, for every greenlet, the ten innermost frames of the code that spawned it, the
+    greenlet that did and its locals (for debugging tools): 34 small objects, some 2 KiB, per
+    participant of a full room, and a stack walk at every spawn. Setting GEVENT_TRACK_GREENLET_TREE
+    in the environment (to 1 to debug) decides instead."""
+    if greenlets_patched() and "GEVENT_TRACK_GREENLET_TREE" not in os.environ:
+        sys.modules["gevent"].config.track_greenlet_tree = False  # imported: it patched this process
+
+
 def engine_options(config, *, greenlets: bool) -> dict:
     """The connection pool for this process.
 
@@ -133,6 +146,7 @@ def engine_options(config, *, greenlets: bool) -> dict:
 
 def configure_extensions(app: Flask) -> None:
     app.session_interface = CookieSessionInterface()
+    lighten_greenlets()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config, greenlets=greenlets_patched())
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
         # A stopped Redis refuses at once; one that hangs must not hang every page for long.
@@ -162,6 +176,7 @@ def configure_extensions(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         max_http_buffer_size=app.config["SOCKETIO_MAX_HTTP_BUFFER_SIZE"],
     )
+    mount_socketio(app, socketio)
 
 
 def register_blueprints(app: Flask) -> None:

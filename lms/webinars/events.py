@@ -40,7 +40,7 @@ from ..core.i18n import LANG_COOKIE
 from ..core.outage import database_unavailable, discard_session
 from ..core.ratelimit import counter
 from ..core.reads import start_reading
-from ..core.sockets import forget_routing_miss, require_login
+from ..core.sockets import forget_routing_miss, keep_only_the_login, require_login
 from ..extensions import db, limiter, socketio
 from . import attendance, presence, room
 from .access import RoomAccess, RoomWebinar, require_moderator, room_access
@@ -174,6 +174,7 @@ class WebinarNamespace(Namespace):
             raise
         except Exception as exc:
             raise _connect_failed(exc) from None
+        keep_only_the_login()
 
     def _join_at_connect(self, auth) -> None:
         """A connect that names its webinar joins its room: the join event's pipeline (flood

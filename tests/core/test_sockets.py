@@ -1,5 +1,8 @@
 """Socket.IO refuses anonymous connections on every namespace, with the reason in the user's language."""
 
+import gc
+import json
+
 import pytest
 from socketio import packet
 
@@ -60,3 +63,80 @@ def test_room_page_shows_the_refusal_reason():
 
     script = (Path(__file__).resolve().parents[2] / "static" / "webinar-room.js").read_text()
     assert 'socket.on("connect_error"' in script and "err.message" in script
+
+
+# ---------------------------------------------------------------- the WSGI entry (issue 15)
+
+
+def wsgi_call(app, path, query_string="", **extra):
+    """Call the app's WSGI entry as gunicorn does (its socket in the environ); status, environ."""
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path=path, query_string=query_string).get_environ()
+    environ.update({"gunicorn.socket": object(), **extra})
+    status = []
+    body = b"".join(app.wsgi_app(environ, lambda s, headers, exc_info=None: status.append(s)))
+    return status[0], environ, body
+
+
+def classes() -> int:
+    return sum(isinstance(o, type) for o in gc.get_objects())
+
+
+def test_a_page_request_defines_no_class_and_copies_no_environ(app):
+    gc.collect()
+    gc.disable()
+    try:
+        before = classes()
+        for _ in range(5):
+            status, environ, _body = wsgi_call(app, "/")
+            assert status.startswith(("200", "302"))
+            assert "eventlet.input" not in environ and "flask.app" not in environ
+        assert classes() - before == 0
+    finally:
+        gc.enable()
+
+
+def test_a_socket_keeps_the_handshake_environ_itself(app):
+    status, environ, body = wsgi_call(app, "/socket.io/", "EIO=4&transport=polling")
+    assert status.startswith("200")
+    eio_sid = json.loads(body.decode()[1:])["sid"]  # engine.io's OPEN packet: "0{...}"
+    server = app.wsgi_app.engineio_app  # this app's (`socketio.server` is the newest app's)
+    try:
+        kept = server.environ[eio_sid]
+        assert kept is environ  # not a copy beside the one gunicorn's request holds
+        assert kept["flask.app"] is app and "eventlet.input" not in kept
+    finally:
+        server.eio._trigger_event("disconnect", eio_sid, "test", run_async=False)
+        server.eio.sockets.pop(eio_sid, None)
+
+
+def test_other_paths_under_the_socket_prefix_are_pages(app):
+    status, environ, _body = wsgi_call(app, "/socket.io")  # no trailing slash: not Socket.IO's
+    assert status.startswith("404") and "flask.app" not in environ
+
+
+@pytest.mark.parametrize(("env", "tracked"), [({}, False), ({"GEVENT_TRACK_GREENLET_TREE": "1"}, True)])
+def test_a_rooms_process_does_not_track_where_greenlets_were_spawned(monkeypatch, env, tracked):
+    import gevent
+
+    import lms
+
+    monkeypatch.setattr(gevent.config, "track_greenlet_tree", True)
+    monkeypatch.delenv("GEVENT_TRACK_GREENLET_TREE", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(lms, "greenlets_patched", lambda: True)
+    lms.lighten_greenlets()
+    assert gevent.config.track_greenlet_tree is tracked
+
+
+def test_a_page_worker_leaves_gevent_alone(monkeypatch):
+    import gevent
+
+    import lms
+
+    monkeypatch.setattr(gevent.config, "track_greenlet_tree", True)
+    monkeypatch.delenv("GEVENT_TRACK_GREENLET_TREE", raising=False)
+    lms.lighten_greenlets()  # this test process is not patched by gevent
+    assert gevent.config.track_greenlet_tree is True
