@@ -119,8 +119,8 @@ def lighten_greenlets() -> None:
     """In a rooms process, greenlets do not record where they were spawned.
 
     gevent keeps, for every greenlet, the ten innermost frames of the code that spawned it, the
-    greenlet that did and its locals (for debugging tools): 34 small objects, some 2 KiB, per
-    participant of a full room, and a stack walk at every spawn. Setting GEVENT_TRACK_GREENLET_TREE
+    greenlet that did and its locals (for debugging tools): 34 small objects per participant of
+    a full room, and a stack walk at every spawn. Setting GEVENT_TRACK_GREENLET_TREE
     in the environment (to 1 to debug) decides instead."""
     if greenlets_patched() and "GEVENT_TRACK_GREENLET_TREE" not in os.environ:
         sys.modules["gevent"].config.track_greenlet_tree = False  # imported: it patched this process

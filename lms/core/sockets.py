@@ -28,7 +28,7 @@ class SocketIOWSGI:
     reads; simple-websocket, which serves the rooms under gevent, reads `gunicorn.socket`) and
     copies the environ. A class lives in a reference cycle, so each page request left one for the
     collector; a room kept one per participant, with the copy of its environ beside the original
-    that gunicorn's request holds while the websocket is open: some 2 KiB per participant.
+    that gunicorn's request holds while the websocket is open (docs/benchmarks.md, session 14).
     """
 
     def __init__(self, flask_app: Flask, socketio: SocketIO):
@@ -37,7 +37,7 @@ class SocketIOWSGI:
         self.engineio_path, self.wsgi_app = mounted.engineio_path, mounted.wsgi_app
 
     def __call__(self, environ, start_response):
-        if environ["PATH_INFO"].startswith(self.engineio_path):
+        if environ.get("PATH_INFO", "").startswith(self.engineio_path):  # WSGI may omit an empty one
             environ["flask.app"] = self.flask_app  # what Flask-SocketIO's events run in
             return self.engineio_app.handle_request(environ, start_response)
         return self.wsgi_app(environ, start_response)
@@ -67,7 +67,7 @@ def keep_only_the_login() -> None:
     a copy of the Flask session in it, and every event's request is made from them. The events
     read the login (`LOGIN_KEY`) and, while the database is down, the language cookie. The rest
     (Flask-Login's digest of the browser, the CSRF token, the `Cookie` header with the signed
-    session and the remember-me cookie) was about 0.5 KiB per participant of a full room. Without
+    session and the remember-me cookie) was 0.7-1.0 KiB per participant of a full room. Without
     the remember-me cookie an event cannot log anyone in again either: a login session that ended
     ends the socket's (the events check it; webinars/events.py)."""
     environ = request.environ

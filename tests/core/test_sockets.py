@@ -5,6 +5,7 @@ import json
 
 import pytest
 from socketio import packet
+from werkzeug.test import EnvironBuilder
 
 from lms.extensions import socketio
 
@@ -70,8 +71,6 @@ def test_room_page_shows_the_refusal_reason():
 
 def wsgi_call(app, path, query_string="", **extra):
     """Call the app's WSGI entry as gunicorn does (its socket in the environ); status, environ."""
-    from werkzeug.test import EnvironBuilder
-
     environ = EnvironBuilder(path=path, query_string=query_string).get_environ()
     environ.update({"gunicorn.socket": object(), **extra})
     status = []
@@ -140,3 +139,11 @@ def test_a_page_worker_leaves_gevent_alone(monkeypatch):
     monkeypatch.delenv("GEVENT_TRACK_GREENLET_TREE", raising=False)
     lms.lighten_greenlets()  # this test process is not patched by gevent
     assert gevent.config.track_greenlet_tree is True
+
+
+def test_a_request_without_a_path_is_a_page(app):
+    environ = EnvironBuilder(path="/").get_environ()
+    del environ["PATH_INFO"]  # WSGI lets a server omit an empty one
+    status = []
+    app.wsgi_app(environ, lambda s, headers, exc_info=None: status.append(s))
+    assert status and not status[0].startswith("5")
