@@ -69,10 +69,10 @@ def test_room_page_shows_the_refusal_reason():
 # ---------------------------------------------------------------- the WSGI entry (issue 15)
 
 
-def wsgi_call(app, path, query_string="", **extra):
+def wsgi_call(app, path, query_string=""):
     """Call the app's WSGI entry as gunicorn does (its socket in the environ); status, environ."""
     environ = EnvironBuilder(path=path, query_string=query_string).get_environ()
-    environ.update({"gunicorn.socket": object(), **extra})
+    environ["gunicorn.socket"] = object()
     status = []
     body = b"".join(app.wsgi_app(environ, lambda s, headers, exc_info=None: status.append(s)))
     return status[0], environ, body
@@ -115,8 +115,15 @@ def test_other_paths_under_the_socket_prefix_are_pages(app):
     assert status.startswith("404") and "flask.app" not in environ
 
 
-@pytest.mark.parametrize(("env", "tracked"), [({}, False), ({"GEVENT_TRACK_GREENLET_TREE": "1"}, True)])
-def test_a_rooms_process_does_not_track_where_greenlets_were_spawned(monkeypatch, env, tracked):
+@pytest.mark.parametrize(
+    ("patched", "env", "tracked"),
+    [
+        (True, {}, False),  # a rooms process
+        (True, {"GEVENT_TRACK_GREENLET_TREE": "1"}, True),  # one being debugged
+        (False, {}, True),  # a page worker: gevent left alone
+    ],
+)
+def test_a_rooms_process_does_not_track_where_greenlets_were_spawned(monkeypatch, patched, env, tracked):
     import gevent
 
     import lms
@@ -125,20 +132,9 @@ def test_a_rooms_process_does_not_track_where_greenlets_were_spawned(monkeypatch
     monkeypatch.delenv("GEVENT_TRACK_GREENLET_TREE", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(lms, "greenlets_patched", lambda: True)
+    monkeypatch.setattr(lms, "greenlets_patched", lambda: patched)
     lms.lighten_greenlets()
     assert gevent.config.track_greenlet_tree is tracked
-
-
-def test_a_page_worker_leaves_gevent_alone(monkeypatch):
-    import gevent
-
-    import lms
-
-    monkeypatch.setattr(gevent.config, "track_greenlet_tree", True)
-    monkeypatch.delenv("GEVENT_TRACK_GREENLET_TREE", raising=False)
-    lms.lighten_greenlets()  # this test process is not patched by gevent
-    assert gevent.config.track_greenlet_tree is True
 
 
 def test_a_request_without_a_path_is_a_page(app):

@@ -33,6 +33,19 @@ def at(minutes: float, start: datetime = T0) -> datetime:
 
 
 @pytest.fixture
+def browser(app):
+    """A logged-in browser of the user (its own login session)."""
+
+    def log_in(user, **form):
+        http = app.test_client()
+        response = http.post("/login", data={"login": user.email, "password": factories.PASSWORD, **form})
+        assert response.status_code == 302
+        return http
+
+    return log_in
+
+
+@pytest.fixture
 def make_webinar(app, db):
     return factories.bind(app, factories.webinar)
 

@@ -20,25 +20,11 @@ from lms.webinars import attendance, presence
 from lms.webinars import events as webinar_events
 from lms.webinars import room as webinar_room
 from lms.webinars.models import Webinar, WebinarConnection
-from tests.factories import PASSWORD
 from tests.webinars.conftest import unreachable
 
 NS = "/webinar"
 LOGIN_FIRST = "Silakan masuk terlebih dahulu untuk bergabung ke webinar."
 MALFORMED_ID = "Data tidak lengkap atau tidak valid: webinar_id."
-
-
-@pytest.fixture
-def browser(app):
-    """A logged-in browser of the user (its own login session)."""
-
-    def log_in(user, **form):
-        http = app.test_client()
-        response = http.post("/login", data={"login": user.email, "password": PASSWORD, **form})
-        assert response.status_code == 302
-        return http
-
-    return log_in
 
 
 @pytest.fixture

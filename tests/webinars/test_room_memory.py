@@ -18,7 +18,6 @@ from werkzeug.exceptions import NotFound
 
 from lms.extensions import socketio
 from lms.webinars import events as webinar_events
-from tests.factories import PASSWORD
 from tests.webinars.conftest import unreachable
 
 NS = "/webinar"
@@ -37,10 +36,8 @@ def collector_off():
     gc.enable()
 
 
-def test_room_events_leave_no_routing_miss_to_the_collector(app, people, room, collector_off):
-    http = app.test_client()
-    response = http.post("/login", data={"login": people["ani"].email, "password": PASSWORD})
-    assert response.status_code == 302
+def test_room_events_leave_no_routing_miss_to_the_collector(app, browser, people, room, collector_off):
+    http = browser(people["ani"])
     before = routing_misses()
 
     sock = socketio.test_client(app, namespace=NS, flask_test_client=http, auth={"webinar_id": room.id})
@@ -53,20 +50,13 @@ def test_room_events_leave_no_routing_miss_to_the_collector(app, people, room, c
     assert routing_misses() - before == set()
 
 
-def logged_in(app, user, **form):
-    http = app.test_client()
-    response = http.post("/login", data={"login": user.email, "password": PASSWORD, **form})
-    assert response.status_code == 302
-    return http
-
-
 def kept_handshake(sock) -> dict:
     return socketio.server.environ[sock.eio_sid]
 
 
 @pytest.mark.parametrize("remember", [False, True], ids=["session", "remember-me cookie alone"])
-def test_an_accepted_socket_keeps_only_the_login_and_the_language(app, people, room, remember):
-    http = logged_in(app, people["ani"], **({"remember": "y"} if remember else {}))
+def test_an_accepted_socket_keeps_only_the_login_and_the_language(app, browser, people, room, remember):
+    http = browser(people["ani"], **({"remember": "y"} if remember else {}))
     if remember:
         http.delete_cookie("session")  # the browser was closed: the connect logs in again
     http.set_cookie("lang", "en")
@@ -86,9 +76,9 @@ def test_an_accepted_socket_keeps_only_the_login_and_the_language(app, people, r
 
 
 def test_with_the_database_gone_an_event_still_answers_in_the_cookies_language(
-    app, people, room, monkeypatch
+    app, browser, people, room, monkeypatch
 ):
-    http = logged_in(app, people["ani"])
+    http = browser(people["ani"])
     http.set_cookie("lang", "en")
     sock = socketio.test_client(app, namespace=NS, flask_test_client=http, auth={"webinar_id": room.id})
     assert sock.is_connected(NS)
@@ -105,8 +95,8 @@ def test_with_the_database_gone_an_event_still_answers_in_the_cookies_language(
 
 
 @pytest.mark.parametrize("lang", [None, "xx"], ids=["no language cookie", "an unknown language"])
-def test_without_a_language_of_ours_no_cookie_is_kept(app, people, room, lang):
-    http = logged_in(app, people["ani"])
+def test_without_a_language_of_ours_no_cookie_is_kept(app, browser, people, room, lang):
+    http = browser(people["ani"])
     if lang:
         http.set_cookie("lang", lang)
     sock = socketio.test_client(app, namespace=NS, flask_test_client=http, auth={"webinar_id": room.id})
@@ -116,8 +106,8 @@ def test_without_a_language_of_ours_no_cookie_is_kept(app, people, room, lang):
     sock.disconnect(namespace=NS)
 
 
-def test_the_default_namespace_keeps_only_the_login_too(app, people):
-    http = logged_in(app, people["ani"])
+def test_the_default_namespace_keeps_only_the_login_too(app, browser, people):
+    http = browser(people["ani"])
     sock = socketio.test_client(app, flask_test_client=http)
     assert sock.is_connected()
     assert set(kept_handshake(sock)["saved_session"]) == {"_user_id"}
