@@ -26,8 +26,8 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# The production topology on this machine (deploy/run-local.sh): front door on :8080, gunicorn
-# page workers, gevent room processes, against DATABASE_URL (PostgreSQL) and REDIS_URL.
+# The production topology on this machine (deploy/run-local.sh): front door on :8080, the page
+# server, gevent room processes, against DATABASE_URL (PostgreSQL) and REDIS_URL.
 run-prod: install
 	LMS_BIN=$(BIN) deploy/run-local.sh
 

@@ -1,4 +1,4 @@
-"""Entry point for `flask`, gunicorn (`gunicorn wsgi:app`) and Socket.IO."""
+"""Entry point for `flask`, the page server (deploy/pages.py) and the room processes (gunicorn)."""
 
 import os
 

@@ -16,7 +16,7 @@ cores, and anything else running skews every figure. What it does:
    enrolment done, and issues certificates for some completed enrolments. The plan is stored in
    the database: a second run with the same size reuses it (--regenerate drops and rebuilds it).
    Deterministic: the same size gives the same rows.
-2. The topology. deploy/run-local.sh on spare loopback ports (front door, gunicorn page workers,
+2. The topology. deploy/run-local.sh on spare loopback ports (front door, the page server,
    a gevent room process, the job worker), against that database and Redis 127.0.0.1:6379 database
    --redis-db (13 by default, with a Socket.IO channel of its own), in its own process session.
    Two limits are raised, because every simulated person comes from the same address (127.0.0.1)
@@ -358,7 +358,7 @@ class Topology:
 def role(cmdline: str) -> str | None:
     if "gunicorn-rooms.conf.py" in cmdline:
         return "rooms"
-    if "gunicorn.conf.py" in cmdline:
+    if "deploy/pages.py" in cmdline:
         return "pages"
     if "jobs-worker" in cmdline:
         return "job worker"

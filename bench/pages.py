@@ -5,8 +5,8 @@
 
 Issue 15. Both applications run the way production runs them, on the same PostgreSQL server:
 
-- the platform: gunicorn with the page workers of `deploy/gunicorn.conf.py` when it exists
-  (otherwise `-k sync -w 4 --preload`), `LMS_CONFIG=production`, its own database
+- the platform: the page server of production, `deploy/pages.py` (granian; with `--sync`,
+  gunicorn `-k sync -w 4 --preload` as the ceiling), `LMS_CONFIG=production`, its own database
   `lms_bench_pages` (migrated, demo data, --learners learners enrolled in a course with some
   lessons done and one certificate issued);
 - the ceiling: `../shared/bench-ceiling/pages/app.py` (one query, one template, no session)
@@ -17,7 +17,7 @@ cookies (a Lua script), gzip accepted, so the pages are the ones a logged-in lea
 Runs are interleaved: for each round and each concurrency, every platform page, then the
 ceiling, so a change in the machine's load hits both. For each run it reads requests/s and p99
 from wrk, and the CPU time that the application and PostgreSQL spent (utime + stime from /proc of
-each server's process tree, `tree_cpu`: exited backends and replaced gunicorn workers included
+each server's process tree, `tree_cpu`: exited backends and replaced workers included
 through their parent's cutime), divided by the requests served: server CPU per page. At the end,
 the proportional memory (PSS) of each worker.
 
@@ -218,13 +218,11 @@ def wrk_script(directory: Path, cookies: list[str]) -> Path:
     return script
 
 
-def gunicorn_command(port: int, app: str, workers: int, config: Path | None) -> list[str]:
-    command = [str(Path(sys.executable).parent / "gunicorn"), "-b", f"127.0.0.1:{port}"]
-    if config is not None:
-        command += ["-c", str(config)]
-    else:
-        command += ["-k", "sync", "-w", str(workers), "--preload"]
-    return [*command, "--access-logfile", "/dev/null", app]
+def gunicorn_command(port: int, app: str, workers: int) -> list[str]:
+    """gunicorn as the ceiling runs: sync workers, the application preloaded."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    options = ["-k", "sync", "-w", str(workers), "--preload", "--access-logfile", "/dev/null"]
+    return [gunicorn, "-b", f"127.0.0.1:{port}", *options, app]
 
 
 def wait_up(url: str, timeout: float = 60) -> None:
@@ -264,7 +262,7 @@ def tree_cpu(root: int) -> float:
     """CPU seconds of a server process and of all its children, the exited ones included: the live
     children's own time plus the root's, with what its reaped children left in its cutime/cstime.
 
-    gunicorn replaces a worker after max_requests and PostgreSQL ends a backend when a connection
+    A server replaces a worker now and then and PostgreSQL ends a backend when a connection
     closes: summing only the live processes loses their time (and a delta across the exit turns
     negative). A child that exits between two reads would be counted twice or not at all, so the
     snapshot is taken again until the set of children is the same before and after."""
@@ -297,7 +295,7 @@ def postgres_masters() -> list[int]:
 
 
 def server_cpu(app_pid: int) -> tuple[float, float]:
-    """CPU seconds so far of the application (gunicorn master and workers, replaced workers
+    """CPU seconds so far of the application (the server's main process and workers, replaced workers
     included) and of every PostgreSQL process of the machine (ended backends included). Shared
     PostgreSQL: other databases' work counts too, so run on a quiet machine."""
     return tree_cpu(app_pid), sum(tree_cpu(master) for master in postgres_masters())
@@ -376,7 +374,7 @@ def main() -> None:
     parser.add_argument(
         "--sync",
         action="store_true",
-        help="run the platform like the ceiling (sync -w WORKERS --preload), not deploy/gunicorn.conf.py",
+        help="run the platform like the ceiling (gunicorn sync -w WORKERS --preload), not deploy/pages.py",
     )
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
@@ -394,11 +392,14 @@ def main() -> None:
     ceiling_env = {**os.environ, "CAT_URL": ceiling_db}
     subprocess.run([sys.executable, "app.py"], cwd=CEILING, env=ceiling_env, check=True, capture_output=True)  # noqa: S603,S607
 
-    config = ROOT / "deploy" / "gunicorn.conf.py"
-    config = config if config.exists() and not args.sync else None
     ports = {"platform": free_port(), "ceiling": free_port()}
-    platform = start(gunicorn_command(ports["platform"], "wsgi:app", args.workers, config), ROOT, env)
-    ceiling = start(gunicorn_command(ports["ceiling"], "app:app", args.workers, None), CEILING, ceiling_env)
+    if args.sync:
+        platform_command = gunicorn_command(ports["platform"], "wsgi:app", args.workers)
+    else:
+        platform_command = [sys.executable, str(ROOT / "deploy" / "pages.py")]
+        env = {**env, "LMS_WEB_BIND": f"127.0.0.1:{ports['platform']}", "LMS_WEB_ACCESSLOG": "0"}
+    platform = start(platform_command, ROOT, env)
+    ceiling = start(gunicorn_command(ports["ceiling"], "app:app", args.workers), CEILING, ceiling_env)
     try:
         base = f"http://127.0.0.1:{ports['platform']}"
         wait_up(base + "/login")

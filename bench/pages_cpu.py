@@ -234,7 +234,7 @@ def main() -> None:
         "verify": f"/verify/{data['certificate']}",
     }
     gzip = {"Accept-Encoding": "gzip"}
-    # As the production page workers do (deploy/gunicorn.conf.py): what exists now is out of the
+    # As the production page server does (deploy/pages.py): what exists now is out of the
     # collector's sight, else its full passes over the whole application are billed to the pages.
     gc.collect()
     gc.freeze()

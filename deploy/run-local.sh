@@ -2,7 +2,7 @@
 # The production topology on one machine, in the foreground (tests, trials, `make run-prod`):
 #
 #   front door :PORT  --/socket.io/ (sticky by client address)-->  rooms: gunicorn gevent, one per ROOMS_PORTS
-#                     --everything else----------------------->  pages: gunicorn gthread, preloaded, WEB_PORT
+#                     --everything else----------------------->  pages: granian (deploy/pages.py), WEB_PORT
 #   job worker: flask lms jobs-worker (the job queue on Redis, and the scheduled work)
 #   all of them       --> PostgreSQL (DATABASE_URL), Redis (REDIS_URL: rate limits, the Socket.IO
 #                         queue and the job queue)
@@ -49,7 +49,7 @@ stop() {
 trap stop EXIT INT TERM
 
 LMS_WEB_BIND="127.0.0.1:$WEB_PORT" LMS_SOCKETIO_ASYNC_MODE=threading \
-  "$BIN/gunicorn" -c deploy/gunicorn.conf.py wsgi:app &
+  "$BIN/python" deploy/pages.py &
 pids+=($!)
 
 "$BIN/flask" lms jobs-worker --workers "${JOBS_WORKERS:-2}" &

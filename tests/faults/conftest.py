@@ -1,7 +1,7 @@
 """Fault tests: a PostgreSQL cluster and a redis-server of the suite's own, stopped and started.
 
 Both are started here on spare ports (nothing of the machine's own services is touched), and the
-application runs as in production: gunicorn page workers (deploy/gunicorn.conf.py) and gevent
+application runs as in production: the page server (deploy/pages.py) and gevent
 room processes (deploy/gunicorn-rooms.conf.py). PostgreSQL refuses to run as root, so as root
 (CI) the cluster belongs to the `postgres` system user (`runuser`); otherwise to the caller.
 The tests skip, saying why, only when the PostgreSQL or Redis server programs are not installed.

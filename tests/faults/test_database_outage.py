@@ -1,5 +1,5 @@
 """PostgreSQL stopped and started under learners submitting quizzes through the front door of
-deploy/run-local.sh (page workers of deploy/gunicorn.conf.py): 503 pages with Retry-After (never
+deploy/run-local.sh (the page server of deploy/pages.py): 503 pages with Retry-After (never
 500) during the outage, recovery without a restart, and every acknowledged submission graded
 exactly once."""
 

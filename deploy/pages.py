@@ -1,0 +1,109 @@
+"""The page server: `python deploy/pages.py` (granian, WSGI, a few threads per process).
+
+Threads, not gevent: a page is a short burst of Python and SQL, and threads let a slow query of
+one request leave the others running. Socket.IO rooms run in their own gevent processes
+(deploy/gunicorn-rooms.conf.py); the proxy sends /socket.io/ there.
+
+Why granian and not gunicorn's gthread worker (issue 15, docs/benchmarks.md "Session 15"): its
+HTTP handling is Rust, outside the GIL. Serving a 3.6 KB body, gunicorn's gthread worker spent
+0.61 ms of CPU per request and its sync worker 0.37-0.43; granian 0.09 (wrk, one connection per
+request). Against the bare-stack ceiling the platform's pages went from 0.48-0.89 to 0.64-1.32 of
+its requests per second and their p99 at 50 connections from 117-205 ms to 14-42 ms.
+
+granian loads the application in each worker; this launcher loads it once, here, compiles every
+template and moves what is alive out of the garbage collector's reach (gc.freeze) before the
+workers are forked, so they share those memory pages instead of each holding its own copy (issue
+15: at most 120 MiB per page worker; 164 MiB each without this, 88 with it). Each worker then
+opens its own database connections.
+
+Every value comes from the environment (the systemd unit reads /etc/lms/lms.env).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import sys
+from functools import partial
+from pathlib import Path
+
+from granian import Granian
+from granian.constants import HTTPModes, Interfaces
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings(environ=os.environ) -> dict:
+    """granian's settings from the environment."""
+    bind = environ.get("LMS_WEB_BIND", "127.0.0.1:8000")
+    threads = int(environ.get("LMS_WEB_THREADS", "4"))
+    if bind.startswith("unix:"):
+        where = {"uds": Path(bind.removeprefix("unix:"))}
+    else:
+        host, _, port = bind.rpartition(":")
+        where = {"address": host.strip("[]") or "127.0.0.1", "port": int(port)}
+    return {
+        **where,
+        "interface": Interfaces.WSGI,
+        # HTTP/1, as nginx speaks to its upstreams; the rooms' websockets go elsewhere.
+        "http": HTTPModes.http1,
+        "websockets": False,
+        # One process per core, a few threads each: threads wait on PostgreSQL, processes use the
+        # cores.
+        "workers": int(environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count()),
+        "blocking_threads": threads,
+        # A process takes no more requests than it has threads: the others wait in the kernel's
+        # queue for whichever process frees a thread first, never behind a busy process (with
+        # gunicorn's keep-alive, each process kept what it had accepted, and the busier one set
+        # the pace while the other idled: docs/benchmarks.md, session 6).
+        "backpressure": threads,
+        "respawn_failed_workers": True,
+        # A worker whose memory grew past this is replaced (after its requests finish): memory stays
+        # flat whatever leaks. A worker holds about 150 MiB, 88 of it its own.
+        "workers_max_rss": int(environ.get("LMS_WEB_MAX_RSS_MIB", "400")),
+        "workers_kill_timeout": int(environ.get("LMS_WEB_GRACEFUL_TIMEOUT", "20")),
+        "log_access": environ.get("LMS_WEB_ACCESSLOG", "1").lower() not in ("0", "false", "off", ""),
+        "log_level": environ.get("LMS_WEB_LOG_LEVEL", "info"),
+    }
+
+
+def preload():
+    """The application, loaded in this process before the workers are forked (see above)."""
+    sys.path.insert(0, str(ROOT))
+    from wsgi import app
+
+    warm_templates(app)
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def warm_templates(app) -> int:
+    """Compile the application's templates once, here, rather than once per worker on first use."""
+    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
+def in_worker(app, _target: str):
+    """Run in each forked worker before it serves: its own database connections (the preloaded
+    application has not connected, but a socket opened before the fork would be shared)."""
+    from lms.extensions import db
+
+    with app.app_context():
+        db.engine.dispose(close=False)
+    return app
+
+
+def main() -> None:
+    # The workers must be forked from this process, which holds the loaded application: granian
+    # takes Python's start method, whose default on Linux becomes "forkserver" in Python 3.14.
+    multiprocessing.set_start_method("fork", force=True)
+    app = preload()
+    Granian("wsgi:app", **settings()).serve(target_loader=partial(in_worker, app))
+
+
+if __name__ == "__main__":
+    main()
