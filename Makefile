@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 STAMP := $(VENV)/.installed
 MO := lms/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-offline bench-load clean
+.PHONY: run run-prod test test-sqlite test-postgres lint fmt i18n i18n-extract install bench bench-webinar bench-careers bench-pages bench-servers bench-offline bench-load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench-careers: install
 # Needs wrk (apt-get install wrk) and PostgreSQL (BENCH_DATABASE_URL); BENCH_ARGS="--rounds 1".
 bench-pages: install
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+# What the page server costs on its own: gunicorn sync and gthread against granian (docs/benchmarks.md).
+bench-servers: install
+	$(BIN)/python bench/page_servers.py $(BENCH_ARGS)
 
 # A learner on emulated slow 3G (CDP, page and service worker): first and repeat visit, course
 # download (time, bytes), first offline open, sync after reconnect (docs/benchmarks.md).

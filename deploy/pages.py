@@ -24,12 +24,15 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import socket
 import sys
 from functools import partial
 from pathlib import Path
 
-from granian import Granian
 from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.net import SocketSpec
+from granian.server.mp import MPServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +51,11 @@ def settings(environ=os.environ) -> dict:
         "interface": Interfaces.WSGI,
         # HTTP/1, as nginx speaks to its upstreams; the rooms' websockets go elsewhere.
         "http": HTTPModes.http1,
+        # One request per connection. A kept connection stays with the process that accepted it,
+        # and with `backpressure` below a process accepts no more connections than it has threads:
+        # with keep-alive, 8 kept connections were served and 42 others of 50 never were
+        # (docs/benchmarks.md, session 15). nginx keeps the clients' connections open.
+        "http1_settings": HTTP1Settings(keep_alive=False),
         "websockets": False,
         # One process per core, a few threads each: threads wait on PostgreSQL, processes use the
         # cores.
@@ -66,6 +74,30 @@ def settings(environ=os.environ) -> dict:
         "log_access": environ.get("LMS_WEB_ACCESSLOG", "1").lower() not in ("0", "false", "off", ""),
         "log_level": environ.get("LMS_WEB_LOG_LEVEL", "info"),
     }
+
+
+class PageServer(MPServer):
+    """granian with one queue of connections that every worker takes from.
+
+    On Linux granian gives each worker a listening socket of its own (SO_REUSEPORT): the kernel
+    hands each new connection to a worker by a hash of its addresses, busy or not, so one worker's
+    queue grows while the other waits. With work that holds the GIL (a page), 50 connections had a
+    p99 of 180-190 ms that way and 112-117 ms with one queue (docs/benchmarks.md, session 15). And
+    a worker that is replaced (`workers_max_rss`) resets the connections waiting in its own queue
+    unless the kernel's tcp_migrate_req is on. One socket, made here and inherited by the forked
+    workers, is what granian does on the other systems: a connection waits for whichever worker
+    frees a thread first, and a worker's replacement leaves the queue to the others.
+    `tests/core/test_page_server.py` checks that the server listens on one socket (a granian that
+    changes these internals fails it)."""
+
+    def _init_shared_socket(self):
+        if self.bind_uds:  # granian shares a Unix socket already
+            super()._init_shared_socket()
+            return
+        self._ssp, self._shd = None, SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+        self._sfd = self._shd.get_fd()
+        self._sso = socket.socket(fileno=self._sfd)
+        self._sso.set_inheritable(True)
 
 
 def preload():
@@ -102,7 +134,7 @@ def main() -> None:
     # takes Python's start method, whose default on Linux becomes "forkserver" in Python 3.14.
     multiprocessing.set_start_method("fork", force=True)
     app = preload()
-    Granian("wsgi:app", **settings()).serve(target_loader=partial(in_worker, app))
+    PageServer("wsgi:app", **settings()).serve(target_loader=partial(in_worker, app))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ def test_defaults_take_only_as_many_requests_as_threads(pages):
     assert found["websockets"] is False
     assert found["workers_max_rss"] == 400
     assert found["log_access"] is True
+    # A kept connection would stay with one process, which takes no more than it has threads:
+    # the clients beyond them would never be served.
+    assert found["http1_settings"].keep_alive is False
 
 
 def test_settings_come_from_the_environment(pages):
@@ -71,6 +74,13 @@ def free_port() -> int:
 
 def children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on this TCP port of 127.0.0.1 (/proc/net/tcp: state 0A)."""
+    local = f"0100007F:{port:04X}"
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1] == local and row.split()[3] == "0A")
 
 
 def shared_dirty_kib(pid: int) -> int:
@@ -115,8 +125,12 @@ def test_the_server_forks_its_workers_from_the_loaded_application(tmp_path):
                 time.sleep(0.2)
         assert answer.status_code == 200
         assert answer.headers["X-Content-Type-Options"] == "nosniff"  # the application answered
+        assert answer.headers["Connection"] == "close"
         workers = children(server.pid)
         assert len(workers) == 2
+        # One queue of connections for both workers, not one socket each (SO_REUSEPORT), where
+        # the kernel hands a connection to a worker whether or not it is busy.
+        assert listening_sockets(port) == 1
         # Forked from the process that loaded the application: its heap, written before the fork,
         # is shared (a worker that imported the application itself shares none of it).
         assert all(shared_dirty_kib(pid) > 20_000 for pid in workers), [shared_dirty_kib(p) for p in workers]
@@ -128,4 +142,3 @@ def test_the_server_forks_its_workers_from_the_loaded_application(tmp_path):
             server.kill()
             server.wait()
         log.close()
-
