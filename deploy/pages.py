@@ -5,10 +5,9 @@ one request leave the others running. Socket.IO rooms run in their own gevent pr
 (deploy/gunicorn-rooms.conf.py); the proxy sends /socket.io/ there.
 
 Why granian and not gunicorn's gthread worker (issue 15, docs/benchmarks.md "Session 15"): its
-HTTP handling is Rust, outside the GIL. Serving a 3.6 KB body, gunicorn's gthread worker spent
-0.61 ms of CPU per request and its sync worker 0.37-0.43; granian 0.09 (wrk, one connection per
-request). Against the bare-stack ceiling the platform's pages went from 0.48-0.89 to 0.64-1.32 of
-its requests per second and their p99 at 50 connections from 117-205 ms to 14-42 ms.
+HTTP handling is Rust, outside the GIL. Serving a 3.6 KB body with 2 processes, gunicorn's gthread
+worker spent 0.49-0.55 ms of CPU per request on its own and its sync worker 0.36-0.40; granian
+0.09 (`make bench-servers`). A page is about 4 ms.
 
 granian loads the application in each worker; this launcher loads it once, here, compiles every
 template and moves what is alive out of the garbage collector's reach (gc.freeze) before the
@@ -67,8 +66,8 @@ def settings(environ=os.environ) -> dict:
         # the pace while the other idled: docs/benchmarks.md, session 6).
         "backpressure": threads,
         "respawn_failed_workers": True,
-        # A worker whose memory grew past this is replaced (after its requests finish): memory stays
-        # flat whatever leaks. A worker holds about 150 MiB, 88 of it its own.
+        # A worker whose memory grew past this is replaced: memory stays flat whatever leaks. A
+        # loaded worker's RSS is well under it (its PSS, the shared pages split, about 88 MiB).
         "workers_max_rss": int(environ.get("LMS_WEB_MAX_RSS_MIB", "400")),
         "workers_kill_timeout": int(environ.get("LMS_WEB_GRACEFUL_TIMEOUT", "20")),
         "log_access": environ.get("LMS_WEB_ACCESSLOG", "1").lower() not in ("0", "false", "off", ""),
