@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.servers import clean_environ, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "deploy" / "pages.py"
@@ -66,12 +67,6 @@ def test_every_page_template_is_compiled_before_the_fork(app, pages):
     assert set(names) <= cached
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
@@ -93,11 +88,7 @@ def shared_dirty_kib(pid: int) -> int:
 @pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc")
 def test_the_server_forks_its_workers_from_the_loaded_application(tmp_path):
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("LMS_", "SOCKETIO_", "RATELIMIT_", "DATABASE_URL", "TEST_DATABASE_URL"))
-    }
+    env = clean_environ()
     env.update(
         {
             "LMS_CONFIG": "production",

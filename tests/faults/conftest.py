@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,17 +33,12 @@ from flask_migrate import upgrade
 from lms import create_app
 from lms.extensions import db
 from tests import factories
+from tests.servers import clean_environ, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 NS = "/webinar"
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
@@ -225,11 +219,7 @@ def migrated(url: str, seed) -> dict:
 
 def server_env(database_url: str, redis_url: str | None, instance: Path, **extra: str) -> dict:
     """The environment of a production server process, apart from the caller's own settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("LMS_", "SOCKETIO_", "RATELIMIT_", "DATABASE_URL", "TEST_DATABASE_URL"))
-    }
+    env = clean_environ()
     env.update(
         {
             "LMS_CONFIG": "production",

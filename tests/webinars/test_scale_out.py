@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +33,7 @@ from lms.extensions import db
 from lms.webinars import attendance as webinar_attendance
 from tests import factories
 from tests.conftest import POSTGRES_URL, postgres_schema
+from tests.servers import clean_environ, free_port
 
 socketio_client = pytest.importorskip("socketio", reason="python-socketio client")
 redis = pytest.importorskip("redis")
@@ -41,12 +41,6 @@ redis = pytest.importorskip("redis")
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 NS = "/webinar"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def redis_available() -> bool:
@@ -96,12 +90,7 @@ def two_servers(shared_database, tmp_path):
         pytest.skip("gunicorn is not installed")
     app, url, people, webinar_id = shared_database
     run = f"lms-test-{os.getpid()}-{uuid.uuid4().hex}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # Settings of the caller's own deployment or test run must not leak into these servers.
-        if not key.startswith(("LMS_", "SOCKETIO_", "RATELIMIT_", "DATABASE_URL", "TEST_DATABASE_URL"))
-    }
+    env = clean_environ()
     env.update(
         {
             "LMS_CONFIG": "development",
