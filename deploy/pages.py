@@ -60,10 +60,11 @@ def settings(environ=os.environ) -> dict:
         # cores.
         "workers": int(environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count()),
         "blocking_threads": threads,
-        # A process takes no more requests than it has threads: the others wait in the kernel's
-        # queue for whichever process frees a thread first, never behind a busy process (with
-        # gunicorn's keep-alive, each process kept what it had accepted, and the busier one set
-        # the pace while the other idled: docs/benchmarks.md, session 6).
+        # A process accepts no more connections, so no more requests, than it has threads: the
+        # others wait in the kernel's queue for whichever process frees a thread first, never
+        # behind a busy process (with gunicorn's keep-alive, each process kept what it had
+        # accepted, and the busier one set the pace while the other idled: docs/benchmarks.md,
+        # session 6).
         "backpressure": threads,
         "respawn_failed_workers": True,
         # A worker whose memory grew past this is replaced: memory stays flat whatever leaks. A
@@ -80,8 +81,9 @@ class PageServer(MPServer):
 
     On Linux granian gives each worker a listening socket of its own (SO_REUSEPORT): the kernel
     hands each new connection to a worker by a hash of its addresses, busy or not, so one worker's
-    queue grows while the other waits. With work that holds the GIL (a page), 50 connections had a
-    p99 of 180-190 ms that way and 112-117 ms with one queue (docs/benchmarks.md, session 15). And
+    queue grows while the other waits. With Python work per request, 50 connections had a p99 of
+    133-199 ms that way and 88-116 ms with one queue (`make bench-servers BENCH_ARGS="--connections
+    50 --work 60000"`; docs/benchmarks.md, session 15). And
     a worker that is replaced (`workers_max_rss`) resets the connections waiting in its own queue
     unless the kernel's tcp_migrate_req is on. One socket, made here and inherited by the forked
     workers, is what granian does on the other systems: a connection waits for whichever worker
