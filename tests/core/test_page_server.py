@@ -85,7 +85,6 @@ def shared_dirty_kib(pid: int) -> int:
     return 0
 
 
-@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc")
 def test_the_server_forks_its_workers_from_the_loaded_application(tmp_path):
     port = free_port()
     env = clean_environ()
