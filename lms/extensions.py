@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-from .core import pgcursor
+from .core import pgcursor, pgprepared
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,6 +64,7 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _psycopg_on_connect(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, psycopg.Connection):
         pgcursor.install(dbapi_connection)  # lms/core/pgcursor.py: the columns described lazily
+        pgprepared.install(dbapi_connection)  # lms/core/pgprepared.py: kept through a clean rollback
 
 
 @event.listens_for(Engine, "begin")
