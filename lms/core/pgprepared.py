@@ -7,7 +7,7 @@ of them and sends DEALLOCATE ALL. And most requests end in a rollback: a view th
 the pool, even after reading only. So with ordinary traffic almost nothing stayed prepared: every
 statement was parsed and planned again, the user's statement at every request, and each such
 request paid one more round trip for the DEALLOCATE ALL. Saving a quiz's answers and finishing it,
-after the pages that lead there, cost PostgreSQL 4.4-5.9 ms; with this, 2.4-2.6 ms
+after the pages that lead there, cost PostgreSQL 5.2-5.7 ms; with this, 2.7-3.4 ms
 (`bench/pages_cpu.py --pages quiz`, docs/benchmarks.md, session 16).
 
 PostgreSQL keeps prepared statements through a rollback: they belong to the session, not to the

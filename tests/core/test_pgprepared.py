@@ -61,7 +61,7 @@ def test_a_rollback_without_an_error_keeps_what_is_prepared(raw):
         assert cursor.fetchone()[0] == 2  # the run after the rollback used the prepared statement
 
 
-def test_plain_psycopg_forgets_them_at_the_same_rollback(raw, database_url):
+def test_plain_psycopg_forgets_them_at_the_same_rollback(database_url):
     """What the module changes: psycopg's own connection sends DEALLOCATE ALL at the rollback."""
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as plain:
