@@ -18,12 +18,12 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, lazyload
 
+from ..core.statements import built_once
 from ..extensions import db
 from .models import Role, User, UserRole, UserSession
 from .signals import sessions_ended
@@ -85,7 +85,7 @@ def load_with_user(name: str, column: Callable[[], sa.ColumnElement]) -> None:
     _load_query.cache_clear()
 
 
-@cache
+@built_once
 def _load_query() -> sa.Select:
     # Built once; one statement, one row: the user and their agency (for the time zone) as ORM
     # objects, and as plain columns the session, the roles (one string) and the values features
@@ -135,7 +135,7 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
     return user
 
 
-@cache
+@built_once
 def _alive_query() -> sa.Select:
     # Table columns, not ORM attributes: a plain Core statement skips the ORM's compile and
     # loading steps, which cost more than running it (the webinar room's connect runs it).

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from .clock import as_utc
+from .statements import keep_key_hash
 
 
 def _decoder(column_type: sa.types.TypeEngine, dialect: str) -> Callable[[Any], Any] | None:
@@ -101,7 +102,9 @@ def _statement(queries: dict[str, Callable[[], sa.Select]], dialect: str):
     found = _statements.get(key)
     if found is None:
         built = {name: make() for name, make in queries.items()}
-        statement = sa.select(*(_json_rows(query, dialect).label(name) for name, query in built.items()))
+        statement = keep_key_hash(
+            sa.select(*(_json_rows(query, dialect).label(name) for name, query in built.items()))
+        )
         decoders = {name: _decoders(query, dialect) for name, query in built.items()}
         found = _statements[key] = (statement, decoders)
     return found

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.inserts import insert_skipping_existing
+from ..core.statements import built_once
 from ..core.together import json_array, read_together, rows_reader
 from ..extensions import db
 from . import search
@@ -112,7 +113,7 @@ class CourseCard:
     competencies: tuple[CourseTag, ...]
 
 
-@cache
+@built_once
 def _tags() -> sa.Select:
     return (
         sa.select(
@@ -129,7 +130,7 @@ def _tags() -> sa.Select:
 _CARD = (Course.id, Course.slug, Course.title, Course.summary, Course.category, Course.jp, Course.version)
 
 
-@lru_cache(maxsize=32)
+@built_once(maxsize=32)
 def _filtered(dialect: str, category: bool, competency: bool, jp_min: bool, jp_max: bool) -> sa.Select:
     # Built once per combination: building and keying this statement cost more than running it.
     # Plain columns and the competencies as one JSON column: no ORM object per course and tag.
@@ -163,7 +164,7 @@ def _one_page(query: sa.Select) -> sa.Select:
     )
 
 
-@lru_cache(maxsize=32)
+@built_once(maxsize=32)
 def _one_page_filtered(*filters_in_use) -> sa.Select:
     return _one_page(_filtered(*filters_in_use))
 
@@ -285,7 +286,7 @@ def _read_catalogue_filters() -> Filters:
     return tuple(categories), tuple(competencies)
 
 
-@cache
+@built_once
 def _filters_query() -> sa.Select:
     categories = (
         sa.select(
@@ -387,7 +388,7 @@ class OutlineEntry:
     required: bool = True
 
 
-@cache
+@built_once
 def _outline_query(dialect: str, with_items: bool) -> tuple[sa.Select, Callable, ItemColumns | None]:
     # Built once per dialect and need of items, with bind parameters: building and keying a
     # statement of this size costs more Python than running it.
@@ -773,7 +774,7 @@ def _progress(enrolment, rule: dict | None, counts, items: list[RequiredItem]) -
     return make_progress(enrolment, finished, total, items)
 
 
-@lru_cache(maxsize=16)
+@built_once(maxsize=16)
 def _with_counts(query: sa.Select) -> sa.Select:
     # Kept for a query built once; queries built per call (reports) pass through the small cache.
     return query.add_columns(*_count_columns()).options(joinedload(Enrolment.course))

@@ -10,13 +10,13 @@ the course page calls required is what completes the course. `attempts.grade` ca
 from __future__ import annotations
 
 from collections.abc import Collection
-from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..core.statements import built_once
 from ..courses.completion import Pair, RequiredItem, register_criterion
 from ..courses.models import Course, Enrolment
 from ..extensions import db
@@ -90,7 +90,7 @@ def required_quizzes_for(pairs: Collection[Pair], rules: dict[int, str]) -> dict
     }
 
 
-@cache
+@built_once
 def _quizzes_query(with_user: bool) -> sa.Select:
     # Built once, with bind parameters (a page runs it on every request).
     # Only the columns the rule reads: lighter, and a page never loads a whole quiz for it.

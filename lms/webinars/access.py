@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload, selectinload
 
 from ..accounts.models import Role, User, UserRole, UserSession
+from ..core.statements import built_once
 from ..courses.models import Course, Enrolment
 from ..extensions import db
 from .errors import NotAllowed
@@ -220,7 +220,7 @@ def _join_columns() -> tuple:
     )
 
 
-@cache
+@built_once
 def _room_access_query(
     with_session: bool, joining: bool = False, light: bool = False, idle: bool = False
 ) -> sa.Select:

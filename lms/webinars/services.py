@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Role, User
 from ..accounts.services import TIMEZONE_CHOICES, find_login
 from ..content import render_markdown
+from ..core.statements import built_once
 from ..courses import services as course_services
 from ..courses.models import Course, Enrolment
 from ..extensions import db
@@ -232,7 +232,7 @@ def registered_ids(user: User, webinar_ids: list[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-@cache
+@built_once
 def upcoming_query() -> sa.Select:
     """The webinars of the user `user_id` (registered, enrolled or moderated) running between
     `webinars_now` and starting before `webinars_until` (bind parameters), soonest first, at most
