@@ -119,11 +119,13 @@ from lms.accounts import services as accounts
 app = create_app("production")
 with app.app_context():
     agency = db.session.scalars(db.select(Agency).order_by(Agency.id)).first()
+    unit_id = agency.units[0].id if agency.units else None  # placed in a unit, as civil servants are
     for i in range(int(sys.argv[1])):
         email = f"bench{i}@bench.go.id"
         if accounts.user_by_email(email) is None:
             accounts.create_user(accounts.NewUser(name=f"Peserta Bench {i}", email=email,
-                                                  password=sys.argv[2], agency_id=agency.id))
+                                                  password=sys.argv[2], agency_id=agency.id,
+                                                  unit_id=unit_id))
     # One certificate for the verify page: the first learner has completed the first course.
     from datetime import UTC, datetime
     from lms.courses.models import Course, CourseStatus

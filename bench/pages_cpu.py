@@ -142,7 +142,11 @@ def seed(app, learners: int) -> dict:
             email = f"bench{i}@bench.go.id"
             accounts.create_user(
                 accounts.NewUser(
-                    name=f"Peserta Bench {i}", email=email, password=PASSWORD, agency_id=agency.id
+                    name=f"Peserta Bench {i}",
+                    email=email,
+                    password=PASSWORD,
+                    agency_id=agency.id,
+                    unit_id=agency.units[0].id if agency.units else None,  # as civil servants are
                 )
             )
             emails.append(email)

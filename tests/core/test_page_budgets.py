@@ -2,9 +2,9 @@
 
 The lesson page: the user (with low-data mode), then the course with the enrolment, outline,
 lessons done and the required quizzes and webinars with the learner's state (one statement).
-The home page: the user, then one statement for every panel (`core.together`): the courses with
-their progress and required items, open attempts, certificates, JP of the year, upcoming
-webinars, evaluations.
+The home page: the user, then one statement for every panel (`core.together`): the unit's name,
+the courses with their progress and required items, open attempts, certificates, JP of the year,
+upcoming webinars, evaluations.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def _lessons(course_id):
 
 
 def _world(app, n):
-    """A learner with n courses in progress (each with a required quiz, one passed, and a required
+    """A learner placed in an agency's unit, with n courses in progress (each with a required quiz, one passed, and a required
     webinar, one attended), n finished courses (certificates, JP), an open attempt and an upcoming
     webinar."""
     with app.app_context():
         trainer = factories.user(roles=(Role.TRAINER, Role.LEARNER))
-        learner = factories.user(name="Peserta Anggaran")
+        learner = factories.user(factories.agency(), name="Peserta Anggaran")
         courses = []
         for i in range(n):
             course = factories.course(by=trainer, title=f"Berjalan {i}", modules=2, lessons=3)
@@ -92,6 +92,7 @@ def test_lesson_and_home_pages_keep_issue_15_budgets(app, client, login, count_q
         text = page.text
         assert "Berjalan 0" in text and "Kuis Terbuka" in text and "Webinar Besok" in text
         assert "Selesai 0" in text  # the newest certificates
+        assert "Bagian Keu · Badan Uji Coba" in text  # the profile: unit and agency, no statement more
         assert 'Berjalan 0 · <progress value="37"' in text  # 3 of 8, as the lesson page counts it
         with app.app_context():
             user = db.session.get(User, learner_id)
