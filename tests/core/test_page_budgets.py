@@ -39,9 +39,9 @@ def _lessons(course_id):
 
 
 def _world(app, n):
-    """A learner placed in an agency's unit, with n courses in progress (each with a required quiz, one passed, and a required
-    webinar, one attended), n finished courses (certificates, JP), an open attempt and an upcoming
-    webinar."""
+    """A learner placed in an agency's unit, with n courses in progress (each with a required quiz,
+    one passed, and a required webinar, one attended), n finished courses (certificates, JP), an
+    open attempt and an upcoming webinar."""
     with app.app_context():
         trainer = factories.user(roles=(Role.TRAINER, Role.LEARNER))
         learner = factories.user(factories.agency(), name="Peserta Anggaran")

@@ -85,7 +85,7 @@ def test_built_once_with_a_size_keeps_that_many():
 
 def test_the_busiest_statements_are_kept(ctx):
     """The logged-in user's statement (every page), the home panels and the course outline."""
-    assert _is_kept(sessions._load_query())
+    assert _is_kept(sessions._load_query()[0])
     assert _is_kept(learning._outline_query(db.engine.dialect.name, True)[0])
     queries = {f"panel_{i}": reads for i, (_, _p, reads, _q) in enumerate(home._providers) if reads}
     statement, _decoders = together._statement(queries, db.engine.dialect.name)
