@@ -18,13 +18,12 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..core.loaded import Columns, placed_in_order
 from ..core.statements import built_once
 from ..extensions import db
 from .models import Agency, Role, User, UserRole, UserSession
@@ -88,67 +87,40 @@ def load_with_user(name: str, column: Callable[[], sa.ColumnElement]) -> None:
 
 
 @built_once
-def _load_query() -> tuple[sa.Select, tuple[str, ...], tuple[str, ...]]:
-    """The statement (one row: the user's columns, their agency's, then the session's last use,
-    the roles as one string and the values features registered with load_with_user) and the
-    attribute names of the user's and the agency's columns. Built once."""
-    users, agencies, logins = User.__table__, Agency.__table__, UserSession.__table__
+def _load_query() -> tuple[sa.Select, Columns, Columns]:
+    """The statement and where the user and their agency are in its row. One row of plain
+    columns: the user's, their agency's (for the time zone), then the session's last use, the
+    roles as one string and the values features registered with load_with_user. Built once."""
+    user, agency = placed_in_order(Columns.of(User, label="user"), Columns.of(Agency, label="agency"))
     roles = (
         sa.select(sa.func.aggregate_strings(UserRole.role, ","))
-        .where(UserRole.user_id == users.c.id)
+        .where(UserRole.user_id == User.id)
         .scalar_subquery()
     )
     statement = (
         sa.select(
-            *users.c,
-            *(column.label(f"agency_{column.name}") for column in agencies.c),
-            logins.c.last_seen_at,
+            *user.columns,
+            *agency.columns,
+            UserSession.last_seen_at,
             roles,
             *(column().label(f"extra_{name}") for name, column in _extras.items()),
         )
-        .select_from(
-            users.join(logins, logins.c.user_id == users.c.id).outerjoin(
-                agencies, agencies.c.id == users.c.agency_id
-            )
-        )
+        .join_from(User, UserSession, UserSession.user_id == User.id)
+        .outerjoin(Agency, Agency.id == User.agency_id)
         .where(
-            users.c.id == sa.bindparam("user_id"),
-            logins.c.id == sa.bindparam("session_id"),
-            logins.c.ended_at.is_(None),
-            logins.c.last_seen_at >= sa.bindparam("since"),
-            users.c.active.is_(True),
+            User.id == sa.bindparam("user_id"),
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at >= sa.bindparam("since"),
+            User.active.is_(True),
         )
     )
-    return statement, _attribute_names(User, users), _attribute_names(Agency, agencies)
-
-
-def _attribute_names(model: type, table: sa.Table) -> tuple[str, ...]:
-    """The attribute of each column of `table`, in order; `_as_loaded` finds the id first."""
-    mapper = sa.inspect(model)
-    if list(table.c)[:1] != list(mapper.primary_key):
-        raise TypeError(f"{table.name}: the primary key must be the one first column")
-    return tuple(mapper.get_property_by_column(column).key for column in table.c)
-
-
-def _as_loaded(model: type, names: tuple[str, ...], values) -> Any:
-    """The session's instance of `model` with these column values: the one it already holds, or
-    a new one attached as if a query had loaded it (committed values, no history; relationships
-    load on first use). What the ORM's own loading does, without the per-statement setup of its
-    row processing, which cost more than the user's statement (issue 15)."""
-    session = db.session()
-    found = session.identity_map.get(sa.inspect(model).identity_key_from_primary_key((values[0],)))
-    if found is not None:
-        return found
-    instance = model()
-    instance.__dict__.update(zip(names, values, strict=True))
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
+    return statement, user, agency
 
 
 def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User | None:
-    """The active user of a live session named by a cookie, with their agency (for the time
-    zone), in one SQL statement; else None.
+    """The active user of a live session named by a cookie, with their agency, in one SQL
+    statement; else None.
 
     A session unused for longer than `idle` has ended on its own."""
     parsed = parse_cookie_id(cookie_id)
@@ -156,19 +128,16 @@ def load_user(cookie_id: str | None, *, now: datetime, idle: timedelta) -> User 
         return None
     user_id, token = parsed
     session_id = token_hash(token)
-    statement, user_names, agency_names = _load_query()
+    statement, user_columns, agency_columns = _load_query()
     params = {"user_id": user_id, "session_id": session_id, "since": now - idle}
-    # Plain columns on the session's connection; the objects are made from them (`_as_loaded`).
+    # Plain columns on the session's connection, the objects made from them (core.loaded).
     row = db.session.connection().execute(statement, params).one_or_none()
     if row is None:
         return None
-    users, agencies = len(user_names), len(agency_names)
-    user = _as_loaded(User, user_names, row[:users])
+    user = user_columns.load(row)
     if "agency" not in user.__dict__:  # not already loaded by this session
-        agency_row = row[users : users + agencies]
-        agency = _as_loaded(Agency, agency_names, agency_row) if agency_row[0] is not None else None
-        set_committed_value(user, "agency", agency)
-    last_seen_at, roles, *extras = row[users + agencies :]
+        set_committed_value(user, "agency", agency_columns.load(row))
+    last_seen_at, roles, *extras = row[agency_columns.end :]
     user.login_session, user.login_token = LoginSession(session_id, last_seen_at), token
     user.login_roles = frozenset(map(Role, roles.split(","))) if roles else frozenset()
     user.loaded_with = dict(zip(_extras, extras, strict=True))

@@ -20,7 +20,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.agencies import can_manage_agency
@@ -28,6 +28,7 @@ from ..accounts.models import Unit, User
 from ..competencies.models import Competency
 from ..core.clock import utcnow
 from ..core.inserts import insert_skipping_existing
+from ..core.loaded import Columns, placed_in_order
 from ..core.statements import built_once
 from ..core.together import json_array, read_together, rows_reader
 from ..extensions import db
@@ -389,7 +390,9 @@ class OutlineEntry:
 
 
 @built_once
-def _outline_query(dialect: str, with_items: bool) -> tuple[sa.Select, Callable, ItemColumns | None]:
+def _outline_query(
+    dialect: str, with_items: bool
+) -> tuple[sa.Select, tuple[Columns, Columns, Columns], Callable, ItemColumns | None]:
     # Built once per dialect and need of items, with bind parameters: building and keying a
     # statement of this size costs more Python than running it.
     entries = (
@@ -416,27 +419,37 @@ def _outline_query(dialect: str, with_items: bool) -> tuple[sa.Select, Callable,
         .where(Module.course_id == Course.id, Module.archived_at.is_(None))
     )
     items = item_columns(Course.id, Enrolment.user_id, dialect) if with_items else None
+    # Plain columns, the objects made from them (core.loaded); not the columns no learning page
+    # reads (a few timestamps and texts): they load if something reads them.
+    course, enrolment, lesson = placed_in_order(
+        Columns.of(
+            Course,
+            label="course",
+            leave_out=(Course.summary, Course.created_at, Course.updated_at, Course.published_at),
+        ),
+        Columns.of(Enrolment, label="enrolment", leave_out=(Enrolment.enrolled_at, Enrolment.reminded_at)),
+        Columns.of(
+            Lesson,
+            label="lesson",
+            leave_out=(Lesson.body_md, Lesson.source_file, Lesson.created_at, Lesson.updated_at),
+        ),
+    )
     query = (
-        sa.select(Course, Enrolment, Lesson, json_array(entries, dialect), *(items.columns if items else ()))
+        sa.select(
+            *course.columns,
+            *enrolment.columns,
+            *lesson.columns,
+            json_array(entries, dialect),
+            *(items.columns if items else ()),
+        )
         .select_from(Course)
         .outerjoin(
             Enrolment, sa.and_(Enrolment.course_id == Course.id, Enrolment.user_id == sa.bindparam("user_id"))
         )
         .outerjoin(Lesson, sa.and_(Lesson.course_id == Course.id, Lesson.id == sa.bindparam("lesson_id")))
         .where(Course.slug == sa.bindparam("slug"))
-        # Not the columns no learning page reads (a few timestamps and texts).
-        .options(
-            *map(
-                defer,
-                (
-                    *(Course.summary, Course.created_at, Course.updated_at, Course.published_at),
-                    *(Enrolment.enrolled_at, Enrolment.reminded_at),
-                    *(Lesson.body_md, Lesson.source_file, Lesson.created_at, Lesson.updated_at),
-                ),
-            )
-        )
     )
-    return query, rows_reader(entries, dialect), items
+    return query, (course, enrolment, lesson), rows_reader(entries, dialect), items
 
 
 def course_outline(
@@ -448,11 +461,12 @@ def course_outline(
     when the user is enrolled, the outline also holds the required items (`Outline.items`)."""
     params = {"slug": slug, "user_id": user.id, "lesson_id": lesson_id}
     dialect = db.session.get_bind().dialect.name
-    query, read_entries, item_reads = _outline_query(dialect, items)
-    row = db.session.execute(query, params).one_or_none()
+    query, models, read_entries, item_reads = _outline_query(dialect, items)
+    row = db.session.connection().execute(query, params).one_or_none()
     if row is None:
         return None, None, Outline([]), set(), None
-    course, enrolment, lesson, entries, *item_values = row
+    course, enrolment, lesson = (columns.load(row) for columns in models)
+    entries, *item_values = row[models[-1].end :]
     modules: dict[int, tuple[OutlineEntry, list[OutlineEntry]]] = {}
     done: set[int] = set()
     in_order = sorted(
