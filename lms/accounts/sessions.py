@@ -2,8 +2,9 @@
 
 A login creates a `UserSession` row whose id is the SHA-256 of a random token; both cookies carry
 "<user id>:<token>" (Flask-Login's `get_id`). Every request loads the user, their roles and agency
-and the session in one statement, with one ORM entity per row (the user; the agency joined to it)
-and the rest as plain columns; `last_seen_at` is written at most once per `SESSION_TOUCH_SECONDS`.
+and the session in one statement of plain columns, the user and agency then made into the
+session's ORM objects (`core.loaded`); `last_seen_at` is written at most once per
+`SESSION_TOUCH_SECONDS`.
 Ending a session (logout, "end this session", password change or reset, an identity reset by HR)
 makes both cookies useless at once, in every process, and `sessions_ended` lets the webinar rooms
 close that session's Socket.IO connections.

@@ -4,12 +4,13 @@ The ORM's loading sets up its row processing (a processor per entity and column,
 loaders' aliasing) at every statement it runs. For the one-row statements of the busiest pages
 (the logged-in user and their agency; the lesson page's course, enrolment and lesson) that setup
 cost more than the rest of the statement: taking it out saved 3.5-6.6 % of a page's CPU for the
-user and 4.9 % more of the lesson page's for its course (docs/benchmarks.md, session 17). Such a statement selects each model's columns as plain columns
-(`Columns.of(Model)`), runs on the session's connection, and `Columns.load(row)` gives the
-session's instance for the model's slice of the row: the one the session already holds, or one
-made with SQLAlchemy's public `make_transient_to_detached` and added to the session: persistent,
-with no history, its relationships and left-out columns loaded on first use, saved at commit
-like any other.
+user and 4.9 % more of the lesson page's for its course (docs/benchmarks.md, session 17).
+
+Such a statement selects each model's columns as plain columns (`Columns.of(Model)`), runs on
+the session's connection, and `Columns.load(row)` gives the session's instance for the model's
+slice of the row: the one the session already holds, or one made with SQLAlchemy's public
+`make_transient_to_detached` and added to the session: persistent, with no history, its
+relationships and left-out columns loaded on first use, saved at commit like any other.
 """
 
 from __future__ import annotations
