@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Mapper, make_transient_to_detached
 
 from ..extensions import db
 
@@ -30,6 +30,7 @@ class Columns:
     starts (`at`, given when the statement is built)."""
 
     model: type
+    mapper: Mapper
     names: tuple[str, ...]  # attribute names, the primary key first
     columns: tuple[sa.ColumnElement, ...]  # what the statement selects, labelled
     at: int = 0
@@ -49,10 +50,11 @@ class Columns:
         ]
         chosen.sort(key=lambda pair: pair[1] is not mapper.primary_key[0])  # the id first
         names = tuple(name for name, _column in chosen)
-        return cls(model, names, tuple(column.label(f"{label}_{column.name}") for _name, column in chosen))
+        labelled = tuple(column.label(f"{label}_{column.name}") for _name, column in chosen)
+        return cls(model, mapper, names, labelled)
 
     def placed(self, at: int) -> Columns:
-        return Columns(self.model, self.names, self.columns, at)
+        return Columns(self.model, self.mapper, self.names, self.columns, at)
 
     @property
     def end(self) -> int:
@@ -65,8 +67,7 @@ class Columns:
         if values[0] is None:
             return None
         session = db.session()
-        mapper = sa.inspect(self.model)
-        found = session.identity_map.get(mapper.identity_key_from_primary_key((values[0],)))
+        found = session.identity_map.get(self.mapper.identity_key_from_primary_key((values[0],)))
         if found is not None:
             return found
         instance = self.model()

@@ -5,7 +5,7 @@ statement, which the statement keeps once it is built but which is hashed again 
 execution (a tuple does not keep its hash). The home page's one statement for every panel has a
 key of some 6,000 elements: hashing them cost 30 us with the key in the processor's cache and
 several times that in a request, where it never is. Keeping the hash took 7 % off the home page's
-CPU and 4 % off the lesson page's (`bench/pages_cpu.py`, in docs/benchmarks.md, session 17).
+CPU and 4 % off the lesson page's (an in-process A/B, docs/benchmarks.md, session 17).
 
 `@built_once` is `functools.cache` (or `lru_cache`, given a size) for a function that builds a
 statement (from arguments that are not per-request values: those are bind parameters): it builds
