@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -9,40 +11,40 @@ from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAll
 
 from . import outage
 
-
-def _messages() -> dict[int, tuple[str, str]]:
-    return {
-        400: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
-        401: (_("Perlu masuk"), _("Silakan masuk terlebih dahulu.")),
-        403: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
-        404: (
-            _("Halaman tidak ditemukan"),
-            _("Alamat yang Anda buka tidak ada atau sudah dipindahkan."),
-        ),
-        405: (
-            _("Metode tidak diizinkan"),
-            _("Permintaan ini tidak didukung oleh halaman tersebut."),
-        ),
-        413: (
-            _("Berkas terlalu besar"),
-            _("Ukuran berkas atau data melebihi batas yang diizinkan."),
-        ),
-        409: (_("Tidak dapat diproses"), _("Permintaan ini bertentangan dengan keadaan data saat ini.")),
-        422: (_("Data tidak valid"), _("Periksa kembali data yang dikirim.")),
-        429: (
-            _("Terlalu banyak percobaan"),
-            _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
-        ),
-        500: (
-            _("Terjadi kesalahan"),
-            _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti."),
-        ),
-    }
+# Each code's title and message, translated only when that code's page is shown (not all twenty
+# texts at every error page).
+_MESSAGES: dict[int, Callable[[], tuple[str, str]]] = {
+    400: lambda: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
+    401: lambda: (_("Perlu masuk"), _("Silakan masuk terlebih dahulu.")),
+    403: lambda: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
+    404: lambda: (
+        _("Halaman tidak ditemukan"),
+        _("Alamat yang Anda buka tidak ada atau sudah dipindahkan."),
+    ),
+    405: lambda: (
+        _("Metode tidak diizinkan"),
+        _("Permintaan ini tidak didukung oleh halaman tersebut."),
+    ),
+    413: lambda: (
+        _("Berkas terlalu besar"),
+        _("Ukuran berkas atau data melebihi batas yang diizinkan."),
+    ),
+    409: lambda: (_("Tidak dapat diproses"), _("Permintaan ini bertentangan dengan keadaan data saat ini.")),
+    422: lambda: (_("Data tidak valid"), _("Periksa kembali data yang dikirim.")),
+    429: lambda: (
+        _("Terlalu banyak percobaan"),
+        _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
+    ),
+    500: lambda: (
+        _("Terjadi kesalahan"),
+        _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti."),
+    ),
+}
 
 
 def render_error(code: int, detail: str | None = None, errors: dict | None = None):
     """An error page, or under /api/ a JSON body {"error": {code, title, message[, errors]}}."""
-    title, message = _messages().get(code, _messages()[500])
+    title, message = _MESSAGES.get(code, _MESSAGES[500])()
     if request.path.startswith("/api/"):
         body = {"code": code, "title": title, "message": detail or message}
         if errors:

@@ -96,8 +96,9 @@ def offline_headers(response):
             session["offline_clear"] = g.pop("offline_cleared")
         return response
     if response.mimetype == "text/html":
-        if current_user.is_authenticated:
-            response.headers["X-Offline-User"] = user_key(current_user)
+        user = current_user._get_current_object()  # one look-up through the proxy, not two
+        if user.is_authenticated:
+            response.headers["X-Offline-User"] = user_key(user)
         if "offline_clear" in session:
             response.headers["X-Offline-Clear"] = session.pop("offline_clear")
     return response
@@ -112,8 +113,9 @@ user_logged_out.connect(_on_logout)
 
 @bp.app_context_processor
 def offline_globals():
+    user = current_user._get_current_object()
     return {
-        "offline_user": user_key(current_user) if current_user.is_authenticated else "",
+        "offline_user": user_key(user) if user.is_authenticated else "",
         "low_data_mode": lowdata.low_data_mode,
         "human_size": lowdata.human_size,
     }
