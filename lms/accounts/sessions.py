@@ -93,8 +93,10 @@ def _load_query() -> tuple[sa.Select, Columns, Columns]:
     columns: the user's, their agency's (for the time zone), then the session's last use, the
     roles as one string and the values features registered with load_with_user. Built once."""
     user, agency = placed_in_order(Columns.of(User, label="user"), Columns.of(Agency, label="agency"))
+    # The separator as SQL text: given as a string, SQLAlchemy binds it as a value to write into
+    # the SQL at each run, and so renders the whole statement again for every page.
     roles = (
-        sa.select(sa.func.aggregate_strings(UserRole.role, ","))
+        sa.select(sa.func.aggregate_strings(UserRole.role, sa.literal_column("','")))
         .where(UserRole.user_id == User.id)
         .scalar_subquery()
     )
