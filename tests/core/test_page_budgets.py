@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Role, User
 from lms.careers import jp
+from lms.core import home
 from lms.courses import learning
 from lms.courses.models import Course, Lesson, Module
 from lms.extensions import db
@@ -141,3 +142,16 @@ def test_course_outline_reads_one_lesson_body(app, db, make_user):
         assert learning.course_outline(slug, user)[4] is None
         nowhere = (None, None, learning.Outline([]), set(), None)
         assert learning.course_outline("tidak-ada", user) == nowhere
+
+
+def test_home_panels_get_the_user_itself_not_flask_login_s_proxy(client, make_user, login, monkeypatch):
+    """Each panel reads its user several times: through the proxy every read looks the user up
+    again in the request's context (3.8 us against 0.3, docs/benchmarks.md, session 18)."""
+    given = []
+    spy = (99, lambda user: given.append(user), None, None)
+    monkeypatch.setattr(home, "_providers", [*home._providers, spy])
+    user = make_user(name="Siti Aminah")
+    login(user)
+    assert client.get("/").status_code == 200
+    assert len(given) == 1
+    assert type(given[0]) is User and given[0].id == user.id

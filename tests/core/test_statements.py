@@ -100,7 +100,7 @@ def test_the_busiest_statements_are_kept(ctx):
 def test_the_busiest_statements_have_no_value_written_into_their_sql(ctx):
     """A parameter that SQLAlchemy writes into the SQL text (`literal_execute`, an expanding IN)
     makes it render the whole statement again at every run, and the driver look its new text up
-    again: the user's statement had one, the separator of its roles (about 130 us a page)."""
+    again: the user's statement had one, the separator of its roles (about 2 % of a page's CPU)."""
     for statement in _busiest():
         compiled = statement.compile(dialect=db.engine.dialect)
         assert not compiled.literal_execute_params, compiled.string[:80]
