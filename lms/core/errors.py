@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Flask, g, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, RequestEntityTooLarge
 
 from . import outage
 
-# Each code's title and message, translated only when that code's page is shown (not all twenty
-# texts at every error page).
-_MESSAGES: dict[int, Callable[[], tuple[str, str]]] = {
-    400: lambda: (_("Permintaan tidak valid"), _("Data yang dikirim tidak dapat diproses.")),
-    401: lambda: (_("Perlu masuk"), _("Silakan masuk terlebih dahulu.")),
-    403: lambda: (_("Akses ditolak"), _("Anda tidak memiliki hak untuk membuka halaman ini.")),
-    404: lambda: (
-        _("Halaman tidak ditemukan"),
-        _("Alamat yang Anda buka tidak ada atau sudah dipindahkan."),
-    ),
-    405: lambda: (
-        _("Metode tidak diizinkan"),
-        _("Permintaan ini tidak didukung oleh halaman tersebut."),
-    ),
-    413: lambda: (
-        _("Berkas terlalu besar"),
-        _("Ukuran berkas atau data melebihi batas yang diizinkan."),
-    ),
-    409: lambda: (_("Tidak dapat diproses"), _("Permintaan ini bertentangan dengan keadaan data saat ini.")),
-    422: lambda: (_("Data tidak valid"), _("Periksa kembali data yang dikirim.")),
-    429: lambda: (
-        _("Terlalu banyak percobaan"),
-        _("Mohon tunggu beberapa saat sebelum mencoba lagi."),
-    ),
-    500: lambda: (
-        _("Terjadi kesalahan"),
-        _("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti."),
-    ),
+# Each code's title and message, translated when that code's page is shown (lazy, as
+# core/i18n.py's time zones), not all twenty texts at every error page.
+_MESSAGES = {
+    400: (_l("Permintaan tidak valid"), _l("Data yang dikirim tidak dapat diproses.")),
+    401: (_l("Perlu masuk"), _l("Silakan masuk terlebih dahulu.")),
+    403: (_l("Akses ditolak"), _l("Anda tidak memiliki hak untuk membuka halaman ini.")),
+    404: (_l("Halaman tidak ditemukan"), _l("Alamat yang Anda buka tidak ada atau sudah dipindahkan.")),
+    405: (_l("Metode tidak diizinkan"), _l("Permintaan ini tidak didukung oleh halaman tersebut.")),
+    413: (_l("Berkas terlalu besar"), _l("Ukuran berkas atau data melebihi batas yang diizinkan.")),
+    409: (_l("Tidak dapat diproses"), _l("Permintaan ini bertentangan dengan keadaan data saat ini.")),
+    422: (_l("Data tidak valid"), _l("Periksa kembali data yang dikirim.")),
+    429: (_l("Terlalu banyak percobaan"), _l("Mohon tunggu beberapa saat sebelum mencoba lagi.")),
+    500: (_l("Terjadi kesalahan"), _l("Maaf, terjadi kesalahan pada sistem. Silakan coba lagi nanti.")),
 }
 
 
 def render_error(code: int, detail: str | None = None, errors: dict | None = None):
     """An error page, or under /api/ a JSON body {"error": {code, title, message[, errors]}}."""
-    title, message = _MESSAGES.get(code, _MESSAGES[500])()
+    title, message = map(str, _MESSAGES.get(code, _MESSAGES[500]))
     if request.path.startswith("/api/"):
         body = {"code": code, "title": title, "message": detail or message}
         if errors:

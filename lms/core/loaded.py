@@ -15,7 +15,7 @@ relationships and left-out columns loaded on first use, saved at commit like any
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ class Columns:
         return cls(model, mapper, names, labelled)
 
     def placed(self, at: int) -> Columns:
-        return Columns(self.model, self.mapper, self.names, self.columns, at)
+        return replace(self, at=at)
 
     @property
     def end(self) -> int:
